@@ -1,0 +1,171 @@
+//! The `ving` command: argument parsing and one function per command.
+//!
+//! Every command takes plain data and writes to the given output and error streams, so
+//! it can be run in tests without a process. `src/main.rs` only parses the arguments and
+//! calls [`run`].
+
+#![warn(missing_docs)]
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use ving::config::Config;
+use ving::schema::{self, SchemaErrors, SchemaSet};
+
+/// ving: schema-first data layer (schemas, tables, migrations, queries, records).
+#[derive(Debug, Parser)]
+#[command(name = "ving", version, about, long_about = None)]
+pub struct Cli {
+    /// The project folder (where ving.toml is).
+    #[arg(short = 'C', long, global = true, value_name = "DIR", default_value = ".")]
+    pub project: PathBuf,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create and validate ving schema files (one TOML file per kind).
+    Schema(SchemaArgs),
+}
+
+/// `ving schema`: exactly one action.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct SchemaArgs {
+    /// Write a skeleton schema for a new kind (refuses to overwrite).
+    #[arg(long = "new", value_name = "KIND")]
+    pub new: Option<String>,
+    /// Validate one kind's schema (in the context of the others).
+    #[arg(short = 'v', long = "validate", value_name = "KIND")]
+    pub validate: Option<String>,
+    /// Validate every schema.
+    #[arg(short = 'V', long = "validate-all")]
+    pub validate_all: bool,
+    /// Print the JSON Schema of the schema file format, for TOML editors.
+    #[arg(long = "json-schema")]
+    pub json_schema: bool,
+}
+
+/// Runs a parsed command line; every failure is reported on `err` and gives a non-zero
+/// exit code.
+pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
+    let result = match cli.command {
+        Command::Schema(args) => schema_command(&cli.project, &args, out),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            let _ = writeln!(err, "{failure}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// A command's failure, displayed as the lines to print.
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    /// Configuration could not be read.
+    #[error("error: {0}")]
+    Config(#[from] ving::config::ConfigError),
+    /// Schema problems, one line each, then a count.
+    #[error("{0}\n{count}", count = error_count(.0))]
+    Schema(#[from] SchemaErrors),
+    /// Anything else, in one line.
+    #[error("error: {0}")]
+    Other(String),
+}
+
+fn error_count(errors: &SchemaErrors) -> String {
+    let files: std::collections::BTreeSet<&Path> = errors.errors().iter().map(|e| e.file.as_path()).collect();
+    let (n, f) = (errors.len(), files.len());
+    format!(
+        "{n} error{} in {f} file{}",
+        if n == 1 { "" } else { "s" },
+        if f == 1 { "" } else { "s" }
+    )
+}
+
+fn schema_command(project: &Path, args: &SchemaArgs, out: &mut dyn Write) -> Result<(), Failure> {
+    if args.json_schema {
+        return write_out(out, &schema::json_schema());
+    }
+    let config = Config::load(project)?;
+    let dir = config.schemas_dir();
+    let options = config.schema_options();
+    if let Some(kind) = &args.new {
+        return new_schema(&config, kind, out);
+    }
+    let files = schema::read_dir(&dir)?;
+    if let Some(kind) = &args.validate {
+        schema::check_kind(&files, &options, kind, &dir)?;
+        return write_out(out, &format!("{kind}: valid\n"));
+    }
+    let set = SchemaSet::from_files(&files, &options)?;
+    let kinds: Vec<&str> = set.schemas().iter().map(|s| s.kind.as_str()).collect();
+    let text = match kinds.len() {
+        0 => format!("no schema files in {}\n", dir.display()),
+        1 => format!("1 schema valid: {}\n", kinds[0]),
+        n => format!("{n} schemas valid: {}\n", kinds.join(", ")),
+    };
+    write_out(out, &text)
+}
+
+fn new_schema(config: &Config, kind: &str, out: &mut dyn Write) -> Result<(), Failure> {
+    let valid_kind = kind.starts_with(|c: char| c.is_ascii_uppercase())
+        && kind.chars().all(|c| c.is_ascii_alphanumeric());
+    if !valid_kind {
+        return Err(Failure::Other(format!(
+            "kind {kind:?} must be PascalCase: an upper-case letter, then letters and digits"
+        )));
+    }
+    let table_name = schema::table_name_for(kind);
+    if schema::RESERVED_TABLE_NAMES.contains(&table_name.to_ascii_uppercase().as_str()) {
+        return Err(Failure::Other(format!(
+            "kind {kind} would get the table name {table_name}, a MySQL reserved word; choose another kind name"
+        )));
+    }
+    let dir = config.schemas_dir();
+    let path = dir.join(format!("{kind}.toml"));
+    if path.exists() {
+        return Err(Failure::Other(format!(
+            "{} already exists; not overwriting it",
+            path.display()
+        )));
+    }
+    let existing = if dir.is_dir() { schema::read_dir(&dir)? } else { Vec::new() };
+    let (schemas, _) = schema::check(&existing, &config.schema_options());
+    if let Some(other) = schemas.iter().find(|s| s.kind == kind) {
+        return Err(Failure::Other(format!(
+            "kind {kind} is already declared in {}",
+            other.origin.file().path().display()
+        )));
+    }
+    let json_schema = dir
+        .parent()
+        .is_some_and(|parent| parent.join("ving-schema.json").is_file())
+        .then_some("../ving-schema.json");
+    let text = schema::skeleton(kind, json_schema);
+    std::fs::create_dir_all(&dir)
+        .and_then(|()| {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+        })
+        .and_then(|mut file| file.write_all(text.as_bytes()))
+        .map_err(|e| Failure::Other(format!("{}: cannot write: {e}", path.display())))?;
+    write_out(out, &format!("wrote {}\n", path.display()))?;
+    let files = schema::read_dir(&dir)?;
+    schema::check_kind(&files, &config.schema_options(), kind, &dir)?;
+    Ok(())
+}
+
+fn write_out(out: &mut dyn Write, text: &str) -> Result<(), Failure> {
+    out.write_all(text.as_bytes())
+        .map_err(|e| Failure::Other(format!("cannot write the output: {e}")))
+}

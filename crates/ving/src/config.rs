@@ -1,0 +1,474 @@
+//! Configuration: `ving.toml` (paths, rest version, roles, a database URL fallback), a
+//! `.env` file, and the database URL rules.
+//!
+//! The database comes from, in order: the `VING_DATABASE_URL` environment variable, then
+//! `VING_MYSQL` (ving's name for it), then the same two names in the project's `.env`,
+//! then `[database] url` in `ving.toml`, then the embedded default `sqlite://ving.db`.
+//! The `.env` file is read, never written into the process environment.
+//!
+//! # Examples
+//!
+//! ```
+//! use ving::config::{Backend, Config};
+//!
+//! let dir = std::env::temp_dir().join("ving-config-doc");
+//! std::fs::create_dir_all(&dir).unwrap();
+//! std::fs::write(dir.join("ving.toml"), "[paths]\nschemas = \"schemas\"\n").unwrap();
+//! let config = Config::load_with_env(&dir, |_| None).unwrap();
+//! assert_eq!(config.schemas_dir(), dir.join("schemas"));
+//! let url = config.database_url().unwrap();
+//! assert_eq!(url.backend(), Backend::Sqlite);
+//! assert_eq!(url.to_string(), "sqlite://ving.db");
+//! ```
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// The embedded default database: SQLite in a file beside `ving.toml`.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://ving.db";
+
+/// The environment variables holding the database URL, in order of precedence.
+pub const DATABASE_URL_VARIABLES: [&str; 2] = ["VING_DATABASE_URL", "VING_MYSQL"];
+
+/// Why configuration could not be read.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// `ving.toml` or `.env` exists but could not be read.
+    #[error("{file}: cannot read: {source}")]
+    Read {
+        /// The file.
+        file: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// `ving.toml` is not valid.
+    #[error("{file}:{line}:{column}: {message}")]
+    Parse {
+        /// The file.
+        file: PathBuf,
+        /// 1-based line of the problem.
+        line: usize,
+        /// 1-based column of the problem.
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// `.env` is not valid.
+    #[error("{file}: {message}")]
+    Env {
+        /// The file.
+        file: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// The database URL cannot be used.
+    #[error("database URL {url:?} (from {source_name}): {message}")]
+    DatabaseUrl {
+        /// The URL, with any password hidden.
+        url: String,
+        /// Where the URL came from.
+        source_name: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// A ving project's configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    root: PathBuf,
+    file: ConfigFile,
+    database_url: Option<(String, String)>,
+}
+
+/// `ving.toml` as written.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ConfigFile {
+    /// `[paths]`: where the project's files are, relative to `ving.toml`.
+    pub paths: Paths,
+    /// `[rest]`: the REST API's settings.
+    pub rest: Rest,
+    /// `[database]`: the fallback database URL.
+    pub database: DatabaseSection,
+    /// `[schema]`: schema-wide settings.
+    pub schema: SchemaSection,
+}
+
+/// `[paths]` of `ving.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Paths {
+    /// The schema files (`ving/schema/schemas`).
+    pub schemas: PathBuf,
+    /// The migrations folder (`ving/drizzle/migrations`).
+    pub migrations: PathBuf,
+    /// The generated table definitions (`src/drizzle/schema`).
+    pub tables: PathBuf,
+    /// The record modules (`src/record`).
+    pub records: PathBuf,
+}
+
+impl Default for Paths {
+    fn default() -> Self {
+        Paths {
+            schemas: "ving/schema/schemas".into(),
+            migrations: "ving/drizzle/migrations".into(),
+            tables: "src/drizzle/schema".into(),
+            records: "src/record".into(),
+        }
+    }
+}
+
+/// `[rest]` of `ving.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Rest {
+    /// The REST API version, used in links (`/api/v1/…`).
+    pub version: u32,
+}
+
+impl Default for Rest {
+    fn default() -> Self {
+        Rest { version: 1 }
+    }
+}
+
+/// `[database]` of `ving.toml`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseSection {
+    /// The database URL used when no environment variable gives one.
+    pub url: Option<String>,
+}
+
+/// `[schema]` of `ving.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SchemaSection {
+    /// The role names: boolean props of User (ving's `admin`, `developer`,
+    /// `verifiedEmail`).
+    pub roles: Vec<String>,
+}
+
+impl Default for SchemaSection {
+    fn default() -> Self {
+        SchemaSection {
+            roles: crate::schema::SchemaOptions::default().roles,
+        }
+    }
+}
+
+impl Config {
+    /// Reads the project at `root` (its `ving.toml` and `.env`, both optional), taking
+    /// database variables from the process environment.
+    pub fn load(root: &Path) -> Result<Config, ConfigError> {
+        Config::load_with_env(root, |name| std::env::var(name).ok())
+    }
+
+    /// Like [`Config::load`], with the environment given as a function (for tests and
+    /// embedding).
+    pub fn load_with_env(
+        root: &Path,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
+        let file = read_config_file(&root.join("ving.toml"))?;
+        let dotenv = read_dotenv(&root.join(".env"))?;
+        let from_env = DATABASE_URL_VARIABLES
+            .iter()
+            .find_map(|name| env(name).filter(|v| !v.is_empty()).map(|v| (v, name.to_string())));
+        let from_dotenv = || {
+            DATABASE_URL_VARIABLES.iter().find_map(|name| {
+                dotenv
+                    .get(*name)
+                    .filter(|v| !v.is_empty())
+                    .map(|v| (v.clone(), format!("{name} in .env")))
+            })
+        };
+        let from_file = || {
+            file.database
+                .url
+                .clone()
+                .map(|url| (url, "ving.toml [database] url".to_owned()))
+        };
+        let database_url = from_env.or_else(from_dotenv).or_else(from_file);
+        Ok(Config {
+            root: root.to_path_buf(),
+            file,
+            database_url,
+        })
+    }
+
+    /// The project folder (where `ving.toml` is).
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// `ving.toml` as read (defaults filled in).
+    pub fn file(&self) -> &ConfigFile {
+        &self.file
+    }
+
+    /// The schema folder.
+    pub fn schemas_dir(&self) -> PathBuf {
+        self.root.join(&self.file.paths.schemas)
+    }
+
+    /// The migrations folder.
+    pub fn migrations_dir(&self) -> PathBuf {
+        self.root.join(&self.file.paths.migrations)
+    }
+
+    /// The folder of generated table definitions.
+    pub fn tables_dir(&self) -> PathBuf {
+        self.root.join(&self.file.paths.tables)
+    }
+
+    /// The folder of record modules.
+    pub fn records_dir(&self) -> PathBuf {
+        self.root.join(&self.file.paths.records)
+    }
+
+    /// Options for schema validation (the roles).
+    pub fn schema_options(&self) -> crate::schema::SchemaOptions {
+        crate::schema::SchemaOptions {
+            roles: self.file.schema.roles.clone(),
+        }
+    }
+
+    /// The database URL by the rules in the module docs.
+    pub fn database_url(&self) -> Result<DatabaseUrl, ConfigError> {
+        match &self.database_url {
+            Some((url, source)) => DatabaseUrl::parse_from(url, source),
+            None => DatabaseUrl::parse_from(DEFAULT_DATABASE_URL, "the embedded default"),
+        }
+    }
+}
+
+fn read_optional(file: &Path) -> Result<Option<String>, ConfigError> {
+    match std::fs::read_to_string(file) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(ConfigError::Read {
+            file: file.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+fn read_config_file(file: &Path) -> Result<ConfigFile, ConfigError> {
+    let Some(text) = read_optional(file)? else {
+        return Ok(ConfigFile::default());
+    };
+    toml::from_str(&text).map_err(|e| {
+        let source = crate::schema::SourceFile::new(file, text.as_str());
+        let position = source.position(e.span().map_or(0, |s| s.start));
+        ConfigError::Parse {
+            file: file.to_path_buf(),
+            line: position.line,
+            column: position.column,
+            message: e.message().trim().replace('\n', " "),
+        }
+    })
+}
+
+fn read_dotenv(file: &Path) -> Result<HashMap<String, String>, ConfigError> {
+    if read_optional(file)?.is_none() {
+        return Ok(HashMap::new());
+    }
+    let entries = dotenvy::from_path_iter(file).map_err(|e| ConfigError::Env {
+        file: file.to_path_buf(),
+        message: e.to_string(),
+    })?;
+    entries
+        .map(|entry| {
+            entry.map_err(|e| ConfigError::Env {
+                file: file.to_path_buf(),
+                message: e.to_string(),
+            })
+        })
+        .collect()
+}
+
+/// The three database families ving-rs speaks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Backend {
+    /// MySQL or MariaDB (`mysql://`, `mariadb://`).
+    MySql,
+    /// PostgreSQL (`postgres://`, `postgresql://`).
+    Postgres,
+    /// SQLite (`sqlite://path`, `sqlite::memory:`).
+    Sqlite,
+}
+
+impl Backend {
+    /// The backend's name as people say it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::MySql => "MySQL/MariaDB",
+            Backend::Postgres => "PostgreSQL",
+            Backend::Sqlite => "SQLite",
+        }
+    }
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A parsed database URL: the backend, the URL to hand to the driver (without ving's own
+/// parameters) and ving's `?log=yes` flag.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl {
+    backend: Backend,
+    url: String,
+    log: bool,
+}
+
+impl DatabaseUrl {
+    /// Parses a URL given directly (by a test or an embedding app).
+    pub fn parse(url: &str) -> Result<DatabaseUrl, ConfigError> {
+        DatabaseUrl::parse_from(url, "the caller")
+    }
+
+    fn parse_from(url: &str, source: &str) -> Result<DatabaseUrl, ConfigError> {
+        let fail = |message: String| ConfigError::DatabaseUrl {
+            url: redact(url),
+            source_name: source.to_owned(),
+            message,
+        };
+        let scheme = url.split(':').next().unwrap_or_default().to_ascii_lowercase();
+        let backend = match scheme.as_str() {
+            "mysql" | "mariadb" => Backend::MySql,
+            "postgres" | "postgresql" => Backend::Postgres,
+            "sqlite" => Backend::Sqlite,
+            _ => {
+                return Err(fail(
+                    "the scheme must be mysql://, mariadb://, postgres:// or sqlite://".into(),
+                ))
+            }
+        };
+        let (base, query) = url.split_once('?').unwrap_or((url, ""));
+        let mut log = false;
+        let mut kept = Vec::new();
+        for pair in query.split('&').filter(|p| !p.is_empty()) {
+            match pair.split_once('=') {
+                Some(("log", value)) => {
+                    log = match value {
+                        "yes" | "true" | "1" => true,
+                        "no" | "false" | "0" => false,
+                        other => return Err(fail(format!("log={other} must be yes or no"))),
+                    }
+                }
+                _ => kept.push(pair),
+            }
+        }
+        let mut clean = base.to_owned();
+        if !kept.is_empty() {
+            clean.push('?');
+            clean.push_str(&kept.join("&"));
+        }
+        if backend != Backend::Sqlite {
+            let parsed = url::Url::parse(&clean).map_err(|e| fail(e.to_string()))?;
+            if parsed.host_str().is_none_or(str::is_empty) {
+                return Err(fail("the URL names no host".into()));
+            }
+        } else if clean.trim_start_matches("sqlite:").trim_start_matches("//").is_empty() {
+            return Err(fail("the URL names no database file".into()));
+        }
+        Ok(DatabaseUrl {
+            backend,
+            url: clean,
+            log,
+        })
+    }
+
+    /// Which database family the URL is for.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The URL for the driver, without ving's own parameters. It may hold a password:
+    /// display the `DatabaseUrl` itself to show it to people.
+    pub fn driver_url(&self) -> &str {
+        &self.url
+    }
+
+    /// Whether `?log=yes` asked for every query to be logged.
+    pub fn log(&self) -> bool {
+        self.log
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    /// The URL with any password replaced by `***`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&redact(&self.url))
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("DatabaseUrl")
+            .field("backend", &self.backend)
+            .field("url", &redact(&self.url))
+            .field("log", &self.log)
+            .finish()
+    }
+}
+
+/// The URL with its password (if any) replaced by `***`.
+fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn log_flag_is_taken_out_of_the_driver_url() {
+        let url = DatabaseUrl::parse("mysql://root@127.0.0.1:3306/test?log=yes&charset=utf8mb4")
+            .unwrap();
+        assert_eq!(url.backend(), Backend::MySql);
+        assert!(url.log());
+        assert_eq!(url.driver_url(), "mysql://root@127.0.0.1:3306/test?charset=utf8mb4");
+    }
+
+    #[test]
+    fn passwords_are_hidden_when_displayed() {
+        let url = DatabaseUrl::parse("postgres://joe:secret@db.example.com/app").unwrap();
+        assert_eq!(url.to_string(), "postgres://joe:***@db.example.com/app");
+        assert!(!format!("{url:?}").contains("secret"));
+        let error = DatabaseUrl::parse("postgres://joe:secret@/app?log=maybe").unwrap_err();
+        assert!(!error.to_string().contains("secret"), "{error}");
+    }
+
+    #[test]
+    fn bad_urls_are_one_clear_line() {
+        for (url, expected) in [
+            ("oracle://x/y", "the scheme must be"),
+            ("mysql://", "names no host"),
+            ("sqlite://", "names no database file"),
+            ("mysql://h/db?log=maybe", "log=maybe must be yes or no"),
+            ("postgres://[::1/db", "invalid IPv6"),
+        ] {
+            let error = DatabaseUrl::parse(url).unwrap_err().to_string();
+            assert!(error.contains(expected), "{url}: {error}");
+            assert!(!error.contains('\n'), "{error}");
+        }
+    }
+}

@@ -1,0 +1,19 @@
+//! ving-rs: the data layer of the ving web framework.
+//!
+//! One schema file per kind is the single source of truth; from it come table
+//! definitions, migrations and records. The stages, one module each:
+//!
+//! ```text
+//! ving schema files ──► table definitions ──► migrations ──► database
+//!  (TOML, one a kind)    (typed Rust, generated)  (SQL, generated)   (MySQL/MariaDB, PostgreSQL, SQLite)
+//! ```
+//!
+//! - [`schema`]: loading and validating schema files (ving's codes 404, 441, 442).
+//! - [`config`]: `ving.toml`, `.env` and the database URL rules.
+//! - [`db`]: connection pools to MySQL/MariaDB, PostgreSQL and SQLite.
+
+#![warn(missing_docs)]
+
+pub mod config;
+pub mod db;
+pub mod schema;

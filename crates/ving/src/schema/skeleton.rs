@@ -1,0 +1,141 @@
+//! The skeleton `ving schema --new Foo` writes: one prop of each common shape, valid as
+//! written in any app that has ving's User kind.
+
+/// The table name ving gives a new kind: its name in lower case, plus `s`.
+pub fn table_name_for(kind: &str) -> String {
+    format!("{}s", kind.to_lowercase())
+}
+
+/// The text of a new schema file for `kind`. `json_schema` is the path of the file
+/// format's JSON Schema relative to the new file, for editors (`#:schema` directive).
+pub fn skeleton(kind: &str, json_schema: Option<&str>) -> String {
+    let table_name = table_name_for(kind);
+    let directive = json_schema
+        .map(|path| format!("#:schema {path}\n"))
+        .unwrap_or_default();
+    format!(
+        r#"{directive}# The {kind} kind: one ving schema. Check it with `ving schema -v {kind}`.
+# id, createdAt and updatedAt are added automatically.
+kind = "{kind}"
+tableName = "{table_name}"
+owner = ["$userId", "admin"]
+
+[[props]]
+type = "string"
+name = "name"
+required = true
+length = 60
+default = ""
+filterQuery = true
+view = ["public"]
+edit = ["owner"]
+
+[[props]]
+type = "string"
+name = "email"
+required = true
+length = 256
+default = ""
+unique = true
+validate = {{ email = true }}
+view = []
+edit = ["owner"]
+
+[[props]]
+type = "string"
+name = "url"
+required = false
+length = 65535
+db = "text"
+default = ""
+validate = {{ url = true }}
+view = []
+edit = ["owner"]
+
+[[props]]
+type = "enum"
+name = "status"
+required = true
+default = "draft"
+enums = ["draft", "published"]
+enumLabels = ["Draft", "Published"]
+filterQualifier = true
+view = ["public"]
+edit = ["owner"]
+
+[[props]]
+type = "int"
+name = "quantity"
+required = false
+default = 0
+validate = {{ nonnegative = true }}
+filterRange = true
+view = ["public"]
+edit = ["owner"]
+
+[[props]]
+type = "json"
+name = "settings"
+required = false
+default = "{{}}"
+view = []
+edit = ["owner"]
+
+[[props]]
+type = "boolean"
+name = "enabled"
+required = true
+default = true
+enums = [false, true]
+enumLabels = ["Disabled", "Enabled"]
+filterQualifier = true
+view = ["public"]
+edit = ["owner"]
+
+[[props]]
+type = "date"
+name = "startsAt"
+required = false
+default = "now"
+filterRange = true
+view = ["public"]
+edit = ["owner"]
+
+[[props]]
+type = "id"
+name = "userId"
+required = true
+filterQualifier = true
+view = ["public"]
+edit = ["owner"]
+[props.relation]
+type = "parent"
+name = "user"
+kind = "User"
+
+# A child relation lists the records of another kind that point at this one. To list
+# the Gizmos whose `{lower}Id` holds this {kind}'s id, give Gizmo an id prop `{lower}Id`
+# with a parent relation to {kind}, then add:
+#
+# [[props]]
+# type = "virtual"
+# name = "{lower}Id"
+# required = false
+# view = ["public"]
+# edit = []
+# [props.relation]
+# type = "child"
+# name = "gizmos"
+# kind = "Gizmo"
+"#,
+        lower = lower_first(kind),
+    )
+}
+
+fn lower_first(kind: &str) -> String {
+    let mut chars = kind.chars();
+    chars
+        .next()
+        .map(|first| first.to_ascii_lowercase().to_string() + chars.as_str())
+        .unwrap_or_default()
+}
