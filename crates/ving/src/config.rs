@@ -216,22 +216,22 @@ impl Config {
 
     /// The schema folder.
     pub fn schemas_dir(&self) -> PathBuf {
-        self.root.join(&self.file.paths.schemas)
+        clean_join(&self.root, &self.file.paths.schemas)
     }
 
     /// The migrations folder.
     pub fn migrations_dir(&self) -> PathBuf {
-        self.root.join(&self.file.paths.migrations)
+        clean_join(&self.root, &self.file.paths.migrations)
     }
 
     /// The folder of generated table definitions.
     pub fn tables_dir(&self) -> PathBuf {
-        self.root.join(&self.file.paths.tables)
+        clean_join(&self.root, &self.file.paths.tables)
     }
 
     /// The folder of record modules.
     pub fn records_dir(&self) -> PathBuf {
-        self.root.join(&self.file.paths.records)
+        clean_join(&self.root, &self.file.paths.records)
     }
 
     /// Options for schema validation (the roles).
@@ -248,6 +248,11 @@ impl Config {
             None => DatabaseUrl::parse_from(DEFAULT_DATABASE_URL, "the embedded default"),
         }
     }
+}
+
+/// `root` joined with `path`, without `.` components.
+fn clean_join(root: &Path, path: &Path) -> PathBuf {
+    root.join(path).components().collect()
 }
 
 fn read_optional(file: &Path) -> Result<Option<String>, ConfigError> {

@@ -159,10 +159,12 @@ impl Loader<'_> {
 
     fn schema(&mut self, table: &DeTable<'_>, span: Span) -> Option<Schema> {
         let stem = self.file.stem();
+        // Missing attributes are reported where the schema's first attribute is.
+        let start = table.iter().map(|(key, _)| key.span()).min_by_key(|s| s.start).unwrap_or(0..0);
         let kind = match table.get("kind") {
             Some(value) => self.string(value, &stem, "kind"),
             None => {
-                self.error(SchemaCode::Missing, &(0..0), &stem, "kind is missing".into());
+                self.error(SchemaCode::Missing, &start, &stem, "kind is missing".into());
                 None
             }
         };
@@ -187,7 +189,7 @@ impl Loader<'_> {
             if table.get(attribute).is_none() {
                 self.error(
                     SchemaCode::Missing,
-                    &(0..0),
+                    &start,
                     &format!("{kind}.{attribute}"),
                     format!("{attribute} is missing"),
                 );
@@ -356,17 +358,22 @@ impl Loader<'_> {
                 _ => unreachable_attribute(attribute),
             }
         }
-        let prop_type = prop_type?;
         for spec in PROP_ATTRIBUTES {
-            if spec.required_on.contains(&prop_type) && table.get(spec.name).is_none() {
+            let required = match prop_type {
+                Some(prop_type) => spec.required_on.contains(&prop_type),
+                None => spec.required_on.len() == PropType::ALL.len(),
+            };
+            if required && table.get(spec.name).is_none() {
+                let on = prop_type.map_or_else(|| "every prop".to_owned(), |t| format!("{t} props"));
                 self.error(
                     SchemaCode::Missing,
                     &value.span(),
                     &path,
-                    format!("{} is missing (required on {prop_type} props)", spec.name),
+                    format!("{} is missing (required on {on})", spec.name),
                 );
             }
         }
+        let prop_type = prop_type?;
         name?;
         prop.db = explicit_db.or_else(|| DbHelper::derive(&prop.name, prop_type, prop.length));
         prop.origin = origin;
@@ -404,7 +411,7 @@ impl Loader<'_> {
                 SchemaCode::OutOfRange,
                 &value.span(),
                 path,
-                format!("default of a {prop_type} prop must be {expected}, found {found}"),
+                format!("default of {} prop must be {expected}, found {found}", prop_type.with_article()),
             );
         }
         found
@@ -443,7 +450,7 @@ impl Loader<'_> {
                 SchemaCode::OutOfRange,
                 &value.span(),
                 path,
-                format!("db helper {helper} does not suit a {prop_type} prop"),
+                format!("db helper {helper} does not suit {} prop", prop_type.with_article()),
             );
             return None;
         }
@@ -473,16 +480,25 @@ impl Loader<'_> {
             self.wrong_type(value, path, "enums", expected);
             return Vec::new();
         };
+        if items.is_empty() {
+            self.error(SchemaCode::OutOfRange, &value.span(), path, "enums must not be empty".into());
+        }
         let mut enums = Vec::with_capacity(items.len());
+        let mut well_typed = true;
         for (index, item) in items.iter().enumerate() {
             origin.record(format!("enums.{index}"), item.span());
             match (item.get_ref(), boolean) {
                 (DeValue::Boolean(b), true) => enums.push(EnumValue::Bool(*b)),
                 (DeValue::String(s), false) => enums.push(EnumValue::String(s.to_string())),
                 _ => {
+                    well_typed = false;
                     self.wrong_type(item, path, "each entry of enums", if boolean { "a boolean" } else { "a string" });
                 }
             }
+        }
+        // A list with bad entries is reported once, here, not again as a short list.
+        if !well_typed {
+            enums.clear();
         }
         enums
     }

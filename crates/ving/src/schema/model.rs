@@ -226,6 +226,12 @@ impl PropType {
         }
     }
 
+    /// The type with its article, for messages: "an int", "a string".
+    pub fn with_article(self) -> String {
+        let article = if matches!(self, PropType::Int | PropType::Enum | PropType::Id) { "an" } else { "a" };
+        format!("{article} {self}")
+    }
+
     /// Reads a type name as written in a schema file.
     pub fn parse(name: &str) -> Option<PropType> {
         PropType::ALL.into_iter().find(|t| t.as_str() == name)

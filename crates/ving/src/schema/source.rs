@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// The text of one schema file, kept so that every later error can point into it.
-#[derive(Debug)]
 pub struct SourceFile {
     path: PathBuf,
     text: String,
@@ -24,6 +23,13 @@ pub struct Position {
 
 /// A byte range in a [`SourceFile`].
 pub type Span = Range<usize>;
+
+impl std::fmt::Debug for SourceFile {
+    /// Only the path: the text would drown every `Debug` print of a schema.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("SourceFile").field(&self.path).finish()
+    }
+}
 
 impl SourceFile {
     /// Wraps the text read from `path`.

@@ -393,9 +393,10 @@ impl Checker<'_> {
                 "relation.type",
                 path(),
                 format!(
-                    "a {} relation belongs on a {wanted} prop, not a {} prop",
+                    "a {} relation belongs on {} prop, not {} prop",
                     relation.relation_type.as_str(),
-                    prop.prop_type
+                    wanted.with_article(),
+                    prop.prop_type.with_article()
                 ),
             );
         }
@@ -423,7 +424,10 @@ impl Checker<'_> {
                 path(),
                 format!("relation.kind {:?} is not a known kind", relation.kind),
             ),
-            Some(other) if relation.relation_type == RelationType::Child => {
+            Some(other)
+                if relation.relation_type == RelationType::Child
+                    && prop.prop_type == PropType::Virtual =>
+            {
                 let points_back = other.column_prop(&prop.name).is_some_and(|p| {
                     p.prop_type == PropType::Id
                         && p.relation.as_ref().is_some_and(|r| {
@@ -488,9 +492,6 @@ impl Checker<'_> {
             return;
         }
         let origin = &prop.origin;
-        if origin.has_attribute("enums") && prop.enums.is_empty() {
-            self.error(origin, "enums", path.to_owned(), "enums must not be empty".into());
-        }
         let mut seen = HashSet::new();
         for (index, value) in prop.enums.iter().enumerate() {
             if !seen.insert(value) {
@@ -502,7 +503,11 @@ impl Checker<'_> {
                 );
             }
         }
-        if origin.has_attribute("enumLabels") && prop.enum_labels.len() != prop.enums.len() {
+        // Empty or badly typed enums were reported by the loader; don't count labels.
+        if !prop.enums.is_empty()
+            && origin.has_attribute("enumLabels")
+            && prop.enum_labels.len() != prop.enums.len()
+        {
             self.error(
                 origin,
                 "enumLabels",
