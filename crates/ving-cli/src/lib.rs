@@ -19,7 +19,13 @@ use ving::schema::{self, SchemaErrors, SchemaSet};
 #[command(name = "ving", version, about, long_about = None)]
 pub struct Cli {
     /// The project folder (where ving.toml is).
-    #[arg(short = 'C', long, global = true, value_name = "DIR", default_value = ".")]
+    #[arg(
+        short = 'C',
+        long,
+        global = true,
+        value_name = "DIR",
+        default_value = "."
+    )]
     pub project: PathBuf,
     /// What to do.
     #[command(subcommand)]
@@ -81,7 +87,8 @@ pub enum Failure {
 }
 
 fn error_count(errors: &SchemaErrors) -> String {
-    let files: std::collections::BTreeSet<&Path> = errors.errors().iter().map(|e| e.file.as_path()).collect();
+    let files: std::collections::BTreeSet<&Path> =
+        errors.errors().iter().map(|e| e.file.as_path()).collect();
     let (n, f) = (errors.len(), files.len());
     format!(
         "{n} error{} in {f} file{}",
@@ -137,7 +144,11 @@ fn new_schema(config: &Config, kind: &str, out: &mut dyn Write) -> Result<(), Fa
             path.display()
         )));
     }
-    let existing = if dir.is_dir() { schema::read_dir(&dir)? } else { Vec::new() };
+    let existing = if dir.is_dir() {
+        schema::read_dir(&dir)?
+    } else {
+        Vec::new()
+    };
     let (schemas, _) = schema::check(&existing, &config.schema_options());
     if let Some(other) = schemas.iter().find(|s| s.kind == kind) {
         return Err(Failure::Other(format!(

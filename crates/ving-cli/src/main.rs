@@ -6,5 +6,9 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = ving_cli::Cli::parse();
-    ving_cli::run(cli, &mut std::io::stdout().lock(), &mut std::io::stderr().lock())
+    ving_cli::run(
+        cli,
+        &mut std::io::stdout().lock(),
+        &mut std::io::stderr().lock(),
+    )
 }

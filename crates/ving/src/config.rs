@@ -179,9 +179,11 @@ impl Config {
     ) -> Result<Config, ConfigError> {
         let file = read_config_file(&root.join("ving.toml"))?;
         let dotenv = read_dotenv(&root.join(".env"))?;
-        let from_env = DATABASE_URL_VARIABLES
-            .iter()
-            .find_map(|name| env(name).filter(|v| !v.is_empty()).map(|v| (v, name.to_string())));
+        let from_env = DATABASE_URL_VARIABLES.iter().find_map(|name| {
+            env(name)
+                .filter(|v| !v.is_empty())
+                .map(|v| (v, name.to_string()))
+        });
         let from_dotenv = || {
             DATABASE_URL_VARIABLES.iter().find_map(|name| {
                 dotenv
@@ -349,7 +351,11 @@ impl DatabaseUrl {
             source_name: source.to_owned(),
             message,
         };
-        let scheme = url.split(':').next().unwrap_or_default().to_ascii_lowercase();
+        let scheme = url
+            .split(':')
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
         let backend = match scheme.as_str() {
             "mysql" | "mariadb" => Backend::MySql,
             "postgres" | "postgresql" => Backend::Postgres,
@@ -385,7 +391,11 @@ impl DatabaseUrl {
             if parsed.host_str().is_none_or(str::is_empty) {
                 return Err(fail("the URL names no host".into()));
             }
-        } else if clean.trim_start_matches("sqlite:").trim_start_matches("//").is_empty() {
+        } else if clean
+            .trim_start_matches("sqlite:")
+            .trim_start_matches("//")
+            .is_empty()
+        {
             return Err(fail("the URL names no database file".into()));
         }
         Ok(DatabaseUrl {
@@ -429,14 +439,26 @@ impl fmt::Debug for DatabaseUrl {
     }
 }
 
-/// The URL with its password (if any) replaced by `***`.
+/// The URL with its password (if any) replaced by `***`. Works on text, so that even a
+/// URL too broken to parse never shows its password in an error.
 fn redact(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            let _ = parsed.set_password(Some("***"));
-            parsed.to_string()
-        }
-        _ => url.to_owned(),
+    let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
+        return url.to_owned();
+    };
+    let rest = &url[scheme_end..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..authority_end];
+    let Some(at) = authority.rfind('@') else {
+        return url.to_owned();
+    };
+    match authority[..at].find(':') {
+        Some(colon) => format!(
+            "{}{}:***{}",
+            &url[..scheme_end],
+            &authority[..colon],
+            &rest[at..]
+        ),
+        None => url.to_owned(),
     }
 }
 
@@ -446,11 +468,14 @@ mod tests {
 
     #[test]
     fn log_flag_is_taken_out_of_the_driver_url() {
-        let url = DatabaseUrl::parse("mysql://root@127.0.0.1:3306/test?log=yes&charset=utf8mb4")
-            .unwrap();
+        let url =
+            DatabaseUrl::parse("mysql://root@127.0.0.1:3306/test?log=yes&charset=utf8mb4").unwrap();
         assert_eq!(url.backend(), Backend::MySql);
         assert!(url.log());
-        assert_eq!(url.driver_url(), "mysql://root@127.0.0.1:3306/test?charset=utf8mb4");
+        assert_eq!(
+            url.driver_url(),
+            "mysql://root@127.0.0.1:3306/test?charset=utf8mb4"
+        );
     }
 
     #[test]
@@ -458,8 +483,15 @@ mod tests {
         let url = DatabaseUrl::parse("postgres://joe:secret@db.example.com/app").unwrap();
         assert_eq!(url.to_string(), "postgres://joe:***@db.example.com/app");
         assert!(!format!("{url:?}").contains("secret"));
-        let error = DatabaseUrl::parse("postgres://joe:secret@/app?log=maybe").unwrap_err();
-        assert!(!error.to_string().contains("secret"), "{error}");
+        for broken in [
+            "postgres://joe:secret@/app?log=maybe",
+            "mysql://joe:secret@[::1/db",
+        ] {
+            let error = DatabaseUrl::parse(broken).unwrap_err();
+            assert!(!error.to_string().contains("secret"), "{error}");
+        }
+        assert_eq!(redact("sqlite://data/app.db"), "sqlite://data/app.db");
+        assert_eq!(redact("mysql://root@host/db"), "mysql://root@host/db");
     }
 
     #[test]

@@ -141,7 +141,11 @@ impl Db {
     /// Runs `SELECT 1`: proves the database answers.
     pub async fn ping(&self) -> Result<(), DbError> {
         let one: i64 = match self {
-            Db::MySql(pool) => sqlx::query_scalar("SELECT CAST(1 AS SIGNED)").fetch_one(pool).await,
+            Db::MySql(pool) => {
+                sqlx::query_scalar("SELECT CAST(1 AS SIGNED)")
+                    .fetch_one(pool)
+                    .await
+            }
             Db::Postgres(pool) => sqlx::query_scalar("SELECT 1::int8").fetch_one(pool).await,
             Db::Sqlite(pool) => sqlx::query_scalar("SELECT 1").fetch_one(pool).await,
         }
@@ -155,7 +159,11 @@ impl Db {
         match self {
             Db::MySql(pool) => sqlx::query_scalar("SELECT VERSION()").fetch_one(pool).await,
             Db::Postgres(pool) => sqlx::query_scalar("SELECT version()").fetch_one(pool).await,
-            Db::Sqlite(pool) => sqlx::query_scalar("SELECT sqlite_version()").fetch_one(pool).await,
+            Db::Sqlite(pool) => {
+                sqlx::query_scalar("SELECT sqlite_version()")
+                    .fetch_one(pool)
+                    .await
+            }
         }
         .map_err(|source| self.query_error(source))
     }

@@ -28,7 +28,10 @@ fn sample_files() -> Vec<Arc<SourceFile>> {
         .into_iter()
         .map(|name| {
             let text = std::fs::read_to_string(sample_schemas_dir().join(&name)).expect("read");
-            SourceFile::new(format!("examples/sample-app/ving/schema/schemas/{name}"), text)
+            SourceFile::new(
+                format!("examples/sample-app/ving/schema/schemas/{name}"),
+                text,
+            )
         })
         .collect()
 }
@@ -46,14 +49,35 @@ fn the_sample_apps_four_kinds_validate() {
     assert_eq!(
         names,
         [
-            "id", "createdAt", "updatedAt", "username", "email", "realName", "password",
-            "passwordType", "useAsDisplayName", "verifiedEmail", "admin", "developer",
-            "avatarType", "bio", "avatarId", "userId", "userId"
+            "id",
+            "createdAt",
+            "updatedAt",
+            "username",
+            "email",
+            "realName",
+            "password",
+            "passwordType",
+            "useAsDisplayName",
+            "verifiedEmail",
+            "admin",
+            "developer",
+            "avatarType",
+            "bio",
+            "avatarId",
+            "userId",
+            "userId"
         ]
     );
     let paths: Vec<String> = user.props[15..].iter().map(|p| p.path("User")).collect();
-    assert_eq!(paths, ["User.props.userId{apikeys}", "User.props.userId{s3files}"]);
-    let db = |kind: &str, prop: &str| set.get(kind).and_then(|s| s.column_prop(prop)).and_then(|p| p.db);
+    assert_eq!(
+        paths,
+        ["User.props.userId{apikeys}", "User.props.userId{s3files}"]
+    );
+    let db = |kind: &str, prop: &str| {
+        set.get(kind)
+            .and_then(|s| s.column_prop(prop))
+            .and_then(|p| p.db)
+    };
     assert_eq!(db("User", "id"), Some(DbHelper::Pk));
     assert_eq!(db("User", "createdAt"), Some(DbHelper::Timestamp));
     assert_eq!(db("User", "username"), Some(DbHelper::Varchar));
@@ -64,8 +88,14 @@ fn the_sample_apps_four_kinds_validate() {
     let updated_at = user.column_prop("updatedAt").expect("updatedAt");
     assert!(updated_at.auto_update && updated_at.filter_range);
     assert_eq!(updated_at.prop_type, PropType::Date);
-    let private_key = set.get("APIKey").and_then(|s| s.column_prop("privateKey")).expect("privateKey");
-    assert_eq!(private_key.default, Some(schema::PropDefault::Fn("privateKey".into())));
+    let private_key = set
+        .get("APIKey")
+        .and_then(|s| s.column_prop("privateKey"))
+        .expect("privateKey");
+    assert_eq!(
+        private_key.default,
+        Some(schema::PropDefault::Fn("privateKey".into()))
+    );
 }
 
 /// `(line, code, path)` of each `# expect <code> <path>` marker.
@@ -73,7 +103,10 @@ fn expectations(text: &str) -> Vec<(usize, u16, String)> {
     let mut expected = Vec::new();
     for (index, line) in text.lines().enumerate() {
         if let Some((_, marker)) = line.split_once("# expect ") {
-            let (code, path) = marker.trim().split_once(' ').expect("# expect <code> <path>");
+            let (code, path) = marker
+                .trim()
+                .split_once(' ')
+                .expect("# expect <code> <path>");
             expected.push((index + 1, code.parse().expect("code"), path.to_owned()));
         }
     }
@@ -89,7 +122,11 @@ fn each_fixture_reports_exactly_its_expected_errors() {
         .filter(|n| n.ends_with(".toml"))
         .collect();
     names.sort();
-    assert!(names.len() >= 90, "expected a fixture per rule, found {}", names.len());
+    assert!(
+        names.len() >= 90,
+        "expected a fixture per rule, found {}",
+        names.len()
+    );
     let mut mismatches = Vec::new();
     let mut transcript = String::new();
     for name in &names {
@@ -102,7 +139,11 @@ fn each_fixture_reports_exactly_its_expected_errors() {
         let (_, errors) = schema::check(&files, &SchemaOptions::default());
         let mut actual: Vec<(usize, u16, String)> = Vec::new();
         for error in &errors {
-            assert_eq!(error.file, Path::new(&path), "{name}: an error outside the fixture: {error}");
+            assert_eq!(
+                error.file,
+                Path::new(&path),
+                "{name}: an error outside the fixture: {error}"
+            );
             let line = error.position.map_or(0, |p| p.line);
             actual.push((line, error.code.code(), error.path.clone()));
             transcript.push_str(&format!("{error}\n"));
@@ -124,8 +165,9 @@ fn each_fixture_reports_exactly_its_expected_errors() {
 
 #[test]
 fn three_mistakes_are_three_errors() {
-    let text = std::fs::read_to_string(crate_dir().join("tests/fixtures/invalid/three_mistakes.toml"))
-        .expect("fixture");
+    let text =
+        std::fs::read_to_string(crate_dir().join("tests/fixtures/invalid/three_mistakes.toml"))
+            .expect("fixture");
     let mut files = sample_files();
     files.push(SourceFile::new("three_mistakes.toml", text));
     let errors = SchemaSet::from_files(&files, &SchemaOptions::default()).unwrap_err();
@@ -136,20 +178,28 @@ fn three_mistakes_are_three_errors() {
 #[test]
 fn validating_a_kind_that_does_not_exist_is_404() {
     let dir = sample_schemas_dir();
-    let error = schema::check_kind(&sample_files(), &SchemaOptions::default(), "Widget", &dir)
-        .unwrap_err();
+    let error =
+        schema::check_kind(&sample_files(), &SchemaOptions::default(), "Widget", &dir).unwrap_err();
     assert_eq!(error.len(), 1);
     assert_eq!(error.errors()[0].code, SchemaCode::NotFound);
     assert_eq!(error.errors()[0].path, "Widget");
-    assert!(error.to_string().contains("404 Widget: no schema declares kind Widget"), "{error}");
+    assert!(
+        error
+            .to_string()
+            .contains("404 Widget: no schema declares kind Widget"),
+        "{error}"
+    );
     schema::check_kind(&sample_files(), &SchemaOptions::default(), "User", &dir)
         .expect("User validates");
 }
 
 #[test]
 fn a_missing_schema_folder_is_404() {
-    let error = SchemaSet::load(Path::new("/nonexistent/ving/schemas"), &SchemaOptions::default())
-        .unwrap_err();
+    let error = SchemaSet::load(
+        Path::new("/nonexistent/ving/schemas"),
+        &SchemaOptions::default(),
+    )
+    .unwrap_err();
     assert_eq!(error.errors()[0].code, SchemaCode::NotFound);
 }
 
@@ -173,13 +223,25 @@ fn configured_roles_must_be_boolean_props_of_user() {
     };
     let errors = SchemaSet::from_files(&sample_files(), &options).unwrap_err();
     assert!(errors.len() >= 5, "{errors}");
-    assert!(errors.errors().iter().all(|e| e.message.contains("\"admin\"")), "{errors}");
+    assert!(
+        errors
+            .errors()
+            .iter()
+            .all(|e| e.message.contains("\"admin\"")),
+        "{errors}"
+    );
 }
 
 #[test]
 fn bytes_that_are_not_utf8_are_a_442_at_the_bad_byte() {
-    let error = schema::source_from_bytes(Path::new("Bad.toml"), b"kind = \"A\"\nx = \"\xff\"".to_vec())
-        .unwrap_err();
+    let error = schema::source_from_bytes(
+        Path::new("Bad.toml"),
+        b"kind = \"A\"\nx = \"\xff\"".to_vec(),
+    )
+    .unwrap_err();
     assert_eq!(error.code, SchemaCode::OutOfRange);
-    assert_eq!(error.to_string(), "Bad.toml:2:6: 442 Bad: the file is not UTF-8 text");
+    assert_eq!(
+        error.to_string(),
+        "Bad.toml:2:6: 442 Bad: the file is not UTF-8 text"
+    );
 }

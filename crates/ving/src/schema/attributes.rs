@@ -299,7 +299,8 @@ pub const RELATION_ATTRIBUTES: &[Attribute] = &[
         shape: ValueShape::StringList,
         allowed_on: &[],
         required_on: &[],
-        description: "Parent relations to S3File only: the file extensions accepted (lower case, no dot).",
+        description:
+            "Parent relations to S3File only: the file extensions accepted (lower case, no dot).",
     },
 ];
 
@@ -371,7 +372,12 @@ pub fn find(list: &'static [Attribute], name: &str) -> Option<&'static Attribute
 /// The attribute of `list` whose name is closest to a misspelt `name`, if any is close.
 pub fn suggest(list: &'static [Attribute], name: &str) -> Option<&'static str> {
     list.iter()
-        .map(|a| (strsim::damerau_levenshtein(&name.to_lowercase(), &a.name.to_lowercase()), a.name))
+        .map(|a| {
+            (
+                strsim::damerau_levenshtein(&name.to_lowercase(), &a.name.to_lowercase()),
+                a.name,
+            )
+        })
         .filter(|(distance, candidate)| *distance <= 2.max(candidate.len() / 4))
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, candidate)| candidate)

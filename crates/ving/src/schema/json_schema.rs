@@ -19,7 +19,10 @@ pub fn json_schema() -> String {
     top.insert("props".into(), json!({ "type": "array", "items": prop }));
     let mut schema = object(SCHEMA_ATTRIBUTES, top);
     if let Value::Object(map) = &mut schema {
-        map.insert("$schema".into(), json!("http://json-schema.org/draft-07/schema#"));
+        map.insert(
+            "$schema".into(),
+            json!("http://json-schema.org/draft-07/schema#"),
+        );
         map.insert("title".into(), json!("ving schema"));
     }
     let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
@@ -44,7 +47,10 @@ fn object(attributes: &[Attribute], nested: Map<String, Value>) -> Value {
                 let types: Vec<&str> = attribute.allowed_on.iter().map(|t| t.as_str()).collect();
                 format!(" Only on {} props.", types.join(", "))
             };
-            map.insert("description".into(), json!(format!("{}{applies}", attribute.description)));
+            map.insert(
+                "description".into(),
+                json!(format!("{}{applies}", attribute.description)),
+            );
         }
         properties.insert(attribute.name.into(), schema);
         if attribute.required_on.len() == 8 {

@@ -34,7 +34,12 @@ pub(crate) fn load_schema(file: &Arc<SourceFile>, errors: &mut Vec<SchemaError>)
         Err(error) => {
             let span = error.span().unwrap_or(0..0);
             let message = error.message().trim().replace('\n', " ");
-            loader.error(SchemaCode::OutOfRange, &span, &file.stem(), format!("not valid TOML: {message}"));
+            loader.error(
+                SchemaCode::OutOfRange,
+                &span,
+                &file.stem(),
+                format!("not valid TOML: {message}"),
+            );
             return None;
         }
     };
@@ -160,7 +165,11 @@ impl Loader<'_> {
     fn schema(&mut self, table: &DeTable<'_>, span: Span) -> Option<Schema> {
         let stem = self.file.stem();
         // Missing attributes are reported where the schema's first attribute is.
-        let start = table.iter().map(|(key, _)| key.span()).min_by_key(|s| s.start).unwrap_or(0..0);
+        let start = table
+            .iter()
+            .map(|(key, _)| key.span())
+            .min_by_key(|s| s.start)
+            .unwrap_or(0..0);
         let kind = match table.get("kind") {
             Some(value) => self.string(value, &stem, "kind"),
             None => {
@@ -264,10 +273,7 @@ impl Loader<'_> {
     }
 
     fn prop(&mut self, kind: &str, index: usize, value: &Value<'_>) -> Option<Prop> {
-        let Some(table) = self.table(value, &format!("{kind}.props[{index}]"), "each prop")
-        else {
-            return None;
-        };
+        let table = self.table(value, &format!("{kind}.props[{index}]"), "each prop")?;
         let name = table.get("name").and_then(|v| v.get_ref().as_str());
         let relation_name = table
             .get("relation")
@@ -278,7 +284,9 @@ impl Loader<'_> {
             .and_then(|t| t.get_ref().as_str())
             .is_some_and(|t| t == "virtual");
         let path = match (name, relation_name) {
-            (Some(name), Some(relation)) if is_virtual => format!("{kind}.props.{name}{{{relation}}}"),
+            (Some(name), Some(relation)) if is_virtual => {
+                format!("{kind}.props.{name}{{{relation}}}")
+            }
             (Some(name), _) => format!("{kind}.props.{name}"),
             (None, _) => format!("{kind}.props[{index}]"),
         };
@@ -302,7 +310,11 @@ impl Loader<'_> {
             None => None,
         };
         let mut origin = Origin::new(self.file.clone(), value.span());
-        let mut prop = Prop::new(name.unwrap_or_default(), prop_type.unwrap_or(PropType::String), origin.clone());
+        let mut prop = Prop::new(
+            name.unwrap_or_default(),
+            prop_type.unwrap_or(PropType::String),
+            origin.clone(),
+        );
         let mut explicit_db = None;
         for (key, value) in table.iter() {
             let attribute: &str = key.get_ref();
@@ -328,33 +340,56 @@ impl Loader<'_> {
                 "name" => {
                     self.string(value, &path, "name");
                 }
-                "required" => prop.required = self.boolean(value, &path, attribute).unwrap_or(false),
+                "required" => {
+                    prop.required = self.boolean(value, &path, attribute).unwrap_or(false)
+                }
                 "default" => prop.default = self.default(value, &path, prop_type),
                 "db" => explicit_db = self.db(value, &path, prop_type),
                 "validate" => prop.validate = self.validate(value, &path, prop_type, &mut origin),
-                "view" => prop.view = self.string_list(value, &path, attribute, &mut origin).unwrap_or_default(),
-                "edit" => prop.edit = self.string_list(value, &path, attribute, &mut origin).unwrap_or_default(),
+                "view" => {
+                    prop.view = self
+                        .string_list(value, &path, attribute, &mut origin)
+                        .unwrap_or_default()
+                }
+                "edit" => {
+                    prop.edit = self
+                        .string_list(value, &path, attribute, &mut origin)
+                        .unwrap_or_default()
+                }
                 "relation" => prop.relation = self.relation(value, &path, &mut origin),
                 "enums" => prop.enums = self.enums(value, &path, prop_type, &mut origin),
                 "enumLabels" => {
-                    prop.enum_labels = self.string_list(value, &path, attribute, &mut origin).unwrap_or_default();
+                    prop.enum_labels = self
+                        .string_list(value, &path, attribute, &mut origin)
+                        .unwrap_or_default();
                 }
                 "options" => prop.options = self.string(value, &path, attribute),
-                "noSetAll" => prop.no_set_all = self.boolean(value, &path, attribute).unwrap_or(false),
+                "noSetAll" => {
+                    prop.no_set_all = self.boolean(value, &path, attribute).unwrap_or(false)
+                }
                 "length" => prop.length = self.length(value, &path),
                 "unique" => prop.unique = self.boolean(value, &path, attribute).unwrap_or(false),
                 "uniqueQualifiers" => {
-                    prop.unique_qualifiers = self.string_list(value, &path, attribute, &mut origin).unwrap_or_default();
+                    prop.unique_qualifiers = self
+                        .string_list(value, &path, attribute, &mut origin)
+                        .unwrap_or_default();
                 }
-                "filterQuery" => prop.filter_query = self.boolean(value, &path, attribute).unwrap_or(false),
+                "filterQuery" => {
+                    prop.filter_query = self.boolean(value, &path, attribute).unwrap_or(false)
+                }
                 "filterQualifier" => {
                     prop.filter_qualifier = self.boolean(value, &path, attribute).unwrap_or(false);
                 }
-                "filterRange" => prop.filter_range = self.boolean(value, &path, attribute).unwrap_or(false),
-                "allowRealPubicId" | "allowRealPublicId" => {
-                    prop.allow_real_public_id = self.boolean(value, &path, attribute).unwrap_or(false);
+                "filterRange" => {
+                    prop.filter_range = self.boolean(value, &path, attribute).unwrap_or(false)
                 }
-                "autoUpdate" => prop.auto_update = self.boolean(value, &path, attribute).unwrap_or(false),
+                "allowRealPubicId" | "allowRealPublicId" => {
+                    prop.allow_real_public_id =
+                        self.boolean(value, &path, attribute).unwrap_or(false);
+                }
+                "autoUpdate" => {
+                    prop.auto_update = self.boolean(value, &path, attribute).unwrap_or(false)
+                }
                 _ => unreachable_attribute(attribute),
             }
         }
@@ -364,7 +399,8 @@ impl Loader<'_> {
                 None => spec.required_on.len() == PropType::ALL.len(),
             };
             if required && table.get(spec.name).is_none() {
-                let on = prop_type.map_or_else(|| "every prop".to_owned(), |t| format!("{t} props"));
+                let on =
+                    prop_type.map_or_else(|| "every prop".to_owned(), |t| format!("{t} props"));
                 self.error(
                     SchemaCode::Missing,
                     &value.span(),
@@ -380,7 +416,12 @@ impl Loader<'_> {
         Some(prop)
     }
 
-    fn default(&mut self, value: &Value<'_>, path: &str, prop_type: PropType) -> Option<PropDefault> {
+    fn default(
+        &mut self,
+        value: &Value<'_>,
+        path: &str,
+        prop_type: PropType,
+    ) -> Option<PropDefault> {
         let expected = match prop_type {
             PropType::String | PropType::Json | PropType::Enum => "a string or { fn = \"name\" }",
             PropType::Id | PropType::Virtual => "a number or { fn = \"name\" }",
@@ -391,13 +432,21 @@ impl Loader<'_> {
         let found = match value.get_ref() {
             DeValue::Table(table) => return self.default_fn(table, value, path),
             DeValue::Boolean(b) if prop_type == PropType::Boolean => Some(PropDefault::Bool(*b)),
-            DeValue::Integer(_) if matches!(prop_type, PropType::Int | PropType::Id | PropType::Virtual) => {
+            DeValue::Integer(_)
+                if matches!(prop_type, PropType::Int | PropType::Id | PropType::Virtual) =>
+            {
                 return self.integer(value, path, "default").map(PropDefault::Int);
             }
             DeValue::String(s) if prop_type == PropType::Date => {
-                Some(PropDefault::Fn("now".into())).filter(|_| matches!(s.as_ref(), "now" | "now()"))
+                Some(PropDefault::Fn("now".into()))
+                    .filter(|_| matches!(s.as_ref(), "now" | "now()"))
             }
-            DeValue::String(s) if matches!(prop_type, PropType::String | PropType::Json | PropType::Enum) => {
+            DeValue::String(s)
+                if matches!(
+                    prop_type,
+                    PropType::String | PropType::Json | PropType::Enum
+                ) =>
+            {
                 Some(PropDefault::String(s.to_string()))
             }
             _ => None,
@@ -411,22 +460,33 @@ impl Loader<'_> {
                 SchemaCode::OutOfRange,
                 &value.span(),
                 path,
-                format!("default of {} prop must be {expected}, found {found}", prop_type.with_article()),
+                format!(
+                    "default of {} prop must be {expected}, found {found}",
+                    prop_type.with_article()
+                ),
             );
         }
         found
     }
 
-    fn default_fn(&mut self, table: &DeTable<'_>, value: &Value<'_>, path: &str) -> Option<PropDefault> {
+    fn default_fn(
+        &mut self,
+        table: &DeTable<'_>,
+        value: &Value<'_>,
+        path: &str,
+    ) -> Option<PropDefault> {
         let name = table.get("fn").and_then(|f| f.get_ref().as_str());
         match name {
-            Some(name) if table.len() == 1 && is_identifier(name) => Some(PropDefault::Fn(name.to_owned())),
+            Some(name) if table.len() == 1 && is_identifier(name) => {
+                Some(PropDefault::Fn(name.to_owned()))
+            }
             _ => {
                 self.error(
                     SchemaCode::OutOfRange,
                     &value.span(),
                     path,
-                    "a generated default must be written { fn = \"name\" } with a function name".into(),
+                    "a generated default must be written { fn = \"name\" } with a function name"
+                        .into(),
                 );
                 None
             }
@@ -441,7 +501,10 @@ impl Loader<'_> {
                 SchemaCode::OutOfRange,
                 &value.span(),
                 path,
-                format!("db helper {name:?} is unknown; use one of {}", known.join(", ")),
+                format!(
+                    "db helper {name:?} is unknown; use one of {}",
+                    known.join(", ")
+                ),
             );
             return None;
         };
@@ -450,7 +513,10 @@ impl Loader<'_> {
                 SchemaCode::OutOfRange,
                 &value.span(),
                 path,
-                format!("db helper {helper} does not suit {} prop", prop_type.with_article()),
+                format!(
+                    "db helper {helper} does not suit {} prop",
+                    prop_type.with_article()
+                ),
             );
             return None;
         }
@@ -473,15 +539,30 @@ impl Loader<'_> {
         }
     }
 
-    fn enums(&mut self, value: &Value<'_>, path: &str, prop_type: PropType, origin: &mut Origin) -> Vec<EnumValue> {
+    fn enums(
+        &mut self,
+        value: &Value<'_>,
+        path: &str,
+        prop_type: PropType,
+        origin: &mut Origin,
+    ) -> Vec<EnumValue> {
         let boolean = prop_type == PropType::Boolean;
-        let expected = if boolean { "a list of booleans" } else { "a list of strings" };
+        let expected = if boolean {
+            "a list of booleans"
+        } else {
+            "a list of strings"
+        };
         let Some(items) = value.get_ref().as_array() else {
             self.wrong_type(value, path, "enums", expected);
             return Vec::new();
         };
         if items.is_empty() {
-            self.error(SchemaCode::OutOfRange, &value.span(), path, "enums must not be empty".into());
+            self.error(
+                SchemaCode::OutOfRange,
+                &value.span(),
+                path,
+                "enums must not be empty".into(),
+            );
         }
         let mut enums = Vec::with_capacity(items.len());
         let mut well_typed = true;
@@ -492,7 +573,12 @@ impl Loader<'_> {
                 (DeValue::String(s), false) => enums.push(EnumValue::String(s.to_string())),
                 _ => {
                     well_typed = false;
-                    self.wrong_type(item, path, "each entry of enums", if boolean { "a boolean" } else { "a string" });
+                    self.wrong_type(
+                        item,
+                        path,
+                        "each entry of enums",
+                        if boolean { "a boolean" } else { "a string" },
+                    );
                 }
             }
         }
@@ -503,7 +589,13 @@ impl Loader<'_> {
         enums
     }
 
-    fn validate(&mut self, value: &Value<'_>, path: &str, prop_type: PropType, origin: &mut Origin) -> Validate {
+    fn validate(
+        &mut self,
+        value: &Value<'_>,
+        path: &str,
+        prop_type: PropType,
+        origin: &mut Origin,
+    ) -> Validate {
         let mut validate = Validate::default();
         let Some(table) = self.table(value, path, "validate") else {
             return validate;
@@ -531,8 +623,12 @@ impl Loader<'_> {
                 "regex" => validate.regex = self.string(value, path, &label),
                 "min" => validate.min = self.integer(value, path, &label),
                 "max" => validate.max = self.integer(value, path, &label),
-                "positive" => validate.positive = self.boolean(value, path, &label).unwrap_or(false),
-                "nonnegative" => validate.nonnegative = self.boolean(value, path, &label).unwrap_or(false),
+                "positive" => {
+                    validate.positive = self.boolean(value, path, &label).unwrap_or(false)
+                }
+                "nonnegative" => {
+                    validate.nonnegative = self.boolean(value, path, &label).unwrap_or(false)
+                }
                 "custom" => validate.custom = self.string(value, path, &label),
                 _ => unreachable_attribute(attribute),
             }
@@ -570,7 +666,9 @@ impl Loader<'_> {
                 }
                 "name" => name = self.string(value, path, &label),
                 "kind" => kind = self.string(value, path, &label),
-                "skipOwnerCheck" => skip_owner_check = self.boolean(value, path, &label).unwrap_or(false),
+                "skipOwnerCheck" => {
+                    skip_owner_check = self.boolean(value, path, &label).unwrap_or(false)
+                }
                 "acceptedFileExtensions" => {
                     accepted_file_extensions = self
                         .string_list(value, path, &label, origin)
@@ -602,7 +700,10 @@ impl Loader<'_> {
 /// The attribute tables and the `match` arms above list the same names; an attribute in
 /// one and not the other is a bug in this file, never the user's.
 fn unreachable_attribute(attribute: &str) {
-    debug_assert!(false, "attribute {attribute} is in the table but not handled");
+    debug_assert!(
+        false,
+        "attribute {attribute} is in the table but not handled"
+    );
 }
 
 /// A letter, then letters, digits and `_`.

@@ -33,7 +33,10 @@
 //! assert_eq!(names, ["id", "createdAt", "updatedAt", "label"]);
 //! assert_eq!(widget.props[3].db, Some(ving::schema::DbHelper::Varchar));
 //!
-//! let broken = SourceFile::new("Gadget.toml", "kind = \"Gadget\"\ntableName = \"gadget\"\n");
+//! let broken = SourceFile::new(
+//!     "Gadget.toml",
+//!     "kind = \"Gadget\"\ntableName = \"gadget\"\nowner = [\"admin\"]\nprops = []\n",
+//! );
 //! let errors = SchemaSet::from_files(&[broken], &options).unwrap_err();
 //! assert_eq!(
 //!     errors.errors()[0].to_string(),
@@ -124,7 +127,10 @@ impl SchemaSet {
 
 /// Loads and validates `files` together, returning what could be read and every problem
 /// found, sorted by file and position.
-pub fn check(files: &[Arc<SourceFile>], options: &SchemaOptions) -> (Vec<Schema>, Vec<SchemaError>) {
+pub fn check(
+    files: &[Arc<SourceFile>],
+    options: &SchemaOptions,
+) -> (Vec<Schema>, Vec<SchemaError>) {
     let mut errors = Vec::new();
     let schemas: Vec<Schema> = files
         .iter()
@@ -197,7 +203,10 @@ pub fn read_dir(dir: &Path) -> Result<Vec<Arc<SourceFile>>, SchemaErrors> {
                 code: SchemaCode::NotFound,
                 file: path.clone(),
                 position: None,
-                path: path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),
+                path: path
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
                 message: format!("cannot read the file: {e}"),
             }),
         }

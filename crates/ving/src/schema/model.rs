@@ -228,7 +228,11 @@ impl PropType {
 
     /// The type with its article, for messages: "an int", "a string".
     pub fn with_article(self) -> String {
-        let article = if matches!(self, PropType::Int | PropType::Enum | PropType::Id) { "an" } else { "a" };
+        let article = if matches!(self, PropType::Int | PropType::Enum | PropType::Id) {
+            "an"
+        } else {
+            "a"
+        };
         format!("{article} {self}")
     }
 

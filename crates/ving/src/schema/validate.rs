@@ -124,7 +124,10 @@ impl Checker<'_> {
                     &schema.origin,
                     "kind",
                     schema.kind.clone(),
-                    format!("kind {} is declared by another schema file too", schema.kind),
+                    format!(
+                        "kind {} is declared by another schema file too",
+                        schema.kind
+                    ),
                 );
             }
             if !schema.table_name.is_empty() && !tables.insert(schema.table_name.as_str()) {
@@ -132,7 +135,10 @@ impl Checker<'_> {
                     &schema.origin,
                     "tableName",
                     format!("{}.tableName", schema.kind),
-                    format!("tableName {} is used by another schema too", schema.table_name),
+                    format!(
+                        "tableName {} is used by another schema too",
+                        schema.table_name
+                    ),
                 );
             }
         }
@@ -179,7 +185,12 @@ impl Checker<'_> {
         for prop in &schema.props {
             let path = prop.path(kind);
             if !seen.insert(path.clone()) {
-                self.error(&prop.origin, "name", path.clone(), format!("prop {path} is declared twice"));
+                self.error(
+                    &prop.origin,
+                    "name",
+                    path.clone(),
+                    format!("prop {path} is declared twice"),
+                );
             }
             if let Some(relation) = &prop.relation {
                 if !relation_names.insert(relation.name.as_str()) {
@@ -187,7 +198,10 @@ impl Checker<'_> {
                         &prop.origin,
                         "relation.name",
                         path.clone(),
-                        format!("relation name {} is used by another prop too", relation.name),
+                        format!(
+                            "relation name {} is used by another prop too",
+                            relation.name
+                        ),
                     );
                 }
             }
@@ -216,7 +230,12 @@ impl Checker<'_> {
             None
         };
         if let Some(problem) = problem {
-            self.error(&schema.origin, "tableName", path, format!("tableName {name:?} {problem}"));
+            self.error(
+                &schema.origin,
+                "tableName",
+                path,
+                format!("tableName {name:?} {problem}"),
+            );
         }
     }
 
@@ -224,20 +243,25 @@ impl Checker<'_> {
         let path = format!("{}.owner", schema.kind);
         for (index, entry) in schema.owner.iter().enumerate() {
             let problem = match entry {
-                Owner::Role(role) if !self.is_role(role) => {
-                    Some(format!("owner entry {role:?} doesn't match any known roles"))
-                }
+                Owner::Role(role) if !self.is_role(role) => Some(format!(
+                    "owner entry {role:?} doesn't match any known roles"
+                )),
                 Owner::Role(_) => None,
-                Owner::Prop(name) => match schema.column_prop(name) {
-                    None => Some(format!("owner entry \"${name}\" names no prop of {}", schema.kind)),
-                    Some(prop) => {
-                        let to_user = prop.relation.as_ref().is_some_and(|r| r.kind == "User");
-                        let own_id = name == "id" && schema.kind == "User";
-                        (!to_user && !own_id).then(|| {
+                Owner::Prop(name) => {
+                    match schema.column_prop(name) {
+                        None => Some(format!(
+                            "owner entry \"${name}\" names no prop of {}",
+                            schema.kind
+                        )),
+                        Some(prop) => {
+                            let to_user = prop.relation.as_ref().is_some_and(|r| r.kind == "User");
+                            let own_id = name == "id" && schema.kind == "User";
+                            (!to_user && !own_id).then(|| {
                             format!("owner entry \"${name}\" must name a prop with a relation to User")
                         })
+                        }
                     }
-                },
+                }
                 Owner::Parent(relation) => {
                     let parent = schema.prop_with_relation(relation).is_some_and(|p| {
                         p.relation
@@ -245,12 +269,20 @@ impl Checker<'_> {
                             .is_some_and(|r| r.relation_type == RelationType::Parent)
                     });
                     (!parent).then(|| {
-                        format!("owner entry \"^{relation}\" names no parent relation of {}", schema.kind)
+                        format!(
+                            "owner entry \"^{relation}\" names no parent relation of {}",
+                            schema.kind
+                        )
                     })
                 }
             };
             if let Some(problem) = problem {
-                self.error(&schema.origin, &format!("owner.{index}"), path.clone(), problem);
+                self.error(
+                    &schema.origin,
+                    &format!("owner.{index}"),
+                    path.clone(),
+                    problem,
+                );
             }
         }
     }
@@ -263,11 +295,18 @@ impl Checker<'_> {
                 origin,
                 "name",
                 path(),
-                format!("name {:?} must start with a letter and use only letters, digits and _", prop.name),
+                format!(
+                    "name {:?} must start with a letter and use only letters, digits and _",
+                    prop.name
+                ),
             );
         }
         for attribute in ["view", "edit"] {
-            let roles = if attribute == "view" { &prop.view } else { &prop.edit };
+            let roles = if attribute == "view" {
+                &prop.view
+            } else {
+                &prop.edit
+            };
             for (index, role) in roles.iter().enumerate() {
                 if role != "public" && role != "owner" && !self.is_role(role) {
                     self.error(
@@ -291,7 +330,12 @@ impl Checker<'_> {
             }
         }
         if prop.db == Some(DbHelper::Pk) && prop.name != "id" {
-            self.error(origin, "db", path(), "db helper pk is only for the id prop".into());
+            self.error(
+                origin,
+                "db",
+                path(),
+                "db helper pk is only for the id prop".into(),
+            );
         }
         self.relation(schema, prop, &path());
         self.enums(prop, &path());
@@ -322,7 +366,13 @@ impl Checker<'_> {
         }
         if let Some(pattern) = &prop.validate.regex {
             if let Err(error) = regex::Regex::new(pattern) {
-                let reason = error.to_string().lines().last().unwrap_or_default().trim().to_owned();
+                let reason = error
+                    .to_string()
+                    .lines()
+                    .last()
+                    .unwrap_or_default()
+                    .trim()
+                    .to_owned();
                 self.error(
                     origin,
                     "validate.regex",
@@ -362,13 +412,15 @@ impl Checker<'_> {
                 .length
                 .filter(|length| value.chars().count() > *length as usize)
                 .map(|length| format!("default is longer than length ({length})")),
-            PropType::Enum if !prop.enums.is_empty() => (!prop
-                .enums
-                .contains(&EnumValue::String(value.clone())))
-            .then(|| format!("default {value:?} is not one of enums")),
+            PropType::Enum if !prop.enums.is_empty() => {
+                (!prop.enums.contains(&EnumValue::String(value.clone())))
+                    .then(|| format!("default {value:?} is not one of enums"))
+            }
             PropType::Json => match serde_json::from_str::<serde_json::Value>(value) {
                 Ok(serde_json::Value::Object(_)) => None,
-                _ => Some(format!("default {value:?} must be a JSON object, such as \"{{}}\"")),
+                _ => Some(format!(
+                    "default {value:?} must be a JSON object, such as \"{{}}\""
+                )),
             },
             _ => None,
         };
@@ -414,7 +466,10 @@ impl Checker<'_> {
                 origin,
                 "relation.name",
                 path(),
-                format!("relation.name {name:?} is also the name of a prop of {}", schema.kind),
+                format!(
+                    "relation.name {name:?} is also the name of a prop of {}",
+                    schema.kind
+                ),
             );
         }
         match self.find(&relation.kind) {
@@ -544,14 +599,24 @@ impl Checker<'_> {
         }
         for (index, qualifier) in prop.unique_qualifiers.iter().enumerate() {
             let problem = if qualifier == &prop.name {
-                Some(format!("uniqueQualifiers cannot name the prop itself ({qualifier})"))
+                Some(format!(
+                    "uniqueQualifiers cannot name the prop itself ({qualifier})"
+                ))
             } else if schema.column_prop(qualifier).is_none() {
-                Some(format!("uniqueQualifiers: {qualifier:?} is not a prop of {}", schema.kind))
+                Some(format!(
+                    "uniqueQualifiers: {qualifier:?} is not a prop of {}",
+                    schema.kind
+                ))
             } else {
                 None
             };
             if let Some(problem) = problem {
-                self.error(origin, &format!("uniqueQualifiers.{index}"), path.to_owned(), problem);
+                self.error(
+                    origin,
+                    &format!("uniqueQualifiers.{index}"),
+                    path.to_owned(),
+                    problem,
+                );
             }
         }
     }

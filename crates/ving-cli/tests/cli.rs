@@ -1,0 +1,208 @@
+//! The `ving` command: help text (snapshots), `ving schema` on the sample app and on
+//! broken schemas, the skeleton of `--new`, and the JSON Schema the sample app uses.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use clap::{CommandFactory, Parser};
+use ving_cli::Cli;
+
+fn sample_app() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/sample-app")
+}
+
+/// Runs the command line in-process: (exit code, stdout, stderr).
+fn run(args: &[&str]) -> (ExitCode, String, String) {
+    let cli = Cli::try_parse_from(std::iter::once("ving").chain(args.iter().copied()))
+        .unwrap_or_else(|e| panic!("{args:?} does not parse: {e}"));
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let code = ving_cli::run(cli, &mut out, &mut err);
+    (
+        code,
+        String::from_utf8(out).expect("utf8"),
+        String::from_utf8(err).expect("utf8"),
+    )
+}
+
+/// A copy of the sample app's configuration and schemas in a temporary folder.
+fn sample_copy() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let schemas = dir.path().join("ving/schema/schemas");
+    std::fs::create_dir_all(&schemas).expect("mkdir");
+    std::fs::copy(sample_app().join("ving.toml"), dir.path().join("ving.toml")).expect("ving.toml");
+    std::fs::copy(
+        sample_app().join("ving/schema/ving-schema.json"),
+        dir.path().join("ving/schema/ving-schema.json"),
+    )
+    .expect("json schema");
+    for entry in std::fs::read_dir(sample_app().join("ving/schema/schemas")).expect("schemas") {
+        let path = entry.expect("entry").path();
+        std::fs::copy(&path, schemas.join(path.file_name().expect("name"))).expect("copy");
+    }
+    dir
+}
+
+#[test]
+fn help_at_every_level() {
+    let mut command = Cli::command();
+    command.build();
+    insta::assert_snapshot!("ving_help", command.render_help().to_string());
+    let schema = command
+        .find_subcommand_mut("schema")
+        .expect("schema command");
+    insta::assert_snapshot!("ving_schema_help", schema.render_help().to_string());
+}
+
+#[test]
+fn validating_the_sample_app_succeeds() {
+    let project = sample_app();
+    let project = project.to_str().expect("utf8 path");
+    let (code, out, err) = run(&["-C", project, "schema", "-V"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert_eq!(out, "4 schemas valid: APIKey, CronJob, S3File, User\n");
+    let (code, out, _) = run(&["-C", project, "schema", "-v", "S3File"]);
+    assert_eq!(code, ExitCode::SUCCESS);
+    assert_eq!(out, "S3File: valid\n");
+}
+
+#[test]
+fn validating_a_missing_kind_is_404() {
+    let project = sample_app();
+    let (code, _, err) = run(&[
+        "-C",
+        project.to_str().expect("utf8"),
+        "schema",
+        "-v",
+        "Widget",
+    ]);
+    assert_eq!(code, ExitCode::FAILURE);
+    assert!(
+        err.contains(": 404 Widget: no schema declares kind Widget\n1 error in 1 file\n"),
+        "{err}"
+    );
+}
+
+#[test]
+fn broken_schemas_fail_with_every_error_line() {
+    let project = sample_copy();
+    let broken = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../ving/tests/fixtures/invalid/three_mistakes.toml"),
+    )
+    .expect("fixture");
+    std::fs::write(
+        project.path().join("ving/schema/schemas/Widget.toml"),
+        broken,
+    )
+    .expect("write");
+    let (code, out, err) = run(&["-C", project.path().to_str().expect("utf8"), "schema", "-V"]);
+    assert_eq!(code, ExitCode::FAILURE);
+    assert!(out.is_empty());
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 4, "{err}");
+    assert!(
+        lines[0].ends_with(
+            "Widget.toml:3:13: 442 Widget.tableName: tableName \"widget\" must end in \"s\""
+        ),
+        "{err}"
+    );
+    assert!(
+        lines[1].contains("Widget.toml:10:10: 442 Widget.props.label: "),
+        "{err}"
+    );
+    assert!(
+        lines[2].contains("Widget.toml:31:1: 442 Widget.props.count: "),
+        "{err}"
+    );
+    assert_eq!(lines[3], "3 errors in 1 file");
+    // -v on another kind reports only that kind's file.
+    let (code, _, _) = run(&[
+        "-C",
+        project.path().to_str().expect("utf8"),
+        "schema",
+        "-v",
+        "User",
+    ]);
+    assert_eq!(code, ExitCode::SUCCESS);
+}
+
+#[test]
+fn new_writes_a_skeleton_that_validates_and_refuses_to_overwrite() {
+    let project = sample_copy();
+    let root = project.path().to_str().expect("utf8");
+    let (code, out, err) = run(&["-C", root, "schema", "--new", "Gadget"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    let path = project.path().join("ving/schema/schemas/Gadget.toml");
+    assert_eq!(out, format!("wrote {}\n", path.display()));
+    let text = std::fs::read_to_string(&path).expect("skeleton");
+    assert!(text.starts_with("#:schema ../ving-schema.json\n"));
+    insta::assert_snapshot!("skeleton", text);
+    let (code, out, err) = run(&["-C", root, "schema", "-V"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert_eq!(
+        out,
+        "5 schemas valid: APIKey, CronJob, Gadget, S3File, User\n"
+    );
+
+    std::fs::write(&path, "# edited by hand\n").expect("edit");
+    let (code, _, err) = run(&["-C", root, "schema", "--new", "Gadget"]);
+    assert_eq!(code, ExitCode::FAILURE);
+    assert!(err.contains("already exists; not overwriting it"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(&path).expect("kept"),
+        "# edited by hand\n"
+    );
+
+    let (code, _, err) = run(&["-C", root, "schema", "--new", "User"]);
+    assert_eq!(code, ExitCode::FAILURE);
+    assert!(err.contains("already exists"), "{err}");
+    let (code, _, err) = run(&["-C", root, "schema", "--new", "gadget"]);
+    assert_eq!(code, ExitCode::FAILURE);
+    assert!(err.contains("must be PascalCase"), "{err}");
+    let (code, _, err) = run(&["-C", root, "schema", "--new", "Table"]);
+    assert_eq!(code, ExitCode::FAILURE);
+    assert!(err.contains("MySQL reserved word"), "{err}");
+}
+
+#[test]
+fn the_sample_apps_json_schema_is_the_one_ving_prints() {
+    let (code, out, _) = run(&["schema", "--json-schema"]);
+    assert_eq!(code, ExitCode::SUCCESS);
+    let committed = std::fs::read_to_string(sample_app().join("ving/schema/ving-schema.json"))
+        .expect("committed JSON Schema");
+    assert_eq!(out, committed, "regenerate with: ving schema --json-schema > examples/sample-app/ving/schema/ving-schema.json");
+    let schema: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    let prop_keys = schema["properties"]["props"]["items"]["properties"]
+        .as_object()
+        .expect("prop attributes");
+    assert!(
+        prop_keys.contains_key("uniqueQualifiers") && !prop_keys.contains_key("uniqueQualifiiers")
+    );
+}
+
+#[test]
+fn the_binary_exits_non_zero_with_one_line_on_failure() {
+    let ving = env!("CARGO_BIN_EXE_ving");
+    let ok = Command::new(ving)
+        .args(["-C", sample_app().to_str().expect("utf8"), "schema", "-V"])
+        .output()
+        .expect("run ving");
+    assert!(ok.status.success());
+    let missing = Command::new(ving)
+        .args(["-C", "/nonexistent/project", "schema", "-V"])
+        .output()
+        .expect("run ving");
+    assert_eq!(missing.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&missing.stderr);
+    assert!(
+        err.starts_with(
+            "/nonexistent/project/ving/schema/schemas: 404 schemas: cannot read the schema folder"
+        ),
+        "{err}"
+    );
+    let usage = Command::new(ving)
+        .args(["schema"])
+        .output()
+        .expect("run ving");
+    assert_eq!(usage.status.code(), Some(2), "no action is a usage error");
+}

@@ -1,0 +1,164 @@
+//! Tier 3: connecting to MariaDB, PostgreSQL and SQLite through the configuration rules
+//! (environment, then `.env`, then `ving.toml`, then the embedded SQLite default).
+
+mod common;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use ving::config::{Backend, Config};
+use ving::db::{Db, DbError};
+
+fn project(ving_toml: &str, dotenv: Option<&str>) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("ving.toml"), ving_toml).expect("write ving.toml");
+    if let Some(dotenv) = dotenv {
+        std::fs::write(dir.path().join(".env"), dotenv).expect("write .env");
+    }
+    dir
+}
+
+fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+    let map: HashMap<String, String> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    move |name| map.get(name).cloned()
+}
+
+async fn connect_and_ping(config: &Config, expected: Backend) -> Option<Db> {
+    let url = config.database_url().expect("a usable URL");
+    assert_eq!(url.backend(), expected, "{url}");
+    let db = common::connect_or_skip(&url, config.root()).await?;
+    db.ping().await.expect("SELECT 1");
+    let version = db.server_version().await.expect("version");
+    assert!(!version.is_empty());
+    Some(db)
+}
+
+#[tokio::test]
+async fn the_embedded_default_is_sqlite_in_a_file_beside_ving_toml() {
+    let dir = project("", None);
+    let config = Config::load_with_env(dir.path(), env(&[])).expect("config");
+    assert_eq!(
+        config.database_url().expect("url").to_string(),
+        "sqlite://ving.db"
+    );
+    let db = connect_and_ping(&config, Backend::Sqlite)
+        .await
+        .expect("sqlite always works");
+    db.close().await;
+    assert!(
+        dir.path().join("ving.db").is_file(),
+        "the database file is created in the project"
+    );
+}
+
+#[tokio::test]
+async fn ving_mysql_reaches_mariadb() {
+    let dir = project("[database]\nurl = \"sqlite://ignored.db\"\n", None);
+    let url = common::server_url(Backend::MySql);
+    let config = Config::load_with_env(dir.path(), env(&[("VING_MYSQL", &url)])).expect("config");
+    if let Some(db) = connect_and_ping(&config, Backend::MySql).await {
+        db.close().await;
+    }
+    assert!(!dir.path().join("ignored.db").exists());
+}
+
+#[tokio::test]
+async fn ving_database_url_wins_over_ving_mysql_and_reaches_postgres() {
+    let dir = project("", None);
+    let url = common::server_url(Backend::Postgres);
+    let vars = [
+        ("VING_DATABASE_URL", url.as_str()),
+        ("VING_MYSQL", "mysql://nobody@127.0.0.1:1/x"),
+    ];
+    let config = Config::load_with_env(dir.path(), env(&vars)).expect("config");
+    if let Some(db) = connect_and_ping(&config, Backend::Postgres).await {
+        db.close().await;
+    }
+}
+
+#[tokio::test]
+async fn dotenv_is_read_and_the_environment_overrides_it() {
+    let mysql = common::server_url(Backend::MySql);
+    let dir = project(
+        "[database]\nurl = \"sqlite://from-toml.db\"\n",
+        Some(&format!(
+            "# database for development\nVING_DATABASE_URL={mysql}\n"
+        )),
+    );
+    let config = Config::load_with_env(dir.path(), env(&[])).expect("config");
+    if let Some(db) = connect_and_ping(&config, Backend::MySql).await {
+        db.close().await;
+    }
+    let config = Config::load_with_env(
+        dir.path(),
+        env(&[("VING_DATABASE_URL", "sqlite://from-env.db")]),
+    )
+    .expect("config");
+    assert_eq!(
+        config.database_url().expect("url").to_string(),
+        "sqlite://from-env.db"
+    );
+}
+
+#[tokio::test]
+async fn ving_toml_gives_the_fallback_url() {
+    let postgres = common::server_url(Backend::Postgres);
+    let dir = project(&format!("[database]\nurl = \"{postgres}?log=yes\"\n"), None);
+    let config = Config::load_with_env(dir.path(), env(&[])).expect("config");
+    assert!(config.database_url().expect("url").log());
+    if let Some(db) = connect_and_ping(&config, Backend::Postgres).await {
+        db.close().await;
+    }
+}
+
+#[tokio::test]
+async fn an_unreachable_server_is_one_clear_line() {
+    let dir = project("", None);
+    let config = Config::load_with_env(
+        dir.path(),
+        env(&[("VING_DATABASE_URL", "mysql://root:pw@127.0.0.1:1/test")]),
+    )
+    .expect("config");
+    let url = config.database_url().expect("url");
+    let error = Db::connect(&url, dir.path())
+        .await
+        .expect_err("nothing listens on port 1");
+    assert!(matches!(error, DbError::Connect { .. }));
+    let text = error.to_string();
+    assert!(
+        text.starts_with("cannot connect to MySQL/MariaDB at mysql://root:***@127.0.0.1:1/test: "),
+        "{text}"
+    );
+    assert!(!text.contains('\n') && !text.contains("pw@"), "{text}");
+}
+
+#[test]
+fn bad_configuration_is_one_clear_line_naming_the_file() {
+    let dir = project("[paths]\nschemas = 5\n", None);
+    let error = Config::load_with_env(dir.path(), env(&[])).expect_err("schemas must be a path");
+    let text = error.to_string();
+    assert!(text.contains("ving.toml:2:11: "), "{text}");
+    assert!(!text.contains('\n'), "{text}");
+
+    let dir = project("[pathz]\n", None);
+    let text = Config::load_with_env(dir.path(), env(&[]))
+        .expect_err("unknown section")
+        .to_string();
+    assert!(
+        text.contains("ving.toml:1:2: unknown field `pathz`"),
+        "{text}"
+    );
+
+    let dir = project("", None);
+    let config =
+        Config::load_with_env(dir.path(), env(&[("VING_MYSQL", "mysqll://x/y")])).expect("config");
+    let text = config.database_url().expect_err("bad scheme").to_string();
+    assert_eq!(
+        text,
+        "database URL \"mysqll://x/y\" (from VING_MYSQL): the scheme must be mysql://, mariadb://, postgres:// or sqlite://"
+    );
+    let _ = Path::new(".");
+}
