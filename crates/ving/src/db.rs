@@ -1,5 +1,7 @@
-//! Connections: one sqlx pool per database, behind an enum ving-rs owns (sqlx's `Any`
-//! driver supports only the types every backend shares, so it is not used).
+//! Connections: one sqlx pool per database, behind a type ving-rs owns (sqlx's `Any`
+//! driver supports only the types every backend shares, so it is not used), and the
+//! primitives every layer above runs SQL through: fetch, execute, stream, each logging
+//! the query and its parameters when the URL says `?log=yes`.
 //!
 //! [`use_db`] gives the process's one pool, made on first use from the configuration of
 //! the project in the current directory; [`Db::connect`] makes a pool from any URL.
@@ -17,20 +19,28 @@
 //! # });
 //! ```
 
+use std::collections::VecDeque;
 use std::path::Path;
+use std::pin::Pin;
 use std::str::FromStr;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
-use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions};
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
+use futures_util::{Stream, StreamExt, TryStreamExt};
+use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions, MySqlRow};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteRow};
 use sqlx::ConnectOptions;
-use tokio::sync::OnceCell;
+use tokio::sync::{mpsc, OnceCell};
 
 use crate::config::{Backend, Config, ConfigError, DatabaseUrl};
+use crate::sql::{dialect, Dialect, Param};
 
 /// How long to wait for a server before saying it cannot be reached.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Rows a stream hands over at a time (its memory is a few of these batches).
+const STREAM_BATCH: usize = 256;
 
 /// Why the database could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -50,27 +60,113 @@ pub enum DbError {
         #[source]
         source: sqlx::Error,
     },
-    /// A query failed.
-    #[error("{backend} query failed: {source}")]
+    /// A statement failed.
+    #[error("{backend} query failed: {source} (SQL: {sql})")]
     Query {
         /// The backend.
         backend: Backend,
+        /// The statement's SQL (parameters are not shown).
+        sql: String,
         /// The driver's error.
         #[source]
         source: sqlx::Error,
     },
+    /// A statement could not be built (for example a `sql!` template whose placeholders
+    /// and arguments do not match).
+    #[error("invalid statement: {0}")]
+    Invalid(String),
+}
+
+impl DbError {
+    /// Whether the database refused the statement because it would break a unique index
+    /// or constraint (ving's 409).
+    pub fn is_unique_violation(&self) -> bool {
+        match self {
+            DbError::Query {
+                source: sqlx::Error::Database(error),
+                ..
+            } => error.is_unique_violation(),
+            _ => false,
+        }
+    }
 }
 
 /// A connection pool to one database.
 #[derive(Debug, Clone)]
+pub struct Db {
+    pool: Pool,
+    log: bool,
+}
+
+/// The pool of one backend.
+#[derive(Debug, Clone)]
 #[non_exhaustive]
-pub enum Db {
+pub enum Pool {
     /// MySQL or MariaDB.
     MySql(MySqlPool),
     /// PostgreSQL.
     Postgres(PgPool),
     /// SQLite.
     Sqlite(SqlitePool),
+}
+
+/// A row read from any backend.
+#[derive(Clone, Copy)]
+pub enum DbRow<'r> {
+    /// A MySQL/MariaDB row.
+    MySql(&'r MySqlRow),
+    /// A PostgreSQL row.
+    Postgres(&'r PgRow),
+    /// A SQLite row.
+    Sqlite(&'r SqliteRow),
+}
+
+/// What an `INSERT`, `UPDATE` or `DELETE` did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ExecResult {
+    /// Rows inserted, changed or deleted.
+    pub rows_affected: u64,
+    /// The auto-increment id MySQL/SQLite report for the last insert (0 when none).
+    pub last_insert_id: u64,
+}
+
+/// Runs `$body` with `$pool` bound to the backend's pool and `$query` to a sqlx query of
+/// `$sql` with `$params` bound.
+macro_rules! with_query {
+    ($db:expr, $sql:expr, $params:expr, |$pool:ident, $query:ident, $wrap:ident| $body:expr) => {
+        match &$db.pool {
+            Pool::MySql($pool) => {
+                let $query = bind_mysql(sqlx::query($sql), $params);
+                #[allow(unused_macros)]
+                macro_rules! $wrap {
+                    ($row:expr) => {
+                        DbRow::MySql($row)
+                    };
+                }
+                $body
+            }
+            Pool::Postgres($pool) => {
+                let $query = bind_postgres(sqlx::query($sql), $params);
+                #[allow(unused_macros)]
+                macro_rules! $wrap {
+                    ($row:expr) => {
+                        DbRow::Postgres($row)
+                    };
+                }
+                $body
+            }
+            Pool::Sqlite($pool) => {
+                let $query = bind_sqlite(sqlx::query($sql), $params);
+                #[allow(unused_macros)]
+                macro_rules! $wrap {
+                    ($row:expr) => {
+                        DbRow::Sqlite($row)
+                    };
+                }
+                $body
+            }
+        }
+    };
 }
 
 impl Db {
@@ -82,7 +178,7 @@ impl Db {
             url: url.to_string(),
             source,
         };
-        let db = match url.backend() {
+        let pool = match url.backend() {
             Backend::MySql => {
                 let options = MySqlConnectOptions::from_url(&driver_url(url)?)
                     .map_err(connect_error)?
@@ -92,7 +188,7 @@ impl Db {
                     .connect_with(options)
                     .await
                     .map_err(connect_error)?;
-                Db::MySql(pool)
+                Pool::MySql(pool)
             }
             Backend::Postgres => {
                 let options = PgConnectOptions::from_url(&driver_url(url)?)
@@ -103,7 +199,7 @@ impl Db {
                     .connect_with(options)
                     .await
                     .map_err(connect_error)?;
-                Db::Postgres(pool)
+                Pool::Postgres(pool)
             }
             Backend::Sqlite => {
                 let mut options = SqliteConnectOptions::from_str(url.driver_url())
@@ -111,77 +207,437 @@ impl Db {
                     .foreign_keys(true)
                     .disable_statement_logging();
                 let file = options.get_filename().to_path_buf();
-                let in_memory = file.as_os_str() == ":memory:";
+                let in_memory = url.driver_url().contains(":memory:")
+                    || url.driver_url().contains("mode=memory");
                 if !in_memory && file.is_relative() {
                     options = options.filename(root.join(file));
                 }
                 if !url.driver_url().contains("mode=ro") {
                     options = options.create_if_missing(true);
                 }
-                let pool = SqlitePoolOptions::new()
-                    .acquire_timeout(CONNECT_TIMEOUT)
+                let mut pool_options = SqlitePoolOptions::new().acquire_timeout(CONNECT_TIMEOUT);
+                if in_memory {
+                    // Each connection to :memory: is a database of its own: keep exactly
+                    // one, for the life of the pool.
+                    pool_options = pool_options
+                        .max_connections(1)
+                        .min_connections(1)
+                        .idle_timeout(None)
+                        .max_lifetime(None);
+                }
+                let pool = pool_options
                     .connect_with(options)
                     .await
                     .map_err(connect_error)?;
-                Db::Sqlite(pool)
+                Pool::Sqlite(pool)
             }
         };
-        Ok(db)
+        Ok(Db {
+            pool,
+            log: url.log(),
+        })
     }
 
     /// Which database family this pool talks to.
     pub fn backend(&self) -> Backend {
-        match self {
-            Db::MySql(_) => Backend::MySql,
-            Db::Postgres(_) => Backend::Postgres,
-            Db::Sqlite(_) => Backend::Sqlite,
+        match self.pool {
+            Pool::MySql(_) => Backend::MySql,
+            Pool::Postgres(_) => Backend::Postgres,
+            Pool::Sqlite(_) => Backend::Sqlite,
         }
+    }
+
+    /// How this database writes SQL.
+    pub fn dialect(&self) -> &'static dyn Dialect {
+        dialect(self.backend())
+    }
+
+    /// The sqlx pool, for work this crate does not cover.
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    /// Whether every query is logged (`?log=yes`).
+    pub fn logs_queries(&self) -> bool {
+        self.log
     }
 
     /// Runs `SELECT 1`: proves the database answers.
     pub async fn ping(&self) -> Result<(), DbError> {
-        let one: i64 = match self {
-            Db::MySql(pool) => {
-                sqlx::query_scalar("SELECT CAST(1 AS SIGNED)")
-                    .fetch_one(pool)
-                    .await
-            }
-            Db::Postgres(pool) => sqlx::query_scalar("SELECT 1::int8").fetch_one(pool).await,
-            Db::Sqlite(pool) => sqlx::query_scalar("SELECT 1").fetch_one(pool).await,
+        let sql = match self.backend() {
+            Backend::MySql => "SELECT CAST(1 AS SIGNED)",
+            Backend::Postgres => "SELECT 1::int8",
+            Backend::Sqlite => "SELECT 1",
+        };
+        let rows = self
+            .fetch_all(sql, Vec::new(), |row| row.get_i64(0))
+            .await?;
+        match rows.as_slice() {
+            [1] => Ok(()),
+            other => Err(DbError::Invalid(format!("SELECT 1 answered {other:?}"))),
         }
-        .map_err(|source| self.query_error(source))?;
-        debug_assert_eq!(one, 1);
-        Ok(())
     }
 
     /// The server's version string (`10.11.19-MariaDB…`, `PostgreSQL 15…`, `3.46.0`).
     pub async fn server_version(&self) -> Result<String, DbError> {
-        match self {
-            Db::MySql(pool) => sqlx::query_scalar("SELECT VERSION()").fetch_one(pool).await,
-            Db::Postgres(pool) => sqlx::query_scalar("SELECT version()").fetch_one(pool).await,
-            Db::Sqlite(pool) => {
-                sqlx::query_scalar("SELECT sqlite_version()")
-                    .fetch_one(pool)
-                    .await
-            }
-        }
-        .map_err(|source| self.query_error(source))
+        let sql = match self.backend() {
+            Backend::MySql => "SELECT VERSION()",
+            Backend::Postgres => "SELECT version()",
+            Backend::Sqlite => "SELECT sqlite_version()",
+        };
+        let rows = self
+            .fetch_all(sql, Vec::new(), |row| row.get_string(0))
+            .await?;
+        rows.into_iter()
+            .next()
+            .ok_or_else(|| DbError::Invalid("no version returned".into()))
     }
 
     /// Closes every connection of the pool.
     pub async fn close(&self) {
-        match self {
-            Db::MySql(pool) => pool.close().await,
-            Db::Postgres(pool) => pool.close().await,
-            Db::Sqlite(pool) => pool.close().await,
+        match &self.pool {
+            Pool::MySql(pool) => pool.close().await,
+            Pool::Postgres(pool) => pool.close().await,
+            Pool::Sqlite(pool) => pool.close().await,
         }
     }
 
-    fn query_error(&self, source: sqlx::Error) -> DbError {
+    fn log(&self, sql: &str, params: &[Param]) {
+        if self.log {
+            tracing::debug!(target: "drizzle", sql, params = ?params, "query");
+        }
+    }
+
+    fn query_error(&self, sql: &str, source: sqlx::Error) -> DbError {
         DbError::Query {
             backend: self.backend(),
+            sql: sql.to_owned(),
             source,
         }
+    }
+
+    /// Runs SQL text as is, without parameters (DDL; several statements allowed where
+    /// the database allows them).
+    pub async fn execute_script(&self, sql: &str) -> Result<ExecResult, DbError> {
+        self.log(sql, &[]);
+        let result = match &self.pool {
+            Pool::MySql(pool) => sqlx::raw_sql(sql).execute(pool).await.map(|r| ExecResult {
+                rows_affected: r.rows_affected(),
+                last_insert_id: r.last_insert_id(),
+            }),
+            Pool::Postgres(pool) => sqlx::raw_sql(sql).execute(pool).await.map(|r| ExecResult {
+                rows_affected: r.rows_affected(),
+                last_insert_id: 0,
+            }),
+            Pool::Sqlite(pool) => sqlx::raw_sql(sql).execute(pool).await.map(|r| ExecResult {
+                rows_affected: r.rows_affected(),
+                last_insert_id: u64::try_from(r.last_insert_rowid()).unwrap_or(0),
+            }),
+        };
+        result.map_err(|e| self.query_error(sql, e))
+    }
+
+    /// Runs one statement with parameters and reports what it changed.
+    pub async fn execute(&self, sql: &str, params: Vec<Param>) -> Result<ExecResult, DbError> {
+        self.log(sql, &params);
+        let result = match &self.pool {
+            Pool::MySql(pool) => bind_mysql(sqlx::query(sql), params)
+                .execute(pool)
+                .await
+                .map(|r| ExecResult {
+                    rows_affected: r.rows_affected(),
+                    last_insert_id: r.last_insert_id(),
+                }),
+            Pool::Postgres(pool) => bind_postgres(sqlx::query(sql), params)
+                .execute(pool)
+                .await
+                .map(|r| ExecResult {
+                    rows_affected: r.rows_affected(),
+                    last_insert_id: 0,
+                }),
+            Pool::Sqlite(pool) => bind_sqlite(sqlx::query(sql), params)
+                .execute(pool)
+                .await
+                .map(|r| ExecResult {
+                    rows_affected: r.rows_affected(),
+                    last_insert_id: u64::try_from(r.last_insert_rowid()).unwrap_or(0),
+                }),
+        };
+        result.map_err(|e| self.query_error(sql, e))
+    }
+
+    /// Runs a query and decodes every row with `decode`.
+    pub async fn fetch_all<T>(
+        &self,
+        sql: &str,
+        params: Vec<Param>,
+        decode: impl Fn(DbRow<'_>) -> Result<T, sqlx::Error>,
+    ) -> Result<Vec<T>, DbError> {
+        self.log(sql, &params);
+        let result: Result<Vec<T>, sqlx::Error> =
+            with_query!(self, sql, params, |pool, query, wrap| {
+                let mut rows = query.fetch(pool);
+                let mut out = Vec::new();
+                loop {
+                    match rows.try_next().await {
+                        Ok(Some(row)) => match decode(wrap!(&row)) {
+                            Ok(value) => out.push(value),
+                            Err(e) => break Err(e),
+                        },
+                        Ok(None) => break Ok(out),
+                        Err(e) => break Err(e),
+                    }
+                }
+            });
+        result.map_err(|e| self.query_error(sql, e))
+    }
+
+    /// Runs a query and hands its rows over as a stream, reading them from the database a
+    /// batch at a time: memory stays constant however many rows there are. Dropping the
+    /// stream stops the query.
+    pub fn fetch_stream<T: Send + 'static>(
+        &self,
+        sql: String,
+        params: Vec<Param>,
+        decode: fn(DbRow<'_>) -> Result<T, sqlx::Error>,
+    ) -> RowStream<T> {
+        self.log(&sql, &params);
+        let (sender, receiver) = mpsc::channel(2);
+        let db = self.clone();
+        tokio::spawn(async move {
+            let result: Result<(), sqlx::Error> =
+                with_query!(db, &sql, params, |pool, query, wrap| {
+                    let mut rows = query.fetch(pool);
+                    let mut batch = Vec::with_capacity(STREAM_BATCH);
+                    loop {
+                        match rows.next().await {
+                            Some(Ok(row)) => match decode(wrap!(&row)) {
+                                Ok(value) => batch.push(value),
+                                Err(e) => break Err(e),
+                            },
+                            Some(Err(e)) => break Err(e),
+                            None => {
+                                if !batch.is_empty() {
+                                    let _ = sender.send(Ok(batch)).await;
+                                }
+                                break Ok(());
+                            }
+                        }
+                        if batch.len() == STREAM_BATCH {
+                            let full =
+                                std::mem::replace(&mut batch, Vec::with_capacity(STREAM_BATCH));
+                            if sender.send(Ok(full)).await.is_err() {
+                                break Ok(()); // the stream was dropped
+                            }
+                        }
+                    }
+                });
+            if let Err(e) = result {
+                let _ = sender.send(Err(db.query_error(&sql, e))).await;
+            }
+        });
+        RowStream {
+            receiver,
+            buffer: VecDeque::new(),
+        }
+    }
+}
+
+/// Rows of a query, read as they come ([`Db::fetch_stream`]).
+#[derive(Debug)]
+pub struct RowStream<T> {
+    receiver: mpsc::Receiver<Result<Vec<T>, DbError>>,
+    buffer: VecDeque<T>,
+}
+
+impl<T> Unpin for RowStream<T> {}
+
+impl<T> Stream for RowStream<T> {
+    type Item = Result<T, DbError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        loop {
+            if let Some(value) = self.buffer.pop_front() {
+                return Poll::Ready(Some(Ok(value)));
+            }
+            match self.receiver.poll_recv(cx) {
+                Poll::Ready(Some(Ok(batch))) => self.buffer.extend(batch),
+                Poll::Ready(Some(Err(error))) => return Poll::Ready(Some(Err(error))),
+                Poll::Ready(None) => return Poll::Ready(None),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    }
+}
+
+fn bind_mysql(
+    mut query: sqlx::query::Query<'_, sqlx::MySql, sqlx::mysql::MySqlArguments>,
+    params: Vec<Param>,
+) -> sqlx::query::Query<'_, sqlx::MySql, sqlx::mysql::MySqlArguments> {
+    for param in params {
+        query = match param {
+            Param::Bool(v) => query.bind(v),
+            Param::I32(v) => query.bind(v),
+            Param::I64(v) => query.bind(v),
+            Param::F64(v) => query.bind(v),
+            Param::String(v) => query.bind(v),
+            Param::DateTime(v) => query.bind(v),
+            // MariaDB's JSON is text; bind the JSON text.
+            Param::Json(v) => query.bind(v.map(|json| json.to_string())),
+        };
+    }
+    query
+}
+
+fn bind_postgres(
+    mut query: sqlx::query::Query<'_, sqlx::Postgres, sqlx::postgres::PgArguments>,
+    params: Vec<Param>,
+) -> sqlx::query::Query<'_, sqlx::Postgres, sqlx::postgres::PgArguments> {
+    for param in params {
+        query = match param {
+            Param::Bool(v) => query.bind(v),
+            Param::I32(v) => query.bind(v),
+            Param::I64(v) => query.bind(v),
+            Param::F64(v) => query.bind(v),
+            Param::String(v) => query.bind(v),
+            Param::DateTime(v) => query.bind(v),
+            Param::Json(v) => query.bind(v.map(sqlx::types::Json)),
+        };
+    }
+    query
+}
+
+fn bind_sqlite<'q>(
+    mut query: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
+    params: Vec<Param>,
+) -> sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>> {
+    for param in params {
+        query = match param {
+            Param::Bool(v) => query.bind(v),
+            Param::I32(v) => query.bind(v),
+            Param::I64(v) => query.bind(v),
+            Param::F64(v) => query.bind(v),
+            Param::String(v) => query.bind(v),
+            Param::DateTime(v) => query.bind(v),
+            Param::Json(v) => query.bind(v.map(|json| json.to_string())),
+        };
+    }
+    query
+}
+
+impl std::fmt::Debug for DbRow<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use sqlx::Row;
+        let columns = match self {
+            DbRow::MySql(row) => row.len(),
+            DbRow::Postgres(row) => row.len(),
+            DbRow::Sqlite(row) => row.len(),
+        };
+        f.debug_struct("DbRow").field("columns", &columns).finish()
+    }
+}
+
+impl DbRow<'_> {
+    /// Whether the value at `index` is SQL `NULL`.
+    pub fn is_null(&self, index: usize) -> Result<bool, sqlx::Error> {
+        use sqlx::{Row, ValueRef};
+        Ok(match self {
+            DbRow::MySql(row) => row.try_get_raw(index)?.is_null(),
+            DbRow::Postgres(row) => row.try_get_raw(index)?.is_null(),
+            DbRow::Sqlite(row) => row.try_get_raw(index)?.is_null(),
+        })
+    }
+
+    /// A 64-bit integer (MySQL's unsigned `bigint` converted, refusing values above
+    /// `i64::MAX`).
+    pub fn get_i64(&self, index: usize) -> Result<i64, sqlx::Error> {
+        use sqlx::{Column, Row, TypeInfo};
+        match self {
+            DbRow::MySql(row) => {
+                let unsigned = row
+                    .columns()
+                    .get(index)
+                    .is_some_and(|c| c.type_info().name().ends_with("UNSIGNED"));
+                if unsigned {
+                    let value: u64 = row.try_get(index)?;
+                    i64::try_from(value).map_err(|e| sqlx::Error::ColumnDecode {
+                        index: index.to_string(),
+                        source: Box::new(e),
+                    })
+                } else {
+                    row.try_get(index)
+                }
+            }
+            DbRow::Postgres(row) => row.try_get(index),
+            DbRow::Sqlite(row) => row.try_get(index),
+        }
+    }
+
+    /// A 32-bit integer.
+    pub fn get_i32(&self, index: usize) -> Result<i32, sqlx::Error> {
+        use sqlx::Row;
+        match self {
+            DbRow::MySql(row) => row.try_get(index),
+            DbRow::Postgres(row) => row.try_get(index),
+            DbRow::Sqlite(row) => row.try_get(index),
+        }
+    }
+
+    /// A double.
+    pub fn get_f64(&self, index: usize) -> Result<f64, sqlx::Error> {
+        use sqlx::Row;
+        match self {
+            DbRow::MySql(row) => row.try_get(index),
+            DbRow::Postgres(row) => row.try_get(index),
+            DbRow::Sqlite(row) => row.try_get(index),
+        }
+    }
+
+    /// A boolean.
+    pub fn get_bool(&self, index: usize) -> Result<bool, sqlx::Error> {
+        use sqlx::Row;
+        match self {
+            DbRow::MySql(row) => row.try_get(index),
+            DbRow::Postgres(row) => row.try_get(index),
+            DbRow::Sqlite(row) => row.try_get(index),
+        }
+    }
+
+    /// Text.
+    pub fn get_string(&self, index: usize) -> Result<String, sqlx::Error> {
+        use sqlx::Row;
+        match self {
+            DbRow::MySql(row) => row.try_get_unchecked(index),
+            DbRow::Postgres(row) => row.try_get(index),
+            DbRow::Sqlite(row) => row.try_get(index),
+        }
+    }
+
+    /// A date and time (MySQL's `timestamp` and `datetime` alike).
+    pub fn get_datetime(&self, index: usize) -> Result<chrono::NaiveDateTime, sqlx::Error> {
+        use sqlx::Row;
+        match self {
+            DbRow::MySql(row) => row.try_get_unchecked(index),
+            DbRow::Postgres(row) => row.try_get(index),
+            DbRow::Sqlite(row) => row.try_get(index),
+        }
+    }
+
+    /// A JSON value (stored as text in MariaDB and SQLite, as jsonb in PostgreSQL).
+    pub fn get_json(&self, index: usize) -> Result<serde_json::Value, sqlx::Error> {
+        use sqlx::Row;
+        let text = match self {
+            DbRow::Postgres(row) => {
+                let sqlx::types::Json(value) = row.try_get(index)?;
+                return Ok(value);
+            }
+            DbRow::MySql(row) => row.try_get_unchecked::<Vec<u8>, _>(index)?,
+            DbRow::Sqlite(row) => row.try_get::<Vec<u8>, _>(index)?,
+        };
+        serde_json::from_slice(&text).map_err(|e| sqlx::Error::ColumnDecode {
+            index: index.to_string(),
+            source: Box::new(e),
+        })
     }
 }
 

@@ -10,10 +10,16 @@
 //!
 //! - [`schema`]: loading and validating schema files (ving's codes 404, 441, 442).
 //! - [`config`]: `ving.toml`, `.env` and the database URL rules.
+//! - [`table`]: the table model each schema becomes (columns, indexes, foreign keys).
+//! - [`sql`]: the statement tree and the three dialects that render it.
 //! - [`db`]: connection pools to MySQL/MariaDB, PostgreSQL and SQLite.
+//! - [`drizzle`]: the typed, SQL-shaped query builder over generated tables.
 
 #![warn(missing_docs)]
 
 pub mod config;
 pub mod db;
+pub mod drizzle;
 pub mod schema;
+pub mod sql;
+pub mod table;

@@ -1,0 +1,85 @@
+//! Queries that look like SQL, in Rust: a typed builder over the tables
+//! `ving drizzle --tables` generates, the same for MySQL/MariaDB, PostgreSQL and SQLite.
+//!
+//! ```text
+//! db.select().from(UserTable).where_(eq(UserTable.email, "joe@example.com")).all().await?
+//! db.select_fields((UserTable.username, count())).from(UserTable).group_by(UserTable.username)
+//! db.insert(UserTable).values([UserInsert { username: Some("joe".into()), ..Default::default() }]).execute().await?
+//! db.update(UserTable).set(UserTable.admin, true).where_(eq(UserTable.id, 1)).execute().await?
+//! db.delete(UserTable).where_(eq(UserTable.id, 1)).execute().await?
+//! ```
+//!
+//! `where` is a Rust keyword, hence `where_`. Queries run with explicit methods — `all`,
+//! `first`, `stream` for selects and `execute` for the rest — so that an unfinished query
+//! is an ordinary value to pass around and extend. Comparing a column with a value of
+//! another type, or using a column of a table the query does not read, does not compile.
+//! Values are always bound parameters, never SQL text.
+//!
+//! # Examples
+//!
+//! ```
+//! use ving::drizzle::{eq, Column, FromRow, InsertRow, Param, Table};
+//! use ving::db::DbRow;
+//!
+//! // What `ving drizzle --tables` generates, in short.
+//! #[derive(Debug, Clone, Copy)]
+//! pub struct NoteTable { pub id: Column<NoteTable, i64>, pub body: Column<NoteTable, String> }
+//! #[allow(non_upper_case_globals)]
+//! pub const NoteTable: NoteTable = NoteTable { id: Column::new("id"), body: Column::new("body") };
+//! #[derive(Debug, PartialEq)]
+//! pub struct NoteRow { pub id: i64, pub body: String }
+//! #[derive(Default)]
+//! pub struct NoteInsert { pub body: Option<String> }
+//! impl Table for NoteTable {
+//!     const NAME: &'static str = "notes";
+//!     const KIND: &'static str = "Note";
+//!     const COLUMNS: &'static [&'static str] = &["id", "body"];
+//!     const PRIMARY_KEY: Option<&'static str> = Some("id");
+//!     type Row = NoteRow;
+//!     type Insert = NoteInsert;
+//! }
+//! impl FromRow for NoteRow {
+//!     fn from_row(row: DbRow<'_>, i: &mut usize) -> Result<Self, sqlx::Error> {
+//!         *i += 2;
+//!         Ok(NoteRow { id: row.get_i64(*i - 2)?, body: row.get_string(*i - 1)? })
+//!     }
+//! }
+//! impl InsertRow for NoteInsert {
+//!     fn into_values(self, out: &mut Vec<(&'static str, Param)>) {
+//!         if let Some(body) = self.body { out.push(("body", Param::String(Some(body)))); }
+//!     }
+//! }
+//!
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! let url = ving::config::DatabaseUrl::parse("sqlite::memory:").unwrap();
+//! let db = ving::db::Db::connect(&url, std::path::Path::new(".")).await.unwrap();
+//! db.execute_script("CREATE TABLE notes (id integer PRIMARY KEY AUTOINCREMENT, body text NOT NULL)").await.unwrap();
+//! let done = db.insert(NoteTable).values([NoteInsert { body: Some("hello".into()) }]).execute().await.unwrap();
+//! assert_eq!((done.rows_affected, done.insert_id), (1, Some(1)));
+//! let rows = db.select().from(NoteTable).where_(eq(NoteTable.body, "hello")).all().await.unwrap();
+//! assert_eq!(rows, [NoteRow { id: 1, body: "hello".into() }]);
+//! # });
+//! ```
+
+mod expr;
+mod query;
+mod table;
+mod value;
+
+pub use chrono::NaiveDateTime;
+pub use serde_json::Value as JsonValue;
+
+pub use crate::db::{use_db, Db, DbError, DbRow, RowStream};
+pub use crate::sql::Param;
+pub use expr::{
+    and, asc, avg, between, count, count_of, count_placeholders, desc, eq, gt, gte, in_array,
+    is_not_null, is_null, like, lt, lte, max, min, ne, not, not_in_array, not_like, or, sum,
+    AppearsIn, Both, Condition, Contains, Expr, Expression, GroupList, Here, Inner, Join, Left,
+    LeftOuter, Nothing, Order, OrderList, Predicate, Right, Sql, SqlArg, With,
+};
+pub use query::{
+    All, DeleteQuery, Fields, InsertQuery, InsertResult, InsertStart, RowSource, SelectQuery,
+    SelectStart, Selection, UpdateQuery,
+};
+pub use table::{get_table_name, Column, FromRow, InsertRow, Table, TableInfo};
+pub use value::{BaseValue, Nullable, Numeric, Operand, Text, Value};

@@ -1,0 +1,588 @@
+//! The query builders: `select`, `insert`, `update`, `delete`, in drizzle's shape.
+//!
+//! Builders are ordinary values: pass an unfinished query to a function, extend it,
+//! return it. Nothing runs until a terminal method: `all`, `first` or `stream` for a
+//! select, `execute` for the others.
+
+use std::marker::PhantomData;
+
+use crate::db::{Db, DbError, DbRow, RowStream};
+use crate::sql::{self, Expr as Node, JoinKind, Param, Statement};
+
+use super::expr::{
+    AppearsIn, Both, Expression, GroupList, Inner, Join, LeftOuter, OrderList, Predicate,
+};
+use super::table::{Column, FromRow, InsertRow, Table};
+use super::value::{Operand, Value};
+
+/// Most parameters one statement binds; bigger inserts are split (SQLite allows 32766,
+/// MySQL and PostgreSQL 65535).
+const MAX_PARAMS: usize = 30_000;
+
+/// A select of whole rows (`db.select()`).
+#[derive(Debug, Clone, Copy)]
+pub struct All;
+
+/// A select of chosen fields (`db.select_fields(…)`).
+#[derive(Debug, Clone)]
+pub struct Fields<F>(F);
+
+/// The tables of a query, read as whole rows: a table gives its row struct, a join a
+/// tuple (`Option` for the right side of a left join).
+pub trait RowSource {
+    /// What one result row becomes.
+    type Out: Send + 'static;
+    /// Pushes the columns to select.
+    fn push_columns(out: &mut Vec<Node>);
+    /// Reads one result row from column `*index` on.
+    fn decode(row: DbRow<'_>, index: &mut usize) -> Result<Self::Out, sqlx::Error>;
+}
+
+impl<T: Table> RowSource for T {
+    type Out = T::Row;
+    fn push_columns(out: &mut Vec<Node>) {
+        out.extend(T::COLUMNS.iter().map(|c| Node::column(T::NAME, c)));
+    }
+    fn decode(row: DbRow<'_>, index: &mut usize) -> Result<Self::Out, sqlx::Error> {
+        T::Row::from_row(row, index)
+    }
+}
+
+impl<L: RowSource, R: Table> RowSource for Join<L, R, Inner> {
+    type Out = (L::Out, R::Row);
+    fn push_columns(out: &mut Vec<Node>) {
+        L::push_columns(out);
+        R::push_columns(out);
+    }
+    fn decode(row: DbRow<'_>, index: &mut usize) -> Result<Self::Out, sqlx::Error> {
+        let left = L::decode(row, index)?;
+        Ok((left, R::Row::from_row(row, index)?))
+    }
+}
+
+impl<L: RowSource, R: Table> RowSource for Join<L, R, LeftOuter> {
+    type Out = (L::Out, Option<R::Row>);
+    fn push_columns(out: &mut Vec<Node>) {
+        L::push_columns(out);
+        R::push_columns(out);
+    }
+    fn decode(row: DbRow<'_>, index: &mut usize) -> Result<Self::Out, sqlx::Error> {
+        let left = L::decode(row, index)?;
+        // No match: every column of the right side is null, its primary key included.
+        let first = R::PRIMARY_KEY.map_or(*index, |pk| {
+            *index + R::COLUMNS.iter().position(|c| *c == pk).unwrap_or(0)
+        });
+        if row.is_null(first)? {
+            *index += R::COLUMNS.len();
+            Ok((left, None))
+        } else {
+            Ok((left, Some(R::Row::from_row(row, index)?)))
+        }
+    }
+}
+
+/// What `select_fields` accepts: a column, a typed expression, or a tuple of them
+/// (up to eight); each result row becomes the matching value or tuple.
+pub trait Selection {
+    /// The tables it reads.
+    type Source;
+    /// What one result row becomes.
+    type Out: Send + 'static;
+    /// Pushes the selected expressions.
+    fn push_exprs(self, out: &mut Vec<Node>);
+    /// Reads one result row from column `*index` on.
+    fn decode(row: DbRow<'_>, index: &mut usize) -> Result<Self::Out, sqlx::Error>;
+}
+
+impl<T: Table, V: Value> Selection for Column<T, V> {
+    type Source = T;
+    type Out = V;
+    fn push_exprs(self, out: &mut Vec<Node>) {
+        out.push(self.node());
+    }
+    fn decode(row: DbRow<'_>, index: &mut usize) -> Result<V, sqlx::Error> {
+        *index += 1;
+        V::decode(row, *index - 1)
+    }
+}
+
+impl<V: Value, S> Selection for super::expr::Expr<V, S> {
+    type Source = S;
+    type Out = V;
+    fn push_exprs(self, out: &mut Vec<Node>) {
+        out.push(Expression::into_node(self));
+    }
+    fn decode(row: DbRow<'_>, index: &mut usize) -> Result<V, sqlx::Error> {
+        *index += 1;
+        V::decode(row, *index - 1)
+    }
+}
+
+macro_rules! selection_tuple {
+    ($first:ident $(, $rest:ident)+) => {
+        impl<$first: Selection $(, $rest: Selection)+> Selection for ($first, $($rest,)+) {
+            type Source = Both<$first::Source, <($($rest,)+) as Selection>::Source>;
+            type Out = ($first::Out, $($rest::Out,)+);
+            #[allow(non_snake_case)]
+            fn push_exprs(self, out: &mut Vec<Node>) {
+                let ($first, $($rest,)+) = self;
+                $first.push_exprs(out);
+                $($rest.push_exprs(out);)+
+            }
+            fn decode(row: DbRow<'_>, index: &mut usize) -> Result<Self::Out, sqlx::Error> {
+                Ok(($first::decode(row, index)?, $($rest::decode(row, index)?,)+))
+            }
+        }
+    };
+}
+
+impl<A: Selection> Selection for (A,) {
+    type Source = A::Source;
+    type Out = (A::Out,);
+    fn push_exprs(self, out: &mut Vec<Node>) {
+        self.0.push_exprs(out);
+    }
+    fn decode(row: DbRow<'_>, index: &mut usize) -> Result<Self::Out, sqlx::Error> {
+        Ok((A::decode(row, index)?,))
+    }
+}
+
+selection_tuple!(A, B);
+selection_tuple!(A, B, C);
+selection_tuple!(A, B, C, D);
+selection_tuple!(A, B, C, D, E);
+selection_tuple!(A, B, C, D, E, F);
+selection_tuple!(A, B, C, D, E, F, G);
+selection_tuple!(A, B, C, D, E, F, G, H);
+
+impl Db {
+    /// `SELECT` whole rows: `db.select().from(UserTable)` reads `UserRow`s.
+    pub fn select(&self) -> SelectStart<'_, All> {
+        SelectStart {
+            db: self,
+            fields: All,
+        }
+    }
+
+    /// `SELECT` chosen fields: `db.select_fields((UserTable.id, count()))`.
+    pub fn select_fields<F: Selection>(&self, fields: F) -> SelectStart<'_, Fields<F>> {
+        SelectStart {
+            db: self,
+            fields: Fields(fields),
+        }
+    }
+
+    /// `INSERT INTO table`.
+    pub fn insert<T: Table>(&self, table: T) -> InsertStart<'_, T> {
+        let _ = table;
+        InsertStart {
+            db: self,
+            table: PhantomData,
+        }
+    }
+
+    /// `UPDATE table`.
+    pub fn update<T: Table>(&self, table: T) -> UpdateQuery<'_, T> {
+        let _ = table;
+        UpdateQuery {
+            db: self,
+            update: sql::Update {
+                table: T::NAME,
+                set: Vec::new(),
+                where_: None,
+            },
+            table: PhantomData,
+        }
+    }
+
+    /// `DELETE FROM table`.
+    pub fn delete<T: Table>(&self, table: T) -> DeleteQuery<'_, T> {
+        let _ = table;
+        DeleteQuery {
+            db: self,
+            delete: sql::Delete {
+                table: T::NAME,
+                where_: None,
+            },
+            table: PhantomData,
+        }
+    }
+}
+
+/// `db.select()` before `.from(…)`.
+#[derive(Debug, Clone)]
+pub struct SelectStart<'a, Sel> {
+    db: &'a Db,
+    fields: Sel,
+}
+
+impl<'a, Sel> SelectStart<'a, Sel> {
+    /// `FROM table`.
+    pub fn from<T: Table>(self, table: T) -> SelectQuery<'a, T, Sel> {
+        let _ = table;
+        SelectQuery {
+            db: self.db,
+            select: sql::Select::all_of(T::NAME, &[]),
+            fields: self.fields,
+            tables: PhantomData,
+        }
+    }
+}
+
+/// A select over the tables `Q`.
+#[derive(Debug, Clone)]
+pub struct SelectQuery<'a, Q, Sel> {
+    db: &'a Db,
+    select: sql::Select,
+    fields: Sel,
+    tables: PhantomData<fn() -> Q>,
+}
+
+impl<'a, Q, Sel> SelectQuery<'a, Q, Sel> {
+    /// `WHERE condition` (replacing any earlier one; combine with `and`).
+    pub fn where_<P: Predicate, I>(mut self, condition: P) -> Self
+    where
+        P::Source: AppearsIn<Q, I>,
+    {
+        self.select.where_ = Some(condition.into_condition());
+        self
+    }
+
+    fn join<T: Table, K, P: Predicate>(
+        self,
+        kind: JoinKind,
+        on: P,
+    ) -> SelectQuery<'a, Join<Q, T, K>, Sel> {
+        let mut select = self.select;
+        select.joins.push(sql::Join {
+            kind,
+            table: T::NAME,
+            on: on.into_condition(),
+        });
+        SelectQuery {
+            db: self.db,
+            select,
+            fields: self.fields,
+            tables: PhantomData,
+        }
+    }
+
+    /// `INNER JOIN table ON condition`.
+    pub fn inner_join<T: Table, P: Predicate, I>(
+        self,
+        table: T,
+        on: P,
+    ) -> SelectQuery<'a, Join<Q, T, Inner>, Sel>
+    where
+        P::Source: AppearsIn<Join<Q, T, Inner>, I>,
+    {
+        let _ = table;
+        self.join(JoinKind::Inner, on)
+    }
+
+    /// `LEFT JOIN table ON condition`.
+    pub fn left_join<T: Table, P: Predicate, I>(
+        self,
+        table: T,
+        on: P,
+    ) -> SelectQuery<'a, Join<Q, T, LeftOuter>, Sel>
+    where
+        P::Source: AppearsIn<Join<Q, T, LeftOuter>, I>,
+    {
+        let _ = table;
+        self.join(JoinKind::Left, on)
+    }
+
+    /// `ORDER BY terms` (replacing any earlier order): `asc(col)`, `desc(col)`, a column,
+    /// or a tuple of them.
+    pub fn order_by<O: OrderList, I>(mut self, terms: O) -> Self
+    where
+        O::Source: AppearsIn<Q, I>,
+    {
+        self.select.order_by.clear();
+        terms.push_terms(&mut self.select.order_by);
+        self
+    }
+
+    /// `GROUP BY expressions` (replacing any earlier grouping).
+    pub fn group_by<G: GroupList, I>(mut self, expressions: G) -> Self
+    where
+        G::Source: AppearsIn<Q, I>,
+    {
+        self.select.group_by.clear();
+        expressions.push_exprs(&mut self.select.group_by);
+        self
+    }
+
+    /// `HAVING condition`.
+    pub fn having<P: Predicate, I>(mut self, condition: P) -> Self
+    where
+        P::Source: AppearsIn<Q, I>,
+    {
+        self.select.having = Some(condition.into_condition());
+        self
+    }
+
+    /// `LIMIT n`.
+    pub fn limit(mut self, n: u64) -> Self {
+        self.select.limit = Some(n);
+        self
+    }
+
+    /// `OFFSET n`.
+    pub fn offset(mut self, n: u64) -> Self {
+        self.select.offset = Some(n);
+        self
+    }
+}
+
+impl<'a, Q: RowSource> SelectQuery<'a, Q, All> {
+    fn statement(&self) -> Statement {
+        let mut select = self.select.clone();
+        Q::push_columns(&mut select.fields);
+        Statement::Select(select)
+    }
+
+    /// The SQL and parameters this query runs.
+    pub fn to_sql(&self) -> (String, Vec<Param>) {
+        self.db.dialect().render(&self.statement())
+    }
+
+    /// Runs the query: every row.
+    pub async fn all(self) -> Result<Vec<Q::Out>, DbError> {
+        let (sql, params) = self.to_sql();
+        self.db
+            .fetch_all(&sql, params, |row| Q::decode(row, &mut 0))
+            .await
+    }
+
+    /// Runs the query with `LIMIT 1` (unless it has a limit): the first row, if any.
+    pub async fn first(mut self) -> Result<Option<Q::Out>, DbError> {
+        self.select.limit.get_or_insert(1);
+        Ok(self.all().await?.into_iter().next())
+    }
+
+    /// Runs the query and reads its rows as they come, in constant memory.
+    pub fn stream(self) -> RowStream<Q::Out> {
+        let (sql, params) = self.to_sql();
+        self.db
+            .fetch_stream(sql, params, |row| Q::decode(row, &mut 0))
+    }
+}
+
+impl<'a, Q, F: Selection> SelectQuery<'a, Q, Fields<F>>
+where
+    F: Clone,
+{
+    /// The SQL and parameters this query runs.
+    pub fn to_sql(&self) -> (String, Vec<Param>) {
+        let mut select = self.select.clone();
+        self.fields.0.clone().push_exprs(&mut select.fields);
+        self.db.dialect().render(&Statement::Select(select))
+    }
+}
+
+impl<'a, Q, F: Selection> SelectQuery<'a, Q, Fields<F>> {
+    fn render<I>(self) -> (&'a Db, String, Vec<Param>)
+    where
+        F::Source: AppearsIn<Q, I>,
+    {
+        let mut select = self.select;
+        self.fields.0.push_exprs(&mut select.fields);
+        let (sql, params) = self.db.dialect().render(&Statement::Select(select));
+        (self.db, sql, params)
+    }
+
+    /// Runs the query: every row.
+    pub async fn all<I>(self) -> Result<Vec<F::Out>, DbError>
+    where
+        F::Source: AppearsIn<Q, I>,
+    {
+        let (db, sql, params) = self.render();
+        db.fetch_all(&sql, params, |row| F::decode(row, &mut 0))
+            .await
+    }
+
+    /// Runs the query with `LIMIT 1` (unless it has a limit): the first row, if any.
+    pub async fn first<I>(mut self) -> Result<Option<F::Out>, DbError>
+    where
+        F::Source: AppearsIn<Q, I>,
+    {
+        self.select.limit.get_or_insert(1);
+        Ok(self.all().await?.into_iter().next())
+    }
+
+    /// Runs the query and reads its rows as they come, in constant memory.
+    pub fn stream<I>(self) -> RowStream<F::Out>
+    where
+        F::Source: AppearsIn<Q, I>,
+    {
+        let (db, sql, params) = self.render();
+        db.fetch_stream(sql, params, |row| F::decode(row, &mut 0))
+    }
+}
+
+/// `db.insert(table)` before `.values(…)`.
+#[derive(Debug)]
+pub struct InsertStart<'a, T> {
+    db: &'a Db,
+    table: PhantomData<fn() -> T>,
+}
+
+impl<'a, T: Table> InsertStart<'a, T> {
+    /// The rows to insert: `[row]`, a `Vec`, any iterator of the table's insert struct.
+    pub fn values(self, rows: impl IntoIterator<Item = T::Insert>) -> InsertQuery<'a, T> {
+        InsertQuery {
+            db: self.db,
+            rows: rows.into_iter().collect(),
+        }
+    }
+}
+
+/// An insert of rows into `T`.
+#[derive(Debug)]
+pub struct InsertQuery<'a, T: Table> {
+    db: &'a Db,
+    rows: Vec<T::Insert>,
+}
+
+/// What an insert did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct InsertResult {
+    /// Rows inserted.
+    pub rows_affected: u64,
+    /// The id of the first row inserted (drizzle's `insertId`), for tables with an
+    /// auto-increment key.
+    pub insert_id: Option<i64>,
+}
+
+impl<T: Table> InsertQuery<'_, T> {
+    /// The statements this insert runs: rows giving the same columns go together, at most
+    /// `MAX_PARAMS` parameters a statement.
+    pub fn statements(self) -> Vec<sql::Insert> {
+        let mut statements: Vec<sql::Insert> = Vec::new();
+        let default_keyword = self.db.dialect().capabilities().insert_default_keyword;
+        for row in self.rows {
+            let mut values = Vec::with_capacity(T::COLUMNS.len());
+            row.into_values(&mut values);
+            let (columns, params): (Vec<&'static str>, Vec<Param>) = values.into_iter().unzip();
+            let fits = statements.last().is_some_and(|last| {
+                last.columns == columns
+                    && (last.rows.len() + 1) * columns.len().max(1) <= MAX_PARAMS
+                    && (default_keyword || !columns.is_empty())
+            });
+            match statements.last_mut() {
+                Some(last) if fits => last.rows.push(params),
+                _ => statements.push(sql::Insert {
+                    table: T::NAME,
+                    columns,
+                    rows: vec![params],
+                    returning: T::PRIMARY_KEY,
+                }),
+            }
+        }
+        statements
+    }
+
+    /// Runs the insert.
+    pub async fn execute(self) -> Result<InsertResult, DbError> {
+        let db = self.db;
+        let dialect = db.dialect();
+        let returning = dialect.capabilities().insert_returning;
+        let mut result = InsertResult::default();
+        for statement in self.statements() {
+            let (sql, params) = dialect.render(&Statement::Insert(statement.clone()));
+            let first_id = if returning && statement.returning.is_some() {
+                let ids = db.fetch_all(&sql, params, |row| row.get_i64(0)).await?;
+                result.rows_affected += ids.len() as u64;
+                ids.first().copied()
+            } else {
+                let done = db.execute(&sql, params).await?;
+                result.rows_affected += done.rows_affected;
+                let id = i64::try_from(done.last_insert_id).ok().filter(|id| *id > 0);
+                id.filter(|_| statement.returning.is_some())
+            };
+            result.insert_id = result.insert_id.or(first_id);
+        }
+        Ok(result)
+    }
+}
+
+/// An update of `T`.
+#[derive(Debug, Clone)]
+pub struct UpdateQuery<'a, T> {
+    db: &'a Db,
+    update: sql::Update,
+    table: PhantomData<fn() -> T>,
+}
+
+impl<T: Table> UpdateQuery<'_, T> {
+    /// `SET column = value` (a value of the column's type, or an expression over `T`).
+    pub fn set<V: Value, R: Operand<V>, I>(mut self, column: Column<T, V>, value: R) -> Self
+    where
+        R::Source: AppearsIn<T, I>,
+    {
+        self.update.set.push((column.name(), value.into_node()));
+        self
+    }
+
+    /// `WHERE condition` (replacing any earlier one).
+    pub fn where_<P: Predicate, I>(mut self, condition: P) -> Self
+    where
+        P::Source: AppearsIn<T, I>,
+    {
+        self.update.where_ = Some(condition.into_condition());
+        self
+    }
+
+    /// The SQL and parameters this update runs.
+    pub fn to_sql(&self) -> (String, Vec<Param>) {
+        self.db
+            .dialect()
+            .render(&Statement::Update(self.update.clone()))
+    }
+
+    /// Runs the update: the number of rows changed.
+    pub async fn execute(self) -> Result<u64, DbError> {
+        if self.update.set.is_empty() {
+            return Err(DbError::Invalid(format!(
+                "update of {} sets no column",
+                T::NAME
+            )));
+        }
+        let (sql, params) = self.to_sql();
+        Ok(self.db.execute(&sql, params).await?.rows_affected)
+    }
+}
+
+/// A delete from `T`.
+#[derive(Debug, Clone)]
+pub struct DeleteQuery<'a, T> {
+    db: &'a Db,
+    delete: sql::Delete,
+    table: PhantomData<fn() -> T>,
+}
+
+impl<T: Table> DeleteQuery<'_, T> {
+    /// `WHERE condition` (replacing any earlier one).
+    pub fn where_<P: Predicate, I>(mut self, condition: P) -> Self
+    where
+        P::Source: AppearsIn<T, I>,
+    {
+        self.delete.where_ = Some(condition.into_condition());
+        self
+    }
+
+    /// The SQL and parameters this delete runs.
+    pub fn to_sql(&self) -> (String, Vec<Param>) {
+        self.db
+            .dialect()
+            .render(&Statement::Delete(self.delete.clone()))
+    }
+
+    /// Runs the delete: the number of rows deleted.
+    pub async fn execute(self) -> Result<u64, DbError> {
+        let (sql, params) = self.to_sql();
+        Ok(self.db.execute(&sql, params).await?.rows_affected)
+    }
+}

@@ -1,0 +1,241 @@
+//! Rendering a statement tree to SQL text and parameters, through a [`Dialect`].
+
+use super::{Dialect, Expr, Insert, Param, RawPart, Select, Statement};
+
+/// SQL text being written, with the parameters bound so far.
+struct Writer<'d, D: ?Sized> {
+    dialect: &'d D,
+    sql: String,
+    params: Vec<Param>,
+}
+
+pub(super) fn render<D: Dialect + ?Sized>(
+    dialect: &D,
+    statement: &Statement,
+) -> (String, Vec<Param>) {
+    let mut w = Writer {
+        dialect,
+        sql: String::with_capacity(128),
+        params: Vec::new(),
+    };
+    match statement {
+        Statement::Select(select) => w.select(select),
+        Statement::Insert(insert) => w.insert(insert),
+        Statement::Update(update) => {
+            w.sql.push_str("UPDATE ");
+            w.ident(update.table);
+            w.sql.push_str(" SET ");
+            for (i, (column, value)) in update.set.iter().enumerate() {
+                if i > 0 {
+                    w.sql.push_str(", ");
+                }
+                w.ident(column);
+                w.sql.push_str(" = ");
+                w.expr(value);
+            }
+            w.where_clause(update.where_.as_ref());
+        }
+        Statement::Delete(delete) => {
+            w.sql.push_str("DELETE FROM ");
+            w.ident(delete.table);
+            w.where_clause(delete.where_.as_ref());
+        }
+    }
+    (w.sql, w.params)
+}
+
+impl<D: Dialect + ?Sized> Writer<'_, D> {
+    fn ident(&mut self, name: &str) {
+        let quoted = self.dialect.quote(name);
+        self.sql.push_str(&quoted);
+    }
+
+    fn param(&mut self, param: &Param) {
+        self.params.push(param.clone());
+        let placeholder = self.dialect.placeholder(self.params.len());
+        self.sql.push_str(&placeholder);
+    }
+
+    fn list(&mut self, items: &[Expr], separator: &str) {
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                self.sql.push_str(separator);
+            }
+            self.expr(item);
+        }
+    }
+
+    fn raw(&mut self, parts: &[RawPart]) {
+        for part in parts {
+            match part {
+                RawPart::Text(text) => self.sql.push_str(text),
+                RawPart::Expr(expr) => self.expr(expr),
+            }
+        }
+    }
+
+    fn expr(&mut self, expr: &Expr) {
+        match expr {
+            Expr::Column { table, name } => {
+                self.ident(table);
+                self.sql.push('.');
+                self.ident(name);
+            }
+            Expr::Param(param) => self.param(param),
+            Expr::Bool(true) => self.sql.push_str("TRUE"),
+            Expr::Bool(false) => self.sql.push_str("FALSE"),
+            Expr::Binary { left, op, right } => {
+                self.expr(left);
+                self.sql.push(' ');
+                self.sql.push_str(op.as_sql());
+                self.sql.push(' ');
+                self.expr(right);
+            }
+            Expr::And(items) | Expr::Or(items) if items.is_empty() => {
+                self.sql.push_str(if matches!(expr, Expr::And(_)) {
+                    "TRUE"
+                } else {
+                    "FALSE"
+                });
+            }
+            Expr::And(items) => {
+                self.sql.push('(');
+                self.list(items, " AND ");
+                self.sql.push(')');
+            }
+            Expr::Or(items) => {
+                self.sql.push('(');
+                self.list(items, " OR ");
+                self.sql.push(')');
+            }
+            Expr::Not(inner) => {
+                self.sql.push_str("NOT (");
+                self.expr(inner);
+                self.sql.push(')');
+            }
+            Expr::IsNull { expr, negated } => {
+                self.expr(expr);
+                self.sql
+                    .push_str(if *negated { " IS NOT NULL" } else { " IS NULL" });
+            }
+            Expr::InList { list, negated, .. } if list.is_empty() => {
+                // Nothing is in an empty list.
+                self.sql.push_str(if *negated { "TRUE" } else { "FALSE" });
+            }
+            Expr::InList {
+                expr,
+                list,
+                negated,
+            } => {
+                self.expr(expr);
+                self.sql
+                    .push_str(if *negated { " NOT IN (" } else { " IN (" });
+                self.list(list, ", ");
+                self.sql.push(')');
+            }
+            Expr::Between { expr, low, high } => {
+                self.expr(expr);
+                self.sql.push_str(" BETWEEN ");
+                self.expr(low);
+                self.sql.push_str(" AND ");
+                self.expr(high);
+            }
+            Expr::Aggregate { function, arg } => {
+                let argument = match arg {
+                    None => "*".to_owned(),
+                    Some(arg) => {
+                        let mut inner = Writer {
+                            dialect: self.dialect,
+                            sql: String::new(),
+                            params: std::mem::take(&mut self.params),
+                        };
+                        inner.expr(arg);
+                        self.params = inner.params;
+                        inner.sql
+                    }
+                };
+                let call = self.dialect.aggregate(*function, &argument);
+                self.sql.push_str(&call);
+            }
+            Expr::Raw(parts) => self.raw(parts),
+        }
+    }
+
+    fn where_clause(&mut self, condition: Option<&Expr>) {
+        if let Some(condition) = condition {
+            self.sql.push_str(" WHERE ");
+            self.expr(condition);
+        }
+    }
+
+    fn select(&mut self, select: &Select) {
+        self.sql.push_str("SELECT ");
+        self.list(&select.fields, ", ");
+        self.sql.push_str(" FROM ");
+        self.ident(select.from);
+        for join in &select.joins {
+            self.sql.push_str(match join.kind {
+                super::JoinKind::Inner => " INNER JOIN ",
+                super::JoinKind::Left => " LEFT JOIN ",
+            });
+            self.ident(join.table);
+            self.sql.push_str(" ON ");
+            self.expr(&join.on);
+        }
+        self.where_clause(select.where_.as_ref());
+        if !select.group_by.is_empty() {
+            self.sql.push_str(" GROUP BY ");
+            self.list(&select.group_by, ", ");
+        }
+        if let Some(having) = &select.having {
+            self.sql.push_str(" HAVING ");
+            self.expr(having);
+        }
+        for (i, term) in select.order_by.iter().enumerate() {
+            self.sql.push_str(if i == 0 { " ORDER BY " } else { ", " });
+            self.expr(&term.expr);
+            self.sql
+                .push_str(if term.descending { " DESC" } else { " ASC" });
+        }
+        if let Some(parts) = self.dialect.limit_offset(select.limit, select.offset) {
+            self.sql.push(' ');
+            self.raw(&parts);
+        }
+    }
+
+    fn insert(&mut self, insert: &Insert) {
+        self.sql.push_str("INSERT INTO ");
+        self.ident(insert.table);
+        if insert.columns.is_empty() && !self.dialect.capabilities().insert_default_keyword {
+            self.sql.push_str(" DEFAULT VALUES");
+        } else {
+            self.sql.push_str(" (");
+            for (i, column) in insert.columns.iter().enumerate() {
+                if i > 0 {
+                    self.sql.push_str(", ");
+                }
+                self.ident(column);
+            }
+            self.sql.push_str(") VALUES ");
+            for (r, row) in insert.rows.iter().enumerate() {
+                if r > 0 {
+                    self.sql.push_str(", ");
+                }
+                self.sql.push('(');
+                for (i, value) in row.iter().enumerate() {
+                    if i > 0 {
+                        self.sql.push_str(", ");
+                    }
+                    self.param(value);
+                }
+                self.sql.push(')');
+            }
+        }
+        if let Some(column) = insert.returning {
+            if self.dialect.capabilities().insert_returning {
+                self.sql.push_str(" RETURNING ");
+                self.ident(column);
+            }
+        }
+    }
+}
