@@ -37,6 +37,17 @@ pub struct Cli {
 pub enum Command {
     /// Create and validate ving schema files (one TOML file per kind).
     Schema(SchemaArgs),
+    /// Generate table definitions from the schemas.
+    Drizzle(DrizzleArgs),
+}
+
+/// `ving drizzle`: exactly one action.
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub struct DrizzleArgs {
+    /// Generate the typed Rust table definitions (ving.toml paths.tables) from the schemas.
+    #[arg(short = 't', long = "tables")]
+    pub tables: bool,
 }
 
 /// `ving schema`: exactly one action.
@@ -62,6 +73,7 @@ pub struct SchemaArgs {
 pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
     let result = match cli.command {
         Command::Schema(args) => schema_command(&cli.project, &args, out),
+        Command::Drizzle(args) => drizzle_command(&cli.project, &args, out),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -81,6 +93,9 @@ pub enum Failure {
     /// Schema problems, one line each, then a count.
     #[error("{0}\n{count}", count = error_count(.0))]
     Schema(#[from] SchemaErrors),
+    /// Code could not be generated.
+    #[error("error: {0}")]
+    Codegen(#[from] ving::codegen::CodegenError),
     /// Anything else, in one line.
     #[error("error: {0}")]
     Other(String),
@@ -173,6 +188,51 @@ fn new_schema(config: &Config, kind: &str, out: &mut dyn Write) -> Result<(), Fa
     write_out(out, &format!("wrote {}\n", path.display()))?;
     let files = schema::read_dir(&dir)?;
     schema::check_kind(&files, &config.schema_options(), kind, &dir)?;
+    Ok(())
+}
+
+/// Loads and validates the project's schemas (validation runs before any generation).
+fn load_schemas(config: &Config) -> Result<SchemaSet, Failure> {
+    Ok(SchemaSet::load(
+        &config.schemas_dir(),
+        &config.schema_options(),
+    )?)
+}
+
+fn drizzle_command(project: &Path, args: &DrizzleArgs, out: &mut dyn Write) -> Result<(), Failure> {
+    let config = Config::load(project)?;
+    let schemas = load_schemas(&config)?;
+    let model = ving::table::TableModel::from_schemas(&schemas);
+    if args.tables {
+        let source_of = |kind: &str| {
+            schemas.get(kind).map_or_else(String::new, |s| {
+                let path = s.origin.file().path();
+                path.strip_prefix(config.root())
+                    .unwrap_or(path)
+                    .display()
+                    .to_string()
+            })
+        };
+        let files = ving::codegen::table_files(&model, source_of)?;
+        let dir = config.tables_dir();
+        let report = ving::codegen::write_files(&dir, &files)?;
+        let mut text = String::new();
+        for name in &report.written {
+            text.push_str(&format!("wrote {}\n", dir.join(name).display()));
+        }
+        for name in &report.removed {
+            text.push_str(&format!("removed {}\n", dir.join(name).display()));
+        }
+        text.push_str(&format!(
+            "{} table definitions in {}: {} written, {} unchanged, {} removed\n",
+            model.tables.len(),
+            dir.display(),
+            report.written.len(),
+            report.unchanged.len(),
+            report.removed.len()
+        ));
+        write_out(out, &text)?;
+    }
     Ok(())
 }
 

@@ -316,6 +316,26 @@ impl Db {
         }
     }
 
+    /// Creates every table of `model` from nothing (see [`crate::sql::create_statements`]);
+    /// returns the number of statements run.
+    pub async fn create_tables(&self, model: &crate::table::TableModel) -> Result<usize, DbError> {
+        let statements = crate::sql::create_statements(model, self.dialect());
+        for statement in &statements {
+            self.execute_script(statement).await?;
+        }
+        Ok(statements.len())
+    }
+
+    /// Drops the tables of `model` if they exist, with their data.
+    pub async fn drop_tables(&self, model: &crate::table::TableModel) -> Result<(), DbError> {
+        let names: Vec<&str> = model.tables.iter().map(|t| t.name.as_str()).collect();
+        if !names.is_empty() {
+            self.execute_script(&self.dialect().drop_tables_script(&names))
+                .await?;
+        }
+        Ok(())
+    }
+
     /// Runs SQL text as is, without parameters (DDL; several statements allowed where
     /// the database allows them).
     pub async fn execute_script(&self, sql: &str) -> Result<ExecResult, DbError> {

@@ -14,12 +14,17 @@
 //! - [`sql`]: the statement tree and the three dialects that render it.
 //! - [`db`]: connection pools to MySQL/MariaDB, PostgreSQL and SQLite.
 //! - [`drizzle`]: the typed, SQL-shaped query builder over generated tables.
+//! - [`codegen`]: the Rust table definitions `ving drizzle --tables` writes.
 
 #![warn(missing_docs)]
 
+pub mod codegen;
 pub mod config;
 pub mod db;
 pub mod drizzle;
 pub mod schema;
 pub mod sql;
 pub mod table;
+
+/// The driver underneath, for generated code and work this crate does not cover.
+pub use sqlx;

@@ -91,6 +91,7 @@ impl<S, A, B> With<S> for Both<A, B> {
 }
 
 /// A query's `FROM` joined with another table.
+#[allow(clippy::type_complexity)]
 pub struct Join<L, R, K>(PhantomData<fn() -> (L, R, K)>);
 
 /// An inner join (marker).
@@ -614,7 +615,7 @@ macro_rules! sql {
     ($template:literal $(, $arg:expr)* $(,)?) => {{
         const _: () = assert!(
             $crate::drizzle::count_placeholders($template) == <[()]>::len(&[$($crate::sql!(@unit $arg)),*]),
-            "sql!: the number of {} placeholders must match the number of arguments"
+            "sql!: the number of {{}} placeholders must match the number of arguments"
         );
         $crate::drizzle::Sql::from_template(
             $template,

@@ -70,6 +70,8 @@ pub use chrono::NaiveDateTime;
 pub use serde_json::Value as JsonValue;
 
 pub use crate::db::{use_db, Db, DbError, DbRow, RowStream};
+/// The `sql!` macro (raw fragments), beside the other helpers.
+pub use crate::sql;
 pub use crate::sql::Param;
 pub use expr::{
     and, asc, avg, between, count, count_of, count_placeholders, desc, eq, gt, gte, in_array,
