@@ -15,6 +15,7 @@
 //! - [`db`]: connection pools to MySQL/MariaDB, PostgreSQL and SQLite.
 //! - [`drizzle`]: the typed, SQL-shaped query builder over generated tables.
 //! - [`codegen`]: the Rust table definitions `ving drizzle --tables` writes.
+//! - [`testing`]: a fresh database per test, on each backend.
 
 #![warn(missing_docs)]
 
@@ -25,6 +26,7 @@ pub mod drizzle;
 pub mod schema;
 pub mod sql;
 pub mod table;
+pub mod testing;
 
 /// The driver underneath, for generated code and work this crate does not cover.
 pub use sqlx;

@@ -36,6 +36,18 @@ impl<V, S> Expr<V, S> {
     pub fn into_node(self) -> Node {
         self.node
     }
+
+    /// The same expression, typed as reading only `tables` (a table, or a join of
+    /// tables): checked at compile time. `and`/`or` of two conditions on `UserTable` read
+    /// `Both<UserTable, UserTable>`; `.within(UserTable)` makes that a
+    /// `Condition<UserTable>` again, to pass to a function that takes one.
+    pub fn within<Q, I>(self, tables: Q) -> Expr<V, Q>
+    where
+        S: AppearsIn<Q, I>,
+    {
+        let _ = tables;
+        Expr::new(self.node)
+    }
 }
 
 impl<V, S> Clone for Expr<V, S> {

@@ -207,10 +207,42 @@ impl TableModel {
                         || !pending.iter().any(|p| p.name == fk.references_table)
                 })
             });
-            placed.push(pending.remove(ready.unwrap_or(0)));
+            // Stuck: every pending table waits on another. Break a cycle by placing the
+            // first table that is part of one (tables that merely depend on a cycle wait).
+            let next = ready
+                .or_else(|| pending.iter().position(|t| in_cycle(t, &pending)))
+                .unwrap_or(0);
+            placed.push(pending.remove(next));
         }
         placed
     }
+}
+
+/// Whether `table` reaches itself through the foreign keys of `pending` tables.
+fn in_cycle(table: &Table, pending: &[&Table]) -> bool {
+    let mut stack: Vec<&str> = table
+        .foreign_keys
+        .iter()
+        .map(|fk| fk.references_table.as_str())
+        .collect();
+    let mut seen: Vec<&str> = Vec::new();
+    while let Some(name) = stack.pop() {
+        if name == table.name {
+            return true;
+        }
+        if seen.contains(&name) {
+            continue;
+        }
+        seen.push(name);
+        if let Some(next) = pending.iter().find(|t| t.name == name) {
+            stack.extend(
+                next.foreign_keys
+                    .iter()
+                    .map(|fk| fk.references_table.as_str()),
+            );
+        }
+    }
+    false
 }
 
 impl Table {

@@ -1,0 +1,175 @@
+//! The table model and its DDL: snapshots of the `CREATE` statements for ving's four kinds
+//! in each dialect (tier 2), and the same statements run on SQLite, MariaDB and
+//! PostgreSQL, read back from each database's catalog (tier 3).
+
+use std::path::Path;
+
+use ving::config::Backend;
+use ving::schema::{SchemaOptions, SchemaSet};
+use ving::sql::{create_statements, dialect};
+use ving::table::{ColumnType, ReferentialAction, TableModel};
+use ving::testing::{TestDb, BACKENDS};
+
+fn sample_model() -> TableModel {
+    let dir =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/sample-app/ving/schema/schemas");
+    let schemas = SchemaSet::load(&dir, &SchemaOptions::default()).expect("sample schemas");
+    TableModel::from_schemas(&schemas)
+}
+
+#[test]
+fn the_model_has_vings_names_and_actions() {
+    let model = sample_model();
+    let users = model.table("users").expect("users");
+    let names: Vec<&str> = users
+        .unique_indexes
+        .iter()
+        .map(|i| i.name.as_str())
+        .collect();
+    assert_eq!(names, ["usernameIndex", "emailIndex"]);
+    let avatar = &users.foreign_keys[0];
+    assert_eq!(avatar.name, "users_avatar_39d62890_fk");
+    assert_eq!(
+        (avatar.column.as_str(), avatar.references_table.as_str()),
+        ("avatarId", "s3files")
+    );
+    assert_eq!(
+        (avatar.on_delete, avatar.on_update),
+        (ReferentialAction::SetNull, ReferentialAction::NoAction)
+    );
+    let apikeys = model.table("apikeys").expect("apikeys");
+    let user = &apikeys.foreign_keys[0];
+    assert_eq!(
+        (user.on_delete, user.on_update),
+        (ReferentialAction::Cascade, ReferentialAction::Cascade)
+    );
+    assert_eq!(
+        users.column("bio").map(|c| &c.column_type),
+        Some(&ColumnType::MediumText)
+    );
+    // Tables come after the tables they reference, where the references allow it.
+    let order: Vec<&str> = model
+        .creation_order()
+        .iter()
+        .map(|t| t.name.as_str())
+        .collect();
+    assert_eq!(order, ["cronjobs", "s3files", "users", "apikeys"]);
+}
+
+#[test]
+fn create_statements_per_dialect() {
+    let model = sample_model();
+    for backend in BACKENDS {
+        let statements = create_statements(&model, dialect(backend));
+        let name = format!("create_{}", format!("{backend:?}").to_lowercase());
+        insta::assert_snapshot!(name, statements.join(";\n\n"));
+    }
+}
+
+#[test]
+fn mysql_columns_are_exactly_vings() {
+    let statements = create_statements(&sample_model(), dialect(Backend::MySql)).join("\n");
+    for expected in [
+        "`id` bigint unsigned NOT NULL AUTO_INCREMENT PRIMARY KEY",
+        "`createdAt` timestamp NOT NULL DEFAULT (now())",
+        "`updatedAt` timestamp NOT NULL DEFAULT (now()) ON UPDATE CURRENT_TIMESTAMP",
+        "`username` varchar(60) NOT NULL DEFAULT ''",
+        "`bio` mediumtext NOT NULL",
+        "`url` text NOT NULL",
+        "`useAsDisplayName` enum('username','email','realName') NOT NULL DEFAULT 'username'",
+        "`admin` boolean NOT NULL DEFAULT false",
+        "`enabled` boolean NOT NULL DEFAULT true",
+        "`sizeInBytes` int NOT NULL DEFAULT 0",
+        "`params` json NOT NULL DEFAULT ('{}')",
+        "`avatarId` bigint unsigned DEFAULT NULL",
+        "`userId` bigint unsigned NOT NULL",
+        "CREATE UNIQUE INDEX `usernameIndex` ON `users` (`username`)",
+        "ALTER TABLE `users` ADD CONSTRAINT `users_avatar_39d62890_fk` FOREIGN KEY (`avatarId`) REFERENCES `s3files`(`id`) ON DELETE set null ON UPDATE no action",
+    ] {
+        assert!(statements.contains(expected), "missing: {expected}\n{statements}");
+    }
+}
+
+/// (table, column) pairs, foreign key names and unique index names, from the catalog.
+async fn introspect(test: &TestDb) -> (Vec<(String, String)>, Vec<String>, Vec<String>) {
+    let db = test.db();
+    let name = test.name().to_owned();
+    let (columns, fks, indexes) = match test.backend() {
+        Backend::MySql => (
+            format!("SELECT TABLE_NAME, COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = '{name}' ORDER BY TABLE_NAME, ORDINAL_POSITION"),
+            format!("SELECT CONSTRAINT_NAME FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = '{name}' ORDER BY CONSTRAINT_NAME"),
+            format!("SELECT DISTINCT INDEX_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = '{name}' AND NON_UNIQUE = 0 AND INDEX_NAME <> 'PRIMARY' ORDER BY INDEX_NAME"),
+        ),
+        Backend::Postgres => (
+            "SELECT table_name::text, column_name::text FROM information_schema.columns WHERE table_schema = 'public' ORDER BY table_name, ordinal_position".to_owned(),
+            "SELECT conname::text FROM pg_constraint WHERE contype = 'f' ORDER BY conname".to_owned(),
+            "SELECT indexname::text FROM pg_indexes WHERE schemaname = 'public' AND indexdef LIKE 'CREATE UNIQUE%' AND indexname NOT LIKE '%_pkey' ORDER BY indexname".to_owned(),
+        ),
+        Backend::Sqlite => (
+            "SELECT m.name, p.name FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table' AND m.name <> 'sqlite_sequence' ORDER BY m.name, p.cid".to_owned(),
+            "SELECT DISTINCT m.name || '.' || f.\"from\" FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f WHERE m.type = 'table' ORDER BY 1".to_owned(),
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name".to_owned(),
+        ),
+    };
+    let columns = db
+        .fetch_all(&columns, Vec::new(), |row| {
+            Ok((row.get_string(0)?, row.get_string(1)?))
+        })
+        .await
+        .expect("columns");
+    let fks = db
+        .fetch_all(&fks, Vec::new(), |row| row.get_string(0))
+        .await
+        .expect("foreign keys");
+    let indexes = db
+        .fetch_all(&indexes, Vec::new(), |row| row.get_string(0))
+        .await
+        .expect("indexes");
+    (columns, fks, indexes)
+}
+
+#[tokio::test]
+async fn the_four_kinds_are_created_on_every_backend() {
+    let model = sample_model();
+    for backend in BACKENDS {
+        let Some(test) = TestDb::fresh_or_skip(backend).await else {
+            continue;
+        };
+        test.db()
+            .create_tables(&model)
+            .await
+            .unwrap_or_else(|e| panic!("{backend}: {e}"));
+        let (columns, fks, indexes) = introspect(&test).await;
+        let expected_columns: Vec<(String, String)> = {
+            let mut tables: Vec<_> = model.tables.iter().collect();
+            tables.sort_by(|a, b| a.name.cmp(&b.name));
+            tables
+                .iter()
+                .flat_map(|t| t.columns.iter().map(|c| (t.name.clone(), c.name.clone())))
+                .collect()
+        };
+        assert_eq!(columns, expected_columns, "{backend}");
+        assert_eq!(fks.len(), 3, "{backend}: {fks:?}");
+        if backend != Backend::Sqlite {
+            assert!(
+                fks.contains(&"users_avatar_39d62890_fk".to_owned()),
+                "{backend}: {fks:?}"
+            );
+        }
+        let expected_indexes = match backend {
+            Backend::MySql => vec!["emailIndex", "usernameIndex"],
+            _ => vec!["users_emailIndex", "users_usernameIndex"],
+        };
+        assert_eq!(indexes, expected_indexes, "{backend}");
+        // Dropping works whatever the foreign keys, and leaves nothing behind.
+        test.db()
+            .drop_tables(&model)
+            .await
+            .unwrap_or_else(|e| panic!("{backend}: {e}"));
+        assert!(
+            introspect(&test).await.0.is_empty(),
+            "{backend}: tables left after drop"
+        );
+        test.cleanup().await;
+    }
+}

@@ -1,0 +1,601 @@
+//! ving's own query tests (its `users.drizzle.test.mjs`), as one backend-neutral suite run
+//! once per backend — SQLite, MariaDB, PostgreSQL — each test in a fresh database.
+
+use futures_util::StreamExt;
+use ving::config::Backend;
+use ving::drizzle::{
+    and, asc, avg, between, count, count_of, desc, eq, gt, in_array, is_not_null, is_null, like,
+    max, min, ne, not, not_in_array, or, sql, sum, Column, Condition, Db, Expr, NaiveDateTime,
+    SelectQuery, Table,
+};
+use ving::schema::{SchemaOptions, SchemaSet};
+use ving::table::TableModel;
+use ving::testing::TestDb;
+use ving_sample_app::drizzle::schema::{
+    APIKeyInsert, APIKeyTable, S3FileInsert, S3FileTable, UserInsert, UserRow, UserTable,
+};
+
+fn model() -> TableModel {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ving/schema/schemas");
+    TableModel::from_schemas(&SchemaSet::load(&dir, &SchemaOptions::default()).expect("schemas"))
+}
+
+async fn setup(backend: Backend) -> Option<TestDb> {
+    let test = TestDb::fresh_or_skip(backend).await?;
+    test.db()
+        .create_tables(&model())
+        .await
+        .expect("create tables");
+    Some(test)
+}
+
+fn user(name: &str) -> UserInsert {
+    UserInsert {
+        username: Some(name.into()),
+        email: Some(format!("{name}@example.com")),
+        real_name: Some(name.to_uppercase()),
+        password: Some("xxx".into()),
+        bio: Some(String::new()),
+        ..Default::default()
+    }
+}
+
+async fn insert_rita(db: &Db) {
+    let done = db
+        .insert(UserTable)
+        .values([user("rita")])
+        .execute()
+        .await
+        .expect("insert");
+    assert_eq!(done.rows_affected, 1);
+}
+
+async fn insert_a_user(db: &Db) {
+    let done = db
+        .insert(UserTable)
+        .values([user("rita")])
+        .execute()
+        .await
+        .expect("insert");
+    assert_eq!(done.rows_affected, 1);
+    assert_eq!(done.insert_id, Some(1));
+}
+
+async fn select_by_username(db: &Db) {
+    insert_rita(db).await;
+    let rows: Vec<UserRow> = db
+        .select()
+        .from(UserTable)
+        .where_(eq(UserTable.username, "rita"))
+        .all()
+        .await
+        .expect("select");
+    assert_eq!(rows.len(), 1);
+    let rita = &rows[0];
+    assert_eq!(
+        (rita.username.as_str(), rita.email.as_str()),
+        ("rita", "rita@example.com")
+    );
+    // Database defaults filled the rest.
+    assert_eq!(rita.use_as_display_name, "username");
+    assert_eq!(rita.avatar_type, "robot");
+    assert!(!rita.admin && !rita.developer);
+    assert_eq!(rita.avatar_id, None);
+}
+
+async fn count_star_via_sql(db: &Db) {
+    insert_rita(db).await;
+    let counts = db
+        .select_fields(sql!("count(*)").typed::<i64>())
+        .from(UserTable)
+        .all()
+        .await
+        .expect("count");
+    assert_eq!(counts, [1]);
+}
+
+/// ving's test builds `count(column)` with a helper around `sql`.
+fn count_column<T: Table, V>(column: Column<T, V>) -> Expr<i64> {
+    sql!("count({})", column).typed()
+}
+
+async fn count_column_via_a_helper(db: &Db) {
+    insert_rita(db).await;
+    let counts = db
+        .select_fields(count_column(UserTable.id))
+        .from(UserTable)
+        .all()
+        .await
+        .expect("count");
+    assert_eq!(counts, [1]);
+    let counts = db
+        .select_fields(count_of(UserTable.avatar_id))
+        .from(UserTable)
+        .all()
+        .await
+        .expect("count");
+    assert_eq!(counts, [0], "count(column) skips nulls");
+}
+
+async fn find_usernames(db: &Db, condition: Condition<UserTable>) -> Vec<String> {
+    db.select_fields(UserTable.username)
+        .from(UserTable)
+        .where_(condition)
+        .all()
+        .await
+        .expect("select")
+}
+
+async fn pass_a_where_clause_into_a_function(db: &Db) {
+    insert_rita(db).await;
+    assert_eq!(
+        find_usernames(db, eq(UserTable.username, "rita")).await,
+        ["rita"]
+    );
+    assert!(find_usernames(db, eq(UserTable.username, "nobody"))
+        .await
+        .is_empty());
+}
+
+async fn pass_a_raw_sql_where_clause(db: &Db) {
+    insert_rita(db).await;
+    let rows = db
+        .select()
+        .from(UserTable)
+        .where_(sql!("{} = {}", UserTable.username, "rita"))
+        .all()
+        .await
+        .expect("select");
+    assert_eq!(rows.len(), 1);
+}
+
+async fn extend_a_where_with_a_callback(db: &Db) {
+    insert_rita(db).await;
+    async fn run<F, S, I>(db: &Db, extend: F) -> usize
+    where
+        F: FnOnce(Condition<UserTable>) -> Condition<S>,
+        S: ving::drizzle::AppearsIn<UserTable, I>,
+    {
+        let where_ = extend(eq(UserTable.username, "rita"));
+        db.select()
+            .from(UserTable)
+            .where_(where_)
+            .all()
+            .await
+            .expect("select")
+            .len()
+    }
+    assert_eq!(run(db, |c| and(c, eq(UserTable.admin, true))).await, 0);
+    assert_eq!(run(db, |c| c).await, 1);
+}
+
+async fn order_by_one_and_two_terms(db: &Db) {
+    let mut joe = user("joe");
+    joe.real_name = Some("Same".into());
+    let mut ann = user("ann");
+    ann.real_name = Some("Same".into());
+    db.insert(UserTable)
+        .values([user("rita"), joe, ann])
+        .execute()
+        .await
+        .expect("insert");
+    let by_name = db
+        .select_fields(UserTable.username)
+        .from(UserTable)
+        .order_by(desc(UserTable.username))
+        .all()
+        .await
+        .expect("select");
+    assert_eq!(by_name, ["rita", "joe", "ann"]);
+    let two_terms = db
+        .select_fields(UserTable.username)
+        .from(UserTable)
+        .order_by((asc(UserTable.real_name), desc(UserTable.username)))
+        .all()
+        .await
+        .expect("select");
+    assert_eq!(two_terms, ["rita", "joe", "ann"], "RITA sorts before Same");
+}
+
+async fn group_by(db: &Db) {
+    let mut joe = user("joe");
+    joe.developer = Some(true);
+    db.insert(UserTable)
+        .values([user("rita"), user("ann"), joe])
+        .execute()
+        .await
+        .expect("insert");
+    let groups = db
+        .select_fields((UserTable.developer, count()))
+        .from(UserTable)
+        .group_by(UserTable.developer)
+        .order_by(asc(UserTable.developer))
+        .all()
+        .await
+        .expect("group");
+    assert_eq!(groups, [(false, 2), (true, 1)]);
+    let big = db
+        .select_fields((UserTable.developer, count()))
+        .from(UserTable)
+        .group_by(UserTable.developer)
+        .having(gt(count(), 1))
+        .all()
+        .await
+        .expect("having");
+    assert_eq!(big, [(false, 2)]);
+}
+
+fn first_only<'a, Q, S>(query: SelectQuery<'a, Q, S>) -> SelectQuery<'a, Q, S> {
+    query.limit(1)
+}
+
+async fn pass_an_unfinished_select_into_a_function(db: &Db) {
+    db.insert(UserTable)
+        .values([user("rita"), user("joe")])
+        .execute()
+        .await
+        .expect("insert");
+    let query = db.select().from(UserTable).order_by(asc(UserTable.id));
+    let rows = first_only(query).all().await.expect("select");
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].username, "rita");
+}
+
+async fn update(db: &Db) {
+    insert_rita(db).await;
+    let changed = db
+        .update(UserTable)
+        .set(UserTable.real_name, "Rita Repulsa")
+        .where_(eq(UserTable.username, "rita"))
+        .execute()
+        .await
+        .expect("update");
+    assert_eq!(changed, 1);
+    let names = db
+        .select_fields(UserTable.real_name)
+        .from(UserTable)
+        .all()
+        .await
+        .expect("select");
+    assert_eq!(names, ["Rita Repulsa"]);
+}
+
+async fn delete(db: &Db) {
+    insert_rita(db).await;
+    let deleted = db
+        .delete(UserTable)
+        .where_(eq(UserTable.username, "rita"))
+        .execute()
+        .await
+        .expect("delete");
+    assert_eq!(deleted, 1);
+    let left = db
+        .select_fields(count())
+        .from(UserTable)
+        .first()
+        .await
+        .expect("count");
+    assert_eq!(left, Some(0));
+}
+
+async fn insert_many_and_the_first_id(db: &Db) {
+    let users: Vec<UserInsert> = (0..25).map(|i| user(&format!("user{i:02}"))).collect();
+    let done = db
+        .insert(UserTable)
+        .values(users)
+        .execute()
+        .await
+        .expect("insert");
+    assert_eq!((done.rows_affected, done.insert_id), (25, Some(1)));
+    let next = db
+        .insert(UserTable)
+        .values([user("late")])
+        .execute()
+        .await
+        .expect("insert");
+    assert_eq!(next.insert_id, Some(26));
+    let none = db
+        .insert(UserTable)
+        .values(Vec::new())
+        .execute()
+        .await
+        .expect("nothing");
+    assert_eq!(none.rows_affected, 0);
+}
+
+async fn the_other_helpers(db: &Db) {
+    db.insert(UserTable)
+        .values([user("rita"), user("joe"), user("ann")])
+        .execute()
+        .await
+        .expect("insert");
+    let names = |rows: Vec<String>| rows.join(",");
+    let q = |c: Condition<UserTable>| async move {
+        names(
+            db.select_fields(UserTable.username)
+                .from(UserTable)
+                .where_(c)
+                .order_by(UserTable.username)
+                .all()
+                .await
+                .expect("select"),
+        )
+    };
+    assert_eq!(q(ne(UserTable.username, "joe")).await, "ann,rita");
+    assert_eq!(q(like(UserTable.email, "r%")).await, "rita");
+    assert_eq!(
+        q(in_array(UserTable.username, ["ann", "joe", "zed"])).await,
+        "ann,joe"
+    );
+    assert_eq!(
+        q(in_array(UserTable.username, Vec::<&str>::new())).await,
+        ""
+    );
+    assert_eq!(
+        q(not_in_array(UserTable.username, ["ann"])).await,
+        "joe,rita"
+    );
+    assert_eq!(q(between(UserTable.id, 2, 3)).await, "ann,joe");
+    assert_eq!(q(is_null(UserTable.avatar_id)).await, "ann,joe,rita");
+    assert_eq!(q(is_not_null(UserTable.avatar_id)).await, "");
+    assert_eq!(q(not(eq(UserTable.username, "rita"))).await, "ann,joe");
+    assert_eq!(
+        q(or(eq(UserTable.username, "ann"), eq(UserTable.username, "joe")).within(UserTable)).await,
+        "ann,joe"
+    );
+    assert_eq!(
+        q(eq(UserTable.username, "rita")
+            .or(gt(UserTable.id, 2))
+            .within(UserTable))
+        .await,
+        "ann,rita"
+    );
+}
+
+async fn aggregates(db: &Db) {
+    insert_rita(db).await;
+    let files = [100, 250, 50].map(|size| S3FileInsert {
+        filename: Some(format!("f{size}.png")),
+        size_in_bytes: Some(size),
+        user_id: Some(1),
+        ..Default::default()
+    });
+    db.insert(S3FileTable)
+        .values(files)
+        .execute()
+        .await
+        .expect("insert files");
+    let stats = db
+        .select_fields((
+            sum(S3FileTable.size_in_bytes),
+            avg(S3FileTable.size_in_bytes),
+            min(S3FileTable.size_in_bytes),
+            max(S3FileTable.filename),
+        ))
+        .from(S3FileTable)
+        .first()
+        .await
+        .expect("aggregates")
+        .expect("a row");
+    assert_eq!(
+        stats,
+        (
+            Some(400.0),
+            Some(400.0 / 3.0),
+            Some(50),
+            Some("f50.png".to_owned())
+        )
+    );
+    let empty = db
+        .select_fields((
+            sum(S3FileTable.size_in_bytes),
+            max(S3FileTable.size_in_bytes),
+        ))
+        .from(S3FileTable)
+        .where_(gt(S3FileTable.size_in_bytes, 1000))
+        .first()
+        .await
+        .expect("aggregates");
+    assert_eq!(empty, Some((None, None)));
+}
+
+async fn joins(db: &Db) {
+    db.insert(UserTable)
+        .values([user("rita"), user("joe")])
+        .execute()
+        .await
+        .expect("users");
+    let key = APIKeyInsert {
+        name: Some("deploy".into()),
+        url: Some("https://example.com".into()),
+        reason: Some(String::new()),
+        user_id: Some(1),
+        ..Default::default()
+    };
+    db.insert(APIKeyTable)
+        .values([key])
+        .execute()
+        .await
+        .expect("key");
+    let pairs = db
+        .select_fields((UserTable.username, APIKeyTable.name))
+        .from(UserTable)
+        .inner_join(APIKeyTable, eq(APIKeyTable.user_id, UserTable.id))
+        .all()
+        .await
+        .expect("inner join");
+    assert_eq!(pairs, [("rita".to_owned(), "deploy".to_owned())]);
+    let rows = db
+        .select()
+        .from(UserTable)
+        .left_join(APIKeyTable, eq(APIKeyTable.user_id, UserTable.id))
+        .order_by(asc(UserTable.id))
+        .all()
+        .await
+        .expect("left join");
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[0].1.as_ref().map(|k| k.name.as_str()), Some("deploy"));
+    assert_eq!(
+        (rows[1].0.username.as_str(), rows[1].1.is_none()),
+        ("joe", true)
+    );
+}
+
+async fn json_and_dates_round_trip(db: &Db) {
+    insert_rita(db).await;
+    let metadata: serde_json::Value =
+        serde_json::json!({"width": 64, "tags": ["a", "b"], "nested": {"ok": true}});
+    let file = S3FileInsert {
+        filename: Some("a.png".into()),
+        metadata: Some(metadata.clone()),
+        user_id: Some(1),
+        ..Default::default()
+    };
+    db.insert(S3FileTable)
+        .values([file])
+        .execute()
+        .await
+        .expect("insert");
+    let stored = db
+        .select_fields(S3FileTable.metadata)
+        .from(S3FileTable)
+        .all()
+        .await
+        .expect("select");
+    assert_eq!(stored, [metadata]);
+    let default = db
+        .select_fields(UserTable.created_at)
+        .from(UserTable)
+        .first()
+        .await
+        .expect("date");
+    assert!(
+        default.is_some_and(|d| d.and_utc().timestamp() > 1_700_000_000),
+        "{default:?}"
+    );
+    let past =
+        NaiveDateTime::parse_from_str("2001-02-03 04:05:06", "%Y-%m-%d %H:%M:%S").expect("date");
+    db.update(UserTable)
+        .set(UserTable.updated_at, past)
+        .execute()
+        .await
+        .expect("set");
+    let kept = db
+        .select_fields(UserTable.updated_at)
+        .from(UserTable)
+        .first()
+        .await
+        .expect("date");
+    assert_eq!(kept, Some(past), "an explicit updatedAt is kept");
+    db.update(UserTable)
+        .set(UserTable.admin, true)
+        .execute()
+        .await
+        .expect("touch");
+    let touched = db
+        .select_fields(UserTable.updated_at)
+        .from(UserTable)
+        .first()
+        .await
+        .expect("date");
+    assert!(
+        touched.is_some_and(|t| t > past),
+        "autoUpdate refreshes updatedAt: {touched:?}"
+    );
+}
+
+async fn stream_rows(db: &Db) {
+    let users: Vec<UserInsert> = (0..1000).map(|i| user(&format!("u{i:04}"))).collect();
+    db.insert(UserTable)
+        .values(users)
+        .execute()
+        .await
+        .expect("insert");
+    let mut stream = db
+        .select()
+        .from(UserTable)
+        .order_by(asc(UserTable.id))
+        .stream();
+    let mut seen = 0;
+    while let Some(row) = stream.next().await {
+        let row = row.expect("row");
+        assert_eq!(row.username, format!("u{seen:04}"));
+        seen += 1;
+    }
+    assert_eq!(seen, 1000);
+    let mut ids = db
+        .select_fields(UserTable.id)
+        .from(UserTable)
+        .where_(gt(UserTable.id, 990))
+        .stream();
+    let mut count = 0;
+    while let Some(id) = ids.next().await {
+        assert!(id.expect("id") > 990);
+        count += 1;
+    }
+    assert_eq!(count, 10);
+}
+
+async fn unique_violations_are_recognised(db: &Db) {
+    insert_rita(db).await;
+    let error = db
+        .insert(UserTable)
+        .values([user("rita")])
+        .execute()
+        .await
+        .expect_err("duplicate");
+    assert!(error.is_unique_violation(), "{error}");
+    let error = db
+        .select()
+        .from(UserTable)
+        .where_(sql!("no_such_function({})", UserTable.id))
+        .all()
+        .await
+        .expect_err("bad sql");
+    assert!(!error.is_unique_violation());
+    assert!(error.to_string().contains("no_such_function"), "{error}");
+}
+
+macro_rules! per_backend {
+    ($($test:ident),+ $(,)?) => {
+        per_backend!(@backend sqlite, Backend::Sqlite, $($test),+);
+        per_backend!(@backend mariadb, Backend::MySql, $($test),+);
+        per_backend!(@backend postgres, Backend::Postgres, $($test),+);
+    };
+    (@backend $module:ident, $backend:expr, $($test:ident),+) => {
+        mod $module {
+            use super::*;
+            $(
+                #[tokio::test]
+                async fn $test() {
+                    if let Some(test) = setup($backend).await {
+                        super::$test(test.db()).await;
+                        test.cleanup().await;
+                    }
+                }
+            )+
+        }
+    };
+}
+
+per_backend!(
+    insert_a_user,
+    select_by_username,
+    count_star_via_sql,
+    count_column_via_a_helper,
+    pass_a_where_clause_into_a_function,
+    pass_a_raw_sql_where_clause,
+    extend_a_where_with_a_callback,
+    order_by_one_and_two_terms,
+    group_by,
+    pass_an_unfinished_select_into_a_function,
+    update,
+    delete,
+    insert_many_and_the_first_id,
+    the_other_helpers,
+    aggregates,
+    joins,
+    json_and_dates_round_trip,
+    stream_rows,
+    unique_violations_are_recognised,
+);
