@@ -206,3 +206,73 @@ fn the_binary_exits_non_zero_with_one_line_on_failure() {
         .expect("run ving");
     assert_eq!(usage.status.code(), Some(2), "no action is a usage error");
 }
+
+#[test]
+fn generated_tables_are_byte_stable_and_match_the_committed_ones() {
+    let project = sample_copy();
+    let root = project.path().to_str().expect("utf8");
+    let (code, out, err) = run(&["-C", root, "drizzle", "--tables"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert!(out.contains("5 written, 0 unchanged, 0 removed"), "{out}");
+    let generated = project.path().join("src/drizzle/schema");
+    let committed = sample_app().join("src/drizzle/schema");
+    let mut names: Vec<String> = std::fs::read_dir(&generated)
+        .expect("generated")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "api_key.rs",
+            "cron_job.rs",
+            "mod.rs",
+            "s3_file.rs",
+            "user.rs"
+        ]
+    );
+    for name in &names {
+        let fresh = std::fs::read_to_string(generated.join(name)).expect("generated file");
+        let kept = std::fs::read_to_string(committed.join(name)).expect("committed file");
+        assert!(
+            fresh == kept,
+            "{name} differs from the committed file: run `ving -C examples/sample-app drizzle --tables`"
+        );
+    }
+    // A second run changes nothing.
+    let (_, out, _) = run(&["-C", root, "drizzle", "-t"]);
+    assert!(out.contains("0 written, 5 unchanged, 0 removed"), "{out}");
+    // A kind that disappears takes its generated file with it; hand-written files stay.
+    std::fs::write(generated.join("helpers.rs"), "// mine\n").expect("hand-written");
+    std::fs::remove_file(project.path().join("ving/schema/schemas/CronJob.toml")).expect("remove");
+    let (code, out, err) = run(&["-C", root, "drizzle", "--tables"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert!(
+        out.contains("removed ") && out.contains("cron_job.rs"),
+        "{out}"
+    );
+    assert!(!generated.join("cron_job.rs").exists());
+    assert!(generated.join("helpers.rs").exists());
+}
+
+#[test]
+fn generation_refuses_invalid_schemas() {
+    let project = sample_copy();
+    let root = project.path().to_str().expect("utf8");
+    std::fs::write(
+        project.path().join("ving/schema/schemas/Bad.toml"),
+        "kind = \"Bad\"\n",
+    )
+    .expect("write");
+    let (code, out, err) = run(&["-C", root, "drizzle", "--tables"]);
+    assert_eq!(code, ExitCode::FAILURE);
+    assert!(out.is_empty());
+    assert!(
+        err.contains("441 Bad.tableName: tableName is missing"),
+        "{err}"
+    );
+    assert!(
+        !project.path().join("src/drizzle/schema").exists(),
+        "nothing generated from invalid schemas"
+    );
+}
