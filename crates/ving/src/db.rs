@@ -19,28 +19,25 @@
 //! # });
 //! ```
 
-use std::collections::VecDeque;
 use std::path::Path;
 use std::pin::Pin;
 use std::str::FromStr;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use futures_util::{Stream, StreamExt, TryStreamExt};
+use futures_util::{Stream, StreamExt};
 use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions, MySqlRow};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteRow};
 use sqlx::ConnectOptions;
-use tokio::sync::{mpsc, OnceCell};
+use tokio::sync::OnceCell;
 
 use crate::config::{Backend, Config, ConfigError, DatabaseUrl};
 use crate::sql::{dialect, Dialect, Param};
 
 /// How long to wait for a server before saying it cannot be reached.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// Rows a stream hands over at a time (its memory is a few of these batches).
-const STREAM_BATCH: usize = 256;
 
 /// Why the database could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -394,27 +391,39 @@ impl Db {
         decode: impl Fn(DbRow<'_>) -> Result<T, sqlx::Error>,
     ) -> Result<Vec<T>, DbError> {
         self.log(sql, &params);
+        // Fetch every row first, then decode: the driver hands rows over fastest when
+        // nothing runs between them.
         let result: Result<Vec<T>, sqlx::Error> =
             with_query!(self, sql, params, |pool, query, wrap| {
-                let mut rows = query.fetch(pool);
-                let mut out = Vec::new();
-                loop {
-                    match rows.try_next().await {
-                        Ok(Some(row)) => match decode(wrap!(&row)) {
-                            Ok(value) => out.push(value),
-                            Err(e) => break Err(e),
-                        },
-                        Ok(None) => break Ok(out),
-                        Err(e) => break Err(e),
-                    }
+                match query.fetch_all(pool).await {
+                    Ok(rows) => rows.iter().map(|row| decode(wrap!(row))).collect(),
+                    Err(e) => Err(e),
                 }
             });
         result.map_err(|e| self.query_error(sql, e))
     }
 
-    /// Runs a query and hands its rows over as a stream, reading them from the database a
-    /// batch at a time: memory stays constant however many rows there are. Dropping the
-    /// stream stops the query.
+    /// Runs a query and decodes its first row, if any, without waiting for the rest.
+    pub async fn fetch_optional<T>(
+        &self,
+        sql: &str,
+        params: Vec<Param>,
+        decode: impl Fn(DbRow<'_>) -> Result<T, sqlx::Error>,
+    ) -> Result<Option<T>, DbError> {
+        self.log(sql, &params);
+        let result: Result<Option<T>, sqlx::Error> =
+            with_query!(self, sql, params, |pool, query, wrap| {
+                match query.fetch_optional(pool).await {
+                    Ok(row) => row.as_ref().map(|row| decode(wrap!(row))).transpose(),
+                    Err(e) => Err(e),
+                }
+            });
+        result.map_err(|e| self.query_error(sql, e))
+    }
+
+    /// Runs a query and hands its rows over as a stream, decoding them as they come in
+    /// batches of whatever the driver has ready: memory stays constant however many rows
+    /// there are. Dropping the stream stops the query.
     pub fn fetch_stream<T: Send + 'static>(
         &self,
         sql: String,
@@ -422,52 +431,88 @@ impl Db {
         decode: fn(DbRow<'_>) -> Result<T, sqlx::Error>,
     ) -> RowStream<T> {
         self.log(&sql, &params);
-        let (sender, receiver) = mpsc::channel(2);
         let db = self.clone();
-        tokio::spawn(async move {
+        let slot: Slot<T> = Arc::new(Mutex::new(None));
+        let out = slot.clone();
+        // The query runs inside this future, which owns the SQL; the stream polls it in
+        // the consumer's task and takes each batch from the slot as it is put there.
+        let producer = async move {
             let result: Result<(), sqlx::Error> =
                 with_query!(db, &sql, params, |pool, query, wrap| {
-                    let mut rows = query.fetch(pool);
-                    let mut batch = Vec::with_capacity(STREAM_BATCH);
-                    loop {
-                        match rows.next().await {
-                            Some(Ok(row)) => match decode(wrap!(&row)) {
+                    let mut chunks = query.fetch(pool).ready_chunks(STREAM_BATCH);
+                    'rows: loop {
+                        let Some(chunk) = chunks.next().await else {
+                            break Ok(());
+                        };
+                        let mut batch = Vec::with_capacity(chunk.len());
+                        for row in chunk {
+                            match row.and_then(|row| decode(wrap!(&row))) {
                                 Ok(value) => batch.push(value),
-                                Err(e) => break Err(e),
-                            },
-                            Some(Err(e)) => break Err(e),
-                            None => {
-                                if !batch.is_empty() {
-                                    let _ = sender.send(Ok(batch)).await;
+                                Err(e) => {
+                                    put(&out, Ok(batch)).await;
+                                    break 'rows Err(e);
                                 }
-                                break Ok(());
                             }
                         }
-                        if batch.len() == STREAM_BATCH {
-                            let full =
-                                std::mem::replace(&mut batch, Vec::with_capacity(STREAM_BATCH));
-                            if sender.send(Ok(full)).await.is_err() {
-                                break Ok(()); // the stream was dropped
-                            }
-                        }
+                        put(&out, Ok(batch)).await;
                     }
                 });
             if let Err(e) = result {
-                let _ = sender.send(Err(db.query_error(&sql, e))).await;
+                put(&out, Err(db.query_error(&sql, e))).await;
             }
-        });
+        };
         RowStream {
-            receiver,
-            buffer: VecDeque::new(),
+            producer: Some(Box::pin(producer)),
+            slot,
+            buffer: std::collections::VecDeque::new(),
+        }
+    }
+}
+
+/// Rows a stream takes from the driver at most at a time.
+const STREAM_BATCH: usize = 256;
+
+type Slot<T> = Arc<Mutex<Option<Result<Vec<T>, DbError>>>>;
+
+/// Puts a batch in the slot and pauses the producer until the stream has taken it.
+async fn put<T>(slot: &Slot<T>, item: Result<Vec<T>, DbError>) {
+    if let Ok(mut slot) = slot.lock() {
+        *slot = Some(item);
+    }
+    Handover { done: false }.await;
+}
+
+/// Pending once (the stream then takes the batch in the slot), ready the next time.
+struct Handover {
+    done: bool,
+}
+
+impl std::future::Future for Handover {
+    type Output = ();
+    fn poll(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<()> {
+        if self.done {
+            Poll::Ready(())
+        } else {
+            self.done = true;
+            Poll::Pending
         }
     }
 }
 
 /// Rows of a query, read as they come ([`Db::fetch_stream`]).
-#[derive(Debug)]
 pub struct RowStream<T> {
-    receiver: mpsc::Receiver<Result<Vec<T>, DbError>>,
-    buffer: VecDeque<T>,
+    producer: Option<Pin<Box<dyn std::future::Future<Output = ()> + Send>>>,
+    slot: Slot<T>,
+    buffer: std::collections::VecDeque<T>,
+}
+
+impl<T> std::fmt::Debug for RowStream<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RowStream")
+            .field("done", &self.producer.is_none())
+            .field("buffered", &self.buffer.len())
+            .finish()
+    }
 }
 
 impl<T> Unpin for RowStream<T> {}
@@ -480,11 +525,19 @@ impl<T> Stream for RowStream<T> {
             if let Some(value) = self.buffer.pop_front() {
                 return Poll::Ready(Some(Ok(value)));
             }
-            match self.receiver.poll_recv(cx) {
-                Poll::Ready(Some(Ok(batch))) => self.buffer.extend(batch),
-                Poll::Ready(Some(Err(error))) => return Poll::Ready(Some(Err(error))),
-                Poll::Ready(None) => return Poll::Ready(None),
-                Poll::Pending => return Poll::Pending,
+            let Some(producer) = self.producer.as_mut() else {
+                return Poll::Ready(None);
+            };
+            let finished = producer.as_mut().poll(cx).is_ready();
+            let taken = self.slot.lock().ok().and_then(|mut slot| slot.take());
+            if finished {
+                self.producer = None;
+            }
+            match taken {
+                Some(Ok(batch)) => self.buffer.extend(batch),
+                Some(Err(error)) => return Poll::Ready(Some(Err(error))),
+                None if finished => return Poll::Ready(None),
+                None => return Poll::Pending,
             }
         }
     }

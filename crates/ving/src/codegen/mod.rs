@@ -293,7 +293,7 @@ fn table_module(table: &Table, source: &str) -> Result<String, CodegenError> {
     let _ = writeln!(w, "impl InsertRow for {insert} {{");
     let _ = writeln!(
         w,
-        "    fn into_values(self, out: &mut Vec<(&'static str, Param)>) {{"
+        "    fn into_values(self, columns: &mut Vec<&'static str>, values: &mut Vec<Param>) {{"
     );
     for (column, field) in table.columns.iter().zip(&fields) {
         if column.not_null {
@@ -301,11 +301,8 @@ fn table_module(table: &Table, source: &str) -> Result<String, CodegenError> {
         } else {
             let _ = writeln!(w, "        if let value @ Some(_) = self.{field} {{");
         }
-        let _ = writeln!(
-            w,
-            "            out.push(({:?}, value.into_param()));",
-            column.name
-        );
+        let _ = writeln!(w, "            columns.push({:?});", column.name);
+        let _ = writeln!(w, "            values.push(value.into_param());");
         let _ = writeln!(w, "        }}");
     }
     let _ = writeln!(w, "    }}");

@@ -45,8 +45,11 @@
 //!     }
 //! }
 //! impl InsertRow for NoteInsert {
-//!     fn into_values(self, out: &mut Vec<(&'static str, Param)>) {
-//!         if let Some(body) = self.body { out.push(("body", Param::String(Some(body)))); }
+//!     fn into_values(self, columns: &mut Vec<&'static str>, values: &mut Vec<Param>) {
+//!         if let Some(body) = self.body {
+//!             columns.push("body");
+//!             values.push(Param::String(Some(body)));
+//!         }
 //!     }
 //! }
 //!

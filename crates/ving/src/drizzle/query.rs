@@ -230,12 +230,23 @@ impl<'a, Sel> SelectStart<'a, Sel> {
 }
 
 /// A select over the tables `Q`.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct SelectQuery<'a, Q, Sel> {
     db: &'a Db,
     select: sql::Select,
     fields: Sel,
     tables: PhantomData<fn() -> Q>,
+}
+
+impl<Q, Sel: Clone> Clone for SelectQuery<'_, Q, Sel> {
+    fn clone(&self) -> Self {
+        SelectQuery {
+            db: self.db,
+            select: self.select.clone(),
+            fields: self.fields.clone(),
+            tables: PhantomData,
+        }
+    }
 }
 
 impl<'a, Q, Sel> SelectQuery<'a, Q, Sel> {
@@ -337,36 +348,38 @@ impl<'a, Q, Sel> SelectQuery<'a, Q, Sel> {
 }
 
 impl<'a, Q: RowSource> SelectQuery<'a, Q, All> {
-    fn statement(&self) -> Statement {
-        let mut select = self.select.clone();
+    fn render(self) -> (&'a Db, String, Vec<Param>) {
+        let mut select = self.select;
         Q::push_columns(&mut select.fields);
-        Statement::Select(select)
+        let (sql, params) = self.db.dialect().render(Statement::Select(select));
+        (self.db, sql, params)
     }
 
     /// The SQL and parameters this query runs.
     pub fn to_sql(&self) -> (String, Vec<Param>) {
-        self.db.dialect().render(&self.statement())
+        let (_, sql, params) = self.clone().render();
+        (sql, params)
     }
 
     /// Runs the query: every row.
     pub async fn all(self) -> Result<Vec<Q::Out>, DbError> {
-        let (sql, params) = self.to_sql();
-        self.db
-            .fetch_all(&sql, params, |row| Q::decode(row, &mut 0))
+        let (db, sql, params) = self.render();
+        db.fetch_all(&sql, params, |row| Q::decode(row, &mut 0))
             .await
     }
 
     /// Runs the query with `LIMIT 1` (unless it has a limit): the first row, if any.
     pub async fn first(mut self) -> Result<Option<Q::Out>, DbError> {
         self.select.limit.get_or_insert(1);
-        Ok(self.all().await?.into_iter().next())
+        let (db, sql, params) = self.render();
+        db.fetch_optional(&sql, params, |row| Q::decode(row, &mut 0))
+            .await
     }
 
     /// Runs the query and reads its rows as they come, in constant memory.
     pub fn stream(self) -> RowStream<Q::Out> {
-        let (sql, params) = self.to_sql();
-        self.db
-            .fetch_stream(sql, params, |row| Q::decode(row, &mut 0))
+        let (db, sql, params) = self.render();
+        db.fetch_stream(sql, params, |row| Q::decode(row, &mut 0))
     }
 }
 
@@ -378,7 +391,7 @@ where
     pub fn to_sql(&self) -> (String, Vec<Param>) {
         let mut select = self.select.clone();
         self.fields.0.clone().push_exprs(&mut select.fields);
-        self.db.dialect().render(&Statement::Select(select))
+        self.db.dialect().render(Statement::Select(select))
     }
 }
 
@@ -389,7 +402,7 @@ impl<'a, Q, F: Selection> SelectQuery<'a, Q, Fields<F>> {
     {
         let mut select = self.select;
         self.fields.0.push_exprs(&mut select.fields);
-        let (sql, params) = self.db.dialect().render(&Statement::Select(select));
+        let (sql, params) = self.db.dialect().render(Statement::Select(select));
         (self.db, sql, params)
     }
 
@@ -409,7 +422,9 @@ impl<'a, Q, F: Selection> SelectQuery<'a, Q, Fields<F>> {
         F::Source: AppearsIn<Q, I>,
     {
         self.select.limit.get_or_insert(1);
-        Ok(self.all().await?.into_iter().next())
+        let (db, sql, params) = self.render();
+        db.fetch_optional(&sql, params, |row| F::decode(row, &mut 0))
+            .await
     }
 
     /// Runs the query and reads its rows as they come, in constant memory.
@@ -462,21 +477,22 @@ impl<T: Table> InsertQuery<'_, T> {
     pub fn statements(self) -> Vec<sql::Insert> {
         let mut statements: Vec<sql::Insert> = Vec::new();
         let default_keyword = self.db.dialect().capabilities().insert_default_keyword;
+        let mut columns = Vec::with_capacity(T::COLUMNS.len());
         for row in self.rows {
+            columns.clear();
             let mut values = Vec::with_capacity(T::COLUMNS.len());
-            row.into_values(&mut values);
-            let (columns, params): (Vec<&'static str>, Vec<Param>) = values.into_iter().unzip();
+            row.into_values(&mut columns, &mut values);
             let fits = statements.last().is_some_and(|last| {
                 last.columns == columns
                     && (last.rows.len() + 1) * columns.len().max(1) <= MAX_PARAMS
                     && (default_keyword || !columns.is_empty())
             });
             match statements.last_mut() {
-                Some(last) if fits => last.rows.push(params),
+                Some(last) if fits => last.rows.push(values),
                 _ => statements.push(sql::Insert {
                     table: T::NAME,
-                    columns,
-                    rows: vec![params],
+                    columns: columns.clone(),
+                    rows: vec![values],
                     returning: T::PRIMARY_KEY,
                 }),
             }
@@ -491,8 +507,9 @@ impl<T: Table> InsertQuery<'_, T> {
         let returning = dialect.capabilities().insert_returning;
         let mut result = InsertResult::default();
         for statement in self.statements() {
-            let (sql, params) = dialect.render(&Statement::Insert(statement.clone()));
-            let first_id = if returning && statement.returning.is_some() {
+            let has_key = statement.returning.is_some();
+            let (sql, params) = dialect.render(Statement::Insert(statement));
+            let first_id = if returning && has_key {
                 let ids = db.fetch_all(&sql, params, |row| row.get_i64(0)).await?;
                 result.rows_affected += ids.len() as u64;
                 ids.first().copied()
@@ -500,7 +517,7 @@ impl<T: Table> InsertQuery<'_, T> {
                 let done = db.execute(&sql, params).await?;
                 result.rows_affected += done.rows_affected;
                 let id = i64::try_from(done.last_insert_id).ok().filter(|id| *id > 0);
-                id.filter(|_| statement.returning.is_some())
+                id.filter(|_| has_key)
             };
             result.insert_id = result.insert_id.or(first_id);
         }
@@ -539,7 +556,7 @@ impl<T: Table> UpdateQuery<'_, T> {
     pub fn to_sql(&self) -> (String, Vec<Param>) {
         self.db
             .dialect()
-            .render(&Statement::Update(self.update.clone()))
+            .render(Statement::Update(self.update.clone()))
     }
 
     /// Runs the update: the number of rows changed.
@@ -550,7 +567,7 @@ impl<T: Table> UpdateQuery<'_, T> {
                 T::NAME
             )));
         }
-        let (sql, params) = self.to_sql();
+        let (sql, params) = self.db.dialect().render(Statement::Update(self.update));
         Ok(self.db.execute(&sql, params).await?.rows_affected)
     }
 }
@@ -577,12 +594,12 @@ impl<T: Table> DeleteQuery<'_, T> {
     pub fn to_sql(&self) -> (String, Vec<Param>) {
         self.db
             .dialect()
-            .render(&Statement::Delete(self.delete.clone()))
+            .render(Statement::Delete(self.delete.clone()))
     }
 
     /// Runs the delete: the number of rows deleted.
     pub async fn execute(self) -> Result<u64, DbError> {
-        let (sql, params) = self.to_sql();
+        let (sql, params) = self.db.dialect().render(Statement::Delete(self.delete));
         Ok(self.db.execute(&sql, params).await?.rows_affected)
     }
 }

@@ -36,8 +36,9 @@ pub trait FromRow: Sized + Send + 'static {
 
 /// A row to insert: the columns it gives values for.
 pub trait InsertRow: Send + 'static {
-    /// Pushes `(column, value)` for every column given; the others take their defaults.
-    fn into_values(self, out: &mut Vec<(&'static str, Param)>);
+    /// Pushes the name and the value of every column given (in table order); the others
+    /// take their defaults.
+    fn into_values(self, columns: &mut Vec<&'static str>, values: &mut Vec<Param>);
 }
 
 /// A typed column of table `T` holding values of type `V` (`Column<UserTable, String>`).

@@ -58,9 +58,29 @@ pub trait Dialect: Send + Sync {
     /// What the database can do.
     fn capabilities(&self) -> Capabilities;
 
+    /// The character that quotes identifiers (`"`; MySQL's is the backtick).
+    fn quote_char(&self) -> char {
+        '"'
+    }
+
+    /// Writes a quoted identifier (the quote character doubled inside it).
+    fn push_quoted(&self, out: &mut String, identifier: &str) {
+        let quote = self.quote_char();
+        out.push(quote);
+        for c in identifier.chars() {
+            if c == quote {
+                out.push(quote);
+            }
+            out.push(c);
+        }
+        out.push(quote);
+    }
+
     /// A quoted identifier.
     fn quote(&self, identifier: &str) -> String {
-        format!("\"{}\"", identifier.replace('"', "\"\""))
+        let mut out = String::with_capacity(identifier.len() + 2);
+        self.push_quoted(&mut out, identifier);
+        out
     }
 
     /// A string literal (for DDL defaults; queries bind values instead).
@@ -68,10 +88,18 @@ pub trait Dialect: Send + Sync {
         format!("'{}'", text.replace('\'', "''"))
     }
 
+    /// Numbered placeholders start with this character (`$1`, `$2` …); `None` means
+    /// every placeholder is `?`.
+    fn placeholder_prefix(&self) -> Option<char> {
+        None
+    }
+
     /// The placeholder of the `index`-th parameter (1-based).
     fn placeholder(&self, index: usize) -> String {
-        let _ = index;
-        "?".into()
+        match self.placeholder_prefix() {
+            Some(prefix) => format!("{prefix}{index}"),
+            None => "?".into(),
+        }
     }
 
     /// The SQL type of a column.
@@ -231,8 +259,8 @@ pub trait Dialect: Send + Sync {
     }
 
     /// Renders a statement: SQL text (with this dialect's placeholders) and its
-    /// parameters.
-    fn render(&self, statement: &Statement) -> (String, Vec<Param>) {
+    /// parameters, moved out of the statement.
+    fn render(&self, statement: Statement) -> (String, Vec<Param>) {
         render::render(self, statement)
     }
 }
@@ -274,8 +302,8 @@ impl Dialect for MySqlDialect {
         }
     }
 
-    fn quote(&self, identifier: &str) -> String {
-        format!("`{}`", identifier.replace('`', "``"))
+    fn quote_char(&self) -> char {
+        '`'
     }
 
     fn string_literal(&self, text: &str) -> String {
@@ -392,8 +420,8 @@ impl Dialect for PostgresDialect {
         }
     }
 
-    fn placeholder(&self, index: usize) -> String {
-        format!("${index}")
+    fn placeholder_prefix(&self) -> Option<char> {
+        Some('$')
     }
 
     fn column_type(&self, column: &Column) -> String {

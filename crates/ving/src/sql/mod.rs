@@ -20,10 +20,10 @@
 //!     )),
 //!     ..Select::all_of("users", &["id", "email"])
 //! };
-//! let (sql, params) = dialect(Backend::Postgres).render(&Statement::Select(select.clone()));
+//! let (sql, params) = dialect(Backend::Postgres).render(Statement::Select(select.clone()));
 //! assert_eq!(sql, r#"SELECT "users"."id", "users"."email" FROM "users" WHERE "users"."email" = $1"#);
 //! assert_eq!(params.len(), 1);
-//! let (sql, _) = dialect(Backend::MySql).render(&Statement::Select(select));
+//! let (sql, _) = dialect(Backend::MySql).render(Statement::Select(select));
 //! assert_eq!(sql, "SELECT `users`.`id`, `users`.`email` FROM `users` WHERE `users`.`email` = ?");
 //! ```
 

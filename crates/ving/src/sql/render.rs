@@ -1,6 +1,9 @@
-//! Rendering a statement tree to SQL text and parameters, through a [`Dialect`].
+//! Rendering a statement tree to SQL text and parameters, through a [`Dialect`]. The
+//! statement is consumed: its parameters move into the result without copies.
 
-use super::{Dialect, Expr, Insert, Param, RawPart, Select, Statement};
+use std::fmt::Write as _;
+
+use super::{Dialect, Expr, Insert, JoinKind, Param, RawPart, Select, Statement};
 
 /// SQL text being written, with the parameters bound so far.
 struct Writer<'d, D: ?Sized> {
@@ -11,7 +14,7 @@ struct Writer<'d, D: ?Sized> {
 
 pub(super) fn render<D: Dialect + ?Sized>(
     dialect: &D,
-    statement: &Statement,
+    statement: Statement,
 ) -> (String, Vec<Param>) {
     let mut w = Writer {
         dialect,
@@ -25,7 +28,7 @@ pub(super) fn render<D: Dialect + ?Sized>(
             w.sql.push_str("UPDATE ");
             w.ident(update.table);
             w.sql.push_str(" SET ");
-            for (i, (column, value)) in update.set.iter().enumerate() {
+            for (i, (column, value)) in update.set.into_iter().enumerate() {
                 if i > 0 {
                     w.sql.push_str(", ");
                 }
@@ -33,12 +36,12 @@ pub(super) fn render<D: Dialect + ?Sized>(
                 w.sql.push_str(" = ");
                 w.expr(value);
             }
-            w.where_clause(update.where_.as_ref());
+            w.where_clause(update.where_);
         }
         Statement::Delete(delete) => {
             w.sql.push_str("DELETE FROM ");
             w.ident(delete.table);
-            w.where_clause(delete.where_.as_ref());
+            w.where_clause(delete.where_);
         }
     }
     (w.sql, w.params)
@@ -46,18 +49,22 @@ pub(super) fn render<D: Dialect + ?Sized>(
 
 impl<D: Dialect + ?Sized> Writer<'_, D> {
     fn ident(&mut self, name: &str) {
-        let quoted = self.dialect.quote(name);
-        self.sql.push_str(&quoted);
+        self.dialect.push_quoted(&mut self.sql, name);
     }
 
-    fn param(&mut self, param: &Param) {
-        self.params.push(param.clone());
-        let placeholder = self.dialect.placeholder(self.params.len());
-        self.sql.push_str(&placeholder);
+    fn param(&mut self, param: Param) {
+        self.params.push(param);
+        match self.dialect.placeholder_prefix() {
+            Some(prefix) => {
+                self.sql.push(prefix);
+                let _ = write!(self.sql, "{}", self.params.len());
+            }
+            None => self.sql.push('?'),
+        }
     }
 
-    fn list(&mut self, items: &[Expr], separator: &str) {
-        for (i, item) in items.iter().enumerate() {
+    fn list(&mut self, items: Vec<Expr>, separator: &str) {
+        for (i, item) in items.into_iter().enumerate() {
             if i > 0 {
                 self.sql.push_str(separator);
             }
@@ -65,16 +72,16 @@ impl<D: Dialect + ?Sized> Writer<'_, D> {
         }
     }
 
-    fn raw(&mut self, parts: &[RawPart]) {
+    fn raw(&mut self, parts: Vec<RawPart>) {
         for part in parts {
             match part {
-                RawPart::Text(text) => self.sql.push_str(text),
+                RawPart::Text(text) => self.sql.push_str(&text),
                 RawPart::Expr(expr) => self.expr(expr),
             }
         }
     }
 
-    fn expr(&mut self, expr: &Expr) {
+    fn expr(&mut self, expr: Expr) {
         match expr {
             Expr::Column { table, name } => {
                 self.ident(table);
@@ -85,19 +92,14 @@ impl<D: Dialect + ?Sized> Writer<'_, D> {
             Expr::Bool(true) => self.sql.push_str("TRUE"),
             Expr::Bool(false) => self.sql.push_str("FALSE"),
             Expr::Binary { left, op, right } => {
-                self.expr(left);
+                self.expr(*left);
                 self.sql.push(' ');
                 self.sql.push_str(op.as_sql());
                 self.sql.push(' ');
-                self.expr(right);
+                self.expr(*right);
             }
-            Expr::And(items) | Expr::Or(items) if items.is_empty() => {
-                self.sql.push_str(if matches!(expr, Expr::And(_)) {
-                    "TRUE"
-                } else {
-                    "FALSE"
-                });
-            }
+            Expr::And(items) if items.is_empty() => self.sql.push_str("TRUE"),
+            Expr::Or(items) if items.is_empty() => self.sql.push_str("FALSE"),
             Expr::And(items) => {
                 self.sql.push('(');
                 self.list(items, " AND ");
@@ -110,35 +112,35 @@ impl<D: Dialect + ?Sized> Writer<'_, D> {
             }
             Expr::Not(inner) => {
                 self.sql.push_str("NOT (");
-                self.expr(inner);
+                self.expr(*inner);
                 self.sql.push(')');
             }
             Expr::IsNull { expr, negated } => {
-                self.expr(expr);
+                self.expr(*expr);
                 self.sql
-                    .push_str(if *negated { " IS NOT NULL" } else { " IS NULL" });
+                    .push_str(if negated { " IS NOT NULL" } else { " IS NULL" });
             }
+            // Nothing is in an empty list.
             Expr::InList { list, negated, .. } if list.is_empty() => {
-                // Nothing is in an empty list.
-                self.sql.push_str(if *negated { "TRUE" } else { "FALSE" });
+                self.sql.push_str(if negated { "TRUE" } else { "FALSE" });
             }
             Expr::InList {
                 expr,
                 list,
                 negated,
             } => {
-                self.expr(expr);
+                self.expr(*expr);
                 self.sql
-                    .push_str(if *negated { " NOT IN (" } else { " IN (" });
+                    .push_str(if negated { " NOT IN (" } else { " IN (" });
                 self.list(list, ", ");
                 self.sql.push(')');
             }
             Expr::Between { expr, low, high } => {
-                self.expr(expr);
+                self.expr(*expr);
                 self.sql.push_str(" BETWEEN ");
-                self.expr(low);
+                self.expr(*low);
                 self.sql.push_str(" AND ");
-                self.expr(high);
+                self.expr(*high);
             }
             Expr::Aggregate { function, arg } => {
                 let argument = match arg {
@@ -149,61 +151,61 @@ impl<D: Dialect + ?Sized> Writer<'_, D> {
                             sql: String::new(),
                             params: std::mem::take(&mut self.params),
                         };
-                        inner.expr(arg);
+                        inner.expr(*arg);
                         self.params = inner.params;
                         inner.sql
                     }
                 };
-                let call = self.dialect.aggregate(*function, &argument);
+                let call = self.dialect.aggregate(function, &argument);
                 self.sql.push_str(&call);
             }
             Expr::Raw(parts) => self.raw(parts),
         }
     }
 
-    fn where_clause(&mut self, condition: Option<&Expr>) {
+    fn where_clause(&mut self, condition: Option<Expr>) {
         if let Some(condition) = condition {
             self.sql.push_str(" WHERE ");
             self.expr(condition);
         }
     }
 
-    fn select(&mut self, select: &Select) {
+    fn select(&mut self, select: Select) {
         self.sql.push_str("SELECT ");
-        self.list(&select.fields, ", ");
+        self.list(select.fields, ", ");
         self.sql.push_str(" FROM ");
         self.ident(select.from);
-        for join in &select.joins {
+        for join in select.joins {
             self.sql.push_str(match join.kind {
-                super::JoinKind::Inner => " INNER JOIN ",
-                super::JoinKind::Left => " LEFT JOIN ",
+                JoinKind::Inner => " INNER JOIN ",
+                JoinKind::Left => " LEFT JOIN ",
             });
             self.ident(join.table);
             self.sql.push_str(" ON ");
-            self.expr(&join.on);
+            self.expr(join.on);
         }
-        self.where_clause(select.where_.as_ref());
+        self.where_clause(select.where_);
         if !select.group_by.is_empty() {
             self.sql.push_str(" GROUP BY ");
-            self.list(&select.group_by, ", ");
+            self.list(select.group_by, ", ");
         }
-        if let Some(having) = &select.having {
+        if let Some(having) = select.having {
             self.sql.push_str(" HAVING ");
             self.expr(having);
         }
-        for (i, term) in select.order_by.iter().enumerate() {
+        for (i, term) in select.order_by.into_iter().enumerate() {
             self.sql.push_str(if i == 0 { " ORDER BY " } else { ", " });
-            self.expr(&term.expr);
+            self.expr(term.expr);
             self.sql
                 .push_str(if term.descending { " DESC" } else { " ASC" });
         }
         if let Some(parts) = self.dialect.limit_offset(select.limit, select.offset) {
             self.sql.push(' ');
-            self.raw(&parts);
+            self.raw(parts);
         }
     }
 
-    fn insert(&mut self, insert: &Insert) {
+    fn insert(&mut self, insert: Insert) {
         self.sql.push_str("INSERT INTO ");
         self.ident(insert.table);
         if insert.columns.is_empty() && !self.dialect.capabilities().insert_default_keyword {
@@ -217,12 +219,12 @@ impl<D: Dialect + ?Sized> Writer<'_, D> {
                 self.ident(column);
             }
             self.sql.push_str(") VALUES ");
-            for (r, row) in insert.rows.iter().enumerate() {
+            for (r, row) in insert.rows.into_iter().enumerate() {
                 if r > 0 {
                     self.sql.push_str(", ");
                 }
                 self.sql.push('(');
-                for (i, value) in row.iter().enumerate() {
+                for (i, value) in row.into_iter().enumerate() {
                     if i > 0 {
                         self.sql.push_str(", ");
                     }

@@ -108,30 +108,38 @@ impl FromRow for APIKeyRow {
 }
 
 impl InsertRow for APIKeyInsert {
-    fn into_values(self, out: &mut Vec<(&'static str, Param)>) {
+    fn into_values(self, columns: &mut Vec<&'static str>, values: &mut Vec<Param>) {
         if let Some(value) = self.id {
-            out.push(("id", value.into_param()));
+            columns.push("id");
+            values.push(value.into_param());
         }
         if let Some(value) = self.created_at {
-            out.push(("createdAt", value.into_param()));
+            columns.push("createdAt");
+            values.push(value.into_param());
         }
         if let Some(value) = self.updated_at {
-            out.push(("updatedAt", value.into_param()));
+            columns.push("updatedAt");
+            values.push(value.into_param());
         }
         if let Some(value) = self.name {
-            out.push(("name", value.into_param()));
+            columns.push("name");
+            values.push(value.into_param());
         }
         if let Some(value) = self.url {
-            out.push(("url", value.into_param()));
+            columns.push("url");
+            values.push(value.into_param());
         }
         if let Some(value) = self.reason {
-            out.push(("reason", value.into_param()));
+            columns.push("reason");
+            values.push(value.into_param());
         }
         if let Some(value) = self.private_key {
-            out.push(("privateKey", value.into_param()));
+            columns.push("privateKey");
+            values.push(value.into_param());
         }
         if let Some(value) = self.user_id {
-            out.push(("userId", value.into_param()));
+            columns.push("userId");
+            values.push(value.into_param());
         }
     }
 }

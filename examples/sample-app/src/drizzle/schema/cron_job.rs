@@ -108,30 +108,38 @@ impl FromRow for CronJobRow {
 }
 
 impl InsertRow for CronJobInsert {
-    fn into_values(self, out: &mut Vec<(&'static str, Param)>) {
+    fn into_values(self, columns: &mut Vec<&'static str>, values: &mut Vec<Param>) {
         if let Some(value) = self.id {
-            out.push(("id", value.into_param()));
+            columns.push("id");
+            values.push(value.into_param());
         }
         if let Some(value) = self.created_at {
-            out.push(("createdAt", value.into_param()));
+            columns.push("createdAt");
+            values.push(value.into_param());
         }
         if let Some(value) = self.updated_at {
-            out.push(("updatedAt", value.into_param()));
+            columns.push("updatedAt");
+            values.push(value.into_param());
         }
         if let Some(value) = self.schedule {
-            out.push(("schedule", value.into_param()));
+            columns.push("schedule");
+            values.push(value.into_param());
         }
         if let Some(value) = self.handler {
-            out.push(("handler", value.into_param()));
+            columns.push("handler");
+            values.push(value.into_param());
         }
         if let Some(value) = self.params {
-            out.push(("params", value.into_param()));
+            columns.push("params");
+            values.push(value.into_param());
         }
         if let Some(value) = self.enabled {
-            out.push(("enabled", value.into_param()));
+            columns.push("enabled");
+            values.push(value.into_param());
         }
         if let Some(value) = self.note {
-            out.push(("note", value.into_param()));
+            columns.push("note");
+            values.push(value.into_param());
         }
     }
 }

@@ -140,42 +140,54 @@ impl FromRow for S3FileRow {
 }
 
 impl InsertRow for S3FileInsert {
-    fn into_values(self, out: &mut Vec<(&'static str, Param)>) {
+    fn into_values(self, columns: &mut Vec<&'static str>, values: &mut Vec<Param>) {
         if let Some(value) = self.id {
-            out.push(("id", value.into_param()));
+            columns.push("id");
+            values.push(value.into_param());
         }
         if let Some(value) = self.created_at {
-            out.push(("createdAt", value.into_param()));
+            columns.push("createdAt");
+            values.push(value.into_param());
         }
         if let Some(value) = self.updated_at {
-            out.push(("updatedAt", value.into_param()));
+            columns.push("updatedAt");
+            values.push(value.into_param());
         }
         if let Some(value) = self.filename {
-            out.push(("filename", value.into_param()));
+            columns.push("filename");
+            values.push(value.into_param());
         }
         if let Some(value) = self.extension {
-            out.push(("extension", value.into_param()));
+            columns.push("extension");
+            values.push(value.into_param());
         }
         if let Some(value) = self.content_type {
-            out.push(("contentType", value.into_param()));
+            columns.push("contentType");
+            values.push(value.into_param());
         }
         if let Some(value) = self.s3folder {
-            out.push(("s3folder", value.into_param()));
+            columns.push("s3folder");
+            values.push(value.into_param());
         }
         if let Some(value) = self.size_in_bytes {
-            out.push(("sizeInBytes", value.into_param()));
+            columns.push("sizeInBytes");
+            values.push(value.into_param());
         }
         if let Some(value) = self.metadata {
-            out.push(("metadata", value.into_param()));
+            columns.push("metadata");
+            values.push(value.into_param());
         }
         if let Some(value) = self.status {
-            out.push(("status", value.into_param()));
+            columns.push("status");
+            values.push(value.into_param());
         }
         if let Some(value) = self.icon {
-            out.push(("icon", value.into_param()));
+            columns.push("icon");
+            values.push(value.into_param());
         }
         if let Some(value) = self.user_id {
-            out.push(("userId", value.into_param()));
+            columns.push("userId");
+            values.push(value.into_param());
         }
     }
 }

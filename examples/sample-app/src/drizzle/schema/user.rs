@@ -164,51 +164,66 @@ impl FromRow for UserRow {
 }
 
 impl InsertRow for UserInsert {
-    fn into_values(self, out: &mut Vec<(&'static str, Param)>) {
+    fn into_values(self, columns: &mut Vec<&'static str>, values: &mut Vec<Param>) {
         if let Some(value) = self.id {
-            out.push(("id", value.into_param()));
+            columns.push("id");
+            values.push(value.into_param());
         }
         if let Some(value) = self.created_at {
-            out.push(("createdAt", value.into_param()));
+            columns.push("createdAt");
+            values.push(value.into_param());
         }
         if let Some(value) = self.updated_at {
-            out.push(("updatedAt", value.into_param()));
+            columns.push("updatedAt");
+            values.push(value.into_param());
         }
         if let Some(value) = self.username {
-            out.push(("username", value.into_param()));
+            columns.push("username");
+            values.push(value.into_param());
         }
         if let Some(value) = self.email {
-            out.push(("email", value.into_param()));
+            columns.push("email");
+            values.push(value.into_param());
         }
         if let Some(value) = self.real_name {
-            out.push(("realName", value.into_param()));
+            columns.push("realName");
+            values.push(value.into_param());
         }
         if let Some(value) = self.password {
-            out.push(("password", value.into_param()));
+            columns.push("password");
+            values.push(value.into_param());
         }
         if let Some(value) = self.password_type {
-            out.push(("passwordType", value.into_param()));
+            columns.push("passwordType");
+            values.push(value.into_param());
         }
         if let Some(value) = self.use_as_display_name {
-            out.push(("useAsDisplayName", value.into_param()));
+            columns.push("useAsDisplayName");
+            values.push(value.into_param());
         }
         if let Some(value) = self.verified_email {
-            out.push(("verifiedEmail", value.into_param()));
+            columns.push("verifiedEmail");
+            values.push(value.into_param());
         }
         if let Some(value) = self.admin {
-            out.push(("admin", value.into_param()));
+            columns.push("admin");
+            values.push(value.into_param());
         }
         if let Some(value) = self.developer {
-            out.push(("developer", value.into_param()));
+            columns.push("developer");
+            values.push(value.into_param());
         }
         if let Some(value) = self.avatar_type {
-            out.push(("avatarType", value.into_param()));
+            columns.push("avatarType");
+            values.push(value.into_param());
         }
         if let Some(value) = self.bio {
-            out.push(("bio", value.into_param()));
+            columns.push("bio");
+            values.push(value.into_param());
         }
         if let value @ Some(_) = self.avatar_id {
-            out.push(("avatarId", value.into_param()));
+            columns.push("avatarId");
+            values.push(value.into_param());
         }
     }
 }
