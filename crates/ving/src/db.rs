@@ -26,7 +26,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use futures_util::{Stream, StreamExt};
+use futures_util::{FutureExt, Stream, StreamExt};
 use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions, MySqlRow};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteRow};
@@ -421,9 +421,9 @@ impl Db {
         result.map_err(|e| self.query_error(sql, e))
     }
 
-    /// Runs a query and hands its rows over as a stream, decoding them as they come in
-    /// batches of whatever the driver has ready: memory stays constant however many rows
-    /// there are. Dropping the stream stops the query.
+    /// Runs a query and hands its rows over as a stream, in batches of whatever the
+    /// driver has ready, each row decoded as the stream hands it out: memory stays
+    /// constant however many rows there are. Dropping the stream stops the query.
     pub fn fetch_stream<T: Send + 'static>(
         &self,
         sql: String,
@@ -432,29 +432,42 @@ impl Db {
     ) -> RowStream<T> {
         self.log(&sql, &params);
         let db = self.clone();
-        let slot: Slot<T> = Arc::new(Mutex::new(None));
+        let error_sql = sql.clone();
+        let slot: Slot = Arc::new(Mutex::new(None));
         let out = slot.clone();
         // The query runs inside this future, which owns the SQL; the stream polls it in
-        // the consumer's task and takes each batch from the slot as it is put there.
+        // the consumer's task and takes each batch of rows from the slot.
         let producer = async move {
             let result: Result<(), sqlx::Error> =
                 with_query!(db, &sql, params, |pool, query, wrap| {
-                    let mut chunks = query.fetch(pool).ready_chunks(STREAM_BATCH);
-                    'rows: loop {
-                        let Some(chunk) = chunks.next().await else {
-                            break Ok(());
-                        };
-                        let mut batch = Vec::with_capacity(chunk.len());
-                        for row in chunk {
-                            match row.and_then(|row| decode(wrap!(&row))) {
-                                Ok(value) => batch.push(value),
-                                Err(e) => {
-                                    put(&out, Ok(batch)).await;
-                                    break 'rows Err(e);
-                                }
+                    let mut rows = query.fetch(pool);
+                    let mut batch = Vec::with_capacity(STREAM_BATCH);
+                    loop {
+                        // Wait for one row, then take every row the driver already has, up to
+                        // a batch.
+                        let mut next = rows.next().await;
+                        let end = loop {
+                            match next {
+                                Some(Ok(row)) => batch.push(OwnedRow::from(row)),
+                                Some(Err(e)) => break Some(Err(e)),
+                                None => break Some(Ok(())),
                             }
+                            if batch.len() >= STREAM_BATCH {
+                                break None;
+                            }
+                            match rows.next().now_or_never() {
+                                Some(row) => next = row,
+                                None => break None,
+                            }
+                        };
+                        if !batch.is_empty() {
+                            let full =
+                                std::mem::replace(&mut batch, Vec::with_capacity(STREAM_BATCH));
+                            put(&out, Ok(full)).await;
                         }
-                        put(&out, Ok(batch)).await;
+                        if let Some(end) = end {
+                            break end;
+                        }
                     }
                 });
             if let Err(e) = result {
@@ -464,7 +477,10 @@ impl Db {
         RowStream {
             producer: Some(Box::pin(producer)),
             slot,
-            buffer: std::collections::VecDeque::new(),
+            buffer: Vec::new().into_iter(),
+            decode,
+            sql: error_sql,
+            backend: self.backend(),
         }
     }
 }
@@ -472,10 +488,45 @@ impl Db {
 /// Rows a stream takes from the driver at most at a time.
 const STREAM_BATCH: usize = 256;
 
-type Slot<T> = Arc<Mutex<Option<Result<Vec<T>, DbError>>>>;
+/// A row owned by a stream's buffer.
+enum OwnedRow {
+    MySql(MySqlRow),
+    Postgres(PgRow),
+    Sqlite(SqliteRow),
+}
+
+impl From<MySqlRow> for OwnedRow {
+    fn from(row: MySqlRow) -> Self {
+        OwnedRow::MySql(row)
+    }
+}
+
+impl From<PgRow> for OwnedRow {
+    fn from(row: PgRow) -> Self {
+        OwnedRow::Postgres(row)
+    }
+}
+
+impl From<SqliteRow> for OwnedRow {
+    fn from(row: SqliteRow) -> Self {
+        OwnedRow::Sqlite(row)
+    }
+}
+
+impl OwnedRow {
+    fn as_row(&self) -> DbRow<'_> {
+        match self {
+            OwnedRow::MySql(row) => DbRow::MySql(row),
+            OwnedRow::Postgres(row) => DbRow::Postgres(row),
+            OwnedRow::Sqlite(row) => DbRow::Sqlite(row),
+        }
+    }
+}
+
+type Slot = Arc<Mutex<Option<Result<Vec<OwnedRow>, DbError>>>>;
 
 /// Puts a batch in the slot and pauses the producer until the stream has taken it.
-async fn put<T>(slot: &Slot<T>, item: Result<Vec<T>, DbError>) {
+async fn put(slot: &Slot, item: Result<Vec<OwnedRow>, DbError>) {
     if let Ok(mut slot) = slot.lock() {
         *slot = Some(item);
     }
@@ -502,8 +553,11 @@ impl std::future::Future for Handover {
 /// Rows of a query, read as they come ([`Db::fetch_stream`]).
 pub struct RowStream<T> {
     producer: Option<Pin<Box<dyn std::future::Future<Output = ()> + Send>>>,
-    slot: Slot<T>,
-    buffer: std::collections::VecDeque<T>,
+    slot: Slot,
+    buffer: std::vec::IntoIter<OwnedRow>,
+    decode: fn(DbRow<'_>) -> Result<T, sqlx::Error>,
+    sql: String,
+    backend: Backend,
 }
 
 impl<T> std::fmt::Debug for RowStream<T> {
@@ -522,8 +576,13 @@ impl<T> Stream for RowStream<T> {
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         loop {
-            if let Some(value) = self.buffer.pop_front() {
-                return Poll::Ready(Some(Ok(value)));
+            if let Some(row) = self.buffer.next() {
+                let decoded = (self.decode)(row.as_row());
+                return Poll::Ready(Some(decoded.map_err(|source| DbError::Query {
+                    backend: self.backend,
+                    sql: self.sql.clone(),
+                    source,
+                })));
             }
             let Some(producer) = self.producer.as_mut() else {
                 return Poll::Ready(None);
@@ -534,7 +593,7 @@ impl<T> Stream for RowStream<T> {
                 self.producer = None;
             }
             match taken {
-                Some(Ok(batch)) => self.buffer.extend(batch),
+                Some(Ok(batch)) => self.buffer = batch.into_iter(),
                 Some(Err(error)) => return Poll::Ready(Some(Err(error))),
                 None if finished => return Poll::Ready(None),
                 None => return Poll::Pending,

@@ -157,7 +157,7 @@ impl Raw<'_> {
                 .transpose()?,
             _ => None,
         };
-        Ok(usize::from(found.is_some()))
+        Ok(usize::from(std::hint::black_box(found).is_some()))
     }
 
     async fn load(&self) -> Result<usize, BoxError> {
@@ -246,21 +246,21 @@ impl Raw<'_> {
             Pool::MySql(pool) => {
                 let mut rows = ving::sqlx::query(&sql).fetch(pool);
                 while let Some(row) = rows.try_next().await? {
-                    mysql_key(&row)?;
+                    std::hint::black_box(mysql_key(&row)?);
                     count += 1;
                 }
             }
             Pool::Postgres(pool) => {
                 let mut rows = ving::sqlx::query(&sql).fetch(pool);
                 while let Some(row) = rows.try_next().await? {
-                    pg_key(&row)?;
+                    std::hint::black_box(pg_key(&row)?);
                     count += 1;
                 }
             }
             Pool::Sqlite(pool) => {
                 let mut rows = ving::sqlx::query(&sql).fetch(pool);
                 while let Some(row) = rows.try_next().await? {
-                    sqlite_key(&row)?;
+                    std::hint::black_box(sqlite_key(&row)?);
                     count += 1;
                 }
             }
@@ -277,7 +277,7 @@ async fn ving_lookup(db: &Db, id: i64) -> Result<usize, BoxError> {
         .where_(eq(APIKeyTable.id, id))
         .first()
         .await?;
-    Ok(usize::from(found.is_some()))
+    Ok(usize::from(std::hint::black_box(found).is_some()))
 }
 
 async fn ving_load(db: &Db) -> Result<usize, BoxError> {
@@ -303,7 +303,7 @@ async fn ving_stream(db: &Db) -> Result<usize, BoxError> {
     let mut rows = db.select().from(APIKeyTable).stream();
     let mut count = 0;
     while let Some(row) = rows.next().await {
-        row?;
+        std::hint::black_box(row?);
         count += 1;
     }
     Ok(count)
@@ -527,83 +527,11 @@ fn vm_hwm() -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-/// Loads 10,000 rows 50 times with ving and with raw sqlx, for a profiler.
-async fn profile_load() -> Result<(), BoxError> {
-    let test = TestDb::fresh(Backend::Sqlite).await?;
-    let db = test.db();
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ving/schema/schemas");
-    db.create_tables(&TableModel::from_schemas(&SchemaSet::load(
-        &dir,
-        &SchemaOptions::default(),
-    )?))
-    .await?;
-    let owner = UserInsert {
-        username: Some("o".into()),
-        bio: Some(String::new()),
-        ..Default::default()
-    };
-    db.insert(UserTable).values([owner]).execute().await?;
-    seed(db, 10_000, 0).await?;
-    let raw = Raw { db };
-    let which = std::env::var("PROFILE").unwrap_or_default();
-    let start = Instant::now();
-    for _ in 0..50 {
-        if which == "raw" {
-            raw.load().await?;
-        } else {
-            ving_load(db).await?;
-        }
-    }
-    println!("{which}: {:?}", start.elapsed());
-    test.cleanup().await;
-    Ok(())
-}
-
-/// Inserts 50 batches of 1,000 rows on MariaDB with ving or raw sqlx, for a profiler.
-async fn profile_insert() -> Result<(), BoxError> {
-    let test = TestDb::fresh(Backend::MySql).await?;
-    let db = test.db();
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ving/schema/schemas");
-    db.create_tables(&TableModel::from_schemas(&SchemaSet::load(
-        &dir,
-        &SchemaOptions::default(),
-    )?))
-    .await?;
-    let owner = UserInsert {
-        username: Some("o".into()),
-        bio: Some(String::new()),
-        ..Default::default()
-    };
-    db.insert(UserTable).values([owner]).execute().await?;
-    let raw = Raw { db };
-    let which = std::env::var("PROFILE").unwrap_or_default();
-    let mut total = Duration::ZERO;
-    for round in 0..50 {
-        let batch: Vec<APIKeyInsert> = (round * 1000..round * 1000 + 1000).map(key).collect();
-        let start = Instant::now();
-        if which == "raw" {
-            raw.insert(&batch).await?;
-        } else {
-            ving_insert(db, batch).await?;
-        }
-        total += start.elapsed();
-    }
-    println!("{which}: {total:?}");
-    test.cleanup().await;
-    Ok(())
-}
-
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if let Some(i) = args.iter().position(|a| a == "--stream-rss") {
         return stream_child(args.get(i + 1).map_or("", String::as_str)).await;
-    }
-    if args.iter().any(|a| a == "--profile-load") {
-        return profile_load().await;
-    }
-    if args.iter().any(|a| a == "--profile-insert") {
-        return profile_insert().await;
     }
     let quick = args.iter().any(|a| a == "--quick");
     let sizes = if quick {

@@ -4,9 +4,9 @@
 use futures_util::StreamExt;
 use ving::config::Backend;
 use ving::drizzle::{
-    and, asc, avg, between, count, count_of, desc, eq, gt, in_array, is_not_null, is_null, like,
-    max, min, ne, not, not_in_array, or, sql, sum, Column, Condition, Db, Expr, NaiveDateTime,
-    SelectQuery, Table,
+    and, asc, avg, between, count, count_of, desc, eq, get_table_name, gt, gte, in_array,
+    is_not_null, is_null, like, lt, lte, max, min, ne, not, not_in_array, not_like, or, sql, sum,
+    Column, Condition, Db, Expr, NaiveDateTime, SelectQuery, Table,
 };
 use ving::schema::{SchemaOptions, SchemaSet};
 use ving::table::TableModel;
@@ -241,6 +241,35 @@ async fn pass_an_unfinished_select_into_a_function(db: &Db) {
     assert_eq!(rows[0].username, "rita");
 }
 
+async fn limit_and_offset(db: &Db) {
+    let users: Vec<UserInsert> = (0..7).map(|i| user(&format!("user{i}"))).collect();
+    db.insert(UserTable)
+        .values(users)
+        .execute()
+        .await
+        .expect("insert");
+    let page = |limit: Option<u64>, offset: u64| async move {
+        let mut query = db
+            .select_fields(UserTable.username)
+            .from(UserTable)
+            .order_by(asc(UserTable.id))
+            .offset(offset);
+        if let Some(limit) = limit {
+            query = query.limit(limit);
+        }
+        query.all().await.expect("page").join(",")
+    };
+    assert_eq!(page(Some(3), 0).await, "user0,user1,user2");
+    assert_eq!(page(Some(3), 3).await, "user3,user4,user5");
+    assert_eq!(page(Some(3), 6).await, "user6");
+    assert_eq!(
+        page(None, 5).await,
+        "user5,user6",
+        "an offset without a limit"
+    );
+    assert_eq!(get_table_name(UserTable), "users");
+}
+
 async fn update(db: &Db) {
     insert_rita(db).await;
     let changed = db
@@ -323,6 +352,10 @@ async fn the_other_helpers(db: &Db) {
     };
     assert_eq!(q(ne(UserTable.username, "joe")).await, "ann,rita");
     assert_eq!(q(like(UserTable.email, "r%")).await, "rita");
+    assert_eq!(q(not_like(UserTable.email, "r%")).await, "ann,joe");
+    assert_eq!(q(lt(UserTable.id, 2)).await, "rita");
+    assert_eq!(q(lte(UserTable.id, 2)).await, "joe,rita");
+    assert_eq!(q(gte(UserTable.id, 3)).await, "ann");
     assert_eq!(
         q(in_array(UserTable.username, ["ann", "joe", "zed"])).await,
         "ann,joe"
@@ -589,6 +622,7 @@ per_backend!(
     order_by_one_and_two_terms,
     group_by,
     pass_an_unfinished_select_into_a_function,
+    limit_and_offset,
     update,
     delete,
     insert_many_and_the_first_id,
