@@ -339,6 +339,23 @@ pub fn not<P: Predicate>(condition: P) -> Condition<P::Source> {
     Expr::new(Node::Not(Box::new(condition.into_condition())))
 }
 
+/// `a` and `b` in one `And` or `Or` node, flattening nested nodes of the same kind.
+fn combine(a: Node, b: Node, all: bool) -> Node {
+    let mut items = Vec::with_capacity(2);
+    for node in [a, b] {
+        match node {
+            Node::And(inner) if all => items.extend(inner),
+            Node::Or(inner) if !all => items.extend(inner),
+            other => items.push(other),
+        }
+    }
+    if all {
+        Node::And(items)
+    } else {
+        Node::Or(items)
+    }
+}
+
 /// Both conditions (nested `and`s are flattened).
 pub fn and<A, B>(a: A, b: B) -> Condition<<B::Source as With<A::Source>>::Output>
 where
@@ -346,14 +363,7 @@ where
     B: Predicate,
     B::Source: With<A::Source>,
 {
-    let mut items = Vec::with_capacity(2);
-    for node in [a.into_condition(), b.into_condition()] {
-        match node {
-            Node::And(inner) => items.extend(inner),
-            other => items.push(other),
-        }
-    }
-    Expr::new(Node::And(items))
+    Expr::new(combine(a.into_condition(), b.into_condition(), true))
 }
 
 /// Either condition (nested `or`s are flattened).
@@ -363,14 +373,7 @@ where
     B: Predicate,
     B::Source: With<A::Source>,
 {
-    let mut items = Vec::with_capacity(2);
-    for node in [a.into_condition(), b.into_condition()] {
-        match node {
-            Node::Or(inner) => items.extend(inner),
-            other => items.push(other),
-        }
-    }
-    Expr::new(Node::Or(items))
+    Expr::new(combine(a.into_condition(), b.into_condition(), false))
 }
 
 /// One term of an `ORDER BY`.

@@ -121,14 +121,7 @@ pub trait Dialect: Send + Sync {
 
     /// What follows the default: `ON UPDATE …` or `CHECK (…)`.
     fn column_suffix(&self, column: &Column) -> String {
-        let name = self.quote(&column.name);
-        match &column.column_type {
-            ColumnType::Enum(values) => {
-                let values: Vec<String> = values.iter().map(|v| self.string_literal(v)).collect();
-                format!(" CHECK ({name} IN ({}))", values.join(","))
-            }
-            _ => String::new(),
-        }
+        enum_check(self, column)
     }
 
     /// A column's definition in `CREATE TABLE`.
@@ -262,6 +255,21 @@ pub trait Dialect: Send + Sync {
     /// parameters, moved out of the statement.
     fn render(&self, statement: Statement) -> (String, Vec<Param>) {
         render::render(self, statement)
+    }
+}
+
+/// ` CHECK (col IN (…))` for an enum column where the database has no enum type.
+fn enum_check<D: Dialect + ?Sized>(dialect: &D, column: &Column) -> String {
+    match &column.column_type {
+        ColumnType::Enum(values) => {
+            let values: Vec<String> = values.iter().map(|v| dialect.string_literal(v)).collect();
+            format!(
+                " CHECK ({} IN ({}))",
+                dialect.quote(&column.name),
+                values.join(",")
+            )
+        }
+        _ => String::new(),
     }
 }
 
@@ -530,14 +538,9 @@ impl Dialect for SqliteDialect {
     }
 
     fn column_suffix(&self, column: &Column) -> String {
-        let name = self.quote(&column.name);
         match &column.column_type {
-            ColumnType::Enum(values) => {
-                let values: Vec<String> = values.iter().map(|v| self.string_literal(v)).collect();
-                format!(" CHECK ({name} IN ({}))", values.join(","))
-            }
-            ColumnType::Json => format!(" CHECK (json_valid({name}))"),
-            _ => String::new(),
+            ColumnType::Json => format!(" CHECK (json_valid({}))", self.quote(&column.name)),
+            _ => enum_check(self, column),
         }
     }
 
