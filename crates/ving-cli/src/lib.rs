@@ -37,17 +37,38 @@ pub struct Cli {
 pub enum Command {
     /// Create and validate ving schema files (one TOML file per kind).
     Schema(SchemaArgs),
-    /// Generate table definitions from the schemas.
+    /// Table definitions and migrations: generate, prepare, apply, show status.
     Drizzle(DrizzleArgs),
 }
 
-/// `ving drizzle`: exactly one action.
+/// `ving drizzle`: exactly one action, with its options.
 #[derive(Debug, Args)]
-#[group(required = true, multiple = false)]
+#[command(group = clap::ArgGroup::new("action").required(true).multiple(false))]
 pub struct DrizzleArgs {
     /// Generate the typed Rust table definitions (ving.toml paths.tables) from the schemas.
-    #[arg(short = 't', long = "tables")]
+    #[arg(short = 't', long = "tables", group = "action")]
     pub tables: bool,
+    /// Write the next migration: the schemas against the newest snapshot.
+    #[arg(short = 'p', long = "prepare", group = "action")]
+    pub prepare: bool,
+    /// Apply every migration not yet applied.
+    #[arg(short = 'u', long = "up", group = "action")]
+    pub up: bool,
+    /// Show the last migration available and applied, and what is pending.
+    #[arg(short = 's', long = "status", group = "action")]
+    pub status: bool,
+    /// With --prepare: the migration's name (otherwise a generated one).
+    #[arg(long = "name", value_name = "NAME", requires = "prepare")]
+    pub name: Option<String>,
+    /// With --prepare: write an empty migration named NAME for hand-written SQL.
+    #[arg(long = "custom", value_name = "NAME", requires = "prepare")]
+    pub custom: Option<String>,
+    /// With --prepare or --up: print the SQL instead of writing or applying it.
+    #[arg(long = "dry-run")]
+    pub dry_run: bool,
+    /// With --prepare: treat tables and columns that disappear as drops, not renames.
+    #[arg(long = "no-renames", requires = "prepare")]
+    pub no_renames: bool,
 }
 
 /// `ving schema`: exactly one action.
@@ -93,6 +114,12 @@ pub enum Failure {
     /// Schema problems, one line each, then a count.
     #[error("{0}\n{count}", count = error_count(.0))]
     Schema(#[from] SchemaErrors),
+    /// A migration step failed.
+    #[error("error: {0}")]
+    Migrate(#[from] ving::migrate::MigrateError),
+    /// The database could not be used.
+    #[error("error: {0}")]
+    Db(#[from] ving::db::DbError),
     /// Code could not be generated.
     #[error("error: {0}")]
     Codegen(#[from] ving::codegen::CodegenError),
@@ -200,9 +227,63 @@ fn load_schemas(config: &Config) -> Result<SchemaSet, Failure> {
 }
 
 fn drizzle_command(project: &Path, args: &DrizzleArgs, out: &mut dyn Write) -> Result<(), Failure> {
+    if !args.prepare && (args.name.is_some() || args.custom.is_some() || args.no_renames) {
+        return Err(Failure::Other(
+            "--name, --custom and --no-renames go with --prepare".into(),
+        ));
+    }
     let config = Config::load(project)?;
+    if args.up || args.status {
+        return database_command(&config, args, out);
+    }
     let schemas = load_schemas(&config)?;
     let model = ving::table::TableModel::from_schemas(&schemas);
+    if args.prepare {
+        let url = config.database_url()?;
+        let dialect = ving::sql::dialect(url.backend());
+        let folder = ving::migrate::Folder::new(config.migrations_dir());
+        let options = ving::migrate::PrepareOptions {
+            name: args.custom.clone().or_else(|| args.name.clone()),
+            custom: args.custom.is_some(),
+            dry_run: args.dry_run,
+            accept_drops: args.no_renames,
+        };
+        let renames = ving::migrate::Renames::from_schemas(&schemas);
+        let prepared = ving::migrate::prepare(&folder, &model, &renames, dialect, &options)?;
+        let text = match prepared {
+            ving::migrate::Prepared::NothingToDo => {
+                format!(
+                    "nothing to do: the schemas match the newest snapshot in {}\n",
+                    folder.dir().display()
+                )
+            }
+            ving::migrate::Prepared::Migration {
+                tag,
+                statements,
+                warnings,
+            } => {
+                let mut text = String::new();
+                for warning in &warnings {
+                    text.push_str(&format!("warning: this migration {warning}\n"));
+                }
+                match tag {
+                    Some(tag) => text.push_str(&format!(
+                        "wrote {} ({} statements)\n",
+                        folder.dir().join(format!("{tag}.sql")).display(),
+                        statements.len()
+                    )),
+                    None => {
+                        for statement in &statements {
+                            text.push_str(statement);
+                            text.push_str(";\n");
+                        }
+                    }
+                }
+                text
+            }
+        };
+        return write_out(out, &text);
+    }
     if args.tables {
         let source_of = |kind: &str| {
             schemas.get(kind).map_or_else(String::new, |s| {
@@ -234,6 +315,76 @@ fn drizzle_command(project: &Path, args: &DrizzleArgs, out: &mut dyn Write) -> R
         write_out(out, &text)?;
     }
     Ok(())
+}
+
+/// `--up` and `--status`: the commands that talk to the database.
+fn database_command(
+    config: &Config,
+    args: &DrizzleArgs,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Other(format!("cannot start the runtime: {e}")))?;
+    let folder = ving::migrate::Folder::new(config.migrations_dir());
+    runtime.block_on(async {
+        let url = config.database_url()?;
+        if args.up && args.dry_run {
+            let mut text = String::new();
+            for migration in folder.migrations(ving::sql::dialect(url.backend()))? {
+                text.push_str(&format!("-- {}\n{}\n", migration.entry.tag, migration.sql));
+            }
+            return write_out(out, &text);
+        }
+        let db = ving::db::Db::connect(&url, config.root()).await?;
+        let text = if args.up {
+            let applied = ving::migrate::up(&db, &folder).await?;
+            let mut text = String::new();
+            for migration in &applied {
+                text.push_str(&format!(
+                    "applied {} in {} ms\n",
+                    migration.tag, migration.millis
+                ));
+            }
+            if applied.is_empty() {
+                text.push_str("nothing to apply: the database is up to date\n");
+            }
+            text
+        } else {
+            let status = ving::migrate::status(&db, &folder).await?;
+            let mut text = String::new();
+            let show = |m: &Option<(String, String)>| {
+                m.as_ref().map_or_else(
+                    || "none".to_owned(),
+                    |(tag, hash)| format!("{tag} ({hash})"),
+                )
+            };
+            if status.uninitialized {
+                text.push_str("database not initialized: no migration has been applied\n");
+            }
+            text.push_str(&format!(
+                "last available: {}\n",
+                show(&status.last_available)
+            ));
+            text.push_str(&format!("last applied:   {}\n", show(&status.last_applied)));
+            if status.pending.is_empty() {
+                text.push_str("pending: none\n");
+            } else {
+                text.push_str(&format!("pending: {}\n", status.pending.join(", ")));
+            }
+            for tag in &status.changed {
+                text.push_str(&format!(
+                    "error: applied migration {tag} has changed since it was applied\n"
+                ));
+            }
+            text
+        };
+        db.close().await;
+        write_out(out, &text)?;
+        Ok(())
+    })
 }
 
 fn write_out(out: &mut dyn Write, text: &str) -> Result<(), Failure> {

@@ -51,6 +51,10 @@ fn help_at_every_level() {
         .find_subcommand_mut("schema")
         .expect("schema command");
     insta::assert_snapshot!("ving_schema_help", schema.render_help().to_string());
+    let drizzle = command
+        .find_subcommand_mut("drizzle")
+        .expect("drizzle command");
+    insta::assert_snapshot!("ving_drizzle_help", drizzle.render_help().to_string());
 }
 
 #[test]
@@ -275,4 +279,47 @@ fn generation_refuses_invalid_schemas() {
         !project.path().join("src/drizzle/schema").exists(),
         "nothing generated from invalid schemas"
     );
+}
+
+#[test]
+fn prepare_up_and_status_on_the_embedded_database() {
+    let project = sample_copy();
+    let root = project.path().to_str().expect("utf8");
+    let (code, out, err) = run(&["-C", root, "drizzle", "--status"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert!(out.starts_with("database not initialized"), "{out}");
+    let (code, out, err) = run(&["-C", root, "drizzle", "--prepare", "--name", "init"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert!(out.contains("0000_init.sql"), "{out}");
+    let (_, out, _) = run(&["-C", root, "drizzle", "-p"]);
+    assert!(out.starts_with("nothing to do"), "{out}");
+    let (_, out, _) = run(&["-C", root, "drizzle", "-s"]);
+    assert!(out.contains("pending: 0000_init"), "{out}");
+    let (code, out, err) = run(&["-C", root, "drizzle", "--up"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert!(out.starts_with("applied 0000_init in "), "{out}");
+    let (_, out, _) = run(&["-C", root, "drizzle", "-u"]);
+    assert_eq!(out, "nothing to apply: the database is up to date\n");
+    let (_, out, _) = run(&["-C", root, "drizzle", "-s"]);
+    assert!(
+        out.contains("last applied:   0000_init") && out.contains("pending: none"),
+        "{out}"
+    );
+    let (code, out, _) = run(&[
+        "-C",
+        root,
+        "drizzle",
+        "--prepare",
+        "--custom",
+        "fix_data",
+        "--dry-run",
+    ]);
+    assert_eq!(code, ExitCode::SUCCESS);
+    assert!(
+        out.is_empty(),
+        "a dry run of a custom migration prints its (empty) SQL: {out}"
+    );
+    let (code, _, err) = run(&["-C", root, "drizzle", "--up", "--name", "x"]);
+    assert_eq!(code, ExitCode::FAILURE);
+    assert!(err.contains("go with --prepare"), "{err}");
 }

@@ -15,6 +15,7 @@
 //! - [`db`]: connection pools to MySQL/MariaDB, PostgreSQL and SQLite.
 //! - [`drizzle`]: the typed, SQL-shaped query builder over generated tables.
 //! - [`codegen`]: the Rust table definitions `ving drizzle --tables` writes.
+//! - [`migrate`]: migrations — snapshots, the diff engine, applying and status.
 //! - [`testing`]: a fresh database per test, on each backend.
 
 #![warn(missing_docs)]
@@ -23,6 +24,7 @@ pub mod codegen;
 pub mod config;
 pub mod db;
 pub mod drizzle;
+pub mod migrate;
 pub mod schema;
 pub mod sql;
 pub mod table;

@@ -98,6 +98,13 @@ pub const SCHEMA_ATTRIBUTES: &[Attribute] = &[
         description: "Who owns a record: \"$prop\" (a prop holding a User id), a role name, or \"^relation\" (the owner of the named parent).",
     },
     Attribute {
+        name: "renamedFrom",
+        shape: ValueShape::String,
+        allowed_on: &[],
+        required_on: &[],
+        description: "The table's previous name: `ving drizzle --prepare` renames the table instead of dropping it. Remove it once migrated.",
+    },
+    Attribute {
         name: "props",
         shape: ValueShape::TableList,
         allowed_on: &[],
@@ -261,6 +268,13 @@ pub const PROP_ATTRIBUTES: &[Attribute] = &[
         allowed_on: &[T::Date],
         required_on: &[],
         description: "Set to now whenever the record is updated.",
+    },
+    Attribute {
+        name: "renamedFrom",
+        shape: ValueShape::String,
+        allowed_on: COLUMNS,
+        required_on: &[],
+        description: "The prop's previous name: `ving drizzle --prepare` renames the column instead of dropping it. Remove it once migrated.",
     },
 ];
 

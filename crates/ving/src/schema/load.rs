@@ -183,6 +183,7 @@ impl Loader<'_> {
         let mut table_name = None;
         let mut owner = None;
         let mut props = None;
+        let mut renamed_from = None;
         for (key, value) in table.iter() {
             origin.record(key.get_ref().as_ref(), value.span());
             let path = format!("{kind}.{}", key.get_ref());
@@ -191,6 +192,7 @@ impl Loader<'_> {
                 "tableName" => table_name = self.string(value, &path, "tableName"),
                 "owner" => owner = self.owner(value, &path, &mut origin),
                 "props" => props = self.props(&kind, value),
+                "renamedFrom" => renamed_from = self.string(value, &path, "renamedFrom"),
                 _ => self.unknown(SCHEMA_ATTRIBUTES, key, &kind, "on a schema"),
             }
         }
@@ -219,6 +221,7 @@ impl Loader<'_> {
             table_name: table_name.unwrap_or_default(),
             owner: owner.unwrap_or_default(),
             props,
+            renamed_from,
             origin,
         })
     }
@@ -390,6 +393,7 @@ impl Loader<'_> {
                 "autoUpdate" => {
                     prop.auto_update = self.boolean(value, &path, attribute).unwrap_or(false)
                 }
+                "renamedFrom" => prop.renamed_from = self.string(value, &path, attribute),
                 _ => unreachable_attribute(attribute),
             }
         }

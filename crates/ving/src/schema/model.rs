@@ -20,6 +20,8 @@ pub struct Schema {
     pub owner: Vec<Owner>,
     /// The props, base props (`id`, `createdAt`, `updatedAt`) first unless declared.
     pub props: Vec<Prop>,
+    /// `renamedFrom`: the table's previous name, a hint for migrations.
+    pub renamed_from: Option<String>,
     /// Where the schema was read from.
     pub origin: Origin,
 }
@@ -115,6 +117,8 @@ pub struct Prop {
     pub allow_real_public_id: bool,
     /// `autoUpdate`: a date set to now on every update.
     pub auto_update: bool,
+    /// `renamedFrom`: the prop's previous name, a hint for migrations.
+    pub renamed_from: Option<String>,
     /// Where the prop was read from.
     pub origin: Origin,
 }
@@ -155,6 +159,7 @@ impl Prop {
             filter_range: false,
             allow_real_public_id: false,
             auto_update: false,
+            renamed_from: None,
             origin,
         }
     }

@@ -226,6 +226,16 @@ pub trait Dialect: Send + Sync {
         )
     }
 
+    /// The statements that rename table `old` to `table.name`, with whatever the database
+    /// names after the table.
+    fn rename_table(&self, old: &str, table: &Table) -> Vec<String> {
+        vec![format!(
+            "ALTER TABLE {} RENAME TO {}",
+            self.quote(old),
+            self.quote(&table.name)
+        )]
+    }
+
     /// A script that drops the tables if they exist, whatever foreign keys join them.
     fn drop_tables_script(&self, tables: &[&str]) -> String;
 
@@ -374,6 +384,14 @@ impl Dialect for MySqlDialect {
         )
     }
 
+    fn rename_table(&self, old: &str, table: &Table) -> Vec<String> {
+        vec![format!(
+            "RENAME TABLE {} TO {}",
+            self.quote(old),
+            self.quote(&table.name)
+        )]
+    }
+
     fn limit_offset(&self, limit: Option<u64>, offset: Option<u64>) -> Option<Vec<RawPart>> {
         match (limit, offset) {
             // MySQL has no OFFSET without LIMIT; this is its documented "all rows".
@@ -452,6 +470,40 @@ impl Dialect for PostgresDialect {
     fn drop_tables_script(&self, tables: &[&str]) -> String {
         let names: Vec<String> = tables.iter().map(|t| self.quote(t)).collect();
         format!("DROP TABLE IF EXISTS {} CASCADE", names.join(", "))
+    }
+
+    /// PostgreSQL names the primary key, the identity sequence and our triggers after the
+    /// table: they follow the rename.
+    fn rename_table(&self, old: &str, table: &Table) -> Vec<String> {
+        let new = &table.name;
+        let mut statements = vec![format!(
+            "ALTER TABLE {} RENAME TO {}",
+            self.quote(old),
+            self.quote(new)
+        )];
+        if let Some(pk) = table.primary_key() {
+            statements.push(format!(
+                "ALTER TABLE {} RENAME CONSTRAINT {} TO {}",
+                self.quote(new),
+                self.quote(&format!("{old}_pkey")),
+                self.quote(&format!("{new}_pkey"))
+            ));
+            statements.push(format!(
+                "ALTER SEQUENCE IF EXISTS {} RENAME TO {}",
+                self.quote(&format!("{old}_{}_seq", pk.name)),
+                self.quote(&format!("{new}_{}_seq", pk.name))
+            ));
+        }
+        for column in table.columns.iter().filter(|c| c.on_update_now) {
+            let old_trigger = self.quote(&format!("{old}_{}_on_update", column.name));
+            statements.push(format!(
+                "DROP TRIGGER IF EXISTS {old_trigger} ON {}",
+                self.quote(new)
+            ));
+            statements.push(format!("DROP FUNCTION IF EXISTS {old_trigger}()"));
+        }
+        statements.extend(self.on_update_triggers(table));
+        statements
     }
 
     fn default_literal(&self, default: &ColumnDefault) -> String {

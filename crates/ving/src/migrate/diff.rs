@@ -1,0 +1,592 @@
+//! The diff engine: the newest snapshot against the current table model → an ordered plan
+//! of statements, with warnings for every destructive step.
+//!
+//! Renames are never guessed: a table or column that disappears while another appears is
+//! a rename only when the schema says so (`renamedFrom`); otherwise the plan stops and
+//! names the candidates, unless the caller accepts drops (`--no-renames`).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::config::Backend;
+use crate::sql::Dialect;
+use crate::table::{Table, TableModel};
+
+use super::snapshot::{Snapshot, SnapshotColumn, SnapshotTable};
+
+/// Renames the schemas declare: `renamedFrom` hints.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Renames {
+    /// New table name → old table name.
+    pub tables: BTreeMap<String, String>,
+    /// (new table name, new column name) → old column name.
+    pub columns: BTreeMap<(String, String), String>,
+}
+
+impl Renames {
+    /// The hints of a schema set, by table and column name.
+    pub fn from_schemas(schemas: &crate::schema::SchemaSet) -> Renames {
+        let mut renames = Renames::default();
+        for schema in schemas.schemas() {
+            if let Some(old) = &schema.renamed_from {
+                renames
+                    .tables
+                    .insert(schema.table_name.clone(), old.clone());
+            }
+            for prop in &schema.props {
+                if let Some(old) = &prop.renamed_from {
+                    renames
+                        .columns
+                        .insert((schema.table_name.clone(), prop.name.clone()), old.clone());
+                }
+            }
+        }
+        renames
+    }
+}
+
+/// The statements of a migration and what they destroy.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Plan {
+    /// The statements, in order.
+    pub statements: Vec<String>,
+    /// Destructive steps, in plain words.
+    pub warnings: Vec<String>,
+    /// Table renames done (`old` → `new`), for the snapshot's `_meta`.
+    pub renamed_tables: Vec<(String, String)>,
+    /// Column renames done (`table`, `old` → `new`).
+    pub renamed_columns: Vec<(String, String, String)>,
+}
+
+impl Plan {
+    /// Whether there is nothing to do.
+    pub fn is_empty(&self) -> bool {
+        self.statements.is_empty()
+    }
+}
+
+/// Why a plan cannot be made.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DiffError {
+    /// Something disappeared while something else appeared: maybe a rename.
+    #[error("{0}")]
+    AmbiguousRename(String),
+    /// The snapshot could not be read.
+    #[error("the newest snapshot is not valid: {0}")]
+    Snapshot(String),
+}
+
+/// Statement sets collected per phase, then joined in order.
+#[derive(Default)]
+struct Phases {
+    renames: Vec<String>,
+    drop_foreign_keys: Vec<String>,
+    drop_indexes: Vec<String>,
+    create_tables: Vec<String>,
+    alter_columns: Vec<String>,
+    create_indexes: Vec<String>,
+    drop_tables: Vec<String>,
+    add_foreign_keys: Vec<String>,
+}
+
+/// Plans the migration from `old` to `model`.
+pub fn plan(
+    old: &Snapshot,
+    model: &TableModel,
+    dialect: &dyn Dialect,
+    renames: &Renames,
+    accept_drops: bool,
+) -> Result<Plan, DiffError> {
+    let old_tables: BTreeMap<String, SnapshotTable> = old
+        .table_list()
+        .map_err(|e| DiffError::Snapshot(e.to_string()))?
+        .into_iter()
+        .map(|t| (t.name.clone(), t))
+        .collect();
+    let new_tables: BTreeMap<&str, &Table> =
+        model.tables.iter().map(|t| (t.name.as_str(), t)).collect();
+    let mut plan = Plan::default();
+    let mut phases = Phases::default();
+    let q = |name: &str| dialect.quote(name);
+    let caps = dialect.capabilities();
+
+    // Table renames the schemas declare.
+    let mut old_by_new: BTreeMap<String, SnapshotTable> = BTreeMap::new();
+    let mut consumed: BTreeSet<String> = BTreeSet::new();
+    for (new_name, old_name) in &renames.tables {
+        if new_tables.contains_key(new_name.as_str())
+            && old_tables.contains_key(old_name)
+            && !new_tables.contains_key(old_name.as_str())
+        {
+            phases
+                .renames
+                .extend(dialect.rename_table(old_name, new_tables[new_name.as_str()]));
+            plan.renamed_tables
+                .push((old_name.clone(), new_name.clone()));
+            let mut table = old_tables[old_name].clone();
+            table.name = new_name.clone();
+            old_by_new.insert(new_name.clone(), table);
+            consumed.insert(old_name.clone());
+        }
+    }
+    for (name, table) in &old_tables {
+        if !consumed.contains(name) && new_tables.contains_key(name.as_str()) {
+            old_by_new.insert(name.clone(), table.clone());
+        }
+    }
+    let created: Vec<&Table> = model
+        .creation_order()
+        .into_iter()
+        .filter(|t| !old_by_new.contains_key(&t.name))
+        .collect();
+    let dropped: Vec<&SnapshotTable> = old_tables
+        .values()
+        .filter(|t| !consumed.contains(&t.name) && !new_tables.contains_key(t.name.as_str()))
+        .collect();
+    if !created.is_empty() && !dropped.is_empty() && !accept_drops {
+        let pairs: Vec<String> = dropped
+            .iter()
+            .flat_map(|d| {
+                created
+                    .iter()
+                    .map(move |c| format!("{} → {}", d.name, c.name))
+            })
+            .collect();
+        return Err(DiffError::AmbiguousRename(format!(
+            "tables {} are gone and {} are new; renames are never guessed. If one was renamed, add renamedFrom = \"<old table>\" to its schema (candidates: {}); if not, run again with --no-renames to drop and create",
+            names(dropped.iter().map(|t| t.name.as_str())),
+            names(created.iter().map(|t| t.name.as_str())),
+            pairs.join(", ")
+        )));
+    }
+
+    // New tables.
+    for table in &created {
+        phases.create_tables.push(dialect.create_table(table));
+        phases
+            .create_tables
+            .extend(dialect.create_unique_indexes(table));
+        phases
+            .create_tables
+            .extend(dialect.on_update_triggers(table));
+        if caps.alter_add_foreign_key {
+            for fk in &table.foreign_keys {
+                phases
+                    .add_foreign_keys
+                    .push(dialect.add_foreign_key(table, fk));
+            }
+        }
+    }
+
+    // Tables on both sides.
+    for (name, old) in &old_by_new {
+        let table = new_tables[name.as_str()];
+        alter_table(
+            old,
+            table,
+            dialect,
+            renames,
+            accept_drops,
+            &mut phases,
+            &mut plan,
+        )?;
+    }
+
+    // Gone tables: their foreign keys first, so no drop waits on another.
+    for table in &dropped {
+        plan.warnings
+            .push(format!("drops table {} and all its rows", table.name));
+        if caps.alter_add_foreign_key {
+            for fk in table.foreign_keys.values() {
+                phases
+                    .drop_foreign_keys
+                    .push(drop_foreign_key(dialect, &table.name, &fk.name));
+            }
+        }
+        phases
+            .drop_tables
+            .push(format!("DROP TABLE {}", q(&table.name)));
+    }
+
+    let Phases {
+        renames,
+        drop_foreign_keys,
+        drop_indexes,
+        create_tables,
+        alter_columns,
+        create_indexes,
+        drop_tables,
+        add_foreign_keys,
+    } = phases;
+    plan.statements = [
+        renames,
+        drop_foreign_keys,
+        drop_indexes,
+        create_tables,
+        alter_columns,
+        create_indexes,
+        drop_tables,
+        add_foreign_keys,
+    ]
+    .concat();
+    Ok(plan)
+}
+
+fn names<'a>(items: impl Iterator<Item = &'a str>) -> String {
+    items.collect::<Vec<_>>().join(", ")
+}
+
+fn drop_foreign_key(dialect: &dyn Dialect, table: &str, name: &str) -> String {
+    match dialect.backend() {
+        Backend::MySql => format!(
+            "ALTER TABLE {} DROP FOREIGN KEY {}",
+            dialect.quote(table),
+            dialect.quote(name)
+        ),
+        _ => format!(
+            "ALTER TABLE {} DROP CONSTRAINT {}",
+            dialect.quote(table),
+            dialect.quote(name)
+        ),
+    }
+}
+
+fn drop_index(dialect: &dyn Dialect, table: &str, name: &str) -> String {
+    match dialect.backend() {
+        Backend::MySql => format!(
+            "DROP INDEX {} ON {}",
+            dialect.quote(name),
+            dialect.quote(table)
+        ),
+        _ => format!("DROP INDEX {}", dialect.quote(name)),
+    }
+}
+
+/// Whether a column's type got narrower (a shorter varchar, fewer enum values, another
+/// type): rows may not fit.
+fn narrows(old: &SnapshotColumn, new: &SnapshotColumn) -> bool {
+    if old.sql_type == new.sql_type {
+        return false;
+    }
+    let length = |t: &str| {
+        t.strip_prefix("varchar(")
+            .and_then(|rest| rest.strip_suffix(')'))
+            .and_then(|n| n.parse::<u32>().ok())
+    };
+    match (length(&old.sql_type), length(&new.sql_type)) {
+        (Some(a), Some(b)) => b < a,
+        _ => {
+            let values = |t: &str| -> Option<BTreeSet<String>> {
+                t.strip_prefix("enum(").map(|rest| {
+                    rest.trim_end_matches(')')
+                        .split(',')
+                        .map(str::to_owned)
+                        .collect()
+                })
+            };
+            match (values(&old.sql_type), values(&new.sql_type)) {
+                (Some(a), Some(b)) => !a.is_subset(&b),
+                _ => true,
+            }
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn alter_table(
+    old: &SnapshotTable,
+    table: &Table,
+    dialect: &dyn Dialect,
+    renames: &Renames,
+    accept_drops: bool,
+    phases: &mut Phases,
+    plan: &mut Plan,
+) -> Result<(), DiffError> {
+    let new = SnapshotTable::of(table, dialect);
+    let q = |name: &str| dialect.quote(name);
+    let caps = dialect.capabilities();
+    let old_columns: BTreeMap<String, SnapshotColumn> = old
+        .column_list()
+        .into_iter()
+        .map(|c| (c.name.clone(), c))
+        .collect();
+    let new_columns = new.column_list();
+
+    // Column renames the schemas declare: old name of each new column.
+    let mut source: BTreeMap<String, String> = BTreeMap::new();
+    for column in &new_columns {
+        let hint = renames
+            .columns
+            .get(&(table.name.clone(), column.name.clone()));
+        match hint {
+            Some(old_name)
+                if old_columns.contains_key(old_name)
+                    && !new_columns.iter().any(|c| &c.name == old_name) =>
+            {
+                phases.renames.push(format!(
+                    "ALTER TABLE {} RENAME COLUMN {} TO {}",
+                    q(&table.name),
+                    q(old_name),
+                    q(&column.name)
+                ));
+                plan.renamed_columns.push((
+                    table.name.clone(),
+                    old_name.clone(),
+                    column.name.clone(),
+                ));
+                source.insert(column.name.clone(), old_name.clone());
+            }
+            _ if old_columns.contains_key(&column.name) => {
+                source.insert(column.name.clone(), column.name.clone());
+            }
+            _ => {}
+        }
+    }
+    let kept: BTreeSet<&String> = source.values().collect();
+    let added: Vec<&SnapshotColumn> = new_columns
+        .iter()
+        .filter(|c| !source.contains_key(&c.name))
+        .collect();
+    let removed: Vec<&SnapshotColumn> = old_columns
+        .values()
+        .filter(|c| !kept.contains(&c.name))
+        .collect();
+    if !added.is_empty() && !removed.is_empty() && !accept_drops {
+        return Err(DiffError::AmbiguousRename(format!(
+            "in table {}, columns {} are gone and {} are new; renames are never guessed. If one was renamed, add renamedFrom = \"<old prop>\" to its prop; if not, run again with --no-renames",
+            table.name,
+            names(removed.iter().map(|c| c.name.as_str())),
+            names(added.iter().map(|c| c.name.as_str()))
+        )));
+    }
+    let changed: Vec<(&SnapshotColumn, &SnapshotColumn)> = new_columns
+        .iter()
+        .filter_map(|c| source.get(&c.name).map(|o| (&old_columns[o], c)))
+        .filter(|(o, n)| {
+            let mut renamed = (*o).clone();
+            renamed.name = n.name.clone();
+            &renamed != *n
+        })
+        .collect();
+    let checks_changed = old.check_constraints != new.check_constraints;
+    for column in &removed {
+        plan.warnings.push(format!(
+            "drops column {}.{} and its values",
+            table.name, column.name
+        ));
+    }
+    for (o, n) in &changed {
+        if narrows(o, n) {
+            plan.warnings.push(format!(
+                "narrows {}.{} from {} to {}: values that do not fit are lost or refused",
+                table.name, n.name, o.sql_type, n.sql_type
+            ));
+        }
+    }
+
+    let uniques_changed = old.unique_constraints != new.unique_constraints;
+    let fks_changed = old.foreign_keys != new.foreign_keys;
+    let triggers_changed = changed.iter().any(|(o, n)| o.on_update != n.on_update)
+        || added.iter().any(|c| c.on_update == Some(true))
+        || removed.iter().any(|c| c.on_update == Some(true));
+
+    // Indexes: drop what changed or went, create what changed or came.
+    for (name, index) in &old.indexes {
+        if new.indexes.get(name) != Some(index) {
+            phases
+                .drop_indexes
+                .push(drop_index(dialect, &table.name, name));
+        }
+    }
+    let create_index = |index: &super::snapshot::SnapshotIndex| {
+        let columns: Vec<String> = index.columns.iter().map(|c| q(c)).collect();
+        format!(
+            "CREATE {}INDEX {} ON {} ({})",
+            if index.is_unique { "UNIQUE " } else { "" },
+            q(&index.name),
+            q(&table.name),
+            columns.join(", ")
+        )
+    };
+
+    let needs_rebuild = !caps.alter_add_foreign_key
+        && (!changed.is_empty()
+            || !removed.is_empty()
+            || uniques_changed
+            || fks_changed
+            || checks_changed
+            || added.iter().any(|c| c.not_null && c.default.is_none())
+            || triggers_changed);
+    if needs_rebuild {
+        // SQLite: drizzle-kit's recreate, copy, swap (foreign key checks are off while
+        // the migration runs; see `apply`).
+        let temporary = format!("__new_{}", table.name);
+        let mut shadow = table.clone();
+        shadow.name = temporary.clone();
+        phases.alter_columns.push(dialect.create_table(&shadow));
+        let copied: Vec<(&String, &String)> = new_columns
+            .iter()
+            .filter_map(|c| source.get(&c.name).map(|o| (&c.name, o)))
+            .collect();
+        let into: Vec<String> = copied.iter().map(|(n, _)| q(n)).collect();
+        let from: Vec<String> = copied.iter().map(|(_, o)| q(o)).collect();
+        phases.alter_columns.push(format!(
+            "INSERT INTO {} ({}) SELECT {} FROM {}",
+            q(&temporary),
+            into.join(", "),
+            from.join(", "),
+            q(&table.name)
+        ));
+        phases
+            .alter_columns
+            .push(format!("DROP TABLE {}", q(&table.name)));
+        phases.alter_columns.push(format!(
+            "ALTER TABLE {} RENAME TO {}",
+            q(&temporary),
+            q(&table.name)
+        ));
+        // The old table took its indexes and triggers with it.
+        phases
+            .create_indexes
+            .extend(new.indexes.values().map(create_index));
+        phases
+            .create_indexes
+            .extend(dialect.on_update_triggers(table));
+        phases
+            .drop_indexes
+            .retain(|s| !old.indexes.keys().any(|n| s.contains(&q(n))));
+        return Ok(());
+    }
+    for index in new.indexes.values() {
+        if old.indexes.get(&index.name) != Some(index) {
+            phases.create_indexes.push(create_index(index));
+        }
+    }
+
+    // Columns.
+    for column in &added {
+        let model = table.column(&column.name);
+        if let Some(model) = model {
+            phases.alter_columns.push(format!(
+                "ALTER TABLE {} ADD COLUMN {}",
+                q(&table.name),
+                dialect.column_definition(model)
+            ));
+        }
+    }
+    for (o, n) in &changed {
+        let Some(model) = table.column(&n.name) else {
+            continue;
+        };
+        match dialect.backend() {
+            Backend::MySql => phases.alter_columns.push(format!(
+                "ALTER TABLE {} MODIFY COLUMN {}",
+                q(&table.name),
+                dialect.column_definition(model)
+            )),
+            _ => {
+                let t = q(&table.name);
+                let c = q(&n.name);
+                if o.sql_type != n.sql_type {
+                    phases.alter_columns.push(format!(
+                        "ALTER TABLE {t} ALTER COLUMN {c} TYPE {ty} USING {c}::{ty}",
+                        ty = n.sql_type
+                    ));
+                }
+                if o.default != n.default {
+                    phases.alter_columns.push(match &n.default {
+                        Some(default) => {
+                            format!("ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {default}")
+                        }
+                        None => format!("ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT"),
+                    });
+                }
+                if o.not_null != n.not_null {
+                    phases.alter_columns.push(format!(
+                        "ALTER TABLE {t} ALTER COLUMN {c} {} NOT NULL",
+                        if n.not_null { "SET" } else { "DROP" }
+                    ));
+                }
+            }
+        }
+    }
+    if checks_changed {
+        for (name, check) in &old.check_constraints {
+            if new.check_constraints.get(name) != Some(check) {
+                phases.drop_indexes.push(format!(
+                    "ALTER TABLE {} DROP CONSTRAINT IF EXISTS {}",
+                    q(&table.name),
+                    q(name)
+                ));
+            }
+        }
+        for (name, check) in &new.check_constraints {
+            if old.check_constraints.get(name) != Some(check) {
+                phases.create_indexes.push(format!(
+                    "ALTER TABLE {} ADD CONSTRAINT {} CHECK ({})",
+                    q(&table.name),
+                    q(name),
+                    check.value
+                ));
+            }
+        }
+    }
+    if triggers_changed && !caps.column_on_update {
+        for column in old_columns.values().filter(|c| c.on_update == Some(true)) {
+            let name = q(&format!("{}_{}_on_update", table.name, column.name));
+            phases.drop_indexes.push(format!(
+                "DROP TRIGGER IF EXISTS {name} ON {}",
+                q(&table.name)
+            ));
+        }
+        phases
+            .create_indexes
+            .extend(dialect.on_update_triggers(table));
+    }
+    for column in &removed {
+        phases.drop_tables.push(format!(
+            "ALTER TABLE {} DROP COLUMN {}",
+            q(&table.name),
+            q(&column.name)
+        ));
+    }
+
+    // Composite uniques.
+    for (name, unique) in &old.unique_constraints {
+        if new.unique_constraints.get(name) != Some(unique) {
+            phases.drop_indexes.push(match dialect.backend() {
+                Backend::MySql => format!("ALTER TABLE {} DROP INDEX {}", q(&table.name), q(name)),
+                _ => format!("ALTER TABLE {} DROP CONSTRAINT {}", q(&table.name), q(name)),
+            });
+        }
+    }
+    for (name, unique) in &new.unique_constraints {
+        if old.unique_constraints.get(name) != Some(unique) {
+            let columns: Vec<String> = unique.columns.iter().map(|c| q(c)).collect();
+            phases.create_indexes.push(format!(
+                "ALTER TABLE {} ADD CONSTRAINT {} UNIQUE({})",
+                q(&table.name),
+                q(name),
+                columns.join(",")
+            ));
+        }
+    }
+
+    // Foreign keys.
+    for (name, fk) in &old.foreign_keys {
+        if new.foreign_keys.get(name) != Some(fk) {
+            phases
+                .drop_foreign_keys
+                .push(drop_foreign_key(dialect, &table.name, name));
+        }
+    }
+    for fk in &table.foreign_keys {
+        let snapshot = new.foreign_keys.get(&fk.name);
+        if old.foreign_keys.get(&fk.name) != snapshot {
+            phases
+                .add_foreign_keys
+                .push(dialect.add_foreign_key(table, fk));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,665 @@
+//! Migrations: prepared by diffing the newest snapshot against the schemas' table model,
+//! written in drizzle-kit's folder layout, applied in order and recorded in
+//! `__drizzle_migrations`.
+//!
+//! ```text
+//! ving/drizzle/migrations/
+//!   0000_brave_otter.sql          statements joined by `--> statement-breakpoint`
+//!   meta/_journal.json            {version, dialect, entries[{idx, version, when, tag, breakpoints}]}
+//!   meta/0000_snapshot.json       the structure after 0000
+//! ```
+//!
+//! Applying takes a database lock (MySQL `GET_LOCK`, PostgreSQL advisory lock, SQLite an
+//! exclusive transaction), so concurrent runs apply each migration once. A migration is
+//! one transaction where DDL is transactional (PostgreSQL, SQLite); on MySQL, where DDL
+//! commits as it goes, a failure names the statement and what was already applied, and
+//! nothing is recorded as applied that was not. The hash recorded is the sha256 of the
+//! file's bytes as drizzle computes it (no line-ending normalisation).
+
+mod diff;
+mod snapshot;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use sha2::{Digest, Sha256};
+use sqlx::pool::PoolConnection;
+use sqlx::{Connection, Row};
+
+use crate::config::Backend;
+use crate::db::{Db, Pool};
+use crate::sql::Dialect;
+use crate::table::TableModel;
+
+pub use diff::{plan, DiffError, Plan, Renames};
+pub use snapshot::{
+    format_of, Journal, JournalEntry, Meta, Snapshot, SnapshotCheck, SnapshotColumn,
+    SnapshotForeignKey, SnapshotIndex, SnapshotTable, SnapshotUnique, EMPTY_ID,
+};
+
+/// What separates the statements of a migration file.
+pub const BREAKPOINT: &str = "--> statement-breakpoint";
+
+/// Why a migration step failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum MigrateError {
+    /// A file of the migrations folder could not be read or written.
+    #[error("{path}: {message}")]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// The plan could not be made.
+    #[error(transparent)]
+    Diff(#[from] DiffError),
+    /// An applied migration's file changed since.
+    #[error("migration {tag} was applied with hash {applied} but its file now hashes to {now}: applied migrations must not change (revert the file, or write a new migration)")]
+    Changed {
+        /// The migration.
+        tag: String,
+        /// The hash recorded when it was applied.
+        applied: String,
+        /// The file's hash now.
+        now: String,
+    },
+    /// A statement failed.
+    #[error(
+        "migration {tag}, statement {number} of {total} failed: {source}{applied}\n  {statement}"
+    )]
+    Statement {
+        /// The migration.
+        tag: String,
+        /// 1-based number of the failing statement.
+        number: usize,
+        /// Statements in the migration.
+        total: usize,
+        /// The statement.
+        statement: String,
+        /// What was applied before it, in words (MySQL), or that all was rolled back.
+        applied: String,
+        /// The database's error.
+        #[source]
+        source: Box<sqlx::Error>,
+    },
+    /// The database could not be used.
+    #[error("{0}")]
+    Database(Box<sqlx::Error>),
+    /// The pool could not be used.
+    #[error(transparent)]
+    Db(#[from] crate::db::DbError),
+}
+
+impl From<sqlx::Error> for MigrateError {
+    fn from(error: sqlx::Error) -> Self {
+        MigrateError::Database(Box::new(error))
+    }
+}
+
+fn file_error(path: &Path, error: impl std::fmt::Display) -> MigrateError {
+    MigrateError::File {
+        path: path.to_path_buf(),
+        message: error.to_string(),
+    }
+}
+
+/// A migrations folder.
+#[derive(Debug, Clone)]
+pub struct Folder {
+    dir: PathBuf,
+}
+
+/// One migration of a folder, with its SQL and hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Migration {
+    /// Its journal entry.
+    pub entry: JournalEntry,
+    /// The file's text.
+    pub sql: String,
+    /// sha256 of the file's bytes, lower-case hex.
+    pub hash: String,
+}
+
+impl Migration {
+    /// The statements, split at the breakpoints, without empty ones.
+    pub fn statements(&self) -> Vec<&str> {
+        self.sql
+            .split(BREAKPOINT)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect()
+    }
+}
+
+/// sha256 of `text`, lower-case hex.
+pub fn hash(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+impl Folder {
+    /// The folder at `dir` (it need not exist yet).
+    pub fn new(dir: impl Into<PathBuf>) -> Folder {
+        Folder { dir: dir.into() }
+    }
+
+    /// The folder's path.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn journal_path(&self) -> PathBuf {
+        self.dir.join("meta").join("_journal.json")
+    }
+
+    fn snapshot_path(&self, idx: u32) -> PathBuf {
+        self.dir
+            .join("meta")
+            .join(format!("{idx:04}_snapshot.json"))
+    }
+
+    /// The journal (empty when the folder has none). A folder serves one dialect: a
+    /// journal of another is an error.
+    pub fn journal(&self, dialect: &dyn Dialect) -> Result<Journal, MigrateError> {
+        let path = self.journal_path();
+        let journal: Journal = match std::fs::read_to_string(&path) {
+            Ok(text) => serde_json::from_str(&text).map_err(|e| file_error(&path, e))?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Ok(Journal::empty(dialect))
+            }
+            Err(e) => return Err(file_error(&path, e)),
+        };
+        let (_, wanted) = format_of(dialect);
+        if journal.dialect != wanted {
+            return Err(file_error(
+                &path,
+                format!(
+                    "these migrations are for {} but the database is {wanted}; one migrations folder serves one dialect",
+                    journal.dialect
+                ),
+            ));
+        }
+        Ok(journal)
+    }
+
+    /// The newest snapshot (empty before the first migration).
+    pub fn latest_snapshot(&self, dialect: &dyn Dialect) -> Result<Snapshot, MigrateError> {
+        let journal = self.journal(dialect)?;
+        let Some(last) = journal.entries.last() else {
+            return Ok(Snapshot::empty(dialect));
+        };
+        let path = self.snapshot_path(last.idx);
+        let text = std::fs::read_to_string(&path).map_err(|e| file_error(&path, e))?;
+        serde_json::from_str(&text).map_err(|e| file_error(&path, e))
+    }
+
+    /// Every migration of the journal, with its file.
+    pub fn migrations(&self, dialect: &dyn Dialect) -> Result<Vec<Migration>, MigrateError> {
+        self.journal(dialect)?
+            .entries
+            .into_iter()
+            .map(|entry| {
+                let path = self.dir.join(format!("{}.sql", entry.tag));
+                let sql = std::fs::read_to_string(&path).map_err(|e| file_error(&path, e))?;
+                Ok(Migration {
+                    hash: hash(&sql),
+                    sql,
+                    entry,
+                })
+            })
+            .collect()
+    }
+
+    /// Writes the next migration: its SQL, its snapshot and its journal entry. Returns
+    /// the tag.
+    pub fn write(
+        &self,
+        dialect: &dyn Dialect,
+        name: &str,
+        statements: &[String],
+        snapshot: &Snapshot,
+    ) -> Result<String, MigrateError> {
+        let mut journal = self.journal(dialect)?;
+        let idx = journal.entries.last().map_or(0, |e| e.idx + 1);
+        let tag = format!("{idx:04}_{name}");
+        let meta = self.dir.join("meta");
+        std::fs::create_dir_all(&meta).map_err(|e| file_error(&meta, e))?;
+        let sql: Vec<String> = statements
+            .iter()
+            .map(|s| format!("{};", s.trim_end_matches(';')))
+            .collect();
+        let sql_path = self.dir.join(format!("{tag}.sql"));
+        let text = sql.join(&format!("\n{BREAKPOINT}\n"));
+        std::fs::write(&sql_path, text).map_err(|e| file_error(&sql_path, e))?;
+        let snapshot_path = self.snapshot_path(idx);
+        let json =
+            serde_json::to_string_pretty(snapshot).map_err(|e| file_error(&snapshot_path, e))?;
+        std::fs::write(&snapshot_path, json).map_err(|e| file_error(&snapshot_path, e))?;
+        let when = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+        let (version, _) = format_of(dialect);
+        journal.entries.push(JournalEntry {
+            idx,
+            version: version.into(),
+            when: journal
+                .entries
+                .last()
+                .map_or(when, |e| when.max(e.when + 1)),
+            tag: tag.clone(),
+            breakpoints: true,
+        });
+        let journal_path = self.journal_path();
+        let json =
+            serde_json::to_string_pretty(&journal).map_err(|e| file_error(&journal_path, e))?;
+        std::fs::write(&journal_path, json).map_err(|e| file_error(&journal_path, e))?;
+        Ok(tag)
+    }
+}
+
+/// What `prepare` should do.
+#[derive(Debug, Clone, Default)]
+pub struct PrepareOptions {
+    /// The migration's name (`--name`); a generated adjective_noun otherwise.
+    pub name: Option<String>,
+    /// Write an empty migration for hand-written SQL (`--custom`).
+    pub custom: bool,
+    /// Print, write nothing (`--dry-run`).
+    pub dry_run: bool,
+    /// Treat unmatched disappearances as drops (`--no-renames`).
+    pub accept_drops: bool,
+}
+
+/// What `prepare` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Prepared {
+    /// The schemas match the newest snapshot.
+    NothingToDo,
+    /// A migration was planned (and written unless dry-run).
+    Migration {
+        /// Its tag (`0001_brave_otter`); `None` for a dry run.
+        tag: Option<String>,
+        /// Its statements.
+        statements: Vec<String>,
+        /// Its destructive steps.
+        warnings: Vec<String>,
+    },
+}
+
+/// Prepares the next migration of `folder` for `model` in `dialect`.
+pub fn prepare(
+    folder: &Folder,
+    model: &TableModel,
+    renames: &Renames,
+    dialect: &dyn Dialect,
+    options: &PrepareOptions,
+) -> Result<Prepared, MigrateError> {
+    let old = folder.latest_snapshot(dialect)?;
+    let name = options.name.clone().unwrap_or_else(generated_name);
+    let name: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if options.custom {
+        let mut snapshot = old.clone();
+        snapshot.prev_id = old.id.clone();
+        snapshot.id = uuid::Uuid::new_v4().to_string();
+        let tag = if options.dry_run {
+            None
+        } else {
+            Some(folder.write(
+                dialect,
+                &name,
+                &["-- Custom SQL migration file, put your code below! --".into()],
+                &snapshot,
+            )?)
+        };
+        return Ok(Prepared::Migration {
+            tag,
+            statements: Vec::new(),
+            warnings: Vec::new(),
+        });
+    }
+    let plan = diff::plan(&old, model, dialect, renames, options.accept_drops)?;
+    if plan.is_empty() {
+        return Ok(Prepared::NothingToDo);
+    }
+    let mut snapshot = Snapshot::of(model, dialect, &old.id);
+    for (old_name, new_name) in &plan.renamed_tables {
+        snapshot
+            .meta
+            .tables
+            .insert(format!("\"{old_name}\""), format!("\"{new_name}\""));
+    }
+    for (table, old_name, new_name) in &plan.renamed_columns {
+        snapshot.meta.columns.insert(
+            format!("\"{table}\".\"{old_name}\""),
+            format!("\"{table}\".\"{new_name}\""),
+        );
+    }
+    let tag = if options.dry_run {
+        None
+    } else {
+        Some(folder.write(dialect, &name, &plan.statements, &snapshot)?)
+    };
+    Ok(Prepared::Migration {
+        tag,
+        statements: plan.statements,
+        warnings: plan.warnings,
+    })
+}
+
+/// A name like drizzle-kit's: an adjective and a noun.
+fn generated_name() -> String {
+    const ADJECTIVES: &[&str] = &[
+        "brave", "calm", "eager", "fancy", "gentle", "happy", "jolly", "kind", "lively", "mighty",
+        "nimble", "proud", "quick", "silly", "tidy", "witty",
+    ];
+    const NOUNS: &[&str] = &[
+        "otter", "falcon", "badger", "comet", "ember", "glacier", "harbor", "island", "jaguar",
+        "lantern", "meadow", "nebula", "orchid", "pebble", "quartz", "river",
+    ];
+    let bytes = uuid::Uuid::new_v4();
+    let bytes = bytes.as_bytes();
+    format!(
+        "{}_{}",
+        ADJECTIVES[usize::from(bytes[0]) % ADJECTIVES.len()],
+        NOUNS[usize::from(bytes[1]) % NOUNS.len()]
+    )
+}
+
+/// One connection, held for the whole run (locks are per connection).
+enum Conn {
+    MySql(PoolConnection<sqlx::MySql>),
+    Postgres(PoolConnection<sqlx::Postgres>),
+    Sqlite(PoolConnection<sqlx::Sqlite>),
+}
+
+impl Conn {
+    async fn acquire(db: &Db) -> Result<Conn, MigrateError> {
+        Ok(match db.pool() {
+            Pool::MySql(pool) => Conn::MySql(pool.acquire().await?),
+            Pool::Postgres(pool) => Conn::Postgres(pool.acquire().await?),
+            Pool::Sqlite(pool) => Conn::Sqlite(pool.acquire().await?),
+        })
+    }
+
+    async fn run(&mut self, sql: &str) -> Result<(), sqlx::Error> {
+        match self {
+            Conn::MySql(c) => sqlx::raw_sql(sql).execute(&mut **c).await.map(drop),
+            Conn::Postgres(c) => sqlx::raw_sql(sql).execute(&mut **c).await.map(drop),
+            Conn::Sqlite(c) => sqlx::raw_sql(sql).execute(&mut **c).await.map(drop),
+        }
+    }
+
+    /// `(created_at, hash)` of every recorded migration.
+    async fn applied(&mut self, table: &str) -> Result<BTreeMap<i64, String>, sqlx::Error> {
+        let sql = format!("SELECT created_at, hash FROM {table}");
+        let rows: Vec<(i64, String)> = match self {
+            // Text under a binary collation reads as a blob: take it unchecked.
+            Conn::MySql(c) => sqlx::query(&sql)
+                .fetch_all(&mut **c)
+                .await?
+                .iter()
+                .map(|r| {
+                    Ok((
+                        r.try_get::<i64, _>(0)?,
+                        r.try_get_unchecked::<String, _>(1)?,
+                    ))
+                })
+                .collect::<Result<_, sqlx::Error>>()?,
+            Conn::Postgres(c) => sqlx::query(&sql)
+                .fetch_all(&mut **c)
+                .await?
+                .iter()
+                .map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<String, _>(1)?)))
+                .collect::<Result<_, sqlx::Error>>()?,
+            Conn::Sqlite(c) => sqlx::query(&sql)
+                .fetch_all(&mut **c)
+                .await?
+                .iter()
+                .map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<String, _>(1)?)))
+                .collect::<Result<_, sqlx::Error>>()?,
+        };
+        Ok(rows.into_iter().collect())
+    }
+
+    async fn record(&mut self, table: &str, migration: &Migration) -> Result<(), sqlx::Error> {
+        let sql = format!(
+            "INSERT INTO {table} (hash, created_at) VALUES ('{}', {})",
+            migration.hash, migration.entry.when
+        );
+        self.run(&sql).await
+    }
+
+    async fn close(self) {
+        let result = match self {
+            Conn::MySql(c) => c.detach().close().await,
+            Conn::Postgres(c) => c.detach().close().await,
+            Conn::Sqlite(c) => c.detach().close().await,
+        };
+        let _ = result;
+    }
+}
+
+/// The table drizzle records applied migrations in, for a backend.
+pub fn migrations_table(backend: Backend) -> &'static str {
+    match backend {
+        Backend::Postgres => "\"drizzle\".\"__drizzle_migrations\"",
+        _ => "__drizzle_migrations",
+    }
+}
+
+fn create_migrations_table(backend: Backend) -> &'static str {
+    match backend {
+        Backend::MySql => {
+            "CREATE TABLE IF NOT EXISTS __drizzle_migrations (id serial primary key, hash text not null, created_at bigint)"
+        }
+        Backend::Postgres => {
+            "CREATE SCHEMA IF NOT EXISTS \"drizzle\"; CREATE TABLE IF NOT EXISTS \"drizzle\".\"__drizzle_migrations\" (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint)"
+        }
+        Backend::Sqlite => {
+            "CREATE TABLE IF NOT EXISTS __drizzle_migrations (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at numeric)"
+        }
+    }
+}
+
+/// One migration applied by [`up`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    /// Its tag.
+    pub tag: String,
+    /// How long it took, in milliseconds.
+    pub millis: u128,
+}
+
+/// Applies every migration of `folder` not yet recorded in the database, in order, under
+/// a database lock. Checks first that no applied migration's file has changed.
+pub async fn up(db: &Db, folder: &Folder) -> Result<Vec<Applied>, MigrateError> {
+    let backend = db.backend();
+    let migrations = folder.migrations(db.dialect())?;
+    let table = migrations_table(backend);
+    let mut conn = Conn::acquire(db).await?;
+    let result = up_locked(&mut conn, backend, table, &migrations).await;
+    if backend == Backend::Sqlite {
+        let _ = conn.run("PRAGMA foreign_keys = ON").await;
+    }
+    match backend {
+        Backend::MySql => {
+            let _ = conn
+                .run("SELECT RELEASE_LOCK('ving_drizzle_migrate')")
+                .await;
+        }
+        Backend::Postgres => {
+            let _ = conn.run("SELECT pg_advisory_unlock(7301999)").await;
+        }
+        Backend::Sqlite => {}
+    }
+    if result.is_err() {
+        // A connection in an unknown state does not go back to the pool.
+        conn.close().await;
+    }
+    result
+}
+
+async fn up_locked(
+    conn: &mut Conn,
+    backend: Backend,
+    table: &str,
+    migrations: &[Migration],
+) -> Result<Vec<Applied>, MigrateError> {
+    match backend {
+        Backend::MySql => {
+            conn.run("SELECT GET_LOCK('ving_drizzle_migrate', 600)")
+                .await?
+        }
+        Backend::Postgres => conn.run("SELECT pg_advisory_lock(7301999)").await?,
+        // SQLite: each migration runs in an exclusive transaction, checked again inside.
+        Backend::Sqlite => conn.run("PRAGMA foreign_keys = OFF").await?,
+    }
+    conn.run(create_migrations_table(backend)).await?;
+    let applied = conn.applied(table).await?;
+    for migration in migrations {
+        if let Some(recorded) = applied.get(&migration.entry.when) {
+            if recorded != &migration.hash {
+                return Err(MigrateError::Changed {
+                    tag: migration.entry.tag.clone(),
+                    applied: recorded.clone(),
+                    now: migration.hash.clone(),
+                });
+            }
+        }
+    }
+    let mut done = Vec::new();
+    for migration in migrations
+        .iter()
+        .filter(|m| !applied.contains_key(&m.entry.when))
+    {
+        let start = Instant::now();
+        let statements = migration.statements();
+        let fail = |number: usize, applied: String, source: sqlx::Error| MigrateError::Statement {
+            tag: migration.entry.tag.clone(),
+            number,
+            total: statements.len(),
+            statement: statements
+                .get(number - 1)
+                .map_or_else(String::new, |s| s.to_string()),
+            applied,
+            source: Box::new(source),
+        };
+        match backend {
+            Backend::MySql => {
+                for (i, statement) in statements.iter().enumerate() {
+                    if let Err(e) = conn.run(statement).await {
+                        let applied = if i == 0 {
+                            "; nothing of it was applied".to_owned()
+                        } else {
+                            format!("; statements 1 to {i} were applied (MySQL commits DDL as it goes) and the migration is not recorded")
+                        };
+                        return Err(fail(i + 1, applied, e));
+                    }
+                }
+                conn.record(table, migration).await?;
+            }
+            Backend::Postgres | Backend::Sqlite => {
+                conn.run(if backend == Backend::Sqlite {
+                    "BEGIN EXCLUSIVE"
+                } else {
+                    "BEGIN"
+                })
+                .await?;
+                // Another process may have applied it while this one waited.
+                let now_applied = conn.applied(table).await?;
+                if now_applied.contains_key(&migration.entry.when) {
+                    conn.run("COMMIT").await?;
+                    continue;
+                }
+                for (i, statement) in statements.iter().enumerate() {
+                    if let Err(e) = conn.run(statement).await {
+                        let _ = conn.run("ROLLBACK").await;
+                        return Err(fail(i + 1, "; the migration was rolled back".into(), e));
+                    }
+                }
+                if let Err(e) = conn.record(table, migration).await {
+                    let _ = conn.run("ROLLBACK").await;
+                    return Err(e.into());
+                }
+                conn.run("COMMIT").await?;
+            }
+        }
+        done.push(Applied {
+            tag: migration.entry.tag.clone(),
+            millis: start.elapsed().as_millis(),
+        });
+    }
+    Ok(done)
+}
+
+/// Where a database stands against a migrations folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Status {
+    /// The newest migration of the folder: (tag, hash).
+    pub last_available: Option<(String, String)>,
+    /// The newest migration applied: (tag, hash), when the folder knows it.
+    pub last_applied: Option<(String, String)>,
+    /// Migrations not yet applied, in order.
+    pub pending: Vec<String>,
+    /// Applied migrations whose file has changed since.
+    pub changed: Vec<String>,
+    /// The database has no `__drizzle_migrations` table.
+    pub uninitialized: bool,
+}
+
+/// Compares the folder with what the database recorded.
+pub async fn status(db: &Db, folder: &Folder) -> Result<Status, MigrateError> {
+    let migrations = folder.migrations(db.dialect())?;
+    let table = migrations_table(db.backend());
+    let mut conn = Conn::acquire(db).await?;
+    let applied = match conn.applied(table).await {
+        Ok(applied) => Some(applied),
+        Err(sqlx::Error::Database(_)) => None,
+        Err(e) => return Err(e.into()),
+    };
+    let last_available = migrations
+        .last()
+        .map(|m| (m.entry.tag.clone(), m.hash.clone()));
+    let Some(applied) = applied else {
+        return Ok(Status {
+            last_available,
+            last_applied: None,
+            pending: migrations.iter().map(|m| m.entry.tag.clone()).collect(),
+            changed: Vec::new(),
+            uninitialized: true,
+        });
+    };
+    let last_applied = migrations
+        .iter()
+        .rfind(|m| applied.contains_key(&m.entry.when))
+        .map(|m| (m.entry.tag.clone(), applied[&m.entry.when].clone()));
+    Ok(Status {
+        last_available,
+        last_applied,
+        pending: migrations
+            .iter()
+            .filter(|m| !applied.contains_key(&m.entry.when))
+            .map(|m| m.entry.tag.clone())
+            .collect(),
+        changed: migrations
+            .iter()
+            .filter(|m| applied.get(&m.entry.when).is_some_and(|h| h != &m.hash))
+            .map(|m| m.entry.tag.clone())
+            .collect(),
+        uninitialized: false,
+    })
+}

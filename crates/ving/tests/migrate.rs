@@ -1,0 +1,440 @@
+//! The central law of migrations, on SQLite, MariaDB and PostgreSQL: applying the
+//! migrations ∅→A then A→B gives the structure that ∅→B gives directly; rows survive
+//! every non-destructive step (SQLite's table recreations included); and preparing again
+//! right after finds nothing to do. Plus the folder and journal formats, `up` being
+//! idempotent, changed files being refused, and renames never being guessed.
+
+use std::collections::BTreeSet;
+
+use ving::config::Backend;
+use ving::db::Db;
+use ving::migrate::{self, Folder, PrepareOptions, Prepared, Renames};
+use ving::schema::{SchemaOptions, SchemaSet, SourceFile};
+use ving::table::TableModel;
+use ving::testing::{TestDb, BACKENDS};
+
+const WIDGET: &str = r#"
+kind = "Widget"
+tableName = "widgets"
+owner = ["admin"]
+
+[[props]]
+type = "string"
+name = "label"
+required = true
+length = 60
+default = ""
+
+[[props]]
+type = "enum"
+name = "color"
+required = true
+default = "red"
+enums = ["red", "blue"]
+enumLabels = ["Red", "Blue"]
+"#;
+
+const GADGET: &str = r#"
+kind = "Gadget"
+tableName = "gadgets"
+owner = ["admin"]
+
+[[props]]
+type = "string"
+name = "name"
+required = true
+length = 40
+default = ""
+unique = true
+
+[[props]]
+type = "id"
+name = "widgetId"
+required = false
+[props.relation]
+type = "parent"
+name = "widget"
+kind = "Widget"
+"#;
+
+fn schemas(files: &[(&str, String)]) -> SchemaSet {
+    let files: Vec<_> = files
+        .iter()
+        .map(|(name, text)| SourceFile::new(*name, text.clone()))
+        .collect();
+    SchemaSet::from_files(&files, &SchemaOptions::default()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn widget(extra: &str) -> (&'static str, String) {
+    ("Widget.toml", format!("{WIDGET}{extra}"))
+}
+
+fn gadget(extra: &str) -> (&'static str, String) {
+    ("Gadget.toml", format!("{GADGET}{extra}"))
+}
+
+/// Named pairs of schema sets: each step changes one thing.
+fn cases() -> Vec<(&'static str, SchemaSet, SchemaSet)> {
+    let count = "\n[[props]]\ntype = \"int\"\nname = \"count\"\nrequired = true\ndefault = 0\n";
+    let note = "\n[[props]]\ntype = \"string\"\nname = \"note\"\nrequired = false\nlength = 200\ndefault = \"\"\n";
+    let renamed_note = "\n[[props]]\ntype = \"string\"\nname = \"remark\"\nrequired = false\nlength = 200\ndefault = \"\"\nrenamedFrom = \"note\"\n";
+    let wider_note = "\n[[props]]\ntype = \"string\"\nname = \"note\"\nrequired = false\nlength = 250\ndefault = \"none\"\n";
+    let unique_note = "\n[[props]]\ntype = \"string\"\nname = \"note\"\nrequired = false\nlength = 200\ndefault = \"\"\nunique = true\n";
+    let qualified_note = "\n[[props]]\ntype = \"string\"\nname = \"note\"\nrequired = false\nlength = 200\ndefault = \"\"\nunique = true\nuniqueQualifiers = [\"label\"]\n";
+    let more_colors = WIDGET
+        .replace(
+            r#"enums = ["red", "blue"]"#,
+            r#"enums = ["red", "blue", "green"]"#,
+        )
+        .replace(
+            r#"enumLabels = ["Red", "Blue"]"#,
+            r#"enumLabels = ["Red", "Blue", "Green"]"#,
+        );
+    let gadget_required = GADGET.replace(
+        "required = false\n[props.relation]",
+        "required = true\n[props.relation]",
+    );
+    let renamed_gadgets = GADGET.replace(
+        "tableName = \"gadgets\"",
+        "tableName = \"gizmos\"\nrenamedFrom = \"gadgets\"",
+    );
+    vec![
+        (
+            "create a table with a foreign key",
+            schemas(&[widget("")]),
+            schemas(&[widget(""), gadget("")]),
+        ),
+        (
+            "drop a table",
+            schemas(&[widget(""), gadget("")]),
+            schemas(&[widget("")]),
+        ),
+        (
+            "add columns",
+            schemas(&[widget(""), gadget("")]),
+            schemas(&[widget(&format!("{count}{note}")), gadget("")]),
+        ),
+        (
+            "drop a column",
+            schemas(&[widget(note), gadget("")]),
+            schemas(&[widget(""), gadget("")]),
+        ),
+        (
+            "rename a column",
+            schemas(&[widget(note), gadget("")]),
+            schemas(&[widget(renamed_note), gadget("")]),
+        ),
+        (
+            "widen a column and change its default",
+            schemas(&[widget(note), gadget("")]),
+            schemas(&[widget(wider_note), gadget("")]),
+        ),
+        (
+            "add enum values",
+            schemas(&[widget(""), gadget("")]),
+            schemas(&[("Widget.toml", more_colors), gadget("")]),
+        ),
+        (
+            "add a unique index",
+            schemas(&[widget(note), gadget("")]),
+            schemas(&[widget(unique_note), gadget("")]),
+        ),
+        (
+            "unique index to composite unique",
+            schemas(&[widget(unique_note), gadget("")]),
+            schemas(&[widget(qualified_note), gadget("")]),
+        ),
+        (
+            "optional relation becomes required",
+            schemas(&[widget(""), gadget("")]),
+            schemas(&[widget(""), ("Gadget.toml", gadget_required)]),
+        ),
+        (
+            "rename a table",
+            schemas(&[widget(""), gadget("")]),
+            schemas(&[widget(""), ("Gadget.toml", renamed_gadgets)]),
+        ),
+    ]
+}
+
+fn options() -> PrepareOptions {
+    PrepareOptions {
+        accept_drops: true,
+        ..PrepareOptions::default()
+    }
+}
+
+async fn migrate_to(db: &Db, folder: &Folder, schemas: &SchemaSet) {
+    let model = TableModel::from_schemas(schemas);
+    migrate::prepare(
+        folder,
+        &model,
+        &Renames::from_schemas(schemas),
+        db.dialect(),
+        &options(),
+    )
+    .unwrap_or_else(|e| panic!("prepare: {e}"));
+    migrate::up(db, folder)
+        .await
+        .unwrap_or_else(|e| panic!("up: {e}"));
+}
+
+/// The structure as the database's catalog describes it, in a comparable form.
+async fn structure(test: &TestDb) -> BTreeSet<String> {
+    let db = test.db();
+    let name = test.name();
+    let queries: Vec<String> = match test.backend() {
+        Backend::MySql => vec![
+            format!("SELECT CONCAT_WS('|', TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, IFNULL(COLUMN_DEFAULT, '-'), EXTRA) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = '{name}' AND TABLE_NAME <> '__drizzle_migrations'"),
+            format!("SELECT CONCAT_WS('|', TABLE_NAME, INDEX_NAME, NON_UNIQUE, GROUP_CONCAT(COLUMN_NAME ORDER BY SEQ_IN_INDEX)) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = '{name}' AND TABLE_NAME <> '__drizzle_migrations' GROUP BY TABLE_NAME, INDEX_NAME, NON_UNIQUE"),
+            format!("SELECT CONCAT_WS('|', TABLE_NAME, CONSTRAINT_NAME, REFERENCED_TABLE_NAME, DELETE_RULE, UPDATE_RULE) FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = '{name}'"),
+        ],
+        Backend::Postgres => vec![
+            "SELECT concat_ws('|', table_name, column_name, data_type, character_maximum_length, is_nullable, coalesce(column_default, '-')) FROM information_schema.columns WHERE table_schema = 'public'".into(),
+            "SELECT concat_ws('|', tablename, indexname, indexdef) FROM pg_indexes WHERE schemaname = 'public'".into(),
+            "SELECT concat_ws('|', conrelid::regclass::text, conname, pg_get_constraintdef(oid)) FROM pg_constraint WHERE connamespace = 'public'::regnamespace".into(),
+            "SELECT DISTINCT concat_ws('|', event_object_table, trigger_name, action_timing) FROM information_schema.triggers".into(),
+            "SELECT concat_ws('|', sequence_name) FROM information_schema.sequences WHERE sequence_schema = 'public'".into(),
+        ],
+        Backend::Sqlite => vec![
+            "SELECT m.name || '|' || p.name || '|' || p.type || '|' || p.\"notnull\" || '|' || ifnull(p.dflt_value, '-') || '|' || p.pk FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table' AND m.name NOT IN ('sqlite_sequence', '__drizzle_migrations')".into(),
+            "SELECT m.name || '|' || i.name || '|' || i.\"unique\" || '|' || (SELECT group_concat(name) FROM pragma_index_info(i.name)) FROM sqlite_master m JOIN pragma_index_list(m.name) i WHERE m.type = 'table'".into(),
+            "SELECT m.name || '|' || f.\"table\" || '|' || f.\"from\" || '|' || f.\"to\" || '|' || f.on_update || '|' || f.on_delete FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f WHERE m.type = 'table'".into(),
+            "SELECT name || '|' || tbl_name FROM sqlite_master WHERE type = 'trigger'".into(),
+        ],
+    };
+    let mut out = BTreeSet::new();
+    for query in queries {
+        let rows = db
+            .fetch_all(&query, Vec::new(), |row| row.get_string(0))
+            .await
+            .expect("catalog");
+        out.extend(rows);
+    }
+    out
+}
+
+async fn seed(db: &Db) {
+    db.execute_script("INSERT INTO widgets (label) VALUES ('kept')")
+        .await
+        .expect("seed widgets");
+    if db.execute_script("SELECT 1 FROM gadgets").await.is_ok() {
+        db.execute_script(
+            "INSERT INTO gadgets (name, \"widgetId\") VALUES ('g', 1)"
+                .replace(
+                    '"',
+                    if db.backend() == Backend::MySql {
+                        "`"
+                    } else {
+                        "\""
+                    },
+                )
+                .as_str(),
+        )
+        .await
+        .expect("seed gadgets");
+    }
+}
+
+async fn count(db: &Db, table: &str) -> i64 {
+    let sql = format!("SELECT COUNT(*) FROM {table}");
+    let sql = if db.backend() == Backend::MySql {
+        format!("SELECT CAST(COUNT(*) AS SIGNED) FROM {table}")
+    } else {
+        sql
+    };
+    db.fetch_all(&sql, Vec::new(), |row| row.get_i64(0))
+        .await
+        .expect("count")[0]
+}
+
+#[tokio::test]
+async fn migrating_a_then_b_equals_creating_b() {
+    for backend in BACKENDS {
+        for (case, a, b) in cases() {
+            let (Some(stepwise), Some(direct)) = (
+                TestDb::fresh_or_skip(backend).await,
+                TestDb::fresh_or_skip(backend).await,
+            ) else {
+                break;
+            };
+            let dir = tempfile::tempdir().expect("temp dir");
+            let folder = Folder::new(dir.path().join("stepwise"));
+            migrate_to(stepwise.db(), &folder, &a).await;
+            seed(stepwise.db()).await;
+            migrate_to(stepwise.db(), &folder, &b).await;
+            let direct_folder = Folder::new(dir.path().join("direct"));
+            migrate_to(direct.db(), &direct_folder, &b).await;
+            let (got, want) = (structure(&stepwise).await, structure(&direct).await);
+            let missing: Vec<_> = want.difference(&got).collect();
+            let extra: Vec<_> = got.difference(&want).collect();
+            assert!(
+                missing.is_empty() && extra.is_empty(),
+                "{backend}, {case}:\n  missing {missing:#?}\n  extra {extra:#?}"
+            );
+            assert_eq!(
+                count(stepwise.db(), "widgets").await,
+                1,
+                "{backend}, {case}: widget rows survive"
+            );
+            let again = migrate::prepare(
+                &folder,
+                &TableModel::from_schemas(&b),
+                &Renames::from_schemas(&b),
+                stepwise.db().dialect(),
+                &options(),
+            )
+            .expect("prepare");
+            assert_eq!(again, Prepared::NothingToDo, "{backend}, {case}");
+            stepwise.cleanup().await;
+            direct.cleanup().await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn up_is_idempotent_and_refuses_changed_files() {
+    for backend in BACKENDS {
+        let Some(test) = TestDb::fresh_or_skip(backend).await else {
+            continue;
+        };
+        let dir = tempfile::tempdir().expect("temp dir");
+        let folder = Folder::new(dir.path());
+        let set = schemas(&[widget(""), gadget("")]);
+        migrate_to(test.db(), &folder, &set).await;
+        assert!(migrate::up(test.db(), &folder)
+            .await
+            .expect("second up")
+            .is_empty());
+        let status = migrate::status(test.db(), &folder).await.expect("status");
+        assert!(status.pending.is_empty() && status.changed.is_empty() && !status.uninitialized);
+        let file = std::fs::read_dir(dir.path())
+            .expect("dir")
+            .filter_map(Result::ok)
+            .find(|e| e.path().extension().is_some_and(|x| x == "sql"))
+            .expect("sql file")
+            .path();
+        let text = std::fs::read_to_string(&file).expect("read");
+        std::fs::write(&file, format!("{text}\n-- edited")).expect("edit");
+        let error = migrate::up(test.db(), &folder)
+            .await
+            .expect_err("changed file");
+        assert!(error.to_string().contains("must not change"), "{error}");
+        let status = migrate::status(test.db(), &folder).await.expect("status");
+        assert_eq!(status.changed.len(), 1, "{backend}");
+        test.cleanup().await;
+    }
+}
+
+#[test]
+fn renames_are_never_guessed() {
+    let dialect = ving::sql::dialect(Backend::Sqlite);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let folder = Folder::new(dir.path());
+    let a = schemas(&[widget(""), gadget("")]);
+    migrate::prepare(
+        &folder,
+        &TableModel::from_schemas(&a),
+        &Renames::default(),
+        dialect,
+        &PrepareOptions::default(),
+    )
+    .expect("first");
+    let b = schemas(&[
+        widget(""),
+        ("Gadget.toml", GADGET.replace("\"gadgets\"", "\"gizmos\"")),
+    ]);
+    let error = migrate::prepare(
+        &folder,
+        &TableModel::from_schemas(&b),
+        &Renames::default(),
+        dialect,
+        &PrepareOptions::default(),
+    )
+    .expect_err("ambiguous");
+    let text = error.to_string();
+    assert!(
+        text.contains("gadgets → gizmos") && text.contains("renamedFrom"),
+        "{text}"
+    );
+    let renamed_widget = WIDGET.replace("name = \"label\"", "name = \"title\"")
+        + "\n[[props]]\ntype = \"int\"\nname = \"size\"\nrequired = true\ndefault = 0\n";
+    let c = schemas(&[("Widget.toml", renamed_widget), gadget("")]);
+    let error = migrate::prepare(
+        &folder,
+        &TableModel::from_schemas(&c),
+        &Renames::default(),
+        dialect,
+        &PrepareOptions::default(),
+    )
+    .expect_err("ambiguous column");
+    assert!(
+        error
+            .to_string()
+            .contains("columns label are gone and title, size are new"),
+        "{error}"
+    );
+    assert_eq!(
+        folder.migrations(dialect).expect("journal").len(),
+        1,
+        "nothing written"
+    );
+}
+
+#[test]
+fn the_folder_follows_drizzle_kit() {
+    let dialect = ving::sql::dialect(Backend::MySql);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let folder = Folder::new(dir.path());
+    let set = schemas(&[widget(""), gadget("")]);
+    let options = PrepareOptions {
+        name: Some("init".into()),
+        ..PrepareOptions::default()
+    };
+    let prepared = migrate::prepare(
+        &folder,
+        &TableModel::from_schemas(&set),
+        &Renames::default(),
+        dialect,
+        &options,
+    )
+    .expect("prepare");
+    assert!(matches!(prepared, Prepared::Migration { tag: Some(ref t), .. } if t == "0000_init"));
+    let sql = std::fs::read_to_string(dir.path().join("0000_init.sql")).expect("sql");
+    assert!(sql.contains(";\n--> statement-breakpoint\n"), "{sql}");
+    let journal: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("meta/_journal.json")).expect("journal"),
+    )
+    .expect("json");
+    assert_eq!(journal["version"], "5");
+    assert_eq!(journal["dialect"], "mysql");
+    assert_eq!(journal["entries"][0]["tag"], "0000_init");
+    assert_eq!(journal["entries"][0]["breakpoints"], true);
+    let snapshot: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("meta/0000_snapshot.json")).expect("snapshot"),
+    )
+    .expect("json");
+    assert_eq!(snapshot["prevId"], migrate::EMPTY_ID);
+    let label = &snapshot["tables"]["widgets"]["columns"]["label"];
+    assert_eq!(label["type"], "varchar(60)");
+    assert_eq!(label["default"], "''");
+    assert_eq!(
+        snapshot["tables"]["widgets"]["columns"]["color"]["type"],
+        "enum('red','blue')"
+    );
+    assert_eq!(
+        snapshot["tables"]["widgets"]["columns"]["updatedAt"]["onUpdate"],
+        true
+    );
+    assert_eq!(
+        snapshot["tables"]["gadgets"]["indexes"]["nameIndex"]["isUnique"],
+        true
+    );
+    let fk = &snapshot["tables"]["gadgets"]["foreignKeys"];
+    assert!(
+        fk.as_object().is_some_and(|m| m
+            .keys()
+            .any(|k| k.starts_with("gadgets_widget_") && k.ends_with("_fk"))),
+        "{fk}"
+    );
+}
