@@ -438,3 +438,30 @@ fn the_folder_follows_drizzle_kit() {
         "{fk}"
     );
 }
+
+#[test]
+fn generated_sql_per_case_and_dialect() {
+    let mut transcript = String::new();
+    for backend in BACKENDS {
+        let dialect = ving::sql::dialect(backend);
+        for (case, a, b) in cases() {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let folder = Folder::new(dir.path());
+            migrate::prepare(&folder, &TableModel::from_schemas(&a), &Renames::from_schemas(&a), dialect, &options())
+                .expect("A");
+            let old = folder.latest_snapshot(dialect).expect("snapshot");
+            let plan = migrate::plan(&old, &TableModel::from_schemas(&b), dialect, &Renames::from_schemas(&b), true)
+                .expect("plan");
+            transcript.push_str(&format!("## {backend}: {case}\n"));
+            for warning in &plan.warnings {
+                transcript.push_str(&format!("-- warning: {warning}\n"));
+            }
+            for statement in &plan.statements {
+                transcript.push_str(statement);
+                transcript.push_str(";\n");
+            }
+            transcript.push('\n');
+        }
+    }
+    insta::assert_snapshot!("migration_sql", transcript);
+}
