@@ -447,11 +447,23 @@ fn generated_sql_per_case_and_dialect() {
         for (case, a, b) in cases() {
             let dir = tempfile::tempdir().expect("temp dir");
             let folder = Folder::new(dir.path());
-            migrate::prepare(&folder, &TableModel::from_schemas(&a), &Renames::from_schemas(&a), dialect, &options())
-                .expect("A");
+            migrate::prepare(
+                &folder,
+                &TableModel::from_schemas(&a),
+                &Renames::from_schemas(&a),
+                dialect,
+                &options(),
+            )
+            .expect("A");
             let old = folder.latest_snapshot(dialect).expect("snapshot");
-            let plan = migrate::plan(&old, &TableModel::from_schemas(&b), dialect, &Renames::from_schemas(&b), true)
-                .expect("plan");
+            let plan = migrate::plan(
+                &old,
+                &TableModel::from_schemas(&b),
+                dialect,
+                &Renames::from_schemas(&b),
+                true,
+            )
+            .expect("plan");
             transcript.push_str(&format!("## {backend}: {case}\n"));
             for warning in &plan.warnings {
                 transcript.push_str(&format!("-- warning: {warning}\n"));

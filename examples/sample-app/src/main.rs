@@ -1,17 +1,18 @@
-//! The sample ving app's main job: validate its schemas, create their tables and run a
-//! few queries.
+//! The sample ving app's main job: the whole chain from schemas to queries.
 //!
 //! Run from anywhere with `cargo run -p ving-sample-app`. The database is the one the
 //! configuration rules give (`VING_DATABASE_URL`, `VING_MYSQL`, `.env`, `ving.toml`),
 //! which for this app is the embedded SQLite file `examples/sample-app/ving.db`. The job
-//! drops and recreates the app's tables each run (migrations will keep them instead).
+//! runs the whole chain: validate the schemas, check the generated tables, prepare a
+//! migration if the schemas changed, apply what is pending, show the status, query.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use ving::config::Config;
 use ving::db::Db;
-use ving::drizzle::{asc, count, eq, like, sql};
+use ving::drizzle::{asc, count, eq, in_array, like, sql};
+use ving::migrate::{self, Folder, PrepareOptions, Prepared, Renames};
 use ving::schema::SchemaSet;
 use ving::table::TableModel;
 use ving_sample_app::drizzle::schema::{UserInsert, UserTable, TABLES};
@@ -57,13 +58,87 @@ async fn main_job(root: PathBuf) -> Result<(), String> {
     println!("connected to {} {version} at {url}", db.backend());
 
     let model = TableModel::from_schemas(&schemas);
-    db.drop_tables(&model).await.map_err(fail)?;
-    let statements = db.create_tables(&model).await.map_err(fail)?;
-    println!(
-        "created {} tables ({statements} statements)",
-        model.tables.len()
-    );
+    let files = ving::codegen::table_files(&model, |kind| {
+        schemas.get(kind).map_or_else(String::new, |s| {
+            let path = s.origin.file().path();
+            path.strip_prefix(config.root())
+                .unwrap_or(path)
+                .display()
+                .to_string()
+        })
+    })
+    .map_err(fail)?;
+    let stale: Vec<&str> = files
+        .iter()
+        .filter(|f| {
+            std::fs::read_to_string(config.tables_dir().join(&f.name))
+                .ok()
+                .as_deref()
+                != Some(f.contents.as_str())
+        })
+        .map(|f| f.name.as_str())
+        .collect();
+    if stale.is_empty() {
+        println!("drizzle --tables: the generated table definitions are up to date");
+    } else {
+        println!(
+            "drizzle --tables: out of date ({}); run `ving drizzle --tables`",
+            stale.join(", ")
+        );
+    }
 
+    let folder = Folder::new(config.migrations_dir());
+    match folder.journal(db.dialect()) {
+        Ok(_) => {
+            let prepared = migrate::prepare(
+                &folder,
+                &model,
+                &Renames::from_schemas(&schemas),
+                db.dialect(),
+                &PrepareOptions::default(),
+            )
+            .map_err(fail)?;
+            match prepared {
+                Prepared::NothingToDo => {
+                    println!("drizzle --prepare: nothing to do, the migrations match the schemas")
+                }
+                Prepared::Migration { tag, .. } => {
+                    println!("drizzle --prepare: wrote {}", tag.unwrap_or_default())
+                }
+            }
+            let applied = migrate::up(&db, &folder).await.map_err(fail)?;
+            for migration in &applied {
+                println!(
+                    "drizzle --up: applied {} in {} ms",
+                    migration.tag, migration.millis
+                );
+            }
+            let status = migrate::status(&db, &folder).await.map_err(fail)?;
+            let last = status.last_applied.map(|(tag, _)| tag).unwrap_or_default();
+            println!(
+                "drizzle --status: last applied {last}, {} pending",
+                status.pending.len()
+            );
+        }
+        Err(error) => {
+            // The committed migrations are for the embedded SQLite database; another
+            // database gets the tables created directly.
+            println!("migrations: {error}\n  creating the tables directly instead");
+            db.drop_tables(&model).await.map_err(fail)?;
+            let statements = db.create_tables(&model).await.map_err(fail)?;
+            println!(
+                "created {} tables ({statements} statements)",
+                model.tables.len()
+            );
+        }
+    }
+
+    // Start the demo from a clean slate: the database keeps its rows between runs.
+    db.delete(UserTable)
+        .where_(in_array(UserTable.username, ["rita", "joe", "ann"]))
+        .execute()
+        .await
+        .map_err(fail)?;
     let users = ["rita", "joe", "ann"].map(|name| UserInsert {
         username: Some(name.into()),
         email: Some(format!("{name}@example.com")),
