@@ -323,3 +323,78 @@ fn prepare_up_and_status_on_the_embedded_database() {
     assert_eq!(code, ExitCode::FAILURE);
     assert!(err.contains("go with --prepare"), "{err}");
 }
+
+/// 8 `ving drizzle --up` processes at once against a database with 20 pending
+/// migrations: every process exits 0 and each migration is applied exactly once (a second
+/// application of an `ADD COLUMN` would fail).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_ups_apply_each_migration_once() {
+    for backend in ving::testing::BACKENDS {
+        let Some(test) = ving::testing::TestDb::fresh_or_skip(backend).await else {
+            continue;
+        };
+        let project = sample_copy();
+        let root = project.path().to_str().expect("utf8").to_owned();
+        let config = project.path().join("ving.toml");
+        let text = std::fs::read_to_string(&config).expect("ving.toml");
+        let text = text.replace(
+            "url = \"sqlite://ving.db\"",
+            &format!("url = \"{}\"", test.url()),
+        );
+        std::fs::write(&config, text).expect("ving.toml");
+        let cron = project.path().join("ving/schema/schemas/CronJob.toml");
+        for step in 0..20 {
+            let mut schema = std::fs::read_to_string(&cron).expect("schema");
+            schema.push_str(&format!(
+                "\n[[props]]\ntype = \"int\"\nname = \"extra{step}\"\nrequired = true\ndefault = {step}\nview = []\nedit = []\n"
+            ));
+            std::fs::write(&cron, schema).expect("schema");
+            let name = format!("step{step}");
+            let (code, _, err) = run(&["-C", &root, "drizzle", "--prepare", "--name", &name]);
+            assert_eq!(code, ExitCode::SUCCESS, "{backend}: {err}");
+        }
+        let children: Vec<_> = (0..8)
+            .map(|_| {
+                Command::new(env!("CARGO_BIN_EXE_ving"))
+                    .args(["-C", &root, "drizzle", "--up"])
+                    .env_remove("VING_DATABASE_URL")
+                    .env_remove("VING_MYSQL")
+                    .stdout(std::process::Stdio::piped())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .expect("spawn ving")
+            })
+            .collect();
+        let mut applied_lines = 0;
+        for child in children {
+            let output = child.wait_with_output().expect("wait");
+            let out = String::from_utf8_lossy(&output.stdout);
+            assert!(
+                output.status.success(),
+                "{backend}: {}{out}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            applied_lines += out.lines().filter(|l| l.starts_with("applied ")).count();
+        }
+        assert_eq!(
+            applied_lines, 20,
+            "{backend}: each migration applied by exactly one process"
+        );
+        let table = ving::migrate::migrations_table(backend);
+        let sql = format!(
+            "SELECT CAST(COUNT(*) AS {}) FROM {table}",
+            if backend == ving::config::Backend::MySql {
+                "SIGNED"
+            } else {
+                "BIGINT"
+            }
+        );
+        let recorded = test
+            .db()
+            .fetch_all(&sql, Vec::new(), |row| row.get_i64(0))
+            .await
+            .expect("count");
+        assert_eq!(recorded, [20], "{backend}");
+        test.cleanup().await;
+    }
+}

@@ -56,6 +56,7 @@ pub struct TestDb {
     db: Db,
     backend: Backend,
     name: String,
+    url: String,
     admin: Option<Db>,
     file: Option<PathBuf>,
 }
@@ -87,12 +88,14 @@ impl TestDb {
         let name = unique_name();
         let Some(server) = server_url(backend) else {
             let file = std::env::temp_dir().join(format!("{name}.db"));
-            let url = DatabaseUrl::parse(&format!("sqlite://{}", file.display()))?;
+            let text = format!("sqlite://{}", file.display());
+            let url = DatabaseUrl::parse(&text)?;
             let db = Db::connect(&url, &std::env::temp_dir()).await?;
             return Ok(TestDb {
                 db,
                 backend,
                 name,
+                url: text,
                 admin: None,
                 file: Some(file),
             });
@@ -106,12 +109,14 @@ impl TestDb {
             _ => format!("CREATE DATABASE \"{name}\""),
         };
         admin.execute_script(&create).await?;
-        let url = DatabaseUrl::parse(&with_database(&server, &name)?)?;
+        let text = with_database(&server, &name)?;
+        let url = DatabaseUrl::parse(&text)?;
         let db = Db::connect(&url, &std::env::temp_dir()).await?;
         Ok(TestDb {
             db,
             backend,
             name,
+            url: text,
             admin: Some(admin),
             file: None,
         })
@@ -141,6 +146,11 @@ impl TestDb {
     /// The backend.
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// The URL of the fresh database, for another process to connect to.
+    pub fn url(&self) -> &str {
+        &self.url
     }
 
     /// The database's name (or the SQLite file's stem).
