@@ -477,3 +477,77 @@ fn generated_sql_per_case_and_dialect() {
     }
     insta::assert_snapshot!("migration_sql", transcript);
 }
+
+/// A migration whose second statement fails: PostgreSQL and SQLite roll all of it back;
+/// MariaDB, where DDL commits as it goes, says what was applied, records nothing, and a
+/// rerun after the fix continues from the failed statement.
+#[tokio::test]
+async fn a_failing_statement_rolls_back_or_resumes_after_the_fix() {
+    for backend in BACKENDS {
+        let Some(test) = TestDb::fresh_or_skip(backend).await else {
+            continue;
+        };
+        let db = test.db();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let folder = Folder::new(dir.path());
+        migrate_to(db, &folder, &schemas(&[widget("")])).await;
+        let custom = PrepareOptions {
+            name: Some("by_hand".into()),
+            custom: true,
+            ..PrepareOptions::default()
+        };
+        let model = TableModel::from_schemas(&schemas(&[widget("")]));
+        let Prepared::Migration { tag: Some(tag), .. } =
+            migrate::prepare(&folder, &model, &Renames::default(), db.dialect(), &custom)
+                .expect("custom")
+        else {
+            panic!("no custom migration written");
+        };
+        let file = dir.path().join(format!("{tag}.sql"));
+        let broken = "ALTER TABLE widgets ADD COLUMN extra1 int;\n--> statement-breakpoint\nTHIS IS NOT SQL;\n--> statement-breakpoint\nALTER TABLE widgets ADD COLUMN extra2 int;";
+        std::fs::write(&file, broken).expect("write");
+        let error = migrate::up(db, &folder)
+            .await
+            .expect_err("a broken statement");
+        let text = error.to_string();
+        assert!(
+            text.contains(&format!("migration {tag}, statement 2 of 3 failed")),
+            "{backend}: {text}"
+        );
+        assert!(text.contains("THIS IS NOT SQL"), "{text}");
+        let extra1 = db
+            .execute_script("SELECT extra1 FROM widgets")
+            .await
+            .is_ok();
+        if backend == Backend::MySql {
+            assert!(text.contains("statements 1 to 1 were applied"), "{text}");
+            assert!(extra1, "MariaDB kept the first statement");
+        } else {
+            assert!(text.contains("rolled back"), "{text}");
+            assert!(!extra1, "{backend}: nothing of the migration stays");
+        }
+        let status = migrate::status(db, &folder).await.expect("status");
+        assert_eq!(
+            status.pending,
+            [tag.clone()],
+            "{backend}: not recorded as applied"
+        );
+        std::fs::write(&file, broken.replace("THIS IS NOT SQL", "SELECT 1")).expect("fix");
+        let applied = migrate::up(db, &folder)
+            .await
+            .unwrap_or_else(|e| panic!("{backend}: rerun after the fix: {e}"));
+        assert_eq!(applied.len(), 1);
+        assert!(
+            db.execute_script("SELECT extra1, extra2 FROM widgets")
+                .await
+                .is_ok(),
+            "{backend}"
+        );
+        assert!(migrate::status(db, &folder)
+            .await
+            .expect("status")
+            .pending
+            .is_empty());
+        test.cleanup().await;
+    }
+}

@@ -88,6 +88,14 @@ pub enum MigrateError {
     /// The database could not be used.
     #[error("{0}")]
     Database(Box<sqlx::Error>),
+    /// A migration was partly applied (MySQL) and its applied statements changed since.
+    #[error("migration {tag} was partly applied ({applied} statements) and those statements have changed since: restore them and fix only what failed")]
+    PartlyApplied {
+        /// The migration.
+        tag: String,
+        /// Statements applied.
+        applied: usize,
+    },
     /// The pool could not be used.
     #[error(transparent)]
     Db(#[from] crate::db::DbError),
@@ -435,6 +443,35 @@ impl Conn {
         Ok(rows.into_iter().collect())
     }
 
+    /// (statements applied, hash of them) of a partly applied migration (MySQL).
+    async fn progress(&mut self, when: i64) -> Result<Option<(usize, String)>, sqlx::Error> {
+        let Conn::MySql(c) = self else {
+            return Ok(None);
+        };
+        let sql = format!("SELECT done, prefix FROM {PROGRESS_TABLE} WHERE created_at = {when}");
+        let row = sqlx::query(&sql).fetch_optional(&mut **c).await?;
+        row.map(|r| {
+            let done: i64 = r.try_get(0)?;
+            Ok((
+                usize::try_from(done).unwrap_or(0),
+                r.try_get_unchecked::<String, _>(1)?,
+            ))
+        })
+        .transpose()
+    }
+
+    async fn set_progress(
+        &mut self,
+        when: i64,
+        done: usize,
+        prefix: &str,
+    ) -> Result<(), sqlx::Error> {
+        self.run(&format!(
+            "REPLACE INTO {PROGRESS_TABLE} (created_at, done, prefix) VALUES ({when}, {done}, '{prefix}')"
+        ))
+        .await
+    }
+
     async fn record(&mut self, table: &str, migration: &Migration) -> Result<(), sqlx::Error> {
         let sql = format!(
             "INSERT INTO {table} (hash, created_at) VALUES ('{}', {})",
@@ -453,6 +490,14 @@ impl Conn {
     }
 }
 
+/// Where MySQL runs record how far a migration got (ving's own; drizzle ignores it).
+const PROGRESS_TABLE: &str = "__ving_migration_progress";
+
+/// sha256 of the first `count` statements.
+fn prefix_hash(statements: &[&str], count: usize) -> String {
+    hash(&statements[..count.min(statements.len())].join("\n"))
+}
+
 /// The table drizzle records applied migrations in, for a backend.
 pub fn migrations_table(backend: Backend) -> &'static str {
     match backend {
@@ -464,7 +509,7 @@ pub fn migrations_table(backend: Backend) -> &'static str {
 fn create_migrations_table(backend: Backend) -> &'static str {
     match backend {
         Backend::MySql => {
-            "CREATE TABLE IF NOT EXISTS __drizzle_migrations (id serial primary key, hash text not null, created_at bigint)"
+            "CREATE TABLE IF NOT EXISTS __drizzle_migrations (id serial primary key, hash text not null, created_at bigint); CREATE TABLE IF NOT EXISTS __ving_migration_progress (created_at bigint primary key, done int not null, prefix char(64) not null)"
         }
         Backend::Postgres => {
             "CREATE SCHEMA IF NOT EXISTS \"drizzle\"; CREATE TABLE IF NOT EXISTS \"drizzle\".\"__drizzle_migrations\" (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint)"
@@ -560,17 +605,37 @@ async fn up_locked(
         };
         match backend {
             Backend::MySql => {
-                for (i, statement) in statements.iter().enumerate() {
+                // DDL commits as it goes: progress is recorded after each statement, so
+                // that a rerun after a fix continues where the last run stopped.
+                let when = migration.entry.when;
+                let done = conn.progress(when).await?;
+                let skip = match done {
+                    Some((count, prefix)) if prefix == prefix_hash(&statements, count) => count,
+                    Some((count, _)) => {
+                        return Err(MigrateError::PartlyApplied {
+                            tag: migration.entry.tag.clone(),
+                            applied: count,
+                        })
+                    }
+                    None => 0,
+                };
+                for (i, statement) in statements.iter().enumerate().skip(skip) {
                     if let Err(e) = conn.run(statement).await {
                         let applied = if i == 0 {
                             "; nothing of it was applied".to_owned()
                         } else {
-                            format!("; statements 1 to {i} were applied (MySQL commits DDL as it goes) and the migration is not recorded")
+                            format!("; statements 1 to {i} were applied (MySQL commits DDL as it goes): fix the failing statement and run again to continue from it")
                         };
                         return Err(fail(i + 1, applied, e));
                     }
+                    conn.set_progress(when, i + 1, &prefix_hash(&statements, i + 1))
+                        .await?;
                 }
                 conn.record(table, migration).await?;
+                conn.run(&format!(
+                    "DELETE FROM {PROGRESS_TABLE} WHERE created_at = {when}"
+                ))
+                .await?;
             }
             Backend::Postgres | Backend::Sqlite => {
                 conn.run(if backend == Backend::Sqlite {
