@@ -529,7 +529,7 @@ async fn a_failing_statement_rolls_back_or_resumes_after_the_fix() {
         let status = migrate::status(db, &folder).await.expect("status");
         assert_eq!(
             status.pending,
-            [tag.clone()],
+            std::slice::from_ref(&tag),
             "{backend}: not recorded as applied"
         );
         std::fs::write(&file, broken.replace("THIS IS NOT SQL", "SELECT 1")).expect("fix");
