@@ -88,6 +88,14 @@ pub enum MigrateError {
     /// The database could not be used.
     #[error("{0}")]
     Database(Box<sqlx::Error>),
+    /// A migration left rows that break a foreign key (SQLite checks after each).
+    #[error("migration {tag} left {rows} rows breaking a foreign key; it was rolled back")]
+    ForeignKeys {
+        /// The migration.
+        tag: String,
+        /// Rows found.
+        rows: usize,
+    },
     /// A migration was partly applied (MySQL) and its applied statements changed since.
     #[error("migration {tag} was partly applied ({applied} statements) and those statements have changed since: restore them and fix only what failed")]
     PartlyApplied {
@@ -472,6 +480,17 @@ impl Conn {
         .await
     }
 
+    /// Rows breaking a foreign key (SQLite's `PRAGMA foreign_key_check`; 0 elsewhere).
+    async fn foreign_key_violations(&mut self) -> Result<usize, sqlx::Error> {
+        match self {
+            Conn::Sqlite(c) => Ok(sqlx::query("PRAGMA foreign_key_check")
+                .fetch_all(&mut **c)
+                .await?
+                .len()),
+            _ => Ok(0),
+        }
+    }
+
     async fn record(&mut self, table: &str, migration: &Migration) -> Result<(), sqlx::Error> {
         let sql = format!(
             "INSERT INTO {table} (hash, created_at) VALUES ('{}', {})",
@@ -659,6 +678,15 @@ async fn up_locked(
                 if let Err(e) = conn.record(table, migration).await {
                     let _ = conn.run("ROLLBACK").await;
                     return Err(e.into());
+                }
+                // Foreign key checks were off (SQLite): prove the rows still satisfy them.
+                let broken = conn.foreign_key_violations().await?;
+                if broken > 0 {
+                    let _ = conn.run("ROLLBACK").await;
+                    return Err(MigrateError::ForeignKeys {
+                        tag: migration.entry.tag.clone(),
+                        rows: broken,
+                    });
                 }
                 conn.run("COMMIT").await?;
             }
