@@ -57,6 +57,12 @@ pub struct DrizzleArgs {
     /// Show the last migration available and applied, and what is pending.
     #[arg(short = 's', long = "status", group = "action")]
     pub status: bool,
+    /// Revert the last N applied migrations (1 when N is not given) with their .down.sql.
+    #[arg(long = "down", value_name = "N", num_args = 0..=1, default_missing_value = "1", group = "action")]
+    pub down: Option<usize>,
+    /// With --down: revert even when the reverse cannot keep all data.
+    #[arg(long = "force")]
+    pub force: bool,
     /// With --prepare: the migration's name (otherwise a generated one).
     #[arg(long = "name", value_name = "NAME", requires = "prepare")]
     pub name: Option<String>,
@@ -227,13 +233,16 @@ fn load_schemas(config: &Config) -> Result<SchemaSet, Failure> {
 }
 
 fn drizzle_command(project: &Path, args: &DrizzleArgs, out: &mut dyn Write) -> Result<(), Failure> {
+    if args.force && args.down.is_none() {
+        return Err(Failure::Other("--force goes with --down".into()));
+    }
     if !args.prepare && (args.name.is_some() || args.custom.is_some() || args.no_renames) {
         return Err(Failure::Other(
             "--name, --custom and --no-renames go with --prepare".into(),
         ));
     }
     let config = Config::load(project)?;
-    if args.up || args.status {
+    if args.up || args.status || args.down.is_some() {
         return database_command(&config, args, out);
     }
     let schemas = load_schemas(&config)?;
@@ -339,7 +348,20 @@ fn database_command(
             return write_out(out, &text);
         }
         let db = ving::db::Db::connect(&url, config.root()).await?;
-        let text = if args.up {
+        let text = if let Some(count) = args.down {
+            let reverted = ving::migrate::down(&db, &folder, count, args.force).await?;
+            let mut text = String::new();
+            for migration in &reverted {
+                text.push_str(&format!(
+                    "reverted {} in {} ms\n",
+                    migration.tag, migration.millis
+                ));
+            }
+            if reverted.is_empty() {
+                text.push_str("nothing to revert: no migration is applied\n");
+            }
+            text
+        } else if args.up {
             let applied = ving::migrate::up(&db, &folder).await?;
             let mut text = String::new();
             for migration in &applied {

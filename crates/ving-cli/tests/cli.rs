@@ -319,6 +319,21 @@ fn prepare_up_and_status_on_the_embedded_database() {
         out.is_empty(),
         "a dry run of a custom migration prints its (empty) SQL: {out}"
     );
+    let (code, _, err) = run(&["-C", root, "drizzle", "--down"]);
+    assert_eq!(
+        code,
+        ExitCode::FAILURE,
+        "reverting the first migration drops every table"
+    );
+    assert!(
+        err.contains("drops table users and all its rows") && err.contains("--force"),
+        "{err}"
+    );
+    let (code, out, err) = run(&["-C", root, "drizzle", "--down", "--force"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert!(out.starts_with("reverted 0000_init in "), "{out}");
+    let (_, out, _) = run(&["-C", root, "drizzle", "-s"]);
+    assert!(out.contains("pending: 0000_init"), "{out}");
     let (code, _, err) = run(&["-C", root, "drizzle", "--up", "--name", "x"]);
     assert_eq!(code, ExitCode::FAILURE);
     assert!(err.contains("go with --prepare"), "{err}");

@@ -261,6 +261,7 @@ async fn migrating_a_then_b_equals_creating_b() {
             let dir = tempfile::tempdir().expect("temp dir");
             let folder = Folder::new(dir.path().join("stepwise"));
             migrate_to(stepwise.db(), &folder, &a).await;
+            let a_structure = structure(&stepwise).await;
             seed(stepwise.db()).await;
             migrate_to(stepwise.db(), &folder, &b).await;
             let direct_folder = Folder::new(dir.path().join("direct"));
@@ -286,6 +287,18 @@ async fn migrating_a_then_b_equals_creating_b() {
             )
             .expect("prepare");
             assert_eq!(again, Prepared::NothingToDo, "{backend}, {case}");
+            // And --down returns to A's structure.
+            let reverted = migrate::down(stepwise.db(), &folder, 1, true)
+                .await
+                .unwrap_or_else(|e| panic!("{backend}, {case}: down: {e}"));
+            assert_eq!(reverted.len(), 1);
+            let back = structure(&stepwise).await;
+            let missing: Vec<_> = a_structure.difference(&back).collect();
+            let extra: Vec<_> = back.difference(&a_structure).collect();
+            assert!(
+                missing.is_empty() && extra.is_empty(),
+                "{backend}, {case}, down:\n  missing {missing:#?}\n  extra {extra:#?}"
+            );
             stepwise.cleanup().await;
             direct.cleanup().await;
         }
@@ -311,7 +324,10 @@ async fn up_is_idempotent_and_refuses_changed_files() {
         let file = std::fs::read_dir(dir.path())
             .expect("dir")
             .filter_map(Result::ok)
-            .find(|e| e.path().extension().is_some_and(|x| x == "sql"))
+            .find(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                name.ends_with(".sql") && !name.ends_with(".down.sql")
+            })
             .expect("sql file")
             .path();
         let text = std::fs::read_to_string(&file).expect("read");
@@ -550,4 +566,49 @@ async fn a_failing_statement_rolls_back_or_resumes_after_the_fix() {
             .is_empty());
         test.cleanup().await;
     }
+}
+
+/// A down migration that would drop data refuses to run unless forced.
+#[tokio::test]
+async fn destructive_downs_need_force() {
+    let test = TestDb::fresh(Backend::Sqlite).await.expect("sqlite");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let folder = Folder::new(dir.path());
+    migrate_to(test.db(), &folder, &schemas(&[widget("")])).await;
+    let count = "\n[[props]]\ntype = \"int\"\nname = \"count\"\nrequired = true\ndefault = 0\n";
+    migrate_to(test.db(), &folder, &schemas(&[widget(count)])).await;
+    let error = migrate::down(test.db(), &folder, 1, false)
+        .await
+        .expect_err("destructive");
+    let text = error.to_string();
+    assert!(
+        text.contains("drops column widgets.count") && text.contains("--force"),
+        "{text}"
+    );
+    assert!(
+        test.db()
+            .execute_script("SELECT count FROM widgets")
+            .await
+            .is_ok(),
+        "nothing reverted"
+    );
+    let reverted = migrate::down(test.db(), &folder, 1, true)
+        .await
+        .expect("forced");
+    assert_eq!(reverted.len(), 1);
+    assert!(
+        test.db()
+            .execute_script("SELECT count FROM widgets")
+            .await
+            .is_err(),
+        "reverted"
+    );
+    let status = migrate::status(test.db(), &folder).await.expect("status");
+    assert_eq!(
+        status.pending.len(),
+        1,
+        "the reverted migration is pending again"
+    );
+    migrate::up(test.db(), &folder).await.expect("up again");
+    test.cleanup().await;
 }

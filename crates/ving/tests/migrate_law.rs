@@ -1,8 +1,8 @@
 //! The central law as a property test: for random pairs of valid schema sets A and B
 //! (columns added and dropped, types, lengths, defaults, enum values, uniques, composite
 //! uniques, relations, a table added or dropped), applying ∅→A then A→B gives the
-//! structure ∅→B gives, the rows survive, and preparing again finds nothing to do — on
-//! every backend. `PROPTEST_CASES` sets the number of pairs (12 by default; each pair
+//! structure ∅→B gives, the rows survive, preparing again finds nothing to do, and
+//! `--down` returns to A's structure — on every backend. `PROPTEST_CASES` sets the number of pairs (12 by default; each pair
 //! creates four databases on each server).
 
 use proptest::prelude::*;
@@ -183,6 +183,7 @@ async fn law(backend: Backend, a: &Version, b: &Version) -> Result<(), String> {
     let folder = Folder::new(dir.path().join("a"));
     let (set_a, set_b) = (schemas(a), schemas(b));
     migrate_to(stepwise.db(), &folder, &set_a).await?;
+    let a_structure = structure(&stepwise).await;
     stepwise
         .db()
         .execute_script("INSERT INTO widgets (label) VALUES ('kept')")
@@ -222,6 +223,15 @@ async fn law(backend: Backend, a: &Version, b: &Version) -> Result<(), String> {
     if again != Prepared::NothingToDo {
         return Err(format!(
             "{backend}: prepare after B is not empty: {again:?}"
+        ));
+    }
+    migrate::down(stepwise.db(), &folder, 1, true)
+        .await
+        .map_err(|e| format!("{backend} down: {e}"))?;
+    let back = structure(&stepwise).await;
+    if back != a_structure {
+        return Err(format!(
+            "{backend}: --down did not return to A\n  now: {back:#?}\n  A:   {a_structure:#?}"
         ));
     }
     stepwise.cleanup().await;

@@ -238,6 +238,7 @@ impl Folder {
         dialect: &dyn Dialect,
         name: &str,
         statements: &[String],
+        down: &Plan,
         snapshot: &Snapshot,
     ) -> Result<String, MigrateError> {
         let mut journal = self.journal(dialect)?;
@@ -252,6 +253,8 @@ impl Folder {
         let sql_path = self.dir.join(format!("{tag}.sql"));
         let text = sql.join(&format!("\n{BREAKPOINT}\n"));
         std::fs::write(&sql_path, text).map_err(|e| file_error(&sql_path, e))?;
+        let down_path = self.dir.join(format!("{tag}.down.sql"));
+        std::fs::write(&down_path, down_text(down)).map_err(|e| file_error(&down_path, e))?;
         let snapshot_path = self.snapshot_path(idx);
         let json =
             serde_json::to_string_pretty(snapshot).map_err(|e| file_error(&snapshot_path, e))?;
@@ -276,6 +279,25 @@ impl Folder {
         std::fs::write(&journal_path, json).map_err(|e| file_error(&journal_path, e))?;
         Ok(tag)
     }
+}
+
+/// Marks a down migration that destroys data: `--down` refuses it unless forced.
+pub const DESTRUCTIVE: &str = "-- destructive:";
+
+/// The text of a down migration: its destructive steps as comments, then its statements.
+fn down_text(down: &Plan) -> String {
+    let mut text =
+        String::from("-- ving: reverts the migration beside it (drizzle-kit ignores this file)\n");
+    for warning in &down.warnings {
+        text.push_str(&format!("{DESTRUCTIVE} this {warning}\n"));
+    }
+    let statements: Vec<String> = down
+        .statements
+        .iter()
+        .map(|s| format!("{};", s.trim_end_matches(';')))
+        .collect();
+    text.push_str(&statements.join(&format!("\n{BREAKPOINT}\n")));
+    text
 }
 
 /// What `prepare` should do.
@@ -334,10 +356,18 @@ pub fn prepare(
         let tag = if options.dry_run {
             None
         } else {
+            let down = Plan {
+                warnings: vec![
+                    "is the reverse of a custom migration: write it here, then remove this line"
+                        .into(),
+                ],
+                ..Plan::default()
+            };
             Some(folder.write(
                 dialect,
                 &name,
                 &["-- Custom SQL migration file, put your code below! --".into()],
+                &down,
                 &snapshot,
             )?)
         };
@@ -364,10 +394,29 @@ pub fn prepare(
             format!("\"{table}\".\"{new_name}\""),
         );
     }
+    // The reverse: from the new structure back to the old one, renames undone.
+    let old_model = old
+        .to_model(dialect)
+        .map_err(|e| DiffError::Snapshot(e.to_string()))?;
+    let mut reverse = Renames::default();
+    for (old_name, new_name) in &plan.renamed_tables {
+        reverse.tables.insert(old_name.clone(), new_name.clone());
+    }
+    for (table, old_name, new_name) in &plan.renamed_columns {
+        let old_table = plan
+            .renamed_tables
+            .iter()
+            .find(|(_, n)| n == table)
+            .map_or_else(|| table.clone(), |(o, _)| o.clone());
+        reverse
+            .columns
+            .insert((old_table, old_name.clone()), new_name.clone());
+    }
+    let down = diff::plan(&snapshot, &old_model, dialect, &reverse, true)?;
     let tag = if options.dry_run {
         None
     } else {
-        Some(folder.write(dialect, &name, &plan.statements, &snapshot)?)
+        Some(folder.write(dialect, &name, &plan.statements, &down, &snapshot)?)
     };
     Ok(Prepared::Migration {
         tag,
@@ -551,30 +600,158 @@ pub struct Applied {
 /// Applies every migration of `folder` not yet recorded in the database, in order, under
 /// a database lock. Checks first that no applied migration's file has changed.
 pub async fn up(db: &Db, folder: &Folder) -> Result<Vec<Applied>, MigrateError> {
-    let backend = db.backend();
     let migrations = folder.migrations(db.dialect())?;
-    let table = migrations_table(backend);
     let mut conn = Conn::acquire(db).await?;
-    let result = up_locked(&mut conn, backend, table, &migrations).await;
-    if backend == Backend::Sqlite {
-        let _ = conn.run("PRAGMA foreign_keys = ON").await;
-    }
+    let result = up_locked(
+        &mut conn,
+        db.backend(),
+        migrations_table(db.backend()),
+        &migrations,
+    )
+    .await;
+    release(conn, db.backend(), result.is_err()).await;
+    result
+}
+
+/// Takes the database lock (SQLite: foreign key checks off; each migration then runs in
+/// an exclusive transaction, checked again inside).
+async fn take_lock(conn: &mut Conn, backend: Backend) -> Result<(), sqlx::Error> {
     match backend {
         Backend::MySql => {
-            let _ = conn
-                .run("SELECT RELEASE_LOCK('ving_drizzle_migrate')")
-                .await;
+            conn.run("SELECT GET_LOCK('ving_drizzle_migrate', 600)")
+                .await
         }
-        Backend::Postgres => {
-            let _ = conn.run("SELECT pg_advisory_unlock(7301999)").await;
-        }
-        Backend::Sqlite => {}
+        Backend::Postgres => conn.run("SELECT pg_advisory_lock(7301999)").await,
+        Backend::Sqlite => conn.run("PRAGMA foreign_keys = OFF").await,
     }
-    if result.is_err() {
-        // A connection in an unknown state does not go back to the pool.
+}
+
+/// Releases the lock; a connection left in an unknown state by a failure is closed
+/// rather than returned to the pool.
+async fn release(mut conn: Conn, backend: Backend, failed: bool) {
+    let _ = match backend {
+        Backend::MySql => {
+            conn.run("SELECT RELEASE_LOCK('ving_drizzle_migrate')")
+                .await
+        }
+        Backend::Postgres => conn.run("SELECT pg_advisory_unlock(7301999)").await,
+        Backend::Sqlite => conn.run("PRAGMA foreign_keys = ON").await,
+    };
+    if failed {
         conn.close().await;
     }
+}
+
+/// Reverts the newest `count` applied migrations, newest first, with the `<tag>.down.sql`
+/// beside each, under the same lock as [`up`]. A down migration marked destructive (it
+/// drops what the migration added, with its data) runs only when `force` is set.
+pub async fn down(
+    db: &Db,
+    folder: &Folder,
+    count: usize,
+    force: bool,
+) -> Result<Vec<Applied>, MigrateError> {
+    let migrations = folder.migrations(db.dialect())?;
+    let backend = db.backend();
+    let table = migrations_table(backend);
+    let mut conn = Conn::acquire(db).await?;
+    let result = down_locked(&mut conn, backend, table, folder, &migrations, count, force).await;
+    release(conn, backend, result.is_err()).await;
     result
+}
+
+async fn down_locked(
+    conn: &mut Conn,
+    backend: Backend,
+    table: &str,
+    folder: &Folder,
+    migrations: &[Migration],
+    count: usize,
+    force: bool,
+) -> Result<Vec<Applied>, MigrateError> {
+    take_lock(conn, backend).await?;
+    conn.run(create_migrations_table(backend)).await?;
+    let applied = conn.applied(table).await?;
+    let mut reverted = Vec::new();
+    for migration in migrations
+        .iter()
+        .rev()
+        .filter(|m| applied.contains_key(&m.entry.when))
+        .take(count)
+    {
+        let start = Instant::now();
+        let tag = &migration.entry.tag;
+        let path = folder.dir().join(format!("{tag}.down.sql"));
+        let text = std::fs::read_to_string(&path).map_err(|e| file_error(&path, e))?;
+        let destructive: Vec<&str> = text
+            .lines()
+            .filter(|l| l.starts_with(DESTRUCTIVE))
+            .collect();
+        if !destructive.is_empty() && !force {
+            return Err(file_error(
+                &path,
+                format!(
+                    "reverting {tag} cannot keep all data ({}); run with --force to revert anyway",
+                    destructive
+                        .iter()
+                        .map(|l| l.trim_start_matches(DESTRUCTIVE).trim())
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ),
+            ));
+        }
+        let down = Migration {
+            entry: migration.entry.clone(),
+            hash: hash(&text),
+            sql: text,
+        };
+        let statements: Vec<&str> = down
+            .statements()
+            .into_iter()
+            .filter(|s| s.lines().any(|l| !l.trim_start().starts_with("--")))
+            .collect();
+        let transactional = backend != Backend::MySql;
+        if transactional {
+            conn.run(if backend == Backend::Sqlite {
+                "BEGIN EXCLUSIVE"
+            } else {
+                "BEGIN"
+            })
+            .await?;
+        }
+        for (i, statement) in statements.iter().enumerate() {
+            if let Err(e) = conn.run(statement).await {
+                if transactional {
+                    let _ = conn.run("ROLLBACK").await;
+                }
+                return Err(MigrateError::Statement {
+                    tag: format!("{tag} (down)"),
+                    number: i + 1,
+                    total: statements.len(),
+                    statement: statement.to_string(),
+                    applied: if transactional {
+                        "; the revert was rolled back".into()
+                    } else {
+                        String::new()
+                    },
+                    source: Box::new(e),
+                });
+            }
+        }
+        conn.run(&format!(
+            "DELETE FROM {table} WHERE created_at = {}",
+            migration.entry.when
+        ))
+        .await?;
+        if transactional {
+            conn.run("COMMIT").await?;
+        }
+        reverted.push(Applied {
+            tag: tag.clone(),
+            millis: start.elapsed().as_millis(),
+        });
+    }
+    Ok(reverted)
 }
 
 async fn up_locked(
@@ -583,15 +760,7 @@ async fn up_locked(
     table: &str,
     migrations: &[Migration],
 ) -> Result<Vec<Applied>, MigrateError> {
-    match backend {
-        Backend::MySql => {
-            conn.run("SELECT GET_LOCK('ving_drizzle_migrate', 600)")
-                .await?
-        }
-        Backend::Postgres => conn.run("SELECT pg_advisory_lock(7301999)").await?,
-        // SQLite: each migration runs in an exclusive transaction, checked again inside.
-        Backend::Sqlite => conn.run("PRAGMA foreign_keys = OFF").await?,
-    }
+    take_lock(conn, backend).await?;
     conn.run(create_migrations_table(backend)).await?;
     let applied = conn.applied(table).await?;
     for migration in migrations {

@@ -355,3 +355,199 @@ impl Journal {
         }
     }
 }
+
+impl SnapshotTable {
+    /// The table this snapshot describes, read back into the model (for down
+    /// migrations): types, defaults, indexes and keys parsed from `dialect`'s SQL.
+    pub fn to_table(&self, dialect: &dyn Dialect) -> Table {
+        use crate::table::{Column, ForeignKey, ReferentialAction, UniqueConstraint, UniqueIndex};
+        let model_name = |name: &str| {
+            if dialect.capabilities().index_names_per_table {
+                name.to_owned()
+            } else {
+                name.strip_prefix(&format!("{}_", self.name))
+                    .unwrap_or(name)
+                    .to_owned()
+            }
+        };
+        let columns = self
+            .column_list()
+            .into_iter()
+            .map(|c| {
+                let check = self
+                    .check_constraints
+                    .get(&format!("{}_{}_check", self.name, c.name))
+                    .map(|check| check.value.as_str());
+                let column_type = parse_type(&c.sql_type, check);
+                let default = c
+                    .default
+                    .as_deref()
+                    .map(|d| parse_default(d, &column_type, dialect));
+                Column {
+                    name: c.name.clone(),
+                    column_type,
+                    not_null: c.not_null,
+                    default,
+                    on_update_now: c.on_update == Some(true),
+                    primary_key: c.primary_key,
+                }
+            })
+            .collect();
+        let action = |a: &str| match a {
+            "cascade" => ReferentialAction::Cascade,
+            "set null" => ReferentialAction::SetNull,
+            _ => ReferentialAction::NoAction,
+        };
+        Table {
+            name: self.name.clone(),
+            kind: self.name.clone(),
+            columns,
+            unique_indexes: self
+                .indexes
+                .values()
+                .filter(|i| i.is_unique && i.columns.len() == 1)
+                .map(|i| UniqueIndex {
+                    name: model_name(&i.name),
+                    column: i.columns[0].clone(),
+                })
+                .collect(),
+            unique_constraints: self
+                .unique_constraints
+                .values()
+                .map(|u| UniqueConstraint {
+                    name: model_name(&u.name),
+                    columns: u.columns.clone(),
+                })
+                .collect(),
+            foreign_keys: self
+                .foreign_keys
+                .values()
+                .map(|fk| ForeignKey {
+                    name: fk.name.clone(),
+                    column: fk.columns_from.first().cloned().unwrap_or_default(),
+                    references_table: fk.table_to.clone(),
+                    references_column: fk
+                        .columns_to
+                        .first()
+                        .cloned()
+                        .unwrap_or_else(|| "id".into()),
+                    on_delete: action(&fk.on_delete),
+                    on_update: action(&fk.on_update),
+                })
+                .collect(),
+        }
+    }
+}
+
+impl Snapshot {
+    /// The table model this snapshot describes (see [`SnapshotTable::to_table`]).
+    pub fn to_model(&self, dialect: &dyn Dialect) -> Result<TableModel, serde_json::Error> {
+        Ok(TableModel {
+            tables: self
+                .table_list()?
+                .iter()
+                .map(|t| t.to_table(dialect))
+                .collect(),
+        })
+    }
+}
+
+/// The values of `'a','b'` lists, unquoted.
+fn quoted_values(list: &str) -> Vec<String> {
+    let mut values = Vec::new();
+    let mut current = String::new();
+    let mut inside = false;
+    let mut chars = list.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, inside) {
+            ('\'', false) => inside = true,
+            ('\'', true) if chars.peek() == Some(&'\'') => {
+                current.push('\'');
+                chars.next();
+            }
+            ('\'', true) => {
+                inside = false;
+                values.push(std::mem::take(&mut current));
+            }
+            (c, true) => current.push(c),
+            _ => {}
+        }
+    }
+    values
+}
+
+fn parse_type(sql_type: &str, check: Option<&str>) -> crate::table::ColumnType {
+    use crate::table::ColumnType as T;
+    let number = |t: &str, prefix: &str| {
+        t.strip_prefix(prefix)
+            .and_then(|rest| rest.strip_suffix(')'))
+            .and_then(|n| n.parse::<u32>().ok())
+    };
+    if let Some(n) = number(sql_type, "varchar(") {
+        return T::Varchar(n);
+    }
+    if let Some(n) = number(sql_type, "char(") {
+        return T::Char(n);
+    }
+    if let Some(list) = sql_type.strip_prefix("enum(") {
+        return T::Enum(quoted_values(list));
+    }
+    match (sql_type, check) {
+        ("bigint unsigned" | "bigint", _) => T::BigIntUnsigned,
+        ("int" | "integer", _) => T::Int,
+        ("boolean", _) => T::Boolean,
+        ("timestamp", _) => T::Timestamp,
+        ("datetime", _) => T::DateTime,
+        ("mediumtext", _) => T::MediumText,
+        ("json" | "jsonb", _) => T::Json,
+        ("text", Some(check)) if check.starts_with("json_valid(") => T::Json,
+        ("text", Some(check)) if check.contains(" IN (") => T::Enum(
+            check
+                .split_once(" IN (")
+                .map(|(_, list)| quoted_values(list))
+                .unwrap_or_default(),
+        ),
+        _ => T::Text,
+    }
+}
+
+fn parse_default(
+    default: &str,
+    column_type: &crate::table::ColumnType,
+    dialect: &dyn Dialect,
+) -> crate::table::ColumnDefault {
+    use crate::table::ColumnDefault as D;
+    let unquote = |text: &str| {
+        let inner = text
+            .strip_prefix('\'')
+            .and_then(|t| t.strip_suffix('\''))
+            .unwrap_or(text);
+        let inner = inner.replace("''", "'");
+        if dialect.backend() == crate::config::Backend::MySql {
+            inner.replace("\\\\", "\\")
+        } else {
+            inner
+        }
+    };
+    match default {
+        "(now())" | "now()" | "CURRENT_TIMESTAMP" => D::Now,
+        "NULL" => D::Null,
+        "true" => D::Boolean(true),
+        "false" => D::Boolean(false),
+        _ => {
+            if let Ok(n) = default.parse::<i64>() {
+                return D::Integer(n);
+            }
+            let text = default
+                .strip_prefix('(')
+                .and_then(|d| d.strip_suffix(')'))
+                .or_else(|| default.strip_suffix("::jsonb"))
+                .unwrap_or(default);
+            if *column_type == crate::table::ColumnType::Json {
+                D::Json(unquote(text))
+            } else {
+                D::String(unquote(text))
+            }
+        }
+    }
+}
