@@ -57,6 +57,9 @@ pub struct DrizzleArgs {
     /// Show the last migration available and applied, and what is pending.
     #[arg(short = 's', long = "status", group = "action")]
     pub status: bool,
+    /// Compare the live database's structure with what its migrations give; report drift.
+    #[arg(long = "check", group = "action")]
+    pub check: bool,
     /// Revert the last N applied migrations (1 when N is not given) with their .down.sql.
     #[arg(long = "down", value_name = "N", num_args = 0..=1, default_missing_value = "1", group = "action")]
     pub down: Option<usize>,
@@ -242,7 +245,7 @@ fn drizzle_command(project: &Path, args: &DrizzleArgs, out: &mut dyn Write) -> R
         ));
     }
     let config = Config::load(project)?;
-    if args.up || args.status || args.down.is_some() {
+    if args.up || args.status || args.check || args.down.is_some() {
         return database_command(&config, args, out);
     }
     let schemas = load_schemas(&config)?;
@@ -348,7 +351,18 @@ fn database_command(
             return write_out(out, &text);
         }
         let db = ving::db::Db::connect(&url, config.root()).await?;
-        let text = if let Some(count) = args.down {
+        let text = if args.check {
+            let drift = ving::migrate::check(&db, &url, &folder).await?;
+            if drift.is_empty() {
+                "no drift: the database has the structure its migrations give\n".to_owned()
+            } else {
+                db.close().await;
+                return Err(Failure::Other(format!(
+                    "the database has drifted from its migrations:\n  {}",
+                    drift.join("\n  ")
+                )));
+            }
+        } else if let Some(count) = args.down {
             let reverted = ving::migrate::down(&db, &folder, count, args.force).await?;
             let mut text = String::new();
             for migration in &reverted {

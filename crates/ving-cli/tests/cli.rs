@@ -319,6 +319,9 @@ fn prepare_up_and_status_on_the_embedded_database() {
         out.is_empty(),
         "a dry run of a custom migration prints its (empty) SQL: {out}"
     );
+    let (code, out, err) = run(&["-C", root, "drizzle", "--check"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert!(out.starts_with("no drift"), "{out}");
     let (code, _, err) = run(&["-C", root, "drizzle", "--down"]);
     assert_eq!(
         code,

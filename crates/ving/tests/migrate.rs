@@ -612,3 +612,35 @@ async fn destructive_downs_need_force() {
     migrate::up(test.db(), &folder).await.expect("up again");
     test.cleanup().await;
 }
+
+/// `--check` reads the live catalog and reports what differs from the migrations.
+#[tokio::test]
+async fn check_reports_drift_in_plain_words() {
+    for backend in BACKENDS {
+        let Some(test) = TestDb::fresh_or_skip(backend).await else {
+            continue;
+        };
+        let dir = tempfile::tempdir().expect("temp dir");
+        let folder = Folder::new(dir.path());
+        migrate_to(test.db(), &folder, &schemas(&[widget(""), gadget("")])).await;
+        let url = ving::config::DatabaseUrl::parse(test.url()).expect("url");
+        let drift = migrate::check(test.db(), &url, &folder)
+            .await
+            .unwrap_or_else(|e| panic!("{backend}: {e}"));
+        assert!(drift.is_empty(), "{backend}: {drift:#?}");
+        test.db()
+            .execute_script("ALTER TABLE widgets ADD COLUMN sneaky int")
+            .await
+            .expect("drift");
+        let drift = migrate::check(test.db(), &url, &folder)
+            .await
+            .expect("check");
+        assert_eq!(drift.len(), 1, "{backend}: {drift:#?}");
+        assert!(
+            drift[0]
+                .starts_with("column widgets.sneaky is in the database but not in the migrations"),
+            "{backend}: {drift:?}"
+        );
+        test.cleanup().await;
+    }
+}

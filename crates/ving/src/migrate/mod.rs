@@ -16,6 +16,7 @@
 //! nothing is recorded as applied that was not. The hash recorded is the sha256 of the
 //! file's bytes as drizzle computes it (no line-ending normalisation).
 
+mod check;
 mod diff;
 mod snapshot;
 
@@ -32,6 +33,7 @@ use crate::db::{Db, Pool};
 use crate::sql::Dialect;
 use crate::table::TableModel;
 
+pub use check::check;
 pub use diff::{plan, DiffError, Plan, Renames};
 pub use snapshot::{
     format_of, Journal, JournalEntry, Meta, Snapshot, SnapshotCheck, SnapshotColumn,
