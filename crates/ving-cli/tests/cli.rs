@@ -416,3 +416,86 @@ async fn concurrent_ups_apply_each_migration_once() {
         test.cleanup().await;
     }
 }
+
+/// A copy of the sample app on `test`'s database with `count` migrations prepared (each
+/// adds an int column `extraN` to cronjobs) and none applied.
+fn project_with_pending_migrations(
+    test: &ving::testing::TestDb,
+    count: usize,
+) -> (tempfile::TempDir, String) {
+    let project = sample_copy();
+    let root = project.path().to_str().expect("utf8").to_owned();
+    let config = project.path().join("ving.toml");
+    let text = std::fs::read_to_string(&config).expect("ving.toml");
+    let text = text.replace(
+        "url = \"sqlite://ving.db\"",
+        &format!("url = \"{}\"", test.url()),
+    );
+    std::fs::write(&config, text).expect("ving.toml");
+    let cron = project.path().join("ving/schema/schemas/CronJob.toml");
+    for step in 0..count {
+        let mut schema = std::fs::read_to_string(&cron).expect("schema");
+        schema.push_str(&format!(
+            "\n[[props]]\ntype = \"int\"\nname = \"extra{step}\"\nrequired = true\ndefault = {step}\nview = []\nedit = []\n"
+        ));
+        std::fs::write(&cron, schema).expect("schema");
+        let name = format!("step{step}");
+        let (code, _, err) = run(&["-C", &root, "drizzle", "--prepare", "--name", &name]);
+        assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    }
+    (project, root)
+}
+
+fn ving_up(root: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_ving"));
+    command
+        .args(["-C", root, "drizzle", "--up"])
+        .env_remove("VING_DATABASE_URL")
+        .env_remove("VING_MYSQL")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    command
+}
+
+/// `ving drizzle --up` killed (SIGKILL) at several points, then run again: the rerun
+/// exits 0 and every migration is applied exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_killed_up_converges_when_run_again() {
+    for backend in ving::testing::BACKENDS {
+        for delay in [2u64, 8, 20, 45] {
+            let Some(test) = ving::testing::TestDb::fresh_or_skip(backend).await else {
+                break;
+            };
+            let (_project, root) = project_with_pending_migrations(&test, 20);
+            let mut child = ving_up(&root).spawn().expect("spawn ving");
+            std::thread::sleep(std::time::Duration::from_millis(delay));
+            let _ = child.kill();
+            let _ = child.wait();
+            let output = ving_up(&root).output().expect("rerun");
+            assert!(
+                output.status.success(),
+                "{backend}, killed after {delay} ms: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            let table = ving::migrate::migrations_table(backend);
+            let cast = if backend == ving::config::Backend::MySql {
+                "SIGNED"
+            } else {
+                "BIGINT"
+            };
+            let sql = format!("SELECT CAST(COUNT(*) AS {cast}) FROM {table}");
+            let recorded = test
+                .db()
+                .fetch_all(&sql, Vec::new(), |row| row.get_i64(0))
+                .await
+                .expect("count");
+            assert_eq!(recorded, [20], "{backend}, killed after {delay} ms");
+            let columns: Vec<String> = (0..20).map(|i| format!("extra{i}")).collect();
+            test.db()
+                .execute_script(&format!("SELECT {} FROM cronjobs", columns.join(", ")))
+                .await
+                .unwrap_or_else(|e| panic!("{backend}: {e}"));
+            test.cleanup().await;
+        }
+    }
+}

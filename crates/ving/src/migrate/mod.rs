@@ -503,17 +503,22 @@ impl Conn {
     }
 
     /// (statements applied, hash of them) of a partly applied migration (MySQL).
-    async fn progress(&mut self, when: i64) -> Result<Option<(usize, String)>, sqlx::Error> {
+    /// (statements applied, hash of them, statements started) of a partly applied
+    /// migration (MySQL).
+    async fn progress(&mut self, when: i64) -> Result<Option<(usize, String, usize)>, sqlx::Error> {
         let Conn::MySql(c) = self else {
             return Ok(None);
         };
-        let sql = format!("SELECT done, prefix FROM {PROGRESS_TABLE} WHERE created_at = {when}");
+        let sql =
+            format!("SELECT done, prefix, started FROM {PROGRESS_TABLE} WHERE created_at = {when}");
         let row = sqlx::query(&sql).fetch_optional(&mut **c).await?;
         row.map(|r| {
             let done: i64 = r.try_get(0)?;
+            let started: i64 = r.try_get(2)?;
             Ok((
                 usize::try_from(done).unwrap_or(0),
                 r.try_get_unchecked::<String, _>(1)?,
+                usize::try_from(started).unwrap_or(0),
             ))
         })
         .transpose()
@@ -524,9 +529,10 @@ impl Conn {
         when: i64,
         done: usize,
         prefix: &str,
+        started: usize,
     ) -> Result<(), sqlx::Error> {
         self.run(&format!(
-            "REPLACE INTO {PROGRESS_TABLE} (created_at, done, prefix) VALUES ({when}, {done}, '{prefix}')"
+            "REPLACE INTO {PROGRESS_TABLE} (created_at, done, prefix, started) VALUES ({when}, {done}, '{prefix}', {started})"
         ))
         .await
     }
@@ -563,6 +569,16 @@ impl Conn {
 /// Where MySQL runs record how far a migration got (ving's own; drizzle ignores it).
 const PROGRESS_TABLE: &str = "__ving_migration_progress";
 
+/// Whether a MySQL error says the statement's work is already there (the table, column,
+/// key or foreign key exists, or what it drops or renames is gone).
+fn applied_before(error: &sqlx::Error) -> bool {
+    const ALREADY: [u16; 8] = [1050, 1060, 1061, 1091, 1146, 1826, 1022, 1054];
+    error
+        .as_database_error()
+        .and_then(|e| e.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>())
+        .is_some_and(|e| ALREADY.contains(&e.number()))
+}
+
 /// sha256 of the first `count` statements.
 fn prefix_hash(statements: &[&str], count: usize) -> String {
     hash(&statements[..count.min(statements.len())].join("\n"))
@@ -579,7 +595,7 @@ pub fn migrations_table(backend: Backend) -> &'static str {
 fn create_migrations_table(backend: Backend) -> &'static str {
     match backend {
         Backend::MySql => {
-            "CREATE TABLE IF NOT EXISTS __drizzle_migrations (id serial primary key, hash text not null, created_at bigint); CREATE TABLE IF NOT EXISTS __ving_migration_progress (created_at bigint primary key, done int not null, prefix char(64) not null)"
+            "CREATE TABLE IF NOT EXISTS __drizzle_migrations (id serial primary key, hash text not null, created_at bigint); CREATE TABLE IF NOT EXISTS __ving_migration_progress (created_at bigint primary key, done int not null, prefix char(64) not null, started int not null default 0)"
         }
         Backend::Postgres => {
             "CREATE SCHEMA IF NOT EXISTS \"drizzle\"; CREATE TABLE IF NOT EXISTS \"drizzle\".\"__drizzle_migrations\" (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint)"
@@ -799,26 +815,35 @@ async fn up_locked(
                 // that a rerun after a fix continues where the last run stopped.
                 let when = migration.entry.when;
                 let done = conn.progress(when).await?;
-                let skip = match done {
-                    Some((count, prefix)) if prefix == prefix_hash(&statements, count) => count,
-                    Some((count, _)) => {
+                let (skip, uncertain) = match done {
+                    Some((count, prefix, started)) if prefix == prefix_hash(&statements, count) => {
+                        (count, started > count)
+                    }
+                    Some((count, _, _)) => {
                         return Err(MigrateError::PartlyApplied {
                             tag: migration.entry.tag.clone(),
                             applied: count,
                         })
                     }
-                    None => 0,
+                    None => (0, false),
                 };
                 for (i, statement) in statements.iter().enumerate().skip(skip) {
+                    conn.set_progress(when, i, &prefix_hash(&statements, i), i + 1)
+                        .await?;
                     if let Err(e) = conn.run(statement).await {
-                        let applied = if i == 0 {
-                            "; nothing of it was applied".to_owned()
-                        } else {
-                            format!("; statements 1 to {i} were applied (MySQL commits DDL as it goes): fix the failing statement and run again to continue from it")
-                        };
-                        return Err(fail(i + 1, applied, e));
+                        // A run killed between a statement and its record leaves that
+                        // statement uncertain: if it says it was already done, it was.
+                        let already_done = i == skip && uncertain && applied_before(&e);
+                        if !already_done {
+                            let applied = if i == 0 {
+                                "; nothing of it was applied".to_owned()
+                            } else {
+                                format!("; statements 1 to {i} were applied (MySQL commits DDL as it goes): fix the failing statement and run again to continue from it")
+                            };
+                            return Err(fail(i + 1, applied, e));
+                        }
                     }
-                    conn.set_progress(when, i + 1, &prefix_hash(&statements, i + 1))
+                    conn.set_progress(when, i + 1, &prefix_hash(&statements, i + 1), i + 1)
                         .await?;
                 }
                 conn.record(table, migration).await?;
