@@ -644,3 +644,102 @@ async fn check_reports_drift_in_plain_words() {
         test.cleanup().await;
     }
 }
+
+/// A migrations folder and `__drizzle_migrations` table written the way drizzle-kit and
+/// drizzle-orm 0.x write them (`tests/fixtures/drizzle-kit-mysql`, made by hand from their
+/// formats) are read by `--status` and continued by `--prepare` and `--up` on MariaDB.
+#[tokio::test]
+async fn a_drizzle_kit_folder_is_continued_on_mariadb() {
+    let Some(test) = TestDb::fresh_or_skip(Backend::MySql).await else {
+        return;
+    };
+    let db = test.db();
+    let fixture =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/drizzle-kit-mysql");
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::create_dir_all(dir.path().join("meta")).expect("meta");
+    for file in [
+        "0000_wide_falcon.sql",
+        "meta/_journal.json",
+        "meta/0000_snapshot.json",
+    ] {
+        std::fs::copy(fixture.join(file), dir.path().join(file)).expect("copy fixture");
+    }
+    // What drizzle-orm's migrator did when it applied the fixture.
+    let sql = std::fs::read_to_string(dir.path().join("0000_wide_falcon.sql")).expect("sql");
+    db.execute_script("CREATE TABLE IF NOT EXISTS __drizzle_migrations (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint)")
+        .await
+        .expect("drizzle's table");
+    db.execute_script(&sql).await.expect("drizzle's migration");
+    db.execute_script(&format!(
+        "INSERT INTO __drizzle_migrations (hash, created_at) VALUES ('{}', 1700000000000)",
+        migrate::hash(&sql)
+    ))
+    .await
+    .expect("drizzle's record");
+
+    let folder = Folder::new(dir.path());
+    let status = migrate::status(db, &folder).await.expect("status");
+    assert_eq!(
+        status.last_applied.map(|(tag, _)| tag).as_deref(),
+        Some("0000_wide_falcon")
+    );
+    assert!(status.pending.is_empty() && status.changed.is_empty() && !status.uninitialized);
+
+    let same = schemas(&[(
+        "Widget.toml",
+        "kind = \"Widget\"\ntableName = \"widgets\"\nowner = [\"admin\"]\n\n[[props]]\ntype = \"string\"\nname = \"label\"\nrequired = true\nlength = 60\ndefault = \"\"\n".to_owned(),
+    )]);
+    let dialect = db.dialect();
+    let prepared = migrate::prepare(
+        &folder,
+        &TableModel::from_schemas(&same),
+        &Renames::default(),
+        dialect,
+        &PrepareOptions::default(),
+    )
+    .expect("prepare");
+    assert_eq!(
+        prepared,
+        Prepared::NothingToDo,
+        "drizzle-kit's snapshot reads as the same structure"
+    );
+
+    let more = schemas(&[(
+        "Widget.toml",
+        "kind = \"Widget\"\ntableName = \"widgets\"\nowner = [\"admin\"]\n\n[[props]]\ntype = \"string\"\nname = \"label\"\nrequired = true\nlength = 60\ndefault = \"\"\n\n[[props]]\ntype = \"string\"\nname = \"note\"\nrequired = false\nlength = 100\ndefault = \"\"\n".to_owned(),
+    )]);
+    let options = PrepareOptions {
+        name: Some("add_note".into()),
+        ..PrepareOptions::default()
+    };
+    let Prepared::Migration {
+        tag, statements, ..
+    } = migrate::prepare(
+        &folder,
+        &TableModel::from_schemas(&more),
+        &Renames::default(),
+        dialect,
+        &options,
+    )
+    .expect("prepare")
+    else {
+        panic!("a migration was expected");
+    };
+    assert_eq!(tag.as_deref(), Some("0001_add_note"));
+    assert_eq!(
+        statements,
+        ["ALTER TABLE `widgets` ADD COLUMN `note` varchar(100) NOT NULL DEFAULT ''"]
+    );
+    let applied = migrate::up(db, &folder).await.expect("up");
+    assert_eq!(
+        applied.iter().map(|a| a.tag.as_str()).collect::<Vec<_>>(),
+        ["0001_add_note"]
+    );
+    let url = ving::config::DatabaseUrl::parse(test.url()).expect("url");
+    assert_eq!(
+        migrate::check(db, &url, &folder).await.expect("check"),
+        Vec::<String>::new()
+    );
+    test.cleanup().await;
+}

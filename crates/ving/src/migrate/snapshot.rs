@@ -304,11 +304,29 @@ impl Snapshot {
         }
     }
 
-    /// The tables, parsed.
+    /// The tables, parsed. drizzle-kit writes a single-column primary key as a
+    /// "composite" one named `<table>_<column>`; it is read as the column's own, as ving
+    /// writes it, so that either tool's snapshots compare alike.
     pub fn table_list(&self) -> Result<Vec<SnapshotTable>, serde_json::Error> {
         self.tables
             .values()
-            .map(|v| serde_json::from_value(v.clone()))
+            .map(|v| {
+                let mut table: SnapshotTable = serde_json::from_value(v.clone())?;
+                let single = table.composite_primary_keys.values().next().and_then(|pk| {
+                    pk.get("columns")
+                        .and_then(|c| c.as_array())
+                        .filter(|c| c.len() == 1)
+                        .and_then(|c| c[0].as_str())
+                        .map(str::to_owned)
+                });
+                if let (1, Some(column)) = (table.composite_primary_keys.len(), single) {
+                    if let Some(serde_json::Value::Object(c)) = table.columns.get_mut(&column) {
+                        c.insert("primaryKey".into(), serde_json::Value::Bool(true));
+                        table.composite_primary_keys.clear();
+                    }
+                }
+                Ok(table)
+            })
             .collect()
     }
 
