@@ -6,7 +6,7 @@
 
 #![warn(missing_docs)]
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -260,8 +260,25 @@ fn drizzle_command(project: &Path, args: &DrizzleArgs, out: &mut dyn Write) -> R
             dry_run: args.dry_run,
             accept_drops: args.no_renames,
         };
-        let renames = ving::migrate::Renames::from_schemas(&schemas);
-        let prepared = ving::migrate::prepare(&folder, &model, &renames, dialect, &options)?;
+        let mut renames = ving::migrate::Renames::from_schemas(&schemas);
+        let prepared = loop {
+            match ving::migrate::prepare(&folder, &model, &renames, dialect, &options) {
+                Err(ving::migrate::MigrateError::Diff(
+                    ving::migrate::DiffError::AmbiguousRename {
+                        message,
+                        table,
+                        gone,
+                        new,
+                    },
+                )) => {
+                    if !std::io::stdin().is_terminal() || options.dry_run {
+                        return Err(Failure::Other(message));
+                    }
+                    ask_renames(&mut renames, table, &gone, &new)?;
+                }
+                other => break other?,
+            }
+        };
         let text = match prepared {
             ving::migrate::Prepared::NothingToDo => {
                 format!(
@@ -326,6 +343,55 @@ fn drizzle_command(project: &Path, args: &DrizzleArgs, out: &mut dyn Write) -> R
         ));
         write_out(out, &text)?;
     }
+    Ok(())
+}
+
+/// Asks, on a terminal, which of the `new` tables (or columns of `table`) were renamed
+/// from which of the `gone` ones, as drizzle-kit does; what is not renamed is created, and
+/// what is gone and not renamed is dropped.
+fn ask_renames(
+    renames: &mut ving::migrate::Renames,
+    table: Option<String>,
+    gone: &[String],
+    new: &[String],
+) -> Result<(), Failure> {
+    let what = table
+        .as_ref()
+        .map_or_else(|| "table".to_owned(), |t| format!("column of {t}"));
+    let mut left: Vec<&String> = gone.iter().collect();
+    for name in new {
+        if left.is_empty() {
+            break;
+        }
+        let choices: Vec<&str> = left.iter().map(|s| s.as_str()).collect();
+        eprint!(
+            "{what} {name} is new. Was it renamed from one of: {}? Type the old name, or press Enter to create it: ",
+            choices.join(", ")
+        );
+        let mut answer = String::new();
+        std::io::stdin()
+            .read_line(&mut answer)
+            .map_err(|e| Failure::Other(format!("cannot read the answer: {e}")))?;
+        let answer = answer.trim();
+        if answer.is_empty() {
+            continue;
+        }
+        let Some(position) = left.iter().position(|g| g.as_str() == answer) else {
+            return Err(Failure::Other(format!(
+                "{answer} is not one of {}",
+                choices.join(", ")
+            )));
+        };
+        let old = left.remove(position).clone();
+        match &table {
+            None => renames.tables.insert(name.clone(), old),
+            Some(t) => renames.columns.insert((t.clone(), name.clone()), old),
+        };
+    }
+    for dropped in left {
+        eprintln!("{what} {dropped} will be dropped");
+    }
+    renames.accepted.insert(table);
     Ok(())
 }
 

@@ -12,7 +12,8 @@ use ving::table::TableModel;
 const KINDS: usize = 300;
 
 fn schema(kind: usize, length: u32) -> String {
-    let mut text = format!("kind = \"Kind{kind}\"\ntableName = \"kind{kind}s\"\nowner = [\"admin\"]\n");
+    let mut text =
+        format!("kind = \"Kind{kind}\"\ntableName = \"kind{kind}s\"\nowner = [\"admin\"]\n");
     for prop in 0..12 {
         let body = match prop % 4 {
             0 => format!("type = \"string\"\nname = \"text{prop}\"\nrequired = true\nlength = {length}\ndefault = \"\""),
@@ -53,22 +54,51 @@ fn main() {
         let set = load(&before);
         load_times.push(start.elapsed());
         let start = Instant::now();
-        let prepared = migrate::prepare(&folder, &TableModel::from_schemas(&set), &Renames::default(), dialect, &PrepareOptions::default())
-            .expect("first");
+        let prepared = migrate::prepare(
+            &folder,
+            &TableModel::from_schemas(&set),
+            &Renames::default(),
+            dialect,
+            &PrepareOptions::default(),
+        )
+        .expect("first");
         first.push(start.elapsed());
-        let Prepared::Migration { statements, .. } = prepared else { panic!("a first migration") };
+        let Prepared::Migration { statements, .. } = prepared else {
+            panic!("a first migration")
+        };
         assert_eq!(statements.len(), KINDS, "one CREATE TABLE a kind");
         let set = load(&after);
         let start = Instant::now();
-        let prepared = migrate::prepare(&folder, &TableModel::from_schemas(&set), &Renames::default(), dialect, &PrepareOptions::default())
-            .expect("second");
+        let prepared = migrate::prepare(
+            &folder,
+            &TableModel::from_schemas(&set),
+            &Renames::default(),
+            dialect,
+            &PrepareOptions::default(),
+        )
+        .expect("second");
         second.push(start.elapsed());
-        let Prepared::Migration { statements, .. } = prepared else { panic!("a second migration") };
-        assert_eq!(statements.len(), 90, "three widened columns in each of 30 tables");
+        let Prepared::Migration { statements, .. } = prepared else {
+            panic!("a second migration")
+        };
+        assert_eq!(
+            statements.len(),
+            90,
+            "three widened columns in each of 30 tables"
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
     println!("{KINDS} kinds × 15 columns (12 props + 3 base), MySQL dialect, median of 5:");
-    println!("  load + validate the schemas: {:.1} ms", median(load_times).as_secs_f64() * 1000.0);
-    println!("  --prepare, first migration:  {:.1} ms", median(first).as_secs_f64() * 1000.0);
-    println!("  --prepare after altering 30 tables: {:.1} ms", median(second).as_secs_f64() * 1000.0);
+    println!(
+        "  load + validate the schemas: {:.1} ms",
+        median(load_times).as_secs_f64() * 1000.0
+    );
+    println!(
+        "  --prepare, first migration:  {:.1} ms",
+        median(first).as_secs_f64() * 1000.0
+    );
+    println!(
+        "  --prepare after altering 30 tables: {:.1} ms",
+        median(second).as_secs_f64() * 1000.0
+    );
 }

@@ -395,6 +395,35 @@ fn renames_are_never_guessed() {
         1,
         "nothing written"
     );
+    // An answer (as `--prepare` asks on a terminal): label was renamed to title, and what
+    // else is new in widgets is created.
+    let mut answered = Renames::default();
+    answered
+        .columns
+        .insert(("widgets".into(), "title".into()), "label".into());
+    answered.accepted.insert(Some("widgets".into()));
+    let Prepared::Migration {
+        statements,
+        warnings,
+        ..
+    } = migrate::prepare(
+        &folder,
+        &TableModel::from_schemas(&c),
+        &answered,
+        dialect,
+        &PrepareOptions::default(),
+    )
+    .expect("answered")
+    else {
+        panic!("a migration");
+    };
+    assert!(
+        statements
+            .iter()
+            .any(|s| s.contains(r#"RENAME COLUMN "label" TO "title""#)),
+        "{statements:#?}"
+    );
+    assert!(warnings.is_empty(), "nothing is dropped: {warnings:?}");
 }
 
 #[test]

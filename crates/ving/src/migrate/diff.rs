@@ -20,6 +20,9 @@ pub struct Renames {
     pub tables: BTreeMap<String, String>,
     /// (new table name, new column name) → old column name.
     pub columns: BTreeMap<(String, String), String>,
+    /// Scopes where whatever is gone and not renamed is dropped: `None` for tables,
+    /// `Some(table)` for the columns of a table (answers to `--prepare`'s questions).
+    pub accepted: BTreeSet<Option<String>>,
 }
 
 impl Renames {
@@ -69,8 +72,17 @@ impl Plan {
 #[non_exhaustive]
 pub enum DiffError {
     /// Something disappeared while something else appeared: maybe a rename.
-    #[error("{0}")]
-    AmbiguousRename(String),
+    #[error("{message}")]
+    AmbiguousRename {
+        /// The whole explanation, with the candidate pairs and the hint.
+        message: String,
+        /// The table whose columns are in question; `None` when tables are.
+        table: Option<String>,
+        /// What disappeared.
+        gone: Vec<String>,
+        /// What appeared.
+        new: Vec<String>,
+    },
     /// The snapshot could not be read.
     #[error("the newest snapshot is not valid: {0}")]
     Snapshot(String),
@@ -143,7 +155,11 @@ pub fn plan(
         .values()
         .filter(|t| !consumed.contains(&t.name) && !new_tables.contains_key(t.name.as_str()))
         .collect();
-    if !created.is_empty() && !dropped.is_empty() && !accept_drops {
+    if !created.is_empty()
+        && !dropped.is_empty()
+        && !accept_drops
+        && !renames.accepted.contains(&None)
+    {
         let pairs: Vec<String> = dropped
             .iter()
             .flat_map(|d| {
@@ -152,12 +168,17 @@ pub fn plan(
                     .map(move |c| format!("{} → {}", d.name, c.name))
             })
             .collect();
-        return Err(DiffError::AmbiguousRename(format!(
-            "tables {} are gone and {} are new; renames are never guessed. If one was renamed, add renamedFrom = \"<old table>\" to its schema (candidates: {}); if not, run again with --no-renames to drop and create",
-            names(dropped.iter().map(|t| t.name.as_str())),
-            names(created.iter().map(|t| t.name.as_str())),
-            pairs.join(", ")
-        )));
+        return Err(DiffError::AmbiguousRename {
+            message: format!(
+                "tables {} are gone and {} are new; renames are never guessed. If one was renamed, add renamedFrom = \"<old table>\" to its schema (candidates: {}); if not, run again with --no-renames to drop and create",
+                names(dropped.iter().map(|t| t.name.as_str())),
+                names(created.iter().map(|t| t.name.as_str())),
+                pairs.join(", ")
+            ),
+            table: None,
+            gone: dropped.iter().map(|t| t.name.clone()).collect(),
+            new: created.iter().map(|t| t.name.clone()).collect(),
+        });
     }
 
     // New tables.
@@ -351,13 +372,22 @@ fn alter_table(
         .values()
         .filter(|c| !kept.contains(&c.name))
         .collect();
-    if !added.is_empty() && !removed.is_empty() && !accept_drops {
-        return Err(DiffError::AmbiguousRename(format!(
-            "in table {}, columns {} are gone and {} are new; renames are never guessed. If one was renamed, add renamedFrom = \"<old prop>\" to its prop; if not, run again with --no-renames",
-            table.name,
-            names(removed.iter().map(|c| c.name.as_str())),
-            names(added.iter().map(|c| c.name.as_str()))
-        )));
+    if !added.is_empty()
+        && !removed.is_empty()
+        && !accept_drops
+        && !renames.accepted.contains(&Some(table.name.clone()))
+    {
+        return Err(DiffError::AmbiguousRename {
+            message: format!(
+                "in table {}, columns {} are gone and {} are new; renames are never guessed. If one was renamed, add renamedFrom = \"<old prop>\" to its prop; if not, run again with --no-renames",
+                table.name,
+                names(removed.iter().map(|c| c.name.as_str())),
+                names(added.iter().map(|c| c.name.as_str()))
+            ),
+            table: Some(table.name.clone()),
+            gone: removed.iter().map(|c| c.name.clone()).collect(),
+            new: added.iter().map(|c| c.name.clone()).collect(),
+        });
     }
     let changed: Vec<(&SnapshotColumn, &SnapshotColumn)> = new_columns
         .iter()
