@@ -323,7 +323,7 @@ fn alter_table(
     phases: &mut Phases,
     plan: &mut Plan,
 ) -> Result<(), DiffError> {
-    let new = SnapshotTable::of(table, dialect);
+    let new = SnapshotTable::of(table, dialect).normalized();
     let q = |name: &str| dialect.quote(name);
     let caps = dialect.capabilities();
     let old_columns: BTreeMap<String, SnapshotColumn> = old
@@ -526,6 +526,7 @@ fn alter_table(
                 if o.default != n.default {
                     phases.alter_columns.push(match &n.default {
                         Some(default) => {
+                            let default = super::snapshot::default_sql(default);
                             format!("ALTER TABLE {t} ALTER COLUMN {c} SET DEFAULT {default}")
                         }
                         None => format!("ALTER TABLE {t} ALTER COLUMN {c} DROP DEFAULT"),

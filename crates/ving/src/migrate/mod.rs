@@ -36,7 +36,7 @@ use crate::table::TableModel;
 pub use check::check;
 pub use diff::{plan, DiffError, Plan, Renames};
 pub use snapshot::{
-    format_of, Journal, JournalEntry, Meta, Snapshot, SnapshotCheck, SnapshotColumn,
+    default_sql, format_of, Journal, JournalEntry, Meta, Snapshot, SnapshotCheck, SnapshotColumn,
     SnapshotForeignKey, SnapshotIndex, SnapshotTable, SnapshotUnique, EMPTY_ID,
 };
 
@@ -576,7 +576,11 @@ fn applied_before(error: &sqlx::Error) -> bool {
     error
         .as_database_error()
         .and_then(|e| e.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>())
-        .is_some_and(|e| ALREADY.contains(&e.number()))
+        .is_some_and(|e| {
+            // MariaDB reports a foreign key that exists as "can't create table (errno: 121)".
+            ALREADY.contains(&e.number())
+                || (e.number() == 1005 && e.message().contains("errno: 121"))
+        })
 }
 
 /// sha256 of the first `count` statements.

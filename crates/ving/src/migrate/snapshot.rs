@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::sql::Dialect;
-use crate::table::{Table, TableModel};
+use crate::table::{ColumnDefault, Table, TableModel};
 
 /// drizzle-kit's id of "no previous snapshot".
 pub const EMPTY_ID: &str = "00000000-0000-0000-0000-000000000000";
@@ -97,9 +97,10 @@ pub struct SnapshotColumn {
     pub not_null: bool,
     /// Auto-increment.
     pub autoincrement: bool,
-    /// The default, as SQL.
+    /// The default: SQL text, or a JSON number or boolean for number and boolean
+    /// literals (as drizzle-kit writes them).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub default: Option<String>,
+    pub default: Option<serde_json::Value>,
     /// `ON UPDATE CURRENT_TIMESTAMP` (or the trigger that does it).
     #[serde(rename = "onUpdate", default, skip_serializing_if = "Option::is_none")]
     pub on_update: Option<bool>,
@@ -174,14 +175,34 @@ impl SnapshotTable {
     pub fn of(table: &Table, dialect: &dyn Dialect) -> SnapshotTable {
         let mut columns = serde_json::Map::new();
         let mut check_constraints = BTreeMap::new();
+        let mut composite_primary_keys = BTreeMap::new();
+        // drizzle-kit writes MySQL's single-column primary keys as "composite" ones.
+        let mysql = dialect.backend() == crate::config::Backend::MySql;
         for column in &table.columns {
+            if mysql && column.primary_key {
+                let name = format!("{}_{}", table.name, column.name);
+                composite_primary_keys.insert(
+                    name.clone(),
+                    serde_json::json!({ "name": name, "columns": [column.name] }),
+                );
+            }
             let snapshot = SnapshotColumn {
                 name: column.name.clone(),
                 sql_type: dialect.column_type(column),
-                primary_key: column.primary_key,
+                primary_key: column.primary_key && !mysql,
                 not_null: column.not_null,
                 autoincrement: column.primary_key,
-                default: column.default.as_ref().map(|d| dialect.default_literal(d)),
+                // A nullable column's `DEFAULT NULL` is written as no default, as
+                // drizzle-kit writes it.
+                default: column
+                    .default
+                    .as_ref()
+                    .filter(|d| **d != ColumnDefault::Null)
+                    .map(|d| match d {
+                        ColumnDefault::Integer(n) => serde_json::Value::from(*n),
+                        ColumnDefault::Boolean(b) => serde_json::Value::Bool(*b),
+                        other => serde_json::Value::String(dialect.default_literal(other)),
+                    }),
                 on_update: column.on_update_now.then_some(true),
             };
             columns.insert(
@@ -251,10 +272,50 @@ impl SnapshotTable {
             columns,
             indexes,
             foreign_keys,
-            composite_primary_keys: BTreeMap::new(),
+            composite_primary_keys,
             unique_constraints,
             check_constraints,
         }
+    }
+
+    /// The table with a single-column "composite" primary key (drizzle-kit's way for
+    /// MySQL) read as the column's own, so that either tool's snapshots compare alike.
+    pub fn normalized(mut self) -> SnapshotTable {
+        let single = self.composite_primary_keys.values().next().and_then(|pk| {
+            pk.get("columns")
+                .and_then(|c| c.as_array())
+                .filter(|c| c.len() == 1)
+                .and_then(|c| c[0].as_str())
+                .map(str::to_owned)
+        });
+        if let (1, Some(column)) = (self.composite_primary_keys.len(), single) {
+            if let Some(serde_json::Value::Object(c)) = self.columns.get_mut(&column) {
+                c.insert("primaryKey".into(), serde_json::Value::Bool(true));
+                self.composite_primary_keys.clear();
+            }
+        }
+        // A nullable column's `DEFAULT NULL` is what it has without one.
+        for column in self.columns.values_mut() {
+            if let serde_json::Value::Object(c) = column {
+                let nullable = c.get("notNull").and_then(|v| v.as_bool()) == Some(false);
+                if nullable && c.get("default").and_then(|v| v.as_str()) == Some("NULL") {
+                    c.remove("default");
+                }
+                // Number and boolean literals are JSON values, whoever wrote them as text.
+                let literal =
+                    c.get("default")
+                        .and_then(|v| v.as_str())
+                        .and_then(|text| match text {
+                            "true" => Some(serde_json::Value::Bool(true)),
+                            "false" => Some(serde_json::Value::Bool(false)),
+                            _ => text.parse::<i64>().ok().map(serde_json::Value::from),
+                        });
+                if let Some(literal) = literal {
+                    c.insert("default".into(), literal);
+                }
+            }
+        }
+        self
     }
 
     /// The columns, parsed, in order.
@@ -304,28 +365,12 @@ impl Snapshot {
         }
     }
 
-    /// The tables, parsed. drizzle-kit writes a single-column primary key as a
-    /// "composite" one named `<table>_<column>`; it is read as the column's own, as ving
-    /// writes it, so that either tool's snapshots compare alike.
+    /// The tables, parsed and [normalized](SnapshotTable::normalized).
     pub fn table_list(&self) -> Result<Vec<SnapshotTable>, serde_json::Error> {
         self.tables
             .values()
             .map(|v| {
-                let mut table: SnapshotTable = serde_json::from_value(v.clone())?;
-                let single = table.composite_primary_keys.values().next().and_then(|pk| {
-                    pk.get("columns")
-                        .and_then(|c| c.as_array())
-                        .filter(|c| c.len() == 1)
-                        .and_then(|c| c[0].as_str())
-                        .map(str::to_owned)
-                });
-                if let (1, Some(column)) = (table.composite_primary_keys.len(), single) {
-                    if let Some(serde_json::Value::Object(c)) = table.columns.get_mut(&column) {
-                        c.insert("primaryKey".into(), serde_json::Value::Bool(true));
-                        table.composite_primary_keys.clear();
-                    }
-                }
-                Ok(table)
+                serde_json::from_value::<SnapshotTable>(v.clone()).map(SnapshotTable::normalized)
             })
             .collect()
     }
@@ -397,10 +442,13 @@ impl SnapshotTable {
                     .get(&format!("{}_{}_check", self.name, c.name))
                     .map(|check| check.value.as_str());
                 let column_type = parse_type(&c.sql_type, check);
-                let default = c
-                    .default
-                    .as_deref()
-                    .map(|d| parse_default(d, &column_type, dialect));
+                // ving's nullable columns (relations, uuids) say DEFAULT NULL; snapshots
+                // leave it out, as drizzle-kit does.
+                let default = match &c.default {
+                    Some(d) => Some(parse_default(&default_sql(d), &column_type, dialect)),
+                    None if !c.not_null => Some(crate::table::ColumnDefault::Null),
+                    None => None,
+                };
                 Column {
                     name: c.name.clone(),
                     column_type,
@@ -467,6 +515,14 @@ impl Snapshot {
                 .map(|t| t.to_table(dialect))
                 .collect(),
         })
+    }
+}
+
+/// A snapshot default as SQL text (numbers and booleans are JSON values there).
+pub fn default_sql(default: &serde_json::Value) -> String {
+    match default {
+        serde_json::Value::String(text) => text.clone(),
+        other => other.to_string(),
     }
 }
 
