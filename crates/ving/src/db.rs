@@ -671,6 +671,7 @@ impl std::fmt::Debug for DbRow<'_> {
 
 impl DbRow<'_> {
     /// Whether the value at `index` is SQL `NULL`.
+    #[inline]
     pub fn is_null(&self, index: usize) -> Result<bool, sqlx::Error> {
         use sqlx::{Row, ValueRef};
         Ok(match self {
@@ -682,6 +683,7 @@ impl DbRow<'_> {
 
     /// A 64-bit integer (MySQL's unsigned `bigint` converted, refusing values above
     /// `i64::MAX`).
+    #[inline]
     pub fn get_i64(&self, index: usize) -> Result<i64, sqlx::Error> {
         use sqlx::{Column, Row, TypeInfo};
         match self {
@@ -706,6 +708,7 @@ impl DbRow<'_> {
     }
 
     /// A 32-bit integer.
+    #[inline]
     pub fn get_i32(&self, index: usize) -> Result<i32, sqlx::Error> {
         use sqlx::Row;
         match self {
@@ -716,6 +719,7 @@ impl DbRow<'_> {
     }
 
     /// A double.
+    #[inline]
     pub fn get_f64(&self, index: usize) -> Result<f64, sqlx::Error> {
         use sqlx::Row;
         match self {
@@ -726,6 +730,7 @@ impl DbRow<'_> {
     }
 
     /// A boolean.
+    #[inline]
     pub fn get_bool(&self, index: usize) -> Result<bool, sqlx::Error> {
         use sqlx::Row;
         match self {
@@ -736,6 +741,7 @@ impl DbRow<'_> {
     }
 
     /// Text.
+    #[inline]
     pub fn get_string(&self, index: usize) -> Result<String, sqlx::Error> {
         use sqlx::Row;
         match self {
@@ -746,6 +752,7 @@ impl DbRow<'_> {
     }
 
     /// A date and time (MySQL's `timestamp` and `datetime` alike).
+    #[inline]
     pub fn get_datetime(&self, index: usize) -> Result<chrono::NaiveDateTime, sqlx::Error> {
         use sqlx::Row;
         match self {
@@ -756,6 +763,7 @@ impl DbRow<'_> {
     }
 
     /// A JSON value (stored as text in MariaDB and SQLite, as jsonb in PostgreSQL).
+    #[inline]
     pub fn get_json(&self, index: usize) -> Result<serde_json::Value, sqlx::Error> {
         use sqlx::Row;
         let text = match self {

@@ -772,3 +772,44 @@ async fn a_drizzle_kit_folder_is_continued_on_mariadb() {
     );
     test.cleanup().await;
 }
+
+/// Every journal entry not recorded is applied — not only those newer than the last
+/// applied one (drizzle#5769: a migration merged from another branch with an older `when`
+/// is skipped by drizzle-orm's migrator, not by ving).
+#[tokio::test]
+async fn an_older_merged_migration_is_applied_too() {
+    let test = TestDb::fresh(Backend::Sqlite).await.expect("sqlite");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let folder = Folder::new(dir.path());
+    migrate_to(test.db(), &folder, &schemas(&[widget("")])).await;
+    // Another branch's migration, journaled with an older `when` than the applied one.
+    let journal_path = dir.path().join("meta/_journal.json");
+    let mut journal: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&journal_path).expect("journal"))
+            .expect("json");
+    let first_when = journal["entries"][0]["when"].as_i64().expect("when");
+    std::fs::write(
+        dir.path().join("0001_from_branch.sql"),
+        "CREATE TABLE branch_notes (body text);",
+    )
+    .expect("sql");
+    journal["entries"].as_array_mut().expect("entries").push(serde_json::json!({
+        "idx": 1, "version": "6", "when": first_when - 1000, "tag": "0001_from_branch", "breakpoints": true
+    }));
+    std::fs::write(
+        &journal_path,
+        serde_json::to_string_pretty(&journal).expect("json"),
+    )
+    .expect("journal");
+    let applied = migrate::up(test.db(), &folder).await.expect("up");
+    assert_eq!(
+        applied.iter().map(|a| a.tag.as_str()).collect::<Vec<_>>(),
+        ["0001_from_branch"]
+    );
+    assert!(test
+        .db()
+        .execute_script("SELECT body FROM branch_notes")
+        .await
+        .is_ok());
+    test.cleanup().await;
+}

@@ -45,6 +45,7 @@ pub trait Numeric: Value {}
 macro_rules! base_value {
     ($type:ty, $variant:ident, $get:ident) => {
         impl Value for $type {
+            #[inline]
             fn decode(row: DbRow<'_>, index: usize) -> Result<Self, sqlx::Error> {
                 row.$get(index)
             }
@@ -101,6 +102,7 @@ impl Numeric for Option<i32> {}
 impl Numeric for Option<f64> {}
 
 impl<T: BaseValue> Value for Option<T> {
+    #[inline]
     fn decode(row: DbRow<'_>, index: usize) -> Result<Self, sqlx::Error> {
         if row.is_null(index)? {
             Ok(None)
