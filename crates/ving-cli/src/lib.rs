@@ -315,13 +315,9 @@ fn drizzle_command(project: &Path, args: &DrizzleArgs, out: &mut dyn Write) -> R
     }
     if args.tables {
         let source_of = |kind: &str| {
-            schemas.get(kind).map_or_else(String::new, |s| {
-                let path = s.origin.file().path();
-                path.strip_prefix(config.root())
-                    .unwrap_or(path)
-                    .display()
-                    .to_string()
-            })
+            schemas
+                .get(kind)
+                .map_or_else(String::new, |s| s.origin.relative_path(config.root()))
         };
         let files = ving::codegen::table_files(&model, source_of)?;
         let dir = config.tables_dir();

@@ -351,37 +351,9 @@ async fn concurrent_ups_apply_each_migration_once() {
         let Some(test) = ving::testing::TestDb::fresh_or_skip(backend).await else {
             continue;
         };
-        let project = sample_copy();
-        let root = project.path().to_str().expect("utf8").to_owned();
-        let config = project.path().join("ving.toml");
-        let text = std::fs::read_to_string(&config).expect("ving.toml");
-        let text = text.replace(
-            "url = \"sqlite://ving.db\"",
-            &format!("url = \"{}\"", test.url()),
-        );
-        std::fs::write(&config, text).expect("ving.toml");
-        let cron = project.path().join("ving/schema/schemas/CronJob.toml");
-        for step in 0..20 {
-            let mut schema = std::fs::read_to_string(&cron).expect("schema");
-            schema.push_str(&format!(
-                "\n[[props]]\ntype = \"int\"\nname = \"extra{step}\"\nrequired = true\ndefault = {step}\nview = []\nedit = []\n"
-            ));
-            std::fs::write(&cron, schema).expect("schema");
-            let name = format!("step{step}");
-            let (code, _, err) = run(&["-C", &root, "drizzle", "--prepare", "--name", &name]);
-            assert_eq!(code, ExitCode::SUCCESS, "{backend}: {err}");
-        }
+        let (_project, root) = project_with_pending_migrations(&test, 20);
         let children: Vec<_> = (0..8)
-            .map(|_| {
-                Command::new(env!("CARGO_BIN_EXE_ving"))
-                    .args(["-C", &root, "drizzle", "--up"])
-                    .env_remove("VING_DATABASE_URL")
-                    .env_remove("VING_MYSQL")
-                    .stdout(std::process::Stdio::piped())
-                    .stderr(std::process::Stdio::piped())
-                    .spawn()
-                    .expect("spawn ving")
-            })
+            .map(|_| ving_up(&root).spawn().expect("spawn ving"))
             .collect();
         let mut applied_lines = 0;
         for child in children {

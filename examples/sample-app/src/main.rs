@@ -59,13 +59,9 @@ async fn main_job(root: PathBuf) -> Result<(), String> {
 
     let model = TableModel::from_schemas(&schemas);
     let files = ving::codegen::table_files(&model, |kind| {
-        schemas.get(kind).map_or_else(String::new, |s| {
-            let path = s.origin.file().path();
-            path.strip_prefix(config.root())
-                .unwrap_or(path)
-                .display()
-                .to_string()
-        })
+        schemas
+            .get(kind)
+            .map_or_else(String::new, |s| s.origin.relative_path(config.root()))
     })
     .map_err(fail)?;
     let stale: Vec<&str> = files

@@ -525,6 +525,16 @@ impl Origin {
         self.file.position(span.start)
     }
 
+    /// The file's path relative to `root` (as given when it is not under `root`), for
+    /// messages and generated headers that must not depend on where a checkout lives.
+    pub fn relative_path(&self, root: &std::path::Path) -> String {
+        let path = self.file.path();
+        path.strip_prefix(root)
+            .unwrap_or(path)
+            .display()
+            .to_string()
+    }
+
     /// Whether the file gave the attribute (false for derived or base values).
     pub fn has_attribute(&self, attribute: &str) -> bool {
         self.attributes.iter().any(|(name, _)| name == attribute)
