@@ -486,7 +486,7 @@ impl Db {
 }
 
 /// Rows a stream takes from the driver at most at a time.
-const STREAM_BATCH: usize = 64;
+const STREAM_BATCH: usize = 8;
 
 /// A row owned by a stream's buffer.
 enum OwnedRow {

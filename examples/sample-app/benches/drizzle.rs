@@ -11,7 +11,9 @@
 //! side are what can be compared. Run with
 //! `cargo bench -p ving-sample-app --bench drizzle` (all backends; a backend whose server
 //! is down is skipped) or `-- sqlite` / `-- mariadb` / `-- postgres` for one, and
-//! `-- --quick` for fewer rows.
+//! `-- --quick` for fewer rows. For instruction counts (valgrind's callgrind, repeatable on
+//! a noisy machine), `-- --stream-rss <url>` and `-- --stream-raw <url>` stream every row of
+//! `apikeys` at `<url>` with ving and with raw sqlx respectively.
 
 use std::time::{Duration, Instant};
 
@@ -537,6 +539,17 @@ fn vm_hwm() -> String {
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(i) = args.iter().position(|a| a == "--stream-raw") {
+        let url = args.get(i + 1).map_or("", String::as_str);
+        let db = Db::connect(
+            &ving::config::DatabaseUrl::parse(url)?,
+            &std::env::temp_dir(),
+        )
+        .await?;
+        let count = Raw { db: &db }.stream().await?;
+        println!("raw rows: {count}");
+        return Ok(());
+    }
     if let Some(i) = args.iter().position(|a| a == "--stream-rss") {
         return stream_child(args.get(i + 1).map_or("", String::as_str)).await;
     }
