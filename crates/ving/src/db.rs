@@ -421,15 +421,44 @@ impl Db {
         result.map_err(|e| self.query_error(sql, e))
     }
 
+    /// Runs a query and decodes every row with `D` (compiled for each backend's row).
+    pub async fn fetch_decoded<D: Decode>(
+        &self,
+        sql: &str,
+        params: Vec<Param>,
+    ) -> Result<Vec<D::Out>, DbError> {
+        self.log(sql, &params);
+        let result: Result<Vec<D::Out>, sqlx::Error> =
+            with_query!(self, sql, params, |pool, query, wrap| {
+                match query.fetch_all(pool).await {
+                    Ok(rows) => rows.iter().map(|row| D::decode(row)).collect(),
+                    Err(e) => Err(e),
+                }
+            });
+        result.map_err(|e| self.query_error(sql, e))
+    }
+
+    /// Runs a query and decodes its first row, if any, with `D`.
+    pub async fn fetch_first_decoded<D: Decode>(
+        &self,
+        sql: &str,
+        params: Vec<Param>,
+    ) -> Result<Option<D::Out>, DbError> {
+        self.log(sql, &params);
+        let result: Result<Option<D::Out>, sqlx::Error> =
+            with_query!(self, sql, params, |pool, query, wrap| {
+                match query.fetch_optional(pool).await {
+                    Ok(row) => row.as_ref().map(|row| D::decode(row)).transpose(),
+                    Err(e) => Err(e),
+                }
+            });
+        result.map_err(|e| self.query_error(sql, e))
+    }
+
     /// Runs a query and hands its rows over as a stream, in batches of whatever the
     /// driver has ready, each row decoded as the stream hands it out: memory stays
     /// constant however many rows there are. Dropping the stream stops the query.
-    pub fn fetch_stream<T: Send + 'static>(
-        &self,
-        sql: String,
-        params: Vec<Param>,
-        decode: fn(DbRow<'_>) -> Result<T, sqlx::Error>,
-    ) -> RowStream<T> {
+    pub fn fetch_stream<D: Decode>(&self, sql: String, params: Vec<Param>) -> RowStream<D::Out> {
         self.log(&sql, &params);
         let db = self.clone();
         let error_sql = sql.clone();
@@ -478,7 +507,7 @@ impl Db {
             producer: Some(Box::pin(producer)),
             slot,
             buffer: Vec::new().into_iter(),
-            decode,
+            decode: decode_owned::<D>,
             sql: error_sql,
             backend: self.backend(),
         }
@@ -510,16 +539,6 @@ impl From<PgRow> for OwnedRow {
 impl From<SqliteRow> for OwnedRow {
     fn from(row: SqliteRow) -> Self {
         OwnedRow::Sqlite(row)
-    }
-}
-
-impl OwnedRow {
-    fn as_row(&self) -> DbRow<'_> {
-        match self {
-            OwnedRow::MySql(row) => DbRow::MySql(row),
-            OwnedRow::Postgres(row) => DbRow::Postgres(row),
-            OwnedRow::Sqlite(row) => DbRow::Sqlite(row),
-        }
     }
 }
 
@@ -555,9 +574,18 @@ pub struct RowStream<T> {
     producer: Option<Pin<Box<dyn std::future::Future<Output = ()> + Send>>>,
     slot: Slot,
     buffer: std::vec::IntoIter<OwnedRow>,
-    decode: fn(DbRow<'_>) -> Result<T, sqlx::Error>,
+    decode: fn(&OwnedRow) -> Result<T, sqlx::Error>,
     sql: String,
     backend: Backend,
+}
+
+/// Decodes an owned row with `D`, compiled for each backend's row type.
+fn decode_owned<D: Decode>(row: &OwnedRow) -> Result<D::Out, sqlx::Error> {
+    match row {
+        OwnedRow::MySql(row) => D::decode(row),
+        OwnedRow::Postgres(row) => D::decode(row),
+        OwnedRow::Sqlite(row) => D::decode(row),
+    }
 }
 
 impl<T> std::fmt::Debug for RowStream<T> {
@@ -577,7 +605,7 @@ impl<T> Stream for RowStream<T> {
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         loop {
             if let Some(row) = self.buffer.next() {
-                let decoded = (self.decode)(row.as_row());
+                let decoded = (self.decode)(&row);
                 return Poll::Ready(Some(decoded.map_err(|source| DbError::Query {
                     backend: self.backend,
                     sql: self.sql.clone(),
@@ -669,115 +697,203 @@ impl std::fmt::Debug for DbRow<'_> {
     }
 }
 
-impl DbRow<'_> {
+/// Reading typed values from a row of one backend. Implemented for each backend's row
+/// (so generated decoders are compiled once per backend, with no dispatch per column)
+/// and for [`DbRow`] (any backend, for ad-hoc code).
+pub trait BackendRow {
     /// Whether the value at `index` is SQL `NULL`.
-    #[inline]
-    pub fn is_null(&self, index: usize) -> Result<bool, sqlx::Error> {
-        use sqlx::{Row, ValueRef};
-        Ok(match self {
-            DbRow::MySql(row) => row.try_get_raw(index)?.is_null(),
-            DbRow::Postgres(row) => row.try_get_raw(index)?.is_null(),
-            DbRow::Sqlite(row) => row.try_get_raw(index)?.is_null(),
-        })
-    }
-
+    fn is_null(&self, index: usize) -> Result<bool, sqlx::Error>;
     /// A 64-bit integer (MySQL's unsigned `bigint` converted, refusing values above
     /// `i64::MAX`).
-    #[inline]
-    pub fn get_i64(&self, index: usize) -> Result<i64, sqlx::Error> {
-        use sqlx::{Column, Row, TypeInfo};
-        match self {
-            DbRow::MySql(row) => {
-                let unsigned = row
-                    .columns()
-                    .get(index)
-                    .is_some_and(|c| c.type_info().name().ends_with("UNSIGNED"));
-                if unsigned {
-                    let value: u64 = row.try_get(index)?;
-                    i64::try_from(value).map_err(|e| sqlx::Error::ColumnDecode {
-                        index: index.to_string(),
-                        source: Box::new(e),
-                    })
-                } else {
-                    row.try_get(index)
-                }
-            }
-            DbRow::Postgres(row) => row.try_get(index),
-            DbRow::Sqlite(row) => row.try_get(index),
-        }
-    }
-
+    fn get_i64(&self, index: usize) -> Result<i64, sqlx::Error>;
     /// A 32-bit integer.
-    #[inline]
-    pub fn get_i32(&self, index: usize) -> Result<i32, sqlx::Error> {
-        use sqlx::Row;
-        match self {
-            DbRow::MySql(row) => row.try_get(index),
-            DbRow::Postgres(row) => row.try_get(index),
-            DbRow::Sqlite(row) => row.try_get(index),
-        }
-    }
-
+    fn get_i32(&self, index: usize) -> Result<i32, sqlx::Error>;
     /// A double.
-    #[inline]
-    pub fn get_f64(&self, index: usize) -> Result<f64, sqlx::Error> {
-        use sqlx::Row;
-        match self {
-            DbRow::MySql(row) => row.try_get(index),
-            DbRow::Postgres(row) => row.try_get(index),
-            DbRow::Sqlite(row) => row.try_get(index),
-        }
-    }
-
+    fn get_f64(&self, index: usize) -> Result<f64, sqlx::Error>;
     /// A boolean.
-    #[inline]
-    pub fn get_bool(&self, index: usize) -> Result<bool, sqlx::Error> {
-        use sqlx::Row;
-        match self {
-            DbRow::MySql(row) => row.try_get(index),
-            DbRow::Postgres(row) => row.try_get(index),
-            DbRow::Sqlite(row) => row.try_get(index),
-        }
-    }
-
+    fn get_bool(&self, index: usize) -> Result<bool, sqlx::Error>;
     /// Text.
-    #[inline]
-    pub fn get_string(&self, index: usize) -> Result<String, sqlx::Error> {
-        use sqlx::Row;
-        match self {
-            DbRow::MySql(row) => row.try_get_unchecked(index),
-            DbRow::Postgres(row) => row.try_get(index),
-            DbRow::Sqlite(row) => row.try_get(index),
-        }
-    }
-
+    fn get_string(&self, index: usize) -> Result<String, sqlx::Error>;
     /// A date and time (MySQL's `timestamp` and `datetime` alike).
+    fn get_datetime(&self, index: usize) -> Result<chrono::NaiveDateTime, sqlx::Error>;
+    /// A JSON value (stored as text in MariaDB and SQLite, as jsonb in PostgreSQL).
+    fn get_json(&self, index: usize) -> Result<serde_json::Value, sqlx::Error>;
+}
+
+fn json_from_bytes(bytes: &[u8], index: usize) -> Result<serde_json::Value, sqlx::Error> {
+    serde_json::from_slice(bytes).map_err(|e| sqlx::Error::ColumnDecode {
+        index: index.to_string(),
+        source: Box::new(e),
+    })
+}
+
+/// The getters every backend reads the same way.
+macro_rules! plain_getters {
+    () => {
+        #[inline]
+        fn is_null(&self, index: usize) -> Result<bool, sqlx::Error> {
+            use sqlx::{Row, ValueRef};
+            Ok(self.try_get_raw(index)?.is_null())
+        }
+        #[inline]
+        fn get_i32(&self, index: usize) -> Result<i32, sqlx::Error> {
+            sqlx::Row::try_get(self, index)
+        }
+        #[inline]
+        fn get_f64(&self, index: usize) -> Result<f64, sqlx::Error> {
+            sqlx::Row::try_get(self, index)
+        }
+        #[inline]
+        fn get_bool(&self, index: usize) -> Result<bool, sqlx::Error> {
+            sqlx::Row::try_get(self, index)
+        }
+    };
+}
+
+impl BackendRow for MySqlRow {
+    plain_getters!();
+
     #[inline]
-    pub fn get_datetime(&self, index: usize) -> Result<chrono::NaiveDateTime, sqlx::Error> {
-        use sqlx::Row;
-        match self {
-            DbRow::MySql(row) => row.try_get_unchecked(index),
-            DbRow::Postgres(row) => row.try_get(index),
-            DbRow::Sqlite(row) => row.try_get(index),
+    fn get_i64(&self, index: usize) -> Result<i64, sqlx::Error> {
+        use sqlx::{Column, Row, TypeInfo};
+        let unsigned = self
+            .columns()
+            .get(index)
+            .is_some_and(|c| c.type_info().name().ends_with("UNSIGNED"));
+        if unsigned {
+            let value: u64 = self.try_get(index)?;
+            i64::try_from(value).map_err(|e| sqlx::Error::ColumnDecode {
+                index: index.to_string(),
+                source: Box::new(e),
+            })
+        } else {
+            self.try_get(index)
         }
     }
 
-    /// A JSON value (stored as text in MariaDB and SQLite, as jsonb in PostgreSQL).
+    /// Unchecked: text under a binary collation reads as a blob.
     #[inline]
-    pub fn get_json(&self, index: usize) -> Result<serde_json::Value, sqlx::Error> {
-        use sqlx::Row;
-        let text = match self {
-            DbRow::Postgres(row) => {
-                let sqlx::types::Json(value) = row.try_get(index)?;
-                return Ok(value);
-            }
-            DbRow::MySql(row) => row.try_get_unchecked::<Vec<u8>, _>(index)?,
-            DbRow::Sqlite(row) => row.try_get::<Vec<u8>, _>(index)?,
-        };
-        serde_json::from_slice(&text).map_err(|e| sqlx::Error::ColumnDecode {
-            index: index.to_string(),
-            source: Box::new(e),
-        })
+    fn get_string(&self, index: usize) -> Result<String, sqlx::Error> {
+        sqlx::Row::try_get_unchecked(self, index)
+    }
+
+    /// Unchecked: sqlx types `timestamp` and `datetime` apart; both are date-times.
+    #[inline]
+    fn get_datetime(&self, index: usize) -> Result<chrono::NaiveDateTime, sqlx::Error> {
+        sqlx::Row::try_get_unchecked(self, index)
+    }
+
+    fn get_json(&self, index: usize) -> Result<serde_json::Value, sqlx::Error> {
+        let bytes: Vec<u8> = sqlx::Row::try_get_unchecked(self, index)?;
+        json_from_bytes(&bytes, index)
+    }
+}
+
+impl BackendRow for PgRow {
+    plain_getters!();
+
+    #[inline]
+    fn get_i64(&self, index: usize) -> Result<i64, sqlx::Error> {
+        sqlx::Row::try_get(self, index)
+    }
+
+    #[inline]
+    fn get_string(&self, index: usize) -> Result<String, sqlx::Error> {
+        sqlx::Row::try_get(self, index)
+    }
+
+    #[inline]
+    fn get_datetime(&self, index: usize) -> Result<chrono::NaiveDateTime, sqlx::Error> {
+        sqlx::Row::try_get(self, index)
+    }
+
+    fn get_json(&self, index: usize) -> Result<serde_json::Value, sqlx::Error> {
+        let sqlx::types::Json(value) = sqlx::Row::try_get(self, index)?;
+        Ok(value)
+    }
+}
+
+impl BackendRow for SqliteRow {
+    plain_getters!();
+
+    #[inline]
+    fn get_i64(&self, index: usize) -> Result<i64, sqlx::Error> {
+        sqlx::Row::try_get(self, index)
+    }
+
+    #[inline]
+    fn get_string(&self, index: usize) -> Result<String, sqlx::Error> {
+        sqlx::Row::try_get(self, index)
+    }
+
+    #[inline]
+    fn get_datetime(&self, index: usize) -> Result<chrono::NaiveDateTime, sqlx::Error> {
+        sqlx::Row::try_get(self, index)
+    }
+
+    fn get_json(&self, index: usize) -> Result<serde_json::Value, sqlx::Error> {
+        let bytes: Vec<u8> = sqlx::Row::try_get(self, index)?;
+        json_from_bytes(&bytes, index)
+    }
+}
+
+/// Any backend's row: each getter dispatches to the backend's.
+macro_rules! dispatch {
+    ($($name:ident -> $out:ty),+) => {
+        /// The [`BackendRow`] getters, callable without importing the trait.
+        impl DbRow<'_> {
+            $(
+                /// See [`BackendRow`].
+                #[inline]
+                pub fn $name(&self, index: usize) -> Result<$out, sqlx::Error> {
+                    BackendRow::$name(self, index)
+                }
+            )+
+        }
+
+        impl BackendRow for DbRow<'_> {
+            $(
+                #[inline]
+                fn $name(&self, index: usize) -> Result<$out, sqlx::Error> {
+                    match self {
+                        DbRow::MySql(row) => row.$name(index),
+                        DbRow::Postgres(row) => row.$name(index),
+                        DbRow::Sqlite(row) => row.$name(index),
+                    }
+                }
+            )+
+        }
+    };
+}
+
+dispatch!(
+    is_null -> bool,
+    get_i64 -> i64,
+    get_i32 -> i32,
+    get_f64 -> f64,
+    get_bool -> bool,
+    get_string -> String,
+    get_datetime -> chrono::NaiveDateTime,
+    get_json -> serde_json::Value
+);
+
+/// Decodes one result row into a value, compiled once per backend row type (the query
+/// builder's decoders; ad-hoc code can pass closures over [`DbRow`] instead).
+pub trait Decode {
+    /// What one row becomes.
+    type Out: Send + 'static;
+    /// Reads one row.
+    fn decode<R: BackendRow>(row: &R) -> Result<Self::Out, sqlx::Error>;
+}
+
+/// The first column as an `i64` (ids returned by inserts).
+#[derive(Debug)]
+pub struct FirstI64;
+
+impl Decode for FirstI64 {
+    type Out = i64;
+    fn decode<R: BackendRow>(row: &R) -> Result<i64, sqlx::Error> {
+        row.get_i64(0)
     }
 }
 

@@ -195,7 +195,7 @@ fn table_module(table: &Table, source: &str) -> Result<String, CodegenError> {
     let _ = writeln!(w, "#![allow(non_upper_case_globals, clippy::all)]");
     let _ = writeln!(w);
     let _ = writeln!(w, "#[allow(unused_imports)]");
-    let _ = writeln!(w, "use ving::drizzle::{{Column, DbRow, FromRow, InsertRow, JsonValue, NaiveDateTime, Param, Table, Value}};");
+    let _ = writeln!(w, "use ving::drizzle::{{BackendRow, Column, FromRow, InsertRow, JsonValue, NaiveDateTime, Param, Table, Value}};");
     let _ = writeln!(w);
     let _ = writeln!(
         w,
@@ -278,7 +278,7 @@ fn table_module(table: &Table, source: &str) -> Result<String, CodegenError> {
     let _ = writeln!(w, "impl FromRow for {row} {{");
     let _ = writeln!(
         w,
-        "    fn from_row(row: DbRow<'_>, index: &mut usize) -> Result<Self, ving::sqlx::Error> {{"
+        "    fn from_row<R: BackendRow + ?Sized>(row: &R, index: &mut usize) -> Result<Self, ving::sqlx::Error> {{"
     );
     let _ = writeln!(w, "        let start = *index;");
     let _ = writeln!(w, "        *index += {};", table.columns.len());

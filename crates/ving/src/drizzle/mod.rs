@@ -18,8 +18,7 @@
 //! # Examples
 //!
 //! ```
-//! use ving::drizzle::{eq, Column, FromRow, InsertRow, Param, Table};
-//! use ving::db::DbRow;
+//! use ving::drizzle::{eq, BackendRow, Column, FromRow, InsertRow, Param, Table};
 //!
 //! // What `ving drizzle --tables` generates, in short.
 //! #[derive(Debug, Clone, Copy)]
@@ -39,7 +38,7 @@
 //!     type Insert = NoteInsert;
 //! }
 //! impl FromRow for NoteRow {
-//!     fn from_row(row: DbRow<'_>, i: &mut usize) -> Result<Self, sqlx::Error> {
+//!     fn from_row<R: BackendRow + ?Sized>(row: &R, i: &mut usize) -> Result<Self, sqlx::Error> {
 //!         *i += 2;
 //!         Ok(NoteRow { id: row.get_i64(*i - 2)?, body: row.get_string(*i - 1)? })
 //!     }
@@ -72,7 +71,7 @@ mod value;
 pub use chrono::NaiveDateTime;
 pub use serde_json::Value as JsonValue;
 
-pub use crate::db::{use_db, Db, DbError, DbRow, RowStream};
+pub use crate::db::{use_db, BackendRow, Db, DbError, DbRow, Decode, RowStream};
 /// The `sql!` macro (raw fragments), beside the other helpers.
 pub use crate::sql;
 pub use crate::sql::Param;
@@ -83,8 +82,8 @@ pub use expr::{
     LeftOuter, Nothing, Order, OrderList, Predicate, Right, Sql, SqlArg, With,
 };
 pub use query::{
-    All, DeleteQuery, Fields, InsertQuery, InsertResult, InsertStart, RowSource, SelectQuery,
-    SelectStart, Selection, UpdateQuery,
+    All, DeleteQuery, Fields, FieldsOf, InsertQuery, InsertResult, InsertStart, RowSource, RowsOf,
+    SelectQuery, SelectStart, Selection, UpdateQuery,
 };
 pub use table::{get_table_name, Column, FromRow, InsertRow, Table, TableInfo};
 pub use value::{BaseValue, Nullable, Numeric, Operand, Text, Value};

@@ -6,7 +6,7 @@
 
 use std::marker::PhantomData;
 
-use crate::db::{Db, DbError, DbRow, RowStream};
+use crate::db::{BackendRow, Db, DbError, Decode, FirstI64, RowStream};
 use crate::sql::{self, Expr as Node, JoinKind, Param, Statement};
 
 use super::expr::{
@@ -35,7 +35,10 @@ pub trait RowSource {
     /// Pushes the columns to select.
     fn push_columns(out: &mut Vec<Node>);
     /// Reads one result row from column `*index` on.
-    fn decode(row: DbRow<'_>, index: &mut usize) -> Result<Self::Out, sqlx::Error>;
+    fn decode<Row: BackendRow + ?Sized>(
+        row: &Row,
+        index: &mut usize,
+    ) -> Result<Self::Out, sqlx::Error>;
 }
 
 impl<T: Table> RowSource for T {
@@ -43,7 +46,10 @@ impl<T: Table> RowSource for T {
     fn push_columns(out: &mut Vec<Node>) {
         out.extend(T::COLUMNS.iter().map(|c| Node::column(T::NAME, c)));
     }
-    fn decode(row: DbRow<'_>, index: &mut usize) -> Result<Self::Out, sqlx::Error> {
+    fn decode<Row: BackendRow + ?Sized>(
+        row: &Row,
+        index: &mut usize,
+    ) -> Result<Self::Out, sqlx::Error> {
         T::Row::from_row(row, index)
     }
 }
@@ -54,7 +60,10 @@ impl<L: RowSource, R: Table> RowSource for Join<L, R, Inner> {
         L::push_columns(out);
         R::push_columns(out);
     }
-    fn decode(row: DbRow<'_>, index: &mut usize) -> Result<Self::Out, sqlx::Error> {
+    fn decode<Row: BackendRow + ?Sized>(
+        row: &Row,
+        index: &mut usize,
+    ) -> Result<Self::Out, sqlx::Error> {
         let left = L::decode(row, index)?;
         Ok((left, R::Row::from_row(row, index)?))
     }
@@ -66,7 +75,10 @@ impl<L: RowSource, R: Table> RowSource for Join<L, R, LeftOuter> {
         L::push_columns(out);
         R::push_columns(out);
     }
-    fn decode(row: DbRow<'_>, index: &mut usize) -> Result<Self::Out, sqlx::Error> {
+    fn decode<Row: BackendRow + ?Sized>(
+        row: &Row,
+        index: &mut usize,
+    ) -> Result<Self::Out, sqlx::Error> {
         let left = L::decode(row, index)?;
         // No match: every column of the right side is null, its primary key included.
         let first = R::PRIMARY_KEY.map_or(*index, |pk| {
@@ -91,7 +103,10 @@ pub trait Selection {
     /// Pushes the selected expressions.
     fn push_exprs(self, out: &mut Vec<Node>);
     /// Reads one result row from column `*index` on.
-    fn decode(row: DbRow<'_>, index: &mut usize) -> Result<Self::Out, sqlx::Error>;
+    fn decode<Row: BackendRow + ?Sized>(
+        row: &Row,
+        index: &mut usize,
+    ) -> Result<Self::Out, sqlx::Error>;
 }
 
 impl<T: Table, V: Value> Selection for Column<T, V> {
@@ -100,7 +115,7 @@ impl<T: Table, V: Value> Selection for Column<T, V> {
     fn push_exprs(self, out: &mut Vec<Node>) {
         out.push(self.node());
     }
-    fn decode(row: DbRow<'_>, index: &mut usize) -> Result<V, sqlx::Error> {
+    fn decode<Row: BackendRow + ?Sized>(row: &Row, index: &mut usize) -> Result<V, sqlx::Error> {
         *index += 1;
         V::decode(row, *index - 1)
     }
@@ -112,7 +127,7 @@ impl<V: Value, S> Selection for super::expr::Expr<V, S> {
     fn push_exprs(self, out: &mut Vec<Node>) {
         out.push(Expression::into_node(self));
     }
-    fn decode(row: DbRow<'_>, index: &mut usize) -> Result<V, sqlx::Error> {
+    fn decode<Row: BackendRow + ?Sized>(row: &Row, index: &mut usize) -> Result<V, sqlx::Error> {
         *index += 1;
         V::decode(row, *index - 1)
     }
@@ -129,7 +144,7 @@ macro_rules! selection_tuple {
                 $first.push_exprs(out);
                 $($rest.push_exprs(out);)+
             }
-            fn decode(row: DbRow<'_>, index: &mut usize) -> Result<Self::Out, sqlx::Error> {
+            fn decode<Row: BackendRow + ?Sized>(row: &Row, index: &mut usize) -> Result<Self::Out, sqlx::Error> {
                 Ok(($first::decode(row, index)?, $($rest::decode(row, index)?,)+))
             }
         }
@@ -142,7 +157,10 @@ impl<A: Selection> Selection for (A,) {
     fn push_exprs(self, out: &mut Vec<Node>) {
         self.0.push_exprs(out);
     }
-    fn decode(row: DbRow<'_>, index: &mut usize) -> Result<Self::Out, sqlx::Error> {
+    fn decode<Row: BackendRow + ?Sized>(
+        row: &Row,
+        index: &mut usize,
+    ) -> Result<Self::Out, sqlx::Error> {
         Ok((A::decode(row, index)?,))
     }
 }
@@ -154,6 +172,26 @@ selection_tuple!(A, B, C, D, E);
 selection_tuple!(A, B, C, D, E, F);
 selection_tuple!(A, B, C, D, E, F, G);
 selection_tuple!(A, B, C, D, E, F, G, H);
+
+/// Decodes a result row as the whole rows of the query's tables `Q`.
+pub struct RowsOf<Q>(PhantomData<fn() -> Q>);
+
+impl<Q: RowSource> Decode for RowsOf<Q> {
+    type Out = Q::Out;
+    fn decode<Row: BackendRow>(row: &Row) -> Result<Q::Out, sqlx::Error> {
+        Q::decode(row, &mut 0)
+    }
+}
+
+/// Decodes a result row as the chosen fields `F`.
+pub struct FieldsOf<F>(PhantomData<fn() -> F>);
+
+impl<F: Selection> Decode for FieldsOf<F> {
+    type Out = F::Out;
+    fn decode<Row: BackendRow>(row: &Row) -> Result<F::Out, sqlx::Error> {
+        F::decode(row, &mut 0)
+    }
+}
 
 impl Db {
     /// `SELECT` whole rows: `db.select().from(UserTable)` reads `UserRow`s.
@@ -364,22 +402,20 @@ impl<'a, Q: RowSource> SelectQuery<'a, Q, All> {
     /// Runs the query: every row.
     pub async fn all(self) -> Result<Vec<Q::Out>, DbError> {
         let (db, sql, params) = self.render();
-        db.fetch_all(&sql, params, |row| Q::decode(row, &mut 0))
-            .await
+        db.fetch_decoded::<RowsOf<Q>>(&sql, params).await
     }
 
     /// Runs the query with `LIMIT 1` (unless it has a limit): the first row, if any.
     pub async fn first(mut self) -> Result<Option<Q::Out>, DbError> {
         self.select.limit.get_or_insert(1);
         let (db, sql, params) = self.render();
-        db.fetch_optional(&sql, params, |row| Q::decode(row, &mut 0))
-            .await
+        db.fetch_first_decoded::<RowsOf<Q>>(&sql, params).await
     }
 
     /// Runs the query and reads its rows as they come, in constant memory.
     pub fn stream(self) -> RowStream<Q::Out> {
         let (db, sql, params) = self.render();
-        db.fetch_stream(sql, params, |row| Q::decode(row, &mut 0))
+        db.fetch_stream::<RowsOf<Q>>(sql, params)
     }
 }
 
@@ -412,8 +448,7 @@ impl<'a, Q, F: Selection> SelectQuery<'a, Q, Fields<F>> {
         F::Source: AppearsIn<Q, I>,
     {
         let (db, sql, params) = self.render();
-        db.fetch_all(&sql, params, |row| F::decode(row, &mut 0))
-            .await
+        db.fetch_decoded::<FieldsOf<F>>(&sql, params).await
     }
 
     /// Runs the query with `LIMIT 1` (unless it has a limit): the first row, if any.
@@ -423,8 +458,7 @@ impl<'a, Q, F: Selection> SelectQuery<'a, Q, Fields<F>> {
     {
         self.select.limit.get_or_insert(1);
         let (db, sql, params) = self.render();
-        db.fetch_optional(&sql, params, |row| F::decode(row, &mut 0))
-            .await
+        db.fetch_first_decoded::<FieldsOf<F>>(&sql, params).await
     }
 
     /// Runs the query and reads its rows as they come, in constant memory.
@@ -433,7 +467,7 @@ impl<'a, Q, F: Selection> SelectQuery<'a, Q, Fields<F>> {
         F::Source: AppearsIn<Q, I>,
     {
         let (db, sql, params) = self.render();
-        db.fetch_stream(sql, params, |row| F::decode(row, &mut 0))
+        db.fetch_stream::<FieldsOf<F>>(sql, params)
     }
 }
 
@@ -510,7 +544,7 @@ impl<T: Table> InsertQuery<'_, T> {
             let has_key = statement.returning.is_some();
             let (sql, params) = dialect.render(Statement::Insert(statement));
             let first_id = if returning && has_key {
-                let ids = db.fetch_all(&sql, params, |row| row.get_i64(0)).await?;
+                let ids = db.fetch_decoded::<FirstI64>(&sql, params).await?;
                 result.rows_affected += ids.len() as u64;
                 ids.first().copied()
             } else {

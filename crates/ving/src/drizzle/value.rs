@@ -3,7 +3,7 @@
 
 use chrono::NaiveDateTime;
 
-use crate::db::DbRow;
+use crate::db::BackendRow;
 use crate::sql::{Expr as Node, Param};
 
 use super::expr::Expr;
@@ -15,7 +15,7 @@ use super::table::{Column, Table};
 #[diagnostic::on_unimplemented(message = "`{Self}` is not a type a column can hold")]
 pub trait Value: Sized + Send + 'static {
     /// Reads the value at column `index`.
-    fn decode(row: DbRow<'_>, index: usize) -> Result<Self, sqlx::Error>;
+    fn decode<R: BackendRow + ?Sized>(row: &R, index: usize) -> Result<Self, sqlx::Error>;
     /// The value as a parameter.
     fn into_param(self) -> Param;
     /// A `NULL` of this type.
@@ -46,7 +46,7 @@ macro_rules! base_value {
     ($type:ty, $variant:ident, $get:ident) => {
         impl Value for $type {
             #[inline]
-            fn decode(row: DbRow<'_>, index: usize) -> Result<Self, sqlx::Error> {
+            fn decode<R: BackendRow + ?Sized>(row: &R, index: usize) -> Result<Self, sqlx::Error> {
                 row.$get(index)
             }
             fn into_param(self) -> Param {
@@ -103,7 +103,7 @@ impl Numeric for Option<f64> {}
 
 impl<T: BaseValue> Value for Option<T> {
     #[inline]
-    fn decode(row: DbRow<'_>, index: usize) -> Result<Self, sqlx::Error> {
+    fn decode<R: BackendRow + ?Sized>(row: &R, index: usize) -> Result<Self, sqlx::Error> {
         if row.is_null(index)? {
             Ok(None)
         } else {

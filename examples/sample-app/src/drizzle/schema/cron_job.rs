@@ -4,7 +4,7 @@
 #![allow(non_upper_case_globals, clippy::all)]
 
 #[allow(unused_imports)]
-use ving::drizzle::{Column, DbRow, FromRow, InsertRow, JsonValue, NaiveDateTime, Param, Table, Value};
+use ving::drizzle::{BackendRow, Column, FromRow, InsertRow, JsonValue, NaiveDateTime, Param, Table, Value};
 
 /// The `cronjobs` table of kind `CronJob`: one typed column per prop.
 #[derive(Debug, Clone, Copy)]
@@ -91,7 +91,7 @@ impl Table for CronJobTable {
 }
 
 impl FromRow for CronJobRow {
-    fn from_row(row: DbRow<'_>, index: &mut usize) -> Result<Self, ving::sqlx::Error> {
+    fn from_row<R: BackendRow + ?Sized>(row: &R, index: &mut usize) -> Result<Self, ving::sqlx::Error> {
         let start = *index;
         *index += 8;
         Ok(CronJobRow {
