@@ -127,6 +127,33 @@ pub struct ExecResult {
     pub last_insert_id: u64,
 }
 
+impl From<sqlx::mysql::MySqlQueryResult> for ExecResult {
+    fn from(result: sqlx::mysql::MySqlQueryResult) -> Self {
+        ExecResult {
+            rows_affected: result.rows_affected(),
+            last_insert_id: result.last_insert_id(),
+        }
+    }
+}
+
+impl From<sqlx::postgres::PgQueryResult> for ExecResult {
+    fn from(result: sqlx::postgres::PgQueryResult) -> Self {
+        ExecResult {
+            rows_affected: result.rows_affected(),
+            last_insert_id: 0,
+        }
+    }
+}
+
+impl From<sqlx::sqlite::SqliteQueryResult> for ExecResult {
+    fn from(result: sqlx::sqlite::SqliteQueryResult) -> Self {
+        ExecResult {
+            rows_affected: result.rows_affected(),
+            last_insert_id: u64::try_from(result.last_insert_rowid()).unwrap_or(0),
+        }
+    }
+}
+
 /// Runs `$body` with `$pool` bound to the backend's pool and `$query` to a sqlx query of
 /// `$sql` with `$params` bound.
 macro_rules! with_query {
@@ -338,18 +365,9 @@ impl Db {
     pub async fn execute_script(&self, sql: &str) -> Result<ExecResult, DbError> {
         self.log(sql, &[]);
         let result = match &self.pool {
-            Pool::MySql(pool) => sqlx::raw_sql(sql).execute(pool).await.map(|r| ExecResult {
-                rows_affected: r.rows_affected(),
-                last_insert_id: r.last_insert_id(),
-            }),
-            Pool::Postgres(pool) => sqlx::raw_sql(sql).execute(pool).await.map(|r| ExecResult {
-                rows_affected: r.rows_affected(),
-                last_insert_id: 0,
-            }),
-            Pool::Sqlite(pool) => sqlx::raw_sql(sql).execute(pool).await.map(|r| ExecResult {
-                rows_affected: r.rows_affected(),
-                last_insert_id: u64::try_from(r.last_insert_rowid()).unwrap_or(0),
-            }),
+            Pool::MySql(pool) => sqlx::raw_sql(sql).execute(pool).await.map(ExecResult::from),
+            Pool::Postgres(pool) => sqlx::raw_sql(sql).execute(pool).await.map(ExecResult::from),
+            Pool::Sqlite(pool) => sqlx::raw_sql(sql).execute(pool).await.map(ExecResult::from),
         };
         result.map_err(|e| self.query_error(sql, e))
     }
@@ -361,24 +379,15 @@ impl Db {
             Pool::MySql(pool) => bind_mysql(sqlx::query(sql), params)
                 .execute(pool)
                 .await
-                .map(|r| ExecResult {
-                    rows_affected: r.rows_affected(),
-                    last_insert_id: r.last_insert_id(),
-                }),
+                .map(ExecResult::from),
             Pool::Postgres(pool) => bind_postgres(sqlx::query(sql), params)
                 .execute(pool)
                 .await
-                .map(|r| ExecResult {
-                    rows_affected: r.rows_affected(),
-                    last_insert_id: 0,
-                }),
+                .map(ExecResult::from),
             Pool::Sqlite(pool) => bind_sqlite(sqlx::query(sql), params)
                 .execute(pool)
                 .await
-                .map(|r| ExecResult {
-                    rows_affected: r.rows_affected(),
-                    last_insert_id: u64::try_from(r.last_insert_rowid()).unwrap_or(0),
-                }),
+                .map(ExecResult::from),
         };
         result.map_err(|e| self.query_error(sql, e))
     }
@@ -397,24 +406,6 @@ impl Db {
             with_query!(self, sql, params, |pool, query, wrap| {
                 match query.fetch_all(pool).await {
                     Ok(rows) => rows.iter().map(|row| decode(wrap!(row))).collect(),
-                    Err(e) => Err(e),
-                }
-            });
-        result.map_err(|e| self.query_error(sql, e))
-    }
-
-    /// Runs a query and decodes its first row, if any, without waiting for the rest.
-    pub async fn fetch_optional<T>(
-        &self,
-        sql: &str,
-        params: Vec<Param>,
-        decode: impl Fn(DbRow<'_>) -> Result<T, sqlx::Error>,
-    ) -> Result<Option<T>, DbError> {
-        self.log(sql, &params);
-        let result: Result<Option<T>, sqlx::Error> =
-            with_query!(self, sql, params, |pool, query, wrap| {
-                match query.fetch_optional(pool).await {
-                    Ok(row) => row.as_ref().map(|row| decode(wrap!(row))).transpose(),
                     Err(e) => Err(e),
                 }
             });
