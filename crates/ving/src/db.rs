@@ -229,6 +229,9 @@ impl Db {
                 let mut options = SqliteConnectOptions::from_str(url.driver_url())
                     .map_err(connect_error)?
                     .foreign_keys(true)
+                    // LIKE matches case-sensitively, as on PostgreSQL and under MySQL's
+                    // binary collations (SQLite's own default folds ASCII case).
+                    .pragma("case_sensitive_like", "ON")
                     .disable_statement_logging();
                 let file = options.get_filename().to_path_buf();
                 let in_memory = url.driver_url().contains(":memory:")
@@ -691,9 +694,16 @@ impl std::fmt::Debug for DbRow<'_> {
 /// Reading typed values from a row of one backend. Implemented for each backend's row
 /// (so generated decoders are compiled once per backend, with no dispatch per column)
 /// and for [`DbRow`] (any backend, for ad-hoc code).
+///
+/// No getter makes up a value for SQL `NULL` (SQLite's driver would read `0`, `""` or
+/// `false`): a `NULL` is an error naming the column, on every backend. Read nullable
+/// columns with [`BackendRow::is_null`] first, or as an `Option` through
+/// [`Value`](crate::drizzle::Value).
 pub trait BackendRow {
     /// Whether the value at `index` is SQL `NULL`.
     fn is_null(&self, index: usize) -> Result<bool, sqlx::Error>;
+    /// The error for a `NULL` read into a type that cannot hold it, naming the column.
+    fn unexpected_null(&self, index: usize) -> sqlx::Error;
     /// A 64-bit integer (MySQL's unsigned `bigint` converted, refusing values above
     /// `i64::MAX`).
     fn get_i64(&self, index: usize) -> Result<i64, sqlx::Error>;
@@ -711,6 +721,17 @@ pub trait BackendRow {
     fn get_json(&self, index: usize) -> Result<serde_json::Value, sqlx::Error>;
 }
 
+/// A `NULL` where the reading type has no room for one: the error names the column.
+fn null_error<C: sqlx::Column>(columns: &[C], index: usize) -> sqlx::Error {
+    let name = columns
+        .get(index)
+        .map_or_else(|| index.to_string(), |c| format!("{:?}", c.name()));
+    sqlx::Error::ColumnDecode {
+        index: name,
+        source: "unexpected NULL (read a nullable column or expression as an Option)".into(),
+    }
+}
+
 fn json_from_bytes(bytes: &[u8], index: usize) -> Result<serde_json::Value, sqlx::Error> {
     serde_json::from_slice(bytes).map_err(|e| sqlx::Error::ColumnDecode {
         index: index.to_string(),
@@ -718,31 +739,68 @@ fn json_from_bytes(bytes: &[u8], index: usize) -> Result<serde_json::Value, sqlx
     })
 }
 
-/// The getters every backend reads the same way.
-macro_rules! plain_getters {
+/// The checks every backend's getters share: whether a value is `NULL`, and the error
+/// naming the column when a `NULL` is read into a type that cannot hold it.
+macro_rules! null_checks {
     () => {
         #[inline]
         fn is_null(&self, index: usize) -> Result<bool, sqlx::Error> {
             use sqlx::{Row, ValueRef};
             Ok(self.try_get_raw(index)?.is_null())
         }
-        #[inline]
-        fn get_i32(&self, index: usize) -> Result<i32, sqlx::Error> {
-            sqlx::Row::try_get(self, index)
+        #[cold]
+        fn unexpected_null(&self, index: usize) -> sqlx::Error {
+            null_error(sqlx::Row::columns(self), index)
         }
+    };
+}
+
+/// MySQL and PostgreSQL refuse a `NULL` read into a plain type themselves; the error
+/// is renamed to name the column. `$read` is `try_get` or `try_get_unchecked`.
+macro_rules! server_getter {
+    ($name:ident, $read:ident, $type:ty) => {
         #[inline]
-        fn get_f64(&self, index: usize) -> Result<f64, sqlx::Error> {
-            sqlx::Row::try_get(self, index)
+        fn $name(&self, index: usize) -> Result<$type, sqlx::Error> {
+            sqlx::Row::$read(self, index).map_err(|e| name_null(self, index, e))
         }
+    };
+}
+
+/// SQLite would read a `NULL` as `0`, `""` or `false`: the getter checks first.
+macro_rules! sqlite_getter {
+    ($name:ident, $type:ty) => {
         #[inline]
-        fn get_bool(&self, index: usize) -> Result<bool, sqlx::Error> {
+        fn $name(&self, index: usize) -> Result<$type, sqlx::Error> {
+            if self.is_null(index)? {
+                return Err(self.unexpected_null(index));
+            }
             sqlx::Row::try_get(self, index)
         }
     };
 }
 
+/// `error`, or the column-naming `NULL` error when the driver refused a `NULL`.
+#[cold]
+fn name_null<R: BackendRow + ?Sized>(row: &R, index: usize, error: sqlx::Error) -> sqlx::Error {
+    match &error {
+        sqlx::Error::ColumnDecode { source, .. }
+            if source.is::<sqlx::error::UnexpectedNullError>() =>
+        {
+            row.unexpected_null(index)
+        }
+        _ => error,
+    }
+}
+
 impl BackendRow for MySqlRow {
-    plain_getters!();
+    null_checks!();
+    server_getter!(get_i32, try_get, i32);
+    server_getter!(get_f64, try_get, f64);
+    server_getter!(get_bool, try_get, bool);
+    // Unchecked: text under a binary collation reads as a blob.
+    server_getter!(get_string, try_get_unchecked, String);
+    // Unchecked: sqlx types `timestamp` and `datetime` apart; both are date-times.
+    server_getter!(get_datetime, try_get_unchecked, chrono::NaiveDateTime);
 
     #[inline]
     fn get_i64(&self, index: usize) -> Result<i64, sqlx::Error> {
@@ -752,77 +810,52 @@ impl BackendRow for MySqlRow {
             .get(index)
             .is_some_and(|c| c.type_info().name().ends_with("UNSIGNED"));
         if unsigned {
-            let value: u64 = self.try_get(index)?;
+            let value: u64 = self.try_get(index).map_err(|e| name_null(self, index, e))?;
             i64::try_from(value).map_err(|e| sqlx::Error::ColumnDecode {
                 index: index.to_string(),
                 source: Box::new(e),
             })
         } else {
-            self.try_get(index)
+            self.try_get(index).map_err(|e| name_null(self, index, e))
         }
     }
 
-    /// Unchecked: text under a binary collation reads as a blob.
-    #[inline]
-    fn get_string(&self, index: usize) -> Result<String, sqlx::Error> {
-        sqlx::Row::try_get_unchecked(self, index)
-    }
-
-    /// Unchecked: sqlx types `timestamp` and `datetime` apart; both are date-times.
-    #[inline]
-    fn get_datetime(&self, index: usize) -> Result<chrono::NaiveDateTime, sqlx::Error> {
-        sqlx::Row::try_get_unchecked(self, index)
-    }
-
     fn get_json(&self, index: usize) -> Result<serde_json::Value, sqlx::Error> {
-        let bytes: Vec<u8> = sqlx::Row::try_get_unchecked(self, index)?;
+        let bytes: Vec<u8> =
+            sqlx::Row::try_get_unchecked(self, index).map_err(|e| name_null(self, index, e))?;
         json_from_bytes(&bytes, index)
     }
 }
 
 impl BackendRow for PgRow {
-    plain_getters!();
-
-    #[inline]
-    fn get_i64(&self, index: usize) -> Result<i64, sqlx::Error> {
-        sqlx::Row::try_get(self, index)
-    }
-
-    #[inline]
-    fn get_string(&self, index: usize) -> Result<String, sqlx::Error> {
-        sqlx::Row::try_get(self, index)
-    }
-
-    #[inline]
-    fn get_datetime(&self, index: usize) -> Result<chrono::NaiveDateTime, sqlx::Error> {
-        sqlx::Row::try_get(self, index)
-    }
+    null_checks!();
+    server_getter!(get_i32, try_get, i32);
+    server_getter!(get_i64, try_get, i64);
+    server_getter!(get_f64, try_get, f64);
+    server_getter!(get_bool, try_get, bool);
+    server_getter!(get_string, try_get, String);
+    server_getter!(get_datetime, try_get, chrono::NaiveDateTime);
 
     fn get_json(&self, index: usize) -> Result<serde_json::Value, sqlx::Error> {
-        let sqlx::types::Json(value) = sqlx::Row::try_get(self, index)?;
+        let sqlx::types::Json(value) =
+            sqlx::Row::try_get(self, index).map_err(|e| name_null(self, index, e))?;
         Ok(value)
     }
 }
 
 impl BackendRow for SqliteRow {
-    plain_getters!();
-
-    #[inline]
-    fn get_i64(&self, index: usize) -> Result<i64, sqlx::Error> {
-        sqlx::Row::try_get(self, index)
-    }
-
-    #[inline]
-    fn get_string(&self, index: usize) -> Result<String, sqlx::Error> {
-        sqlx::Row::try_get(self, index)
-    }
-
-    #[inline]
-    fn get_datetime(&self, index: usize) -> Result<chrono::NaiveDateTime, sqlx::Error> {
-        sqlx::Row::try_get(self, index)
-    }
+    null_checks!();
+    sqlite_getter!(get_i32, i32);
+    sqlite_getter!(get_i64, i64);
+    sqlite_getter!(get_f64, f64);
+    sqlite_getter!(get_bool, bool);
+    sqlite_getter!(get_string, String);
+    sqlite_getter!(get_datetime, chrono::NaiveDateTime);
 
     fn get_json(&self, index: usize) -> Result<serde_json::Value, sqlx::Error> {
+        if self.is_null(index)? {
+            return Err(self.unexpected_null(index));
+        }
         let bytes: Vec<u8> = sqlx::Row::try_get(self, index)?;
         json_from_bytes(&bytes, index)
     }
@@ -843,6 +876,13 @@ macro_rules! dispatch {
         }
 
         impl BackendRow for DbRow<'_> {
+            fn unexpected_null(&self, index: usize) -> sqlx::Error {
+                match self {
+                    DbRow::MySql(row) => row.unexpected_null(index),
+                    DbRow::Postgres(row) => row.unexpected_null(index),
+                    DbRow::Sqlite(row) => row.unexpected_null(index),
+                }
+            }
             $(
                 #[inline]
                 fn $name(&self, index: usize) -> Result<$out, sqlx::Error> {

@@ -52,11 +52,8 @@ struct Sizes {
 fn key(i: usize) -> APIKeyInsert {
     APIKeyInsert {
         name: Some(format!("key {i}")),
-        url: Some(format!("https://example.com/{i}")),
-        reason: Some("benchmark".into()),
         private_key: Some(format!("pk_{i:036}")),
-        user_id: Some(1),
-        ..Default::default()
+        ..APIKeyInsert::new(format!("https://example.com/{i}"), "benchmark".into(), 1)
     }
 }
 
@@ -365,8 +362,7 @@ async fn run_backend(backend: Backend, sizes: &Sizes) -> Result<Vec<Report>, Box
     let owner = UserInsert {
         username: Some("owner".into()),
         email: Some("owner@example.com".into()),
-        bio: Some(String::new()),
-        ..Default::default()
+        ..UserInsert::new(String::new())
     };
     db.insert(UserTable).values([owner]).execute().await?;
     let raw = Raw { db };

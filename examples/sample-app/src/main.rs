@@ -139,8 +139,8 @@ async fn main_job(root: PathBuf) -> Result<(), String> {
         username: Some(name.into()),
         email: Some(format!("{name}@example.com")),
         real_name: Some(name.to_uppercase()),
-        bio: Some(String::new()), // text columns have no database default
-        ..Default::default()
+        // text columns have no database default: `bio` must be given
+        ..UserInsert::new(String::new())
     });
     let inserted = db
         .insert(UserTable)

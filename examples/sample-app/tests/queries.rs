@@ -35,8 +35,7 @@ fn user(name: &str) -> UserInsert {
         email: Some(format!("{name}@example.com")),
         real_name: Some(name.to_uppercase()),
         password: Some("xxx".into()),
-        bio: Some(String::new()),
-        ..Default::default()
+        ..UserInsert::new(String::new())
     }
 }
 
@@ -390,8 +389,7 @@ async fn aggregates(db: &Db) {
     let files = [100, 250, 50].map(|size| S3FileInsert {
         filename: Some(format!("f{size}.png")),
         size_in_bytes: Some(size),
-        user_id: Some(1),
-        ..Default::default()
+        ..S3FileInsert::new(1)
     });
     db.insert(S3FileTable)
         .values(files)
@@ -440,10 +438,7 @@ async fn joins(db: &Db) {
         .expect("users");
     let key = APIKeyInsert {
         name: Some("deploy".into()),
-        url: Some("https://example.com".into()),
-        reason: Some(String::new()),
-        user_id: Some(1),
-        ..Default::default()
+        ..APIKeyInsert::new("https://example.com".into(), String::new(), 1)
     };
     db.insert(APIKeyTable)
         .values([key])
@@ -481,8 +476,7 @@ async fn json_and_dates_round_trip(db: &Db) {
     let file = S3FileInsert {
         filename: Some("a.png".into()),
         metadata: Some(metadata.clone()),
-        user_id: Some(1),
-        ..Default::default()
+        ..S3FileInsert::new(1)
     };
     db.insert(S3FileTable)
         .values([file])

@@ -59,8 +59,7 @@ async fn round_trip(db: &Db, backend: Backend) {
         username: Some(format!("u{i}")),
         email: Some(format!("u{i}@example.com")),
         real_name: Some(String::new()),
-        bio: Some(bio.clone()),
-        ..Default::default()
+        ..UserInsert::new(bio.clone())
     });
     for chunk in rows.collect::<Vec<_>>().chunks(1000) {
         db.insert(UserTable)

@@ -2,7 +2,8 @@
 //!
 //! Per kind, a module with a table value whose fields are typed columns
 //! (`UserTable.email` is a `Column<UserTable, String>`), a row struct with one field per
-//! column (`UserRow`), an insert struct whose fields are all optional (`UserInsert`),
+//! column (`UserRow`), an insert struct (`UserInsert`: `Option` fields that take the
+//! database default when `None`, plain fields for the columns that have none),
 //! and the three trait impls the query builder needs. A `mod.rs` declares the modules and
 //! holds the map of all tables. The output is plain data over generic impls — no impl per
 //! column — and byte-stable: generating from unchanged schemas changes no byte.
@@ -233,15 +234,41 @@ fn table_module(table: &Table, source: &str) -> Result<String, CodegenError> {
     }
     let _ = writeln!(w, "}}");
     let _ = writeln!(w);
+    // Columns without a database default must be given (drizzle's `$inferInsert`): they
+    // are plain fields, and the struct has no `Default` when there are any.
+    let required: Vec<bool> = table.columns.iter().map(must_be_given).collect();
+    let given: Vec<(&String, String)> = table
+        .columns
+        .iter()
+        .zip(&fields)
+        .zip(&required)
+        .filter(|(_, required)| **required)
+        .map(|((column, field), _)| (field, rust_type(column)))
+        .collect();
     let _ = writeln!(
         w,
         "/// A row to insert into `{name}`: columns left `None` take their database default."
     );
-    let _ = writeln!(w, "#[derive(Debug, Clone, Default, PartialEq)]");
+    if given.is_empty() {
+        let _ = writeln!(w, "#[derive(Debug, Clone, Default, PartialEq)]");
+    } else {
+        let names: Vec<String> = given.iter().map(|(f, _)| format!("`{f}`")).collect();
+        let _ = writeln!(w, "///");
+        let _ = writeln!(
+            w,
+            "/// {} no database default: always given (start from [`{insert}::new`]).",
+            if names.len() == 1 {
+                format!("{} has", names[0])
+            } else {
+                format!("{} have", names.join(", "))
+            }
+        );
+        let _ = writeln!(w, "#[derive(Debug, Clone, PartialEq)]");
+    }
     let _ = writeln!(w, "pub struct {insert} {{");
-    for (column, field) in table.columns.iter().zip(&fields) {
+    for ((column, field), required) in table.columns.iter().zip(&fields).zip(&required) {
         let ty = rust_type(column);
-        let ty = if ty.starts_with("Option<") {
+        let ty = if *required || ty.starts_with("Option<") {
             ty
         } else {
             format!("Option<{ty}>")
@@ -249,6 +276,25 @@ fn table_module(table: &Table, source: &str) -> Result<String, CodegenError> {
         let _ = writeln!(w, "    /// `{}`", column.name);
         let _ = writeln!(w, "    pub {field}: {ty},");
     }
+    let _ = writeln!(w, "}}");
+    let _ = writeln!(w);
+    let _ = writeln!(w, "impl {insert} {{");
+    let _ = writeln!(
+        w,
+        "    /// A row giving only the columns without a database default; the others `None`."
+    );
+    let parameters: Vec<String> = given.iter().map(|(f, ty)| format!("{f}: {ty}")).collect();
+    let _ = writeln!(w, "    pub fn new({}) -> Self {{", parameters.join(", "));
+    let _ = writeln!(w, "        {insert} {{");
+    for (field, required) in fields.iter().zip(&required) {
+        if *required {
+            let _ = writeln!(w, "            {field},");
+        } else {
+            let _ = writeln!(w, "            {field}: None,");
+        }
+    }
+    let _ = writeln!(w, "        }}");
+    let _ = writeln!(w, "    }}");
     let _ = writeln!(w, "}}");
     let _ = writeln!(w);
     let columns: Vec<String> = table
@@ -295,7 +341,12 @@ fn table_module(table: &Table, source: &str) -> Result<String, CodegenError> {
         w,
         "    fn into_values(self, columns: &mut Vec<&'static str>, values: &mut Vec<Param>) {{"
     );
-    for (column, field) in table.columns.iter().zip(&fields) {
+    for ((column, field), required) in table.columns.iter().zip(&fields).zip(&required) {
+        if *required {
+            let _ = writeln!(w, "        columns.push({:?});", column.name);
+            let _ = writeln!(w, "        values.push(self.{field}.into_param());");
+            continue;
+        }
         if column.not_null {
             let _ = writeln!(w, "        if let Some(value) = self.{field} {{");
         } else {
@@ -308,6 +359,12 @@ fn table_module(table: &Table, source: &str) -> Result<String, CodegenError> {
     let _ = writeln!(w, "    }}");
     let _ = writeln!(w, "}}");
     Ok(out)
+}
+
+/// Whether an insert must give the column: `NOT NULL`, no database default, and not the
+/// auto-increment key.
+fn must_be_given(column: &crate::table::Column) -> bool {
+    column.not_null && column.default.is_none() && !column.primary_key
 }
 
 fn map_module(modules: &[(String, &Table)]) -> String {

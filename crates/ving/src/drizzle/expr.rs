@@ -13,7 +13,7 @@ use std::marker::PhantomData;
 use crate::sql::{Aggregate, BinaryOp, Expr as Node, RawPart};
 
 use super::table::{Column, Table};
-use super::value::{Nullable, Numeric, Operand, Text, Value};
+use super::value::{Comparable, Nullable, Numeric, Operand, Text, Value};
 
 /// A typed expression: values of type `V`, reading the tables `S`.
 pub struct Expr<V, S = ()> {
@@ -140,15 +140,60 @@ where
 {
 }
 
-/// The query's tables `Self` include table `T`.
+/// The query's tables `Self` include table `T`; `Side` says whether its columns may be
+/// missing from a result row (the optional side of a left join).
 #[diagnostic::on_unimplemented(message = "table `{T}` is not in the query (its tables: `{Self}`)")]
-pub trait Contains<T, I> {}
+pub trait Contains<T, I> {
+    /// [`Required`] or [`Optional`].
+    type Side;
+}
 
-impl<T: Table> Contains<T, Here> for T {}
+/// A table whose columns every result row has (see [`Contains`]).
+pub struct Required;
 
-impl<L, R, K, T, I> Contains<T, Left<I>> for Join<L, R, K> where L: Contains<T, I> {}
+/// A table on the optional side of a join: its columns read as `Option` (see
+/// [`Contains`]).
+pub struct Optional;
 
-impl<L, R, K, T, I> Contains<T, Right<I>> for Join<L, R, K> where R: Contains<T, I> {}
+/// The type a column of `V` reads as on a side of a join: `V` itself when
+/// [`Required`], `Option<V>` when [`Optional`].
+pub trait Nullify<V> {
+    /// The type read.
+    type Out: Value;
+}
+
+impl<V: Value> Nullify<V> for Required {
+    type Out = V;
+}
+
+impl<V: Nullable> Nullify<V> for Optional {
+    type Out = V::Null;
+}
+
+impl<T: Table> Contains<T, Here> for T {
+    type Side = Required;
+}
+
+impl<L, R, K, T, I> Contains<T, Left<I>> for Join<L, R, K>
+where
+    L: Contains<T, I>,
+{
+    type Side = L::Side;
+}
+
+impl<L, R, T, I> Contains<T, Right<I>> for Join<L, R, Inner>
+where
+    R: Contains<T, I>,
+{
+    type Side = R::Side;
+}
+
+impl<L, R, T, I> Contains<T, Right<I>> for Join<L, R, LeftOuter>
+where
+    R: Contains<T, I>,
+{
+    type Side = Optional;
+}
 
 /// A typed expression: a column or an [`Expr`].
 pub trait Expression {
@@ -207,7 +252,16 @@ where
     R: Operand<L::Value>,
     R::Source: With<L::Source>,
 {
-    Expr::new(Node::binary(left.into_node(), op, right.into_node()))
+    let (left, right) = (left.into_node(), right.into_node());
+    let null = matches!(&right, Node::Param(param) if param.is_null());
+    match op {
+        // `= NULL` never matches: comparing with a missing value asks whether it is missing.
+        BinaryOp::Eq | BinaryOp::Ne if null => Expr::new(Node::IsNull {
+            expr: Box::new(left),
+            negated: op == BinaryOp::Ne,
+        }),
+        _ => Expr::new(Node::binary(left, op, right)),
+    }
 }
 
 macro_rules! comparison {
@@ -216,6 +270,7 @@ macro_rules! comparison {
         pub fn $name<L, R>(left: L, right: R) -> Condition<Union<L, R>>
         where
             L: Expression,
+            L::Value: Comparable,
             R: Operand<L::Value>,
             R::Source: With<L::Source>,
         {
@@ -226,10 +281,15 @@ macro_rules! comparison {
 
 comparison!(
     /// `left = right`: a column against a value of its type, or two columns of one type.
+    ///
+    /// Comparing with a missing value (`eq(UserTable.avatar_id, None::<i64>)`, or an
+    /// `Option` that is `None`) renders `IS NULL`, not `= NULL` (which matches nothing).
+    /// Two columns compare as SQL does: a `NULL` on either side matches nothing. JSON
+    /// columns cannot be compared (see [`Comparable`](super::Comparable)).
     eq, Eq
 );
 comparison!(
-    /// `left <> right`.
+    /// `left <> right`; with a missing value, `IS NOT NULL` (see [`eq`]).
     ne, Ne
 );
 comparison!(
@@ -249,55 +309,118 @@ comparison!(
     lte, Lte
 );
 
-/// `left LIKE pattern` (text columns; the pattern is a bound value).
-pub fn like<L, R>(left: L, pattern: R) -> Condition<Union<L, R>>
-where
-    L: Expression,
-    L::Value: Text,
-    R: Operand<L::Value>,
-    R::Source: With<L::Source>,
-{
-    compare(left, BinaryOp::Like, pattern)
+macro_rules! pattern_match {
+    ($(#[$doc:meta])* $name:ident, $op:ident) => {
+        $(#[$doc])*
+        pub fn $name<L, R>(left: L, pattern: R) -> Condition<Union<L, R>>
+        where
+            L: Expression,
+            L::Value: Text,
+            R: Operand<L::Value>,
+            R::Source: With<L::Source>,
+        {
+            compare(left, BinaryOp::$op, pattern)
+        }
+    };
 }
 
-/// `left NOT LIKE pattern`.
-pub fn not_like<L, R>(left: L, pattern: R) -> Condition<Union<L, R>>
-where
-    L: Expression,
-    L::Value: Text,
-    R: Operand<L::Value>,
-    R::Source: With<L::Source>,
-{
-    compare(left, BinaryOp::NotLike, pattern)
+pattern_match!(
+    /// `left LIKE pattern ESCAPE '\'` (text columns; the pattern is a bound value). `%`
+    /// matches any run of characters, `_` one character, and `\` makes the next one
+    /// literal on every database ([`escape_like`] escapes user input).
+    ///
+    /// Case: SQLite and PostgreSQL match case-sensitively; MySQL/MariaDB follow the
+    /// column's collation (the server default, `utf8mb4_general_ci`, ignores case). Use
+    /// [`ilike`] to ignore case everywhere.
+    like, Like
+);
+pattern_match!(
+    /// `left NOT LIKE pattern ESCAPE '\'` (see [`like`]).
+    not_like, NotLike
+);
+pattern_match!(
+    /// `like`, ignoring case on every database: PostgreSQL's `ILIKE`, and
+    /// `lower(left) LIKE lower(pattern)` on MySQL/MariaDB and SQLite. ASCII letters fold
+    /// the same everywhere; SQLite's `lower` folds only ASCII.
+    ilike, ILike
+);
+pattern_match!(
+    /// `NOT` [`ilike`].
+    not_ilike, NotILike
+);
+
+/// `text` as a `like` pattern that matches exactly it: `\`, `%` and `_` are escaped
+/// with a backslash. Combine with wildcards for user input:
+/// `like(UserTable.email, format!("{}%", escape_like(prefix)))`.
+pub fn escape_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    for c in text.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn in_list<L, R, I>(left: L, values: I, negated: bool) -> Condition<L::Source>
 where
     L: Expression,
+    L::Value: Comparable,
     R: Operand<L::Value, Source = ()>,
     I: IntoIterator<Item = R>,
 {
-    Expr::new(Node::InList {
-        expr: Box::new(left.into_node()),
-        list: values.into_iter().map(Operand::into_node).collect(),
+    let expr = left.into_node();
+    let mut missing = false;
+    let list: Vec<Node> = values
+        .into_iter()
+        .map(Operand::into_node)
+        .filter(|node| {
+            let null = matches!(node, Node::Param(param) if param.is_null());
+            missing |= null;
+            !null
+        })
+        .collect();
+    let in_list = Node::InList {
+        expr: Box::new(expr.clone()),
+        list,
         negated,
+    };
+    if !missing {
+        return Expr::new(in_list);
+    }
+    // A `None` in the list stands for `IS NULL`, as in `eq`: `IN (…, NULL)` would never
+    // match it, and `NOT IN (…, NULL)` would match nothing at all.
+    let is_null = Node::IsNull {
+        expr: Box::new(expr),
+        negated,
+    };
+    Expr::new(if negated {
+        Node::And(vec![in_list, is_null])
+    } else {
+        Node::Or(vec![in_list, is_null])
     })
 }
 
-/// `left IN (values…)`; an empty list matches nothing.
+/// `left IN (values…)`; an empty list matches nothing, and a `None` among the values
+/// matches `NULL` (as [`eq`] does).
 pub fn in_array<L, R, I>(left: L, values: I) -> Condition<L::Source>
 where
     L: Expression,
+    L::Value: Comparable,
     R: Operand<L::Value, Source = ()>,
     I: IntoIterator<Item = R>,
 {
     in_list(left, values, false)
 }
 
-/// `left NOT IN (values…)`; an empty list matches everything.
+/// `left NOT IN (values…)`; an empty list matches every row, and a `None` among the
+/// values excludes `NULL` too (as [`ne`] does). Otherwise a `NULL` in the column matches
+/// neither `in_array` nor `not_in_array`, as in SQL.
 pub fn not_in_array<L, R, I>(left: L, values: I) -> Condition<L::Source>
 where
     L: Expression,
+    L::Value: Comparable,
     R: Operand<L::Value, Source = ()>,
     I: IntoIterator<Item = R>,
 {
@@ -324,6 +447,7 @@ pub fn is_not_null<E: Expression>(expr: E) -> Condition<E::Source> {
 pub fn between<E, A, B>(expr: E, low: A, high: B) -> Condition<E::Source>
 where
     E: Expression,
+    E::Value: Comparable,
     A: Operand<E::Value, Source = ()>,
     B: Operand<E::Value, Source = ()>,
 {
@@ -334,7 +458,7 @@ where
     })
 }
 
-/// `NOT (condition)`.
+/// `NOT condition` (parenthesised unless it is one term).
 pub fn not<P: Predicate>(condition: P) -> Condition<P::Source> {
     Expr::new(Node::Not(Box::new(condition.into_condition())))
 }

@@ -76,14 +76,15 @@ pub use crate::db::{use_db, BackendRow, Db, DbError, DbRow, Decode, RowStream};
 pub use crate::sql;
 pub use crate::sql::Param;
 pub use expr::{
-    and, asc, avg, between, count, count_of, count_placeholders, desc, eq, gt, gte, in_array,
-    is_not_null, is_null, like, lt, lte, max, min, ne, not, not_in_array, not_like, or, sum,
-    AppearsIn, Both, Condition, Contains, Expr, Expression, GroupList, Here, Inner, Join, Left,
-    LeftOuter, Nothing, Order, OrderList, Predicate, Right, Sql, SqlArg, With,
+    and, asc, avg, between, count, count_of, count_placeholders, desc, eq, escape_like, gt, gte,
+    ilike, in_array, is_not_null, is_null, like, lt, lte, max, min, ne, not, not_ilike,
+    not_in_array, not_like, or, sum, AppearsIn, Both, Condition, Contains, Expr, Expression,
+    GroupList, Here, Inner, Join, Left, LeftOuter, Nothing, Nullify, Optional, Order, OrderList,
+    Predicate, Required, Right, Sql, SqlArg, With,
 };
 pub use query::{
     All, DeleteQuery, Fields, FieldsOf, InsertQuery, InsertResult, InsertStart, RowSource, RowsOf,
-    SelectQuery, SelectStart, Selection, UpdateQuery,
+    SelectQuery, SelectStart, Selection, SelectionIn, UpdateQuery,
 };
 pub use table::{get_table_name, Column, FromRow, InsertRow, Table, TableInfo};
-pub use value::{BaseValue, Nullable, Numeric, Operand, Text, Value};
+pub use value::{BaseValue, Comparable, Nullable, Numeric, Operand, Text, Value};

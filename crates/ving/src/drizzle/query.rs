@@ -10,7 +10,8 @@ use crate::db::{BackendRow, Db, DbError, Decode, FirstI64, RowStream};
 use crate::sql::{self, Expr as Node, JoinKind, Param, Statement};
 
 use super::expr::{
-    AppearsIn, Both, Expression, GroupList, Inner, Join, LeftOuter, OrderList, Predicate,
+    AppearsIn, Contains, Expression, GroupList, Inner, Join, LeftOuter, Nullify, OrderList,
+    Predicate,
 };
 use super::table::{Column, FromRow, InsertRow, Table};
 use super::value::{Operand, Value};
@@ -94,14 +95,23 @@ impl<L: RowSource, R: Table> RowSource for Join<L, R, LeftOuter> {
 }
 
 /// What `select_fields` accepts: a column, a typed expression, or a tuple of them
-/// (up to eight); each result row becomes the matching value or tuple.
+/// (up to eight).
 pub trait Selection {
-    /// The tables it reads.
-    type Source;
-    /// What one result row becomes.
-    type Out: Send + 'static;
     /// Pushes the selected expressions.
     fn push_exprs(self, out: &mut Vec<Node>);
+}
+
+/// A [`Selection`] read from the query's tables `Q`: each result row becomes the matching
+/// value or tuple. A column of the optional side of a left join reads as an `Option`
+/// (`Option<String>` for `APIKeyTable.name` after `.left_join(APIKeyTable, …)`); `I` is
+/// where its tables are in `Q` (inferred).
+#[diagnostic::on_unimplemented(
+    message = "the selection reads a table that is not in the query",
+    note = "the selection: `{Self}`; the query's tables: `{Q}`"
+)]
+pub trait SelectionIn<Q, I>: Selection {
+    /// What one result row becomes.
+    type Out: Send + 'static;
     /// Reads one result row from column `*index` on.
     fn decode<Row: BackendRow + ?Sized>(
         row: &Row,
@@ -110,23 +120,42 @@ pub trait Selection {
 }
 
 impl<T: Table, V: Value> Selection for Column<T, V> {
-    type Source = T;
-    type Out = V;
     fn push_exprs(self, out: &mut Vec<Node>) {
         out.push(self.node());
     }
-    fn decode<Row: BackendRow + ?Sized>(row: &Row, index: &mut usize) -> Result<V, sqlx::Error> {
+}
+
+impl<T, V, Q, I> SelectionIn<Q, I> for Column<T, V>
+where
+    T: Table,
+    V: Value,
+    Q: Contains<T, I>,
+    Q::Side: Nullify<V>,
+{
+    type Out = <Q::Side as Nullify<V>>::Out;
+    #[inline]
+    fn decode<Row: BackendRow + ?Sized>(
+        row: &Row,
+        index: &mut usize,
+    ) -> Result<Self::Out, sqlx::Error> {
         *index += 1;
-        V::decode(row, *index - 1)
+        Value::decode(row, *index - 1)
     }
 }
 
 impl<V: Value, S> Selection for super::expr::Expr<V, S> {
-    type Source = S;
-    type Out = V;
     fn push_exprs(self, out: &mut Vec<Node>) {
         out.push(Expression::into_node(self));
     }
+}
+
+/// An expression reads as the type it was given (an aggregate's, or `typed::<V>()`'s).
+impl<V: Value, S, Q, I> SelectionIn<Q, I> for super::expr::Expr<V, S>
+where
+    S: AppearsIn<Q, I>,
+{
+    type Out = V;
+    #[inline]
     fn decode<Row: BackendRow + ?Sized>(row: &Row, index: &mut usize) -> Result<V, sqlx::Error> {
         *index += 1;
         V::decode(row, *index - 1)
@@ -134,44 +163,50 @@ impl<V: Value, S> Selection for super::expr::Expr<V, S> {
 }
 
 macro_rules! selection_tuple {
-    ($first:ident $(, $rest:ident)+) => {
-        impl<$first: Selection $(, $rest: Selection)+> Selection for ($first, $($rest,)+) {
-            type Source = Both<$first::Source, <($($rest,)+) as Selection>::Source>;
-            type Out = ($first::Out, $($rest::Out,)+);
+    ($(($name:ident, $at:ident)),+) => {
+        impl<$($name: Selection),+> Selection for ($($name,)+) {
             #[allow(non_snake_case)]
             fn push_exprs(self, out: &mut Vec<Node>) {
-                let ($first, $($rest,)+) = self;
-                $first.push_exprs(out);
-                $($rest.push_exprs(out);)+
+                let ($($name,)+) = self;
+                $($name.push_exprs(out);)+
             }
+        }
+
+        impl<Q, $($name: SelectionIn<Q, $at>, $at),+> SelectionIn<Q, ($($at,)+)> for ($($name,)+) {
+            type Out = ($($name::Out,)+);
+            #[inline]
             fn decode<Row: BackendRow + ?Sized>(row: &Row, index: &mut usize) -> Result<Self::Out, sqlx::Error> {
-                Ok(($first::decode(row, index)?, $($rest::decode(row, index)?,)+))
+                Ok(($($name::decode(row, index)?,)+))
             }
         }
     };
 }
 
-impl<A: Selection> Selection for (A,) {
-    type Source = A::Source;
-    type Out = (A::Out,);
-    fn push_exprs(self, out: &mut Vec<Node>) {
-        self.0.push_exprs(out);
-    }
-    fn decode<Row: BackendRow + ?Sized>(
-        row: &Row,
-        index: &mut usize,
-    ) -> Result<Self::Out, sqlx::Error> {
-        Ok((A::decode(row, index)?,))
-    }
-}
-
-selection_tuple!(A, B);
-selection_tuple!(A, B, C);
-selection_tuple!(A, B, C, D);
-selection_tuple!(A, B, C, D, E);
-selection_tuple!(A, B, C, D, E, F);
-selection_tuple!(A, B, C, D, E, F, G);
-selection_tuple!(A, B, C, D, E, F, G, H);
+selection_tuple!((A, IA));
+selection_tuple!((A, IA), (B, IB));
+selection_tuple!((A, IA), (B, IB), (C, IC));
+selection_tuple!((A, IA), (B, IB), (C, IC), (D, ID));
+selection_tuple!((A, IA), (B, IB), (C, IC), (D, ID), (E, IE));
+selection_tuple!((A, IA), (B, IB), (C, IC), (D, ID), (E, IE), (F, IF));
+selection_tuple!(
+    (A, IA),
+    (B, IB),
+    (C, IC),
+    (D, ID),
+    (E, IE),
+    (F, IF),
+    (G, IG)
+);
+selection_tuple!(
+    (A, IA),
+    (B, IB),
+    (C, IC),
+    (D, ID),
+    (E, IE),
+    (F, IF),
+    (G, IG),
+    (H, IH)
+);
 
 /// Decodes a result row as the whole rows of the query's tables `Q`.
 pub struct RowsOf<Q>(PhantomData<fn() -> Q>);
@@ -183,10 +218,11 @@ impl<Q: RowSource> Decode for RowsOf<Q> {
     }
 }
 
-/// Decodes a result row as the chosen fields `F`.
-pub struct FieldsOf<F>(PhantomData<fn() -> F>);
+/// Decodes a result row as the chosen fields `F` of the query's tables `Q`.
+#[allow(clippy::type_complexity)]
+pub struct FieldsOf<F, Q, I>(PhantomData<fn() -> (F, Q, I)>);
 
-impl<F: Selection> Decode for FieldsOf<F> {
+impl<F: SelectionIn<Q, I>, Q, I> Decode for FieldsOf<F, Q, I> {
     type Out = F::Out;
     fn decode<Row: BackendRow>(row: &Row) -> Result<F::Out, sqlx::Error> {
         F::decode(row, &mut 0)
@@ -432,10 +468,7 @@ where
 }
 
 impl<'a, Q, F: Selection> SelectQuery<'a, Q, Fields<F>> {
-    fn render<I>(self) -> (&'a Db, String, Vec<Param>)
-    where
-        F::Source: AppearsIn<Q, I>,
-    {
+    fn render(self) -> (&'a Db, String, Vec<Param>) {
         let mut select = self.select;
         self.fields.0.push_exprs(&mut select.fields);
         let (sql, params) = self.db.dialect().render(Statement::Select(select));
@@ -445,29 +478,30 @@ impl<'a, Q, F: Selection> SelectQuery<'a, Q, Fields<F>> {
     /// Runs the query: every row.
     pub async fn all<I>(self) -> Result<Vec<F::Out>, DbError>
     where
-        F::Source: AppearsIn<Q, I>,
+        F: SelectionIn<Q, I>,
     {
         let (db, sql, params) = self.render();
-        db.fetch_decoded::<FieldsOf<F>>(&sql, params).await
+        db.fetch_decoded::<FieldsOf<F, Q, I>>(&sql, params).await
     }
 
     /// Runs the query with `LIMIT 1` (unless it has a limit): the first row, if any.
     pub async fn first<I>(mut self) -> Result<Option<F::Out>, DbError>
     where
-        F::Source: AppearsIn<Q, I>,
+        F: SelectionIn<Q, I>,
     {
         self.select.limit.get_or_insert(1);
         let (db, sql, params) = self.render();
-        db.fetch_first_decoded::<FieldsOf<F>>(&sql, params).await
+        db.fetch_first_decoded::<FieldsOf<F, Q, I>>(&sql, params)
+            .await
     }
 
     /// Runs the query and reads its rows as they come, in constant memory.
     pub fn stream<I>(self) -> RowStream<F::Out>
     where
-        F::Source: AppearsIn<Q, I>,
+        F: SelectionIn<Q, I>,
     {
         let (db, sql, params) = self.render();
-        db.fetch_stream::<FieldsOf<F>>(sql, params)
+        db.fetch_stream::<FieldsOf<F, Q, I>>(sql, params)
     }
 }
 

@@ -92,6 +92,26 @@ base_value!(String, String, get_string);
 base_value!(NaiveDateTime, DateTime, get_datetime);
 base_value!(serde_json::Value, Json, get_json);
 
+/// Types whose values every database compares the same way: everything but JSON.
+#[diagnostic::on_unimplemented(
+    message = "values of `{Self}` cannot be compared",
+    label = "JSON columns cannot be compared or matched against a list",
+    note = "PostgreSQL compares jsonb by value, MySQL/MariaDB and SQLite compare JSON as text, \
+            so one query would give different answers; compare a field with `sql!` instead"
+)]
+pub trait Comparable: Value {}
+
+macro_rules! comparable {
+    ($($type:ty),+) => {
+        $(
+            impl Comparable for $type {}
+            impl Comparable for Option<$type> {}
+        )+
+    };
+}
+
+comparable!(i64, i32, f64, bool, String, NaiveDateTime);
+
 impl Text for String {}
 impl Text for Option<String> {}
 impl Numeric for i64 {}

@@ -48,6 +48,8 @@ pub struct Capabilities {
     pub index_names_per_table: bool,
     /// `INSERT … VALUES (DEFAULT, …)` and `VALUES ()` for rows that give no columns.
     pub insert_default_keyword: bool,
+    /// `ILIKE` (case-insensitive `LIKE`); otherwise `lower(a) LIKE lower(b)`.
+    pub ilike: bool,
 }
 
 /// How one database writes SQL. Default methods hold the common SQL.
@@ -317,6 +319,7 @@ impl Dialect for MySqlDialect {
             column_on_update: true,
             index_names_per_table: true,
             insert_default_keyword: true,
+            ilike: false,
         }
     }
 
@@ -443,6 +446,7 @@ impl Dialect for PostgresDialect {
             column_on_update: false,
             index_names_per_table: false,
             insert_default_keyword: false,
+            ilike: true,
         }
     }
 
@@ -547,6 +551,7 @@ impl Dialect for SqliteDialect {
             column_on_update: false,
             index_names_per_table: false,
             insert_default_keyword: false,
+            ilike: false,
         }
     }
 

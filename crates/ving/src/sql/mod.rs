@@ -55,6 +55,21 @@ pub enum Param {
     Json(Option<serde_json::Value>),
 }
 
+impl Param {
+    /// Whether the value is SQL `NULL`.
+    pub fn is_null(&self) -> bool {
+        match self {
+            Param::Bool(v) => v.is_none(),
+            Param::I32(v) => v.is_none(),
+            Param::I64(v) => v.is_none(),
+            Param::F64(v) => v.is_none(),
+            Param::String(v) => v.is_none(),
+            Param::DateTime(v) => v.is_none(),
+            Param::Json(v) => v.is_none(),
+        }
+    }
+}
+
 /// An expression of the statement tree.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Expr {
@@ -121,6 +136,22 @@ pub enum Expr {
 }
 
 impl Expr {
+    /// Whether the expression renders as one unit that no operator around it can split:
+    /// a column, a value, `TRUE`/`FALSE`, an aggregate call, or an `AND`/`OR` list (which
+    /// renders its own parentheses). Anything else is parenthesised when it is the operand
+    /// of another operator.
+    pub fn is_atomic(&self) -> bool {
+        match self {
+            Expr::Column { .. }
+            | Expr::Param(_)
+            | Expr::Bool(_)
+            | Expr::Aggregate { .. }
+            | Expr::And(_)
+            | Expr::Or(_) => true,
+            _ => false,
+        }
+    }
+
     /// A column of a table.
     pub fn column(table: &'static str, name: &'static str) -> Expr {
         Expr::Column { table, name }
@@ -164,6 +195,10 @@ pub enum BinaryOp {
     Like,
     /// `NOT LIKE`
     NotLike,
+    /// `LIKE`, ignoring case (PostgreSQL's `ILIKE`; `lower(a) LIKE lower(b)` elsewhere).
+    ILike,
+    /// `NOT` [`BinaryOp::ILike`].
+    NotILike,
 }
 
 impl BinaryOp {
@@ -178,7 +213,17 @@ impl BinaryOp {
             BinaryOp::Lte => "<=",
             BinaryOp::Like => "LIKE",
             BinaryOp::NotLike => "NOT LIKE",
+            BinaryOp::ILike => "ILIKE",
+            BinaryOp::NotILike => "NOT ILIKE",
         }
+    }
+
+    /// Whether the operator matches a pattern (and takes an `ESCAPE` clause).
+    pub fn is_like(self) -> bool {
+        matches!(
+            self,
+            BinaryOp::Like | BinaryOp::NotLike | BinaryOp::ILike | BinaryOp::NotILike
+        )
     }
 }
 

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::{Dialect, Expr, Insert, JoinKind, Param, RawPart, Select, Statement};
+use super::{BinaryOp, Dialect, Expr, Insert, JoinKind, Param, RawPart, Select, Statement};
 
 /// SQL text being written, with the parameters bound so far.
 struct Writer<'d, D: ?Sized> {
@@ -81,6 +81,57 @@ impl<D: Dialect + ?Sized> Writer<'_, D> {
         }
     }
 
+    /// An operand of an operator: parenthesised unless it is atomic, so that a raw
+    /// fragment such as `a = 1 OR b = 2` stays one operand.
+    fn operand(&mut self, expr: Expr) {
+        if expr.is_atomic() {
+            self.expr(expr);
+        } else {
+            self.sql.push('(');
+            self.expr(expr);
+            self.sql.push(')');
+        }
+    }
+
+    fn operands(&mut self, items: Vec<Expr>, separator: &str) {
+        for (i, item) in items.into_iter().enumerate() {
+            if i > 0 {
+                self.sql.push_str(separator);
+            }
+            self.operand(item);
+        }
+    }
+
+    /// `left op right`; pattern matches take `ESCAPE '\'` on every dialect, so a
+    /// backslash in a pattern means the same everywhere.
+    fn binary(&mut self, left: Expr, op: BinaryOp, right: Expr) {
+        let folded = matches!(op, BinaryOp::ILike | BinaryOp::NotILike)
+            && !self.dialect.capabilities().ilike;
+        if folded {
+            // lower(a) LIKE lower(b)
+            self.sql.push_str("lower(");
+            self.expr(left);
+            self.sql.push_str(if op == BinaryOp::ILike {
+                ") LIKE lower("
+            } else {
+                ") NOT LIKE lower("
+            });
+            self.expr(right);
+            self.sql.push(')');
+        } else {
+            self.operand(left);
+            self.sql.push(' ');
+            self.sql.push_str(op.as_sql());
+            self.sql.push(' ');
+            self.operand(right);
+        }
+        if op.is_like() {
+            self.sql.push_str(" ESCAPE ");
+            let escape = self.dialect.string_literal("\\");
+            self.sql.push_str(&escape);
+        }
+    }
+
     fn expr(&mut self, expr: Expr) {
         match expr {
             Expr::Column { table, name } => {
@@ -91,32 +142,25 @@ impl<D: Dialect + ?Sized> Writer<'_, D> {
             Expr::Param(param) => self.param(param),
             Expr::Bool(true) => self.sql.push_str("TRUE"),
             Expr::Bool(false) => self.sql.push_str("FALSE"),
-            Expr::Binary { left, op, right } => {
-                self.expr(*left);
-                self.sql.push(' ');
-                self.sql.push_str(op.as_sql());
-                self.sql.push(' ');
-                self.expr(*right);
-            }
+            Expr::Binary { left, op, right } => self.binary(*left, op, *right),
             Expr::And(items) if items.is_empty() => self.sql.push_str("TRUE"),
             Expr::Or(items) if items.is_empty() => self.sql.push_str("FALSE"),
             Expr::And(items) => {
                 self.sql.push('(');
-                self.list(items, " AND ");
+                self.operands(items, " AND ");
                 self.sql.push(')');
             }
             Expr::Or(items) => {
                 self.sql.push('(');
-                self.list(items, " OR ");
+                self.operands(items, " OR ");
                 self.sql.push(')');
             }
             Expr::Not(inner) => {
-                self.sql.push_str("NOT (");
-                self.expr(*inner);
-                self.sql.push(')');
+                self.sql.push_str("NOT ");
+                self.operand(*inner);
             }
             Expr::IsNull { expr, negated } => {
-                self.expr(*expr);
+                self.operand(*expr);
                 self.sql
                     .push_str(if negated { " IS NOT NULL" } else { " IS NULL" });
             }
@@ -129,18 +173,18 @@ impl<D: Dialect + ?Sized> Writer<'_, D> {
                 list,
                 negated,
             } => {
-                self.expr(*expr);
+                self.operand(*expr);
                 self.sql
                     .push_str(if negated { " NOT IN (" } else { " IN (" });
                 self.list(list, ", ");
                 self.sql.push(')');
             }
             Expr::Between { expr, low, high } => {
-                self.expr(*expr);
+                self.operand(*expr);
                 self.sql.push_str(" BETWEEN ");
-                self.expr(*low);
+                self.operand(*low);
                 self.sql.push_str(" AND ");
-                self.expr(*high);
+                self.operand(*high);
             }
             Expr::Aggregate { function, arg } => {
                 let argument = match arg {

@@ -61,7 +61,9 @@ pub struct APIKeyRow {
 }
 
 /// A row to insert into `apikeys`: columns left `None` take their database default.
-#[derive(Debug, Clone, Default, PartialEq)]
+///
+/// `url`, `reason`, `user_id` have no database default: always given (start from [`APIKeyInsert::new`]).
+#[derive(Debug, Clone, PartialEq)]
 pub struct APIKeyInsert {
     /// `id`
     pub id: Option<i64>,
@@ -72,13 +74,29 @@ pub struct APIKeyInsert {
     /// `name`
     pub name: Option<String>,
     /// `url`
-    pub url: Option<String>,
+    pub url: String,
     /// `reason`
-    pub reason: Option<String>,
+    pub reason: String,
     /// `privateKey`
     pub private_key: Option<String>,
     /// `userId`
-    pub user_id: Option<i64>,
+    pub user_id: i64,
+}
+
+impl APIKeyInsert {
+    /// A row giving only the columns without a database default; the others `None`.
+    pub fn new(url: String, reason: String, user_id: i64) -> Self {
+        APIKeyInsert {
+            id: None,
+            created_at: None,
+            updated_at: None,
+            name: None,
+            url,
+            reason,
+            private_key: None,
+            user_id,
+        }
+    }
 }
 
 impl Table for APIKeyTable {
@@ -125,21 +143,15 @@ impl InsertRow for APIKeyInsert {
             columns.push("name");
             values.push(value.into_param());
         }
-        if let Some(value) = self.url {
-            columns.push("url");
-            values.push(value.into_param());
-        }
-        if let Some(value) = self.reason {
-            columns.push("reason");
-            values.push(value.into_param());
-        }
+        columns.push("url");
+        values.push(self.url.into_param());
+        columns.push("reason");
+        values.push(self.reason.into_param());
         if let Some(value) = self.private_key {
             columns.push("privateKey");
             values.push(value.into_param());
         }
-        if let Some(value) = self.user_id {
-            columns.push("userId");
-            values.push(value.into_param());
-        }
+        columns.push("userId");
+        values.push(self.user_id.into_param());
     }
 }

@@ -61,7 +61,9 @@ pub struct CronJobRow {
 }
 
 /// A row to insert into `cronjobs`: columns left `None` take their database default.
-#[derive(Debug, Clone, Default, PartialEq)]
+///
+/// `note` has no database default: always given (start from [`CronJobInsert::new`]).
+#[derive(Debug, Clone, PartialEq)]
 pub struct CronJobInsert {
     /// `id`
     pub id: Option<i64>,
@@ -78,7 +80,23 @@ pub struct CronJobInsert {
     /// `enabled`
     pub enabled: Option<bool>,
     /// `note`
-    pub note: Option<String>,
+    pub note: String,
+}
+
+impl CronJobInsert {
+    /// A row giving only the columns without a database default; the others `None`.
+    pub fn new(note: String) -> Self {
+        CronJobInsert {
+            id: None,
+            created_at: None,
+            updated_at: None,
+            schedule: None,
+            handler: None,
+            params: None,
+            enabled: None,
+            note,
+        }
+    }
 }
 
 impl Table for CronJobTable {
@@ -137,9 +155,7 @@ impl InsertRow for CronJobInsert {
             columns.push("enabled");
             values.push(value.into_param());
         }
-        if let Some(value) = self.note {
-            columns.push("note");
-            values.push(value.into_param());
-        }
+        columns.push("note");
+        values.push(self.note.into_param());
     }
 }

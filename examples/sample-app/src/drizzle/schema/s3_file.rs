@@ -81,7 +81,9 @@ pub struct S3FileRow {
 }
 
 /// A row to insert into `s3files`: columns left `None` take their database default.
-#[derive(Debug, Clone, Default, PartialEq)]
+///
+/// `user_id` has no database default: always given (start from [`S3FileInsert::new`]).
+#[derive(Debug, Clone, PartialEq)]
 pub struct S3FileInsert {
     /// `id`
     pub id: Option<i64>,
@@ -106,7 +108,27 @@ pub struct S3FileInsert {
     /// `icon`
     pub icon: Option<String>,
     /// `userId`
-    pub user_id: Option<i64>,
+    pub user_id: i64,
+}
+
+impl S3FileInsert {
+    /// A row giving only the columns without a database default; the others `None`.
+    pub fn new(user_id: i64) -> Self {
+        S3FileInsert {
+            id: None,
+            created_at: None,
+            updated_at: None,
+            filename: None,
+            extension: None,
+            content_type: None,
+            s3folder: None,
+            size_in_bytes: None,
+            metadata: None,
+            status: None,
+            icon: None,
+            user_id,
+        }
+    }
 }
 
 impl Table for S3FileTable {
@@ -185,9 +207,7 @@ impl InsertRow for S3FileInsert {
             columns.push("icon");
             values.push(value.into_param());
         }
-        if let Some(value) = self.user_id {
-            columns.push("userId");
-            values.push(value.into_param());
-        }
+        columns.push("userId");
+        values.push(self.user_id.into_param());
     }
 }

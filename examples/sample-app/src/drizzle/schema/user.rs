@@ -96,7 +96,9 @@ pub struct UserRow {
 }
 
 /// A row to insert into `users`: columns left `None` take their database default.
-#[derive(Debug, Clone, Default, PartialEq)]
+///
+/// `bio` has no database default: always given (start from [`UserInsert::new`]).
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserInsert {
     /// `id`
     pub id: Option<i64>,
@@ -125,9 +127,32 @@ pub struct UserInsert {
     /// `avatarType`
     pub avatar_type: Option<String>,
     /// `bio`
-    pub bio: Option<String>,
+    pub bio: String,
     /// `avatarId`
     pub avatar_id: Option<i64>,
+}
+
+impl UserInsert {
+    /// A row giving only the columns without a database default; the others `None`.
+    pub fn new(bio: String) -> Self {
+        UserInsert {
+            id: None,
+            created_at: None,
+            updated_at: None,
+            username: None,
+            email: None,
+            real_name: None,
+            password: None,
+            password_type: None,
+            use_as_display_name: None,
+            verified_email: None,
+            admin: None,
+            developer: None,
+            avatar_type: None,
+            bio,
+            avatar_id: None,
+        }
+    }
 }
 
 impl Table for UserTable {
@@ -217,10 +242,8 @@ impl InsertRow for UserInsert {
             columns.push("avatarType");
             values.push(value.into_param());
         }
-        if let Some(value) = self.bio {
-            columns.push("bio");
-            values.push(value.into_param());
-        }
+        columns.push("bio");
+        values.push(self.bio.into_param());
         if let value @ Some(_) = self.avatar_id {
             columns.push("avatarId");
             values.push(value.into_param());
