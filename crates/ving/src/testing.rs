@@ -50,11 +50,24 @@ pub fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
 }
 
+/// How a fresh MySQL/MariaDB test database compares text (the other backends have one
+/// choice: PostgreSQL's server default, SQLite's `BINARY`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Collation {
+    /// `utf8mb4_nopad_bin`: byte-exact comparisons, as on the other two backends.
+    #[default]
+    Exact,
+    /// The server's default (MariaDB's `utf8mb4_general_ci`: case-insensitive), as real
+    /// deployments have it.
+    ServerDefault,
+}
+
 /// A fresh database, dropped by [`TestDb::cleanup`].
 #[derive(Debug)]
 pub struct TestDb {
     db: Db,
     backend: Backend,
+    collation: Collation,
     name: String,
     url: String,
     admin: Option<Db>,
@@ -83,8 +96,13 @@ fn with_database(url: &str, name: &str) -> Result<String, DbError> {
 }
 
 impl TestDb {
-    /// A new, empty database on `backend`.
+    /// A new, empty database on `backend` (byte-exact text comparisons everywhere).
     pub async fn fresh(backend: Backend) -> Result<TestDb, DbError> {
+        TestDb::fresh_with(backend, Collation::Exact).await
+    }
+
+    /// A new, empty database on `backend`, with the given collation on MySQL/MariaDB.
+    pub async fn fresh_with(backend: Backend, collation: Collation) -> Result<TestDb, DbError> {
         let name = unique_name();
         let Some(server) = server_url(backend) else {
             let file = std::env::temp_dir().join(format!("{name}.db"));
@@ -94,6 +112,7 @@ impl TestDb {
             return Ok(TestDb {
                 db,
                 backend,
+                collation,
                 name,
                 url: text,
                 admin: None,
@@ -101,11 +120,12 @@ impl TestDb {
             });
         };
         let admin = Db::connect(&DatabaseUrl::parse(&server)?, &std::env::temp_dir()).await?;
-        let create = match backend {
+        let create = match (backend, collation) {
             // Binary, no-pad collation: comparisons are byte-exact, as on the other two.
-            Backend::MySql => {
+            (Backend::MySql, Collation::Exact) => {
                 format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_nopad_bin")
             }
+            (Backend::MySql, Collation::ServerDefault) => format!("CREATE DATABASE `{name}`"),
             _ => format!("CREATE DATABASE \"{name}\""),
         };
         admin.execute_script(&create).await?;
@@ -115,6 +135,7 @@ impl TestDb {
         Ok(TestDb {
             db,
             backend,
+            collation,
             name,
             url: text,
             admin: Some(admin),
@@ -126,7 +147,12 @@ impl TestDb {
     /// that the backend is skipped and returns `None`. Under `CI=true` it panics instead:
     /// this is for tests, where a panic is the test failing.
     pub async fn fresh_or_skip(backend: Backend) -> Option<TestDb> {
-        match TestDb::fresh(backend).await {
+        TestDb::fresh_or_skip_with(backend, Collation::Exact).await
+    }
+
+    /// [`TestDb::fresh_or_skip`] with the given collation on MySQL/MariaDB.
+    pub async fn fresh_or_skip_with(backend: Backend, collation: Collation) -> Option<TestDb> {
+        match TestDb::fresh_with(backend, collation).await {
             Ok(test) => Some(test),
             Err(error) if backend != Backend::Sqlite && !in_ci() => {
                 eprintln!(
@@ -146,6 +172,12 @@ impl TestDb {
     /// The backend.
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// Whether `=` and `LIKE` on text columns ignore case in this database (MySQL/MariaDB
+    /// under the server's default collation).
+    pub fn folds_case(&self) -> bool {
+        self.backend == Backend::MySql && self.collation == Collation::ServerDefault
     }
 
     /// The URL of the fresh database, for another process to connect to.

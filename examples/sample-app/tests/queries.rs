@@ -1,16 +1,18 @@
-//! ving's own query tests (its `users.drizzle.test.mjs`), as one backend-neutral suite run
-//! once per backend — SQLite, MariaDB, PostgreSQL — each test in a fresh database.
+//! ving's own query tests (its `users.drizzle.test.mjs`) and the regressions of "one query,
+//! one answer", as one backend-neutral suite run once per backend — SQLite, MariaDB (with
+//! byte-exact text and with the server's default, case-insensitive collation), PostgreSQL
+//! — each test in a fresh database.
 
 use futures_util::StreamExt;
 use ving::config::Backend;
 use ving::drizzle::{
-    and, asc, avg, between, count, count_of, desc, eq, get_table_name, gt, gte, in_array,
-    is_not_null, is_null, like, lt, lte, max, min, ne, not, not_in_array, not_like, or, sql, sum,
-    Column, Condition, Db, Expr, NaiveDateTime, SelectQuery, Table,
+    and, asc, avg, between, count, count_of, desc, eq, escape_like, get_table_name, gt, gte, ilike,
+    in_array, is_not_null, is_null, like, lt, lte, max, min, ne, not, not_ilike, not_in_array,
+    not_like, or, sql, sum, Column, Condition, Db, Expr, NaiveDateTime, SelectQuery, Table,
 };
 use ving::schema::{SchemaOptions, SchemaSet};
 use ving::table::TableModel;
-use ving::testing::TestDb;
+use ving::testing::{Collation, TestDb};
 use ving_sample_app::drizzle::schema::{
     APIKeyInsert, APIKeyTable, S3FileInsert, S3FileTable, UserInsert, UserRow, UserTable,
 };
@@ -20,8 +22,8 @@ fn model() -> TableModel {
     TableModel::from_schemas(&SchemaSet::load(&dir, &SchemaOptions::default()).expect("schemas"))
 }
 
-async fn setup(backend: Backend) -> Option<TestDb> {
-    let test = TestDb::fresh_or_skip(backend).await?;
+async fn setup(backend: Backend, collation: Collation) -> Option<TestDb> {
+    let test = TestDb::fresh_or_skip_with(backend, collation).await?;
     test.db()
         .create_tables(&model())
         .await
@@ -583,20 +585,306 @@ async fn unique_violations_are_recognised(db: &Db) {
     assert!(error.to_string().contains("no_such_function"), "{error}");
 }
 
-macro_rules! per_backend {
-    ($($test:ident),+ $(,)?) => {
-        per_backend!(@backend sqlite, Backend::Sqlite, $($test),+);
-        per_backend!(@backend mariadb, Backend::MySql, $($test),+);
-        per_backend!(@backend postgres, Backend::Postgres, $($test),+);
+async fn nulls_are_never_made_up(db: &Db) {
+    insert_rita(db).await;
+    // A NULL read into a type that cannot hold it is an error naming the column, on every
+    // backend (SQLite's driver alone would have read 0, "" and false).
+    let error = db
+        .select_fields(sql!("NULL AS blank").typed::<i64>())
+        .from(UserTable)
+        .all()
+        .await
+        .expect_err("NULL into i64");
+    assert!(error.to_string().contains("unexpected NULL"), "{error}");
+    assert!(
+        error.to_string().contains("blank"),
+        "names the column: {error}"
+    );
+    let error = db
+        .select_fields(sql!("NULL AS blank").typed::<String>())
+        .from(UserTable)
+        .first()
+        .await
+        .expect_err("NULL into String");
+    assert!(error.to_string().contains("unexpected NULL"), "{error}");
+    let error = db
+        .select_fields(sql!("NULL AS blank").typed::<bool>())
+        .from(UserTable)
+        .all()
+        .await
+        .expect_err("NULL into bool");
+    assert!(error.to_string().contains("unexpected NULL"), "{error}");
+    let error = db
+        .select_fields(UserTable.id)
+        .from(UserTable)
+        .stream()
+        .next()
+        .await;
+    assert!(
+        matches!(error, Some(Ok(1))),
+        "a real value still reads: {error:?}"
+    );
+    let nullable = db
+        .select_fields(sql!("NULL AS blank").typed::<Option<i64>>())
+        .from(UserTable)
+        .all()
+        .await
+        .expect("NULL into Option");
+    assert_eq!(nullable, [None]);
+    // Ad-hoc reads through any backend's row refuse it too.
+    let error = db
+        .fetch_all("SELECT NULL AS blank", Vec::new(), |row| row.get_string(0))
+        .await
+        .expect_err("NULL through DbRow");
+    assert!(error.to_string().contains("unexpected NULL"), "{error}");
+}
+
+async fn left_joined_columns_are_options(db: &Db) {
+    db.insert(UserTable)
+        .values([user("rita"), user("joe")])
+        .execute()
+        .await
+        .expect("users");
+    let key = APIKeyInsert {
+        name: Some("deploy".into()),
+        ..APIKeyInsert::new("https://example.com".into(), String::new(), 1)
     };
-    (@backend $module:ident, $backend:expr, $($test:ident),+) => {
+    db.insert(APIKeyTable)
+        .values([key])
+        .execute()
+        .await
+        .expect("key");
+    let pairs: Vec<(String, Option<String>)> = db
+        .select_fields((UserTable.username, APIKeyTable.name))
+        .from(UserTable)
+        .left_join(APIKeyTable, eq(APIKeyTable.user_id, UserTable.id))
+        .order_by(asc(UserTable.id))
+        .all()
+        .await
+        .expect("left join");
+    assert_eq!(
+        pairs,
+        [
+            ("rita".to_owned(), Some("deploy".to_owned())),
+            ("joe".to_owned(), None)
+        ]
+    );
+    // A nullable column of the optional side stays one Option, not two.
+    let ids: Vec<(i64, Option<i64>, Option<i64>)> = db
+        .select_fields((UserTable.id, APIKeyTable.user_id, UserTable.avatar_id))
+        .from(UserTable)
+        .left_join(APIKeyTable, eq(APIKeyTable.user_id, UserTable.id))
+        .order_by(asc(UserTable.id))
+        .all()
+        .await
+        .expect("left join ids");
+    assert_eq!(ids, [(1, Some(1), None), (2, None, None)]);
+    // An inner join after a left join keeps the left-joined side optional.
+    let three: Vec<(String, Option<String>, String)> = db
+        .select_fields((UserTable.username, APIKeyTable.name, S3FileTable.filename))
+        .from(UserTable)
+        .left_join(APIKeyTable, eq(APIKeyTable.user_id, UserTable.id))
+        .inner_join(S3FileTable, eq(S3FileTable.user_id, UserTable.id))
+        .all()
+        .await
+        .expect("three tables");
+    assert!(three.is_empty());
+}
+
+async fn raw_fragments_keep_their_precedence(db: &Db) {
+    let mut joe = user("joe");
+    joe.admin = Some(true);
+    db.insert(UserTable)
+        .values([user("rita"), joe, user("ann")])
+        .execute()
+        .await
+        .expect("users");
+    let either = || {
+        sql!(
+            "{} = {} OR {} = {}",
+            UserTable.username,
+            "rita",
+            UserTable.username,
+            "joe"
+        )
+    };
+    let admins = find_usernames(
+        db,
+        and(either(), eq(UserTable.admin, true)).within(UserTable),
+    )
+    .await;
+    assert_eq!(admins, ["joe"], "AND binds the whole fragment");
+    let neither = find_usernames(db, not(either()).within(UserTable)).await;
+    assert_eq!(neither, ["ann"], "NOT negates the whole fragment");
+    let (sql_text, _) = db
+        .select()
+        .from(UserTable)
+        .where_(and(either(), eq(UserTable.admin, true)))
+        .to_sql();
+    assert!(
+        sql_text.contains("((") && sql_text.contains(" OR "),
+        "{sql_text}"
+    );
+}
+
+async fn comparing_with_none_asks_is_null(db: &Db) {
+    db.insert(UserTable)
+        .values([user("rita"), user("joe")])
+        .execute()
+        .await
+        .expect("users");
+    db.insert(S3FileTable)
+        .values([S3FileInsert::new(1), S3FileInsert::new(1)])
+        .execute()
+        .await
+        .expect("files");
+    db.update(UserTable)
+        .set(UserTable.avatar_id, Some(2))
+        .where_(eq(UserTable.username, "joe"))
+        .execute()
+        .await
+        .expect("avatar");
+    let missing: Option<i64> = None;
+    assert_eq!(
+        find_usernames(db, eq(UserTable.avatar_id, missing)).await,
+        ["rita"]
+    );
+    assert_eq!(
+        find_usernames(db, ne(UserTable.avatar_id, missing)).await,
+        ["joe"]
+    );
+    assert_eq!(
+        find_usernames(db, eq(UserTable.avatar_id, Some(2))).await,
+        ["joe"]
+    );
+    let mut both = find_usernames(db, in_array(UserTable.avatar_id, [None, Some(2)])).await;
+    both.sort();
+    assert_eq!(both, ["joe", "rita"]);
+    assert!(
+        find_usernames(db, not_in_array(UserTable.avatar_id, [None, Some(2)]))
+            .await
+            .is_empty()
+    );
+    assert_eq!(
+        find_usernames(db, not_in_array(UserTable.avatar_id, [Some(1)])).await,
+        ["joe"],
+        "NULL is in no list, and in no complement of one"
+    );
+}
+
+async fn like_means_the_same_everywhere(test: &TestDb) {
+    let db = test.db();
+    let emails = [
+        "a_b@example.com",
+        "axb@example.com",
+        "100%@example.com",
+        "1000@example.com",
+        "back\\slash@example.com",
+        "backslash@example.com",
+        "Rita.x@example.com",
+    ];
+    let rows: Vec<UserInsert> = emails
+        .iter()
+        .enumerate()
+        .map(|(i, email)| UserInsert {
+            username: Some(format!("u{i}")),
+            email: Some((*email).to_owned()),
+            ..UserInsert::new(String::new())
+        })
+        .collect();
+    db.insert(UserTable)
+        .values(rows)
+        .execute()
+        .await
+        .expect("users");
+    let emails_where = |c: Condition<UserTable>| async move {
+        db.select_fields(UserTable.email)
+            .from(UserTable)
+            .where_(c)
+            .order_by(UserTable.id)
+            .all()
+            .await
+            .expect("select")
+    };
+    assert_eq!(
+        emails_where(like(UserTable.email, "a\\_b%")).await,
+        ["a_b@example.com"],
+        "a backslash escapes _"
+    );
+    assert_eq!(
+        emails_where(like(UserTable.email, format!("{}%", escape_like("100%")))).await,
+        ["100%@example.com"]
+    );
+    assert_eq!(
+        emails_where(like(
+            UserTable.email,
+            format!("{}%", escape_like("back\\slash"))
+        ))
+        .await,
+        ["back\\slash@example.com"]
+    );
+    assert_eq!(escape_like("a_b%c\\d"), "a\\_b\\%c\\\\d");
+    // Case: plain LIKE follows the column's collation; ilike ignores case everywhere.
+    let lower = emails_where(like(UserTable.email, "rita%")).await;
+    if test.folds_case() {
+        assert_eq!(lower, ["Rita.x@example.com"], "general_ci ignores case");
+    } else {
+        assert!(lower.is_empty(), "LIKE is case-sensitive here: {lower:?}");
+    }
+    assert_eq!(
+        emails_where(ilike(UserTable.email, "RITA%")).await,
+        ["Rita.x@example.com"]
+    );
+    assert_eq!(
+        emails_where(not_ilike(UserTable.email, "%@EXAMPLE.COM")).await,
+        Vec::<String>::new()
+    );
+    // Unique indexes follow the collation too: on general_ci "RITA" is "rita".
+    db.insert(UserTable)
+        .values([user("rita")])
+        .execute()
+        .await
+        .expect("rita");
+    let shout = db
+        .insert(UserTable)
+        .values([UserInsert {
+            username: Some("RITA".into()),
+            email: Some("shout@example.com".into()),
+            ..UserInsert::new(String::new())
+        }])
+        .execute()
+        .await;
+    if test.folds_case() {
+        assert!(shout.expect_err("duplicate").is_unique_violation());
+    } else {
+        shout.expect("RITA differs from rita");
+    }
+}
+
+macro_rules! per_backend {
+    (db: [$($test:ident),+ $(,)?], test: [$($with_test:ident),+ $(,)?] $(,)?) => {
+        per_backend!(@backend sqlite, Backend::Sqlite, Collation::Exact, [$($test),+], [$($with_test),+]);
+        per_backend!(@backend mariadb, Backend::MySql, Collation::Exact, [$($test),+], [$($with_test),+]);
+        per_backend!(@backend mariadb_default_collation, Backend::MySql, Collation::ServerDefault, [$($test),+], [$($with_test),+]);
+        per_backend!(@backend postgres, Backend::Postgres, Collation::Exact, [$($test),+], [$($with_test),+]);
+    };
+    (@backend $module:ident, $backend:expr, $collation:expr, [$($test:ident),+], [$($with_test:ident),+]) => {
         mod $module {
             use super::*;
             $(
                 #[tokio::test]
                 async fn $test() {
-                    if let Some(test) = setup($backend).await {
+                    if let Some(test) = setup($backend, $collation).await {
                         super::$test(test.db()).await;
+                        test.cleanup().await;
+                    }
+                }
+            )+
+            $(
+                #[tokio::test]
+                async fn $with_test() {
+                    if let Some(test) = setup($backend, $collation).await {
+                        super::$with_test(&test).await;
                         test.cleanup().await;
                     }
                 }
@@ -606,24 +894,31 @@ macro_rules! per_backend {
 }
 
 per_backend!(
-    insert_a_user,
-    select_by_username,
-    count_star_via_sql,
-    count_column_via_a_helper,
-    pass_a_where_clause_into_a_function,
-    pass_a_raw_sql_where_clause,
-    extend_a_where_with_a_callback,
-    order_by_one_and_two_terms,
-    group_by,
-    pass_an_unfinished_select_into_a_function,
-    limit_and_offset,
-    update,
-    delete,
-    insert_many_and_the_first_id,
-    the_other_helpers,
-    aggregates,
-    joins,
-    json_and_dates_round_trip,
-    stream_rows,
-    unique_violations_are_recognised,
+    db: [
+        insert_a_user,
+        select_by_username,
+        count_star_via_sql,
+        count_column_via_a_helper,
+        pass_a_where_clause_into_a_function,
+        pass_a_raw_sql_where_clause,
+        extend_a_where_with_a_callback,
+        order_by_one_and_two_terms,
+        group_by,
+        pass_an_unfinished_select_into_a_function,
+        limit_and_offset,
+        update,
+        delete,
+        insert_many_and_the_first_id,
+        the_other_helpers,
+        aggregates,
+        joins,
+        json_and_dates_round_trip,
+        stream_rows,
+        unique_violations_are_recognised,
+        nulls_are_never_made_up,
+        left_joined_columns_are_options,
+        raw_fragments_keep_their_precedence,
+        comparing_with_none_asks_is_null,
+    ],
+    test: [like_means_the_same_everywhere],
 );
