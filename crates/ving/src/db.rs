@@ -26,6 +26,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use futures_util::future::BoxFuture;
 use futures_util::{FutureExt, Stream, StreamExt};
 use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions, MySqlRow};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
@@ -154,43 +155,146 @@ impl From<sqlx::sqlite::SqliteQueryResult> for ExecResult {
     }
 }
 
-/// Runs `$body` with `$pool` bound to the backend's pool and `$query` to a sqlx query of
-/// `$sql` with `$params` bound.
-macro_rules! with_query {
-    ($db:expr, $sql:expr, $params:expr, |$pool:ident, $query:ident, $wrap:ident| $body:expr) => {
-        match &$db.pool {
-            Pool::MySql($pool) => {
-                let $query = bind_mysql(sqlx::query($sql), $params);
-                #[allow(unused_macros)]
-                macro_rules! $wrap {
-                    ($row:expr) => {
-                        DbRow::MySql($row)
-                    };
+/// Where a statement runs: a pool (any free connection) or one connection (a
+/// transaction's).
+pub(crate) enum Target<'c> {
+    MySqlPool(&'c MySqlPool),
+    MySqlConn(&'c mut sqlx::MySqlConnection),
+    PostgresPool(&'c PgPool),
+    PostgresConn(&'c mut sqlx::PgConnection),
+    SqlitePool(&'c SqlitePool),
+    SqliteConn(&'c mut sqlx::SqliteConnection),
+}
+
+impl<'c> From<&'c Pool> for Target<'c> {
+    fn from(pool: &'c Pool) -> Self {
+        match pool {
+            Pool::MySql(pool) => Target::MySqlPool(pool),
+            Pool::Postgres(pool) => Target::PostgresPool(pool),
+            Pool::Sqlite(pool) => Target::SqlitePool(pool),
+        }
+    }
+}
+
+/// Runs `$body` with `$exec` bound to the target's sqlx executor (a pool or a connection)
+/// and `$query` to a sqlx query of `$sql` with `$params` bound; `$wrap!(row)` makes a
+/// [`DbRow`] of the backend's row.
+macro_rules! with_target {
+    ($target:expr, $sql:expr, $params:expr, |$exec:ident, $query:ident, $wrap:ident| $body:expr) => {
+        with_target!(@arms $target, $sql, $params, $exec, $query, $wrap, $body,
+            MySqlPool MySqlConn => bind_mysql, MySql;
+            PostgresPool PostgresConn => bind_postgres, Postgres;
+            SqlitePool SqliteConn => bind_sqlite, Sqlite)
+    };
+    (@arms $target:expr, $sql:expr, $params:expr, $exec:ident, $query:ident, $wrap:ident, $body:expr,
+        $($pool:ident $conn:ident => $bind:ident, $row:ident);+) => {
+        match $target {
+            $(
+                Target::$pool($exec) => {
+                    let $query = $bind(sqlx::query($sql), $params);
+                    #[allow(unused_macros)]
+                    macro_rules! $wrap {
+                        ($r:expr) => {
+                            DbRow::$row($r)
+                        };
+                    }
+                    $body
                 }
-                $body
-            }
-            Pool::Postgres($pool) => {
-                let $query = bind_postgres(sqlx::query($sql), $params);
-                #[allow(unused_macros)]
-                macro_rules! $wrap {
-                    ($row:expr) => {
-                        DbRow::Postgres($row)
-                    };
+                Target::$conn($exec) => {
+                    let $query = $bind(sqlx::query($sql), $params);
+                    #[allow(unused_macros)]
+                    macro_rules! $wrap {
+                        ($r:expr) => {
+                            DbRow::$row($r)
+                        };
+                    }
+                    $body
                 }
-                $body
-            }
-            Pool::Sqlite($pool) => {
-                let $query = bind_sqlite(sqlx::query($sql), $params);
-                #[allow(unused_macros)]
-                macro_rules! $wrap {
-                    ($row:expr) => {
-                        DbRow::Sqlite($row)
-                    };
-                }
-                $body
-            }
+            )+
         }
     };
+}
+
+// The helpers below return boxed futures made directly from sqlx's (no `async fn`): an
+// `async fn` holding `&mut Connection` across an await cannot be proven `Send` for
+// every lifetime (rust-lang/rust#110338), which would keep transactions out of spawned
+// tasks.
+
+/// Runs one statement with parameters on `target`.
+pub(crate) fn run_execute<'c>(
+    target: Target<'c>,
+    sql: &'c str,
+    params: Vec<Param>,
+) -> BoxFuture<'c, Result<ExecResult, sqlx::Error>> {
+    with_target!(target, sql, params, |exec, query, wrap| query
+        .execute(exec)
+        .map(|done| done.map(ExecResult::from))
+        .boxed())
+}
+
+/// Runs SQL text without parameters on `target` (several statements where allowed).
+pub(crate) fn run_script<'c>(
+    target: Target<'c>,
+    sql: &'c str,
+) -> BoxFuture<'c, Result<ExecResult, sqlx::Error>> {
+    fn done<R: Into<ExecResult>>(
+        result: Result<R, sqlx::Error>,
+    ) -> Result<ExecResult, sqlx::Error> {
+        result.map(Into::into)
+    }
+    use sqlx::Executor as _;
+    let raw = sqlx::raw_sql(sql);
+    match target {
+        Target::MySqlPool(e) => e.execute(raw).map(done).boxed(),
+        Target::MySqlConn(e) => e.execute(raw).map(done).boxed(),
+        Target::PostgresPool(e) => e.execute(raw).map(done).boxed(),
+        Target::PostgresConn(e) => e.execute(raw).map(done).boxed(),
+        Target::SqlitePool(e) => e.execute(raw).map(done).boxed(),
+        Target::SqliteConn(e) => e.execute(raw).map(done).boxed(),
+    }
+}
+
+/// Runs a query on `target` and decodes every row with `decode`. Every row is fetched
+/// first, then decoded: the driver hands rows over fastest when nothing runs between
+/// them.
+pub(crate) fn run_fetch_all<'c, T, F>(
+    target: Target<'c>,
+    sql: &'c str,
+    params: Vec<Param>,
+    decode: F,
+) -> BoxFuture<'c, Result<Vec<T>, sqlx::Error>>
+where
+    T: Send + 'c,
+    F: Fn(DbRow<'_>) -> Result<T, sqlx::Error> + Send + 'c,
+{
+    with_target!(target, sql, params, |exec, query, wrap| query
+        .fetch_all(exec)
+        .map(move |rows| rows?.iter().map(|row| decode(wrap!(row))).collect())
+        .boxed())
+}
+
+/// Runs a query on `target` and decodes every row with `D`.
+pub(crate) fn run_fetch_decoded<'c, D: Decode>(
+    target: Target<'c>,
+    sql: &'c str,
+    params: Vec<Param>,
+) -> BoxFuture<'c, Result<Vec<D::Out>, sqlx::Error>> {
+    with_target!(target, sql, params, |exec, query, wrap| query
+        .fetch_all(exec)
+        .map(|rows| rows?.iter().map(|row| D::decode(row)).collect())
+        .boxed())
+}
+
+/// Runs a query on `target` and decodes its first row, if any, with `D`.
+pub(crate) fn run_fetch_first<'c, D: Decode>(
+    target: Target<'c>,
+    sql: &'c str,
+    params: Vec<Param>,
+) -> BoxFuture<'c, Result<Option<D::Out>, sqlx::Error>> {
+    with_target!(target, sql, params, |exec, query, wrap| query
+        .fetch_optional(exec)
+        .map(|row| row?.as_ref().map(|row| D::decode(row)).transpose())
+        .boxed())
 }
 
 impl Db {
@@ -367,32 +471,17 @@ impl Db {
     /// the database allows them).
     pub async fn execute_script(&self, sql: &str) -> Result<ExecResult, DbError> {
         self.log(sql, &[]);
-        let result = match &self.pool {
-            Pool::MySql(pool) => sqlx::raw_sql(sql).execute(pool).await.map(ExecResult::from),
-            Pool::Postgres(pool) => sqlx::raw_sql(sql).execute(pool).await.map(ExecResult::from),
-            Pool::Sqlite(pool) => sqlx::raw_sql(sql).execute(pool).await.map(ExecResult::from),
-        };
-        result.map_err(|e| self.query_error(sql, e))
+        run_script(Target::from(&self.pool), sql)
+            .await
+            .map_err(|e| self.query_error(sql, e))
     }
 
     /// Runs one statement with parameters and reports what it changed.
     pub async fn execute(&self, sql: &str, params: Vec<Param>) -> Result<ExecResult, DbError> {
         self.log(sql, &params);
-        let result = match &self.pool {
-            Pool::MySql(pool) => bind_mysql(sqlx::query(sql), params)
-                .execute(pool)
-                .await
-                .map(ExecResult::from),
-            Pool::Postgres(pool) => bind_postgres(sqlx::query(sql), params)
-                .execute(pool)
-                .await
-                .map(ExecResult::from),
-            Pool::Sqlite(pool) => bind_sqlite(sqlx::query(sql), params)
-                .execute(pool)
-                .await
-                .map(ExecResult::from),
-        };
-        result.map_err(|e| self.query_error(sql, e))
+        run_execute(Target::from(&self.pool), sql, params)
+            .await
+            .map_err(|e| self.query_error(sql, e))
     }
 
     /// Runs a query and decodes every row with `decode`.
@@ -400,19 +489,15 @@ impl Db {
         &self,
         sql: &str,
         params: Vec<Param>,
-        decode: impl Fn(DbRow<'_>) -> Result<T, sqlx::Error>,
-    ) -> Result<Vec<T>, DbError> {
+        decode: impl Fn(DbRow<'_>) -> Result<T, sqlx::Error> + Send,
+    ) -> Result<Vec<T>, DbError>
+    where
+        T: Send,
+    {
         self.log(sql, &params);
-        // Fetch every row first, then decode: the driver hands rows over fastest when
-        // nothing runs between them.
-        let result: Result<Vec<T>, sqlx::Error> =
-            with_query!(self, sql, params, |pool, query, wrap| {
-                match query.fetch_all(pool).await {
-                    Ok(rows) => rows.iter().map(|row| decode(wrap!(row))).collect(),
-                    Err(e) => Err(e),
-                }
-            });
-        result.map_err(|e| self.query_error(sql, e))
+        run_fetch_all(Target::from(&self.pool), sql, params, decode)
+            .await
+            .map_err(|e| self.query_error(sql, e))
     }
 
     /// Runs a query and decodes every row with `D` (compiled for each backend's row).
@@ -422,14 +507,9 @@ impl Db {
         params: Vec<Param>,
     ) -> Result<Vec<D::Out>, DbError> {
         self.log(sql, &params);
-        let result: Result<Vec<D::Out>, sqlx::Error> =
-            with_query!(self, sql, params, |pool, query, wrap| {
-                match query.fetch_all(pool).await {
-                    Ok(rows) => rows.iter().map(|row| D::decode(row)).collect(),
-                    Err(e) => Err(e),
-                }
-            });
-        result.map_err(|e| self.query_error(sql, e))
+        run_fetch_decoded::<D>(Target::from(&self.pool), sql, params)
+            .await
+            .map_err(|e| self.query_error(sql, e))
     }
 
     /// Runs a query and decodes its first row, if any, with `D`.
@@ -439,20 +519,26 @@ impl Db {
         params: Vec<Param>,
     ) -> Result<Option<D::Out>, DbError> {
         self.log(sql, &params);
-        let result: Result<Option<D::Out>, sqlx::Error> =
-            with_query!(self, sql, params, |pool, query, wrap| {
-                match query.fetch_optional(pool).await {
-                    Ok(row) => row.as_ref().map(|row| D::decode(row)).transpose(),
-                    Err(e) => Err(e),
-                }
-            });
-        result.map_err(|e| self.query_error(sql, e))
+        run_fetch_first::<D>(Target::from(&self.pool), sql, params)
+            .await
+            .map_err(|e| self.query_error(sql, e))
     }
 
     /// Runs a query and hands its rows over as a stream, in batches of whatever the
     /// driver has ready, each row decoded as the stream hands it out: memory stays
     /// constant however many rows there are. Dropping the stream stops the query.
     pub fn fetch_stream<D: Decode>(&self, sql: String, params: Vec<Param>) -> RowStream<D::Out> {
+        self.stream_on::<D>(StreamSource::Pool(self.pool.clone()), sql, params)
+    }
+
+    /// [`Db::fetch_stream`] on a pool or on a transaction's connection (held, locked, for
+    /// as long as the stream runs).
+    pub(crate) fn stream_on<D: Decode>(
+        &self,
+        source: StreamSource,
+        sql: String,
+        params: Vec<Param>,
+    ) -> RowStream<D::Out> {
         self.log(&sql, &params);
         let db = self.clone();
         let error_sql = sql.clone();
@@ -461,9 +547,23 @@ impl Db {
         // The query runs inside this future, which owns the SQL; the stream polls it in
         // the consumer's task and takes each batch of rows from the slot.
         let producer = async move {
+            let mut guard;
+            let target = match &source {
+                StreamSource::Pool(pool) => Target::from(pool),
+                StreamSource::Connection(connection) => {
+                    guard = connection.clone().lock_owned().await;
+                    match guard.target() {
+                        Ok(target) => target,
+                        Err(e) => {
+                            put(&out, Err(e)).await;
+                            return;
+                        }
+                    }
+                }
+            };
             let result: Result<(), sqlx::Error> =
-                with_query!(db, &sql, params, |pool, query, wrap| {
-                    let mut rows = query.fetch(pool);
+                with_target!(target, &sql, params, |exec, query, wrap| {
+                    let mut rows = query.fetch(exec);
                     let mut batch = Vec::with_capacity(STREAM_BATCH);
                     loop {
                         // Wait for one row, then take every row the driver already has, up to
@@ -506,6 +606,24 @@ impl Db {
             backend: self.backend(),
         }
     }
+
+    /// Logs a statement when the URL asks for it (`?log=yes`).
+    pub(crate) fn log_statement(&self, sql: &str, params: &[Param]) {
+        self.log(sql, params);
+    }
+
+    /// The error of a failed statement.
+    pub(crate) fn statement_error(&self, sql: &str, source: sqlx::Error) -> DbError {
+        self.query_error(sql, source)
+    }
+}
+
+/// Where a stream's rows come from.
+pub(crate) enum StreamSource {
+    /// Any connection of the pool.
+    Pool(Pool),
+    /// A transaction's connection.
+    Connection(Arc<tokio::sync::Mutex<crate::transaction::Connection>>),
 }
 
 /// Rows a stream takes from the driver at most at a time.
@@ -573,6 +691,20 @@ pub struct RowStream<T> {
     backend: Backend,
 }
 
+impl<T> RowStream<T> {
+    /// A stream whose only item is `error`.
+    pub(crate) fn failed(error: DbError, sql: String, backend: Backend) -> Self {
+        RowStream {
+            producer: None,
+            slot: Arc::new(Mutex::new(Some(Err(error)))),
+            buffer: Vec::new().into_iter(),
+            decode: |_| Err(sqlx::Error::RowNotFound),
+            sql,
+            backend,
+        }
+    }
+}
+
 /// Decodes an owned row with `D`, compiled for each backend's row type.
 fn decode_owned<D: Decode>(row: &OwnedRow) -> Result<D::Out, sqlx::Error> {
     match row {
@@ -607,7 +739,9 @@ impl<T> Stream for RowStream<T> {
                 })));
             }
             let Some(producer) = self.producer.as_mut() else {
-                return Poll::Ready(None);
+                // A stream that failed before it started has its error in the slot.
+                let failed = self.slot.lock().ok().and_then(|mut slot| slot.take());
+                return Poll::Ready(failed.and_then(Result::err).map(Err));
             };
             let finished = producer.as_mut().poll(cx).is_ready();
             let taken = self.slot.lock().ok().and_then(|mut slot| slot.take());

@@ -16,6 +16,7 @@
 //! - [`drizzle`]: the typed, SQL-shaped query builder over generated tables.
 //! - [`codegen`]: the Rust table definitions `ving drizzle --tables` writes.
 //! - [`migrate`]: migrations — snapshots, the diff engine, applying and status.
+//! - [`transaction`]: transactions, savepoints and the closure form.
 //! - [`testing`]: a fresh database per test, on each backend.
 
 #![warn(missing_docs)]
@@ -29,6 +30,7 @@ pub mod schema;
 pub mod sql;
 pub mod table;
 pub mod testing;
+pub mod transaction;
 
 /// The driver underneath, for generated code and work this crate does not cover.
 pub use sqlx;

@@ -679,6 +679,11 @@ impl Sql {
         Sql { parts }
     }
 
+    /// The fragment as a whole statement (for [`Db::run`](crate::db::Db::run)).
+    pub fn into_statement(self) -> crate::sql::Statement {
+        crate::sql::Statement::Raw(self.parts)
+    }
+
     /// The fragment as a typed expression, to select it or compare it.
     pub fn typed<V: Value>(self) -> Expr<V, ()> {
         Expr::new(Node::Raw(self.parts))

@@ -63,6 +63,7 @@
 //! # });
 //! ```
 
+mod executor;
 mod expr;
 mod query;
 mod table;
@@ -75,6 +76,8 @@ pub use crate::db::{use_db, BackendRow, Db, DbError, DbRow, Decode, RowStream};
 /// The `sql!` macro (raw fragments), beside the other helpers.
 pub use crate::sql;
 pub use crate::sql::Param;
+pub use crate::transaction::{Isolation, Tx};
+pub use executor::Executor;
 pub use expr::{
     and, asc, avg, between, count, count_of, count_placeholders, desc, eq, escape_like, gt, gte,
     ilike, in_array, is_not_null, is_null, like, lt, lte, max, min, ne, not, not_ilike,

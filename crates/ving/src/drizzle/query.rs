@@ -7,6 +7,9 @@
 use std::marker::PhantomData;
 
 use crate::db::{BackendRow, Db, DbError, Decode, FirstI64, RowStream};
+use crate::transaction::Tx;
+
+use super::executor::Executor;
 use crate::sql::{self, Expr as Node, JoinKind, Param, Statement};
 
 use super::expr::{
@@ -229,11 +232,14 @@ impl<F: SelectionIn<Q, I>, Q, I> Decode for FieldsOf<F, Q, I> {
     }
 }
 
-impl Db {
+/// The builders' entry points, the same on a pool and in a transaction.
+macro_rules! query_builders {
+    ($($target:ty),+) => {$(
+impl $target {
     /// `SELECT` whole rows: `db.select().from(UserTable)` reads `UserRow`s.
     pub fn select(&self) -> SelectStart<'_, All> {
         SelectStart {
-            db: self,
+            db: Executor::from(self),
             fields: All,
         }
     }
@@ -241,7 +247,7 @@ impl Db {
     /// `SELECT` chosen fields: `db.select_fields((UserTable.id, count()))`.
     pub fn select_fields<F: Selection>(&self, fields: F) -> SelectStart<'_, Fields<F>> {
         SelectStart {
-            db: self,
+            db: Executor::from(self),
             fields: Fields(fields),
         }
     }
@@ -250,7 +256,7 @@ impl Db {
     pub fn insert<T: Table>(&self, table: T) -> InsertStart<'_, T> {
         let _ = table;
         InsertStart {
-            db: self,
+            db: Executor::from(self),
             table: PhantomData,
         }
     }
@@ -259,7 +265,7 @@ impl Db {
     pub fn update<T: Table>(&self, table: T) -> UpdateQuery<'_, T> {
         let _ = table;
         UpdateQuery {
-            db: self,
+            db: Executor::from(self),
             update: sql::Update {
                 table: T::NAME,
                 set: Vec::new(),
@@ -273,7 +279,7 @@ impl Db {
     pub fn delete<T: Table>(&self, table: T) -> DeleteQuery<'_, T> {
         let _ = table;
         DeleteQuery {
-            db: self,
+            db: Executor::from(self),
             delete: sql::Delete {
                 table: T::NAME,
                 where_: None,
@@ -281,12 +287,25 @@ impl Db {
             table: PhantomData,
         }
     }
+
+    /// Runs a raw statement made with `sql!` (a write, DDL, anything that returns no
+    /// rows): columns quoted, values bound. Read rows with
+    /// `select_fields(sql!(…).typed::<T>())` instead.
+    pub async fn run(&self, statement: super::expr::Sql) -> Result<crate::db::ExecResult, DbError> {
+        let executor = Executor::from(self);
+        let (sql, params) = executor.dialect().render(statement.into_statement());
+        executor.execute(&sql, params).await
+    }
 }
+    )+};
+}
+
+query_builders!(Db, Tx<'_>);
 
 /// `db.select()` before `.from(…)`.
 #[derive(Debug, Clone)]
 pub struct SelectStart<'a, Sel> {
-    db: &'a Db,
+    db: Executor<'a>,
     fields: Sel,
 }
 
@@ -306,7 +325,7 @@ impl<'a, Sel> SelectStart<'a, Sel> {
 /// A select over the tables `Q`.
 #[derive(Debug)]
 pub struct SelectQuery<'a, Q, Sel> {
-    db: &'a Db,
+    db: Executor<'a>,
     select: sql::Select,
     fields: Sel,
     tables: PhantomData<fn() -> Q>,
@@ -422,7 +441,7 @@ impl<'a, Q, Sel> SelectQuery<'a, Q, Sel> {
 }
 
 impl<'a, Q: RowSource> SelectQuery<'a, Q, All> {
-    fn render(self) -> (&'a Db, String, Vec<Param>) {
+    fn render(self) -> (Executor<'a>, String, Vec<Param>) {
         let mut select = self.select;
         Q::push_columns(&mut select.fields);
         let (sql, params) = self.db.dialect().render(Statement::Select(select));
@@ -468,7 +487,7 @@ where
 }
 
 impl<'a, Q, F: Selection> SelectQuery<'a, Q, Fields<F>> {
-    fn render(self) -> (&'a Db, String, Vec<Param>) {
+    fn render(self) -> (Executor<'a>, String, Vec<Param>) {
         let mut select = self.select;
         self.fields.0.push_exprs(&mut select.fields);
         let (sql, params) = self.db.dialect().render(Statement::Select(select));
@@ -508,7 +527,7 @@ impl<'a, Q, F: Selection> SelectQuery<'a, Q, Fields<F>> {
 /// `db.insert(table)` before `.values(…)`.
 #[derive(Debug)]
 pub struct InsertStart<'a, T> {
-    db: &'a Db,
+    db: Executor<'a>,
     table: PhantomData<fn() -> T>,
 }
 
@@ -525,7 +544,7 @@ impl<'a, T: Table> InsertStart<'a, T> {
 /// An insert of rows into `T`.
 #[derive(Debug)]
 pub struct InsertQuery<'a, T: Table> {
-    db: &'a Db,
+    db: Executor<'a>,
     rows: Vec<T::Insert>,
 }
 
@@ -568,35 +587,59 @@ impl<T: Table> InsertQuery<'_, T> {
         statements
     }
 
-    /// Runs the insert.
+    /// Runs the insert. An insert split into several statements (more parameters than
+    /// one statement takes, or rows giving different columns) runs in one transaction —
+    /// a savepoint inside the caller's: all rows or none.
     pub async fn execute(self) -> Result<InsertResult, DbError> {
-        let db = self.db;
-        let dialect = db.dialect();
-        let returning = dialect.capabilities().insert_returning;
-        let mut result = InsertResult::default();
-        for statement in self.statements() {
-            let has_key = statement.returning.is_some();
-            let (sql, params) = dialect.render(Statement::Insert(statement));
-            let first_id = if returning && has_key {
-                let ids = db.fetch_decoded::<FirstI64>(&sql, params).await?;
-                result.rows_affected += ids.len() as u64;
-                ids.first().copied()
-            } else {
-                let done = db.execute(&sql, params).await?;
-                result.rows_affected += done.rows_affected;
-                let id = i64::try_from(done.last_insert_id).ok().filter(|id| *id > 0);
-                id.filter(|_| has_key)
-            };
-            result.insert_id = result.insert_id.or(first_id);
+        let executor = self.db;
+        let statements = self.statements();
+        if statements.len() <= 1 {
+            return run_inserts(executor, statements).await;
         }
-        Ok(result)
+        let tx = executor.begin_atomic().await?;
+        match run_inserts(Executor::from(&tx), statements).await {
+            Ok(result) => {
+                tx.commit().await?;
+                Ok(result)
+            }
+            Err(error) => {
+                // Dropping would roll back too; waiting for it leaves the pool clean.
+                let _ = tx.rollback().await;
+                Err(error)
+            }
+        }
     }
+}
+
+async fn run_inserts(
+    executor: Executor<'_>,
+    statements: Vec<sql::Insert>,
+) -> Result<InsertResult, DbError> {
+    let dialect = executor.dialect();
+    let returning = dialect.capabilities().insert_returning;
+    let mut result = InsertResult::default();
+    for statement in statements {
+        let has_key = statement.returning.is_some();
+        let (sql, params) = dialect.render(Statement::Insert(statement));
+        let first_id = if returning && has_key {
+            let ids = executor.fetch_decoded::<FirstI64>(&sql, params).await?;
+            result.rows_affected += ids.len() as u64;
+            ids.first().copied()
+        } else {
+            let done = executor.execute(&sql, params).await?;
+            result.rows_affected += done.rows_affected;
+            let id = i64::try_from(done.last_insert_id).ok().filter(|id| *id > 0);
+            id.filter(|_| has_key)
+        };
+        result.insert_id = result.insert_id.or(first_id);
+    }
+    Ok(result)
 }
 
 /// An update of `T`.
 #[derive(Debug, Clone)]
 pub struct UpdateQuery<'a, T> {
-    db: &'a Db,
+    db: Executor<'a>,
     update: sql::Update,
     table: PhantomData<fn() -> T>,
 }
@@ -643,7 +686,7 @@ impl<T: Table> UpdateQuery<'_, T> {
 /// A delete from `T`.
 #[derive(Debug, Clone)]
 pub struct DeleteQuery<'a, T> {
-    db: &'a Db,
+    db: Executor<'a>,
     delete: sql::Delete,
     table: PhantomData<fn() -> T>,
 }

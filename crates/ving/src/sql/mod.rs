@@ -355,4 +355,6 @@ pub enum Statement {
     Update(Update),
     /// `DELETE`
     Delete(Delete),
+    /// A raw statement (`sql!`): text with expressions interpolated.
+    Raw(Vec<RawPart>),
 }

@@ -38,6 +38,7 @@ pub(super) fn render<D: Dialect + ?Sized>(
             }
             w.where_clause(update.where_);
         }
+        Statement::Raw(parts) => w.raw(parts),
         Statement::Delete(delete) => {
             w.sql.push_str("DELETE FROM ");
             w.ident(delete.table);
