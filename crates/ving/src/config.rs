@@ -145,6 +145,122 @@ impl Default for Rest {
 pub struct DatabaseSection {
     /// The database URL used when no environment variable gives one.
     pub url: Option<String>,
+    /// The most connections the pool opens (default 10).
+    pub max_connections: Option<u32>,
+    /// Connections the pool keeps open even when idle (default 0).
+    pub min_connections: Option<u32>,
+    /// Seconds to wait for a free connection (or a server) before failing (default 5).
+    pub acquire_timeout: Option<f64>,
+    /// Seconds an idle connection is kept before it is closed; 0 keeps them (default
+    /// 600).
+    pub idle_timeout: Option<f64>,
+}
+
+/// The connection pool's settings: from the URL's parameters (`?max_connections=20&
+/// acquire_timeout=2`), else from `ving.toml [database]`, else the defaults below.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PoolSettings {
+    /// The most connections open at once (default [`PoolSettings::DEFAULT_MAX`]).
+    pub max_connections: Option<u32>,
+    /// Connections kept open when idle (default 0).
+    pub min_connections: Option<u32>,
+    /// How long to wait for a free connection or a server (default 5 s).
+    pub acquire_timeout: Option<std::time::Duration>,
+    /// How long an idle connection is kept; `Some(None)` keeps them (default 10 min).
+    pub idle_timeout: Option<Option<std::time::Duration>>,
+}
+
+impl PoolSettings {
+    /// The default most connections.
+    pub const DEFAULT_MAX: u32 = 10;
+    /// The default wait for a connection.
+    pub const DEFAULT_ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+    /// The default idle time before a connection closes.
+    pub const DEFAULT_IDLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(600);
+
+    /// Each setting of `self`, or of `fallback` where `self` has none.
+    pub fn or(self, fallback: PoolSettings) -> PoolSettings {
+        PoolSettings {
+            max_connections: self.max_connections.or(fallback.max_connections),
+            min_connections: self.min_connections.or(fallback.min_connections),
+            acquire_timeout: self.acquire_timeout.or(fallback.acquire_timeout),
+            idle_timeout: self.idle_timeout.or(fallback.idle_timeout),
+        }
+    }
+
+    /// The most connections, with the default.
+    pub fn max(&self) -> u32 {
+        self.max_connections.unwrap_or(Self::DEFAULT_MAX)
+    }
+
+    /// The connections kept open, with the default.
+    pub fn min(&self) -> u32 {
+        self.min_connections.unwrap_or(0)
+    }
+
+    /// The wait for a connection, with the default.
+    pub fn acquire(&self) -> std::time::Duration {
+        self.acquire_timeout
+            .unwrap_or(Self::DEFAULT_ACQUIRE_TIMEOUT)
+    }
+
+    /// The idle time before a connection closes (`None`: never), with the default.
+    pub fn idle(&self) -> Option<std::time::Duration> {
+        self.idle_timeout
+            .unwrap_or(Some(Self::DEFAULT_IDLE_TIMEOUT))
+    }
+
+    /// Sets one setting from its name and text; `Ok(false)` for a name that is not a pool
+    /// setting.
+    fn set(&mut self, name: &str, value: &str) -> Result<bool, String> {
+        let count = |value: &str| {
+            value
+                .parse::<u32>()
+                .map_err(|_| format!("{name}={value} must be a whole number"))
+        };
+        match name {
+            "max_connections" => {
+                let max = count(value)?;
+                if max == 0 {
+                    return Err("max_connections must be at least 1".into());
+                }
+                self.max_connections = Some(max);
+            }
+            "min_connections" => self.min_connections = Some(count(value)?),
+            "acquire_timeout" => self.acquire_timeout = Some(seconds(name, value)?),
+            "idle_timeout" => {
+                let idle = seconds(name, value)?;
+                self.idle_timeout = Some((!idle.is_zero()).then_some(idle));
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn from_section(section: &DatabaseSection) -> Result<PoolSettings, String> {
+        let mut settings = PoolSettings::default();
+        let numbers = [
+            ("max_connections", section.max_connections.map(f64::from)),
+            ("min_connections", section.min_connections.map(f64::from)),
+            ("acquire_timeout", section.acquire_timeout),
+            ("idle_timeout", section.idle_timeout),
+        ];
+        for (name, value) in numbers {
+            if let Some(value) = value {
+                settings.set(name, &value.to_string())?;
+            }
+        }
+        Ok(settings)
+    }
+}
+
+/// A duration given in seconds (`5`, `0.5`).
+fn seconds(name: &str, value: &str) -> Result<std::time::Duration, String> {
+    value
+        .parse::<f64>()
+        .ok()
+        .and_then(|s| std::time::Duration::try_from_secs_f64(s).ok())
+        .ok_or_else(|| format!("{name}={value} must be a number of seconds"))
 }
 
 /// `[schema]` of `ving.toml`.
@@ -243,12 +359,21 @@ impl Config {
         }
     }
 
-    /// The database URL by the rules in the module docs.
+    /// The database URL by the rules in the module docs, with the pool settings of
+    /// `ving.toml [database]` where the URL gives none.
     pub fn database_url(&self) -> Result<DatabaseUrl, ConfigError> {
-        match &self.database_url {
-            Some((url, source)) => DatabaseUrl::parse_from(url, source),
-            None => DatabaseUrl::parse_from(DEFAULT_DATABASE_URL, "the embedded default"),
-        }
+        let url = match &self.database_url {
+            Some((url, source)) => DatabaseUrl::parse_from(url, source)?,
+            None => DatabaseUrl::parse_from(DEFAULT_DATABASE_URL, "the embedded default")?,
+        };
+        let section = &self.file.database;
+        let settings =
+            PoolSettings::from_section(section).map_err(|message| ConfigError::DatabaseUrl {
+                url: url.to_string(),
+                source_name: "ving.toml [database]".into(),
+                message,
+            })?;
+        Ok(url.with_pool_fallback(settings))
     }
 }
 
@@ -337,6 +462,7 @@ pub struct DatabaseUrl {
     backend: Backend,
     url: String,
     log: bool,
+    pool: PoolSettings,
 }
 
 impl DatabaseUrl {
@@ -368,6 +494,7 @@ impl DatabaseUrl {
         };
         let (base, query) = url.split_once('?').unwrap_or((url, ""));
         let mut log = false;
+        let mut pool = PoolSettings::default();
         let mut kept = Vec::new();
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             match pair.split_once('=') {
@@ -378,7 +505,12 @@ impl DatabaseUrl {
                         other => return Err(fail(format!("log={other} must be yes or no"))),
                     }
                 }
-                _ => kept.push(pair),
+                Some((name, value)) => {
+                    if !pool.set(name, value).map_err(&fail)? {
+                        kept.push(pair);
+                    }
+                }
+                None => kept.push(pair),
             }
         }
         let mut clean = base.to_owned();
@@ -402,7 +534,20 @@ impl DatabaseUrl {
             backend,
             url: clean,
             log,
+            pool,
         })
+    }
+
+    /// The pool settings the URL gives (`?max_connections=…`); [`Config::database_url`]
+    /// fills the rest from `ving.toml`.
+    pub fn pool(&self) -> PoolSettings {
+        self.pool
+    }
+
+    /// The same URL with `fallback` filling the pool settings it does not give.
+    pub fn with_pool_fallback(mut self, fallback: PoolSettings) -> DatabaseUrl {
+        self.pool = self.pool.or(fallback);
+        self
     }
 
     /// Which database family the URL is for.
@@ -435,6 +580,7 @@ impl fmt::Debug for DatabaseUrl {
             .field("backend", &self.backend)
             .field("url", &redact(&self.url))
             .field("log", &self.log)
+            .field("pool", &self.pool)
             .finish()
     }
 }
@@ -465,6 +611,40 @@ fn redact(url: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pool_settings_come_from_the_url_then_ving_toml() {
+        let url = DatabaseUrl::parse(
+            "postgres://h/db?max_connections=20&log=yes&idle_timeout=0&sslmode=disable",
+        )
+        .unwrap();
+        assert_eq!(url.driver_url(), "postgres://h/db?sslmode=disable");
+        let pool = url.pool();
+        assert_eq!((pool.max(), pool.min(), pool.idle()), (20, 0, None));
+        assert_eq!(pool.acquire(), PoolSettings::DEFAULT_ACQUIRE_TIMEOUT);
+        let section = DatabaseSection {
+            max_connections: Some(3),
+            min_connections: Some(1),
+            acquire_timeout: Some(0.5),
+            ..DatabaseSection::default()
+        };
+        let filled = pool.or(PoolSettings::from_section(&section).unwrap());
+        assert_eq!((filled.max(), filled.min()), (20, 1), "the URL wins");
+        assert_eq!(filled.acquire(), std::time::Duration::from_millis(500));
+        let defaults = PoolSettings::default();
+        assert_eq!(
+            (defaults.max(), defaults.idle()),
+            (10, Some(std::time::Duration::from_secs(600)))
+        );
+        for (bad, message) in [
+            ("mysql://h/db?max_connections=0", "at least 1"),
+            ("mysql://h/db?max_connections=many", "whole number"),
+            ("mysql://h/db?acquire_timeout=-1", "seconds"),
+        ] {
+            let error = DatabaseUrl::parse(bad).unwrap_err().to_string();
+            assert!(error.contains(message), "{bad}: {error}");
+        }
+    }
 
     #[test]
     fn log_flag_is_taken_out_of_the_driver_url() {

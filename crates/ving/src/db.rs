@@ -37,8 +37,9 @@ use tokio::sync::OnceCell;
 use crate::config::{Backend, Config, ConfigError, DatabaseUrl};
 use crate::sql::{dialect, Dialect, Param};
 
-/// How long to wait for a server before saying it cannot be reached.
-pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long to wait for a server before saying it cannot be reached (the default
+/// `acquire_timeout`).
+pub const CONNECT_TIMEOUT: Duration = crate::config::PoolSettings::DEFAULT_ACQUIRE_TIMEOUT;
 
 /// Why the database could not be used.
 #[derive(Debug, thiserror::Error)]
@@ -297,6 +298,18 @@ pub(crate) fn run_fetch_first<'c, D: Decode>(
         .boxed())
 }
 
+/// A backend's pool options from the pool settings.
+macro_rules! pool_options {
+    ($options:ident, $settings:expr) => {{
+        let settings = $settings;
+        $options::new()
+            .max_connections(settings.max())
+            .min_connections(settings.min())
+            .acquire_timeout(settings.acquire())
+            .idle_timeout(settings.idle())
+    }};
+}
+
 impl Db {
     /// Opens a pool to `url`. A relative SQLite path is taken relative to `root` (the
     /// project folder) and the file is created when missing.
@@ -311,8 +324,7 @@ impl Db {
                 let options = MySqlConnectOptions::from_url(&driver_url(url)?)
                     .map_err(connect_error)?
                     .disable_statement_logging();
-                let pool = MySqlPoolOptions::new()
-                    .acquire_timeout(CONNECT_TIMEOUT)
+                let pool = pool_options!(MySqlPoolOptions, url.pool())
                     .connect_with(options)
                     .await
                     .map_err(connect_error)?;
@@ -322,8 +334,7 @@ impl Db {
                 let options = PgConnectOptions::from_url(&driver_url(url)?)
                     .map_err(connect_error)?
                     .disable_statement_logging();
-                let pool = PgPoolOptions::new()
-                    .acquire_timeout(CONNECT_TIMEOUT)
+                let pool = pool_options!(PgPoolOptions, url.pool())
                     .connect_with(options)
                     .await
                     .map_err(connect_error)?;
@@ -346,7 +357,7 @@ impl Db {
                 if !url.driver_url().contains("mode=ro") {
                     options = options.create_if_missing(true);
                 }
-                let mut pool_options = SqlitePoolOptions::new().acquire_timeout(CONNECT_TIMEOUT);
+                let mut pool_options = pool_options!(SqlitePoolOptions, url.pool());
                 if in_memory {
                     // Each connection to :memory: is a database of its own: keep exactly
                     // one, for the life of the pool.
@@ -386,6 +397,15 @@ impl Db {
     /// The sqlx pool, for work this crate does not cover.
     pub fn pool(&self) -> &Pool {
         &self.pool
+    }
+
+    /// The most connections the pool opens.
+    pub fn max_connections(&self) -> u32 {
+        match &self.pool {
+            Pool::MySql(pool) => pool.options().get_max_connections(),
+            Pool::Postgres(pool) => pool.options().get_max_connections(),
+            Pool::Sqlite(pool) => pool.options().get_max_connections(),
+        }
     }
 
     /// Whether every query is logged (`?log=yes`).

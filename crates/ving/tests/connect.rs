@@ -181,3 +181,32 @@ fn bad_configuration_is_one_clear_line_naming_the_file() {
         "database URL \"mysqll://x/y\" (from VING_MYSQL): the scheme must be mysql://, mariadb://, postgres:// or sqlite://"
     );
 }
+
+/// Pool settings from ving.toml and the URL reach the pool, on every backend.
+#[tokio::test]
+async fn pool_settings_reach_the_pool() {
+    for backend in ving::testing::BACKENDS {
+        let dir = project(
+            "[database]\nmax_connections = 3\nacquire_timeout = 2\n",
+            None,
+        );
+        let url = match server_url(backend) {
+            Some(server) => server,
+            None => "sqlite://pool.db".to_owned(),
+        };
+        let with_param = format!(
+            "{url}{}min_connections=1",
+            if url.contains('?') { '&' } else { '?' }
+        );
+        let config = Config::load_with_env(dir.path(), env(&[("VING_DATABASE_URL", &with_param)]))
+            .expect("config");
+        let url = config.database_url().expect("url");
+        assert_eq!((url.pool().max(), url.pool().min()), (3, 1), "{backend}");
+        let Some(db) = connect_or_skip(&url, config.root()).await else {
+            continue;
+        };
+        assert_eq!(db.max_connections(), 3, "{backend}");
+        db.ping().await.expect("ping");
+        db.close().await;
+    }
+}
