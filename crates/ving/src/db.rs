@@ -858,6 +858,8 @@ pub trait BackendRow {
     fn is_null(&self, index: usize) -> Result<bool, sqlx::Error>;
     /// The error for a `NULL` read into a type that cannot hold it, naming the column.
     fn unexpected_null(&self, index: usize) -> sqlx::Error;
+    /// An error decoding the value at `index`, naming the column.
+    fn decode_error(&self, index: usize, message: String) -> sqlx::Error;
     /// A 64-bit integer (MySQL's unsigned `bigint` converted, refusing values above
     /// `i64::MAX`).
     fn get_i64(&self, index: usize) -> Result<i64, sqlx::Error>;
@@ -875,14 +877,14 @@ pub trait BackendRow {
     fn get_json(&self, index: usize) -> Result<serde_json::Value, sqlx::Error>;
 }
 
-/// A `NULL` where the reading type has no room for one: the error names the column.
-fn null_error<C: sqlx::Column>(columns: &[C], index: usize) -> sqlx::Error {
+/// A value that cannot be read: the error names the column.
+fn column_error<C: sqlx::Column>(columns: &[C], index: usize, message: String) -> sqlx::Error {
     let name = columns
         .get(index)
         .map_or_else(|| index.to_string(), |c| format!("{:?}", c.name()));
     sqlx::Error::ColumnDecode {
         index: name,
-        source: "unexpected NULL (read a nullable column or expression as an Option)".into(),
+        source: message.into(),
     }
 }
 
@@ -904,7 +906,15 @@ macro_rules! null_checks {
         }
         #[cold]
         fn unexpected_null(&self, index: usize) -> sqlx::Error {
-            null_error(sqlx::Row::columns(self), index)
+            column_error(
+                sqlx::Row::columns(self),
+                index,
+                "unexpected NULL (read a nullable column or expression as an Option)".into(),
+            )
+        }
+        #[cold]
+        fn decode_error(&self, index: usize, message: String) -> sqlx::Error {
+            column_error(sqlx::Row::columns(self), index, message)
         }
     };
 }
@@ -1035,6 +1045,13 @@ macro_rules! dispatch {
                     DbRow::MySql(row) => row.unexpected_null(index),
                     DbRow::Postgres(row) => row.unexpected_null(index),
                     DbRow::Sqlite(row) => row.unexpected_null(index),
+                }
+            }
+            fn decode_error(&self, index: usize, message: String) -> sqlx::Error {
+                match self {
+                    DbRow::MySql(row) => row.decode_error(index, message),
+                    DbRow::Postgres(row) => row.decode_error(index, message),
+                    DbRow::Sqlite(row) => row.decode_error(index, message),
                 }
             }
             $(

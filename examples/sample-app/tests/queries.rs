@@ -13,6 +13,7 @@ use ving::drizzle::{
 use ving::schema::{SchemaOptions, SchemaSet};
 use ving::table::TableModel;
 use ving::testing::{Collation, TestDb};
+use ving_sample_app::drizzle::schema::user::{AvatarType, UseAsDisplayName};
 use ving_sample_app::drizzle::schema::{
     APIKeyInsert, APIKeyTable, S3FileInsert, S3FileTable, UserInsert, UserRow, UserTable,
 };
@@ -78,8 +79,8 @@ async fn select_by_username(db: &Db) {
         ("rita", "rita@example.com")
     );
     // Database defaults filled the rest.
-    assert_eq!(rita.use_as_display_name, "username");
-    assert_eq!(rita.avatar_type, "robot");
+    assert_eq!(rita.use_as_display_name, UseAsDisplayName::Username);
+    assert_eq!(rita.avatar_type, AvatarType::Robot);
     assert!(!rita.admin && !rita.developer);
     assert_eq!(rita.avatar_id, None);
 }
@@ -861,6 +862,58 @@ async fn like_means_the_same_everywhere(test: &TestDb) {
     }
 }
 
+async fn enum_props_are_rust_enums(db: &Db) {
+    let mut joe = user("joe");
+    joe.use_as_display_name = Some(UseAsDisplayName::RealName);
+    db.insert(UserTable)
+        .values([user("rita"), joe])
+        .execute()
+        .await
+        .expect("users");
+    let shown: Vec<(String, UseAsDisplayName)> = db
+        .select_fields((UserTable.username, UserTable.use_as_display_name))
+        .from(UserTable)
+        .where_(ne(
+            UserTable.use_as_display_name,
+            UseAsDisplayName::Username,
+        ))
+        .all()
+        .await
+        .expect("select");
+    assert_eq!(shown, [("joe".to_owned(), UseAsDisplayName::RealName)]);
+    let robots = find_usernames(
+        db,
+        in_array(
+            UserTable.avatar_type,
+            [AvatarType::Robot, AvatarType::Uploaded],
+        ),
+    )
+    .await;
+    assert_eq!(robots.len(), 2);
+    db.update(UserTable)
+        .set(UserTable.avatar_type, AvatarType::Uploaded)
+        .where_(eq(UserTable.username, "rita"))
+        .execute()
+        .await
+        .expect("update");
+    assert_eq!(
+        find_usernames(db, eq(UserTable.avatar_type, AvatarType::Uploaded)).await,
+        ["rita"]
+    );
+    // A stored value that is not one of the enum's is an error naming column and value.
+    let error = db
+        .select_fields(sql!("'cyborg' AS kind").typed::<AvatarType>())
+        .from(UserTable)
+        .all()
+        .await
+        .expect_err("unknown value");
+    let message = error.to_string();
+    assert!(
+        message.contains("\"cyborg\" is not a value of AvatarType") && message.contains("kind"),
+        "{message}"
+    );
+}
+
 macro_rules! per_backend {
     (db: [$($test:ident),+ $(,)?], test: [$($with_test:ident),+ $(,)?] $(,)?) => {
         per_backend!(@backend sqlite, Backend::Sqlite, Collation::Exact, [$($test),+], [$($with_test),+]);
@@ -919,6 +972,7 @@ per_backend!(
         left_joined_columns_are_options,
         raw_fragments_keep_their_precedence,
         comparing_with_none_asks_is_null,
+        enum_props_are_rust_enums,
     ],
     test: [like_means_the_same_everywhere],
 );

@@ -112,8 +112,90 @@ fn identifier(name: &str) -> String {
     }
 }
 
+/// Names the generated module imports or defines besides enums: an enum named like one
+/// of them gets `Enum` appended.
+const TAKEN_NAMES: &[&str] = &[
+    "BackendRow",
+    "Column",
+    "EnumValue",
+    "FromRow",
+    "InsertRow",
+    "JsonValue",
+    "NaiveDateTime",
+    "Param",
+    "Table",
+    "Value",
+    "Option",
+    "String",
+    "Some",
+    "None",
+    "Self",
+];
+
+/// `realName` → `RealName`, `in-progress` → `InProgress`: a Rust type or variant name.
+fn pascal_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    for part in name.split(|c: char| !c.is_ascii_alphanumeric()) {
+        let mut chars = part.chars();
+        if let Some(first) = chars.next() {
+            out.push(first.to_ascii_uppercase());
+            out.extend(chars);
+        }
+    }
+    if out.is_empty() {
+        out.push_str("Empty");
+    } else if out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert(0, 'V');
+    }
+    out
+}
+
+/// The Rust enum generated for an enum column (`useAsDisplayName` → `UseAsDisplayName`),
+/// unique in its module.
+fn enum_name(table: &Table, column: &crate::table::Column) -> String {
+    let name = pascal_case(&column.name);
+    let kind = &table.kind;
+    let generated = [
+        format!("{kind}Table"),
+        format!("{kind}Row"),
+        format!("{kind}Insert"),
+    ];
+    if TAKEN_NAMES.contains(&name.as_str()) || generated.contains(&name) {
+        format!("{name}Enum")
+    } else {
+        name
+    }
+}
+
+/// The variant names of an enum's values, made unique (`a`, `A` → `A`, `A2`).
+fn variant_names(values: &[String]) -> Vec<String> {
+    let mut names: Vec<String> = Vec::with_capacity(values.len());
+    for value in values {
+        let mut base = pascal_case(value);
+        if base == "Self" {
+            base.push_str("Value");
+        }
+        let mut name = base.clone();
+        let mut n = 2;
+        while names.contains(&name) {
+            name = format!("{base}{n}");
+            n += 1;
+        }
+        names.push(name);
+    }
+    names
+}
+
 /// The Rust type a column holds.
-fn rust_type(column: &crate::table::Column) -> String {
+fn rust_type(table: &Table, column: &crate::table::Column) -> String {
+    if let ColumnType::Enum(_) = column.column_type {
+        let name = enum_name(table, column);
+        return if column.not_null {
+            name
+        } else {
+            format!("Option<{name}>")
+        };
+    }
     let base = match column.column_type {
         ColumnType::BigIntUnsigned => "i64",
         ColumnType::Int => "i32",
@@ -196,8 +278,13 @@ fn table_module(table: &Table, source: &str) -> Result<String, CodegenError> {
     let _ = writeln!(w, "#![allow(non_upper_case_globals, clippy::all)]");
     let _ = writeln!(w);
     let _ = writeln!(w, "#[allow(unused_imports)]");
-    let _ = writeln!(w, "use ving::drizzle::{{BackendRow, Column, FromRow, InsertRow, JsonValue, NaiveDateTime, Param, Table, Value}};");
+    let _ = writeln!(w, "use ving::drizzle::{{BackendRow, Column, EnumValue, FromRow, InsertRow, JsonValue, NaiveDateTime, Param, Table, Value}};");
     let _ = writeln!(w);
+    for column in &table.columns {
+        if let ColumnType::Enum(values) = &column.column_type {
+            enum_definition(w, &enum_name(table, column), &column.name, values);
+        }
+    }
     let _ = writeln!(
         w,
         "/// The `{name}` table of kind `{kind}`: one typed column per prop."
@@ -210,7 +297,11 @@ fn table_module(table: &Table, source: &str) -> Result<String, CodegenError> {
             "    /// `{}`",
             mysql.column_definition(column).replace('`', "")
         );
-        let _ = writeln!(w, "    pub {field}: Column<{tbl}, {}>,", rust_type(column));
+        let _ = writeln!(
+            w,
+            "    pub {field}: Column<{tbl}, {}>,",
+            rust_type(table, column)
+        );
     }
     let _ = writeln!(w, "}}");
     let _ = writeln!(w);
@@ -230,7 +321,7 @@ fn table_module(table: &Table, source: &str) -> Result<String, CodegenError> {
     let _ = writeln!(w, "pub struct {row} {{");
     for (column, field) in table.columns.iter().zip(&fields) {
         let _ = writeln!(w, "    /// `{}`", column.name);
-        let _ = writeln!(w, "    pub {field}: {},", rust_type(column));
+        let _ = writeln!(w, "    pub {field}: {},", rust_type(table, column));
     }
     let _ = writeln!(w, "}}");
     let _ = writeln!(w);
@@ -243,7 +334,7 @@ fn table_module(table: &Table, source: &str) -> Result<String, CodegenError> {
         .zip(&fields)
         .zip(&required)
         .filter(|(_, required)| **required)
-        .map(|((column, field), _)| (field, rust_type(column)))
+        .map(|((column, field), _)| (field, rust_type(table, column)))
         .collect();
     let _ = writeln!(
         w,
@@ -267,7 +358,7 @@ fn table_module(table: &Table, source: &str) -> Result<String, CodegenError> {
     }
     let _ = writeln!(w, "pub struct {insert} {{");
     for ((column, field), required) in table.columns.iter().zip(&fields).zip(&required) {
-        let ty = rust_type(column);
+        let ty = rust_type(table, column);
         let ty = if *required || ty.starts_with("Option<") {
             ty
         } else {
@@ -359,6 +450,46 @@ fn table_module(table: &Table, source: &str) -> Result<String, CodegenError> {
     let _ = writeln!(w, "    }}");
     let _ = writeln!(w, "}}");
     Ok(out)
+}
+
+/// A Rust enum for an enum column's values, with its [`EnumValue`](crate::drizzle::EnumValue)
+/// impl.
+fn enum_definition(w: &mut String, name: &str, column: &str, values: &[String]) {
+    let variants = variant_names(values);
+    let _ = writeln!(w, "/// The values of `{column}`.");
+    let _ = writeln!(w, "#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]");
+    let _ = writeln!(w, "pub enum {name} {{");
+    for (value, variant) in values.iter().zip(&variants) {
+        let _ = writeln!(w, "    /// `{}`", value.replace('`', "'"));
+        let _ = writeln!(w, "    {variant},");
+    }
+    let _ = writeln!(w, "}}");
+    let _ = writeln!(w);
+    let _ = writeln!(w, "impl EnumValue for {name} {{");
+    let _ = writeln!(w, "    const NAME: &'static str = {name:?};");
+    let quoted: Vec<String> = values.iter().map(|v| format!("{v:?}")).collect();
+    let _ = writeln!(
+        w,
+        "    const VALUES: &'static [&'static str] = &[{}];",
+        quoted.join(", ")
+    );
+    let _ = writeln!(w, "    fn as_str(self) -> &'static str {{");
+    let _ = writeln!(w, "        match self {{");
+    for (value, variant) in values.iter().zip(&variants) {
+        let _ = writeln!(w, "            {name}::{variant} => {value:?},");
+    }
+    let _ = writeln!(w, "        }}");
+    let _ = writeln!(w, "    }}");
+    let _ = writeln!(w, "    fn from_value(value: &str) -> Option<Self> {{");
+    let _ = writeln!(w, "        match value {{");
+    for (value, variant) in values.iter().zip(&variants) {
+        let _ = writeln!(w, "            {value:?} => Some({name}::{variant}),");
+    }
+    let _ = writeln!(w, "            _ => None,");
+    let _ = writeln!(w, "        }}");
+    let _ = writeln!(w, "    }}");
+    let _ = writeln!(w, "}}");
+    let _ = writeln!(w);
 }
 
 /// Whether an insert must give the column: `NOT NULL`, no database default, and not the

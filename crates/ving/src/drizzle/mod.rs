@@ -90,4 +90,4 @@ pub use query::{
     SelectQuery, SelectStart, Selection, SelectionIn, UpdateQuery,
 };
 pub use table::{get_table_name, Column, FromRow, InsertRow, Table, TableInfo};
-pub use value::{BaseValue, Comparable, Nullable, Numeric, Operand, Text, Value};
+pub use value::{BaseValue, Comparable, EnumValue, Nullable, Numeric, Operand, Text, Value};

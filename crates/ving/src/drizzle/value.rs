@@ -195,3 +195,74 @@ impl Operand<String> for &String {
         Node::Param(Param::String(Some(self.clone())))
     }
 }
+
+/// A Rust enum standing for an enum prop's values (generated: `UseAsDisplayName::Username`
+/// for `useAsDisplayName`'s `username`). Rows, inserts and conditions use it; the
+/// database holds the value's text.
+pub trait EnumValue: Copy + Eq + Send + Sync + 'static {
+    /// The enum's name, for messages.
+    const NAME: &'static str;
+    /// Every value, as stored, in the schema's order.
+    const VALUES: &'static [&'static str];
+    /// The value as stored.
+    fn as_str(self) -> &'static str;
+    /// The variant of a stored value, if it is one.
+    fn from_value(value: &str) -> Option<Self>;
+}
+
+impl<E: EnumValue> Value for E {
+    /// A stored value that is not one of the enum's is an error naming the column and
+    /// the value.
+    fn decode<R: BackendRow + ?Sized>(row: &R, index: usize) -> Result<Self, sqlx::Error> {
+        let text = row.get_string(index)?;
+        E::from_value(&text).ok_or_else(|| {
+            row.decode_error(
+                index,
+                format!(
+                    "{text:?} is not a value of {} (one of {})",
+                    E::NAME,
+                    E::VALUES.join(", ")
+                ),
+            )
+        })
+    }
+    fn into_param(self) -> Param {
+        Param::String(Some(self.as_str().to_owned()))
+    }
+    fn null_param() -> Param {
+        Param::String(None)
+    }
+}
+
+impl<E: EnumValue> BaseValue for E {}
+impl<E: EnumValue> Comparable for E {}
+impl<E: EnumValue> Comparable for Option<E> {}
+
+impl<E: EnumValue> Nullable for E {
+    type Null = Option<E>;
+}
+
+impl<E: EnumValue> Nullable for Option<E> {
+    type Null = Option<E>;
+}
+
+impl<E: EnumValue> Operand<E> for E {
+    type Source = ();
+    fn into_node(self) -> Node {
+        Node::Param(self.into_param())
+    }
+}
+
+impl<E: EnumValue> Operand<Option<E>> for E {
+    type Source = ();
+    fn into_node(self) -> Node {
+        Node::Param(self.into_param())
+    }
+}
+
+impl<E: EnumValue> Operand<Option<E>> for Option<E> {
+    type Source = ();
+    fn into_node(self) -> Node {
+        Node::Param(self.into_param())
+    }
+}

@@ -4,7 +4,7 @@
 #![allow(non_upper_case_globals, clippy::all)]
 
 #[allow(unused_imports)]
-use ving::drizzle::{BackendRow, Column, FromRow, InsertRow, JsonValue, NaiveDateTime, Param, Table, Value};
+use ving::drizzle::{BackendRow, Column, EnumValue, FromRow, InsertRow, JsonValue, NaiveDateTime, Param, Table, Value};
 
 /// The `cronjobs` table of kind `CronJob`: one typed column per prop.
 #[derive(Debug, Clone, Copy)]

@@ -4,7 +4,77 @@
 #![allow(non_upper_case_globals, clippy::all)]
 
 #[allow(unused_imports)]
-use ving::drizzle::{BackendRow, Column, FromRow, InsertRow, JsonValue, NaiveDateTime, Param, Table, Value};
+use ving::drizzle::{BackendRow, Column, EnumValue, FromRow, InsertRow, JsonValue, NaiveDateTime, Param, Table, Value};
+
+/// The values of `status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Status {
+    /// `pending`
+    Pending,
+    /// `ready`
+    Ready,
+    /// `postProcessingFailed`
+    PostProcessingFailed,
+    /// `verifyFailed`
+    VerifyFailed,
+}
+
+impl EnumValue for Status {
+    const NAME: &'static str = "Status";
+    const VALUES: &'static [&'static str] = &["pending", "ready", "postProcessingFailed", "verifyFailed"];
+    fn as_str(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::Ready => "ready",
+            Status::PostProcessingFailed => "postProcessingFailed",
+            Status::VerifyFailed => "verifyFailed",
+        }
+    }
+    fn from_value(value: &str) -> Option<Self> {
+        match value {
+            "pending" => Some(Status::Pending),
+            "ready" => Some(Status::Ready),
+            "postProcessingFailed" => Some(Status::PostProcessingFailed),
+            "verifyFailed" => Some(Status::VerifyFailed),
+            _ => None,
+        }
+    }
+}
+
+/// The values of `icon`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Icon {
+    /// `pending`
+    Pending,
+    /// `thumbnail`
+    Thumbnail,
+    /// `extension`
+    Extension,
+    /// `self`
+    SelfValue,
+}
+
+impl EnumValue for Icon {
+    const NAME: &'static str = "Icon";
+    const VALUES: &'static [&'static str] = &["pending", "thumbnail", "extension", "self"];
+    fn as_str(self) -> &'static str {
+        match self {
+            Icon::Pending => "pending",
+            Icon::Thumbnail => "thumbnail",
+            Icon::Extension => "extension",
+            Icon::SelfValue => "self",
+        }
+    }
+    fn from_value(value: &str) -> Option<Self> {
+        match value {
+            "pending" => Some(Icon::Pending),
+            "thumbnail" => Some(Icon::Thumbnail),
+            "extension" => Some(Icon::Extension),
+            "self" => Some(Icon::SelfValue),
+            _ => None,
+        }
+    }
+}
 
 /// The `s3files` table of kind `S3File`: one typed column per prop.
 #[derive(Debug, Clone, Copy)]
@@ -28,9 +98,9 @@ pub struct S3FileTable {
     /// `metadata json NOT NULL DEFAULT ('{}')`
     pub metadata: Column<S3FileTable, JsonValue>,
     /// `status enum('pending','ready','postProcessingFailed','verifyFailed') NOT NULL DEFAULT 'pending'`
-    pub status: Column<S3FileTable, String>,
+    pub status: Column<S3FileTable, Status>,
     /// `icon enum('pending','thumbnail','extension','self') NOT NULL DEFAULT 'pending'`
-    pub icon: Column<S3FileTable, String>,
+    pub icon: Column<S3FileTable, Icon>,
     /// `userId bigint unsigned NOT NULL`
     pub user_id: Column<S3FileTable, i64>,
 }
@@ -73,9 +143,9 @@ pub struct S3FileRow {
     /// `metadata`
     pub metadata: JsonValue,
     /// `status`
-    pub status: String,
+    pub status: Status,
     /// `icon`
-    pub icon: String,
+    pub icon: Icon,
     /// `userId`
     pub user_id: i64,
 }
@@ -104,9 +174,9 @@ pub struct S3FileInsert {
     /// `metadata`
     pub metadata: Option<JsonValue>,
     /// `status`
-    pub status: Option<String>,
+    pub status: Option<Status>,
     /// `icon`
-    pub icon: Option<String>,
+    pub icon: Option<Icon>,
     /// `userId`
     pub user_id: i64,
 }

@@ -4,7 +4,88 @@
 #![allow(non_upper_case_globals, clippy::all)]
 
 #[allow(unused_imports)]
-use ving::drizzle::{BackendRow, Column, FromRow, InsertRow, JsonValue, NaiveDateTime, Param, Table, Value};
+use ving::drizzle::{BackendRow, Column, EnumValue, FromRow, InsertRow, JsonValue, NaiveDateTime, Param, Table, Value};
+
+/// The values of `passwordType`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum PasswordType {
+    /// `bcrypt`
+    Bcrypt,
+}
+
+impl EnumValue for PasswordType {
+    const NAME: &'static str = "PasswordType";
+    const VALUES: &'static [&'static str] = &["bcrypt"];
+    fn as_str(self) -> &'static str {
+        match self {
+            PasswordType::Bcrypt => "bcrypt",
+        }
+    }
+    fn from_value(value: &str) -> Option<Self> {
+        match value {
+            "bcrypt" => Some(PasswordType::Bcrypt),
+            _ => None,
+        }
+    }
+}
+
+/// The values of `useAsDisplayName`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UseAsDisplayName {
+    /// `username`
+    Username,
+    /// `email`
+    Email,
+    /// `realName`
+    RealName,
+}
+
+impl EnumValue for UseAsDisplayName {
+    const NAME: &'static str = "UseAsDisplayName";
+    const VALUES: &'static [&'static str] = &["username", "email", "realName"];
+    fn as_str(self) -> &'static str {
+        match self {
+            UseAsDisplayName::Username => "username",
+            UseAsDisplayName::Email => "email",
+            UseAsDisplayName::RealName => "realName",
+        }
+    }
+    fn from_value(value: &str) -> Option<Self> {
+        match value {
+            "username" => Some(UseAsDisplayName::Username),
+            "email" => Some(UseAsDisplayName::Email),
+            "realName" => Some(UseAsDisplayName::RealName),
+            _ => None,
+        }
+    }
+}
+
+/// The values of `avatarType`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AvatarType {
+    /// `robot`
+    Robot,
+    /// `uploaded`
+    Uploaded,
+}
+
+impl EnumValue for AvatarType {
+    const NAME: &'static str = "AvatarType";
+    const VALUES: &'static [&'static str] = &["robot", "uploaded"];
+    fn as_str(self) -> &'static str {
+        match self {
+            AvatarType::Robot => "robot",
+            AvatarType::Uploaded => "uploaded",
+        }
+    }
+    fn from_value(value: &str) -> Option<Self> {
+        match value {
+            "robot" => Some(AvatarType::Robot),
+            "uploaded" => Some(AvatarType::Uploaded),
+            _ => None,
+        }
+    }
+}
 
 /// The `users` table of kind `User`: one typed column per prop.
 #[derive(Debug, Clone, Copy)]
@@ -24,9 +105,9 @@ pub struct UserTable {
     /// `password varchar(256) NOT NULL DEFAULT 'no-password-specified'`
     pub password: Column<UserTable, String>,
     /// `passwordType enum('bcrypt') NOT NULL DEFAULT 'bcrypt'`
-    pub password_type: Column<UserTable, String>,
+    pub password_type: Column<UserTable, PasswordType>,
     /// `useAsDisplayName enum('username','email','realName') NOT NULL DEFAULT 'username'`
-    pub use_as_display_name: Column<UserTable, String>,
+    pub use_as_display_name: Column<UserTable, UseAsDisplayName>,
     /// `verifiedEmail boolean NOT NULL DEFAULT false`
     pub verified_email: Column<UserTable, bool>,
     /// `admin boolean NOT NULL DEFAULT false`
@@ -34,7 +115,7 @@ pub struct UserTable {
     /// `developer boolean NOT NULL DEFAULT false`
     pub developer: Column<UserTable, bool>,
     /// `avatarType enum('robot','uploaded') NOT NULL DEFAULT 'robot'`
-    pub avatar_type: Column<UserTable, String>,
+    pub avatar_type: Column<UserTable, AvatarType>,
     /// `bio mediumtext NOT NULL`
     pub bio: Column<UserTable, String>,
     /// `avatarId bigint unsigned DEFAULT NULL`
@@ -78,9 +159,9 @@ pub struct UserRow {
     /// `password`
     pub password: String,
     /// `passwordType`
-    pub password_type: String,
+    pub password_type: PasswordType,
     /// `useAsDisplayName`
-    pub use_as_display_name: String,
+    pub use_as_display_name: UseAsDisplayName,
     /// `verifiedEmail`
     pub verified_email: bool,
     /// `admin`
@@ -88,7 +169,7 @@ pub struct UserRow {
     /// `developer`
     pub developer: bool,
     /// `avatarType`
-    pub avatar_type: String,
+    pub avatar_type: AvatarType,
     /// `bio`
     pub bio: String,
     /// `avatarId`
@@ -115,9 +196,9 @@ pub struct UserInsert {
     /// `password`
     pub password: Option<String>,
     /// `passwordType`
-    pub password_type: Option<String>,
+    pub password_type: Option<PasswordType>,
     /// `useAsDisplayName`
-    pub use_as_display_name: Option<String>,
+    pub use_as_display_name: Option<UseAsDisplayName>,
     /// `verifiedEmail`
     pub verified_email: Option<bool>,
     /// `admin`
@@ -125,7 +206,7 @@ pub struct UserInsert {
     /// `developer`
     pub developer: Option<bool>,
     /// `avatarType`
-    pub avatar_type: Option<String>,
+    pub avatar_type: Option<AvatarType>,
     /// `bio`
     pub bio: String,
     /// `avatarId`
