@@ -64,21 +64,25 @@ pub struct DrizzleArgs {
     #[arg(long = "down", value_name = "N", num_args = 0..=1, default_missing_value = "1", group = "action")]
     pub down: Option<usize>,
     /// With --down: revert even when the reverse cannot keep all data.
-    #[arg(long = "force")]
+    #[arg(long = "force", conflicts_with_all = ["tables", "prepare", "up", "status", "check"])]
     pub force: bool,
     /// With --prepare: the migration's name (otherwise a generated one).
-    #[arg(long = "name", value_name = "NAME", requires = "prepare")]
+    #[arg(long = "name", value_name = "NAME", conflicts_with_all = NOT_PREPARE)]
     pub name: Option<String>,
     /// With --prepare: write an empty migration named NAME for hand-written SQL.
-    #[arg(long = "custom", value_name = "NAME", requires = "prepare")]
+    #[arg(long = "custom", value_name = "NAME", conflicts_with_all = NOT_PREPARE)]
     pub custom: Option<String>,
-    /// With --prepare or --up: print the SQL instead of writing or applying it.
-    #[arg(long = "dry-run")]
+    /// With --tables, --prepare, --up or --down: print what would be done; write nothing.
+    #[arg(long = "dry-run", conflicts_with_all = ["status", "check"])]
     pub dry_run: bool,
     /// With --prepare: treat tables and columns that disappear as drops, not renames.
-    #[arg(long = "no-renames", requires = "prepare")]
+    #[arg(long = "no-renames", conflicts_with_all = NOT_PREPARE)]
     pub no_renames: bool,
 }
+
+/// The actions an option of --prepare cannot go with. (clap's `requires` is satisfied by
+/// an argument that conflicts with the one given, so the actions are excluded instead.)
+const NOT_PREPARE: [&str; 5] = ["tables", "up", "status", "check", "down"];
 
 /// `ving schema`: exactly one action.
 #[derive(Debug, Args)]
@@ -236,14 +240,6 @@ fn load_schemas(config: &Config) -> Result<SchemaSet, Failure> {
 }
 
 fn drizzle_command(project: &Path, args: &DrizzleArgs, out: &mut dyn Write) -> Result<(), Failure> {
-    if args.force && args.down.is_none() {
-        return Err(Failure::Other("--force goes with --down".into()));
-    }
-    if !args.prepare && (args.name.is_some() || args.custom.is_some() || args.no_renames) {
-        return Err(Failure::Other(
-            "--name, --custom and --no-renames go with --prepare".into(),
-        ));
-    }
     let config = Config::load(project)?;
     if args.up || args.status || args.check || args.down.is_some() {
         return database_command(&config, args, out);
@@ -321,6 +317,9 @@ fn drizzle_command(project: &Path, args: &DrizzleArgs, out: &mut dyn Write) -> R
         };
         let files = ving::codegen::table_files(&model, source_of)?;
         let dir = config.tables_dir();
+        if args.dry_run {
+            return write_out(out, &tables_dry_run(&dir, &files, model.tables.len()));
+        }
         let report = ving::codegen::write_files(&dir, &files)?;
         let mut text = String::new();
         for name in &report.written {
@@ -340,6 +339,39 @@ fn drizzle_command(project: &Path, args: &DrizzleArgs, out: &mut dyn Write) -> R
         write_out(out, &text)?;
     }
     Ok(())
+}
+
+/// What `--tables` would write and remove in `dir`, as `write_files` decides it.
+fn tables_dry_run(dir: &Path, files: &[ving::codegen::GeneratedFile], tables: usize) -> String {
+    let mut text = String::new();
+    let names: std::collections::BTreeSet<&str> = files.iter().map(|f| f.name.as_str()).collect();
+    let mut removed = 0;
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let generated = name.ends_with(".rs")
+            && std::fs::read_to_string(&path)
+                .is_ok_and(|t| t.starts_with(ving::codegen::GENERATED_HEADER));
+        if generated && !names.contains(name.as_str()) {
+            text.push_str(&format!("would remove {}\n", path.display()));
+            removed += 1;
+        }
+    }
+    let mut written = 0;
+    for file in files {
+        let path = dir.join(&file.name);
+        if std::fs::read_to_string(&path).is_ok_and(|old| old == file.contents) {
+            continue;
+        }
+        text.push_str(&format!("would write {}\n", path.display()));
+        written += 1;
+    }
+    text.push_str(&format!(
+        "dry run: {tables} table definitions in {}: {written} to write, {} unchanged, {removed} to remove; nothing written\n",
+        dir.display(),
+        files.len() - written,
+    ));
+    text
 }
 
 /// Asks, on a terminal, which of the `new` tables (or columns of `table`) were renamed
@@ -405,11 +437,8 @@ fn database_command(
     let folder = ving::migrate::Folder::new(config.migrations_dir());
     runtime.block_on(async {
         let url = config.database_url()?;
-        if args.up && args.dry_run {
-            let mut text = String::new();
-            for migration in folder.migrations(ving::sql::dialect(url.backend()))? {
-                text.push_str(&format!("-- {}\n{}\n", migration.entry.tag, migration.sql));
-            }
+        if args.dry_run {
+            let text = dry_run(config, &url, &folder, args).await?;
             return write_out(out, &text);
         }
         let db = ving::db::Db::connect(&url, config.root()).await?;
@@ -483,6 +512,79 @@ fn database_command(
         write_out(out, &text)?;
         Ok(())
     })
+}
+
+/// `--up --dry-run` and `--down --dry-run`: what would be applied or reverted, found
+/// by reading the database; nothing is written (a SQLite file that does not exist yet is
+/// not created: nothing is applied there).
+async fn dry_run(
+    config: &Config,
+    url: &ving::config::DatabaseUrl,
+    folder: &ving::migrate::Folder,
+    args: &DrizzleArgs,
+) -> Result<String, Failure> {
+    let missing_file = url.sqlite_file(config.root()).is_some_and(|f| !f.exists());
+    let db = if missing_file {
+        None
+    } else {
+        Some(ving::db::Db::connect(url, config.root()).await?)
+    };
+    let mut text = String::new();
+    if let Some(count) = args.down {
+        let reverts = match &db {
+            Some(db) => ving::migrate::down_preview(db, folder, count).await,
+            None => Ok(Vec::new()),
+        };
+        if let Some(db) = &db {
+            db.close().await;
+        }
+        let reverts = reverts?;
+        if reverts.is_empty() {
+            text.push_str("nothing to revert: no migration is applied\n");
+        }
+        for revert in &reverts {
+            if !revert.destructive.is_empty() && !args.force {
+                return Err(Failure::Other(format!(
+                    "{}: reverting {} cannot keep all data ({}); run with --force to revert anyway",
+                    revert.path.display(),
+                    revert.tag,
+                    revert.destructive.join("; ")
+                )));
+            }
+            text.push_str(&format!(
+                "-- would revert {} with {}\n",
+                revert.tag,
+                revert.path.display()
+            ));
+            for statement in revert.statements() {
+                text.push_str(statement.trim_end_matches(';'));
+                text.push_str(";\n");
+            }
+        }
+    } else {
+        let dialect = ving::sql::dialect(url.backend());
+        let migrations = folder.migrations(dialect)?;
+        let pending: Vec<String> = match &db {
+            Some(db) => {
+                let status = ving::migrate::status(db, folder).await;
+                db.close().await;
+                status?.pending
+            }
+            None => migrations.iter().map(|m| m.entry.tag.clone()).collect(),
+        };
+        if pending.is_empty() {
+            text.push_str("nothing to apply: the database is up to date\n");
+        }
+        for migration in migrations.iter().filter(|m| pending.contains(&m.entry.tag)) {
+            text.push_str(&format!("-- would apply {}\n", migration.entry.tag));
+            for statement in migration.statements() {
+                text.push_str(statement.trim_end_matches(';'));
+                text.push_str(";\n");
+            }
+        }
+    }
+    text.push_str("-- dry run: nothing was written\n");
+    Ok(text)
 }
 
 fn write_out(out: &mut dyn Write, text: &str) -> Result<(), Failure> {

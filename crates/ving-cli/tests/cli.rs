@@ -337,9 +337,113 @@ fn prepare_up_and_status_on_the_embedded_database() {
     assert!(out.starts_with("reverted 0000_init in "), "{out}");
     let (_, out, _) = run(&["-C", root, "drizzle", "-s"]);
     assert!(out.contains("pending: 0000_init"), "{out}");
-    let (code, _, err) = run(&["-C", root, "drizzle", "--up", "--name", "x"]);
-    assert_eq!(code, ExitCode::FAILURE);
-    assert!(err.contains("go with --prepare"), "{err}");
+}
+
+/// A flag that does not apply to the chosen action is a usage error (exit code 2), found
+/// by the parser before anything runs.
+#[test]
+fn flags_that_do_not_apply_are_usage_errors() {
+    let parse = |args: &[&str]| {
+        Cli::try_parse_from(std::iter::once("ving").chain(args.iter().copied())).map(drop)
+    };
+    for wrong in [
+        &["drizzle", "--status", "--dry-run"][..],
+        &["drizzle", "--check", "--dry-run"],
+        &["drizzle", "--up", "--name", "x"],
+        &["drizzle", "--down", "--custom", "x"],
+        &["drizzle", "--tables", "--no-renames"],
+        &["drizzle", "--up", "--force"],
+        &["drizzle", "--prepare", "--force"],
+    ] {
+        let error = parse(wrong).expect_err(&format!("{wrong:?} must not parse"));
+        assert_eq!(error.exit_code(), 2, "{wrong:?}: {error}");
+        assert!(error.to_string().contains("cannot be used with"), "{error}");
+    }
+    for right in [
+        &["drizzle", "--down", "--force", "--dry-run"][..],
+        &["drizzle", "--down", "2", "--dry-run"],
+        &["drizzle", "--tables", "--dry-run"],
+        &["drizzle", "--up", "--dry-run"],
+        &[
+            "drizzle",
+            "--prepare",
+            "--name",
+            "x",
+            "--no-renames",
+            "--dry-run",
+        ],
+    ] {
+        parse(right).unwrap_or_else(|e| panic!("{right:?}: {e}"));
+    }
+}
+
+/// Lists the files under `dir` with their contents, to prove that nothing changed.
+fn tree(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+    let mut files = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("read dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                files.insert(path.clone(), std::fs::read(&path).expect("read"));
+            }
+        }
+    }
+    files
+}
+
+/// `--dry-run` with `--tables`, `--up` and `--down` says what it would do and writes
+/// nothing: no file, no SQLite database, no change to the database.
+#[test]
+fn dry_run_writes_nothing() {
+    let project = sample_copy();
+    let root = project.path().to_str().expect("utf8");
+    let before = tree(project.path());
+    let (code, out, err) = run(&["-C", root, "drizzle", "--tables", "--dry-run"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert!(
+        out.contains("would write ") && out.contains("user.rs") && out.contains("nothing written"),
+        "{out}"
+    );
+    assert_eq!(tree(project.path()), before, "--tables --dry-run wrote");
+
+    let (code, _, err) = run(&["-C", root, "drizzle", "--prepare", "--name", "init"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    let before = tree(project.path());
+    let (code, out, err) = run(&["-C", root, "drizzle", "--up", "--dry-run"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert!(
+        out.starts_with("-- would apply 0000_init\nCREATE TABLE"),
+        "{out}"
+    );
+    assert_eq!(tree(project.path()), before, "--up --dry-run wrote");
+    assert!(!project.path().join("ving.db").exists());
+
+    let (code, out, err) = run(&["-C", root, "drizzle", "--down", "--dry-run"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert!(out.starts_with("nothing to revert"), "{out}");
+
+    let (code, _, err) = run(&["-C", root, "drizzle", "--up"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    let (code, out, err) = run(&["-C", root, "drizzle", "--up", "--dry-run"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert!(out.starts_with("nothing to apply"), "{out}");
+    let (code, _, err) = run(&["-C", root, "drizzle", "--down", "--dry-run"]);
+    assert_eq!(code, ExitCode::FAILURE, "the same refusal as --down");
+    assert!(err.contains("--force"), "{err}");
+    let (code, out, err) = run(&["-C", root, "drizzle", "--down", "--force", "--dry-run"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert!(
+        out.starts_with("-- would revert 0000_init with ") && out.contains("DROP TABLE"),
+        "{out}"
+    );
+    let (_, out, _) = run(&["-C", root, "drizzle", "--status"]);
+    assert!(
+        out.contains("last applied:   0000_init") && out.contains("pending: none"),
+        "--down --dry-run reverted: {out}"
+    );
 }
 
 /// 8 `ving drizzle --up` processes at once against a database with 20 pending

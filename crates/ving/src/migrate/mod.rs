@@ -664,6 +664,82 @@ async fn release(mut conn: Conn, backend: Backend, failed: bool) {
     }
 }
 
+/// One applied migration to revert, with its down file (`<tag>.down.sql`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revert {
+    /// The migration's tag.
+    pub tag: String,
+    /// The migration's journal `when` (its `created_at` in `__drizzle_migrations`).
+    pub when: i64,
+    /// The down file.
+    pub path: PathBuf,
+    /// The down file's text.
+    pub sql: String,
+    /// What reverting it cannot keep (its `-- destructive:` lines, without the marker).
+    pub destructive: Vec<String>,
+}
+
+impl Revert {
+    /// The statements to run, without empty and comment-only ones.
+    pub fn statements(&self) -> Vec<&str> {
+        self.sql
+            .split(BREAKPOINT)
+            .map(str::trim)
+            .filter(|s| s.lines().any(|l| !l.trim_start().starts_with("--")))
+            .collect()
+    }
+}
+
+/// The newest `count` migrations of `migrations` recorded in `applied`, newest first,
+/// each with its down file.
+fn reverts(
+    folder: &Folder,
+    migrations: &[Migration],
+    applied: &BTreeMap<i64, String>,
+    count: usize,
+) -> Result<Vec<Revert>, MigrateError> {
+    migrations
+        .iter()
+        .rev()
+        .filter(|m| applied.contains_key(&m.entry.when))
+        .take(count)
+        .map(|migration| {
+            let tag = migration.entry.tag.clone();
+            let path = folder.dir().join(format!("{tag}.down.sql"));
+            let sql = std::fs::read_to_string(&path).map_err(|e| file_error(&path, e))?;
+            let destructive = sql
+                .lines()
+                .filter_map(|l| l.strip_prefix(DESTRUCTIVE))
+                .map(|l| l.trim().to_owned())
+                .collect();
+            Ok(Revert {
+                tag,
+                when: migration.entry.when,
+                path,
+                sql,
+                destructive,
+            })
+        })
+        .collect()
+}
+
+/// What [`down`] would revert, newest first, read without taking the lock and without
+/// writing anything (`--down --dry-run`). A database never migrated reverts nothing.
+pub async fn down_preview(
+    db: &Db,
+    folder: &Folder,
+    count: usize,
+) -> Result<Vec<Revert>, MigrateError> {
+    let migrations = folder.migrations(db.dialect())?;
+    let mut conn = Conn::acquire(db).await?;
+    let applied = match conn.applied(migrations_table(db.backend())).await {
+        Ok(applied) => applied,
+        Err(sqlx::Error::Database(_)) => BTreeMap::new(),
+        Err(e) => return Err(e.into()),
+    };
+    reverts(folder, &migrations, &applied, count)
+}
+
 /// Reverts the newest `count` applied migrations, newest first, with the `<tag>.down.sql`
 /// beside each, under the same lock as [`up`]. A down migration marked destructive (it
 /// drops what the migration added, with its data) runs only when `force` is set.
@@ -695,43 +771,19 @@ async fn down_locked(
     conn.run(create_migrations_table(backend)).await?;
     let applied = conn.applied(table).await?;
     let mut reverted = Vec::new();
-    for migration in migrations
-        .iter()
-        .rev()
-        .filter(|m| applied.contains_key(&m.entry.when))
-        .take(count)
-    {
+    for revert in reverts(folder, migrations, &applied, count)? {
         let start = Instant::now();
-        let tag = &migration.entry.tag;
-        let path = folder.dir().join(format!("{tag}.down.sql"));
-        let text = std::fs::read_to_string(&path).map_err(|e| file_error(&path, e))?;
-        let destructive: Vec<&str> = text
-            .lines()
-            .filter(|l| l.starts_with(DESTRUCTIVE))
-            .collect();
-        if !destructive.is_empty() && !force {
+        let tag = &revert.tag;
+        if !revert.destructive.is_empty() && !force {
             return Err(file_error(
-                &path,
+                &revert.path,
                 format!(
                     "reverting {tag} cannot keep all data ({}); run with --force to revert anyway",
-                    destructive
-                        .iter()
-                        .map(|l| l.trim_start_matches(DESTRUCTIVE).trim())
-                        .collect::<Vec<_>>()
-                        .join("; ")
+                    revert.destructive.join("; ")
                 ),
             ));
         }
-        let down = Migration {
-            entry: migration.entry.clone(),
-            hash: hash(&text),
-            sql: text,
-        };
-        let statements: Vec<&str> = down
-            .statements()
-            .into_iter()
-            .filter(|s| s.lines().any(|l| !l.trim_start().starts_with("--")))
-            .collect();
+        let statements = revert.statements();
         let transactional = backend != Backend::MySql;
         if transactional {
             conn.run(if backend == Backend::Sqlite {
@@ -762,7 +814,7 @@ async fn down_locked(
         }
         conn.run(&format!(
             "DELETE FROM {table} WHERE created_at = {}",
-            migration.entry.when
+            revert.when
         ))
         .await?;
         if transactional {
