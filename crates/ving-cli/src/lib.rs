@@ -542,15 +542,10 @@ async fn dry_run(
         if reverts.is_empty() {
             text.push_str("nothing to revert: no migration is applied\n");
         }
+        if !args.force {
+            ving::migrate::refuse_destructive(&reverts)?;
+        }
         for revert in &reverts {
-            if !revert.destructive.is_empty() && !args.force {
-                return Err(Failure::Other(format!(
-                    "{}: reverting {} cannot keep all data ({}); run with --force to revert anyway",
-                    revert.path.display(),
-                    revert.tag,
-                    revert.destructive.join("; ")
-                )));
-            }
             text.push_str(&format!(
                 "-- would revert {} with {}\n",
                 revert.tag,

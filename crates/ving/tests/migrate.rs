@@ -642,6 +642,63 @@ async fn destructive_downs_need_force() {
     test.cleanup().await;
 }
 
+/// `down(N)` checks every step of the request before the first one runs: when the
+/// second of two is destructive, nothing is reverted, and the message names it.
+#[tokio::test]
+async fn down_checks_every_step_before_reverting_any() {
+    for backend in BACKENDS {
+        let Some(test) = TestDb::fresh_or_skip(backend).await else {
+            continue;
+        };
+        let dir = tempfile::tempdir().expect("temp dir");
+        let folder = Folder::new(dir.path());
+        let count = "\n[[props]]\ntype = \"int\"\nname = \"count\"\nrequired = true\ndefault = 0\n";
+        migrate_to(test.db(), &folder, &schemas(&[widget("")])).await;
+        // Reverting this one drops the column: destructive.
+        migrate_to(test.db(), &folder, &schemas(&[widget(count)])).await;
+        // Reverting this one adds the column back: not destructive.
+        migrate_to(test.db(), &folder, &schemas(&[widget("")])).await;
+        let tags: Vec<String> = folder
+            .migrations(test.db().dialect())
+            .expect("migrations")
+            .into_iter()
+            .map(|m| m.entry.tag)
+            .collect();
+        let error = migrate::down(test.db(), &folder, 2, false)
+            .await
+            .expect_err("the second step is destructive");
+        let text = error.to_string();
+        assert!(
+            text.contains(&format!("reverting {} cannot keep all data", tags[1]))
+                && text.contains("drops column widgets.count")
+                && text.contains("nothing was reverted")
+                && text.contains(&format!("--down 1 to revert only {}", tags[2])),
+            "{backend}: {text}"
+        );
+        let status = migrate::status(test.db(), &folder).await.expect("status");
+        assert!(
+            status.pending.is_empty(),
+            "{backend}: the first step ran anyway: {status:?}"
+        );
+        assert!(
+            test.db()
+                .execute_script("SELECT count FROM widgets")
+                .await
+                .is_err(),
+            "{backend}: the newest migration was reverted"
+        );
+        let preview = migrate::down_preview(test.db(), &folder, 2)
+            .await
+            .expect("preview");
+        assert!(migrate::refuse_destructive(&preview).is_err());
+        let reverted = migrate::down(test.db(), &folder, 2, true)
+            .await
+            .expect("forced");
+        assert_eq!(reverted.len(), 2, "{backend}");
+        test.cleanup().await;
+    }
+}
+
 /// `--check` reads the live catalog and reports what differs from the migrations.
 #[tokio::test]
 async fn check_reports_drift_in_plain_words() {

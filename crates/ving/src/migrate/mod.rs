@@ -723,6 +723,36 @@ fn reverts(
         .collect()
 }
 
+/// Refuses a list of reverts when any of them cannot keep all data, naming the first
+/// such one (newest first) and what it would lose.
+pub fn refuse_destructive(reverts: &[Revert]) -> Result<(), MigrateError> {
+    let Some(revert) = reverts.iter().find(|r| !r.destructive.is_empty()) else {
+        return Ok(());
+    };
+    let before = reverts
+        .iter()
+        .take_while(|r| r.tag != revert.tag)
+        .map(|r| r.tag.as_str())
+        .collect::<Vec<_>>();
+    Err(file_error(
+        &revert.path,
+        format!(
+            "reverting {} cannot keep all data ({}); nothing was reverted; run with --force to revert anyway{}",
+            revert.tag,
+            revert.destructive.join("; "),
+            if before.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    ", or --down {} to revert only {}",
+                    before.len(),
+                    before.join(", ")
+                )
+            }
+        ),
+    ))
+}
+
 /// What [`down`] would revert, newest first, read without taking the lock and without
 /// writing anything (`--down --dry-run`). A database never migrated reverts nothing.
 pub async fn down_preview(
@@ -770,19 +800,15 @@ async fn down_locked(
     take_lock(conn, backend).await?;
     conn.run(create_migrations_table(backend)).await?;
     let applied = conn.applied(table).await?;
+    let reverts = reverts(folder, migrations, &applied, count)?;
+    // Every step of the request is checked before the first one runs.
+    if !force {
+        refuse_destructive(&reverts)?;
+    }
     let mut reverted = Vec::new();
-    for revert in reverts(folder, migrations, &applied, count)? {
+    for revert in reverts {
         let start = Instant::now();
         let tag = &revert.tag;
-        if !revert.destructive.is_empty() && !force {
-            return Err(file_error(
-                &revert.path,
-                format!(
-                    "reverting {tag} cannot keep all data ({}); run with --force to revert anyway",
-                    revert.destructive.join("; ")
-                ),
-            ));
-        }
         let statements = revert.statements();
         let transactional = backend != Backend::MySql;
         if transactional {
