@@ -453,32 +453,47 @@ fn database_command(
                     drift.join("\n  ")
                 )));
             }
-        } else if let Some(count) = args.down {
-            let reverted = ving::migrate::down(&db, &folder, count, args.force).await?;
-            let mut text = String::new();
-            for migration in &reverted {
-                text.push_str(&format!(
-                    "reverted {} in {} ms\n",
-                    migration.tag, migration.millis
-                ));
+        } else if args.up || args.down.is_some() {
+            let (verb, mut completed) = (if args.up { "applied" } else { "reverted" }, Vec::new());
+            let mut write_error = None;
+            let mut on_done = |done: &ving::migrate::Applied| {
+                // Each line is out as soon as its migration is recorded.
+                let line = format!("{verb} {} in {} ms\n", done.tag, done.millis);
+                if let Err(e) = out.write_all(line.as_bytes()).and_then(|()| out.flush()) {
+                    write_error.get_or_insert(e);
+                }
+                completed.push(done.tag.clone());
+            };
+            let mut options = ving::migrate::RunOptions::new(&mut on_done);
+            let result = match args.down {
+                Some(count) => {
+                    ving::migrate::down_with(&db, &folder, count, args.force, &mut options).await
+                }
+                None => ving::migrate::up_with(&db, &folder, &mut options).await,
+            };
+            db.close().await;
+            if let Err(e) = result {
+                let done = if completed.is_empty() {
+                    format!("nothing was {verb} by this run")
+                } else {
+                    format!(
+                        "{verb} by this run before the failure: {}",
+                        completed.join(", ")
+                    )
+                };
+                return Err(Failure::Other(format!("{e}\n  {done}")));
             }
-            if reverted.is_empty() {
-                text.push_str("nothing to revert: no migration is applied\n");
+            if let Some(e) = write_error {
+                return Err(Failure::Other(format!("cannot write the output: {e}")));
             }
-            text
-        } else if args.up {
-            let applied = ving::migrate::up(&db, &folder).await?;
-            let mut text = String::new();
-            for migration in &applied {
-                text.push_str(&format!(
-                    "applied {} in {} ms\n",
-                    migration.tag, migration.millis
-                ));
-            }
-            if applied.is_empty() {
-                text.push_str("nothing to apply: the database is up to date\n");
-            }
-            text
+            return write_out(
+                out,
+                match (completed.is_empty(), args.up) {
+                    (false, _) => "",
+                    (true, true) => "nothing to apply: the database is up to date\n",
+                    (true, false) => "nothing to revert: no migration is applied\n",
+                },
+            );
         } else {
             let status = ving::migrate::status(&db, &folder).await?;
             let mut text = String::new();

@@ -446,6 +446,94 @@ fn dry_run_writes_nothing() {
     );
 }
 
+/// An output stream that remembers what had been written at each flush.
+#[derive(Default)]
+struct Flushed {
+    text: Vec<u8>,
+    at_flush: Vec<String>,
+}
+
+impl std::io::Write for Flushed {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.text.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.at_flush
+            .push(String::from_utf8_lossy(&self.text).into_owned());
+        Ok(())
+    }
+}
+
+/// `--up` and `--down` print a line per migration as it finishes (flushed then, not at
+/// the end), and a failure says what this run did complete.
+#[test]
+fn up_and_down_report_each_migration_as_it_finishes() {
+    let project = sample_copy();
+    let root = project.path().to_str().expect("utf8");
+    let (code, _, err) = run(&["-C", root, "drizzle", "-p", "--name", "init"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    let (code, _, err) = run(&["-C", root, "drizzle", "-p", "--custom", "by_hand"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    let broken = project
+        .path()
+        .join("ving/drizzle/migrations/0001_by_hand.sql");
+    std::fs::write(&broken, "THIS IS NOT SQL;").expect("write");
+    let run_flushed = |args: &[&str]| {
+        let cli = Cli::try_parse_from(std::iter::once("ving").chain(args.iter().copied()))
+            .expect("parse");
+        let (mut out, mut err) = (Flushed::default(), Vec::new());
+        let code = ving_cli::run(cli, &mut out, &mut err);
+        (code, out, String::from_utf8(err).expect("utf8"))
+    };
+    let (code, out, err) = run_flushed(&["-C", root, "drizzle", "--up"]);
+    assert_eq!(code, ExitCode::FAILURE);
+    assert!(
+        out.at_flush
+            .first()
+            .is_some_and(|t| t.starts_with("applied 0000_init in ")),
+        "the first migration's line was not flushed as it finished: {:?}",
+        out.at_flush
+    );
+    assert!(
+        err.contains("migration 0001_by_hand, statement 1 of 1 failed")
+            && err.contains("applied by this run before the failure: 0000_init"),
+        "{err}"
+    );
+    let (code, out, err) = run_flushed(&["-C", root, "drizzle", "--up"]);
+    assert_eq!(code, ExitCode::FAILURE);
+    assert!(out.at_flush.is_empty());
+    assert!(err.contains("nothing was applied by this run"), "{err}");
+
+    std::fs::write(&broken, "SELECT 1;").expect("fix");
+    let (code, out, err) = run_flushed(&["-C", root, "drizzle", "--up"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert!(
+        out.at_flush
+            .first()
+            .is_some_and(|t| t.starts_with("applied 0001_by_hand in ")),
+        "{:?}",
+        out.at_flush
+    );
+    std::fs::write(
+        project
+            .path()
+            .join("ving/drizzle/migrations/0001_by_hand.down.sql"),
+        "SELECT 1;",
+    )
+    .expect("down file");
+    let (code, out, err) = run_flushed(&["-C", root, "drizzle", "--down", "2", "--force"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert_eq!(out.at_flush.len(), 2, "{:?}", out.at_flush);
+    assert!(
+        out.at_flush[0].starts_with("reverted 0001_by_hand in ")
+            && out.at_flush[1].contains("\nreverted 0000_init in "),
+        "{:?}",
+        out.at_flush
+    );
+}
+
 /// 8 `ving drizzle --up` processes at once against a database with 20 pending
 /// migrations: every process exits 0 and each migration is applied exactly once (a second
 /// application of an `ADD COLUMN` would fail).

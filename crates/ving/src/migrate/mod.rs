@@ -619,9 +619,41 @@ pub struct Applied {
     pub millis: u128,
 }
 
+/// How [`up_with`] and [`down_with`] run.
+pub struct RunOptions<'a> {
+    /// How long to wait for another run's lock before giving up (MySQL's `GET_LOCK`).
+    pub lock_timeout: std::time::Duration,
+    /// Called as each migration is applied (or reverted), right after it is recorded,
+    /// so that progress can be shown while a long run goes on.
+    pub on_done: &'a mut dyn FnMut(&Applied),
+}
+
+/// How long a run waits for another run's lock by default.
+pub const LOCK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(600);
+
+impl<'a> RunOptions<'a> {
+    /// The default lock timeout, with `on_done` called as each migration finishes.
+    pub fn new(on_done: &'a mut dyn FnMut(&Applied)) -> RunOptions<'a> {
+        RunOptions {
+            lock_timeout: LOCK_TIMEOUT,
+            on_done,
+        }
+    }
+}
+
 /// Applies every migration of `folder` not yet recorded in the database, in order, under
 /// a database lock. Checks first that no applied migration's file has changed.
 pub async fn up(db: &Db, folder: &Folder) -> Result<Vec<Applied>, MigrateError> {
+    up_with(db, folder, &mut RunOptions::new(&mut |_| {})).await
+}
+
+/// [`up`], telling `options.on_done` about each migration as it is applied. On failure,
+/// what was reported to `on_done` is what this run applied.
+pub async fn up_with(
+    db: &Db,
+    folder: &Folder,
+    options: &mut RunOptions<'_>,
+) -> Result<Vec<Applied>, MigrateError> {
     let migrations = folder.migrations(db.dialect())?;
     let mut conn = Conn::acquire(db).await?;
     let result = up_locked(
@@ -629,6 +661,7 @@ pub async fn up(db: &Db, folder: &Folder) -> Result<Vec<Applied>, MigrateError> 
         db.backend(),
         migrations_table(db.backend()),
         &migrations,
+        options,
     )
     .await;
     release(conn, db.backend(), result.is_err()).await;
@@ -779,11 +812,31 @@ pub async fn down(
     count: usize,
     force: bool,
 ) -> Result<Vec<Applied>, MigrateError> {
+    down_with(db, folder, count, force, &mut RunOptions::new(&mut |_| {})).await
+}
+
+/// [`down`], telling `options.on_done` about each migration as it is reverted.
+pub async fn down_with(
+    db: &Db,
+    folder: &Folder,
+    count: usize,
+    force: bool,
+    options: &mut RunOptions<'_>,
+) -> Result<Vec<Applied>, MigrateError> {
     let migrations = folder.migrations(db.dialect())?;
     let backend = db.backend();
     let table = migrations_table(backend);
     let mut conn = Conn::acquire(db).await?;
-    let result = down_locked(&mut conn, backend, table, folder, &migrations, count, force).await;
+    let result = down_locked(
+        &mut conn,
+        backend,
+        table,
+        folder,
+        &migrations,
+        (count, force),
+        options,
+    )
+    .await;
     release(conn, backend, result.is_err()).await;
     result
 }
@@ -794,8 +847,8 @@ async fn down_locked(
     table: &str,
     folder: &Folder,
     migrations: &[Migration],
-    count: usize,
-    force: bool,
+    (count, force): (usize, bool),
+    options: &mut RunOptions<'_>,
 ) -> Result<Vec<Applied>, MigrateError> {
     take_lock(conn, backend).await?;
     conn.run(create_migrations_table(backend)).await?;
@@ -846,10 +899,12 @@ async fn down_locked(
         if transactional {
             conn.run("COMMIT").await?;
         }
-        reverted.push(Applied {
+        let done = Applied {
             tag: tag.clone(),
             millis: start.elapsed().as_millis(),
-        });
+        };
+        (options.on_done)(&done);
+        reverted.push(done);
     }
     Ok(reverted)
 }
@@ -859,6 +914,7 @@ async fn up_locked(
     backend: Backend,
     table: &str,
     migrations: &[Migration],
+    options: &mut RunOptions<'_>,
 ) -> Result<Vec<Applied>, MigrateError> {
     take_lock(conn, backend).await?;
     conn.run(create_migrations_table(backend)).await?;
@@ -969,10 +1025,12 @@ async fn up_locked(
                 conn.run("COMMIT").await?;
             }
         }
-        done.push(Applied {
+        let applied = Applied {
             tag: migration.entry.tag.clone(),
             millis: start.elapsed().as_millis(),
-        });
+        };
+        (options.on_done)(&applied);
+        done.push(applied);
     }
     Ok(done)
 }
