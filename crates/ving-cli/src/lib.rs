@@ -156,12 +156,14 @@ fn schema_command(project: &Path, args: &SchemaArgs, out: &mut dyn Write) -> Res
     if args.json_schema {
         return write_out(out, &schema::json_schema());
     }
-    let config = Config::load(project)?;
+    if let Some(kind) = &args.new {
+        // A new kind may start a new project: only the folder must exist.
+        existing_folder(project)?;
+        return new_schema(&Config::load(project)?, kind, out);
+    }
+    let config = load_project(project)?;
     let dir = config.schemas_dir();
     let options = config.schema_options();
-    if let Some(kind) = &args.new {
-        return new_schema(&config, kind, out);
-    }
     let files = schema::read_dir(&dir)?;
     if let Some(kind) = &args.validate {
         schema::check_kind(&files, &options, kind, &dir)?;
@@ -175,6 +177,33 @@ fn schema_command(project: &Path, args: &SchemaArgs, out: &mut dyn Write) -> Res
         n => format!("{n} schemas valid: {}\n", kinds.join(", ")),
     };
     write_out(out, &text)
+}
+
+/// `project`, when it is a folder.
+fn existing_folder(project: &Path) -> Result<(), Failure> {
+    if project.is_dir() {
+        Ok(())
+    } else {
+        Err(Failure::Other(format!(
+            "no such folder: {}",
+            project.display()
+        )))
+    }
+}
+
+/// The configuration of the ving project at `project`: a folder with a `ving.toml` or a
+/// schema folder. Anywhere else nothing is read or written (no stray `ving.db`).
+fn load_project(project: &Path) -> Result<Config, Failure> {
+    existing_folder(project)?;
+    let config = Config::load(project)?;
+    if !project.join("ving.toml").is_file() && !config.schemas_dir().is_dir() {
+        return Err(Failure::Other(format!(
+            "not a ving project: {} (no ving.toml and no {}); run `ving schema --new <Kind>` there to start one",
+            project.display(),
+            config.schemas_dir().display()
+        )));
+    }
+    Ok(config)
 }
 
 fn new_schema(config: &Config, kind: &str, out: &mut dyn Write) -> Result<(), Failure> {
@@ -240,7 +269,7 @@ fn load_schemas(config: &Config) -> Result<SchemaSet, Failure> {
 }
 
 fn drizzle_command(project: &Path, args: &DrizzleArgs, out: &mut dyn Write) -> Result<(), Failure> {
-    let config = Config::load(project)?;
+    let config = load_project(project)?;
     if args.up || args.status || args.check || args.down.is_some() {
         return database_command(&config, args, out);
     }

@@ -198,17 +198,70 @@ fn the_binary_exits_non_zero_with_one_line_on_failure() {
         .expect("run ving");
     assert_eq!(missing.status.code(), Some(1));
     let err = String::from_utf8_lossy(&missing.stderr);
-    assert!(
-        err.starts_with(
-            "/nonexistent/project/ving/schema/schemas: 404 schemas: cannot read the schema folder"
-        ),
-        "{err}"
-    );
+    assert_eq!(err, "error: no such folder: /nonexistent/project\n");
     let usage = Command::new(ving)
         .args(["schema"])
         .output()
         .expect("run ving");
     assert_eq!(usage.status.code(), Some(2), "no action is a usage error");
+}
+
+/// Outside a project (no ving.toml, no schema folder) every command but `schema --new`
+/// and `--json-schema` stops with one line and writes nothing (no stray `ving.db`); `-C`
+/// to a folder that does not exist says so.
+#[test]
+fn commands_outside_a_project_write_nothing() {
+    let empty = tempfile::tempdir().expect("temp dir");
+    let root = empty.path().to_str().expect("utf8");
+    for args in [
+        &["drizzle", "--status"][..],
+        &["drizzle", "--up"],
+        &["drizzle", "--up", "--dry-run"],
+        &["drizzle", "--down"],
+        &["drizzle", "--check"],
+        &["drizzle", "--prepare"],
+        &["drizzle", "--tables"],
+        &["schema", "-V"],
+    ] {
+        let mut all = vec!["-C", root];
+        all.extend_from_slice(args);
+        let (code, out, err) = run(&all);
+        assert_eq!(code, ExitCode::FAILURE, "{args:?}");
+        assert!(out.is_empty(), "{args:?}: {out}");
+        assert!(
+            err.starts_with(&format!("error: not a ving project: {root} (no ving.toml")),
+            "{args:?}: {err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert_eq!(
+            std::fs::read_dir(empty.path()).expect("dir").count(),
+            0,
+            "{args:?} wrote into a folder that is not a project"
+        );
+    }
+    let missing = empty.path().join("missing");
+    let missing = missing.to_str().expect("utf8");
+    for args in [
+        &["drizzle", "--status"][..],
+        &["schema", "-V"],
+        &["schema", "--new", "Widget"],
+    ] {
+        let mut all = vec!["-C", missing];
+        all.extend_from_slice(args);
+        let (code, _, err) = run(&all);
+        assert_eq!(code, ExitCode::FAILURE, "{args:?}");
+        assert_eq!(
+            err,
+            format!("error: no such folder: {missing}\n"),
+            "{args:?}"
+        );
+    }
+    assert!(!empty.path().join("missing").exists());
+    // A schema folder alone makes a project (and so does a ving.toml).
+    std::fs::create_dir_all(empty.path().join("ving/schema/schemas")).expect("mkdir");
+    let (code, out, err) = run(&["-C", root, "schema", "-V"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert!(out.starts_with("no schema files in "), "{out}");
 }
 
 #[test]
