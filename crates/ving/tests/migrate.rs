@@ -699,6 +699,49 @@ async fn down_checks_every_step_before_reverting_any() {
     }
 }
 
+/// A migration without a down file (drizzle-kit writes none) cannot be reverted: the
+/// error names it, says where the file goes and how to write it; nothing is reverted.
+#[tokio::test]
+async fn down_without_a_down_file_says_how_to_write_one() {
+    for backend in BACKENDS {
+        let Some(test) = TestDb::fresh_or_skip(backend).await else {
+            continue;
+        };
+        let dir = tempfile::tempdir().expect("temp dir");
+        let folder = Folder::new(dir.path());
+        migrate_to(test.db(), &folder, &schemas(&[widget("")])).await;
+        let tag = folder
+            .journal(test.db().dialect())
+            .expect("journal")
+            .entries[0]
+            .tag
+            .clone();
+        let path = dir.path().join(format!("{tag}.down.sql"));
+        std::fs::remove_file(&path).expect("remove the down file");
+        let error = migrate::down(test.db(), &folder, 1, true)
+            .await
+            .expect_err("no down file");
+        let text = error.to_string();
+        assert!(
+            text.starts_with(&format!(
+                "migration {tag} has no down file: {} does not exist",
+                path.display()
+            )) && text.contains("--> statement-breakpoint")
+                && !text.contains("os error"),
+            "{backend}: {text}"
+        );
+        assert!(
+            migrate::status(test.db(), &folder)
+                .await
+                .expect("status")
+                .pending
+                .is_empty(),
+            "{backend}"
+        );
+        test.cleanup().await;
+    }
+}
+
 /// `--check` reads the live catalog and reports what differs from the migrations.
 #[tokio::test]
 async fn check_reports_drift_in_plain_words() {

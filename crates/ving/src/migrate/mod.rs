@@ -109,6 +109,14 @@ pub enum MigrateError {
     /// The pool could not be used.
     #[error(transparent)]
     Db(#[from] crate::db::DbError),
+    /// A migration to revert has no down file (drizzle-kit writes none).
+    #[error("migration {tag} has no down file: {path} does not exist (drizzle-kit writes none; ving writes one beside each migration it prepares). Write the SQL that reverts {tag} there, statements separated by `--> statement-breakpoint` lines, then run --down again")]
+    NoDownFile {
+        /// The migration.
+        tag: String,
+        /// Where its down file should be.
+        path: PathBuf,
+    },
 }
 
 impl From<sqlx::Error> for MigrateError {
@@ -739,7 +747,13 @@ fn reverts(
         .map(|migration| {
             let tag = migration.entry.tag.clone();
             let path = folder.dir().join(format!("{tag}.down.sql"));
-            let sql = std::fs::read_to_string(&path).map_err(|e| file_error(&path, e))?;
+            let sql = match std::fs::read_to_string(&path) {
+                Ok(sql) => sql,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    return Err(MigrateError::NoDownFile { tag, path })
+                }
+                Err(e) => return Err(file_error(&path, e)),
+            };
             let destructive = sql
                 .lines()
                 .filter_map(|l| l.strip_prefix(DESTRUCTIVE))
