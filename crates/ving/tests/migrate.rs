@@ -742,6 +742,71 @@ async fn down_without_a_down_file_says_how_to_write_one() {
     }
 }
 
+/// MariaDB: the migration lock is named per database and its result is checked: a run
+/// that cannot take it in time stops with a clear error instead of going on unlocked,
+/// and a lock held for another database does not block.
+#[tokio::test]
+async fn the_mysql_lock_is_per_database_and_checked() {
+    let Some(test) = TestDb::fresh_or_skip(Backend::MySql).await else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let folder = Folder::new(dir.path());
+    let set = schemas(&[widget("")]);
+    migrate::prepare(
+        &folder,
+        &TableModel::from_schemas(&set),
+        &Renames::default(),
+        test.db().dialect(),
+        &options(),
+    )
+    .expect("prepare");
+    // Another session of the same server holds the lock of this database.
+    let url = ving::config::DatabaseUrl::parse(test.url()).expect("url");
+    let holder = Db::connect(&url, dir.path()).await.expect("second pool");
+    let take = |name: String| format!("SELECT CAST(GET_LOCK('ving_migrate:{name}', 0) AS SIGNED)");
+    let taken = holder
+        .fetch_all(&take(test.name().to_owned()), Vec::new(), |row| {
+            row.get_i64(0)
+        })
+        .await
+        .expect("hold the lock");
+    assert_eq!(taken, [1]);
+    let mut on_done = |_: &migrate::Applied| {};
+    let mut run = migrate::RunOptions::new(&mut on_done);
+    run.lock_timeout = std::time::Duration::from_secs(1);
+    let error = migrate::up_with(test.db(), &folder, &mut run)
+        .await
+        .expect_err("the lock is held");
+    let text = error.to_string();
+    assert!(
+        text.starts_with("another run is applying migrations to this database")
+            && text.contains(&format!("ving_migrate:{}", test.name())),
+        "{text}"
+    );
+    let status = migrate::status(test.db(), &folder).await.expect("status");
+    assert_eq!(status.pending.len(), 1, "nothing applied without the lock");
+    // The lock of another database does not block this one.
+    holder.close().await;
+    let holder = Db::connect(&url, dir.path()).await.expect("third pool");
+    let taken = holder
+        .fetch_all(&take("another_database".into()), Vec::new(), |row| {
+            row.get_i64(0)
+        })
+        .await
+        .expect("another lock");
+    assert_eq!(taken, [1]);
+    let mut on_done = |_: &migrate::Applied| {};
+    let mut run = migrate::RunOptions::new(&mut on_done);
+    run.lock_timeout = std::time::Duration::from_secs(1);
+    let applied = migrate::up_with(test.db(), &folder, &mut run)
+        .await
+        .expect("up while another database's lock is held");
+    assert_eq!(applied.len(), 1);
+    holder.close().await;
+    test.cleanup().await;
+}
+
 /// `--check` reads the live catalog and reports what differs from the migrations.
 #[tokio::test]
 async fn check_reports_drift_in_plain_words() {

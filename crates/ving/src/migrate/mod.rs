@@ -109,6 +109,14 @@ pub enum MigrateError {
     /// The pool could not be used.
     #[error(transparent)]
     Db(#[from] crate::db::DbError),
+    /// Another run holds the migration lock (MySQL) and did not let go in time.
+    #[error("another run is applying migrations to this database: it holds the lock {lock:?} and did not release it within {seconds} s; run again when it has finished")]
+    Locked {
+        /// The lock's name.
+        lock: String,
+        /// How long this run waited.
+        seconds: u64,
+    },
     /// A migration to revert has no down file (drizzle-kit writes none).
     #[error("migration {tag} has no down file: {path} does not exist (drizzle-kit writes none; ving writes one beside each migration it prepares). Write the SQL that reverts {tag} there, statements separated by `--> statement-breakpoint` lines, then run --down again")]
     NoDownFile {
@@ -676,16 +684,41 @@ pub async fn up_with(
     result
 }
 
+/// The name of the MySQL lock runs take: one per database, so that runs on different
+/// databases of one server do not wait for each other (lock names are server-wide and
+/// at most 64 characters).
+const MYSQL_LOCK_NAME: &str = "LEFT(CONCAT('ving_migrate:', IFNULL(DATABASE(), '')), 64)";
+
 /// Takes the database lock (SQLite: foreign key checks off; each migration then runs in
-/// an exclusive transaction, checked again inside).
-async fn take_lock(conn: &mut Conn, backend: Backend) -> Result<(), sqlx::Error> {
+/// an exclusive transaction, checked again inside). On MySQL, waits at most `timeout`.
+async fn take_lock(
+    conn: &mut Conn,
+    backend: Backend,
+    timeout: std::time::Duration,
+) -> Result<(), MigrateError> {
     match backend {
         Backend::MySql => {
-            conn.run("SELECT GET_LOCK('ving_drizzle_migrate', 600)")
-                .await
+            let Conn::MySql(c) = conn else {
+                return Ok(());
+            };
+            let sql = format!(
+                "SELECT GET_LOCK(n, {}), n FROM (SELECT {MYSQL_LOCK_NAME} AS n) AS l",
+                timeout.as_secs()
+            );
+            let row = sqlx::query(&sql).fetch_one(&mut **c).await?;
+            // 1: taken; 0: timed out; NULL: an error (the name could not be used).
+            let taken: Option<i64> = row.try_get(0)?;
+            if taken != Some(1) {
+                let name = row.try_get_unchecked::<String, _>(1).unwrap_or_default();
+                return Err(MigrateError::Locked {
+                    lock: name,
+                    seconds: timeout.as_secs(),
+                });
+            }
+            Ok(())
         }
-        Backend::Postgres => conn.run("SELECT pg_advisory_lock(7301999)").await,
-        Backend::Sqlite => conn.run("PRAGMA foreign_keys = OFF").await,
+        Backend::Postgres => Ok(conn.run("SELECT pg_advisory_lock(7301999)").await?),
+        Backend::Sqlite => Ok(conn.run("PRAGMA foreign_keys = OFF").await?),
     }
 }
 
@@ -694,7 +727,7 @@ async fn take_lock(conn: &mut Conn, backend: Backend) -> Result<(), sqlx::Error>
 async fn release(mut conn: Conn, backend: Backend, failed: bool) {
     let _ = match backend {
         Backend::MySql => {
-            conn.run("SELECT RELEASE_LOCK('ving_drizzle_migrate')")
+            conn.run(&format!("SELECT RELEASE_LOCK({MYSQL_LOCK_NAME})"))
                 .await
         }
         Backend::Postgres => conn.run("SELECT pg_advisory_unlock(7301999)").await,
@@ -864,7 +897,7 @@ async fn down_locked(
     (count, force): (usize, bool),
     options: &mut RunOptions<'_>,
 ) -> Result<Vec<Applied>, MigrateError> {
-    take_lock(conn, backend).await?;
+    take_lock(conn, backend, options.lock_timeout).await?;
     conn.run(create_migrations_table(backend)).await?;
     let applied = conn.applied(table).await?;
     let reverts = reverts(folder, migrations, &applied, count)?;
@@ -930,7 +963,7 @@ async fn up_locked(
     migrations: &[Migration],
     options: &mut RunOptions<'_>,
 ) -> Result<Vec<Applied>, MigrateError> {
-    take_lock(conn, backend).await?;
+    take_lock(conn, backend, options.lock_timeout).await?;
     conn.run(create_migrations_table(backend)).await?;
     let applied = conn.applied(table).await?;
     for migration in migrations {
