@@ -81,6 +81,7 @@ fn cases() -> Vec<(&'static str, SchemaSet, SchemaSet)> {
     let wider_note = "\n[[props]]\ntype = \"string\"\nname = \"note\"\nrequired = false\nlength = 250\ndefault = \"none\"\n";
     let unique_note = "\n[[props]]\ntype = \"string\"\nname = \"note\"\nrequired = false\nlength = 200\ndefault = \"\"\nunique = true\n";
     let qualified_note = "\n[[props]]\ntype = \"string\"\nname = \"note\"\nrequired = false\nlength = 200\ndefault = \"\"\nunique = true\nuniqueQualifiers = [\"label\"]\n";
+    let size = "\n[[props]]\ntype = \"enum\"\nname = \"size\"\nrequired = true\ndefault = \"small\"\nenums = [\"small\", \"large\"]\nenumLabels = [\"Small\", \"Large\"]\n";
     let more_colors = WIDGET
         .replace(
             r#"enums = ["red", "blue"]"#,
@@ -128,6 +129,11 @@ fn cases() -> Vec<(&'static str, SchemaSet, SchemaSet)> {
             "widen a column and change its default",
             schemas(&[widget(note), gadget("")]),
             schemas(&[widget(wider_note), gadget("")]),
+        ),
+        (
+            "add an enum column",
+            schemas(&[widget(""), gadget("")]),
+            schemas(&[widget(size), gadget("")]),
         ),
         (
             "add enum values",
