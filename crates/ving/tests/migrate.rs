@@ -813,6 +813,55 @@ async fn the_mysql_lock_is_per_database_and_checked() {
     test.cleanup().await;
 }
 
+/// MariaDB: `--down` clears the progress row of what it reverts. A run killed between
+/// recording a migration and deleting its progress row (now one transaction) left a row
+/// saying "all done"; after `--down`, the next `--up` skipped every statement and recorded
+/// the migration as applied without changing the structure.
+#[tokio::test]
+async fn down_clears_mariadb_progress_rows() {
+    let Some(test) = TestDb::fresh_or_skip(Backend::MySql).await else {
+        return;
+    };
+    let db = test.db();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let folder = Folder::new(dir.path());
+    let count = "\n[[props]]\ntype = \"int\"\nname = \"count\"\nrequired = true\ndefault = 0\n";
+    migrate_to(db, &folder, &schemas(&[widget("")])).await;
+    migrate_to(db, &folder, &schemas(&[widget(count)])).await;
+    let migrations = folder.migrations(db.dialect()).expect("migrations");
+    let second = &migrations[1];
+    let statements = second.statements();
+    // What a kill between the record and the progress row's deletion left behind.
+    db.execute_script(&format!(
+        "INSERT INTO __ving_migration_progress (created_at, done, prefix, started) VALUES ({}, {n}, '{}', {n})",
+        second.entry.when,
+        migrate::hash(&statements.join("\n")),
+        n = statements.len()
+    ))
+    .await
+    .expect("progress row");
+    migrate::down(db, &folder, 1, true).await.expect("down");
+    assert!(db
+        .execute_script("SELECT count FROM widgets")
+        .await
+        .is_err());
+    let applied = migrate::up(db, &folder).await.expect("up again");
+    assert_eq!(applied.len(), 1);
+    db.execute_script("SELECT count FROM widgets")
+        .await
+        .expect("the migration's statements ran again");
+    let left = db
+        .fetch_all(
+            "SELECT CAST(COUNT(*) AS SIGNED) FROM __ving_migration_progress",
+            Vec::new(),
+            |row| row.get_i64(0),
+        )
+        .await
+        .expect("progress rows");
+    assert_eq!(left, [0]);
+    test.cleanup().await;
+}
+
 /// `--check` reads the live catalog and reports what differs from the migrations.
 #[tokio::test]
 async fn check_reports_drift_in_plain_words() {

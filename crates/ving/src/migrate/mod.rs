@@ -938,14 +938,24 @@ async fn down_locked(
                 });
             }
         }
+        if !transactional {
+            conn.run("START TRANSACTION").await?;
+        }
         conn.run(&format!(
             "DELETE FROM {table} WHERE created_at = {}",
             revert.when
         ))
         .await?;
-        if transactional {
-            conn.run("COMMIT").await?;
+        if backend == Backend::MySql {
+            // A progress row left by a killed run would make the next --up skip the
+            // statements of the migration reverted here.
+            conn.run(&format!(
+                "DELETE FROM {PROGRESS_TABLE} WHERE created_at = {}",
+                revert.when
+            ))
+            .await?;
         }
+        conn.run("COMMIT").await?;
         let done = Applied {
             tag: tag.clone(),
             millis: start.elapsed().as_millis(),
@@ -1031,11 +1041,15 @@ async fn up_locked(
                     conn.set_progress(when, i + 1, &prefix_hash(&statements, i + 1), i + 1)
                         .await?;
                 }
+                // The record and the end of the progress row are one transaction: a
+                // kill between them must not leave a progress row saying "all done".
+                conn.run("START TRANSACTION").await?;
                 conn.record(table, migration).await?;
                 conn.run(&format!(
                     "DELETE FROM {PROGRESS_TABLE} WHERE created_at = {when}"
                 ))
                 .await?;
+                conn.run("COMMIT").await?;
             }
             Backend::Postgres | Backend::Sqlite => {
                 conn.run(if backend == Backend::Sqlite {
