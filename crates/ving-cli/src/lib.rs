@@ -244,7 +244,8 @@ fn new_schema(config: &Config, kind: &str, out: &mut dyn Write) -> Result<(), Fa
         .parent()
         .is_some_and(|parent| parent.join("ving-schema.json").is_file())
         .then_some("../ving-schema.json");
-    let text = schema::skeleton(kind, json_schema);
+    let has_user = schemas.iter().any(|s| s.kind == "User");
+    let text = schema::skeleton(kind, json_schema, has_user);
     std::fs::create_dir_all(&dir)
         .and_then(|()| {
             std::fs::OpenOptions::new()

@@ -168,6 +168,57 @@ fn new_writes_a_skeleton_that_validates_and_refuses_to_overwrite() {
     assert!(err.contains("MySQL reserved word"), "{err}");
 }
 
+/// In a new folder (no User kind), the skeleton validates on its own; once the app has a
+/// User kind, the next skeleton has a userId owner relation.
+#[test]
+fn new_in_an_empty_folder_writes_a_skeleton_that_validates_alone() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().to_str().expect("utf8");
+    let (code, out, err) = run(&["-C", root, "schema", "--new", "Widget"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert!(out.starts_with("wrote "), "{out}");
+    let text = std::fs::read_to_string(dir.path().join("ving/schema/schemas/Widget.toml"))
+        .expect("skeleton");
+    insta::assert_snapshot!("skeleton_without_user", text);
+    let (code, out, err) = run(&["-C", root, "schema", "-V"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert_eq!(out, "1 schema valid: Widget\n");
+    // The commented-out relation is right once there is a User kind.
+    for entry in std::fs::read_dir(sample_app().join("ving/schema/schemas")).expect("schemas") {
+        let path = entry.expect("entry").path();
+        let to = dir
+            .path()
+            .join("ving/schema/schemas")
+            .join(path.file_name().expect("name"));
+        std::fs::copy(&path, to).expect("copy");
+    }
+    let uncommented: String = text
+        .replace("owner = [\"admin\"]", "owner = [\"$userId\", \"admin\"]")
+        .lines()
+        .skip_while(|l| !l.starts_with("# [[props]]"))
+        .take_while(|l| l.starts_with("# "))
+        .map(|l| format!("{}\n", &l[2..]))
+        .collect();
+    let widget = dir.path().join("ving/schema/schemas/Widget.toml");
+    let mut with_owner = text.replace("owner = [\"admin\"]", "owner = [\"$userId\", \"admin\"]");
+    with_owner.push('\n');
+    with_owner.push_str(&uncommented);
+    std::fs::write(&widget, with_owner).expect("write");
+    let (code, out, err) = run(&["-C", root, "schema", "-V"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert_eq!(
+        out,
+        "5 schemas valid: APIKey, CronJob, S3File, User, Widget\n"
+    );
+    let (code, _, err) = run(&["-C", root, "schema", "--new", "Gizmo"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    let gizmo = std::fs::read_to_string(dir.path().join("ving/schema/schemas/Gizmo.toml"))
+        .expect("skeleton");
+    assert!(
+        gizmo.contains("owner = [\"$userId\", \"admin\"]") && gizmo.contains("\nkind = \"User\"")
+    );
+}
+
 #[test]
 fn the_sample_apps_json_schema_is_the_one_ving_prints() {
     let (code, out, _) = run(&["schema", "--json-schema"]);
