@@ -297,10 +297,16 @@ fn drizzle_command(project: &Path, args: &DrizzleArgs, out: &mut dyn Write) -> R
                         new,
                     },
                 )) => {
-                    if !std::io::stdin().is_terminal() || options.dry_run {
+                    if !std::io::stdin().is_terminal() {
                         return Err(Failure::Other(message));
                     }
-                    ask_renames(&mut renames, table, &gone, &new)?;
+                    ask_renames(
+                        &mut renames,
+                        table,
+                        (&gone, &new),
+                        &mut std::io::stdin().lock(),
+                        &mut std::io::stderr(),
+                    )?;
                 }
                 other => break other?,
             }
@@ -406,12 +412,14 @@ fn tables_dry_run(dir: &Path, files: &[ving::codegen::GeneratedFile], tables: us
 
 /// Asks, on a terminal, which of the `new` tables (or columns of `table`) were renamed
 /// from which of the `gone` ones, as drizzle-kit does; what is not renamed is created, and
-/// what is gone and not renamed is dropped.
+/// what is gone and not renamed is dropped. An answer that is not one of the choices asks
+/// again; the end of the input stops (nothing is written).
 fn ask_renames(
     renames: &mut ving::migrate::Renames,
     table: Option<String>,
-    gone: &[String],
-    new: &[String],
+    (gone, new): (&[String], &[String]),
+    input: &mut dyn std::io::BufRead,
+    prompt: &mut dyn Write,
 ) -> Result<(), Failure> {
     let what = table
         .as_ref()
@@ -422,23 +430,40 @@ fn ask_renames(
             break;
         }
         let choices: Vec<&str> = left.iter().map(|s| s.as_str()).collect();
-        eprint!(
-            "{what} {name} is new. Was it renamed from one of: {}? Type the old name, or press Enter to create it: ",
-            choices.join(", ")
-        );
-        let mut answer = String::new();
-        std::io::stdin()
-            .read_line(&mut answer)
-            .map_err(|e| Failure::Other(format!("cannot read the answer: {e}")))?;
-        let answer = answer.trim();
-        if answer.is_empty() {
-            continue;
-        }
-        let Some(position) = left.iter().position(|g| g.as_str() == answer) else {
-            return Err(Failure::Other(format!(
-                "{answer} is not one of {}",
+        let position = loop {
+            let _ = write!(
+                prompt,
+                "{what} {name} is new. Was it renamed from one of: {}? Type the old name, or press Enter to create it: ",
                 choices.join(", ")
-            )));
+            );
+            let _ = prompt.flush();
+            let mut answer = String::new();
+            let read = input
+                .read_line(&mut answer)
+                .map_err(|e| Failure::Other(format!("cannot read the answer: {e}")))?;
+            if read == 0 {
+                let _ = writeln!(prompt);
+                return Err(Failure::Other(format!(
+                    "no answer for {what} {name} (end of input): stopped, nothing written"
+                )));
+            }
+            let answer = answer.trim();
+            if answer.is_empty() {
+                break None;
+            }
+            match left.iter().position(|g| g.as_str() == answer) {
+                Some(position) => break Some(position),
+                None => {
+                    let _ = writeln!(
+                        prompt,
+                        "{answer} is not one of {}; try again",
+                        choices.join(", ")
+                    );
+                }
+            }
+        };
+        let Some(position) = position else {
+            continue;
         };
         let old = left.remove(position).clone();
         match &table {
@@ -447,7 +472,7 @@ fn ask_renames(
         };
     }
     for dropped in left {
-        eprintln!("{what} {dropped} will be dropped");
+        let _ = writeln!(prompt, "{what} {dropped} will be dropped");
     }
     renames.accepted.insert(table);
     Ok(())
@@ -630,4 +655,64 @@ async fn dry_run(
 fn write_out(out: &mut dyn Write, text: &str) -> Result<(), Failure> {
     out.write_all(text.as_bytes())
         .map_err(|e| Failure::Other(format!("cannot write the output: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ask(answers: &str) -> (Result<ving::migrate::Renames, String>, String) {
+        let mut renames = ving::migrate::Renames::default();
+        let mut prompt = Vec::new();
+        let result = ask_renames(
+            &mut renames,
+            Some("widgets".into()),
+            (&["note".into(), "memo".into()], &["remark".into()]),
+            &mut answers.as_bytes(),
+            &mut prompt,
+        );
+        (
+            result.map(|()| renames).map_err(|e| e.to_string()),
+            String::from_utf8(prompt).expect("utf8"),
+        )
+    }
+
+    /// The end of the input is no answer: it stops, it does not mean "create".
+    #[test]
+    fn end_of_input_at_the_rename_prompt_aborts() {
+        let (result, prompt) = ask("");
+        let error = result.expect_err("end of input");
+        assert!(
+            error.contains("no answer for column of widgets remark (end of input)")
+                && error.contains("nothing written"),
+            "{error}"
+        );
+        assert!(!prompt.contains("will be dropped"), "{prompt}");
+    }
+
+    /// A typo asks again; the answer after it counts.
+    #[test]
+    fn a_typo_at_the_rename_prompt_asks_again() {
+        let (result, prompt) = ask("nite\nnote\n");
+        let renames = result.expect("renamed");
+        assert_eq!(
+            renames
+                .columns
+                .get(&("widgets".to_owned(), "remark".to_owned())),
+            Some(&"note".to_owned())
+        );
+        assert!(
+            prompt.contains("nite is not one of note, memo; try again"),
+            "{prompt}"
+        );
+        assert_eq!(prompt.matches("Was it renamed").count(), 2, "{prompt}");
+        assert!(
+            prompt.contains("column of widgets memo will be dropped"),
+            "{prompt}"
+        );
+        // Enter still means "create".
+        let (result, prompt) = ask("\n");
+        assert!(result.expect("created").columns.is_empty());
+        assert!(prompt.contains("note will be dropped"), "{prompt}");
+    }
 }
