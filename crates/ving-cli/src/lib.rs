@@ -571,10 +571,38 @@ fn database_command(
             } else {
                 text.push_str(&format!("pending: {}\n", status.pending.join(", ")));
             }
+            for partial in &status.partial {
+                text.push_str(&format!(
+                    "stopped part-way: {} ({} of {} statements applied); --up continues from statement {}\n",
+                    partial.tag,
+                    partial.done,
+                    partial.total,
+                    partial.done + 1
+                ));
+            }
             for tag in &status.changed {
                 text.push_str(&format!(
-                    "error: applied migration {tag} has changed since it was applied\n"
+                    "changed: applied migration {tag} has changed since it was applied\n"
                 ));
+            }
+            if status.needs_attention() {
+                db.close().await;
+                write_out(out, &text)?;
+                let mut problems = Vec::new();
+                if !status.changed.is_empty() {
+                    problems.push(format!(
+                        "applied migrations changed since they were applied: {} (restore them; write a new migration instead)",
+                        status.changed.join(", ")
+                    ));
+                }
+                if !status.partial.is_empty() {
+                    let tags: Vec<&str> = status.partial.iter().map(|p| p.tag.as_str()).collect();
+                    problems.push(format!(
+                        "migrations stopped part-way: {} (fix the failing statement, then run --up)",
+                        tags.join(", ")
+                    ));
+                }
+                return Err(Failure::Other(problems.join("; ")));
             }
             text
         };

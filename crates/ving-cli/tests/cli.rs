@@ -725,6 +725,84 @@ fn ving_up(root: &str) -> Command {
     command
 }
 
+/// Runs the `ving` binary with the database variables removed: (success, stdout, stderr).
+fn ving_bin(root: &str, args: &[&str]) -> (bool, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_ving"))
+        .args(["-C", root])
+        .args(args)
+        .env_remove("VING_DATABASE_URL")
+        .env_remove("VING_MYSQL")
+        .output()
+        .expect("run ving");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// `--status` exits non-zero when something needs attention: an applied migration whose
+/// file changed, or (MariaDB) a migration stopped part-way, shown with its statement count.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_fails_when_something_needs_attention() {
+    for backend in ving::testing::BACKENDS {
+        let Some(test) = ving::testing::TestDb::fresh_or_skip(backend).await else {
+            continue;
+        };
+        let (project, root) = project_with_pending_migrations(&test, 1);
+        let (code, _, err) = run(&["-C", &root, "drizzle", "-p", "--custom", "by_hand"]);
+        assert_eq!(code, ExitCode::SUCCESS, "{err}");
+        let migrations = project.path().join("ving/drizzle/migrations");
+        let broken = migrations.join("0001_by_hand.sql");
+        std::fs::write(
+            &broken,
+            "CREATE TABLE notes (body text);\n--> statement-breakpoint\nTHIS IS NOT SQL;",
+        )
+        .expect("write");
+        let (ok, _, _) = ving_bin(&root, &["drizzle", "--up"]);
+        assert!(!ok, "{backend}");
+        let (ok, out, err) = ving_bin(&root, &["drizzle", "--status"]);
+        if backend == ving::config::Backend::MySql {
+            assert!(!ok, "{backend}: a migration stopped part-way: {out}");
+            assert!(
+                out.contains("stopped part-way: 0001_by_hand (1 of 2 statements applied)"),
+                "{out}"
+            );
+            assert!(
+                err.starts_with("error: migrations stopped part-way: 0001_by_hand"),
+                "{err}"
+            );
+        } else {
+            assert!(ok, "{backend}: rolled back, only pending: {out}{err}");
+            assert!(out.contains("pending: 0001_by_hand"), "{backend}: {out}");
+        }
+        std::fs::write(
+            &broken,
+            "CREATE TABLE notes (body text);\n--> statement-breakpoint\nSELECT 1;",
+        )
+        .expect("fix");
+        let (ok, _, err) = ving_bin(&root, &["drizzle", "--up"]);
+        assert!(ok, "{backend}: {err}");
+        let (ok, out, err) = ving_bin(&root, &["drizzle", "--status"]);
+        assert!(ok, "{backend}: {out}{err}");
+        assert!(!out.contains("part-way"), "{backend}: {out}");
+        std::fs::write(&broken, "SELECT 2;").expect("edit an applied migration");
+        let (ok, out, err) = ving_bin(&root, &["drizzle", "--status"]);
+        assert!(!ok, "{backend}: an applied migration changed: {out}");
+        assert!(
+            out.contains("changed: applied migration 0001_by_hand has changed"),
+            "{backend}: {out}"
+        );
+        assert!(
+            err.starts_with(
+                "error: applied migrations changed since they were applied: 0001_by_hand"
+            ),
+            "{backend}: {err}"
+        );
+        test.cleanup().await;
+    }
+}
+
 /// `ving drizzle --up` killed (SIGKILL) at several points, then run again: the rerun
 /// exits 0 and every migration is applied exactly once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

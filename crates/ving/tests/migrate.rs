@@ -583,6 +583,19 @@ async fn a_failing_statement_rolls_back_or_resumes_after_the_fix() {
             std::slice::from_ref(&tag),
             "{backend}: not recorded as applied"
         );
+        if backend == Backend::MySql {
+            assert_eq!(
+                status.partial,
+                [migrate::Partial {
+                    tag: tag.clone(),
+                    done: 1,
+                    total: 3
+                }]
+            );
+            assert!(status.needs_attention());
+        } else {
+            assert!(status.partial.is_empty() && !status.needs_attention());
+        }
         std::fs::write(&file, broken.replace("THIS IS NOT SQL", "SELECT 1")).expect("fix");
         let applied = migrate::up(db, &folder)
             .await

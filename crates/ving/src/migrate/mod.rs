@@ -1109,6 +1109,27 @@ pub struct Status {
     pub changed: Vec<String>,
     /// The database has no `__drizzle_migrations` table.
     pub uninitialized: bool,
+    /// Migrations stopped part-way (MySQL, whose DDL commits as it goes), in order.
+    pub partial: Vec<Partial>,
+}
+
+/// A migration stopped part-way on MySQL: its first `done` statements are applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Partial {
+    /// The migration.
+    pub tag: String,
+    /// Statements applied.
+    pub done: usize,
+    /// Statements in the migration.
+    pub total: usize,
+}
+
+impl Status {
+    /// Whether something needs attention: an applied migration's file changed, or a
+    /// migration stopped part-way.
+    pub fn needs_attention(&self) -> bool {
+        !self.changed.is_empty() || !self.partial.is_empty()
+    }
 }
 
 /// Compares the folder with what the database recorded.
@@ -1131,8 +1152,23 @@ pub async fn status(db: &Db, folder: &Folder) -> Result<Status, MigrateError> {
             pending: migrations.iter().map(|m| m.entry.tag.clone()).collect(),
             changed: Vec::new(),
             uninitialized: true,
+            partial: Vec::new(),
         });
     };
+    let mut partial = Vec::new();
+    for migration in migrations
+        .iter()
+        .filter(|m| !applied.contains_key(&m.entry.when))
+    {
+        // No progress table (a database migrated by drizzle-orm): nothing is partial.
+        if let Ok(Some((done, _, _))) = conn.progress(migration.entry.when).await {
+            partial.push(Partial {
+                tag: migration.entry.tag.clone(),
+                done,
+                total: migration.statements().len(),
+            });
+        }
+    }
     let last_applied = migrations
         .iter()
         .rfind(|m| applied.contains_key(&m.entry.when))
@@ -1151,5 +1187,6 @@ pub async fn status(db: &Db, folder: &Folder) -> Result<Status, MigrateError> {
             .map(|m| m.entry.tag.clone())
             .collect(),
         uninitialized: false,
+        partial,
     })
 }
