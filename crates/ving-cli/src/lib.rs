@@ -478,7 +478,7 @@ fn ask_renames(
     Ok(())
 }
 
-/// `--up` and `--status`: the commands that talk to the database.
+/// `--up`, `--down`, `--status` and `--check`: the commands that talk to the database.
 fn database_command(
     config: &Config,
     args: &DrizzleArgs,
@@ -509,46 +509,9 @@ fn database_command(
                 )));
             }
         } else if args.up || args.down.is_some() {
-            let (verb, mut completed) = (if args.up { "applied" } else { "reverted" }, Vec::new());
-            let mut write_error = None;
-            let mut on_done = |done: &ving::migrate::Applied| {
-                // Each line is out as soon as its migration is recorded.
-                let line = format!("{verb} {} in {} ms\n", done.tag, done.millis);
-                if let Err(e) = out.write_all(line.as_bytes()).and_then(|()| out.flush()) {
-                    write_error.get_or_insert(e);
-                }
-                completed.push(done.tag.clone());
-            };
-            let mut options = ving::migrate::RunOptions::new(&mut on_done);
-            let result = match args.down {
-                Some(count) => {
-                    ving::migrate::down_with(&db, &folder, count, args.force, &mut options).await
-                }
-                None => ving::migrate::up_with(&db, &folder, &mut options).await,
-            };
+            let result = apply_or_revert(&db, &folder, args, out).await;
             db.close().await;
-            if let Err(e) = result {
-                let done = if completed.is_empty() {
-                    format!("nothing was {verb} by this run")
-                } else {
-                    format!(
-                        "{verb} by this run before the failure: {}",
-                        completed.join(", ")
-                    )
-                };
-                return Err(Failure::Other(format!("{e}\n  {done}")));
-            }
-            if let Some(e) = write_error {
-                return Err(Failure::Other(format!("cannot write the output: {e}")));
-            }
-            return write_out(
-                out,
-                match (completed.is_empty(), args.up) {
-                    (false, _) => "",
-                    (true, true) => "nothing to apply: the database is up to date\n",
-                    (true, false) => "nothing to revert: no migration is applied\n",
-                },
-            );
+            return result;
         } else {
             let status = ving::migrate::status(&db, &folder).await?;
             let mut text = String::new();
@@ -610,6 +573,53 @@ fn database_command(
         write_out(out, &text)?;
         Ok(())
     })
+}
+
+/// `--up` or `--down`: a line per migration as it is recorded (flushed then), and on
+/// failure what this run completed.
+async fn apply_or_revert(
+    db: &ving::db::Db,
+    folder: &ving::migrate::Folder,
+    args: &DrizzleArgs,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    let verb = if args.up { "applied" } else { "reverted" };
+    let mut completed = Vec::new();
+    let mut write_error = None;
+    let mut on_done = |done: &ving::migrate::Applied| {
+        let line = format!("{verb} {} in {} ms\n", done.tag, done.millis);
+        if let Err(e) = out.write_all(line.as_bytes()).and_then(|()| out.flush()) {
+            write_error.get_or_insert(e);
+        }
+        completed.push(done.tag.clone());
+    };
+    let mut options = ving::migrate::RunOptions::new(&mut on_done);
+    let result = match args.down {
+        Some(count) => ving::migrate::down_with(db, folder, count, args.force, &mut options).await,
+        None => ving::migrate::up_with(db, folder, &mut options).await,
+    };
+    if let Err(e) = result {
+        let done = if completed.is_empty() {
+            format!("nothing was {verb} by this run")
+        } else {
+            format!(
+                "{verb} by this run before the failure: {}",
+                completed.join(", ")
+            )
+        };
+        return Err(Failure::Other(format!("{e}\n  {done}")));
+    }
+    if let Some(e) = write_error {
+        return Err(Failure::Other(format!("cannot write the output: {e}")));
+    }
+    write_out(
+        out,
+        match (completed.is_empty(), args.up) {
+            (false, _) => "",
+            (true, true) => "nothing to apply: the database is up to date\n",
+            (true, false) => "nothing to revert: no migration is applied\n",
+        },
+    )
 }
 
 /// `--up --dry-run` and `--down --dry-run`: what would be applied or reverted, found
