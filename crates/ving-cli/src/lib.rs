@@ -64,21 +64,25 @@ pub struct DrizzleArgs {
     #[arg(long = "down", value_name = "N", num_args = 0..=1, default_missing_value = "1", group = "action")]
     pub down: Option<usize>,
     /// With --down: revert even when the reverse cannot keep all data.
-    #[arg(long = "force")]
+    #[arg(long = "force", conflicts_with_all = ["tables", "prepare", "up", "status", "check"])]
     pub force: bool,
     /// With --prepare: the migration's name (otherwise a generated one).
-    #[arg(long = "name", value_name = "NAME", requires = "prepare")]
+    #[arg(long = "name", value_name = "NAME", conflicts_with_all = NOT_PREPARE)]
     pub name: Option<String>,
     /// With --prepare: write an empty migration named NAME for hand-written SQL.
-    #[arg(long = "custom", value_name = "NAME", requires = "prepare")]
+    #[arg(long = "custom", value_name = "NAME", conflicts_with_all = NOT_PREPARE)]
     pub custom: Option<String>,
-    /// With --prepare or --up: print the SQL instead of writing or applying it.
-    #[arg(long = "dry-run")]
+    /// With --tables, --prepare, --up or --down: print what would be done; write nothing.
+    #[arg(long = "dry-run", conflicts_with_all = ["status", "check"])]
     pub dry_run: bool,
     /// With --prepare: treat tables and columns that disappear as drops, not renames.
-    #[arg(long = "no-renames", requires = "prepare")]
+    #[arg(long = "no-renames", conflicts_with_all = NOT_PREPARE)]
     pub no_renames: bool,
 }
+
+/// The actions an option of --prepare cannot go with. (clap's `requires` is satisfied by
+/// an argument that conflicts with the one given, so the actions are excluded instead.)
+const NOT_PREPARE: [&str; 5] = ["tables", "up", "status", "check", "down"];
 
 /// `ving schema`: exactly one action.
 #[derive(Debug, Args)]
@@ -152,12 +156,14 @@ fn schema_command(project: &Path, args: &SchemaArgs, out: &mut dyn Write) -> Res
     if args.json_schema {
         return write_out(out, &schema::json_schema());
     }
-    let config = Config::load(project)?;
+    if let Some(kind) = &args.new {
+        // A new kind may start a new project: only the folder must exist.
+        existing_folder(project)?;
+        return new_schema(&Config::load(project)?, kind, out);
+    }
+    let config = load_project(project)?;
     let dir = config.schemas_dir();
     let options = config.schema_options();
-    if let Some(kind) = &args.new {
-        return new_schema(&config, kind, out);
-    }
     let files = schema::read_dir(&dir)?;
     if let Some(kind) = &args.validate {
         schema::check_kind(&files, &options, kind, &dir)?;
@@ -171,6 +177,33 @@ fn schema_command(project: &Path, args: &SchemaArgs, out: &mut dyn Write) -> Res
         n => format!("{n} schemas valid: {}\n", kinds.join(", ")),
     };
     write_out(out, &text)
+}
+
+/// `project`, when it is a folder.
+fn existing_folder(project: &Path) -> Result<(), Failure> {
+    if project.is_dir() {
+        Ok(())
+    } else {
+        Err(Failure::Other(format!(
+            "no such folder: {}",
+            project.display()
+        )))
+    }
+}
+
+/// The configuration of the ving project at `project`: a folder with a `ving.toml` or a
+/// schema folder. Anywhere else nothing is read or written (no stray `ving.db`).
+fn load_project(project: &Path) -> Result<Config, Failure> {
+    existing_folder(project)?;
+    let config = Config::load(project)?;
+    if !project.join("ving.toml").is_file() && !config.schemas_dir().is_dir() {
+        return Err(Failure::Other(format!(
+            "not a ving project: {} (no ving.toml and no {}); run `ving schema --new <Kind>` there to start one",
+            project.display(),
+            config.schemas_dir().display()
+        )));
+    }
+    Ok(config)
 }
 
 fn new_schema(config: &Config, kind: &str, out: &mut dyn Write) -> Result<(), Failure> {
@@ -211,7 +244,8 @@ fn new_schema(config: &Config, kind: &str, out: &mut dyn Write) -> Result<(), Fa
         .parent()
         .is_some_and(|parent| parent.join("ving-schema.json").is_file())
         .then_some("../ving-schema.json");
-    let text = schema::skeleton(kind, json_schema);
+    let has_user = schemas.iter().any(|s| s.kind == "User");
+    let text = schema::skeleton(kind, json_schema, has_user);
     std::fs::create_dir_all(&dir)
         .and_then(|()| {
             std::fs::OpenOptions::new()
@@ -236,15 +270,7 @@ fn load_schemas(config: &Config) -> Result<SchemaSet, Failure> {
 }
 
 fn drizzle_command(project: &Path, args: &DrizzleArgs, out: &mut dyn Write) -> Result<(), Failure> {
-    if args.force && args.down.is_none() {
-        return Err(Failure::Other("--force goes with --down".into()));
-    }
-    if !args.prepare && (args.name.is_some() || args.custom.is_some() || args.no_renames) {
-        return Err(Failure::Other(
-            "--name, --custom and --no-renames go with --prepare".into(),
-        ));
-    }
-    let config = Config::load(project)?;
+    let config = load_project(project)?;
     if args.up || args.status || args.check || args.down.is_some() {
         return database_command(&config, args, out);
     }
@@ -271,10 +297,16 @@ fn drizzle_command(project: &Path, args: &DrizzleArgs, out: &mut dyn Write) -> R
                         new,
                     },
                 )) => {
-                    if !std::io::stdin().is_terminal() || options.dry_run {
+                    if !std::io::stdin().is_terminal() {
                         return Err(Failure::Other(message));
                     }
-                    ask_renames(&mut renames, table, &gone, &new)?;
+                    ask_renames(
+                        &mut renames,
+                        table,
+                        (&gone, &new),
+                        &mut std::io::stdin().lock(),
+                        &mut std::io::stderr(),
+                    )?;
                 }
                 other => break other?,
             }
@@ -321,6 +353,9 @@ fn drizzle_command(project: &Path, args: &DrizzleArgs, out: &mut dyn Write) -> R
         };
         let files = ving::codegen::table_files(&model, source_of)?;
         let dir = config.tables_dir();
+        if args.dry_run {
+            return write_out(out, &tables_dry_run(&dir, &files, model.tables.len()));
+        }
         let report = ving::codegen::write_files(&dir, &files)?;
         let mut text = String::new();
         for name in &report.written {
@@ -342,14 +377,49 @@ fn drizzle_command(project: &Path, args: &DrizzleArgs, out: &mut dyn Write) -> R
     Ok(())
 }
 
+/// What `--tables` would write and remove in `dir`, as `write_files` decides it.
+fn tables_dry_run(dir: &Path, files: &[ving::codegen::GeneratedFile], tables: usize) -> String {
+    let mut text = String::new();
+    let names: std::collections::BTreeSet<&str> = files.iter().map(|f| f.name.as_str()).collect();
+    let mut removed = 0;
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let generated = name.ends_with(".rs")
+            && std::fs::read_to_string(&path)
+                .is_ok_and(|t| t.starts_with(ving::codegen::GENERATED_HEADER));
+        if generated && !names.contains(name.as_str()) {
+            text.push_str(&format!("would remove {}\n", path.display()));
+            removed += 1;
+        }
+    }
+    let mut written = 0;
+    for file in files {
+        let path = dir.join(&file.name);
+        if std::fs::read_to_string(&path).is_ok_and(|old| old == file.contents) {
+            continue;
+        }
+        text.push_str(&format!("would write {}\n", path.display()));
+        written += 1;
+    }
+    text.push_str(&format!(
+        "dry run: {tables} table definitions in {}: {written} to write, {} unchanged, {removed} to remove; nothing written\n",
+        dir.display(),
+        files.len() - written,
+    ));
+    text
+}
+
 /// Asks, on a terminal, which of the `new` tables (or columns of `table`) were renamed
 /// from which of the `gone` ones, as drizzle-kit does; what is not renamed is created, and
-/// what is gone and not renamed is dropped.
+/// what is gone and not renamed is dropped. An answer that is not one of the choices asks
+/// again; the end of the input stops (nothing is written).
 fn ask_renames(
     renames: &mut ving::migrate::Renames,
     table: Option<String>,
-    gone: &[String],
-    new: &[String],
+    (gone, new): (&[String], &[String]),
+    input: &mut dyn std::io::BufRead,
+    prompt: &mut dyn Write,
 ) -> Result<(), Failure> {
     let what = table
         .as_ref()
@@ -360,23 +430,40 @@ fn ask_renames(
             break;
         }
         let choices: Vec<&str> = left.iter().map(|s| s.as_str()).collect();
-        eprint!(
-            "{what} {name} is new. Was it renamed from one of: {}? Type the old name, or press Enter to create it: ",
-            choices.join(", ")
-        );
-        let mut answer = String::new();
-        std::io::stdin()
-            .read_line(&mut answer)
-            .map_err(|e| Failure::Other(format!("cannot read the answer: {e}")))?;
-        let answer = answer.trim();
-        if answer.is_empty() {
-            continue;
-        }
-        let Some(position) = left.iter().position(|g| g.as_str() == answer) else {
-            return Err(Failure::Other(format!(
-                "{answer} is not one of {}",
+        let position = loop {
+            let _ = write!(
+                prompt,
+                "{what} {name} is new. Was it renamed from one of: {}? Type the old name, or press Enter to create it: ",
                 choices.join(", ")
-            )));
+            );
+            let _ = prompt.flush();
+            let mut answer = String::new();
+            let read = input
+                .read_line(&mut answer)
+                .map_err(|e| Failure::Other(format!("cannot read the answer: {e}")))?;
+            if read == 0 {
+                let _ = writeln!(prompt);
+                return Err(Failure::Other(format!(
+                    "no answer for {what} {name} (end of input): stopped, nothing written"
+                )));
+            }
+            let answer = answer.trim();
+            if answer.is_empty() {
+                break None;
+            }
+            match left.iter().position(|g| g.as_str() == answer) {
+                Some(position) => break Some(position),
+                None => {
+                    let _ = writeln!(
+                        prompt,
+                        "{answer} is not one of {}; try again",
+                        choices.join(", ")
+                    );
+                }
+            }
+        };
+        let Some(position) = position else {
+            continue;
         };
         let old = left.remove(position).clone();
         match &table {
@@ -385,13 +472,13 @@ fn ask_renames(
         };
     }
     for dropped in left {
-        eprintln!("{what} {dropped} will be dropped");
+        let _ = writeln!(prompt, "{what} {dropped} will be dropped");
     }
     renames.accepted.insert(table);
     Ok(())
 }
 
-/// `--up` and `--status`: the commands that talk to the database.
+/// `--up`, `--down`, `--status` and `--check`: the commands that talk to the database.
 fn database_command(
     config: &Config,
     args: &DrizzleArgs,
@@ -405,11 +492,8 @@ fn database_command(
     let folder = ving::migrate::Folder::new(config.migrations_dir());
     runtime.block_on(async {
         let url = config.database_url()?;
-        if args.up && args.dry_run {
-            let mut text = String::new();
-            for migration in folder.migrations(ving::sql::dialect(url.backend()))? {
-                text.push_str(&format!("-- {}\n{}\n", migration.entry.tag, migration.sql));
-            }
+        if args.dry_run {
+            let text = dry_run(config, &url, &folder, args).await?;
             return write_out(out, &text);
         }
         let db = ving::db::Db::connect(&url, config.root()).await?;
@@ -424,32 +508,10 @@ fn database_command(
                     drift.join("\n  ")
                 )));
             }
-        } else if let Some(count) = args.down {
-            let reverted = ving::migrate::down(&db, &folder, count, args.force).await?;
-            let mut text = String::new();
-            for migration in &reverted {
-                text.push_str(&format!(
-                    "reverted {} in {} ms\n",
-                    migration.tag, migration.millis
-                ));
-            }
-            if reverted.is_empty() {
-                text.push_str("nothing to revert: no migration is applied\n");
-            }
-            text
-        } else if args.up {
-            let applied = ving::migrate::up(&db, &folder).await?;
-            let mut text = String::new();
-            for migration in &applied {
-                text.push_str(&format!(
-                    "applied {} in {} ms\n",
-                    migration.tag, migration.millis
-                ));
-            }
-            if applied.is_empty() {
-                text.push_str("nothing to apply: the database is up to date\n");
-            }
-            text
+        } else if args.up || args.down.is_some() {
+            let result = apply_or_revert(&db, &folder, args, out).await;
+            db.close().await;
+            return result;
         } else {
             let status = ving::migrate::status(&db, &folder).await?;
             let mut text = String::new();
@@ -472,10 +534,38 @@ fn database_command(
             } else {
                 text.push_str(&format!("pending: {}\n", status.pending.join(", ")));
             }
+            for partial in &status.partial {
+                text.push_str(&format!(
+                    "stopped part-way: {} ({} of {} statements applied); --up continues from statement {}\n",
+                    partial.tag,
+                    partial.done,
+                    partial.total,
+                    partial.done + 1
+                ));
+            }
             for tag in &status.changed {
                 text.push_str(&format!(
-                    "error: applied migration {tag} has changed since it was applied\n"
+                    "changed: applied migration {tag} has changed since it was applied\n"
                 ));
+            }
+            if status.needs_attention() {
+                db.close().await;
+                write_out(out, &text)?;
+                let mut problems = Vec::new();
+                if !status.changed.is_empty() {
+                    problems.push(format!(
+                        "applied migrations changed since they were applied: {} (restore them; write a new migration instead)",
+                        status.changed.join(", ")
+                    ));
+                }
+                if !status.partial.is_empty() {
+                    let tags: Vec<&str> = status.partial.iter().map(|p| p.tag.as_str()).collect();
+                    problems.push(format!(
+                        "migrations stopped part-way: {} (fix the failing statement, then run --up)",
+                        tags.join(", ")
+                    ));
+                }
+                return Err(Failure::Other(problems.join("; ")));
             }
             text
         };
@@ -485,7 +575,182 @@ fn database_command(
     })
 }
 
+/// `--up` or `--down`: a line per migration as it is recorded (flushed then), and on
+/// failure what this run completed.
+async fn apply_or_revert(
+    db: &ving::db::Db,
+    folder: &ving::migrate::Folder,
+    args: &DrizzleArgs,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    let verb = if args.up { "applied" } else { "reverted" };
+    let mut completed = Vec::new();
+    let mut write_error = None;
+    let mut on_done = |done: &ving::migrate::Applied| {
+        let line = format!("{verb} {} in {} ms\n", done.tag, done.millis);
+        if let Err(e) = out.write_all(line.as_bytes()).and_then(|()| out.flush()) {
+            write_error.get_or_insert(e);
+        }
+        completed.push(done.tag.clone());
+    };
+    let mut options = ving::migrate::RunOptions::new(&mut on_done);
+    let result = match args.down {
+        Some(count) => ving::migrate::down_with(db, folder, count, args.force, &mut options).await,
+        None => ving::migrate::up_with(db, folder, &mut options).await,
+    };
+    if let Err(e) = result {
+        let done = if completed.is_empty() {
+            format!("nothing was {verb} by this run")
+        } else {
+            format!(
+                "{verb} by this run before the failure: {}",
+                completed.join(", ")
+            )
+        };
+        return Err(Failure::Other(format!("{e}\n  {done}")));
+    }
+    if let Some(e) = write_error {
+        return Err(Failure::Other(format!("cannot write the output: {e}")));
+    }
+    write_out(
+        out,
+        match (completed.is_empty(), args.up) {
+            (false, _) => "",
+            (true, true) => "nothing to apply: the database is up to date\n",
+            (true, false) => "nothing to revert: no migration is applied\n",
+        },
+    )
+}
+
+/// `--up --dry-run` and `--down --dry-run`: what would be applied or reverted, found
+/// by reading the database; nothing is written (a SQLite file that does not exist yet is
+/// not created: nothing is applied there).
+async fn dry_run(
+    config: &Config,
+    url: &ving::config::DatabaseUrl,
+    folder: &ving::migrate::Folder,
+    args: &DrizzleArgs,
+) -> Result<String, Failure> {
+    let missing_file = url.sqlite_file(config.root()).is_some_and(|f| !f.exists());
+    let db = if missing_file {
+        None
+    } else {
+        Some(ving::db::Db::connect(url, config.root()).await?)
+    };
+    let mut text = String::new();
+    if let Some(count) = args.down {
+        let reverts = match &db {
+            Some(db) => ving::migrate::down_preview(db, folder, count).await,
+            None => Ok(Vec::new()),
+        };
+        if let Some(db) = &db {
+            db.close().await;
+        }
+        let reverts = reverts?;
+        if reverts.is_empty() {
+            text.push_str("nothing to revert: no migration is applied\n");
+        }
+        if !args.force {
+            ving::migrate::refuse_destructive(&reverts)?;
+        }
+        for revert in &reverts {
+            text.push_str(&format!(
+                "-- would revert {} with {}\n",
+                revert.tag,
+                revert.path.display()
+            ));
+            for statement in revert.statements() {
+                text.push_str(statement.trim_end_matches(';'));
+                text.push_str(";\n");
+            }
+        }
+    } else {
+        let dialect = ving::sql::dialect(url.backend());
+        let migrations = folder.migrations(dialect)?;
+        let pending: Vec<String> = match &db {
+            Some(db) => {
+                let status = ving::migrate::status(db, folder).await;
+                db.close().await;
+                status?.pending
+            }
+            None => migrations.iter().map(|m| m.entry.tag.clone()).collect(),
+        };
+        if pending.is_empty() {
+            text.push_str("nothing to apply: the database is up to date\n");
+        }
+        for migration in migrations.iter().filter(|m| pending.contains(&m.entry.tag)) {
+            text.push_str(&format!("-- would apply {}\n", migration.entry.tag));
+            for statement in migration.statements() {
+                text.push_str(statement.trim_end_matches(';'));
+                text.push_str(";\n");
+            }
+        }
+    }
+    text.push_str("-- dry run: nothing was written\n");
+    Ok(text)
+}
+
 fn write_out(out: &mut dyn Write, text: &str) -> Result<(), Failure> {
     out.write_all(text.as_bytes())
         .map_err(|e| Failure::Other(format!("cannot write the output: {e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ask(answers: &str) -> (Result<ving::migrate::Renames, String>, String) {
+        let mut renames = ving::migrate::Renames::default();
+        let mut prompt = Vec::new();
+        let result = ask_renames(
+            &mut renames,
+            Some("widgets".into()),
+            (&["note".into(), "memo".into()], &["remark".into()]),
+            &mut answers.as_bytes(),
+            &mut prompt,
+        );
+        (
+            result.map(|()| renames).map_err(|e| e.to_string()),
+            String::from_utf8(prompt).expect("utf8"),
+        )
+    }
+
+    /// The end of the input is no answer: it stops, it does not mean "create".
+    #[test]
+    fn end_of_input_at_the_rename_prompt_aborts() {
+        let (result, prompt) = ask("");
+        let error = result.expect_err("end of input");
+        assert!(
+            error.contains("no answer for column of widgets remark (end of input)")
+                && error.contains("nothing written"),
+            "{error}"
+        );
+        assert!(!prompt.contains("will be dropped"), "{prompt}");
+    }
+
+    /// A typo asks again; the answer after it counts.
+    #[test]
+    fn a_typo_at_the_rename_prompt_asks_again() {
+        let (result, prompt) = ask("nite\nnote\n");
+        let renames = result.expect("renamed");
+        assert_eq!(
+            renames
+                .columns
+                .get(&("widgets".to_owned(), "remark".to_owned())),
+            Some(&"note".to_owned())
+        );
+        assert!(
+            prompt.contains("nite is not one of note, memo; try again"),
+            "{prompt}"
+        );
+        assert_eq!(prompt.matches("Was it renamed").count(), 2, "{prompt}");
+        assert!(
+            prompt.contains("column of widgets memo will be dropped"),
+            "{prompt}"
+        );
+        // Enter still means "create".
+        let (result, prompt) = ask("\n");
+        assert!(result.expect("created").columns.is_empty());
+        assert!(prompt.contains("note will be dropped"), "{prompt}");
+    }
 }

@@ -168,6 +168,57 @@ fn new_writes_a_skeleton_that_validates_and_refuses_to_overwrite() {
     assert!(err.contains("MySQL reserved word"), "{err}");
 }
 
+/// In a new folder (no User kind), the skeleton validates on its own; once the app has a
+/// User kind, the next skeleton has a userId owner relation.
+#[test]
+fn new_in_an_empty_folder_writes_a_skeleton_that_validates_alone() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().to_str().expect("utf8");
+    let (code, out, err) = run(&["-C", root, "schema", "--new", "Widget"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert!(out.starts_with("wrote "), "{out}");
+    let text = std::fs::read_to_string(dir.path().join("ving/schema/schemas/Widget.toml"))
+        .expect("skeleton");
+    insta::assert_snapshot!("skeleton_without_user", text);
+    let (code, out, err) = run(&["-C", root, "schema", "-V"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert_eq!(out, "1 schema valid: Widget\n");
+    // The commented-out relation is right once there is a User kind.
+    for entry in std::fs::read_dir(sample_app().join("ving/schema/schemas")).expect("schemas") {
+        let path = entry.expect("entry").path();
+        let to = dir
+            .path()
+            .join("ving/schema/schemas")
+            .join(path.file_name().expect("name"));
+        std::fs::copy(&path, to).expect("copy");
+    }
+    let uncommented: String = text
+        .replace("owner = [\"admin\"]", "owner = [\"$userId\", \"admin\"]")
+        .lines()
+        .skip_while(|l| !l.starts_with("# [[props]]"))
+        .take_while(|l| l.starts_with("# "))
+        .map(|l| format!("{}\n", &l[2..]))
+        .collect();
+    let widget = dir.path().join("ving/schema/schemas/Widget.toml");
+    let mut with_owner = text.replace("owner = [\"admin\"]", "owner = [\"$userId\", \"admin\"]");
+    with_owner.push('\n');
+    with_owner.push_str(&uncommented);
+    std::fs::write(&widget, with_owner).expect("write");
+    let (code, out, err) = run(&["-C", root, "schema", "-V"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert_eq!(
+        out,
+        "5 schemas valid: APIKey, CronJob, S3File, User, Widget\n"
+    );
+    let (code, _, err) = run(&["-C", root, "schema", "--new", "Gizmo"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    let gizmo = std::fs::read_to_string(dir.path().join("ving/schema/schemas/Gizmo.toml"))
+        .expect("skeleton");
+    assert!(
+        gizmo.contains("owner = [\"$userId\", \"admin\"]") && gizmo.contains("\nkind = \"User\"")
+    );
+}
+
 #[test]
 fn the_sample_apps_json_schema_is_the_one_ving_prints() {
     let (code, out, _) = run(&["schema", "--json-schema"]);
@@ -198,17 +249,70 @@ fn the_binary_exits_non_zero_with_one_line_on_failure() {
         .expect("run ving");
     assert_eq!(missing.status.code(), Some(1));
     let err = String::from_utf8_lossy(&missing.stderr);
-    assert!(
-        err.starts_with(
-            "/nonexistent/project/ving/schema/schemas: 404 schemas: cannot read the schema folder"
-        ),
-        "{err}"
-    );
+    assert_eq!(err, "error: no such folder: /nonexistent/project\n");
     let usage = Command::new(ving)
         .args(["schema"])
         .output()
         .expect("run ving");
     assert_eq!(usage.status.code(), Some(2), "no action is a usage error");
+}
+
+/// Outside a project (no ving.toml, no schema folder) every command but `schema --new`
+/// and `--json-schema` stops with one line and writes nothing (no stray `ving.db`); `-C`
+/// to a folder that does not exist says so.
+#[test]
+fn commands_outside_a_project_write_nothing() {
+    let empty = tempfile::tempdir().expect("temp dir");
+    let root = empty.path().to_str().expect("utf8");
+    for args in [
+        &["drizzle", "--status"][..],
+        &["drizzle", "--up"],
+        &["drizzle", "--up", "--dry-run"],
+        &["drizzle", "--down"],
+        &["drizzle", "--check"],
+        &["drizzle", "--prepare"],
+        &["drizzle", "--tables"],
+        &["schema", "-V"],
+    ] {
+        let mut all = vec!["-C", root];
+        all.extend_from_slice(args);
+        let (code, out, err) = run(&all);
+        assert_eq!(code, ExitCode::FAILURE, "{args:?}");
+        assert!(out.is_empty(), "{args:?}: {out}");
+        assert!(
+            err.starts_with(&format!("error: not a ving project: {root} (no ving.toml")),
+            "{args:?}: {err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+        assert_eq!(
+            std::fs::read_dir(empty.path()).expect("dir").count(),
+            0,
+            "{args:?} wrote into a folder that is not a project"
+        );
+    }
+    let missing = empty.path().join("missing");
+    let missing = missing.to_str().expect("utf8");
+    for args in [
+        &["drizzle", "--status"][..],
+        &["schema", "-V"],
+        &["schema", "--new", "Widget"],
+    ] {
+        let mut all = vec!["-C", missing];
+        all.extend_from_slice(args);
+        let (code, _, err) = run(&all);
+        assert_eq!(code, ExitCode::FAILURE, "{args:?}");
+        assert_eq!(
+            err,
+            format!("error: no such folder: {missing}\n"),
+            "{args:?}"
+        );
+    }
+    assert!(!empty.path().join("missing").exists());
+    // A schema folder alone makes a project (and so does a ving.toml).
+    std::fs::create_dir_all(empty.path().join("ving/schema/schemas")).expect("mkdir");
+    let (code, out, err) = run(&["-C", root, "schema", "-V"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert!(out.starts_with("no schema files in "), "{out}");
 }
 
 #[test]
@@ -337,9 +441,201 @@ fn prepare_up_and_status_on_the_embedded_database() {
     assert!(out.starts_with("reverted 0000_init in "), "{out}");
     let (_, out, _) = run(&["-C", root, "drizzle", "-s"]);
     assert!(out.contains("pending: 0000_init"), "{out}");
-    let (code, _, err) = run(&["-C", root, "drizzle", "--up", "--name", "x"]);
+}
+
+/// A flag that does not apply to the chosen action is a usage error (exit code 2), found
+/// by the parser before anything runs.
+#[test]
+fn flags_that_do_not_apply_are_usage_errors() {
+    let parse = |args: &[&str]| {
+        Cli::try_parse_from(std::iter::once("ving").chain(args.iter().copied())).map(drop)
+    };
+    for wrong in [
+        &["drizzle", "--status", "--dry-run"][..],
+        &["drizzle", "--check", "--dry-run"],
+        &["drizzle", "--up", "--name", "x"],
+        &["drizzle", "--down", "--custom", "x"],
+        &["drizzle", "--tables", "--no-renames"],
+        &["drizzle", "--up", "--force"],
+        &["drizzle", "--prepare", "--force"],
+    ] {
+        let error = parse(wrong).expect_err(&format!("{wrong:?} must not parse"));
+        assert_eq!(error.exit_code(), 2, "{wrong:?}: {error}");
+        assert!(error.to_string().contains("cannot be used with"), "{error}");
+    }
+    for right in [
+        &["drizzle", "--down", "--force", "--dry-run"][..],
+        &["drizzle", "--down", "2", "--dry-run"],
+        &["drizzle", "--tables", "--dry-run"],
+        &["drizzle", "--up", "--dry-run"],
+        &[
+            "drizzle",
+            "--prepare",
+            "--name",
+            "x",
+            "--no-renames",
+            "--dry-run",
+        ],
+    ] {
+        parse(right).unwrap_or_else(|e| panic!("{right:?}: {e}"));
+    }
+}
+
+/// Lists the files under `dir` with their contents, to prove that nothing changed.
+fn tree(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+    let mut files = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("read dir") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                files.insert(path.clone(), std::fs::read(&path).expect("read"));
+            }
+        }
+    }
+    files
+}
+
+/// `--dry-run` with `--tables`, `--up` and `--down` says what it would do and writes
+/// nothing: no file, no SQLite database, no change to the database.
+#[test]
+fn dry_run_writes_nothing() {
+    let project = sample_copy();
+    let root = project.path().to_str().expect("utf8");
+    let before = tree(project.path());
+    let (code, out, err) = run(&["-C", root, "drizzle", "--tables", "--dry-run"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert!(
+        out.contains("would write ") && out.contains("user.rs") && out.contains("nothing written"),
+        "{out}"
+    );
+    assert_eq!(tree(project.path()), before, "--tables --dry-run wrote");
+
+    let (code, _, err) = run(&["-C", root, "drizzle", "--prepare", "--name", "init"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    let before = tree(project.path());
+    let (code, out, err) = run(&["-C", root, "drizzle", "--up", "--dry-run"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert!(
+        out.starts_with("-- would apply 0000_init\nCREATE TABLE"),
+        "{out}"
+    );
+    assert_eq!(tree(project.path()), before, "--up --dry-run wrote");
+    assert!(!project.path().join("ving.db").exists());
+
+    let (code, out, err) = run(&["-C", root, "drizzle", "--down", "--dry-run"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert!(out.starts_with("nothing to revert"), "{out}");
+
+    let (code, _, err) = run(&["-C", root, "drizzle", "--up"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    let (code, out, err) = run(&["-C", root, "drizzle", "--up", "--dry-run"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert!(out.starts_with("nothing to apply"), "{out}");
+    let (code, _, err) = run(&["-C", root, "drizzle", "--down", "--dry-run"]);
+    assert_eq!(code, ExitCode::FAILURE, "the same refusal as --down");
+    assert!(err.contains("--force"), "{err}");
+    let (code, out, err) = run(&["-C", root, "drizzle", "--down", "--force", "--dry-run"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert!(
+        out.starts_with("-- would revert 0000_init with ") && out.contains("DROP TABLE"),
+        "{out}"
+    );
+    let (_, out, _) = run(&["-C", root, "drizzle", "--status"]);
+    assert!(
+        out.contains("last applied:   0000_init") && out.contains("pending: none"),
+        "--down --dry-run reverted: {out}"
+    );
+}
+
+/// An output stream that remembers what had been written at each flush.
+#[derive(Default)]
+struct Flushed {
+    text: Vec<u8>,
+    at_flush: Vec<String>,
+}
+
+impl std::io::Write for Flushed {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.text.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.at_flush
+            .push(String::from_utf8_lossy(&self.text).into_owned());
+        Ok(())
+    }
+}
+
+/// `--up` and `--down` print a line per migration as it finishes (flushed then, not at
+/// the end), and a failure says what this run did complete.
+#[test]
+fn up_and_down_report_each_migration_as_it_finishes() {
+    let project = sample_copy();
+    let root = project.path().to_str().expect("utf8");
+    let (code, _, err) = run(&["-C", root, "drizzle", "-p", "--name", "init"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    let (code, _, err) = run(&["-C", root, "drizzle", "-p", "--custom", "by_hand"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    let broken = project
+        .path()
+        .join("ving/drizzle/migrations/0001_by_hand.sql");
+    std::fs::write(&broken, "THIS IS NOT SQL;").expect("write");
+    let run_flushed = |args: &[&str]| {
+        let cli = Cli::try_parse_from(std::iter::once("ving").chain(args.iter().copied()))
+            .expect("parse");
+        let (mut out, mut err) = (Flushed::default(), Vec::new());
+        let code = ving_cli::run(cli, &mut out, &mut err);
+        (code, out, String::from_utf8(err).expect("utf8"))
+    };
+    let (code, out, err) = run_flushed(&["-C", root, "drizzle", "--up"]);
     assert_eq!(code, ExitCode::FAILURE);
-    assert!(err.contains("go with --prepare"), "{err}");
+    assert!(
+        out.at_flush
+            .first()
+            .is_some_and(|t| t.starts_with("applied 0000_init in ")),
+        "the first migration's line was not flushed as it finished: {:?}",
+        out.at_flush
+    );
+    assert!(
+        err.contains("migration 0001_by_hand, statement 1 of 1 failed")
+            && err.contains("applied by this run before the failure: 0000_init"),
+        "{err}"
+    );
+    let (code, out, err) = run_flushed(&["-C", root, "drizzle", "--up"]);
+    assert_eq!(code, ExitCode::FAILURE);
+    assert!(out.at_flush.is_empty());
+    assert!(err.contains("nothing was applied by this run"), "{err}");
+
+    std::fs::write(&broken, "SELECT 1;").expect("fix");
+    let (code, out, err) = run_flushed(&["-C", root, "drizzle", "--up"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert!(
+        out.at_flush
+            .first()
+            .is_some_and(|t| t.starts_with("applied 0001_by_hand in ")),
+        "{:?}",
+        out.at_flush
+    );
+    std::fs::write(
+        project
+            .path()
+            .join("ving/drizzle/migrations/0001_by_hand.down.sql"),
+        "SELECT 1;",
+    )
+    .expect("down file");
+    let (code, out, err) = run_flushed(&["-C", root, "drizzle", "--down", "2", "--force"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert_eq!(out.at_flush.len(), 2, "{:?}", out.at_flush);
+    assert!(
+        out.at_flush[0].starts_with("reverted 0001_by_hand in ")
+            && out.at_flush[1].contains("\nreverted 0000_init in "),
+        "{:?}",
+        out.at_flush
+    );
 }
 
 /// 8 `ving drizzle --up` processes at once against a database with 20 pending
@@ -427,6 +723,84 @@ fn ving_up(root: &str) -> Command {
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
     command
+}
+
+/// Runs the `ving` binary with the database variables removed: (success, stdout, stderr).
+fn ving_bin(root: &str, args: &[&str]) -> (bool, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_ving"))
+        .args(["-C", root])
+        .args(args)
+        .env_remove("VING_DATABASE_URL")
+        .env_remove("VING_MYSQL")
+        .output()
+        .expect("run ving");
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// `--status` exits non-zero when something needs attention: an applied migration whose
+/// file changed, or (MariaDB) a migration stopped part-way, shown with its statement count.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_fails_when_something_needs_attention() {
+    for backend in ving::testing::BACKENDS {
+        let Some(test) = ving::testing::TestDb::fresh_or_skip(backend).await else {
+            continue;
+        };
+        let (project, root) = project_with_pending_migrations(&test, 1);
+        let (code, _, err) = run(&["-C", &root, "drizzle", "-p", "--custom", "by_hand"]);
+        assert_eq!(code, ExitCode::SUCCESS, "{err}");
+        let migrations = project.path().join("ving/drizzle/migrations");
+        let broken = migrations.join("0001_by_hand.sql");
+        std::fs::write(
+            &broken,
+            "CREATE TABLE notes (body text);\n--> statement-breakpoint\nTHIS IS NOT SQL;",
+        )
+        .expect("write");
+        let (ok, _, _) = ving_bin(&root, &["drizzle", "--up"]);
+        assert!(!ok, "{backend}");
+        let (ok, out, err) = ving_bin(&root, &["drizzle", "--status"]);
+        if backend == ving::config::Backend::MySql {
+            assert!(!ok, "{backend}: a migration stopped part-way: {out}");
+            assert!(
+                out.contains("stopped part-way: 0001_by_hand (1 of 2 statements applied)"),
+                "{out}"
+            );
+            assert!(
+                err.starts_with("error: migrations stopped part-way: 0001_by_hand"),
+                "{err}"
+            );
+        } else {
+            assert!(ok, "{backend}: rolled back, only pending: {out}{err}");
+            assert!(out.contains("pending: 0001_by_hand"), "{backend}: {out}");
+        }
+        std::fs::write(
+            &broken,
+            "CREATE TABLE notes (body text);\n--> statement-breakpoint\nSELECT 1;",
+        )
+        .expect("fix");
+        let (ok, _, err) = ving_bin(&root, &["drizzle", "--up"]);
+        assert!(ok, "{backend}: {err}");
+        let (ok, out, err) = ving_bin(&root, &["drizzle", "--status"]);
+        assert!(ok, "{backend}: {out}{err}");
+        assert!(!out.contains("part-way"), "{backend}: {out}");
+        std::fs::write(&broken, "SELECT 2;").expect("edit an applied migration");
+        let (ok, out, err) = ving_bin(&root, &["drizzle", "--status"]);
+        assert!(!ok, "{backend}: an applied migration changed: {out}");
+        assert!(
+            out.contains("changed: applied migration 0001_by_hand has changed"),
+            "{backend}: {out}"
+        );
+        assert!(
+            err.starts_with(
+                "error: applied migrations changed since they were applied: 0001_by_hand"
+            ),
+            "{backend}: {err}"
+        );
+        test.cleanup().await;
+    }
 }
 
 /// `ving drizzle --up` killed (SIGKILL) at several points, then run again: the rerun

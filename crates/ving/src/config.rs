@@ -561,6 +561,28 @@ impl DatabaseUrl {
         &self.url
     }
 
+    /// The file of a file-backed SQLite database, relative paths taken from `root` (as
+    /// [`crate::db::Db::connect`] takes them); `None` for an in-memory database or
+    /// another backend.
+    pub fn sqlite_file(&self, root: &Path) -> Option<PathBuf> {
+        if self.backend != Backend::Sqlite
+            || self.url.contains(":memory:")
+            || self.url.contains("mode=memory")
+        {
+            return None;
+        }
+        let path = self
+            .url
+            .trim_start_matches("sqlite://")
+            .trim_start_matches("sqlite:");
+        let path = Path::new(path.split('?').next().unwrap_or_default());
+        Some(if path.is_relative() {
+            root.join(path)
+        } else {
+            path.to_path_buf()
+        })
+    }
+
     /// Whether `?log=yes` asked for every query to be logged.
     pub fn log(&self) -> bool {
         self.log

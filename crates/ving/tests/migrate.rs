@@ -81,6 +81,7 @@ fn cases() -> Vec<(&'static str, SchemaSet, SchemaSet)> {
     let wider_note = "\n[[props]]\ntype = \"string\"\nname = \"note\"\nrequired = false\nlength = 250\ndefault = \"none\"\n";
     let unique_note = "\n[[props]]\ntype = \"string\"\nname = \"note\"\nrequired = false\nlength = 200\ndefault = \"\"\nunique = true\n";
     let qualified_note = "\n[[props]]\ntype = \"string\"\nname = \"note\"\nrequired = false\nlength = 200\ndefault = \"\"\nunique = true\nuniqueQualifiers = [\"label\"]\n";
+    let size = "\n[[props]]\ntype = \"enum\"\nname = \"size\"\nrequired = true\ndefault = \"small\"\nenums = [\"small\", \"large\"]\nenumLabels = [\"Small\", \"Large\"]\n";
     let more_colors = WIDGET
         .replace(
             r#"enums = ["red", "blue"]"#,
@@ -128,6 +129,11 @@ fn cases() -> Vec<(&'static str, SchemaSet, SchemaSet)> {
             "widen a column and change its default",
             schemas(&[widget(note), gadget("")]),
             schemas(&[widget(wider_note), gadget("")]),
+        ),
+        (
+            "add an enum column",
+            schemas(&[widget(""), gadget("")]),
+            schemas(&[widget(size), gadget("")]),
         ),
         (
             "add enum values",
@@ -577,6 +583,19 @@ async fn a_failing_statement_rolls_back_or_resumes_after_the_fix() {
             std::slice::from_ref(&tag),
             "{backend}: not recorded as applied"
         );
+        if backend == Backend::MySql {
+            assert_eq!(
+                status.partial,
+                [migrate::Partial {
+                    tag: tag.clone(),
+                    done: 1,
+                    total: 3
+                }]
+            );
+            assert!(status.needs_attention());
+        } else {
+            assert!(status.partial.is_empty() && !status.needs_attention());
+        }
         std::fs::write(&file, broken.replace("THIS IS NOT SQL", "SELECT 1")).expect("fix");
         let applied = migrate::up(db, &folder)
             .await
@@ -639,6 +658,220 @@ async fn destructive_downs_need_force() {
         "the reverted migration is pending again"
     );
     migrate::up(test.db(), &folder).await.expect("up again");
+    test.cleanup().await;
+}
+
+/// `down(N)` checks every step of the request before the first one runs: when the
+/// second of two is destructive, nothing is reverted, and the message names it.
+#[tokio::test]
+async fn down_checks_every_step_before_reverting_any() {
+    for backend in BACKENDS {
+        let Some(test) = TestDb::fresh_or_skip(backend).await else {
+            continue;
+        };
+        let dir = tempfile::tempdir().expect("temp dir");
+        let folder = Folder::new(dir.path());
+        let count = "\n[[props]]\ntype = \"int\"\nname = \"count\"\nrequired = true\ndefault = 0\n";
+        migrate_to(test.db(), &folder, &schemas(&[widget("")])).await;
+        // Reverting this one drops the column: destructive.
+        migrate_to(test.db(), &folder, &schemas(&[widget(count)])).await;
+        // Reverting this one adds the column back: not destructive.
+        migrate_to(test.db(), &folder, &schemas(&[widget("")])).await;
+        let tags: Vec<String> = folder
+            .migrations(test.db().dialect())
+            .expect("migrations")
+            .into_iter()
+            .map(|m| m.entry.tag)
+            .collect();
+        let error = migrate::down(test.db(), &folder, 2, false)
+            .await
+            .expect_err("the second step is destructive");
+        let text = error.to_string();
+        assert!(
+            text.contains(&format!("reverting {} cannot keep all data", tags[1]))
+                && text.contains("drops column widgets.count")
+                && text.contains("nothing was reverted")
+                && text.contains(&format!("--down 1 to revert only {}", tags[2])),
+            "{backend}: {text}"
+        );
+        let status = migrate::status(test.db(), &folder).await.expect("status");
+        assert!(
+            status.pending.is_empty(),
+            "{backend}: the first step ran anyway: {status:?}"
+        );
+        assert!(
+            test.db()
+                .execute_script("SELECT count FROM widgets")
+                .await
+                .is_err(),
+            "{backend}: the newest migration was reverted"
+        );
+        let preview = migrate::down_preview(test.db(), &folder, 2)
+            .await
+            .expect("preview");
+        assert!(migrate::refuse_destructive(&preview).is_err());
+        let reverted = migrate::down(test.db(), &folder, 2, true)
+            .await
+            .expect("forced");
+        assert_eq!(reverted.len(), 2, "{backend}");
+        test.cleanup().await;
+    }
+}
+
+/// A migration without a down file (drizzle-kit writes none) cannot be reverted: the
+/// error names it, says where the file goes and how to write it; nothing is reverted.
+#[tokio::test]
+async fn down_without_a_down_file_says_how_to_write_one() {
+    for backend in BACKENDS {
+        let Some(test) = TestDb::fresh_or_skip(backend).await else {
+            continue;
+        };
+        let dir = tempfile::tempdir().expect("temp dir");
+        let folder = Folder::new(dir.path());
+        migrate_to(test.db(), &folder, &schemas(&[widget("")])).await;
+        let tag = folder
+            .journal(test.db().dialect())
+            .expect("journal")
+            .entries[0]
+            .tag
+            .clone();
+        let path = dir.path().join(format!("{tag}.down.sql"));
+        std::fs::remove_file(&path).expect("remove the down file");
+        let error = migrate::down(test.db(), &folder, 1, true)
+            .await
+            .expect_err("no down file");
+        let text = error.to_string();
+        assert!(
+            text.starts_with(&format!(
+                "migration {tag} has no down file: {} does not exist",
+                path.display()
+            )) && text.contains("--> statement-breakpoint")
+                && !text.contains("os error"),
+            "{backend}: {text}"
+        );
+        assert!(
+            migrate::status(test.db(), &folder)
+                .await
+                .expect("status")
+                .pending
+                .is_empty(),
+            "{backend}"
+        );
+        test.cleanup().await;
+    }
+}
+
+/// MariaDB: the migration lock is named per database and its result is checked: a run
+/// that cannot take it in time stops with a clear error instead of going on unlocked,
+/// and a lock held for another database does not block.
+#[tokio::test]
+async fn the_mysql_lock_is_per_database_and_checked() {
+    let Some(test) = TestDb::fresh_or_skip(Backend::MySql).await else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let folder = Folder::new(dir.path());
+    let set = schemas(&[widget("")]);
+    migrate::prepare(
+        &folder,
+        &TableModel::from_schemas(&set),
+        &Renames::default(),
+        test.db().dialect(),
+        &options(),
+    )
+    .expect("prepare");
+    // Another session of the same server holds the lock of this database.
+    let url = ving::config::DatabaseUrl::parse(test.url()).expect("url");
+    let holder = Db::connect(&url, dir.path()).await.expect("second pool");
+    let take = |name: String| format!("SELECT CAST(GET_LOCK('ving_migrate:{name}', 0) AS SIGNED)");
+    let taken = holder
+        .fetch_all(&take(test.name().to_owned()), Vec::new(), |row| {
+            row.get_i64(0)
+        })
+        .await
+        .expect("hold the lock");
+    assert_eq!(taken, [1]);
+    let mut on_done = |_: &migrate::Applied| {};
+    let mut run = migrate::RunOptions::new(&mut on_done);
+    run.lock_timeout = std::time::Duration::from_secs(1);
+    let error = migrate::up_with(test.db(), &folder, &mut run)
+        .await
+        .expect_err("the lock is held");
+    let text = error.to_string();
+    assert!(
+        text.starts_with("another run is applying migrations to this database")
+            && text.contains(&format!("ving_migrate:{}", test.name())),
+        "{text}"
+    );
+    let status = migrate::status(test.db(), &folder).await.expect("status");
+    assert_eq!(status.pending.len(), 1, "nothing applied without the lock");
+    // The lock of another database does not block this one.
+    holder.close().await;
+    let holder = Db::connect(&url, dir.path()).await.expect("third pool");
+    let taken = holder
+        .fetch_all(&take("another_database".into()), Vec::new(), |row| {
+            row.get_i64(0)
+        })
+        .await
+        .expect("another lock");
+    assert_eq!(taken, [1]);
+    let mut on_done = |_: &migrate::Applied| {};
+    let mut run = migrate::RunOptions::new(&mut on_done);
+    run.lock_timeout = std::time::Duration::from_secs(1);
+    let applied = migrate::up_with(test.db(), &folder, &mut run)
+        .await
+        .expect("up while another database's lock is held");
+    assert_eq!(applied.len(), 1);
+    holder.close().await;
+    test.cleanup().await;
+}
+
+/// MariaDB: `--down` clears the progress row of what it reverts. A run killed between
+/// recording a migration and deleting its progress row (now one transaction) left a row
+/// saying "all done"; after `--down`, the next `--up` skipped every statement and recorded
+/// the migration as applied without changing the structure.
+#[tokio::test]
+async fn down_clears_mariadb_progress_rows() {
+    let Some(test) = TestDb::fresh_or_skip(Backend::MySql).await else {
+        return;
+    };
+    let db = test.db();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let folder = Folder::new(dir.path());
+    let count = "\n[[props]]\ntype = \"int\"\nname = \"count\"\nrequired = true\ndefault = 0\n";
+    migrate_to(db, &folder, &schemas(&[widget("")])).await;
+    migrate_to(db, &folder, &schemas(&[widget(count)])).await;
+    let migrations = folder.migrations(db.dialect()).expect("migrations");
+    let second = &migrations[1];
+    let statements = second.statements();
+    // What a kill between the record and the progress row's deletion left behind.
+    db.execute_script(&format!(
+        "INSERT INTO __ving_migration_progress (created_at, done, prefix, started) VALUES ({}, {n}, '{}', {n})",
+        second.entry.when,
+        migrate::hash(&statements.join("\n")),
+        n = statements.len()
+    ))
+    .await
+    .expect("progress row");
+    migrate::down(db, &folder, 1, true).await.expect("down");
+    assert!(db
+        .execute_script("SELECT count FROM widgets")
+        .await
+        .is_err());
+    let applied = migrate::up(db, &folder).await.expect("up again");
+    assert_eq!(applied.len(), 1);
+    db.execute_script("SELECT count FROM widgets")
+        .await
+        .expect("the migration's statements ran again");
+    let left = db
+        .fetch_all(
+            "SELECT CAST(COUNT(*) AS SIGNED) FROM __ving_migration_progress",
+            Vec::new(),
+            |row| row.get_i64(0),
+        )
+        .await
+        .expect("progress rows");
+    assert_eq!(left, [0]);
     test.cleanup().await;
 }
 

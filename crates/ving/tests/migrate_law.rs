@@ -1,5 +1,5 @@
 //! The central law as a property test: for random pairs of valid schema sets A and B
-//! (columns added and dropped, types, lengths, defaults, enum values, uniques, composite
+//! (columns added and dropped — enum columns too —, types, lengths, defaults, enum values, uniques, composite
 //! uniques, relations, a table added or dropped), applying ∅→A then A→B gives the
 //! structure ∅→B gives, the rows survive, preparing again finds nothing to do, and
 //! `--down` returns to A's structure — on every backend. `PROPTEST_CASES` sets the number of pairs (12 by default; each pair
@@ -26,6 +26,8 @@ struct Version {
     flag: Option<bool>,
     starts_at: bool,
     gadget: Option<(bool, bool)>,
+    /// An enum column that comes and goes (its default).
+    size: Option<&'static str>,
 }
 
 fn version() -> impl Strategy<Value = Version> {
@@ -39,6 +41,7 @@ fn version() -> impl Strategy<Value = Version> {
         prop::option::of(any::<bool>()),
         any::<bool>(),
         prop::option::of((any::<bool>(), any::<bool>())),
+        prop::option::of(prop::sample::select(vec!["small", "large"])),
     )
         .prop_map(
             |(
@@ -51,6 +54,7 @@ fn version() -> impl Strategy<Value = Version> {
                 flag,
                 starts_at,
                 gadget,
+                size,
             )| {
                 let mut colors = vec!["red"];
                 colors.extend(more);
@@ -64,6 +68,7 @@ fn version() -> impl Strategy<Value = Version> {
                     flag,
                     starts_at,
                     gadget,
+                    size,
                 }
             },
         )
@@ -98,6 +103,9 @@ fn render(v: &Version) -> Vec<(&'static str, String)> {
     ));
     if let Some(flag) = v.flag {
         widget.push_str(&format!("\n[[props]]\ntype = \"boolean\"\nname = \"flag\"\nrequired = true\ndefault = {flag}\nenums = [false, true]\nenumLabels = [\"No\", \"Yes\"]\n"));
+    }
+    if let Some(size) = v.size {
+        widget.push_str(&format!("\n[[props]]\ntype = \"enum\"\nname = \"size\"\nrequired = true\ndefault = \"{size}\"\nenums = [\"small\", \"large\"]\nenumLabels = [\"Small\", \"Large\"]\n"));
     }
     if v.starts_at {
         widget.push_str("\n[[props]]\ntype = \"date\"\nname = \"startsAt\"\nrequired = false\n");

@@ -1,15 +1,18 @@
 //! The sample ving app's main job: the whole chain from schemas to queries.
 //!
-//! Run from anywhere with `cargo run -p ving-sample-app`. The database is the one the
-//! configuration rules give (`VING_DATABASE_URL`, `VING_MYSQL`, `.env`, `ving.toml`),
-//! which for this app is the embedded SQLite file `examples/sample-app/ving.db`. The job
-//! runs the whole chain: validate the schemas, check the generated tables, prepare a
-//! migration if the schemas changed, apply what is pending, show the status, query.
+//! Run from anywhere with `cargo run -p ving-sample-app`. The job runs on the app's own
+//! database: the embedded SQLite file `examples/sample-app/ving.db` (ving.toml's
+//! `[database] url`). `VING_DATABASE_URL` and `VING_MYSQL`, which name a real app's
+//! database, are ignored; only the app's own variable `VING_SAMPLE_DATABASE_URL` points
+//! it elsewhere, and there it never touches tables it did not create: a database that
+//! holds any of its tables without its marker table is refused. The job runs the whole
+//! chain: validate the schemas, check the generated tables, prepare a migration if the
+//! schemas changed, apply what is pending, show the status, query.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use ving::config::Config;
+use ving::config::{Config, DatabaseUrl, DATABASE_URL_VARIABLES, DEFAULT_DATABASE_URL};
 use ving::db::Db;
 use ving::drizzle::{asc, count, eq, in_array, like, sql};
 use ving::migrate::{self, Folder, PrepareOptions, Prepared, Renames};
@@ -17,12 +20,18 @@ use ving::schema::SchemaSet;
 use ving::table::TableModel;
 use ving_sample_app::drizzle::schema::{UserInsert, UserTable, TABLES};
 
+/// The sample app's own variable: the only way to point it at another database.
+const DATABASE_VARIABLE: &str = "VING_SAMPLE_DATABASE_URL";
+
+/// The table that marks a database whose tables the sample app created.
+const MARKER_TABLE: &str = "ving_sample_app_marker";
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let root = std::env::args_os()
         .nth(1)
         .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
-    match main_job(root).await {
+    match main_job(&root, &|name| std::env::var(name).ok()).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("{message}");
@@ -35,8 +44,68 @@ fn fail(error: impl std::fmt::Display) -> String {
     format!("error: {error}")
 }
 
-async fn main_job(root: PathBuf) -> Result<(), String> {
-    let config = Config::load(&root).map_err(fail)?;
+/// The database the job runs on, whether it was chosen explicitly (anything but the
+/// embedded default), and a note about ignored variables.
+fn choose_database(
+    config: &Config,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<(DatabaseUrl, bool, Option<String>), String> {
+    let ignored: Vec<&str> = DATABASE_URL_VARIABLES
+        .iter()
+        .copied()
+        .filter(|name| env(name).is_some_and(|v| !v.is_empty()))
+        .collect();
+    let note = (!ignored.is_empty()).then(|| {
+        format!(
+            "note: {} set; the sample app ignores it and uses its own database ({DATABASE_VARIABLE} points it elsewhere)",
+            ignored.join(" and ")
+        )
+    });
+    let url = env(DATABASE_VARIABLE)
+        .filter(|v| !v.is_empty())
+        .or_else(|| config.file().database.url.clone())
+        .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+    let explicit = url != DEFAULT_DATABASE_URL;
+    let url = DatabaseUrl::parse(&url).map_err(fail)?;
+    Ok((url, explicit, note))
+}
+
+/// Whether `table` exists in `db`.
+async fn table_exists(db: &Db, table: &str) -> bool {
+    let quoted = db.dialect().quote(table);
+    db.execute_script(&format!("SELECT 1 FROM {quoted} WHERE 1 = 0"))
+        .await
+        .is_ok()
+}
+
+/// On a database chosen explicitly, refuses to go on when it holds any of the app's
+/// tables that the app did not create (no marker table); otherwise marks it as the
+/// app's.
+async fn claim(db: &Db, url: &DatabaseUrl, model: &TableModel) -> Result<(), String> {
+    if table_exists(db, MARKER_TABLE).await {
+        return Ok(());
+    }
+    let mut found = Vec::new();
+    for table in &model.tables {
+        if table_exists(db, &table.name).await {
+            found.push(table.name.as_str());
+        }
+    }
+    if !found.is_empty() {
+        return Err(format!(
+            "error: refusing to use {url}: it already has table(s) {} that the sample app did not create (no {MARKER_TABLE} table); point {DATABASE_VARIABLE} at an empty scratch database",
+            found.join(", ")
+        ));
+    }
+    let marker = db.dialect().quote(MARKER_TABLE);
+    db.execute_script(&format!("CREATE TABLE {marker} (note varchar(80))"))
+        .await
+        .map_err(fail)?;
+    Ok(())
+}
+
+async fn main_job(root: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<(), String> {
+    let config = Config::load_with_env(root, |_| None).map_err(fail)?;
     let schemas = SchemaSet::load(&config.schemas_dir(), &config.schema_options())
         .map_err(|errors| format!("{errors}\nthe schemas are invalid"))?;
     for schema in schemas.schemas() {
@@ -52,12 +121,21 @@ async fn main_job(root: PathBuf) -> Result<(), String> {
     let generated: Vec<&str> = TABLES.iter().map(|t| t.name).collect();
     println!("generated table definitions: {}", generated.join(", "));
 
-    let url = config.database_url().map_err(fail)?;
+    let (url, explicit, note) = choose_database(&config, env)?;
+    if let Some(note) = note {
+        println!("{note}");
+    }
     let db = Db::connect(&url, config.root()).await.map_err(fail)?;
+    let model = TableModel::from_schemas(&schemas);
+    if explicit {
+        if let Err(message) = claim(&db, &url, &model).await {
+            db.close().await;
+            return Err(message);
+        }
+    }
     let version = db.server_version().await.map_err(fail)?;
     println!("connected to {} {version} at {url}", db.backend());
 
-    let model = TableModel::from_schemas(&schemas);
     let files = ving::codegen::table_files(&model, |kind| {
         schemas
             .get(kind)
@@ -118,7 +196,8 @@ async fn main_job(root: PathBuf) -> Result<(), String> {
         }
         Err(error) => {
             // The committed migrations are for the embedded SQLite database; another
-            // database gets the tables created directly.
+            // database (one the app created its tables in: see `claim`) gets the
+            // tables created directly.
             println!("migrations: {error}\n  creating the tables directly instead");
             db.drop_tables(&model).await.map_err(fail)?;
             let statements = db.create_tables(&model).await.map_err(fail)?;
@@ -209,4 +288,97 @@ async fn main_job(root: PathBuf) -> Result<(), String> {
     println!("deleted {deleted} user; {left} left");
     db.close().await;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ving::config::Backend;
+    use ving::testing::{TestDb, BACKENDS};
+
+    fn root() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    }
+
+    /// A real app's database variables do not move the sample app off its own database.
+    #[test]
+    fn the_apps_database_variables_are_ignored() {
+        let config = Config::load_with_env(&root(), |_| None).expect("config");
+        let env = |name: &str| match name {
+            "VING_MYSQL" => Some("mysql://root@127.0.0.1:3306/production".to_owned()),
+            "VING_DATABASE_URL" => Some("postgres://postgres@127.0.0.1/app".to_owned()),
+            _ => None,
+        };
+        let (url, explicit, note) = choose_database(&config, &env).expect("url");
+        assert_eq!(url.to_string(), "sqlite://ving.db");
+        assert!(!explicit);
+        assert!(
+            note.is_some_and(|n| n.contains("VING_DATABASE_URL and VING_MYSQL set")),
+            "the variables are said to be ignored"
+        );
+        let env = |name: &str| {
+            (name == DATABASE_VARIABLE).then(|| "postgres://postgres@127.0.0.1/scratch".to_owned())
+        };
+        let (url, explicit, note) = choose_database(&config, &env).expect("url");
+        assert_eq!(url.backend(), Backend::Postgres);
+        assert!(explicit && note.is_none());
+    }
+
+    /// Pointed at a database that holds a table of its own name it did not create, the
+    /// job refuses and drops nothing; on an empty one it creates its tables, marks the
+    /// database as its own, and runs again and again.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn never_drops_tables_it_did_not_create() {
+        for backend in BACKENDS {
+            let Some(theirs) = TestDb::fresh_or_skip(backend).await else {
+                continue;
+            };
+            theirs
+                .db()
+                .execute_script("CREATE TABLE users (name varchar(20))")
+                .await
+                .expect("a real app's table");
+            theirs
+                .db()
+                .execute_script("INSERT INTO users (name) VALUES ('customer')")
+                .await
+                .expect("a real app's row");
+            let url = theirs.url().to_owned();
+            let env = |name: &str| match name {
+                DATABASE_VARIABLE | "VING_MYSQL" => Some(url.clone()),
+                _ => None,
+            };
+            let error = main_job(&root(), &env)
+                .await
+                .expect_err("a database with a users table of another app");
+            assert!(
+                error.contains("refusing to use")
+                    && error.contains("users")
+                    && error.contains("did not create"),
+                "{backend}: {error}"
+            );
+            let rows = theirs
+                .db()
+                .fetch_all("SELECT name FROM users", Vec::new(), |row| {
+                    row.get_string(0)
+                })
+                .await
+                .expect("the table is still there");
+            assert_eq!(rows, ["customer"], "{backend}");
+            theirs.cleanup().await;
+
+            let Some(scratch) = TestDb::fresh_or_skip(backend).await else {
+                continue;
+            };
+            let url = scratch.url().to_owned();
+            let env = |name: &str| (name == DATABASE_VARIABLE).then(|| url.clone());
+            main_job(&root(), &env)
+                .await
+                .unwrap_or_else(|e| panic!("{backend}: an empty database: {e}"));
+            main_job(&root(), &env)
+                .await
+                .unwrap_or_else(|e| panic!("{backend}: the second run: {e}"));
+            scratch.cleanup().await;
+        }
+    }
 }

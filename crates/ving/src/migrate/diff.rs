@@ -551,8 +551,14 @@ fn alter_table(
                 ));
             }
         }
+        // An added column's CHECK is written inline in its ADD COLUMN (PostgreSQL then
+        // names it `<table>_<column>_check`, the snapshot's name): not added twice.
+        let inline: Vec<String> = added
+            .iter()
+            .map(|c| format!("{}_{}_check", table.name, c.name))
+            .collect();
         for (name, check) in &new.check_constraints {
-            if old.check_constraints.get(name) != Some(check) {
+            if old.check_constraints.get(name) != Some(check) && !inline.contains(name) {
                 phases.create_indexes.push(format!(
                     "ALTER TABLE {} ADD CONSTRAINT {} CHECK ({})",
                     q(&table.name),

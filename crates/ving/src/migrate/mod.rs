@@ -109,6 +109,22 @@ pub enum MigrateError {
     /// The pool could not be used.
     #[error(transparent)]
     Db(#[from] crate::db::DbError),
+    /// Another run holds the migration lock (MySQL) and did not let go in time.
+    #[error("another run is applying migrations to this database: it holds the lock {lock:?} and did not release it within {seconds} s; run again when it has finished")]
+    Locked {
+        /// The lock's name.
+        lock: String,
+        /// How long this run waited.
+        seconds: u64,
+    },
+    /// A migration to revert has no down file (drizzle-kit writes none).
+    #[error("migration {tag} has no down file: {path} does not exist (drizzle-kit writes none; ving writes one beside each migration it prepares). Write the SQL that reverts {tag} there, statements separated by `--> statement-breakpoint` lines, then run --down again")]
+    NoDownFile {
+        /// The migration.
+        tag: String,
+        /// Where its down file should be.
+        path: PathBuf,
+    },
 }
 
 impl From<sqlx::Error> for MigrateError {
@@ -619,9 +635,41 @@ pub struct Applied {
     pub millis: u128,
 }
 
+/// How [`up_with`] and [`down_with`] run.
+pub struct RunOptions<'a> {
+    /// How long to wait for another run's lock before giving up (MySQL's `GET_LOCK`).
+    pub lock_timeout: std::time::Duration,
+    /// Called as each migration is applied (or reverted), right after it is recorded,
+    /// so that progress can be shown while a long run goes on.
+    pub on_done: &'a mut dyn FnMut(&Applied),
+}
+
+/// How long a run waits for another run's lock by default.
+pub const LOCK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(600);
+
+impl<'a> RunOptions<'a> {
+    /// The default lock timeout, with `on_done` called as each migration finishes.
+    pub fn new(on_done: &'a mut dyn FnMut(&Applied)) -> RunOptions<'a> {
+        RunOptions {
+            lock_timeout: LOCK_TIMEOUT,
+            on_done,
+        }
+    }
+}
+
 /// Applies every migration of `folder` not yet recorded in the database, in order, under
 /// a database lock. Checks first that no applied migration's file has changed.
 pub async fn up(db: &Db, folder: &Folder) -> Result<Vec<Applied>, MigrateError> {
+    up_with(db, folder, &mut RunOptions::new(&mut |_| {})).await
+}
+
+/// [`up`], telling `options.on_done` about each migration as it is applied. On failure,
+/// what was reported to `on_done` is what this run applied.
+pub async fn up_with(
+    db: &Db,
+    folder: &Folder,
+    options: &mut RunOptions<'_>,
+) -> Result<Vec<Applied>, MigrateError> {
     let migrations = folder.migrations(db.dialect())?;
     let mut conn = Conn::acquire(db).await?;
     let result = up_locked(
@@ -629,22 +677,48 @@ pub async fn up(db: &Db, folder: &Folder) -> Result<Vec<Applied>, MigrateError> 
         db.backend(),
         migrations_table(db.backend()),
         &migrations,
+        options,
     )
     .await;
     release(conn, db.backend(), result.is_err()).await;
     result
 }
 
+/// The name of the MySQL lock runs take: one per database, so that runs on different
+/// databases of one server do not wait for each other (lock names are server-wide and
+/// at most 64 characters).
+const MYSQL_LOCK_NAME: &str = "LEFT(CONCAT('ving_migrate:', IFNULL(DATABASE(), '')), 64)";
+
 /// Takes the database lock (SQLite: foreign key checks off; each migration then runs in
-/// an exclusive transaction, checked again inside).
-async fn take_lock(conn: &mut Conn, backend: Backend) -> Result<(), sqlx::Error> {
+/// an exclusive transaction, checked again inside). On MySQL, waits at most `timeout`.
+async fn take_lock(
+    conn: &mut Conn,
+    backend: Backend,
+    timeout: std::time::Duration,
+) -> Result<(), MigrateError> {
     match backend {
         Backend::MySql => {
-            conn.run("SELECT GET_LOCK('ving_drizzle_migrate', 600)")
-                .await
+            let Conn::MySql(c) = conn else {
+                return Ok(());
+            };
+            let sql = format!(
+                "SELECT GET_LOCK(n, {}), n FROM (SELECT {MYSQL_LOCK_NAME} AS n) AS l",
+                timeout.as_secs()
+            );
+            let row = sqlx::query(&sql).fetch_one(&mut **c).await?;
+            // 1: taken; 0: timed out; NULL: an error (the name could not be used).
+            let taken: Option<i64> = row.try_get(0)?;
+            if taken != Some(1) {
+                let name = row.try_get_unchecked::<String, _>(1).unwrap_or_default();
+                return Err(MigrateError::Locked {
+                    lock: name,
+                    seconds: timeout.as_secs(),
+                });
+            }
+            Ok(())
         }
-        Backend::Postgres => conn.run("SELECT pg_advisory_lock(7301999)").await,
-        Backend::Sqlite => conn.run("PRAGMA foreign_keys = OFF").await,
+        Backend::Postgres => Ok(conn.run("SELECT pg_advisory_lock(7301999)").await?),
+        Backend::Sqlite => Ok(conn.run("PRAGMA foreign_keys = OFF").await?),
     }
 }
 
@@ -653,7 +727,7 @@ async fn take_lock(conn: &mut Conn, backend: Backend) -> Result<(), sqlx::Error>
 async fn release(mut conn: Conn, backend: Backend, failed: bool) {
     let _ = match backend {
         Backend::MySql => {
-            conn.run("SELECT RELEASE_LOCK('ving_drizzle_migrate')")
+            conn.run(&format!("SELECT RELEASE_LOCK({MYSQL_LOCK_NAME})"))
                 .await
         }
         Backend::Postgres => conn.run("SELECT pg_advisory_unlock(7301999)").await,
@@ -662,6 +736,118 @@ async fn release(mut conn: Conn, backend: Backend, failed: bool) {
     if failed {
         conn.close().await;
     }
+}
+
+/// One applied migration to revert, with its down file (`<tag>.down.sql`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Revert {
+    /// The migration's tag.
+    pub tag: String,
+    /// The migration's journal `when` (its `created_at` in `__drizzle_migrations`).
+    pub when: i64,
+    /// The down file.
+    pub path: PathBuf,
+    /// The down file's text.
+    pub sql: String,
+    /// What reverting it cannot keep (its `-- destructive:` lines, without the marker).
+    pub destructive: Vec<String>,
+}
+
+impl Revert {
+    /// The statements to run, without empty and comment-only ones.
+    pub fn statements(&self) -> Vec<&str> {
+        self.sql
+            .split(BREAKPOINT)
+            .map(str::trim)
+            .filter(|s| s.lines().any(|l| !l.trim_start().starts_with("--")))
+            .collect()
+    }
+}
+
+/// The newest `count` migrations of `migrations` recorded in `applied`, newest first,
+/// each with its down file.
+fn reverts(
+    folder: &Folder,
+    migrations: &[Migration],
+    applied: &BTreeMap<i64, String>,
+    count: usize,
+) -> Result<Vec<Revert>, MigrateError> {
+    migrations
+        .iter()
+        .rev()
+        .filter(|m| applied.contains_key(&m.entry.when))
+        .take(count)
+        .map(|migration| {
+            let tag = migration.entry.tag.clone();
+            let path = folder.dir().join(format!("{tag}.down.sql"));
+            let sql = match std::fs::read_to_string(&path) {
+                Ok(sql) => sql,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                    return Err(MigrateError::NoDownFile { tag, path })
+                }
+                Err(e) => return Err(file_error(&path, e)),
+            };
+            let destructive = sql
+                .lines()
+                .filter_map(|l| l.strip_prefix(DESTRUCTIVE))
+                .map(|l| l.trim().to_owned())
+                .collect();
+            Ok(Revert {
+                tag,
+                when: migration.entry.when,
+                path,
+                sql,
+                destructive,
+            })
+        })
+        .collect()
+}
+
+/// Refuses a list of reverts when any of them cannot keep all data, naming the first
+/// such one (newest first) and what it would lose.
+pub fn refuse_destructive(reverts: &[Revert]) -> Result<(), MigrateError> {
+    let Some(revert) = reverts.iter().find(|r| !r.destructive.is_empty()) else {
+        return Ok(());
+    };
+    let before = reverts
+        .iter()
+        .take_while(|r| r.tag != revert.tag)
+        .map(|r| r.tag.as_str())
+        .collect::<Vec<_>>();
+    Err(file_error(
+        &revert.path,
+        format!(
+            "reverting {} cannot keep all data ({}); nothing was reverted; run with --force to revert anyway{}",
+            revert.tag,
+            revert.destructive.join("; "),
+            if before.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    ", or --down {} to revert only {}",
+                    before.len(),
+                    before.join(", ")
+                )
+            }
+        ),
+    ))
+}
+
+/// What [`down`] would revert, newest first, read without taking the lock and without
+/// writing anything (`--down --dry-run`). A database never migrated reverts nothing.
+pub async fn down_preview(
+    db: &Db,
+    folder: &Folder,
+    count: usize,
+) -> Result<Vec<Revert>, MigrateError> {
+    let migrations = folder.migrations(db.dialect())?;
+    let mut conn = Conn::acquire(db).await?;
+    let applied = match conn.applied(migrations_table(db.backend())).await {
+        Ok(applied) => applied,
+        Err(sqlx::Error::Database(_)) => BTreeMap::new(),
+        Err(e) => return Err(e.into()),
+    };
+    reverts(folder, &migrations, &applied, count)
 }
 
 /// Reverts the newest `count` applied migrations, newest first, with the `<tag>.down.sql`
@@ -673,11 +859,31 @@ pub async fn down(
     count: usize,
     force: bool,
 ) -> Result<Vec<Applied>, MigrateError> {
+    down_with(db, folder, count, force, &mut RunOptions::new(&mut |_| {})).await
+}
+
+/// [`down`], telling `options.on_done` about each migration as it is reverted.
+pub async fn down_with(
+    db: &Db,
+    folder: &Folder,
+    count: usize,
+    force: bool,
+    options: &mut RunOptions<'_>,
+) -> Result<Vec<Applied>, MigrateError> {
     let migrations = folder.migrations(db.dialect())?;
     let backend = db.backend();
     let table = migrations_table(backend);
     let mut conn = Conn::acquire(db).await?;
-    let result = down_locked(&mut conn, backend, table, folder, &migrations, count, force).await;
+    let result = down_locked(
+        &mut conn,
+        backend,
+        table,
+        folder,
+        &migrations,
+        (count, force),
+        options,
+    )
+    .await;
     release(conn, backend, result.is_err()).await;
     result
 }
@@ -688,50 +894,22 @@ async fn down_locked(
     table: &str,
     folder: &Folder,
     migrations: &[Migration],
-    count: usize,
-    force: bool,
+    (count, force): (usize, bool),
+    options: &mut RunOptions<'_>,
 ) -> Result<Vec<Applied>, MigrateError> {
-    take_lock(conn, backend).await?;
+    take_lock(conn, backend, options.lock_timeout).await?;
     conn.run(create_migrations_table(backend)).await?;
     let applied = conn.applied(table).await?;
+    let reverts = reverts(folder, migrations, &applied, count)?;
+    // Every step of the request is checked before the first one runs.
+    if !force {
+        refuse_destructive(&reverts)?;
+    }
     let mut reverted = Vec::new();
-    for migration in migrations
-        .iter()
-        .rev()
-        .filter(|m| applied.contains_key(&m.entry.when))
-        .take(count)
-    {
+    for revert in reverts {
         let start = Instant::now();
-        let tag = &migration.entry.tag;
-        let path = folder.dir().join(format!("{tag}.down.sql"));
-        let text = std::fs::read_to_string(&path).map_err(|e| file_error(&path, e))?;
-        let destructive: Vec<&str> = text
-            .lines()
-            .filter(|l| l.starts_with(DESTRUCTIVE))
-            .collect();
-        if !destructive.is_empty() && !force {
-            return Err(file_error(
-                &path,
-                format!(
-                    "reverting {tag} cannot keep all data ({}); run with --force to revert anyway",
-                    destructive
-                        .iter()
-                        .map(|l| l.trim_start_matches(DESTRUCTIVE).trim())
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                ),
-            ));
-        }
-        let down = Migration {
-            entry: migration.entry.clone(),
-            hash: hash(&text),
-            sql: text,
-        };
-        let statements: Vec<&str> = down
-            .statements()
-            .into_iter()
-            .filter(|s| s.lines().any(|l| !l.trim_start().starts_with("--")))
-            .collect();
+        let tag = &revert.tag;
+        let statements = revert.statements();
         let transactional = backend != Backend::MySql;
         if transactional {
             conn.run(if backend == Backend::Sqlite {
@@ -760,18 +938,30 @@ async fn down_locked(
                 });
             }
         }
+        if !transactional {
+            conn.run("START TRANSACTION").await?;
+        }
         conn.run(&format!(
             "DELETE FROM {table} WHERE created_at = {}",
-            migration.entry.when
+            revert.when
         ))
         .await?;
-        if transactional {
-            conn.run("COMMIT").await?;
+        if backend == Backend::MySql {
+            // A progress row left by a killed run would make the next --up skip the
+            // statements of the migration reverted here.
+            conn.run(&format!(
+                "DELETE FROM {PROGRESS_TABLE} WHERE created_at = {}",
+                revert.when
+            ))
+            .await?;
         }
-        reverted.push(Applied {
+        conn.run("COMMIT").await?;
+        let done = Applied {
             tag: tag.clone(),
             millis: start.elapsed().as_millis(),
-        });
+        };
+        (options.on_done)(&done);
+        reverted.push(done);
     }
     Ok(reverted)
 }
@@ -781,8 +971,9 @@ async fn up_locked(
     backend: Backend,
     table: &str,
     migrations: &[Migration],
+    options: &mut RunOptions<'_>,
 ) -> Result<Vec<Applied>, MigrateError> {
-    take_lock(conn, backend).await?;
+    take_lock(conn, backend, options.lock_timeout).await?;
     conn.run(create_migrations_table(backend)).await?;
     let applied = conn.applied(table).await?;
     for migration in migrations {
@@ -850,11 +1041,15 @@ async fn up_locked(
                     conn.set_progress(when, i + 1, &prefix_hash(&statements, i + 1), i + 1)
                         .await?;
                 }
+                // The record and the end of the progress row are one transaction: a
+                // kill between them must not leave a progress row saying "all done".
+                conn.run("START TRANSACTION").await?;
                 conn.record(table, migration).await?;
                 conn.run(&format!(
                     "DELETE FROM {PROGRESS_TABLE} WHERE created_at = {when}"
                 ))
                 .await?;
+                conn.run("COMMIT").await?;
             }
             Backend::Postgres | Backend::Sqlite => {
                 conn.run(if backend == Backend::Sqlite {
@@ -891,10 +1086,12 @@ async fn up_locked(
                 conn.run("COMMIT").await?;
             }
         }
-        done.push(Applied {
+        let applied = Applied {
             tag: migration.entry.tag.clone(),
             millis: start.elapsed().as_millis(),
-        });
+        };
+        (options.on_done)(&applied);
+        done.push(applied);
     }
     Ok(done)
 }
@@ -912,6 +1109,27 @@ pub struct Status {
     pub changed: Vec<String>,
     /// The database has no `__drizzle_migrations` table.
     pub uninitialized: bool,
+    /// Migrations stopped part-way (MySQL, whose DDL commits as it goes), in order.
+    pub partial: Vec<Partial>,
+}
+
+/// A migration stopped part-way on MySQL: its first `done` statements are applied.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Partial {
+    /// The migration.
+    pub tag: String,
+    /// Statements applied.
+    pub done: usize,
+    /// Statements in the migration.
+    pub total: usize,
+}
+
+impl Status {
+    /// Whether something needs attention: an applied migration's file changed, or a
+    /// migration stopped part-way.
+    pub fn needs_attention(&self) -> bool {
+        !self.changed.is_empty() || !self.partial.is_empty()
+    }
 }
 
 /// Compares the folder with what the database recorded.
@@ -934,8 +1152,23 @@ pub async fn status(db: &Db, folder: &Folder) -> Result<Status, MigrateError> {
             pending: migrations.iter().map(|m| m.entry.tag.clone()).collect(),
             changed: Vec::new(),
             uninitialized: true,
+            partial: Vec::new(),
         });
     };
+    let mut partial = Vec::new();
+    for migration in migrations
+        .iter()
+        .filter(|m| !applied.contains_key(&m.entry.when))
+    {
+        // No progress table (a database migrated by drizzle-orm): nothing is partial.
+        if let Ok(Some((done, _, _))) = conn.progress(migration.entry.when).await {
+            partial.push(Partial {
+                tag: migration.entry.tag.clone(),
+                done,
+                total: migration.statements().len(),
+            });
+        }
+    }
     let last_applied = migrations
         .iter()
         .rfind(|m| applied.contains_key(&m.entry.when))
@@ -954,5 +1187,6 @@ pub async fn status(db: &Db, folder: &Folder) -> Result<Status, MigrateError> {
             .map(|m| m.entry.tag.clone())
             .collect(),
         uninitialized: false,
+        partial,
     })
 }

@@ -1,5 +1,6 @@
 //! The skeleton `ving schema --new Foo` writes: one prop of each common shape, valid as
-//! written in any app that has ving's User kind.
+//! written: with a `userId` owner relation in an app that has ving's User kind, without
+//! it (owned by the admin role, the relation shown in a comment) in an app that has not.
 
 /// The table name ving gives a new kind: its name in lower case, plus `s`.
 pub fn table_name_for(kind: &str) -> String {
@@ -8,17 +9,45 @@ pub fn table_name_for(kind: &str) -> String {
 
 /// The text of a new schema file for `kind`. `json_schema` is the path of the file
 /// format's JSON Schema relative to the new file, for editors (`#:schema` directive).
-pub fn skeleton(kind: &str, json_schema: Option<&str>) -> String {
+/// `has_user` says whether the app has a User kind: only then does the skeleton give
+/// its records an owner (`userId`, a parent relation to User).
+pub fn skeleton(kind: &str, json_schema: Option<&str>, has_user: bool) -> String {
     let table_name = table_name_for(kind);
     let directive = json_schema
         .map(|path| format!("#:schema {path}\n"))
         .unwrap_or_default();
+    let user_relation = r#"[[props]]
+type = "id"
+name = "userId"
+required = true
+filterQualifier = true
+view = ["public"]
+edit = ["owner"]
+[props.relation]
+type = "parent"
+name = "user"
+kind = "User"
+"#;
+    let (owner, user_prop) = if has_user {
+        (r#"["$userId", "admin"]"#, user_relation.to_owned())
+    } else {
+        let commented: String = user_relation
+            .lines()
+            .map(|line| format!("# {line}\n"))
+            .collect();
+        (
+            r#"["admin"]"#,
+            format!(
+                "# This app has no User kind yet. Once it has one, give each record an owner:\n# add \"$userId\" to owner above, and this prop:\n#\n{commented}"
+            ),
+        )
+    };
     format!(
         r#"{directive}# The {kind} kind: one ving schema. Check it with `ving schema -v {kind}`.
 # id, createdAt and updatedAt are added automatically.
 kind = "{kind}"
 tableName = "{table_name}"
-owner = ["$userId", "admin"]
+owner = {owner}
 
 [[props]]
 type = "string"
@@ -101,18 +130,7 @@ filterRange = true
 view = ["public"]
 edit = ["owner"]
 
-[[props]]
-type = "id"
-name = "userId"
-required = true
-filterQualifier = true
-view = ["public"]
-edit = ["owner"]
-[props.relation]
-type = "parent"
-name = "user"
-kind = "User"
-
+{user_prop}
 # A child relation lists the records of another kind that point at this one. To list
 # the Gizmos whose `{lower}Id` holds this {kind}'s id, give Gizmo an id prop `{lower}Id`
 # with a parent relation to {kind}, then add:
