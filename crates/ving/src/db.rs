@@ -74,6 +74,14 @@ pub enum DbError {
     /// and arguments do not match).
     #[error("invalid statement: {0}")]
     Invalid(String),
+    /// The database cannot do what the statement asks.
+    #[error("{backend} does not support {feature}")]
+    Unsupported {
+        /// The backend.
+        backend: Backend,
+        /// What it cannot do (`FULL JOIN`, `UPDATE … RETURNING`).
+        feature: String,
+    },
 }
 
 impl DbError {
@@ -95,6 +103,7 @@ impl DbError {
 pub struct Db {
     pool: Pool,
     log: bool,
+    version: Arc<OnceCell<String>>,
 }
 
 /// The pool of one backend.
@@ -377,6 +386,7 @@ impl Db {
         Ok(Db {
             pool,
             log: url.log(),
+            version: Arc::new(OnceCell::new()),
         })
     }
 
@@ -427,6 +437,24 @@ impl Db {
             [1] => Ok(()),
             other => Err(DbError::Invalid(format!("SELECT 1 answered {other:?}"))),
         }
+    }
+
+    /// The server's version, asked once per pool.
+    async fn cached_version(&self) -> Result<&str, DbError> {
+        self.version
+            .get_or_try_init(|| self.server_version())
+            .await
+            .map(String::as_str)
+    }
+
+    /// Whether the server takes `RETURNING` on `INSERT` and `DELETE`: PostgreSQL and
+    /// SQLite do, MariaDB from 10.5, MySQL not.
+    pub async fn supports_returning(&self) -> Result<bool, DbError> {
+        if self.dialect().capabilities().returning {
+            return Ok(true);
+        }
+        let version = self.cached_version().await?;
+        Ok(mariadb_at_least(version, (10, 5)))
     }
 
     /// The server's version string (`10.11.19-MariaDB…`, `PostgreSQL 15…`, `3.46.0`).
@@ -644,6 +672,20 @@ pub(crate) enum StreamSource {
     Pool(Pool),
     /// A transaction's connection.
     Connection(Arc<tokio::sync::Mutex<crate::transaction::Connection>>),
+}
+
+/// Whether a MySQL-protocol version string is MariaDB's, at least `major.minor`.
+fn mariadb_at_least(version: &str, (major, minor): (u32, u32)) -> bool {
+    if !version.to_ascii_lowercase().contains("mariadb") {
+        return false;
+    }
+    let mut numbers = version
+        .split(|c: char| !c.is_ascii_digit())
+        .filter_map(|n| n.parse::<u32>().ok());
+    match (numbers.next(), numbers.next()) {
+        (Some(a), Some(b)) => (a, b) >= (major, minor),
+        _ => false,
+    }
 }
 
 /// Rows a stream takes from the driver at most at a time.

@@ -78,10 +78,15 @@ impl Isolation {
 }
 
 /// The connection a transaction holds, shared by its handle, its savepoints and its
-/// streams; `None` once the transaction has ended and the connection went back to the
-/// pool.
+/// streams (`None` once the transaction has ended and the connection went back to the
+/// pool), and how many levels (transaction, savepoints) are open on it. The depth is
+/// counted here, not read from the driver: SQLite's driver applies a queued rollback
+/// later, on its worker thread.
 #[derive(Debug)]
-pub(crate) struct Connection(Option<Held>);
+pub(crate) struct Connection {
+    held: Option<Held>,
+    depth: usize,
+}
 
 #[derive(Debug)]
 enum Held {
@@ -117,7 +122,7 @@ macro_rules! with_held {
 impl Connection {
     /// Where statements of the transaction run.
     pub(crate) fn target(&mut self) -> Result<Target<'_>, DbError> {
-        match &mut self.0 {
+        match &mut self.held {
             Some(Held::MySql(c)) => Ok(Target::MySqlConn(c)),
             Some(Held::Postgres(c)) => Ok(Target::PostgresConn(c)),
             Some(Held::Sqlite(c)) => Ok(Target::SqliteConn(c)),
@@ -126,10 +131,11 @@ impl Connection {
     }
 
     /// Open transactions and savepoints on the connection (0 when it has ended).
-    fn depth(&mut self) -> usize {
-        match &mut self.0 {
-            Some(held) => with_held!(held, |conn, M| M::get_transaction_depth(conn)),
-            None => 0,
+    fn depth(&self) -> usize {
+        if self.held.is_some() {
+            self.depth
+        } else {
+            0
         }
     }
 
@@ -137,16 +143,30 @@ impl Connection {
     /// with the next use of the connection); the connection goes back to the pool when
     /// the whole transaction is undone.
     fn start_rollback_to(&mut self, depth: usize) {
-        if let Some(held) = &mut self.0 {
-            with_held!(held, |conn, M| {
-                while M::get_transaction_depth(conn) >= depth.max(1) {
-                    M::start_rollback(conn);
-                }
-            });
+        let depth = depth.max(1);
+        if let Some(held) = &mut self.held {
+            while self.depth >= depth {
+                with_held!(held, |conn, M| M::start_rollback(conn));
+                self.depth -= 1;
+            }
         }
         if depth <= 1 {
-            self.0 = None;
+            self.held = None;
         }
+    }
+
+    /// Opens a savepoint.
+    async fn savepoint(&mut self) -> Result<(), DbError> {
+        let Some(held) = &mut self.held else {
+            return Err(finished());
+        };
+        with_held!(held, |conn, M| M::begin(conn, None).await).map_err(|e| DbError::Query {
+            backend: held_backend(held),
+            sql: "SAVEPOINT".into(),
+            source: e,
+        })?;
+        self.depth += 1;
+        Ok(())
     }
 
     /// Applies the rollbacks of transactions dropped while a stream held the connection.
@@ -158,26 +178,35 @@ impl Connection {
     }
 
     async fn end(&mut self, depth: usize, commit: bool) -> Result<(), sqlx::Error> {
-        let Some(held) = &mut self.0 else {
+        let Some(held) = &mut self.held else {
             return Ok(());
         };
-        with_held!(held, |conn, M| {
-            // Savepoints opened inside this level and not ended are undone first.
-            while M::get_transaction_depth(conn) > depth {
-                M::rollback(conn).await?;
-            }
-            if M::get_transaction_depth(conn) == depth {
-                if commit {
-                    M::commit(conn).await?;
-                } else {
-                    M::rollback(conn).await?;
-                }
-            }
-        });
+        // Savepoints opened inside this level and not ended are undone first.
+        while self.depth > depth {
+            with_held!(held, |conn, M| M::rollback(conn).await)?;
+            self.depth -= 1;
+        }
+        if self.depth == depth {
+            let result = if commit {
+                with_held!(held, |conn, M| M::commit(conn).await)
+            } else {
+                with_held!(held, |conn, M| M::rollback(conn).await)
+            };
+            self.depth -= 1;
+            result?;
+        }
         if depth <= 1 {
-            self.0 = None;
+            self.held = None;
         }
         Ok(())
+    }
+}
+
+fn held_backend(held: &Held) -> Backend {
+    match held {
+        Held::MySql(_) => Backend::MySql,
+        Held::Postgres(_) => Backend::Postgres,
+        Held::Sqlite(_) => Backend::Sqlite,
     }
 }
 
@@ -219,7 +248,10 @@ impl Db {
             .map_err(|e| self.statement_error("BEGIN", e))?;
         Ok(Tx {
             db: self.clone(),
-            connection: Arc::new(tokio::sync::Mutex::new(Connection(Some(held)))),
+            connection: Arc::new(tokio::sync::Mutex::new(Connection {
+                held: Some(held),
+                depth: 1,
+            })),
             abandoned: Arc::new(AtomicUsize::new(0)),
             depth: 1,
             open: true,
@@ -317,11 +349,7 @@ impl<'p> Tx<'p> {
     /// A savepoint without borrowing `self` mutably: for the builders' own atomic writes.
     pub(crate) async fn savepoint(&self) -> Result<Tx<'_>, DbError> {
         let mut connection = self.lock().await?;
-        let result = match &mut connection.0 {
-            Some(held) => with_held!(held, |conn, M| M::begin(conn, None).await),
-            None => return Err(finished()),
-        };
-        result.map_err(|e| self.db.statement_error("SAVEPOINT", e))?;
+        connection.savepoint().await?;
         Ok(Tx {
             db: self.db.clone(),
             connection: self.connection.clone(),
@@ -551,7 +579,7 @@ impl Drop for Tx<'_> {
 impl Drop for Connection {
     fn drop(&mut self) {
         // The last handle is gone (a stream outlived the transaction): undo what is open.
-        if self.0.is_some() {
+        if self.held.is_some() {
             self.start_rollback_to(1);
         }
     }

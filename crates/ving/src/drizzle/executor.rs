@@ -27,6 +27,14 @@ impl<'a, 'p: 'a> From<&'a Tx<'p>> for Executor<'a> {
 }
 
 impl<'a> Executor<'a> {
+    /// The pool (a transaction's: the pool its connection came from).
+    pub fn db(&self) -> &'a Db {
+        match self {
+            Executor::Pool(db) => db,
+            Executor::Transaction(tx) => tx.db(),
+        }
+    }
+
     /// How the database writes SQL.
     pub fn dialect(&self) -> &'static dyn Dialect {
         match self {

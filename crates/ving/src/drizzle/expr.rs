@@ -112,6 +112,12 @@ pub struct Inner;
 /// A left join (marker).
 pub struct LeftOuter;
 
+/// A right join (marker).
+pub struct RightOuter;
+
+/// A full join (marker).
+pub struct FullOuter;
+
 /// Type-level positions of a table within a query's tables (inferred, never written).
 pub struct Here;
 /// See [`Here`].
@@ -174,26 +180,35 @@ impl<T: Table> Contains<T, Here> for T {
     type Side = Required;
 }
 
-impl<L, R, K, T, I> Contains<T, Left<I>> for Join<L, R, K>
-where
-    L: Contains<T, I>,
-{
-    type Side = L::Side;
+/// `Contains` for one side of one kind of join: the side's own answer, or [`Optional`]
+/// when the join may leave that side without a row.
+macro_rules! join_side {
+    ($kind:ident, $side:ident, $at:ident, own) => {
+        impl<L, R, T, I> Contains<T, $at<I>> for Join<L, R, $kind>
+        where
+            $side: Contains<T, I>,
+        {
+            type Side = <$side as Contains<T, I>>::Side;
+        }
+    };
+    ($kind:ident, $side:ident, $at:ident, optional) => {
+        impl<L, R, T, I> Contains<T, $at<I>> for Join<L, R, $kind>
+        where
+            $side: Contains<T, I>,
+        {
+            type Side = Optional;
+        }
+    };
 }
 
-impl<L, R, T, I> Contains<T, Right<I>> for Join<L, R, Inner>
-where
-    R: Contains<T, I>,
-{
-    type Side = R::Side;
-}
-
-impl<L, R, T, I> Contains<T, Right<I>> for Join<L, R, LeftOuter>
-where
-    R: Contains<T, I>,
-{
-    type Side = Optional;
-}
+join_side!(Inner, L, Left, own);
+join_side!(Inner, R, Right, own);
+join_side!(LeftOuter, L, Left, own);
+join_side!(LeftOuter, R, Right, optional);
+join_side!(RightOuter, L, Left, optional);
+join_side!(RightOuter, R, Right, own);
+join_side!(FullOuter, L, Left, optional);
+join_side!(FullOuter, R, Right, optional);
 
 /// A typed expression: a column or an [`Expr`].
 pub trait Expression {
@@ -427,6 +442,38 @@ where
     in_list(left, values, true)
 }
 
+/// `left IN (subquery)`: the subquery selects one field of the column's type
+/// (`db.select_fields(APIKeyTable.user_id).from(APIKeyTable).values_for()`).
+pub fn in_subquery<L, V>(left: L, subquery: super::query::Subquery<V>) -> Condition<L::Source>
+where
+    L: Expression,
+    L::Value: Comparable,
+    V: Value,
+    L::Value: Operand<V>,
+{
+    Expr::new(Node::InSubquery {
+        expr: Box::new(left.into_node()),
+        select: Box::new(subquery.select),
+        negated: false,
+    })
+}
+
+/// `left NOT IN (subquery)`. As in SQL, a `NULL` among the subquery's values makes it
+/// match nothing: select non-null values.
+pub fn not_in_subquery<L, V>(left: L, subquery: super::query::Subquery<V>) -> Condition<L::Source>
+where
+    L: Expression,
+    L::Value: Comparable,
+    V: Value,
+    L::Value: Operand<V>,
+{
+    Expr::new(Node::InSubquery {
+        expr: Box::new(left.into_node()),
+        select: Box::new(subquery.select),
+        negated: true,
+    })
+}
+
 /// `expr IS NULL`.
 pub fn is_null<E: Expression>(expr: E) -> Condition<E::Source> {
     Expr::new(Node::IsNull {
@@ -498,6 +545,12 @@ where
     B::Source: With<A::Source>,
 {
     Expr::new(combine(a.into_condition(), b.into_condition(), false))
+}
+
+/// In an upsert's update ([`on_conflict_do_update`](super::InsertQuery::on_conflict_do_update)):
+/// the value the insert proposed for `column` (`excluded.col`; MySQL's `VALUES(col)`).
+pub fn excluded<T: Table, V: Value>(column: Column<T, V>) -> Expr<V, T> {
+    Expr::new(Node::Excluded(column.name()))
 }
 
 /// One term of an `ORDER BY`.

@@ -79,15 +79,16 @@ pub use crate::sql::Param;
 pub use crate::transaction::{Isolation, Tx};
 pub use executor::Executor;
 pub use expr::{
-    and, asc, avg, between, count, count_of, count_placeholders, desc, eq, escape_like, gt, gte,
-    ilike, in_array, is_not_null, is_null, like, lt, lte, max, min, ne, not, not_ilike,
-    not_in_array, not_like, or, sum, AppearsIn, Both, Condition, Contains, Expr, Expression,
-    GroupList, Here, Inner, Join, Left, LeftOuter, Nothing, Nullify, Optional, Order, OrderList,
-    Predicate, Required, Right, Sql, SqlArg, With,
+    and, asc, avg, between, count, count_of, count_placeholders, desc, eq, escape_like, excluded,
+    gt, gte, ilike, in_array, in_subquery, is_not_null, is_null, like, lt, lte, max, min, ne, not,
+    not_ilike, not_in_array, not_in_subquery, not_like, or, sum, AppearsIn, Both, Condition,
+    Contains, Expr, Expression, GroupList, Here, Inner, Join, Left, LeftOuter, Nothing, Nullify,
+    Optional, Order, OrderList, Predicate, Required, Right, Sql, SqlArg, With,
 };
 pub use query::{
-    All, DeleteQuery, Fields, FieldsOf, InsertQuery, InsertResult, InsertStart, RowSource, RowsOf,
-    SelectQuery, SelectStart, Selection, SelectionIn, UpdateQuery,
+    All, Assignments, AsyncRun, ConflictTarget, DeleteQuery, Fields, FieldsOf, InsertQuery,
+    InsertResult, InsertStart, RowSource, RowsOf, SelectList, SelectQuery, SelectStart,
+    SelectTables, Selection, SelectionIn, Subquery, UpdateQuery,
 };
 pub use table::{get_table_name, Column, FromRow, InsertRow, Table, TableInfo};
 pub use value::{BaseValue, Comparable, EnumValue, Nullable, Numeric, Operand, Text, Value};

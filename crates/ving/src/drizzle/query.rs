@@ -12,9 +12,10 @@ use crate::transaction::Tx;
 use super::executor::Executor;
 use crate::sql::{self, Expr as Node, JoinKind, Param, Statement};
 
+use super::expr::Condition;
 use super::expr::{
-    AppearsIn, Contains, Expression, GroupList, Inner, Join, LeftOuter, Nullify, OrderList,
-    Predicate,
+    AppearsIn, Contains, Expr, Expression, FullOuter, GroupList, Inner, Join, LeftOuter, Nullify,
+    OrderList, Predicate, RightOuter,
 };
 use super::table::{Column, FromRow, InsertRow, Table};
 use super::value::{Operand, Value};
@@ -73,6 +74,23 @@ impl<L: RowSource, R: Table> RowSource for Join<L, R, Inner> {
     }
 }
 
+/// The row of `T` at `*index`, or `None` when the join found none (every column null,
+/// the primary key included).
+fn optional_row<T: Table, Row: BackendRow + ?Sized>(
+    row: &Row,
+    index: &mut usize,
+) -> Result<Option<T::Row>, sqlx::Error> {
+    let first = T::PRIMARY_KEY.map_or(*index, |pk| {
+        *index + T::COLUMNS.iter().position(|c| *c == pk).unwrap_or(0)
+    });
+    if row.is_null(first)? {
+        *index += T::COLUMNS.len();
+        Ok(None)
+    } else {
+        T::Row::from_row(row, index).map(Some)
+    }
+}
+
 impl<L: RowSource, R: Table> RowSource for Join<L, R, LeftOuter> {
     type Out = (L::Out, Option<R::Row>);
     fn push_columns(out: &mut Vec<Node>) {
@@ -84,16 +102,39 @@ impl<L: RowSource, R: Table> RowSource for Join<L, R, LeftOuter> {
         index: &mut usize,
     ) -> Result<Self::Out, sqlx::Error> {
         let left = L::decode(row, index)?;
-        // No match: every column of the right side is null, its primary key included.
-        let first = R::PRIMARY_KEY.map_or(*index, |pk| {
-            *index + R::COLUMNS.iter().position(|c| *c == pk).unwrap_or(0)
-        });
-        if row.is_null(first)? {
-            *index += R::COLUMNS.len();
-            Ok((left, None))
-        } else {
-            Ok((left, Some(R::Row::from_row(row, index)?)))
-        }
+        Ok((left, optional_row::<R, Row>(row, index)?))
+    }
+}
+
+/// Whole rows of a right join: the left table's row may be missing.
+impl<L: Table, R: Table> RowSource for Join<L, R, RightOuter> {
+    type Out = (Option<L::Row>, R::Row);
+    fn push_columns(out: &mut Vec<Node>) {
+        L::push_columns(out);
+        R::push_columns(out);
+    }
+    fn decode<Row: BackendRow + ?Sized>(
+        row: &Row,
+        index: &mut usize,
+    ) -> Result<Self::Out, sqlx::Error> {
+        let left = optional_row::<L, Row>(row, index)?;
+        Ok((left, R::Row::from_row(row, index)?))
+    }
+}
+
+/// Whole rows of a full join: either row may be missing.
+impl<L: Table, R: Table> RowSource for Join<L, R, FullOuter> {
+    type Out = (Option<L::Row>, Option<R::Row>);
+    fn push_columns(out: &mut Vec<Node>) {
+        L::push_columns(out);
+        R::push_columns(out);
+    }
+    fn decode<Row: BackendRow + ?Sized>(
+        row: &Row,
+        index: &mut usize,
+    ) -> Result<Self::Out, sqlx::Error> {
+        let left = optional_row::<L, Row>(row, index)?;
+        Ok((left, optional_row::<R, Row>(row, index)?))
     }
 }
 
@@ -270,6 +311,7 @@ impl $target {
                 table: T::NAME,
                 set: Vec::new(),
                 where_: None,
+                returning: Vec::new(),
             },
             table: PhantomData,
         }
@@ -283,6 +325,7 @@ impl $target {
             delete: sql::Delete {
                 table: T::NAME,
                 where_: None,
+                returning: Vec::new(),
             },
             table: PhantomData,
         }
@@ -361,6 +404,7 @@ impl<'a, Q, Sel> SelectQuery<'a, Q, Sel> {
         select.joins.push(sql::Join {
             kind,
             table: T::NAME,
+            alias: None,
             on: on.into_condition(),
         });
         SelectQuery {
@@ -395,6 +439,99 @@ impl<'a, Q, Sel> SelectQuery<'a, Q, Sel> {
     {
         let _ = table;
         self.join(JoinKind::Left, on)
+    }
+
+    /// `RIGHT JOIN table ON condition`: rows of `table` without a match keep the
+    /// earlier tables' columns `None`.
+    pub fn right_join<T: Table, P: Predicate, I>(
+        self,
+        table: T,
+        on: P,
+    ) -> SelectQuery<'a, Join<Q, T, RightOuter>, Sel>
+    where
+        P::Source: AppearsIn<Join<Q, T, RightOuter>, I>,
+    {
+        let _ = table;
+        self.join(JoinKind::Right, on)
+    }
+
+    /// `FULL JOIN table ON condition`: either side may be missing. MySQL/MariaDB have no
+    /// full join: running one there is an error saying so.
+    pub fn full_join<T: Table, P: Predicate, I>(
+        self,
+        table: T,
+        on: P,
+    ) -> SelectQuery<'a, Join<Q, T, FullOuter>, Sel>
+    where
+        P::Source: AppearsIn<Join<Q, T, FullOuter>, I>,
+    {
+        let _ = table;
+        self.join(JoinKind::Full, on)
+    }
+
+    /// `SELECT DISTINCT`: each result row once.
+    pub fn distinct(mut self) -> Self {
+        self.select.distinct = true;
+        self
+    }
+
+    /// `FOR UPDATE`: inside a transaction, lock the rows read until it ends. SQLite has
+    /// no row locks and needs none: its transactions (begun `IMMEDIATE`) hold the write
+    /// lock of the whole database, so the clause is left out there.
+    pub fn for_update(mut self) -> Self {
+        self.select.lock = Some(sql::RowLock::Update);
+        self
+    }
+
+    /// `FOR SHARE` (MySQL/MariaDB: `LOCK IN SHARE MODE`); left out on SQLite, as
+    /// [`for_update`](Self::for_update).
+    pub fn for_share(mut self) -> Self {
+        self.select.lock = Some(sql::RowLock::Share);
+        self
+    }
+
+    /// `EXISTS (this query)`, as a condition for another query. Correlate it with the
+    /// outer query through a raw `sql!` condition (`sql!("{} = {}", APIKeyTable.user_id,
+    /// UserTable.id)`): the outer tables are not checked against the outer query.
+    pub fn exists(self) -> Condition<()>
+    where
+        Sel: SelectList,
+        Q: SelectTables<Sel>,
+    {
+        Expr::new(Node::Exists {
+            select: Box::new(self.into_select()),
+            negated: false,
+        })
+    }
+
+    /// `NOT EXISTS (this query)` (see [`exists`](Self::exists)).
+    pub fn not_exists(self) -> Condition<()>
+    where
+        Sel: SelectList,
+        Q: SelectTables<Sel>,
+    {
+        Expr::new(Node::Exists {
+            select: Box::new(self.into_select()),
+            negated: true,
+        })
+    }
+
+    fn into_select(self) -> sql::Select
+    where
+        Sel: SelectList,
+        Q: SelectTables<Sel>,
+    {
+        let mut select = self.select;
+        Q::push_fields(self.fields, &mut select.fields);
+        select
+    }
+
+    fn unsupported(&self) -> Option<DbError> {
+        let full = self.select.joins.iter().any(|j| j.kind == JoinKind::Full);
+        (full && !self.db.dialect().capabilities().full_join).then(|| DbError::Unsupported {
+            backend: self.db.dialect().backend(),
+            feature: "FULL JOIN".into(),
+        })
     }
 
     /// `ORDER BY terms` (replacing any earlier order): `asc(col)`, `desc(col)`, a column,
@@ -440,6 +577,63 @@ impl<'a, Q, Sel> SelectQuery<'a, Q, Sel> {
     }
 }
 
+/// What a select reads: whole rows ([`All`]) or chosen fields ([`Fields`]).
+pub trait SelectList {}
+impl SelectList for All {}
+impl<F: Selection> SelectList for Fields<F> {}
+
+/// Pushes a select's fields, whole rows of the tables or the chosen ones.
+pub trait SelectTables<Sel> {
+    /// Pushes the expressions selected.
+    fn push_fields(fields: Sel, out: &mut Vec<Node>);
+}
+
+impl<Q: RowSource> SelectTables<All> for Q {
+    fn push_fields(_: All, out: &mut Vec<Node>) {
+        Q::push_columns(out);
+    }
+}
+
+impl<Q, F: Selection> SelectTables<Fields<F>> for Q {
+    fn push_fields(fields: Fields<F>, out: &mut Vec<Node>) {
+        fields.0.push_exprs(out);
+    }
+}
+
+impl<'a, Q, F: Selection> SelectQuery<'a, Q, Fields<F>> {
+    /// `expr IN (this query)`: this query selects one field of `V` (`in_subquery`).
+    pub fn values_for<V, I>(self) -> Subquery<V>
+    where
+        F: SelectionIn<Q, I, Out = V>,
+    {
+        let mut select = self.select;
+        self.fields.0.push_exprs(&mut select.fields);
+        Subquery {
+            select,
+            marker: PhantomData,
+        }
+    }
+
+    /// This query as one value in another (a scalar subquery): it selects one field of
+    /// `V` and at most one row; no row reads as `NULL`, hence the `Option`.
+    pub fn scalar<V, I>(self) -> Expr<<V as super::value::Nullable>::Null, ()>
+    where
+        F: SelectionIn<Q, I, Out = V>,
+        V: super::value::Nullable,
+    {
+        let mut select = self.select;
+        self.fields.0.push_exprs(&mut select.fields);
+        Expr::new(Node::Subquery(Box::new(select)))
+    }
+}
+
+/// A query selecting values of `V`, for [`in_subquery`](super::in_subquery).
+#[derive(Debug, Clone)]
+pub struct Subquery<V> {
+    pub(crate) select: sql::Select,
+    marker: PhantomData<fn() -> V>,
+}
+
 impl<'a, Q: RowSource> SelectQuery<'a, Q, All> {
     fn render(self) -> (Executor<'a>, String, Vec<Param>) {
         let mut select = self.select;
@@ -456,12 +650,18 @@ impl<'a, Q: RowSource> SelectQuery<'a, Q, All> {
 
     /// Runs the query: every row.
     pub async fn all(self) -> Result<Vec<Q::Out>, DbError> {
+        if let Some(error) = self.unsupported() {
+            return Err(error);
+        }
         let (db, sql, params) = self.render();
         db.fetch_decoded::<RowsOf<Q>>(&sql, params).await
     }
 
     /// Runs the query with `LIMIT 1` (unless it has a limit): the first row, if any.
     pub async fn first(mut self) -> Result<Option<Q::Out>, DbError> {
+        if let Some(error) = self.unsupported() {
+            return Err(error);
+        }
         self.select.limit.get_or_insert(1);
         let (db, sql, params) = self.render();
         db.fetch_first_decoded::<RowsOf<Q>>(&sql, params).await
@@ -469,6 +669,9 @@ impl<'a, Q: RowSource> SelectQuery<'a, Q, All> {
 
     /// Runs the query and reads its rows as they come, in constant memory.
     pub fn stream(self) -> RowStream<Q::Out> {
+        if let Some(error) = self.unsupported() {
+            return RowStream::failed(error, String::new(), self.db.dialect().backend());
+        }
         let (db, sql, params) = self.render();
         db.fetch_stream::<RowsOf<Q>>(sql, params)
     }
@@ -499,6 +702,9 @@ impl<'a, Q, F: Selection> SelectQuery<'a, Q, Fields<F>> {
     where
         F: SelectionIn<Q, I>,
     {
+        if let Some(error) = self.unsupported() {
+            return Err(error);
+        }
         let (db, sql, params) = self.render();
         db.fetch_decoded::<FieldsOf<F, Q, I>>(&sql, params).await
     }
@@ -508,6 +714,9 @@ impl<'a, Q, F: Selection> SelectQuery<'a, Q, Fields<F>> {
     where
         F: SelectionIn<Q, I>,
     {
+        if let Some(error) = self.unsupported() {
+            return Err(error);
+        }
         self.select.limit.get_or_insert(1);
         let (db, sql, params) = self.render();
         db.fetch_first_decoded::<FieldsOf<F, Q, I>>(&sql, params)
@@ -519,6 +728,9 @@ impl<'a, Q, F: Selection> SelectQuery<'a, Q, Fields<F>> {
     where
         F: SelectionIn<Q, I>,
     {
+        if let Some(error) = self.unsupported() {
+            return RowStream::failed(error, String::new(), self.db.dialect().backend());
+        }
         let (db, sql, params) = self.render();
         db.fetch_stream::<FieldsOf<F, Q, I>>(sql, params)
     }
@@ -537,6 +749,7 @@ impl<'a, T: Table> InsertStart<'a, T> {
         InsertQuery {
             db: self.db,
             rows: rows.into_iter().collect(),
+            on_conflict: None,
         }
     }
 }
@@ -546,19 +759,115 @@ impl<'a, T: Table> InsertStart<'a, T> {
 pub struct InsertQuery<'a, T: Table> {
     db: Executor<'a>,
     rows: Vec<T::Insert>,
+    on_conflict: Option<sql::OnConflict>,
 }
 
 /// What an insert did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct InsertResult {
-    /// Rows inserted.
+    /// Rows inserted (for an upsert, what the database counts: MySQL/MariaDB count an
+    /// updated row twice).
     pub rows_affected: u64,
     /// The id of the first row inserted (drizzle's `insertId`), for tables with an
     /// auto-increment key.
     pub insert_id: Option<i64>,
+    /// The id of every row inserted, in order (PostgreSQL and SQLite return them;
+    /// MySQL/MariaDB give consecutive ids to the rows of one statement). Empty for
+    /// upserts on MySQL/MariaDB, which do not say which rows were new.
+    pub ids: Vec<i64>,
 }
 
-impl<T: Table> InsertQuery<'_, T> {
+/// The unique columns an upsert's conflict is about: a column of `T` or a tuple of them.
+pub trait ConflictTarget<T> {
+    /// Pushes the columns' names.
+    fn push_names(self, out: &mut Vec<&'static str>);
+}
+
+impl<T: Table, V> ConflictTarget<T> for Column<T, V> {
+    fn push_names(self, out: &mut Vec<&'static str>) {
+        out.push(self.name());
+    }
+}
+
+macro_rules! conflict_tuple {
+    ($($name:ident),+) => {
+        impl<T, $($name: ConflictTarget<T>),+> ConflictTarget<T> for ($($name,)+) {
+            #[allow(non_snake_case)]
+            fn push_names(self, out: &mut Vec<&'static str>) {
+                let ($($name,)+) = self;
+                $($name.push_names(out);)+
+            }
+        }
+    };
+}
+
+conflict_tuple!(A);
+conflict_tuple!(A, B);
+conflict_tuple!(A, B, C);
+conflict_tuple!(A, B, C, D);
+
+/// The assignments of an upsert's update: `set.to(UserTable.real_name,
+/// excluded(UserTable.real_name))`.
+#[derive(Debug)]
+pub struct Assignments<T> {
+    set: Vec<(&'static str, Node)>,
+    table: PhantomData<fn() -> T>,
+}
+
+impl<T: Table> Assignments<T> {
+    /// `column = value` on the existing row (a value, an expression over `T`, or
+    /// [`excluded`](super::excluded)`(column)` for the value the insert proposed).
+    pub fn to<V: Value, R: Operand<V>, I>(mut self, column: Column<T, V>, value: R) -> Self
+    where
+        R::Source: AppearsIn<T, I>,
+    {
+        self.set.push((column.name(), value.into_node()));
+        self
+    }
+}
+
+impl<'a, T: Table> InsertQuery<'a, T> {
+    /// Rows that conflict with an existing row on a unique key are left out (an upsert
+    /// that does nothing): `ON CONFLICT DO NOTHING`; on MySQL/MariaDB
+    /// `ON DUPLICATE KEY UPDATE` of a column to itself.
+    pub fn on_conflict_do_nothing(mut self) -> Self {
+        self.on_conflict = Some(sql::OnConflict {
+            target: Vec::new(),
+            update: Vec::new(),
+        });
+        self
+    }
+
+    /// An upsert: a row that conflicts with an existing one on the `target` columns
+    /// updates that row instead: `ON CONFLICT (target) DO UPDATE SET …` on PostgreSQL and
+    /// SQLite, `ON DUPLICATE KEY UPDATE …` on MySQL/MariaDB — which acts on a conflict
+    /// with any unique key, not only `target` (give the target that is the table's only
+    /// possible conflict for one answer everywhere).
+    ///
+    /// ```text
+    /// db.insert(UserTable).values(rows)
+    ///     .on_conflict_do_update(UserTable.username, |set| set.to(UserTable.real_name, excluded(UserTable.real_name)))
+    /// ```
+    pub fn on_conflict_do_update<C: ConflictTarget<T>>(
+        mut self,
+        target: C,
+        assignments: impl FnOnce(Assignments<T>) -> Assignments<T>,
+    ) -> Self {
+        let mut names = Vec::new();
+        target.push_names(&mut names);
+        let set = assignments(Assignments {
+            set: Vec::new(),
+            table: PhantomData,
+        })
+        .set;
+        // No assignments: the conflicting rows are left as they are.
+        self.on_conflict = Some(sql::OnConflict {
+            target: names,
+            update: set,
+        });
+        self
+    }
+
     /// The statements this insert runs: rows giving the same columns go together, at most
     /// `MAX_PARAMS` parameters a statement.
     pub fn statements(self) -> Vec<sql::Insert> {
@@ -580,7 +889,8 @@ impl<T: Table> InsertQuery<'_, T> {
                     table: T::NAME,
                     columns: columns.clone(),
                     rows: vec![values],
-                    returning: T::PRIMARY_KEY,
+                    on_conflict: self.on_conflict.clone(),
+                    returning: Vec::new(),
                 }),
             }
         }
@@ -592,22 +902,101 @@ impl<T: Table> InsertQuery<'_, T> {
     /// a savepoint inside the caller's: all rows or none.
     pub async fn execute(self) -> Result<InsertResult, DbError> {
         let executor = self.db;
-        let statements = self.statements();
-        if statements.len() <= 1 {
-            return run_inserts(executor, statements).await;
-        }
-        let tx = executor.begin_atomic().await?;
-        match run_inserts(Executor::from(&tx), statements).await {
-            Ok(result) => {
-                tx.commit().await?;
-                Ok(result)
-            }
-            Err(error) => {
-                // Dropping would roll back too; waiting for it leaves the pool clean.
-                let _ = tx.rollback().await;
-                Err(error)
+        let mut statements = self.statements();
+        let returns_ids = executor.dialect().capabilities().insert_returning;
+        if let (true, Some(key)) = (returns_ids, T::PRIMARY_KEY) {
+            for statement in &mut statements {
+                statement.returning = vec![Node::column(T::NAME, key)];
             }
         }
+        atomically(executor, statements, run_inserts).await
+    }
+
+    /// Runs the insert and reads back every row inserted (`RETURNING`; PostgreSQL,
+    /// SQLite, MariaDB from 10.5 — an error saying so on MySQL).
+    pub async fn returning(self) -> Result<Vec<T::Row>, DbError> {
+        let executor = self.db;
+        let mut statements = self.statements();
+        for statement in &mut statements {
+            T::push_columns(&mut statement.returning);
+        }
+        check_returning(executor, "INSERT … RETURNING").await?;
+        let statements = statements.into_iter().map(Statement::Insert).collect();
+        atomically(executor, statements, run_returning::<RowsOf<T>>).await
+    }
+
+    /// Runs the insert and reads back the chosen fields of every row inserted.
+    pub async fn returning_fields<F, I>(self, fields: F) -> Result<Vec<F::Out>, DbError>
+    where
+        F: SelectionIn<T, I> + Clone + 'static,
+        I: 'static,
+    {
+        let executor = self.db;
+        let mut statements = self.statements();
+        for statement in &mut statements {
+            fields.clone().push_exprs(&mut statement.returning);
+        }
+        check_returning(executor, "INSERT … RETURNING").await?;
+        let statements = statements.into_iter().map(Statement::Insert).collect();
+        atomically(executor, statements, run_returning::<FieldsOf<F, T, I>>).await
+    }
+}
+
+/// Refuses `RETURNING` where the server has none.
+async fn check_returning(executor: Executor<'_>, feature: &str) -> Result<(), DbError> {
+    if executor.db().supports_returning().await? {
+        Ok(())
+    } else {
+        Err(DbError::Unsupported {
+            backend: executor.dialect().backend(),
+            feature: format!("{feature} (MariaDB has it from 10.5; MySQL has none)"),
+        })
+    }
+}
+
+/// Runs `statements` with `run`; several statements run in one transaction (a savepoint
+/// inside the caller's): all or nothing.
+async fn atomically<S, R, F>(
+    executor: Executor<'_>,
+    statements: Vec<S>,
+    run: F,
+) -> Result<R, DbError>
+where
+    F: for<'e> AsyncRun<'e, S, R>,
+{
+    if statements.len() <= 1 {
+        return run.call(executor, statements).await;
+    }
+    let tx = executor.begin_atomic().await?;
+    match run.call(Executor::from(&tx), statements).await {
+        Ok(result) => {
+            tx.commit().await?;
+            Ok(result)
+        }
+        Err(error) => {
+            // Dropping would roll back too; waiting for it leaves the pool clean.
+            let _ = tx.rollback().await;
+            Err(error)
+        }
+    }
+}
+
+/// An async function over an executor and statements (what `atomically` runs).
+pub trait AsyncRun<'e, S, R> {
+    /// Its future.
+    type Future: std::future::Future<Output = Result<R, DbError>> + Send + 'e;
+    /// Runs the statements on the executor.
+    fn call(&self, executor: Executor<'e>, statements: Vec<S>) -> Self::Future;
+}
+
+impl<'e, S, R, F, Fut> AsyncRun<'e, S, R> for F
+where
+    F: Fn(Executor<'e>, Vec<S>) -> Fut,
+    Fut: std::future::Future<Output = Result<R, DbError>> + Send + 'e,
+{
+    type Future = Fut;
+    fn call(&self, executor: Executor<'e>, statements: Vec<S>) -> Fut {
+        self(executor, statements)
     }
 }
 
@@ -616,24 +1005,43 @@ async fn run_inserts(
     statements: Vec<sql::Insert>,
 ) -> Result<InsertResult, DbError> {
     let dialect = executor.dialect();
-    let returning = dialect.capabilities().insert_returning;
     let mut result = InsertResult::default();
     for statement in statements {
-        let has_key = statement.returning.is_some();
+        let returns_ids = !statement.returning.is_empty();
+        let upsert = statement.on_conflict.is_some();
         let (sql, params) = dialect.render(Statement::Insert(statement));
-        let first_id = if returning && has_key {
+        if returns_ids {
             let ids = executor.fetch_decoded::<FirstI64>(&sql, params).await?;
             result.rows_affected += ids.len() as u64;
-            ids.first().copied()
+            result.ids.extend(ids);
         } else {
             let done = executor.execute(&sql, params).await?;
             result.rows_affected += done.rows_affected;
-            let id = i64::try_from(done.last_insert_id).ok().filter(|id| *id > 0);
-            id.filter(|_| has_key)
-        };
-        result.insert_id = result.insert_id.or(first_id);
+            // MySQL/MariaDB: the first id of the statement; its rows have consecutive ids.
+            let first = i64::try_from(done.last_insert_id).unwrap_or(0);
+            if first > 0 && !upsert {
+                let count = i64::try_from(done.rows_affected).unwrap_or(0);
+                result.ids.extend(first..first + count);
+            } else if first > 0 && result.insert_id.is_none() {
+                result.insert_id = Some(first);
+            }
+        }
     }
+    result.insert_id = result.insert_id.or(result.ids.first().copied());
     Ok(result)
+}
+
+async fn run_returning<D: Decode>(
+    executor: Executor<'_>,
+    statements: Vec<Statement>,
+) -> Result<Vec<D::Out>, DbError> {
+    let dialect = executor.dialect();
+    let mut rows = Vec::new();
+    for statement in statements {
+        let (sql, params) = dialect.render(statement);
+        rows.extend(executor.fetch_decoded::<D>(&sql, params).await?);
+    }
+    Ok(rows)
 }
 
 /// An update of `T`.
@@ -670,17 +1078,56 @@ impl<T: Table> UpdateQuery<'_, T> {
             .render(Statement::Update(self.update.clone()))
     }
 
-    /// Runs the update: the number of rows changed.
-    pub async fn execute(self) -> Result<u64, DbError> {
+    fn checked(&self) -> Result<(), DbError> {
         if self.update.set.is_empty() {
             return Err(DbError::Invalid(format!(
                 "update of {} sets no column",
                 T::NAME
             )));
         }
+        Ok(())
+    }
+
+    /// Runs the update: the number of rows changed.
+    pub async fn execute(self) -> Result<u64, DbError> {
+        self.checked()?;
         let (sql, params) = self.db.dialect().render(Statement::Update(self.update));
         Ok(self.db.execute(&sql, params).await?.rows_affected)
     }
+
+    /// Runs the update and reads back every changed row (`RETURNING`; PostgreSQL and
+    /// SQLite — MySQL/MariaDB have no `UPDATE … RETURNING`: an error saying so).
+    pub async fn returning(self) -> Result<Vec<T::Row>, DbError> {
+        self.checked()?;
+        let mut update = self.update;
+        T::push_columns(&mut update.returning);
+        run_update_returning::<RowsOf<T>>(self.db, update).await
+    }
+
+    /// Runs the update and reads back the chosen fields of every changed row.
+    pub async fn returning_fields<F, I>(self, fields: F) -> Result<Vec<F::Out>, DbError>
+    where
+        F: SelectionIn<T, I>,
+    {
+        self.checked()?;
+        let mut update = self.update;
+        fields.push_exprs(&mut update.returning);
+        run_update_returning::<FieldsOf<F, T, I>>(self.db, update).await
+    }
+}
+
+async fn run_update_returning<D: Decode>(
+    executor: Executor<'_>,
+    update: sql::Update,
+) -> Result<Vec<D::Out>, DbError> {
+    if !executor.dialect().capabilities().update_returning {
+        return Err(DbError::Unsupported {
+            backend: executor.dialect().backend(),
+            feature: "UPDATE … RETURNING".into(),
+        });
+    }
+    let (sql, params) = executor.dialect().render(Statement::Update(update));
+    executor.fetch_decoded::<D>(&sql, params).await
 }
 
 /// A delete from `T`.
@@ -712,5 +1159,29 @@ impl<T: Table> DeleteQuery<'_, T> {
     pub async fn execute(self) -> Result<u64, DbError> {
         let (sql, params) = self.db.dialect().render(Statement::Delete(self.delete));
         Ok(self.db.execute(&sql, params).await?.rows_affected)
+    }
+
+    /// Runs the delete and reads back every deleted row (`RETURNING`; PostgreSQL, SQLite,
+    /// MariaDB from 10.5 — an error saying so on MySQL).
+    pub async fn returning(self) -> Result<Vec<T::Row>, DbError> {
+        let mut delete = self.delete;
+        T::push_columns(&mut delete.returning);
+        check_returning(self.db, "DELETE … RETURNING").await?;
+        let (sql, params) = self.db.dialect().render(Statement::Delete(delete));
+        self.db.fetch_decoded::<RowsOf<T>>(&sql, params).await
+    }
+
+    /// Runs the delete and reads back the chosen fields of every deleted row.
+    pub async fn returning_fields<F, I>(self, fields: F) -> Result<Vec<F::Out>, DbError>
+    where
+        F: SelectionIn<T, I>,
+    {
+        let mut delete = self.delete;
+        fields.push_exprs(&mut delete.returning);
+        check_returning(self.db, "DELETE … RETURNING").await?;
+        let (sql, params) = self.db.dialect().render(Statement::Delete(delete));
+        self.db
+            .fetch_decoded::<FieldsOf<F, T, I>>(&sql, params)
+            .await
     }
 }

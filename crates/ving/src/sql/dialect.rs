@@ -50,6 +50,18 @@ pub struct Capabilities {
     pub insert_default_keyword: bool,
     /// `ILIKE` (case-insensitive `LIKE`); otherwise `lower(a) LIKE lower(b)`.
     pub ilike: bool,
+    /// `FULL JOIN`.
+    pub full_join: bool,
+    /// Upserts are `ON DUPLICATE KEY UPDATE` (MySQL/MariaDB) rather than `ON CONFLICT`.
+    pub on_duplicate_key: bool,
+    /// `FOR UPDATE` / `FOR SHARE` row locks (SQLite locks the whole database for a
+    /// writing transaction instead).
+    pub row_locks: bool,
+    /// `RETURNING` on `INSERT` and `DELETE` in every server version (MariaDB has it from
+    /// 10.5, MySQL not at all: checked against the server).
+    pub returning: bool,
+    /// `RETURNING` on `UPDATE`.
+    pub update_returning: bool,
 }
 
 /// How one database writes SQL. Default methods hold the common SQL.
@@ -320,6 +332,11 @@ impl Dialect for MySqlDialect {
             index_names_per_table: true,
             insert_default_keyword: true,
             ilike: false,
+            full_join: false,
+            on_duplicate_key: true,
+            row_locks: true,
+            returning: false,
+            update_returning: false,
         }
     }
 
@@ -447,6 +464,11 @@ impl Dialect for PostgresDialect {
             index_names_per_table: false,
             insert_default_keyword: false,
             ilike: true,
+            full_join: true,
+            on_duplicate_key: false,
+            row_locks: true,
+            returning: true,
+            update_returning: true,
         }
     }
 
@@ -552,6 +574,11 @@ impl Dialect for SqliteDialect {
             index_names_per_table: false,
             insert_default_keyword: false,
             ilike: false,
+            full_join: true,
+            on_duplicate_key: false,
+            row_locks: false,
+            returning: true,
+            update_returning: true,
         }
     }
 

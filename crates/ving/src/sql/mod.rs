@@ -55,6 +55,27 @@ pub enum Param {
     Json(Option<serde_json::Value>),
 }
 
+macro_rules! param_from {
+    ($($type:ty => $variant:ident),+) => {
+        $(
+            impl From<$type> for Param {
+                fn from(value: $type) -> Self {
+                    Param::$variant(Some(value))
+                }
+            }
+        )+
+    };
+}
+
+param_from!(bool => Bool, i32 => I32, i64 => I64, f64 => F64, String => String,
+    NaiveDateTime => DateTime, serde_json::Value => Json);
+
+impl From<&str> for Param {
+    fn from(value: &str) -> Self {
+        Param::String(Some(value.to_owned()))
+    }
+}
+
 impl Param {
     /// Whether the value is SQL `NULL`.
     pub fn is_null(&self) -> bool {
@@ -133,6 +154,27 @@ pub enum Expr {
     },
     /// Raw SQL text with expressions (columns, params) interpolated.
     Raw(Vec<RawPart>),
+    /// In an upsert's update: the value the insert proposed for a column (`excluded.col`;
+    /// MySQL's `VALUES(col)`).
+    Excluded(&'static str),
+    /// A subquery giving one value (a scalar subquery).
+    Subquery(Box<Select>),
+    /// `[NOT] EXISTS (subquery)`.
+    Exists {
+        /// The subquery.
+        select: Box<Select>,
+        /// `NOT EXISTS`.
+        negated: bool,
+    },
+    /// `expr [NOT] IN (subquery)`.
+    InSubquery {
+        /// The tested expression.
+        expr: Box<Expr>,
+        /// The subquery giving the values.
+        select: Box<Select>,
+        /// `NOT IN`.
+        negated: bool,
+    },
 }
 
 impl Expr {
@@ -147,7 +189,9 @@ impl Expr {
             | Expr::Bool(_)
             | Expr::Aggregate { .. }
             | Expr::And(_)
-            | Expr::Or(_) => true,
+            | Expr::Or(_)
+            | Expr::Excluded(_)
+            | Expr::Subquery(_) => true,
             _ => false,
         }
     }
@@ -242,22 +286,37 @@ pub enum Aggregate {
     Max,
 }
 
-/// `INNER` or `LEFT` join.
+/// The kind of a join.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JoinKind {
     /// `INNER JOIN`
     Inner,
     /// `LEFT JOIN`
     Left,
+    /// `RIGHT JOIN`
+    Right,
+    /// `FULL JOIN` (not on MySQL/MariaDB)
+    Full,
+}
+
+/// A row lock taken by a select inside a transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowLock {
+    /// `FOR UPDATE`
+    Update,
+    /// `FOR SHARE` (MySQL/MariaDB: `LOCK IN SHARE MODE`)
+    Share,
 }
 
 /// A join of a select.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Join {
-    /// Inner or left.
+    /// Inner, left, right or full.
     pub kind: JoinKind,
     /// The joined table.
     pub table: &'static str,
+    /// The name it goes by in the query (`FROM users AS parent`), when not its own.
+    pub alias: Option<&'static str>,
     /// The join condition.
     pub on: Expr,
 }
@@ -274,10 +333,14 @@ pub struct OrderTerm {
 /// A `SELECT`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Select {
+    /// `SELECT DISTINCT`
+    pub distinct: bool,
     /// The selected expressions.
     pub fields: Vec<Expr>,
     /// The first table.
     pub from: &'static str,
+    /// The name the first table goes by in the query, when not its own.
+    pub from_alias: Option<&'static str>,
     /// Joined tables.
     pub joins: Vec<Join>,
     /// `WHERE`
@@ -292,14 +355,18 @@ pub struct Select {
     pub limit: Option<u64>,
     /// `OFFSET`
     pub offset: Option<u64>,
+    /// `FOR UPDATE` / `FOR SHARE`
+    pub lock: Option<RowLock>,
 }
 
 impl Select {
     /// `SELECT <columns> FROM <table>`, qualified by the table.
     pub fn all_of(table: &'static str, columns: &[&'static str]) -> Select {
         Select {
+            distinct: false,
             fields: columns.iter().map(|c| Expr::column(table, c)).collect(),
             from: table,
+            from_alias: None,
             joins: Vec::new(),
             where_: None,
             group_by: Vec::new(),
@@ -307,6 +374,7 @@ impl Select {
             order_by: Vec::new(),
             limit: None,
             offset: None,
+            lock: None,
         }
     }
 }
@@ -320,8 +388,20 @@ pub struct Insert {
     pub columns: Vec<&'static str>,
     /// One list of values per row, in column order.
     pub rows: Vec<Vec<Param>>,
-    /// A column to return for each inserted row (the id), where the database can.
-    pub returning: Option<&'static str>,
+    /// What to do when a row conflicts with a unique key (an upsert).
+    pub on_conflict: Option<OnConflict>,
+    /// `RETURNING` these, for each inserted row.
+    pub returning: Vec<Expr>,
+}
+
+/// An upsert's action on a row that conflicts with an existing one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OnConflict {
+    /// The unique columns whose conflict triggers it (PostgreSQL and SQLite; MySQL acts
+    /// on a conflict with any unique key).
+    pub target: Vec<&'static str>,
+    /// `SET column = expr, …` on the existing row; empty: do nothing.
+    pub update: Vec<(&'static str, Expr)>,
 }
 
 /// An `UPDATE`.
@@ -333,6 +413,8 @@ pub struct Update {
     pub set: Vec<(&'static str, Expr)>,
     /// `WHERE`
     pub where_: Option<Expr>,
+    /// `RETURNING` these, for each changed row.
+    pub returning: Vec<Expr>,
 }
 
 /// A `DELETE`.
@@ -342,6 +424,8 @@ pub struct Delete {
     pub table: &'static str,
     /// `WHERE`
     pub where_: Option<Expr>,
+    /// `RETURNING` these, for each deleted row.
+    pub returning: Vec<Expr>,
 }
 
 /// Any statement the query builder makes.

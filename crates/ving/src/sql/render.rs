@@ -3,7 +3,10 @@
 
 use std::fmt::Write as _;
 
-use super::{BinaryOp, Dialect, Expr, Insert, JoinKind, Param, RawPart, Select, Statement};
+use super::{
+    BinaryOp, Dialect, Expr, Insert, JoinKind, OnConflict, Param, RawPart, RowLock, Select,
+    Statement,
+};
 
 /// SQL text being written, with the parameters bound so far.
 struct Writer<'d, D: ?Sized> {
@@ -28,21 +31,16 @@ pub(super) fn render<D: Dialect + ?Sized>(
             w.sql.push_str("UPDATE ");
             w.ident(update.table);
             w.sql.push_str(" SET ");
-            for (i, (column, value)) in update.set.into_iter().enumerate() {
-                if i > 0 {
-                    w.sql.push_str(", ");
-                }
-                w.ident(column);
-                w.sql.push_str(" = ");
-                w.expr(value);
-            }
+            w.assignments(update.set);
             w.where_clause(update.where_);
+            w.returning(update.returning);
         }
         Statement::Raw(parts) => w.raw(parts),
         Statement::Delete(delete) => {
             w.sql.push_str("DELETE FROM ");
             w.ident(delete.table);
             w.where_clause(delete.where_);
+            w.returning(delete.returning);
         }
     }
     (w.sql, w.params)
@@ -205,7 +203,57 @@ impl<D: Dialect + ?Sized> Writer<'_, D> {
                 self.sql.push_str(&call);
             }
             Expr::Raw(parts) => self.raw(parts),
+            Expr::Excluded(column) => {
+                if self.dialect.capabilities().on_duplicate_key {
+                    self.sql.push_str("VALUES(");
+                    self.ident(column);
+                    self.sql.push(')');
+                } else {
+                    self.sql.push_str("excluded.");
+                    self.ident(column);
+                }
+            }
+            Expr::Subquery(select) => self.subquery(*select),
+            Expr::Exists { select, negated } => {
+                self.sql
+                    .push_str(if negated { "NOT EXISTS " } else { "EXISTS " });
+                self.subquery(*select);
+            }
+            Expr::InSubquery {
+                expr,
+                select,
+                negated,
+            } => {
+                self.operand(*expr);
+                self.sql.push_str(if negated { " NOT IN " } else { " IN " });
+                self.subquery(*select);
+            }
         }
+    }
+
+    fn assignments(&mut self, set: Vec<(&'static str, Expr)>) {
+        for (i, (column, value)) in set.into_iter().enumerate() {
+            if i > 0 {
+                self.sql.push_str(", ");
+            }
+            self.ident(column);
+            self.sql.push_str(" = ");
+            self.expr(value);
+        }
+    }
+
+    fn returning(&mut self, exprs: Vec<Expr>) {
+        if !exprs.is_empty() {
+            self.sql.push_str(" RETURNING ");
+            self.list(exprs, ", ");
+        }
+    }
+
+    /// A subquery, in parentheses, with its parameters numbered after the outer ones.
+    fn subquery(&mut self, select: Select) {
+        self.sql.push('(');
+        self.select(select);
+        self.sql.push(')');
     }
 
     fn where_clause(&mut self, condition: Option<Expr>) {
@@ -215,17 +263,31 @@ impl<D: Dialect + ?Sized> Writer<'_, D> {
         }
     }
 
+    fn table_as(&mut self, table: &str, alias: Option<&str>) {
+        self.ident(table);
+        if let Some(alias) = alias {
+            self.sql.push_str(" AS ");
+            self.ident(alias);
+        }
+    }
+
     fn select(&mut self, select: Select) {
-        self.sql.push_str("SELECT ");
+        self.sql.push_str(if select.distinct {
+            "SELECT DISTINCT "
+        } else {
+            "SELECT "
+        });
         self.list(select.fields, ", ");
         self.sql.push_str(" FROM ");
-        self.ident(select.from);
+        self.table_as(select.from, select.from_alias);
         for join in select.joins {
             self.sql.push_str(match join.kind {
                 JoinKind::Inner => " INNER JOIN ",
                 JoinKind::Left => " LEFT JOIN ",
+                JoinKind::Right => " RIGHT JOIN ",
+                JoinKind::Full => " FULL JOIN ",
             });
-            self.ident(join.table);
+            self.table_as(join.table, join.alias);
             self.sql.push_str(" ON ");
             self.expr(join.on);
         }
@@ -247,6 +309,53 @@ impl<D: Dialect + ?Sized> Writer<'_, D> {
         if let Some(parts) = self.dialect.limit_offset(select.limit, select.offset) {
             self.sql.push(' ');
             self.raw(parts);
+        }
+        // SQLite has no row locks: its writing transactions hold the whole database.
+        if let Some(lock) = select
+            .lock
+            .filter(|_| self.dialect.capabilities().row_locks)
+        {
+            self.sql
+                .push_str(match (lock, self.dialect.capabilities().on_duplicate_key) {
+                    (RowLock::Update, _) => " FOR UPDATE",
+                    (RowLock::Share, true) => " LOCK IN SHARE MODE",
+                    (RowLock::Share, false) => " FOR SHARE",
+                });
+        }
+    }
+
+    /// `ON CONFLICT (target) DO UPDATE SET …` / `DO NOTHING`; MySQL's
+    /// `ON DUPLICATE KEY UPDATE …` (doing nothing is assigning a column to itself).
+    fn on_conflict(&mut self, conflict: OnConflict, columns: &[&'static str]) {
+        if self.dialect.capabilities().on_duplicate_key {
+            self.sql.push_str(" ON DUPLICATE KEY UPDATE ");
+            if conflict.update.is_empty() {
+                let column = conflict.target.first().or(columns.first()).copied();
+                let column = column.unwrap_or("id");
+                self.ident(column);
+                self.sql.push_str(" = ");
+                self.ident(column);
+            } else {
+                self.assignments(conflict.update);
+            }
+            return;
+        }
+        self.sql.push_str(" ON CONFLICT");
+        if !conflict.target.is_empty() {
+            self.sql.push_str(" (");
+            for (i, column) in conflict.target.iter().enumerate() {
+                if i > 0 {
+                    self.sql.push_str(", ");
+                }
+                self.ident(column);
+            }
+            self.sql.push(')');
+        }
+        if conflict.update.is_empty() {
+            self.sql.push_str(" DO NOTHING");
+        } else {
+            self.sql.push_str(" DO UPDATE SET ");
+            self.assignments(conflict.update);
         }
     }
 
@@ -278,11 +387,9 @@ impl<D: Dialect + ?Sized> Writer<'_, D> {
                 self.sql.push(')');
             }
         }
-        if let Some(column) = insert.returning {
-            if self.dialect.capabilities().insert_returning {
-                self.sql.push_str(" RETURNING ");
-                self.ident(column);
-            }
+        if let Some(conflict) = insert.on_conflict {
+            self.on_conflict(conflict, &insert.columns);
         }
+        self.returning(insert.returning);
     }
 }
