@@ -35,7 +35,7 @@ use sqlx::ConnectOptions;
 use tokio::sync::OnceCell;
 
 use crate::config::{Backend, Config, ConfigError, DatabaseUrl};
-use crate::sql::{dialect, Dialect, Param};
+use crate::sql::{dialect, Dialect, Param, ParamList};
 
 /// How long to wait for a server before saying it cannot be reached (the default
 /// `acquire_timeout`).
@@ -834,6 +834,7 @@ fn bind_mysql(
             Param::DateTime(v) => query.bind(v),
             // MariaDB's JSON is text; bind the JSON text.
             Param::Json(v) => query.bind(v.map(|json| json.to_string())),
+            Param::Array(list) => query.bind(list.to_json()),
         };
     }
     query
@@ -852,6 +853,14 @@ fn bind_postgres(
             Param::String(v) => query.bind(v),
             Param::DateTime(v) => query.bind(v),
             Param::Json(v) => query.bind(v.map(sqlx::types::Json)),
+            Param::Array(list) => match list {
+                ParamList::Bool(v) => query.bind(v),
+                ParamList::I32(v) => query.bind(v),
+                ParamList::I64(v) => query.bind(v),
+                ParamList::F64(v) => query.bind(v),
+                ParamList::String(v) => query.bind(v),
+                ParamList::DateTime(v) => query.bind(v),
+            },
         };
     }
     query
@@ -870,6 +879,7 @@ fn bind_sqlite<'q>(
             Param::String(v) => query.bind(v),
             Param::DateTime(v) => query.bind(v),
             Param::Json(v) => query.bind(v.map(|json| json.to_string())),
+            Param::Array(list) => query.bind(list.to_json()),
         };
     }
     query

@@ -914,6 +914,60 @@ async fn enum_props_are_rust_enums(db: &Db) {
     );
 }
 
+/// Lists longer than a statement's parameters go as one parameter (an array on
+/// PostgreSQL, JSON elsewhere), with the same answers as short lists.
+async fn long_in_lists(db: &Db) {
+    db.insert(UserTable)
+        .values([user("rita"), user("joe"), user("ann")])
+        .execute()
+        .await
+        .expect("users");
+    let ids: Vec<i64> = (2..70_000).collect();
+    let mut found = find_usernames(db, in_array(UserTable.id, ids.clone())).await;
+    found.sort();
+    assert_eq!(found, ["ann", "joe"]);
+    assert_eq!(
+        find_usernames(db, not_in_array(UserTable.id, ids)).await,
+        ["rita"]
+    );
+    let fillers = || (0..40_000).map(|i| format!("nobody{i}"));
+    for short in [vec!["RITA", "joe"], vec!["rita", "zed"]] {
+        let mut expected = find_usernames(db, in_array(UserTable.username, short.clone())).await;
+        let long: Vec<String> = short
+            .iter()
+            .map(|s| s.to_string())
+            .chain(fillers())
+            .collect();
+        let mut got = find_usernames(db, in_array(UserTable.username, long.clone())).await;
+        expected.sort();
+        got.sort();
+        assert_eq!(got, expected, "long and short lists agree: {short:?}");
+        let mut expected = find_usernames(db, not_in_array(UserTable.username, short)).await;
+        let mut got = find_usernames(db, not_in_array(UserTable.username, long)).await;
+        expected.sort();
+        got.sort();
+        assert_eq!(got, expected);
+    }
+    let flags = find_usernames(db, in_array(UserTable.admin, vec![false; 2000])).await;
+    assert_eq!(flags.len(), 3);
+    let stamps: Vec<NaiveDateTime> = (0..1500u64)
+        .map(|i| {
+            NaiveDateTime::parse_from_str("2001-02-03 04:05:06", "%Y-%m-%d %H:%M:%S").expect("date")
+                + std::time::Duration::from_secs(i)
+        })
+        .collect();
+    db.update(UserTable)
+        .set(UserTable.created_at, stamps[7])
+        .where_(eq(UserTable.username, "joe"))
+        .execute()
+        .await
+        .expect("date");
+    assert_eq!(
+        find_usernames(db, in_array(UserTable.created_at, stamps)).await,
+        ["joe"]
+    );
+}
+
 macro_rules! per_backend {
     (db: [$($test:ident),+ $(,)?], test: [$($with_test:ident),+ $(,)?] $(,)?) => {
         per_backend!(@backend sqlite, Backend::Sqlite, Collation::Exact, [$($test),+], [$($with_test),+]);
@@ -973,6 +1027,7 @@ per_backend!(
         raw_fragments_keep_their_precedence,
         comparing_with_none_asks_is_null,
         enum_props_are_rust_enums,
+        long_in_lists,
     ],
     test: [like_means_the_same_everywhere],
 );

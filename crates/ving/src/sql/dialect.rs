@@ -62,7 +62,26 @@ pub struct Capabilities {
     pub returning: bool,
     /// `RETURNING` on `UPDATE`.
     pub update_returning: bool,
+    /// How an `IN` list too long for one statement's parameters is bound.
+    pub long_lists: LongLists,
 }
+
+/// How an `IN` list of more than [`LONG_IN_LIST`] values is bound: as one parameter, so
+/// that no list is too long for a statement (MySQL and PostgreSQL bind at most 65,535
+/// parameters, SQLite 32,766).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LongLists {
+    /// `expr = ANY($1)`, an array (PostgreSQL).
+    Array,
+    /// `expr IN (SELECT value FROM json_each(?))`, a JSON array (SQLite).
+    JsonEach,
+    /// `expr IN (SELECT v FROM JSON_TABLE(?, '$[*]' COLUMNS (v … PATH '$')))`, a JSON
+    /// array (MariaDB from 10.6, MySQL 8).
+    JsonTable,
+}
+
+/// `IN` lists longer than this bind their values as one parameter ([`LongLists`]).
+pub const LONG_IN_LIST: usize = 1000;
 
 /// How one database writes SQL. Default methods hold the common SQL.
 pub trait Dialect: Send + Sync {
@@ -337,6 +356,7 @@ impl Dialect for MySqlDialect {
             row_locks: true,
             returning: false,
             update_returning: false,
+            long_lists: LongLists::JsonTable,
         }
     }
 
@@ -469,6 +489,7 @@ impl Dialect for PostgresDialect {
             row_locks: true,
             returning: true,
             update_returning: true,
+            long_lists: LongLists::Array,
         }
     }
 
@@ -579,6 +600,7 @@ impl Dialect for SqliteDialect {
             row_locks: false,
             returning: true,
             update_returning: true,
+            long_lists: LongLists::JsonEach,
         }
     }
 

@@ -34,7 +34,10 @@ mod render;
 use chrono::NaiveDateTime;
 
 pub use ddl::create_statements;
-pub use dialect::{dialect, Capabilities, Dialect, MySqlDialect, PostgresDialect, SqliteDialect};
+pub use dialect::{
+    dialect, Capabilities, Dialect, LongLists, MySqlDialect, PostgresDialect, SqliteDialect,
+    LONG_IN_LIST,
+};
 
 /// A value bound to a statement; `None` is SQL `NULL` of that type.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,6 +56,80 @@ pub enum Param {
     DateTime(Option<NaiveDateTime>),
     /// A JSON value.
     Json(Option<serde_json::Value>),
+    /// A list of values bound as one parameter (a PostgreSQL array): what a long
+    /// `IN` list becomes.
+    Array(ParamList),
+}
+
+/// Values of one type, bound together (see [`Param::Array`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ParamList {
+    /// Booleans.
+    Bool(Vec<bool>),
+    /// 32-bit integers.
+    I32(Vec<i32>),
+    /// 64-bit integers.
+    I64(Vec<i64>),
+    /// Doubles.
+    F64(Vec<f64>),
+    /// Texts.
+    String(Vec<String>),
+    /// Dates and times.
+    DateTime(Vec<NaiveDateTime>),
+}
+
+impl ParamList {
+    /// The list of an `IN`'s values when every one is a non-null parameter of one type.
+    pub fn gather(items: &[Expr]) -> Option<ParamList> {
+        macro_rules! gather {
+            ($variant:ident) => {
+                items
+                    .iter()
+                    .map(|item| match item {
+                        Expr::Param(Param::$variant(Some(v))) => Some(v.clone()),
+                        _ => None,
+                    })
+                    .collect::<Option<Vec<_>>>()
+                    .map(ParamList::$variant)
+            };
+        }
+        match items.first()? {
+            Expr::Param(Param::Bool(_)) => gather!(Bool),
+            Expr::Param(Param::I32(_)) => gather!(I32),
+            Expr::Param(Param::I64(_)) => gather!(I64),
+            Expr::Param(Param::F64(_)) => gather!(F64),
+            Expr::Param(Param::String(_)) => gather!(String),
+            Expr::Param(Param::DateTime(_)) => gather!(DateTime),
+            _ => None,
+        }
+    }
+
+    /// The values as a JSON array (booleans as 0 and 1, dates as `YYYY-MM-DD hh:mm:ss`),
+    /// for databases that read a list from one JSON parameter.
+    pub fn to_json(&self) -> String {
+        let values: Vec<serde_json::Value> = match self {
+            ParamList::Bool(v) => v.iter().map(|b| i32::from(*b).into()).collect(),
+            ParamList::I32(v) => v.iter().map(|n| (*n).into()).collect(),
+            ParamList::I64(v) => v.iter().map(|n| (*n).into()).collect(),
+            ParamList::F64(v) => v.iter().map(|n| (*n).into()).collect(),
+            ParamList::String(v) => v.iter().map(|s| s.as_str().into()).collect(),
+            ParamList::DateTime(v) => v
+                .iter()
+                .map(|d| d.format("%F %T%.f").to_string().into())
+                .collect(),
+        };
+        serde_json::Value::Array(values).to_string()
+    }
+
+    /// The SQL type of the values (MySQL's names), for reading them out of JSON.
+    pub fn mysql_type(&self) -> &'static str {
+        match self {
+            ParamList::Bool(_) | ParamList::I32(_) | ParamList::I64(_) => "BIGINT",
+            ParamList::F64(_) => "DOUBLE",
+            ParamList::String(_) => "LONGTEXT",
+            ParamList::DateTime(_) => "DATETIME(6)",
+        }
+    }
 }
 
 macro_rules! param_from {
@@ -87,6 +164,7 @@ impl Param {
             Param::String(v) => v.is_none(),
             Param::DateTime(v) => v.is_none(),
             Param::Json(v) => v.is_none(),
+            Param::Array(_) => false,
         }
     }
 }

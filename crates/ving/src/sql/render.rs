@@ -3,9 +3,10 @@
 
 use std::fmt::Write as _;
 
+use super::dialect::{LongLists, LONG_IN_LIST};
 use super::{
-    BinaryOp, Dialect, Expr, Insert, JoinKind, OnConflict, Param, RawPart, RowLock, Select,
-    Statement,
+    BinaryOp, Dialect, Expr, Insert, JoinKind, OnConflict, Param, ParamList, RawPart, RowLock,
+    Select, Statement,
 };
 
 /// SQL text being written, with the parameters bound so far.
@@ -171,6 +172,15 @@ impl<D: Dialect + ?Sized> Writer<'_, D> {
                 expr,
                 list,
                 negated,
+            } if list.len() > LONG_IN_LIST && ParamList::gather(&list).is_some() => {
+                if let Some(values) = ParamList::gather(&list) {
+                    self.long_in_list(*expr, values, negated);
+                }
+            }
+            Expr::InList {
+                expr,
+                list,
+                negated,
             } => {
                 self.operand(*expr);
                 self.sql
@@ -254,6 +264,43 @@ impl<D: Dialect + ?Sized> Writer<'_, D> {
         self.sql.push('(');
         self.select(select);
         self.sql.push(')');
+    }
+
+    /// An `IN` list bound as one parameter (see [`LongLists`]).
+    fn long_in_list(&mut self, expr: Expr, values: ParamList, negated: bool) {
+        match self.dialect.capabilities().long_lists {
+            LongLists::Array => {
+                self.operand(expr);
+                self.sql
+                    .push_str(if negated { " <> ALL(" } else { " = ANY(" });
+                self.param(Param::Array(values));
+                self.sql.push(')');
+            }
+            LongLists::JsonEach => {
+                self.operand(expr);
+                self.sql.push_str(if negated {
+                    " NOT IN (SELECT value FROM json_each("
+                } else {
+                    " IN (SELECT value FROM json_each("
+                });
+                self.param(Param::String(Some(values.to_json())));
+                self.sql.push_str("))");
+            }
+            LongLists::JsonTable => {
+                self.operand(expr);
+                self.sql.push_str(if negated {
+                    " NOT IN (SELECT v FROM JSON_TABLE("
+                } else {
+                    " IN (SELECT v FROM JSON_TABLE("
+                });
+                let kind = values.mysql_type();
+                self.param(Param::String(Some(values.to_json())));
+                let _ = write!(
+                    self.sql,
+                    ", '$[*]' COLUMNS (v {kind} PATH '$')) AS ving_list)"
+                );
+            }
+        }
     }
 
     fn where_clause(&mut self, condition: Option<Expr>) {
