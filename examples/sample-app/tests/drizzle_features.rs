@@ -1,9 +1,14 @@
 //! What drizzle users reach for, on SQLite, MariaDB and PostgreSQL: upserts, `returning`,
 //! every inserted id, `distinct`, row locks, right and full joins, subqueries
-//! (`in_subquery`, `exists`, scalar), and where a database cannot, the error saying so.
+//! (`in_subquery`, `exists`, scalar), selecting into the user's own structs, aliases for
+//! self-joins, and where a database cannot, the error saying so.
 
+use futures_util::StreamExt;
 use ving::config::Backend;
-use ving::drizzle::{asc, count, eq, excluded, gt, in_subquery, not_in_subquery, sql, Db, DbError};
+use ving::drizzle::{
+    and, asc, count, eq, excluded, gt, in_subquery, lt, not_in_subquery, sql, Alias, Db, DbError,
+    NaiveDateTime,
+};
 use ving::schema::{SchemaOptions, SchemaSet};
 use ving::table::TableModel;
 use ving::testing::TestDb;
@@ -367,6 +372,156 @@ async fn subqueries(db: &Db) {
     );
 }
 
+ving::select_struct! {
+    /// A user and the name of one of their keys.
+    #[derive(Debug, PartialEq)]
+    struct UserKey {
+        username: String,
+        key: Option<String>,
+    }
+}
+
+ving::select_struct! {
+    /// Ten fields: more than a tuple of eight.
+    #[derive(Debug)]
+    struct Wide {
+        id: i64,
+        created_at: NaiveDateTime,
+        username: String,
+        email: String,
+        real_name: String,
+        password: String,
+        verified_email: bool,
+        admin: bool,
+        developer: bool,
+        avatar_id: Option<i64>,
+    }
+}
+
+async fn select_into_own_structs(db: &Db) {
+    db.insert(UserTable)
+        .values([user("rita"), user("joe")])
+        .execute()
+        .await
+        .expect("users");
+    db.insert(APIKeyTable)
+        .values([key("deploy", 1)])
+        .execute()
+        .await
+        .expect("key");
+    let pairs: Vec<UserKey> = db
+        .select_fields((UserTable.username, APIKeyTable.name))
+        .from(UserTable)
+        .left_join(APIKeyTable, eq(APIKeyTable.user_id, UserTable.id))
+        .order_by(UserTable.id)
+        .all_as()
+        .await
+        .expect("all_as");
+    assert_eq!(
+        pairs,
+        [
+            UserKey {
+                username: "rita".into(),
+                key: Some("deploy".into())
+            },
+            UserKey {
+                username: "joe".into(),
+                key: None
+            },
+        ]
+    );
+    let wide = db
+        .select_fields((
+            UserTable.id,
+            UserTable.created_at,
+            UserTable.username,
+            UserTable.email,
+            UserTable.real_name,
+            UserTable.password,
+            UserTable.verified_email,
+            UserTable.admin,
+            UserTable.developer,
+            UserTable.avatar_id,
+        ))
+        .from(UserTable)
+        .where_(eq(UserTable.username, "joe"))
+        .first_as::<Wide, _>()
+        .await
+        .expect("first_as")
+        .expect("joe");
+    assert_eq!(
+        (wide.id, wide.email.as_str(), wide.avatar_id),
+        (2, "joe@example.com", None)
+    );
+    assert!(!wide.admin && !wide.developer && !wide.verified_email);
+    assert_eq!(
+        (wide.real_name.as_str(), wide.password.as_str()),
+        ("JOE", "no-password-specified")
+    );
+    assert!(wide.created_at.and_utc().timestamp() > 0);
+    let mut stream = db
+        .select_fields((UserTable.username, APIKeyTable.name))
+        .from(UserTable)
+        .left_join(APIKeyTable, eq(APIKeyTable.user_id, UserTable.id))
+        .stream_as::<UserKey, _>();
+    let mut seen = 0;
+    while let Some(row) = stream.next().await {
+        row.expect("row");
+        seen += 1;
+    }
+    assert_eq!(seen, 2);
+}
+
+ving::alias_name!(Other = "other");
+
+async fn aliases_for_self_joins(db: &Db) {
+    let mut joe = user("joe");
+    joe.developer = Some(true);
+    let mut ann = user("ann");
+    ann.developer = Some(true);
+    db.insert(UserTable)
+        .values([user("rita"), joe, ann, user("zed")])
+        .execute()
+        .await
+        .expect("users");
+    let other = Alias::<UserTable, Other>::new();
+    let pairs: Vec<(String, String)> = db
+        .select_fields((UserTable.username, other.column(UserTable.username)))
+        .from(UserTable)
+        .inner_join(
+            other,
+            and(
+                eq(other.column(UserTable.developer), UserTable.developer),
+                lt(UserTable.id, other.column(UserTable.id)),
+            ),
+        )
+        .order_by((asc(UserTable.id), asc(other.column(UserTable.id))))
+        .all()
+        .await
+        .expect("self-join");
+    assert_eq!(
+        pairs,
+        [
+            ("rita".to_owned(), "zed".to_owned()),
+            ("joe".to_owned(), "ann".to_owned())
+        ]
+    );
+    let (sql_text, _) = db
+        .select()
+        .from(other)
+        .where_(eq(other.column(UserTable.username), "zed"))
+        .to_sql();
+    assert!(sql_text.contains(" AS "), "{sql_text}");
+    let zed = db
+        .select()
+        .from(other)
+        .where_(eq(other.column(UserTable.username), "zed"))
+        .first()
+        .await
+        .expect("from an alias");
+    assert_eq!(zed.map(|row| row.id), Some(4));
+}
+
 macro_rules! per_backend {
     ($($test:ident),+ $(,)?) => {
         per_backend!(@backend sqlite, Backend::Sqlite, $($test),+);
@@ -398,4 +553,6 @@ per_backend!(
     distinct_and_row_locks,
     right_and_full_joins,
     subqueries,
+    select_into_own_structs,
+    aliases_for_self_joins,
 );

@@ -820,3 +820,39 @@ macro_rules! sql {
         )
     }};
 }
+
+/// A struct to select rows into, with the `From` impl that reads it from the selected
+/// fields' tuple (in field order): `select_fields((a, b, c)).from(t).all_as::<S>()`.
+///
+/// ```
+/// ving::select_struct! {
+///     /// A user and the name of one of their API keys.
+///     #[derive(Debug, PartialEq)]
+///     pub struct UserKey {
+///         pub username: String,
+///         pub key: Option<String>,
+///     }
+/// }
+/// let pair = UserKey::from(("rita".to_owned(), None));
+/// assert_eq!(pair.username, "rita");
+/// ```
+#[macro_export]
+macro_rules! select_struct {
+    (
+        $(#[$meta:meta])*
+        $vis:vis struct $name:ident {
+            $($(#[$field_meta:meta])* $field_vis:vis $field:ident : $type:ty),+ $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        $vis struct $name {
+            $($(#[$field_meta])* $field_vis $field: $type),+
+        }
+
+        impl ::core::convert::From<($($type,)+)> for $name {
+            fn from(($($field,)+): ($($type,)+)) -> Self {
+                $name { $($field),+ }
+            }
+        }
+    };
+}

@@ -72,7 +72,11 @@ mod value;
 pub use chrono::NaiveDateTime;
 pub use serde_json::Value as JsonValue;
 
+/// The `alias_name!` macro (names for [`Alias`]), beside the other helpers.
+pub use crate::alias_name;
 pub use crate::db::{use_db, BackendRow, Db, DbError, DbRow, Decode, RowStream};
+/// The `select_struct!` macro (structs to select into), beside the other helpers.
+pub use crate::select_struct;
 /// The `sql!` macro (raw fragments), beside the other helpers.
 pub use crate::sql;
 pub use crate::sql::Param;
@@ -87,8 +91,8 @@ pub use expr::{
 };
 pub use query::{
     All, Assignments, AsyncRun, ConflictTarget, DeleteQuery, Fields, FieldsOf, InsertQuery,
-    InsertResult, InsertStart, RowSource, RowsOf, SelectList, SelectQuery, SelectStart,
+    InsertResult, InsertStart, IntoStruct, RowSource, RowsOf, SelectList, SelectQuery, SelectStart,
     SelectTables, Selection, SelectionIn, Subquery, UpdateQuery,
 };
-pub use table::{get_table_name, Column, FromRow, InsertRow, Table, TableInfo};
+pub use table::{get_table_name, Alias, AliasName, Column, FromRow, InsertRow, Table, TableInfo};
 pub use value::{BaseValue, Comparable, EnumValue, Nullable, Numeric, Operand, Text, Value};

@@ -252,6 +252,140 @@ selection_tuple!(
     (H, IH)
 );
 
+selection_tuple!(
+    (A, IA),
+    (B, IB),
+    (C, IC),
+    (D, ID),
+    (E, IE),
+    (F, IF),
+    (G, IG),
+    (H, IH),
+    (J, IJ)
+);
+selection_tuple!(
+    (A, IA),
+    (B, IB),
+    (C, IC),
+    (D, ID),
+    (E, IE),
+    (F, IF),
+    (G, IG),
+    (H, IH),
+    (J, IJ),
+    (K, IK)
+);
+selection_tuple!(
+    (A, IA),
+    (B, IB),
+    (C, IC),
+    (D, ID),
+    (E, IE),
+    (F, IF),
+    (G, IG),
+    (H, IH),
+    (J, IJ),
+    (K, IK),
+    (L, IL)
+);
+selection_tuple!(
+    (A, IA),
+    (B, IB),
+    (C, IC),
+    (D, ID),
+    (E, IE),
+    (F, IF),
+    (G, IG),
+    (H, IH),
+    (J, IJ),
+    (K, IK),
+    (L, IL),
+    (M, IM)
+);
+selection_tuple!(
+    (A, IA),
+    (B, IB),
+    (C, IC),
+    (D, ID),
+    (E, IE),
+    (F, IF),
+    (G, IG),
+    (H, IH),
+    (J, IJ),
+    (K, IK),
+    (L, IL),
+    (M, IM),
+    (N, IN)
+);
+selection_tuple!(
+    (A, IA),
+    (B, IB),
+    (C, IC),
+    (D, ID),
+    (E, IE),
+    (F, IF),
+    (G, IG),
+    (H, IH),
+    (J, IJ),
+    (K, IK),
+    (L, IL),
+    (M, IM),
+    (N, IN),
+    (O, IO)
+);
+selection_tuple!(
+    (A, IA),
+    (B, IB),
+    (C, IC),
+    (D, ID),
+    (E, IE),
+    (F, IF),
+    (G, IG),
+    (H, IH),
+    (J, IJ),
+    (K, IK),
+    (L, IL),
+    (M, IM),
+    (N, IN),
+    (O, IO),
+    (P, IP)
+);
+selection_tuple!(
+    (A, IA),
+    (B, IB),
+    (C, IC),
+    (D, ID),
+    (E, IE),
+    (F, IF),
+    (G, IG),
+    (H, IH),
+    (J, IJ),
+    (K, IK),
+    (L, IL),
+    (M, IM),
+    (N, IN),
+    (O, IO),
+    (P, IP),
+    (R, IR)
+);
+
+/// Decodes a result row as the chosen fields `F`, then converts them into `T` (the
+/// user's own struct, `From` the fields' tuple: see [`select_struct!`](crate::select_struct)).
+#[allow(clippy::type_complexity)]
+pub struct IntoStruct<T, F, Q, I>(PhantomData<fn() -> (T, F, Q, I)>);
+
+impl<T, F, Q, I> Decode for IntoStruct<T, F, Q, I>
+where
+    F: SelectionIn<Q, I>,
+    T: From<F::Out> + Send + 'static,
+{
+    type Out = T;
+    #[inline]
+    fn decode<Row: BackendRow>(row: &Row) -> Result<T, sqlx::Error> {
+        F::decode(row, &mut 0).map(T::from)
+    }
+}
+
 /// Decodes a result row as the whole rows of the query's tables `Q`.
 pub struct RowsOf<Q>(PhantomData<fn() -> Q>);
 
@@ -356,9 +490,11 @@ impl<'a, Sel> SelectStart<'a, Sel> {
     /// `FROM table`.
     pub fn from<T: Table>(self, table: T) -> SelectQuery<'a, T, Sel> {
         let _ = table;
+        let mut select = sql::Select::all_of(T::SOURCE, &[]);
+        select.from_alias = (T::SOURCE != T::NAME).then_some(T::NAME);
         SelectQuery {
             db: self.db,
-            select: sql::Select::all_of(T::NAME, &[]),
+            select,
             fields: self.fields,
             tables: PhantomData,
         }
@@ -403,8 +539,8 @@ impl<'a, Q, Sel> SelectQuery<'a, Q, Sel> {
         let mut select = self.select;
         select.joins.push(sql::Join {
             kind,
-            table: T::NAME,
-            alias: None,
+            table: T::SOURCE,
+            alias: (T::SOURCE != T::NAME).then_some(T::NAME),
             on: on.into_condition(),
         });
         SelectQuery {
@@ -721,6 +857,49 @@ impl<'a, Q, F: Selection> SelectQuery<'a, Q, Fields<F>> {
         let (db, sql, params) = self.render();
         db.fetch_first_decoded::<FieldsOf<F, Q, I>>(&sql, params)
             .await
+    }
+
+    /// Runs the query: every row, as the user's own struct `T` (`From` the fields'
+    /// tuple, as [`select_struct!`](crate::select_struct) makes it).
+    pub async fn all_as<T, I>(self) -> Result<Vec<T>, DbError>
+    where
+        F: SelectionIn<Q, I>,
+        T: From<F::Out> + Send + 'static,
+    {
+        if let Some(error) = self.unsupported() {
+            return Err(error);
+        }
+        let (db, sql, params) = self.render();
+        db.fetch_decoded::<IntoStruct<T, F, Q, I>>(&sql, params)
+            .await
+    }
+
+    /// The first row, if any, as the user's own struct `T` (see [`all_as`](Self::all_as)).
+    pub async fn first_as<T, I>(mut self) -> Result<Option<T>, DbError>
+    where
+        F: SelectionIn<Q, I>,
+        T: From<F::Out> + Send + 'static,
+    {
+        if let Some(error) = self.unsupported() {
+            return Err(error);
+        }
+        self.select.limit.get_or_insert(1);
+        let (db, sql, params) = self.render();
+        db.fetch_first_decoded::<IntoStruct<T, F, Q, I>>(&sql, params)
+            .await
+    }
+
+    /// The rows as they come, as the user's own struct `T` (see [`all_as`](Self::all_as)).
+    pub fn stream_as<T, I>(self) -> RowStream<T>
+    where
+        F: SelectionIn<Q, I>,
+        T: From<F::Out> + Send + 'static,
+    {
+        if let Some(error) = self.unsupported() {
+            return RowStream::failed(error, String::new(), self.db.dialect().backend());
+        }
+        let (db, sql, params) = self.render();
+        db.fetch_stream::<IntoStruct<T, F, Q, I>>(sql, params)
     }
 
     /// Runs the query and reads its rows as they come, in constant memory.

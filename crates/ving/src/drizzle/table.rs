@@ -14,8 +14,10 @@ use crate::sql::Param;
     note = "tables are generated from ving schemas by `ving drizzle --tables`"
 )]
 pub trait Table: Copy + Send + Sync + 'static {
-    /// The table's name (`users`).
+    /// The table's name in queries (`users`; an [`Alias`]'s own name).
     const NAME: &'static str;
+    /// The table the rows come from: [`Table::NAME`], but for an [`Alias`].
+    const SOURCE: &'static str = Self::NAME;
     /// The kind it stores (`User`).
     const KIND: &'static str;
     /// Every column, in order: a select of the whole row reads them in this order.
@@ -102,4 +104,79 @@ pub struct TableInfo {
 pub fn get_table_name<T: Table>(table: T) -> &'static str {
     let _ = table;
     T::NAME
+}
+
+/// The name a table goes by in one query (see [`Alias`]); made by
+/// [`alias_name!`](crate::alias_name).
+pub trait AliasName: Copy + Send + Sync + 'static {
+    /// The alias (`parent`).
+    const NAME: &'static str;
+}
+
+/// Table `T` under another name, to read it twice in one query (a self-join):
+/// `FROM users INNER JOIN users AS parent`. Its columns come from `T`'s:
+/// `parent.column(UserTable.id)`. Aliases are for selects; write through the table.
+///
+/// ```text
+/// ving::alias_name!(pub Inviter = "inviter");
+/// let inviter = Alias::<UserTable, Inviter>::new();
+/// db.select_fields((UserTable.username, inviter.column(UserTable.username)))
+///     .from(UserTable)
+///     .inner_join(inviter, eq(inviter.column(UserTable.id), UserTable.avatar_id))
+/// ```
+pub struct Alias<T, N>(PhantomData<fn() -> (T, N)>);
+
+impl<T: Table, N: AliasName> Alias<T, N> {
+    /// The alias.
+    pub const fn new() -> Self {
+        Alias(PhantomData)
+    }
+
+    /// `column` of `T`, read through the alias (`"parent"."id"`).
+    pub const fn column<V>(self, column: Column<T, V>) -> Column<Alias<T, N>, V> {
+        Column::new(column.name())
+    }
+}
+
+impl<T: Table, N: AliasName> Default for Alias<T, N> {
+    fn default() -> Self {
+        Alias::new()
+    }
+}
+
+impl<T, N> Clone for Alias<T, N> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+
+impl<T, N> Copy for Alias<T, N> {}
+
+impl<T: Table, N: AliasName> fmt::Debug for Alias<T, N> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} AS {}", T::NAME, N::NAME)
+    }
+}
+
+impl<T: Table, N: AliasName> Table for Alias<T, N> {
+    const NAME: &'static str = N::NAME;
+    const SOURCE: &'static str = T::NAME;
+    const KIND: &'static str = T::KIND;
+    const COLUMNS: &'static [&'static str] = T::COLUMNS;
+    const PRIMARY_KEY: Option<&'static str> = T::PRIMARY_KEY;
+    type Row = T::Row;
+    type Insert = T::Insert;
+}
+
+/// Declares an alias name for [`Alias`]: `ving::alias_name!(pub Parent = "parent");`.
+#[macro_export]
+macro_rules! alias_name {
+    ($vis:vis $name:ident = $alias:literal) => {
+        #[doc = concat!("The alias `", $alias, "`.")]
+        #[derive(Debug, Clone, Copy)]
+        $vis struct $name;
+        impl $crate::drizzle::AliasName for $name {
+            const NAME: &'static str = $alias;
+        }
+    };
 }
