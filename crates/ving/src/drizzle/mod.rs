@@ -4,7 +4,7 @@
 //! ```text
 //! db.select().from(UserTable).where_(eq(UserTable.email, "joe@example.com")).all().await?
 //! db.select_fields((UserTable.username, count())).from(UserTable).group_by(UserTable.username)
-//! db.insert(UserTable).values([UserInsert { username: Some("joe".into()), ..Default::default() }]).execute().await?
+//! db.insert(UserTable).values([UserInsert { username: Some("joe".into()), ..UserInsert::new(bio) }]).execute().await?
 //! db.update(UserTable).set(UserTable.admin, true).where_(eq(UserTable.id, 1)).execute().await?
 //! db.delete(UserTable).where_(eq(UserTable.id, 1)).execute().await?
 //! ```
@@ -14,6 +14,12 @@
 //! is an ordinary value to pass around and extend. Comparing a column with a value of
 //! another type, or using a column of a table the query does not read, does not compile.
 //! Values are always bound parameters, never SQL text.
+//!
+//! One query gives one answer on every database: `NULL` is never read as a made-up value,
+//! the optional side of a join reads as `Option`, operands keep their precedence, `like`
+//! escapes alike, a write split into several statements is atomic; what cannot be unified
+//! (collations, `returning` on MySQL, full joins) is a documented difference or a clear
+//! error. Every builder runs on a pool ([`Db`]) or in a transaction ([`Tx`]).
 //!
 //! # Examples
 //!
@@ -90,9 +96,9 @@ pub use expr::{
     Optional, Order, OrderList, Predicate, Required, Right, Sql, SqlArg, With,
 };
 pub use query::{
-    All, Assignments, AsyncRun, ConflictTarget, DeleteQuery, Fields, FieldsOf, InsertQuery,
-    InsertResult, InsertStart, IntoStruct, RowSource, RowsOf, SelectList, SelectQuery, SelectStart,
-    SelectTables, Selection, SelectionIn, Subquery, UpdateQuery,
+    All, Assignments, ConflictTarget, DeleteQuery, Fields, FieldsOf, InsertQuery, InsertResult,
+    InsertStart, RowSource, RowsOf, SelectList, SelectQuery, SelectStart, SelectTables, Selection,
+    SelectionIn, Subquery, UpdateQuery,
 };
 pub use table::{get_table_name, Alias, AliasName, Column, FromRow, InsertRow, Table, TableInfo};
 pub use value::{BaseValue, Comparable, EnumValue, Nullable, Numeric, Operand, Text, Value};

@@ -372,7 +372,7 @@ selection_tuple!(
 /// Decodes a result row as the chosen fields `F`, then converts them into `T` (the
 /// user's own struct, `From` the fields' tuple: see [`select_struct!`](crate::select_struct)).
 #[allow(clippy::type_complexity)]
-pub struct IntoStruct<T, F, Q, I>(PhantomData<fn() -> (T, F, Q, I)>);
+pub(crate) struct IntoStruct<T, F, Q, I>(PhantomData<fn() -> (T, F, Q, I)>);
 
 impl<T, F, Q, I> Decode for IntoStruct<T, F, Q, I>
 where
@@ -1161,7 +1161,7 @@ where
 }
 
 /// An async function over an executor and statements (what `atomically` runs).
-pub trait AsyncRun<'e, S, R> {
+pub(crate) trait AsyncRun<'e, S, R> {
     /// Its future.
     type Future: std::future::Future<Output = Result<R, DbError>> + Send + 'e;
     /// Runs the statements on the executor.
