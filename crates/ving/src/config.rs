@@ -439,6 +439,24 @@ pub enum Backend {
 }
 
 impl Backend {
+    /// The cargo feature of `ving` that compiles this backend's driver.
+    pub fn feature(self) -> &'static str {
+        match self {
+            Backend::MySql => "mysql",
+            Backend::Postgres => "postgres",
+            Backend::Sqlite => "sqlite",
+        }
+    }
+
+    /// Whether this build has the backend's driver.
+    pub fn compiled(self) -> bool {
+        match self {
+            Backend::MySql => cfg!(feature = "mysql"),
+            Backend::Postgres => cfg!(feature = "postgres"),
+            Backend::Sqlite => cfg!(feature = "sqlite"),
+        }
+    }
+
     /// The backend's name as people say it.
     pub fn name(self) -> &'static str {
         match self {

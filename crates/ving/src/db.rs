@@ -28,14 +28,20 @@ use std::time::Duration;
 
 use futures_util::future::BoxFuture;
 use futures_util::{FutureExt, Stream, StreamExt};
+#[cfg(feature = "mysql")]
 use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions, MySqlRow};
+#[cfg(feature = "postgres")]
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions, PgRow};
+#[cfg(feature = "sqlite")]
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions, SqliteRow};
 use sqlx::ConnectOptions;
 use tokio::sync::OnceCell;
 
 use crate::config::{Backend, Config, ConfigError, DatabaseUrl};
-use crate::sql::{dialect, Dialect, Param, ParamList};
+
+#[cfg(not(any(feature = "mysql", feature = "postgres", feature = "sqlite")))]
+compile_error!("ving needs at least one of its features `mysql`, `postgres`, `sqlite`");
+use crate::sql::{dialect, Dialect, Param};
 
 /// How long to wait for a server before saying it cannot be reached (the default
 /// `acquire_timeout`).
@@ -111,10 +117,13 @@ pub struct Db {
 #[non_exhaustive]
 pub enum Pool {
     /// MySQL or MariaDB.
+    #[cfg(feature = "mysql")]
     MySql(MySqlPool),
     /// PostgreSQL.
+    #[cfg(feature = "postgres")]
     Postgres(PgPool),
     /// SQLite.
+    #[cfg(feature = "sqlite")]
     Sqlite(SqlitePool),
 }
 
@@ -122,10 +131,13 @@ pub enum Pool {
 #[derive(Clone, Copy)]
 pub enum DbRow<'r> {
     /// A MySQL/MariaDB row.
+    #[cfg(feature = "mysql")]
     MySql(&'r MySqlRow),
     /// A PostgreSQL row.
+    #[cfg(feature = "postgres")]
     Postgres(&'r PgRow),
     /// A SQLite row.
+    #[cfg(feature = "sqlite")]
     Sqlite(&'r SqliteRow),
 }
 
@@ -138,6 +150,7 @@ pub struct ExecResult {
     pub last_insert_id: u64,
 }
 
+#[cfg(feature = "mysql")]
 impl From<sqlx::mysql::MySqlQueryResult> for ExecResult {
     fn from(result: sqlx::mysql::MySqlQueryResult) -> Self {
         ExecResult {
@@ -147,6 +160,7 @@ impl From<sqlx::mysql::MySqlQueryResult> for ExecResult {
     }
 }
 
+#[cfg(feature = "postgres")]
 impl From<sqlx::postgres::PgQueryResult> for ExecResult {
     fn from(result: sqlx::postgres::PgQueryResult) -> Self {
         ExecResult {
@@ -156,6 +170,7 @@ impl From<sqlx::postgres::PgQueryResult> for ExecResult {
     }
 }
 
+#[cfg(feature = "sqlite")]
 impl From<sqlx::sqlite::SqliteQueryResult> for ExecResult {
     fn from(result: sqlx::sqlite::SqliteQueryResult) -> Self {
         ExecResult {
@@ -168,19 +183,28 @@ impl From<sqlx::sqlite::SqliteQueryResult> for ExecResult {
 /// Where a statement runs: a pool (any free connection) or one connection (a
 /// transaction's).
 pub(crate) enum Target<'c> {
+    #[cfg(feature = "mysql")]
     MySqlPool(&'c MySqlPool),
+    #[cfg(feature = "mysql")]
     MySqlConn(&'c mut sqlx::MySqlConnection),
+    #[cfg(feature = "postgres")]
     PostgresPool(&'c PgPool),
+    #[cfg(feature = "postgres")]
     PostgresConn(&'c mut sqlx::PgConnection),
+    #[cfg(feature = "sqlite")]
     SqlitePool(&'c SqlitePool),
+    #[cfg(feature = "sqlite")]
     SqliteConn(&'c mut sqlx::SqliteConnection),
 }
 
 impl<'c> From<&'c Pool> for Target<'c> {
     fn from(pool: &'c Pool) -> Self {
         match pool {
+            #[cfg(feature = "mysql")]
             Pool::MySql(pool) => Target::MySqlPool(pool),
+            #[cfg(feature = "postgres")]
             Pool::Postgres(pool) => Target::PostgresPool(pool),
+            #[cfg(feature = "sqlite")]
             Pool::Sqlite(pool) => Target::SqlitePool(pool),
         }
     }
@@ -192,14 +216,15 @@ impl<'c> From<&'c Pool> for Target<'c> {
 macro_rules! with_target {
     ($target:expr, $sql:expr, $params:expr, |$exec:ident, $query:ident, $wrap:ident| $body:expr) => {
         with_target!(@arms $target, $sql, $params, $exec, $query, $wrap, $body,
-            MySqlPool MySqlConn => bind_mysql, MySql;
-            PostgresPool PostgresConn => bind_postgres, Postgres;
-            SqlitePool SqliteConn => bind_sqlite, Sqlite)
+            MySqlPool MySqlConn => bind_mysql, MySql, "mysql";
+            PostgresPool PostgresConn => bind_postgres, Postgres, "postgres";
+            SqlitePool SqliteConn => bind_sqlite, Sqlite, "sqlite")
     };
     (@arms $target:expr, $sql:expr, $params:expr, $exec:ident, $query:ident, $wrap:ident, $body:expr,
-        $($pool:ident $conn:ident => $bind:ident, $row:ident);+) => {
+        $($pool:ident $conn:ident => $bind:ident, $row:ident, $feature:literal);+) => {
         match $target {
             $(
+                #[cfg(feature = $feature)]
                 Target::$pool($exec) => {
                     let $query = $bind(sqlx::query($sql), $params);
                     #[allow(unused_macros)]
@@ -210,6 +235,7 @@ macro_rules! with_target {
                     }
                     $body
                 }
+                #[cfg(feature = $feature)]
                 Target::$conn($exec) => {
                     let $query = $bind(sqlx::query($sql), $params);
                     #[allow(unused_macros)]
@@ -255,11 +281,17 @@ pub(crate) fn run_script<'c>(
     use sqlx::Executor as _;
     let raw = sqlx::raw_sql(sql);
     match target {
+        #[cfg(feature = "mysql")]
         Target::MySqlPool(e) => e.execute(raw).map(done).boxed(),
+        #[cfg(feature = "mysql")]
         Target::MySqlConn(e) => e.execute(raw).map(done).boxed(),
+        #[cfg(feature = "postgres")]
         Target::PostgresPool(e) => e.execute(raw).map(done).boxed(),
+        #[cfg(feature = "postgres")]
         Target::PostgresConn(e) => e.execute(raw).map(done).boxed(),
+        #[cfg(feature = "sqlite")]
         Target::SqlitePool(e) => e.execute(raw).map(done).boxed(),
+        #[cfg(feature = "sqlite")]
         Target::SqliteConn(e) => e.execute(raw).map(done).boxed(),
     }
 }
@@ -329,6 +361,7 @@ impl Db {
             source,
         };
         let pool = match url.backend() {
+            #[cfg(feature = "mysql")]
             Backend::MySql => {
                 let options = MySqlConnectOptions::from_url(&driver_url(url)?)
                     .map_err(connect_error)?
@@ -337,8 +370,10 @@ impl Db {
                     .connect_with(options)
                     .await
                     .map_err(connect_error)?;
+                #[cfg(feature = "mysql")]
                 Pool::MySql(pool)
             }
+            #[cfg(feature = "postgres")]
             Backend::Postgres => {
                 let options = PgConnectOptions::from_url(&driver_url(url)?)
                     .map_err(connect_error)?
@@ -347,8 +382,10 @@ impl Db {
                     .connect_with(options)
                     .await
                     .map_err(connect_error)?;
+                #[cfg(feature = "postgres")]
                 Pool::Postgres(pool)
             }
+            #[cfg(feature = "sqlite")]
             Backend::Sqlite => {
                 let mut options = SqliteConnectOptions::from_str(url.driver_url())
                     .map_err(connect_error)?
@@ -380,7 +417,18 @@ impl Db {
                     .connect_with(options)
                     .await
                     .map_err(connect_error)?;
+                #[cfg(feature = "sqlite")]
                 Pool::Sqlite(pool)
+            }
+            #[allow(unreachable_patterns)]
+            backend => {
+                return Err(DbError::Unsupported {
+                    backend,
+                    feature: format!(
+                        "this database in this build: ving was compiled without its `{}` feature",
+                        backend.feature()
+                    ),
+                })
             }
         };
         Ok(Db {
@@ -393,8 +441,11 @@ impl Db {
     /// Which database family this pool talks to.
     pub fn backend(&self) -> Backend {
         match self.pool {
+            #[cfg(feature = "mysql")]
             Pool::MySql(_) => Backend::MySql,
+            #[cfg(feature = "postgres")]
             Pool::Postgres(_) => Backend::Postgres,
+            #[cfg(feature = "sqlite")]
             Pool::Sqlite(_) => Backend::Sqlite,
         }
     }
@@ -412,8 +463,11 @@ impl Db {
     /// The most connections the pool opens.
     pub fn max_connections(&self) -> u32 {
         match &self.pool {
+            #[cfg(feature = "mysql")]
             Pool::MySql(pool) => pool.options().get_max_connections(),
+            #[cfg(feature = "postgres")]
             Pool::Postgres(pool) => pool.options().get_max_connections(),
+            #[cfg(feature = "sqlite")]
             Pool::Sqlite(pool) => pool.options().get_max_connections(),
         }
     }
@@ -475,8 +529,11 @@ impl Db {
     /// Closes every connection of the pool.
     pub async fn close(&self) {
         match &self.pool {
+            #[cfg(feature = "mysql")]
             Pool::MySql(pool) => pool.close().await,
+            #[cfg(feature = "postgres")]
             Pool::Postgres(pool) => pool.close().await,
+            #[cfg(feature = "sqlite")]
             Pool::Sqlite(pool) => pool.close().await,
         }
     }
@@ -693,25 +750,34 @@ const STREAM_BATCH: usize = 8;
 
 /// A row owned by a stream's buffer.
 enum OwnedRow {
+    #[cfg(feature = "mysql")]
     MySql(MySqlRow),
+    #[cfg(feature = "postgres")]
     Postgres(PgRow),
+    #[cfg(feature = "sqlite")]
     Sqlite(SqliteRow),
 }
 
+#[cfg(feature = "mysql")]
 impl From<MySqlRow> for OwnedRow {
     fn from(row: MySqlRow) -> Self {
+        #[cfg(feature = "mysql")]
         OwnedRow::MySql(row)
     }
 }
 
+#[cfg(feature = "postgres")]
 impl From<PgRow> for OwnedRow {
     fn from(row: PgRow) -> Self {
+        #[cfg(feature = "postgres")]
         OwnedRow::Postgres(row)
     }
 }
 
+#[cfg(feature = "sqlite")]
 impl From<SqliteRow> for OwnedRow {
     fn from(row: SqliteRow) -> Self {
+        #[cfg(feature = "sqlite")]
         OwnedRow::Sqlite(row)
     }
 }
@@ -770,8 +836,11 @@ impl<T> RowStream<T> {
 /// Decodes an owned row with `D`, compiled for each backend's row type.
 fn decode_owned<D: Decode>(row: &OwnedRow) -> Result<D::Out, sqlx::Error> {
     match row {
+        #[cfg(feature = "mysql")]
         OwnedRow::MySql(row) => D::decode(row),
+        #[cfg(feature = "postgres")]
         OwnedRow::Postgres(row) => D::decode(row),
+        #[cfg(feature = "sqlite")]
         OwnedRow::Sqlite(row) => D::decode(row),
     }
 }
@@ -820,6 +889,7 @@ impl<T> Stream for RowStream<T> {
     }
 }
 
+#[cfg(feature = "mysql")]
 fn bind_mysql(
     mut query: sqlx::query::Query<'_, sqlx::MySql, sqlx::mysql::MySqlArguments>,
     params: Vec<Param>,
@@ -840,6 +910,7 @@ fn bind_mysql(
     query
 }
 
+#[cfg(feature = "postgres")]
 fn bind_postgres(
     mut query: sqlx::query::Query<'_, sqlx::Postgres, sqlx::postgres::PgArguments>,
     params: Vec<Param>,
@@ -853,19 +924,23 @@ fn bind_postgres(
             Param::String(v) => query.bind(v),
             Param::DateTime(v) => query.bind(v),
             Param::Json(v) => query.bind(v.map(sqlx::types::Json)),
-            Param::Array(list) => match list {
-                ParamList::Bool(v) => query.bind(v),
-                ParamList::I32(v) => query.bind(v),
-                ParamList::I64(v) => query.bind(v),
-                ParamList::F64(v) => query.bind(v),
-                ParamList::String(v) => query.bind(v),
-                ParamList::DateTime(v) => query.bind(v),
-            },
+            Param::Array(list) => {
+                use crate::sql::ParamList;
+                match list {
+                    ParamList::Bool(v) => query.bind(v),
+                    ParamList::I32(v) => query.bind(v),
+                    ParamList::I64(v) => query.bind(v),
+                    ParamList::F64(v) => query.bind(v),
+                    ParamList::String(v) => query.bind(v),
+                    ParamList::DateTime(v) => query.bind(v),
+                }
+            }
         };
     }
     query
 }
 
+#[cfg(feature = "sqlite")]
 fn bind_sqlite<'q>(
     mut query: sqlx::query::Query<'q, sqlx::Sqlite, sqlx::sqlite::SqliteArguments<'q>>,
     params: Vec<Param>,
@@ -889,8 +964,11 @@ impl std::fmt::Debug for DbRow<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         use sqlx::Row;
         let columns = match self {
+            #[cfg(feature = "mysql")]
             DbRow::MySql(row) => row.len(),
+            #[cfg(feature = "postgres")]
             DbRow::Postgres(row) => row.len(),
+            #[cfg(feature = "sqlite")]
             DbRow::Sqlite(row) => row.len(),
         };
         f.debug_struct("DbRow").field("columns", &columns).finish()
@@ -973,6 +1051,7 @@ macro_rules! null_checks {
 
 /// MySQL and PostgreSQL refuse a `NULL` read into a plain type themselves; the error
 /// is renamed to name the column. `$read` is `try_get` or `try_get_unchecked`.
+#[allow(unused_macros)]
 macro_rules! server_getter {
     ($name:ident, $read:ident, $type:ty) => {
         #[inline]
@@ -983,6 +1062,7 @@ macro_rules! server_getter {
 }
 
 /// SQLite would read a `NULL` as `0`, `""` or `false`: the getter checks first.
+#[allow(unused_macros)]
 macro_rules! sqlite_getter {
     ($name:ident, $type:ty) => {
         #[inline]
@@ -997,6 +1077,7 @@ macro_rules! sqlite_getter {
 
 /// `error`, or the column-naming `NULL` error when the driver refused a `NULL`.
 #[cold]
+#[cfg(any(feature = "mysql", feature = "postgres"))]
 fn name_null<R: BackendRow + ?Sized>(row: &R, index: usize, error: sqlx::Error) -> sqlx::Error {
     match &error {
         sqlx::Error::ColumnDecode { source, .. }
@@ -1008,6 +1089,7 @@ fn name_null<R: BackendRow + ?Sized>(row: &R, index: usize, error: sqlx::Error) 
     }
 }
 
+#[cfg(feature = "mysql")]
 impl BackendRow for MySqlRow {
     null_checks!();
     server_getter!(get_i32, try_get, i32);
@@ -1043,6 +1125,7 @@ impl BackendRow for MySqlRow {
     }
 }
 
+#[cfg(feature = "postgres")]
 impl BackendRow for PgRow {
     null_checks!();
     server_getter!(get_i32, try_get, i32);
@@ -1059,6 +1142,7 @@ impl BackendRow for PgRow {
     }
 }
 
+#[cfg(feature = "sqlite")]
 impl BackendRow for SqliteRow {
     null_checks!();
     sqlite_getter!(get_i32, i32);
@@ -1094,15 +1178,21 @@ macro_rules! dispatch {
         impl BackendRow for DbRow<'_> {
             fn unexpected_null(&self, index: usize) -> sqlx::Error {
                 match self {
+                    #[cfg(feature = "mysql")]
                     DbRow::MySql(row) => row.unexpected_null(index),
+                    #[cfg(feature = "postgres")]
                     DbRow::Postgres(row) => row.unexpected_null(index),
+                    #[cfg(feature = "sqlite")]
                     DbRow::Sqlite(row) => row.unexpected_null(index),
                 }
             }
             fn decode_error(&self, index: usize, message: String) -> sqlx::Error {
                 match self {
+                    #[cfg(feature = "mysql")]
                     DbRow::MySql(row) => row.decode_error(index, message),
+                    #[cfg(feature = "postgres")]
                     DbRow::Postgres(row) => row.decode_error(index, message),
+                    #[cfg(feature = "sqlite")]
                     DbRow::Sqlite(row) => row.decode_error(index, message),
                 }
             }
@@ -1110,8 +1200,11 @@ macro_rules! dispatch {
                 #[inline]
                 fn $name(&self, index: usize) -> Result<$out, sqlx::Error> {
                     match self {
+                        #[cfg(feature = "mysql")]
                         DbRow::MySql(row) => row.$name(index),
+                        #[cfg(feature = "postgres")]
                         DbRow::Postgres(row) => row.$name(index),
+                        #[cfg(feature = "sqlite")]
                         DbRow::Sqlite(row) => row.$name(index),
                     }
                 }

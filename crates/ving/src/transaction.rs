@@ -90,8 +90,11 @@ pub(crate) struct Connection {
 
 #[derive(Debug)]
 enum Held {
+    #[cfg(feature = "mysql")]
     MySql(PoolConnection<sqlx::MySql>),
+    #[cfg(feature = "postgres")]
     Postgres(PoolConnection<sqlx::Postgres>),
+    #[cfg(feature = "sqlite")]
     Sqlite(PoolConnection<sqlx::Sqlite>),
 }
 
@@ -100,16 +103,19 @@ enum Held {
 macro_rules! with_held {
     ($held:expr, |$conn:ident, $manager:ident| $body:expr) => {
         match $held {
+            #[cfg(feature = "mysql")]
             Held::MySql($conn) => {
                 type $manager = <sqlx::MySql as Database>::TransactionManager;
                 let $conn = &mut **$conn;
                 $body
             }
+            #[cfg(feature = "postgres")]
             Held::Postgres($conn) => {
                 type $manager = <sqlx::Postgres as Database>::TransactionManager;
                 let $conn = &mut **$conn;
                 $body
             }
+            #[cfg(feature = "sqlite")]
             Held::Sqlite($conn) => {
                 type $manager = <sqlx::Sqlite as Database>::TransactionManager;
                 let $conn = &mut **$conn;
@@ -123,8 +129,11 @@ impl Connection {
     /// Where statements of the transaction run.
     pub(crate) fn target(&mut self) -> Result<Target<'_>, DbError> {
         match &mut self.held {
+            #[cfg(feature = "mysql")]
             Some(Held::MySql(c)) => Ok(Target::MySqlConn(c)),
+            #[cfg(feature = "postgres")]
             Some(Held::Postgres(c)) => Ok(Target::PostgresConn(c)),
+            #[cfg(feature = "sqlite")]
             Some(Held::Sqlite(c)) => Ok(Target::SqliteConn(c)),
             None => Err(finished()),
         }
@@ -204,8 +213,11 @@ impl Connection {
 
 fn held_backend(held: &Held) -> Backend {
     match held {
+        #[cfg(feature = "mysql")]
         Held::MySql(_) => Backend::MySql,
+        #[cfg(feature = "postgres")]
         Held::Postgres(_) => Backend::Postgres,
+        #[cfg(feature = "sqlite")]
         Held::Sqlite(_) => Backend::Sqlite,
     }
 }
@@ -291,6 +303,7 @@ impl Db {
 
 async fn begin_held(pool: &Pool, isolation: Option<Isolation>) -> Result<Held, sqlx::Error> {
     Ok(match pool {
+        #[cfg(feature = "mysql")]
         Pool::MySql(pool) => {
             let mut conn = pool.acquire().await?;
             if let Some(isolation) = isolation {
@@ -299,20 +312,27 @@ async fn begin_held(pool: &Pool, isolation: Option<Isolation>) -> Result<Held, s
                 sqlx::Executor::execute(&mut *conn, sqlx::raw_sql(&set)).await?;
             }
             <sqlx::MySql as Database>::TransactionManager::begin(&mut conn, None).await?;
+            #[cfg(feature = "mysql")]
             Held::MySql(conn)
         }
+        #[cfg(feature = "postgres")]
         Pool::Postgres(pool) => {
             let mut conn = pool.acquire().await?;
             let begin = isolation.map(|i| Cow::Owned(format!("BEGIN ISOLATION LEVEL {}", i.sql())));
             <sqlx::Postgres as Database>::TransactionManager::begin(&mut conn, begin).await?;
+            #[cfg(feature = "postgres")]
             Held::Postgres(conn)
         }
+        #[cfg(feature = "sqlite")]
         Pool::Sqlite(pool) => {
             let mut conn = pool.acquire().await?;
+            // SQLite transactions are serializable whatever is asked.
+            let _ = isolation;
             // Take the write lock at once: two deferred transactions that both read and
             // then write would deadlock; IMMEDIATE waits (busy timeout) instead.
             let begin = Some(Cow::Borrowed("BEGIN IMMEDIATE"));
             <sqlx::Sqlite as Database>::TransactionManager::begin(&mut conn, begin).await?;
+            #[cfg(feature = "sqlite")]
             Held::Sqlite(conn)
         }
     })
