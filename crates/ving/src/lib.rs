@@ -14,6 +14,7 @@
 //! - [`sql`]: the statement tree and the three dialects that render it.
 //! - [`db`]: connection pools to MySQL/MariaDB, PostgreSQL and SQLite.
 //! - [`drizzle`]: the typed, SQL-shaped query builder over generated tables.
+//! - [`id`]: id strings (Skip32 and ving's base 62), as ids leave the system.
 //! - [`codegen`]: the Rust table definitions `ving drizzle --tables` writes.
 //! - [`migrate`]: migrations — snapshots, the diff engine, applying and status.
 //! - [`transaction`]: transactions, savepoints and the closure form.
@@ -25,6 +26,7 @@ pub mod codegen;
 pub mod config;
 pub mod db;
 pub mod drizzle;
+pub mod id;
 pub mod migrate;
 pub mod schema;
 pub mod sql;
