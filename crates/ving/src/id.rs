@@ -227,6 +227,9 @@ mod tests {
     #[test]
     fn user_one_is_ving_s_string() {
         assert_eq!(codec().stringify("User", 1).expect("id"), "UservDKaLb1");
+        // From ving's own record layer (shared/reference/ving-record-examples.json).
+        assert_eq!(codec().stringify("User", 2).expect("id"), "UservD6AAy4");
+        assert_eq!(codec().stringify("S3File", 0).expect("id"), "S3FilevEiyOj7");
         assert_eq!(codec().parse_kind("User", "UservDKaLb1"), Ok(1));
     }
 
@@ -238,6 +241,16 @@ mod tests {
             assert_eq!(skip32(&key, secret, false), value);
         }
         assert_ne!(skip32(&key, 1, true), skip32(&key, 2, true));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn every_id_round_trips_under_every_key(id in 0..=u32::MAX, key in proptest::array::uniform10(0u8..)) {
+            let ids = IdCodec::new(SkipjackKey(key));
+            let text = ids.stringify("APIKey", i64::from(id)).expect("id");
+            proptest::prop_assert!(text.starts_with("APIKeyv"));
+            proptest::prop_assert_eq!(ids.parse_kind("APIKey", &text), Ok(i64::from(id)));
+        }
     }
 
     #[test]
