@@ -770,93 +770,91 @@ pub struct Subquery<V> {
     marker: PhantomData<fn() -> V>,
 }
 
-impl<'a, Q: RowSource> SelectQuery<'a, Q, All> {
-    fn render(self) -> (Executor<'a>, String, Vec<Param>) {
-        let mut select = self.select;
-        Q::push_columns(&mut select.fields);
-        let (sql, params) = self.db.dialect().render(Statement::Select(select));
-        (self.db, sql, params)
-    }
-
-    /// The SQL and parameters this query runs.
-    pub fn to_sql(&self) -> (String, Vec<Param>) {
-        let (_, sql, params) = self.clone().render();
-        (sql, params)
-    }
-
-    /// Runs the query: every row.
-    pub async fn all(self) -> Result<Vec<Q::Out>, DbError> {
-        if let Some(error) = self.unsupported() {
-            return Err(error);
-        }
-        let (db, sql, params) = self.render();
-        db.fetch_decoded::<RowsOf<Q>>(&sql, params).await
-    }
-
-    /// Runs the query with `LIMIT 1` (unless it has a limit): the first row, if any.
-    pub async fn first(mut self) -> Result<Option<Q::Out>, DbError> {
-        if let Some(error) = self.unsupported() {
-            return Err(error);
-        }
-        self.select.limit.get_or_insert(1);
-        let (db, sql, params) = self.render();
-        db.fetch_first_decoded::<RowsOf<Q>>(&sql, params).await
-    }
-
-    /// Runs the query and reads its rows as they come, in constant memory.
-    pub fn stream(self) -> RowStream<Q::Out> {
-        if let Some(error) = self.unsupported() {
-            return RowStream::failed(error, String::new(), self.db.dialect().backend());
-        }
-        let (db, sql, params) = self.render();
-        db.fetch_stream::<RowsOf<Q>>(sql, params)
-    }
-}
-
-impl<'a, Q, F: Selection> SelectQuery<'a, Q, Fields<F>>
+/// Running a select: one path for every terminal method.
+impl<'a, Q, Sel> SelectQuery<'a, Q, Sel>
 where
-    F: Clone,
+    Sel: SelectList,
+    Q: SelectTables<Sel>,
 {
+    /// The SQL and parameters, or why this database cannot run the query.
+    fn rendered(self) -> Result<(Executor<'a>, String, Vec<Param>), DbError> {
+        if let Some(error) = self.unsupported() {
+            return Err(error);
+        }
+        let db = self.db;
+        let (sql, params) = db.dialect().render(Statement::Select(self.into_select()));
+        Ok((db, sql, params))
+    }
+
+    async fn run_all<D: Decode>(self) -> Result<Vec<D::Out>, DbError> {
+        let (db, sql, params) = self.rendered()?;
+        db.fetch_decoded::<D>(&sql, params).await
+    }
+
+    async fn run_first<D: Decode>(mut self) -> Result<Option<D::Out>, DbError> {
+        self.select.limit.get_or_insert(1);
+        let (db, sql, params) = self.rendered()?;
+        db.fetch_first_decoded::<D>(&sql, params).await
+    }
+
+    fn run_stream<D: Decode>(self) -> RowStream<D::Out> {
+        let backend = self.db.dialect().backend();
+        match self.rendered() {
+            Ok((db, sql, params)) => db.fetch_stream::<D>(sql, params),
+            Err(error) => RowStream::failed(error, String::new(), backend),
+        }
+    }
+
     /// The SQL and parameters this query runs.
-    pub fn to_sql(&self) -> (String, Vec<Param>) {
-        let mut select = self.select.clone();
-        self.fields.0.clone().push_exprs(&mut select.fields);
+    pub fn to_sql(&self) -> (String, Vec<Param>)
+    where
+        Sel: Clone,
+    {
+        let select = self.clone().into_select();
         self.db.dialect().render(Statement::Select(select))
     }
 }
 
-impl<'a, Q, F: Selection> SelectQuery<'a, Q, Fields<F>> {
-    fn render(self) -> (Executor<'a>, String, Vec<Param>) {
-        let mut select = self.select;
-        self.fields.0.push_exprs(&mut select.fields);
-        let (sql, params) = self.db.dialect().render(Statement::Select(select));
-        (self.db, sql, params)
+impl<Q: RowSource> SelectQuery<'_, Q, All> {
+    /// Runs the query: every row.
+    pub async fn all(self) -> Result<Vec<Q::Out>, DbError> {
+        self.run_all::<RowsOf<Q>>().await
     }
 
+    /// Runs the query with `LIMIT 1` (unless it has a limit): the first row, if any.
+    pub async fn first(self) -> Result<Option<Q::Out>, DbError> {
+        self.run_first::<RowsOf<Q>>().await
+    }
+
+    /// Runs the query and reads its rows as they come, in constant memory.
+    pub fn stream(self) -> RowStream<Q::Out> {
+        self.run_stream::<RowsOf<Q>>()
+    }
+}
+
+impl<Q, F: Selection> SelectQuery<'_, Q, Fields<F>> {
     /// Runs the query: every row.
     pub async fn all<I>(self) -> Result<Vec<F::Out>, DbError>
     where
         F: SelectionIn<Q, I>,
     {
-        if let Some(error) = self.unsupported() {
-            return Err(error);
-        }
-        let (db, sql, params) = self.render();
-        db.fetch_decoded::<FieldsOf<F, Q, I>>(&sql, params).await
+        self.run_all::<FieldsOf<F, Q, I>>().await
     }
 
     /// Runs the query with `LIMIT 1` (unless it has a limit): the first row, if any.
-    pub async fn first<I>(mut self) -> Result<Option<F::Out>, DbError>
+    pub async fn first<I>(self) -> Result<Option<F::Out>, DbError>
     where
         F: SelectionIn<Q, I>,
     {
-        if let Some(error) = self.unsupported() {
-            return Err(error);
-        }
-        self.select.limit.get_or_insert(1);
-        let (db, sql, params) = self.render();
-        db.fetch_first_decoded::<FieldsOf<F, Q, I>>(&sql, params)
-            .await
+        self.run_first::<FieldsOf<F, Q, I>>().await
+    }
+
+    /// Runs the query and reads its rows as they come, in constant memory.
+    pub fn stream<I>(self) -> RowStream<F::Out>
+    where
+        F: SelectionIn<Q, I>,
+    {
+        self.run_stream::<FieldsOf<F, Q, I>>()
     }
 
     /// Runs the query: every row, as the user's own struct `T` (`From` the fields'
@@ -866,27 +864,16 @@ impl<'a, Q, F: Selection> SelectQuery<'a, Q, Fields<F>> {
         F: SelectionIn<Q, I>,
         T: From<F::Out> + Send + 'static,
     {
-        if let Some(error) = self.unsupported() {
-            return Err(error);
-        }
-        let (db, sql, params) = self.render();
-        db.fetch_decoded::<IntoStruct<T, F, Q, I>>(&sql, params)
-            .await
+        self.run_all::<IntoStruct<T, F, Q, I>>().await
     }
 
     /// The first row, if any, as the user's own struct `T` (see [`all_as`](Self::all_as)).
-    pub async fn first_as<T, I>(mut self) -> Result<Option<T>, DbError>
+    pub async fn first_as<T, I>(self) -> Result<Option<T>, DbError>
     where
         F: SelectionIn<Q, I>,
         T: From<F::Out> + Send + 'static,
     {
-        if let Some(error) = self.unsupported() {
-            return Err(error);
-        }
-        self.select.limit.get_or_insert(1);
-        let (db, sql, params) = self.render();
-        db.fetch_first_decoded::<IntoStruct<T, F, Q, I>>(&sql, params)
-            .await
+        self.run_first::<IntoStruct<T, F, Q, I>>().await
     }
 
     /// The rows as they come, as the user's own struct `T` (see [`all_as`](Self::all_as)).
@@ -895,23 +882,7 @@ impl<'a, Q, F: Selection> SelectQuery<'a, Q, Fields<F>> {
         F: SelectionIn<Q, I>,
         T: From<F::Out> + Send + 'static,
     {
-        if let Some(error) = self.unsupported() {
-            return RowStream::failed(error, String::new(), self.db.dialect().backend());
-        }
-        let (db, sql, params) = self.render();
-        db.fetch_stream::<IntoStruct<T, F, Q, I>>(sql, params)
-    }
-
-    /// Runs the query and reads its rows as they come, in constant memory.
-    pub fn stream<I>(self) -> RowStream<F::Out>
-    where
-        F: SelectionIn<Q, I>,
-    {
-        if let Some(error) = self.unsupported() {
-            return RowStream::failed(error, String::new(), self.db.dialect().backend());
-        }
-        let (db, sql, params) = self.render();
-        db.fetch_stream::<FieldsOf<F, Q, I>>(sql, params)
+        self.run_stream::<IntoStruct<T, F, Q, I>>()
     }
 }
 
