@@ -33,6 +33,9 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://ving.db";
 /// The environment variables holding the database URL, in order of precedence.
 pub const DATABASE_URL_VARIABLES: [&str; 2] = ["VING_DATABASE_URL", "VING_MYSQL"];
 
+/// The environment variable holding the read replicas' URLs, comma-separated.
+pub const REPLICAS_VARIABLE: &str = "VING_DATABASE_REPLICAS";
+
 /// Why configuration could not be read.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -84,6 +87,7 @@ pub struct Config {
     root: PathBuf,
     file: ConfigFile,
     database_url: Option<(String, String)>,
+    replicas: Option<(String, String)>,
 }
 
 /// `ving.toml` as written.
@@ -154,6 +158,11 @@ pub struct DatabaseSection {
     /// Seconds an idle connection is kept before it is closed; 0 keeps them (default
     /// 600).
     pub idle_timeout: Option<f64>,
+    /// Read replicas' URLs: reads outside a transaction go to them (see
+    /// [`crate::replicas`]).
+    pub replicas: Vec<String>,
+    /// Seconds a replica may lag behind before reads skip it (default 5).
+    pub max_replica_lag: Option<f64>,
 }
 
 /// The connection pool's settings: from the URL's parameters (`?max_connections=20&
@@ -315,10 +324,20 @@ impl Config {
                 .map(|url| (url, "ving.toml [database] url".to_owned()))
         };
         let database_url = from_env.or_else(from_dotenv).or_else(from_file);
+        let replicas = env(REPLICAS_VARIABLE)
+            .filter(|v| !v.trim().is_empty())
+            .map(|v| (v, REPLICAS_VARIABLE.to_owned()))
+            .or_else(|| {
+                dotenv
+                    .get(REPLICAS_VARIABLE)
+                    .filter(|v| !v.trim().is_empty())
+                    .map(|v| (v.clone(), format!("{REPLICAS_VARIABLE} in .env")))
+            });
         Ok(Config {
             root: root.to_path_buf(),
             file,
             database_url,
+            replicas,
         })
     }
 
@@ -374,6 +393,41 @@ impl Config {
                 message,
             })?;
         Ok(url.with_pool_fallback(settings))
+    }
+}
+
+impl Config {
+    /// The read replicas' URLs: `VING_DATABASE_REPLICAS` (comma-separated; environment,
+    /// then `.env`), else `[database] replicas`.
+    pub fn replica_urls(&self) -> Result<Vec<DatabaseUrl>, ConfigError> {
+        let pool = self.database_url()?.pool();
+        match &self.replicas {
+            Some((list, source)) => list
+                .split(',')
+                .map(str::trim)
+                .filter(|url| !url.is_empty())
+                .map(|url| DatabaseUrl::parse_from(url, source).map(|u| u.with_pool_fallback(pool)))
+                .collect(),
+            None => self
+                .file
+                .database
+                .replicas
+                .iter()
+                .map(|url| {
+                    DatabaseUrl::parse_from(url, "ving.toml [database] replicas")
+                        .map(|u| u.with_pool_fallback(pool))
+                })
+                .collect(),
+        }
+    }
+
+    /// How far a replica may lag before reads skip it.
+    pub fn max_replica_lag(&self) -> std::time::Duration {
+        self.file
+            .database
+            .max_replica_lag
+            .and_then(|s| std::time::Duration::try_from_secs_f64(s).ok())
+            .unwrap_or(std::time::Duration::from_secs(5))
     }
 }
 

@@ -38,6 +38,7 @@ use sqlx::ConnectOptions;
 use tokio::sync::OnceCell;
 
 use crate::config::{Backend, Config, ConfigError, DatabaseUrl};
+use crate::replicas::{ReadMode, RoundRobin, Routing};
 
 #[cfg(not(any(feature = "mysql", feature = "postgres", feature = "sqlite")))]
 compile_error!("ving needs at least one of its features `mysql`, `postgres`, `sqlite`");
@@ -110,6 +111,8 @@ pub struct Db {
     pool: Pool,
     log: bool,
     version: Arc<OnceCell<String>>,
+    routing: Option<Arc<Routing>>,
+    reads: ReadMode,
 }
 
 /// The pool of one backend.
@@ -341,20 +344,98 @@ pub(crate) fn run_fetch_first<'c, D: Decode>(
 
 /// A backend's pool options from the pool settings.
 macro_rules! pool_options {
-    ($options:ident, $settings:expr) => {{
+    ($options:ident, $settings:expr, $opening:expr) => {{
         let settings = $settings;
+        let acquire = match $opening.acquire_cap {
+            Some(cap) => settings.acquire().min(cap),
+            None => settings.acquire(),
+        };
         $options::new()
             .max_connections(settings.max())
             .min_connections(settings.min())
-            .acquire_timeout(settings.acquire())
+            .acquire_timeout(acquire)
             .idle_timeout(settings.idle())
     }};
+}
+
+/// The pool: connected now, or on first use when the opening is lazy.
+macro_rules! open_pool {
+    ($pool_options:expr, $options:expr, $opening:expr, $error:expr) => {
+        if $opening.lazy {
+            $pool_options.connect_lazy_with($options)
+        } else {
+            $pool_options.connect_with($options).await.map_err($error)?
+        }
+    };
+}
+
+/// How long a read waits for a replica's connection before it counts the replica down
+/// (and reads from the primary).
+const REPLICA_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// How a pool is opened.
+#[derive(Debug, Clone, Copy, Default)]
+struct Opening {
+    /// Connect on first use (replicas: one that is down must not stop the app).
+    lazy: bool,
+    /// At most this long to wait for a connection.
+    acquire_cap: Option<Duration>,
+    /// A statement each new connection runs first.
+    session: Option<&'static str>,
 }
 
 impl Db {
     /// Opens a pool to `url`. A relative SQLite path is taken relative to `root` (the
     /// project folder) and the file is created when missing.
     pub async fn connect(url: &DatabaseUrl, root: &Path) -> Result<Db, DbError> {
+        Db::open(url, root, Opening::default()).await
+    }
+
+    /// Opens a pool to `url` whose reads go to `replicas` (see [`crate::replicas`]).
+    /// A replica that cannot be reached now is not an error: it is tried when reads
+    /// come, and skipped while it does not answer.
+    pub async fn connect_with_replicas(
+        url: &DatabaseUrl,
+        replicas: &[DatabaseUrl],
+        root: &Path,
+        max_lag: Duration,
+    ) -> Result<Db, DbError> {
+        let primary = Db::open(url, root, Opening::default()).await?;
+        if replicas.is_empty() {
+            return Ok(primary);
+        }
+        let mut pools = Vec::with_capacity(replicas.len());
+        for replica in replicas {
+            if replica.backend() != url.backend() {
+                return Err(DbError::Invalid(format!(
+                    "replica {replica} is {}, the primary {}",
+                    replica.backend(),
+                    url.backend()
+                )));
+            }
+            let lazy = Opening {
+                lazy: true,
+                acquire_cap: Some(REPLICA_ACQUIRE_TIMEOUT),
+                session: None,
+            };
+            let db = Db::open(replica, root, lazy).await?;
+            // Galera: a second pool whose reads wait for the cluster's writes.
+            let causal = if replica.backend() == Backend::MySql {
+                let causal = Opening {
+                    session: Some("SET SESSION wsrep_sync_wait = 1"),
+                    ..lazy
+                };
+                Some(Db::open(replica, root, causal).await?)
+            } else {
+                None
+            };
+            pools.push((db, causal));
+        }
+        let routing = Routing::new(pools, Box::new(RoundRobin), max_lag);
+        Ok(primary.with_routing(routing))
+    }
+
+    async fn open(url: &DatabaseUrl, root: &Path, opening: Opening) -> Result<Db, DbError> {
         let connect_error = |source| DbError::Connect {
             backend: url.backend(),
             url: url.to_string(),
@@ -366,24 +447,23 @@ impl Db {
                 let options = MySqlConnectOptions::from_url(&driver_url(url)?)
                     .map_err(connect_error)?
                     .disable_statement_logging();
-                let pool = pool_options!(MySqlPoolOptions, url.pool())
-                    .connect_with(options)
-                    .await
-                    .map_err(connect_error)?;
-                #[cfg(feature = "mysql")]
-                Pool::MySql(pool)
+                let mut pool_options = pool_options!(MySqlPoolOptions, url.pool(), opening);
+                if let Some(session) = opening.session {
+                    pool_options = pool_options.after_connect(move |conn, _| {
+                        Box::pin(
+                            async move { sqlx::Executor::execute(conn, session).await.map(drop) },
+                        )
+                    });
+                }
+                Pool::MySql(open_pool!(pool_options, options, opening, connect_error))
             }
             #[cfg(feature = "postgres")]
             Backend::Postgres => {
                 let options = PgConnectOptions::from_url(&driver_url(url)?)
                     .map_err(connect_error)?
                     .disable_statement_logging();
-                let pool = pool_options!(PgPoolOptions, url.pool())
-                    .connect_with(options)
-                    .await
-                    .map_err(connect_error)?;
-                #[cfg(feature = "postgres")]
-                Pool::Postgres(pool)
+                let pool_options = pool_options!(PgPoolOptions, url.pool(), opening);
+                Pool::Postgres(open_pool!(pool_options, options, opening, connect_error))
             }
             #[cfg(feature = "sqlite")]
             Backend::Sqlite => {
@@ -403,7 +483,7 @@ impl Db {
                 if !url.driver_url().contains("mode=ro") {
                     options = options.create_if_missing(true);
                 }
-                let mut pool_options = pool_options!(SqlitePoolOptions, url.pool());
+                let mut pool_options = pool_options!(SqlitePoolOptions, url.pool(), opening);
                 if in_memory {
                     // Each connection to :memory: is a database of its own: keep exactly
                     // one, for the life of the pool.
@@ -413,12 +493,7 @@ impl Db {
                         .idle_timeout(None)
                         .max_lifetime(None);
                 }
-                let pool = pool_options
-                    .connect_with(options)
-                    .await
-                    .map_err(connect_error)?;
-                #[cfg(feature = "sqlite")]
-                Pool::Sqlite(pool)
+                Pool::Sqlite(open_pool!(pool_options, options, opening, connect_error))
             }
             #[allow(unreachable_patterns)]
             backend => {
@@ -435,7 +510,31 @@ impl Db {
             pool,
             log: url.log(),
             version: Arc::new(OnceCell::new()),
+            routing: None,
+            reads: ReadMode::Replica,
         })
+    }
+
+    pub(crate) fn routing(&self) -> Option<&Routing> {
+        self.routing.as_deref()
+    }
+
+    pub(crate) fn read_mode(&self) -> ReadMode {
+        self.reads
+    }
+
+    pub(crate) fn with_reads(&self, reads: ReadMode) -> Db {
+        Db {
+            reads,
+            ..self.clone()
+        }
+    }
+
+    pub(crate) fn with_routing(&self, routing: Routing) -> Db {
+        Db {
+            routing: Some(Arc::new(routing)),
+            ..self.clone()
+        }
     }
 
     /// Which database family this pool talks to.
@@ -1268,7 +1367,13 @@ pub async fn use_db() -> Result<&'static Db, DbError> {
             })
         })?;
         let config = Config::load(&root)?;
-        Db::connect(&config.database_url()?, config.root()).await
+        Db::connect_with_replicas(
+            &config.database_url()?,
+            &config.replica_urls()?,
+            config.root(),
+            config.max_replica_lag(),
+        )
+        .await
     })
     .await
 }

@@ -83,6 +83,55 @@ impl<'a> Executor<'a> {
         }
     }
 
+    /// A read (a select): on a pool with replicas it goes where the pool's read mode says
+    /// (see [`crate::replicas`]); in a transaction, to the transaction.
+    pub(crate) async fn read_decoded<D: Decode>(
+        &self,
+        sql: &str,
+        params: Vec<Param>,
+    ) -> Result<Vec<D::Out>, DbError> {
+        match self {
+            Executor::Pool(db) if db.replica_count() > 0 => {
+                db.route_read(params, |db, params| async move {
+                    db.fetch_decoded::<D>(sql, params).await
+                })
+                .await
+            }
+            _ => self.fetch_decoded::<D>(sql, params).await,
+        }
+    }
+
+    /// The first row of a read (see [`Executor::read_decoded`]).
+    pub(crate) async fn read_first<D: Decode>(
+        &self,
+        sql: &str,
+        params: Vec<Param>,
+    ) -> Result<Option<D::Out>, DbError> {
+        match self {
+            Executor::Pool(db) if db.replica_count() > 0 => {
+                db.route_read(params, |db, params| async move {
+                    db.fetch_first_decoded::<D>(sql, params).await
+                })
+                .await
+            }
+            _ => self.fetch_first_decoded::<D>(sql, params).await,
+        }
+    }
+
+    /// A read as a stream (see [`Executor::read_decoded`]).
+    pub(crate) fn read_stream<D: Decode>(
+        &self,
+        sql: String,
+        params: Vec<Param>,
+    ) -> RowStream<D::Out> {
+        match self {
+            Executor::Pool(db) if db.replica_count() > 0 => {
+                db.stream_reader().fetch_stream::<D>(sql, params)
+            }
+            _ => self.fetch_stream::<D>(sql, params),
+        }
+    }
+
     /// A transaction for work that must be all or nothing: a new one on a pool, a
     /// savepoint inside a transaction.
     pub(crate) async fn begin_atomic(&self) -> Result<Tx<'a>, DbError> {

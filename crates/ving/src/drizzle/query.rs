@@ -787,20 +787,31 @@ where
     }
 
     async fn run_all<D: Decode>(self) -> Result<Vec<D::Out>, DbError> {
+        // A select that locks rows is not a plain read: it goes to the primary.
+        let locks = self.select.lock.is_some();
         let (db, sql, params) = self.rendered()?;
-        db.fetch_decoded::<D>(&sql, params).await
+        if locks {
+            db.fetch_decoded::<D>(&sql, params).await
+        } else {
+            db.read_decoded::<D>(&sql, params).await
+        }
     }
 
     async fn run_first<D: Decode>(mut self) -> Result<Option<D::Out>, DbError> {
         self.select.limit.get_or_insert(1);
+        let locks = self.select.lock.is_some();
         let (db, sql, params) = self.rendered()?;
-        db.fetch_first_decoded::<D>(&sql, params).await
+        if locks {
+            db.fetch_first_decoded::<D>(&sql, params).await
+        } else {
+            db.read_first::<D>(&sql, params).await
+        }
     }
 
     fn run_stream<D: Decode>(self) -> RowStream<D::Out> {
         let backend = self.db.dialect().backend();
         match self.rendered() {
-            Ok((db, sql, params)) => db.fetch_stream::<D>(sql, params),
+            Ok((db, sql, params)) => db.read_stream::<D>(sql, params),
             Err(error) => RowStream::failed(error, String::new(), backend),
         }
     }
