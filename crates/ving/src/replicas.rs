@@ -184,10 +184,7 @@ impl Routing {
             .replicas
             .iter()
             .enumerate()
-            .filter(|(_, r)| {
-                let health = r.health();
-                !health.down_until.is_some_and(|until| until > now) && !health.lagging
-            })
+            .filter(|(_, r)| r.health().usable(now, true))
             .map(|(i, _)| i)
             .collect();
         let turn = self.turn.fetch_add(1, Ordering::Relaxed);
@@ -198,6 +195,16 @@ impl Routing {
         if let Some(replica) = self.replicas.get(index) {
             replica.update(|h| h.down_until = Some(Instant::now() + DOWN_FOR));
         }
+    }
+}
+
+impl Health {
+    /// Whether reads may go to the replica: not down, and not known to lag (`strict`),
+    /// or known to lag but due for another look.
+    fn usable(&self, now: Instant, strict: bool) -> bool {
+        let down = self.down_until.is_some_and(|until| until > now);
+        let due = self.checked_at.is_none_or(|at| now - at >= CHECK_EVERY);
+        !down && (!self.lagging || (!strict && due))
     }
 }
 
