@@ -141,12 +141,7 @@ impl Routing {
             .replicas
             .iter()
             .enumerate()
-            .filter(|(_, r)| {
-                let health = r.health();
-                !health.down_until.is_some_and(|until| until > now)
-                    && !(health.lagging
-                        && health.checked_at.is_some_and(|at| now - at < CHECK_EVERY))
-            })
+            .filter(|(_, r)| r.health().usable(now, false))
             .map(|(i, _)| i)
             .collect();
         let turn = self.turn.fetch_add(1, Ordering::Relaxed);
