@@ -14,6 +14,7 @@
 //! - [`sql`]: the statement tree and the three dialects that render it.
 //! - [`db`]: connection pools to MySQL/MariaDB, PostgreSQL and SQLite.
 //! - [`drizzle`]: the typed, SQL-shaped query builder over generated tables.
+//! - [`record`]: kinds and records (in progress): ving's errors.
 //! - [`replicas`]: read replicas: reads to replicas, writes to the primary.
 //! - [`id`]: id strings (Skip32 and ving's base 62), as ids leave the system.
 //! - [`codegen`]: the Rust table definitions `ving drizzle --tables` writes.
@@ -29,6 +30,7 @@ pub mod db;
 pub mod drizzle;
 pub mod id;
 pub mod migrate;
+pub mod record;
 pub mod replicas;
 pub mod schema;
 pub mod sql;

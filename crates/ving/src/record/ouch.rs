@@ -1,0 +1,127 @@
+//! ving's errors as a web layer returns them: a code (400, 403, 404, 409, 441, 442, 454 …),
+//! a message, and the prop it is about, serialised as ving's `ouch` body
+//! (`{"statusCode": 442, "statusMessage": "Out of Range", "message": "…", "data": {"prop": "email"}}`).
+
+use serde::ser::SerializeStruct;
+
+/// A ving error: the code, what went wrong, and the prop it is about.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{code} {}: {message}", status_message(*.code))]
+pub struct Ouch {
+    /// ving's code, an HTTP status (441 and 442 are ving's own: a missing or an out of
+    /// range parameter; 454 a wrong password).
+    pub code: u16,
+    /// What went wrong, for people.
+    pub message: String,
+    /// The prop the error is about, if any.
+    pub prop: Option<String>,
+}
+
+impl Ouch {
+    /// An error with `code` and `message`.
+    pub fn new(code: u16, message: impl Into<String>) -> Ouch {
+        Ouch {
+            code,
+            message: message.into(),
+            prop: None,
+        }
+    }
+
+    /// An error about `prop`.
+    pub fn about(code: u16, prop: impl Into<String>, message: impl Into<String>) -> Ouch {
+        Ouch {
+            code,
+            message: message.into(),
+            prop: Some(prop.into()),
+        }
+    }
+
+    /// The HTTP reason of the code, as ving words it (`Out of Range` for 442).
+    pub fn status_message(&self) -> &'static str {
+        status_message(self.code)
+    }
+}
+
+/// ving's words for its codes; an unknown code is ving's 500 wording.
+pub fn status_message(code: u16) -> &'static str {
+    match code {
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        402 => "Payment Required",
+        403 => "Forbidden",
+        404 => "Not Found",
+        408 => "Request Timeout",
+        409 => "Conflict",
+        413 => "Payload Too Large",
+        415 => "Unsupported Media Type",
+        429 => "Too Many Requests",
+        441 => "Missing Required Parameter",
+        442 => "Out of Range",
+        454 => "Password Incorrect",
+        499 => "Offline Processing",
+        501 => "Not Implemented",
+        502 => "Bad Gateway",
+        504 => "Could Not Connect",
+        _ => "Undefined Error",
+    }
+}
+
+impl serde::Serialize for Ouch {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut body = serializer.serialize_struct("Ouch", 4)?;
+        body.serialize_field("statusCode", &self.code)?;
+        body.serialize_field("statusMessage", self.status_message())?;
+        body.serialize_field("message", &self.message)?;
+        match &self.prop {
+            Some(prop) => body.serialize_field("data", &serde_json::json!({ "prop": prop }))?,
+            None => body.serialize_field("data", &serde_json::Value::Null)?,
+        }
+        body.end()
+    }
+}
+
+impl From<crate::id::IdError> for Ouch {
+    fn from(error: crate::id::IdError) -> Ouch {
+        Ouch::new(error.code(), error.to_string())
+    }
+}
+
+impl From<crate::db::DbError> for Ouch {
+    /// A unique violation is ving's 409; any other database failure a 504 when the
+    /// server cannot be reached, else a 500.
+    fn from(error: crate::db::DbError) -> Ouch {
+        let code = if error.is_unique_violation() {
+            409
+        } else if crate::replicas::is_unreachable(&error) {
+            504
+        } else {
+            500
+        };
+        Ouch::new(code, error.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serialises_as_ving_s_body() {
+        let body = serde_json::to_value(Ouch::about(442, "email", "email is not an email address"))
+            .expect("json");
+        assert_eq!(
+            body,
+            serde_json::json!({
+                "statusCode": 442,
+                "statusMessage": "Out of Range",
+                "message": "email is not an email address",
+                "data": {"prop": "email"}
+            })
+        );
+        assert_eq!(
+            Ouch::new(404, "no such user").to_string(),
+            "404 Not Found: no such user"
+        );
+        assert_eq!(status_message(599), "Undefined Error");
+    }
+}
