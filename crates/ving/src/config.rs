@@ -88,6 +88,7 @@ pub struct Config {
     file: ConfigFile,
     database_url: Option<(String, String)>,
     replicas: Option<(String, String)>,
+    skipjack_key: Option<String>,
 }
 
 /// `ving.toml` as written.
@@ -333,11 +334,15 @@ impl Config {
                     .filter(|v| !v.trim().is_empty())
                     .map(|v| (v.clone(), format!("{REPLICAS_VARIABLE} in .env")))
             });
+        let skipjack_key = env(crate::id::KEY_VARIABLE)
+            .or_else(|| dotenv.get(crate::id::KEY_VARIABLE).cloned())
+            .filter(|v| !v.trim().is_empty());
         Ok(Config {
             root: root.to_path_buf(),
             file,
             database_url,
             replicas,
+            skipjack_key,
         })
     }
 
@@ -419,6 +424,12 @@ impl Config {
                 })
                 .collect(),
         }
+    }
+
+    /// The key of id strings: `VING_SKIPJACK_KEY` from the environment, then `.env`
+    /// (ving's unset key when neither has it).
+    pub fn skipjack_key(&self) -> Result<crate::id::SkipjackKey, crate::id::IdError> {
+        crate::id::SkipjackKey::from_env(|_| self.skipjack_key.clone())
     }
 
     /// How far a replica may lag before reads skip it.
