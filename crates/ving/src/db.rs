@@ -111,6 +111,7 @@ pub struct Db {
     pool: Pool,
     log: bool,
     version: Arc<OnceCell<String>>,
+    increment: Arc<OnceCell<i64>>,
     routing: Option<Arc<Routing>>,
     reads: ReadMode,
 }
@@ -510,6 +511,7 @@ impl Db {
             pool,
             log: url.log(),
             version: Arc::new(OnceCell::new()),
+            increment: Arc::new(OnceCell::new()),
             routing: None,
             reads: ReadMode::Replica,
         })
@@ -598,6 +600,28 @@ impl Db {
             .get_or_try_init(|| self.server_version())
             .await
             .map(String::as_str)
+    }
+
+    /// How far apart the ids of one multi-row insert are on MySQL/MariaDB
+    /// (`auto_increment_increment`: 1, but the cluster's size on Galera); 1 elsewhere.
+    /// Asked once per pool.
+    pub async fn auto_increment_step(&self) -> Result<i64, DbError> {
+        if self.backend() != Backend::MySql {
+            return Ok(1);
+        }
+        self.increment
+            .get_or_try_init(|| async {
+                let rows = self
+                    .fetch_all(
+                        "SELECT CAST(@@auto_increment_increment AS SIGNED)",
+                        Vec::new(),
+                        |row| row.get_i64(0),
+                    )
+                    .await?;
+                Ok(rows.first().copied().unwrap_or(1).max(1))
+            })
+            .await
+            .copied()
     }
 
     /// Whether the server takes `RETURNING` on `INSERT` and `DELETE`: PostgreSQL and

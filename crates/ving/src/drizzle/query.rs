@@ -1167,6 +1167,7 @@ async fn run_inserts(
 ) -> Result<InsertResult, DbError> {
     let dialect = executor.dialect();
     let mut result = InsertResult::default();
+    let mut step = None;
     for statement in statements {
         let returns_ids = !statement.returning.is_empty();
         let upsert = statement.on_conflict.is_some();
@@ -1178,11 +1179,16 @@ async fn run_inserts(
         } else {
             let done = executor.execute(&sql, params).await?;
             result.rows_affected += done.rows_affected;
-            // MySQL/MariaDB: the first id of the statement; its rows have consecutive ids.
+            // MySQL/MariaDB: the first id of the statement; the ids of its rows follow it
+            // `auto_increment_increment` apart (1, but the cluster's size on Galera).
             let first = i64::try_from(done.last_insert_id).unwrap_or(0);
             if first > 0 && !upsert {
                 let count = i64::try_from(done.rows_affected).unwrap_or(0);
-                result.ids.extend(first..first + count);
+                let step = match step {
+                    Some(step) => step,
+                    None => *step.insert(executor.db().auto_increment_step().await?),
+                };
+                result.ids.extend((0..count).map(|n| first + n * step));
             } else if first > 0 && result.insert_id.is_none() {
                 result.insert_id = Some(first);
             }
