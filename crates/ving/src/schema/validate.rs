@@ -10,6 +10,12 @@ use super::model::{
     DbHelper, EnumValue, Origin, Owner, Prop, PropDefault, PropType, RelationType, Schema,
 };
 use super::SchemaOptions;
+use crate::table;
+
+/// The longest identifier ving writes: PostgreSQL's limit (63 bytes), the strictest of
+/// the three databases (MySQL allows 64 characters, SQLite has no limit), so that a
+/// schema works on all of them.
+pub const MAX_IDENTIFIER_LENGTH: usize = 63;
 
 /// The MySQL reserved words ving refuses as table names (compared upper-cased).
 pub const RESERVED_TABLE_NAMES: &[&str] = &[
@@ -216,16 +222,18 @@ impl Checker<'_> {
         }
         let path = format!("{}.tableName", schema.kind);
         let problem = if !name.starts_with(|c: char| c.is_ascii_lowercase()) {
-            Some("must start with a lower-case letter")
+            Some("must start with a lower-case letter".to_owned())
         } else if !name
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         {
-            Some("must be lower case: letters, digits and _")
+            Some("must be lower case: letters, digits and _".to_owned())
         } else if !name.ends_with('s') {
-            Some("must end in \"s\"")
+            Some("must end in \"s\"".to_owned())
         } else if RESERVED_TABLE_NAMES.contains(&name.to_ascii_uppercase().as_str()) {
-            Some("is a MySQL reserved word")
+            Some("is a MySQL reserved word".to_owned())
+        } else if name.len() > MAX_IDENTIFIER_LENGTH {
+            Some(too_long(name.len()))
         } else {
             None
         };
@@ -319,6 +327,8 @@ impl Checker<'_> {
             }
         }
         self.default(prop, &path());
+        self.integer_default(prop, &path());
+        self.identifiers(schema, prop, &path());
         if let (Some(length), Some(db)) = (prop.length, prop.db) {
             if let Some(max) = db.max_length().filter(|max| length > *max) {
                 self.error(
@@ -426,6 +436,100 @@ impl Checker<'_> {
         };
         if let Some(problem) = problem {
             self.error(&prop.origin, "default", path.to_owned(), problem);
+        }
+    }
+
+    /// An integer default must fit the column its `db` helper makes: `int` is a signed
+    /// 32-bit column, `bigInt`, `relation` and `pk` unsigned 64-bit ones.
+    fn integer_default(&mut self, prop: &Prop, path: &str) {
+        let (Some(PropDefault::Int(value)), Some(db)) = (&prop.default, prop.db) else {
+            return;
+        };
+        let (min, max, column) = match db {
+            DbHelper::Int => (
+                i64::from(i32::MIN),
+                i64::from(i32::MAX),
+                "a signed 32-bit column",
+            ),
+            DbHelper::BigInt | DbHelper::Relation | DbHelper::Pk => {
+                (0, i64::MAX, "an unsigned column")
+            }
+            _ => return,
+        };
+        if !(min..=max).contains(value) {
+            self.error(
+                &prop.origin,
+                "default",
+                path.to_owned(),
+                format!("default {value} does not fit db helper {db}, {column} ({min} to {max})"),
+            );
+        }
+    }
+
+    /// Every identifier the prop puts in a database — its column and the names ving
+    /// derives from it — must fit [`MAX_IDENTIFIER_LENGTH`]. (Foreign key and composite
+    /// unique names keep 48 characters of their base and a hash, so they always fit.)
+    fn identifiers(&mut self, schema: &Schema, prop: &Prop, path: &str) {
+        let Some(db) = prop.db else {
+            return; // virtual: no column
+        };
+        let table_name = &schema.table_name;
+        if table_name.len() > MAX_IDENTIFIER_LENGTH {
+            return; // reported on tableName; the names made from it follow
+        }
+        let mut names = vec![("name", "column name", prop.name.clone())];
+        if prop.unique && prop.unique_qualifiers.is_empty() {
+            names.push((
+                "unique",
+                "unique index name",
+                table::unique_index_name(&prop.name),
+            ));
+        } else if prop.unique {
+            let columns: Vec<String> = std::iter::once(prop.name.clone())
+                .chain(prop.unique_qualifiers.iter().cloned())
+                .collect();
+            names.push((
+                "uniqueQualifiers",
+                "unique constraint name",
+                table::unique_constraint_name(&columns),
+            ));
+        }
+        if let Some(relation) = &prop.relation {
+            if relation.relation_type == RelationType::Parent {
+                names.push((
+                    "relation.name",
+                    "foreign key name",
+                    table::foreign_key_name(table_name, &relation.name),
+                ));
+            }
+        }
+        if db == DbHelper::Enum {
+            names.push((
+                "name",
+                "CHECK constraint name (PostgreSQL, SQLite)",
+                table::check_constraint_name(table_name, &prop.name),
+            ));
+        }
+        if prop.auto_update {
+            names.push((
+                "name",
+                "trigger name (PostgreSQL, SQLite)",
+                table::on_update_trigger_name(table_name, &prop.name),
+            ));
+        }
+        // A column name that is too long makes every derived name too long: one error.
+        if let Some((attribute, what, name)) = names
+            .into_iter()
+            .find(|(_, _, name)| name.len() > MAX_IDENTIFIER_LENGTH)
+        {
+            let message = format!("the {what} {name:?} {}", too_long(name.len()));
+            if prop.origin.has_attribute(attribute) {
+                self.error(&prop.origin, attribute, path.to_owned(), message);
+            } else {
+                // A base prop the file does not declare: the table name is what to shorten.
+                let path = format!("{}.tableName", schema.kind);
+                self.error(&schema.origin, "tableName", path, message);
+            }
         }
     }
 
@@ -620,4 +724,10 @@ impl Checker<'_> {
             }
         }
     }
+}
+
+fn too_long(length: usize) -> String {
+    format!(
+        "is {length} characters; identifiers may have at most {MAX_IDENTIFIER_LENGTH} (PostgreSQL's limit; MySQL's is 64)"
+    )
 }

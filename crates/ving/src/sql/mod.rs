@@ -141,15 +141,15 @@ impl Expr {
     /// renders its own parentheses). Anything else is parenthesised when it is the operand
     /// of another operator.
     pub fn is_atomic(&self) -> bool {
-        match self {
+        matches!(
+            self,
             Expr::Column { .. }
-            | Expr::Param(_)
-            | Expr::Bool(_)
-            | Expr::Aggregate { .. }
-            | Expr::And(_)
-            | Expr::Or(_) => true,
-            _ => false,
-        }
+                | Expr::Param(_)
+                | Expr::Bool(_)
+                | Expr::Aggregate { .. }
+                | Expr::And(_)
+                | Expr::Or(_)
+        )
     }
 
     /// A column of a table.
