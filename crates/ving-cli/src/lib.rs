@@ -78,6 +78,10 @@ pub struct DrizzleArgs {
     /// With --prepare: treat tables and columns that disappear as drops, not renames.
     #[arg(long = "no-renames", conflicts_with_all = NOT_PREPARE)]
     pub no_renames: bool,
+    /// With --prepare: the value rows already in TABLE get in COLUMN, a new required
+    /// column without a default (repeatable; on a terminal --prepare asks).
+    #[arg(long = "fill", value_name = "TABLE.COLUMN=VALUE", conflicts_with_all = NOT_PREPARE)]
+    pub fill: Vec<String>,
 }
 
 /// The actions an option of --prepare cannot go with. (clap's `requires` is satisfied by
@@ -287,6 +291,19 @@ fn drizzle_command(project: &Path, args: &DrizzleArgs, out: &mut dyn Write) -> R
             accept_drops: args.no_renames,
         };
         let mut renames = ving::migrate::Renames::from_schemas(&schemas);
+        for fill in &args.fill {
+            let (target, value) = fill
+                .split_once('=')
+                .and_then(|(target, value)| Some((target.split_once('.')?, value)))
+                .ok_or_else(|| {
+                    Failure::Other(format!(
+                        "--fill {fill:?}: expected TABLE.COLUMN=VALUE, such as --fill widgets.notes=none"
+                    ))
+                })?;
+            renames
+                .fills
+                .insert((target.0.to_owned(), target.1.to_owned()), value.to_owned());
+        }
         let prepared = loop {
             match ving::migrate::prepare(&folder, &model, &renames, dialect, &options) {
                 Err(ving::migrate::MigrateError::Diff(
@@ -307,6 +324,31 @@ fn drizzle_command(project: &Path, args: &DrizzleArgs, out: &mut dyn Write) -> R
                         &mut std::io::stdin().lock(),
                         &mut std::io::stderr(),
                     )?;
+                }
+                Err(ving::migrate::MigrateError::Diff(ving::migrate::DiffError::NeedsFill {
+                    message,
+                    table,
+                    column,
+                })) => {
+                    if !std::io::stdin().is_terminal() {
+                        return Err(Failure::Other(message));
+                    }
+                    let value = ask_fill(
+                        (&table, &column),
+                        &message,
+                        &mut std::io::stdin().lock(),
+                        &mut std::io::stderr(),
+                    )?;
+                    renames.fills.insert((table, column), value);
+                }
+                Err(ving::migrate::MigrateError::Diff(
+                    error @ ving::migrate::DiffError::BadFill { .. },
+                )) if std::io::stdin().is_terminal() => {
+                    // An answer that does not suit the column: say so and ask again.
+                    let _ = writeln!(std::io::stderr(), "{error}");
+                    if let ving::migrate::DiffError::BadFill { table, column, .. } = error {
+                        renames.fills.remove(&(table, column));
+                    }
                 }
                 other => break other?,
             }
@@ -476,6 +518,36 @@ fn ask_renames(
     }
     renames.accepted.insert(table);
     Ok(())
+}
+
+/// Asks, on a terminal, for the value rows already in `table` get in `column`, a new
+/// required column without a default. An empty answer or the end of the input stops
+/// (nothing is written) and says what else can be done.
+fn ask_fill(
+    (table, column): (&str, &str),
+    question: &str,
+    input: &mut dyn std::io::BufRead,
+    prompt: &mut dyn Write,
+) -> Result<String, Failure> {
+    let _ = write!(
+        prompt,
+        "{question}\nValue for the rows already in {table} (Enter to stop, nothing written): "
+    );
+    let _ = prompt.flush();
+    let mut answer = String::new();
+    let read = input
+        .read_line(&mut answer)
+        .map_err(|e| Failure::Other(format!("cannot read the answer: {e}")))?;
+    let answer = answer.trim_end_matches(['\n', '\r']);
+    if read == 0 || answer.is_empty() {
+        if read == 0 {
+            let _ = writeln!(prompt);
+        }
+        return Err(Failure::Other(format!(
+            "no value for {table}.{column}: stopped, nothing written. {question}"
+        )));
+    }
+    Ok(answer.to_owned())
 }
 
 /// `--up`, `--down`, `--status` and `--check`: the commands that talk to the database.
@@ -713,6 +785,31 @@ mod tests {
             result.map(|()| renames).map_err(|e| e.to_string()),
             String::from_utf8(prompt).expect("utf8"),
         )
+    }
+
+    /// The fill question: an answer is the value; Enter or the end of input stops.
+    #[test]
+    fn the_fill_question_takes_a_value_or_stops() {
+        let mut prompt = Vec::new();
+        let target = ("widgets", "notes");
+        let question = "prop Widget.props.notes is new (…)";
+        let value = ask_fill(target, question, &mut "n/a\n".as_bytes(), &mut prompt);
+        assert_eq!(value.expect("a value"), "n/a");
+        let prompt = String::from_utf8(prompt).expect("utf8");
+        assert!(
+            prompt.starts_with(
+                "prop Widget.props.notes is new (…)\nValue for the rows already in widgets"
+            ),
+            "{prompt}"
+        );
+        for answer in ["\n", ""] {
+            let error = ask_fill(target, question, &mut answer.as_bytes(), &mut Vec::new())
+                .expect_err("stops");
+            assert_eq!(
+                error.to_string(),
+                "error: no value for widgets.notes: stopped, nothing written. prop Widget.props.notes is new (…)"
+            );
+        }
     }
 
     /// The end of the input is no answer: it stops, it does not mean "create".

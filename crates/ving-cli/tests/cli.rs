@@ -845,3 +845,56 @@ async fn a_killed_up_converges_when_run_again() {
         }
     }
 }
+
+/// Off a terminal, `--prepare` stops at a new NOT NULL column without a default (rows
+/// already in the table would have none), naming the prop and the ways out; `--fill`
+/// answers, and the rows get the value.
+#[test]
+fn prepare_stops_at_a_required_column_without_a_default_until_filled() {
+    let project = sample_copy();
+    let root = project.path().to_str().expect("utf8");
+    let (code, _, err) = run(&["-C", root, "drizzle", "--prepare", "--name", "init"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    let (code, _, err) = run(&["-C", root, "drizzle", "--up"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    let cron = project.path().join("ving/schema/schemas/CronJob.toml");
+    let mut text = std::fs::read_to_string(&cron).expect("CronJob.toml");
+    text.push_str("\n[[props]]\ntype = \"id\"\nname = \"ownerId\"\nrequired = true\nview = []\nedit = []\n[props.relation]\ntype = \"parent\"\nname = \"owner\"\nkind = \"User\"\n");
+    std::fs::write(&cron, text).expect("write");
+    let before = tree(project.path());
+    let (code, out, err) = run(&["-C", root, "drizzle", "--prepare"]);
+    assert_eq!(code, ExitCode::FAILURE, "{out}");
+    assert_eq!(
+        err,
+        "error: prop CronJob.props.ownerId is new and its column cronjobs.ownerId is NOT NULL without a default, so rows already in cronjobs would have no value for it. Give them one: run again with --fill cronjobs.ownerId=<value> (on a terminal, --prepare asks); or make the prop optional (required = false)\n"
+    );
+    assert_eq!(tree(project.path()), before, "nothing written");
+    let (code, _, err) = run(&[
+        "-C",
+        root,
+        "drizzle",
+        "--prepare",
+        "--fill",
+        "cronjobs.ownerId=x",
+    ]);
+    assert_eq!(code, ExitCode::FAILURE);
+    assert_eq!(
+        err,
+        "error: --fill cronjobs.ownerId: \"x\" is not a whole number\n"
+    );
+    let (code, _, err) = run(&["-C", root, "drizzle", "--prepare", "--fill", "cronjobs"]);
+    assert_eq!(code, ExitCode::FAILURE);
+    assert!(err.contains("expected TABLE.COLUMN=VALUE"), "{err}");
+    let (code, out, err) = run(&[
+        "-C",
+        root,
+        "drizzle",
+        "--prepare",
+        "--fill",
+        "cronjobs.ownerId=1",
+    ]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert!(out.starts_with("wrote "), "{out}");
+    let (code, _, err) = run(&["-C", root, "drizzle", "--up"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+}

@@ -1046,3 +1046,79 @@ async fn an_older_merged_migration_is_applied_too() {
         .is_ok());
     test.cleanup().await;
 }
+
+/// A prop added required and without a default to a table with rows: `--prepare` stops
+/// and names it (no migration that fails at `--up`); with a fill value the rows get it, on
+/// every backend, and the structure is the one ∅→B gives.
+#[tokio::test]
+async fn a_required_prop_without_a_default_needs_a_fill_value() {
+    let notes = "\n[[props]]\ntype = \"string\"\nname = \"notes\"\nrequired = true\nlength = 65535\ndb = \"text\"\n";
+    let b = schemas(&[widget(notes)]);
+    for backend in BACKENDS {
+        let (Some(test), Some(direct)) = (
+            TestDb::fresh_or_skip(backend).await,
+            TestDb::fresh_or_skip(backend).await,
+        ) else {
+            continue;
+        };
+        let dir = tempfile::tempdir().expect("temp dir");
+        let folder = Folder::new(dir.path().join("m"));
+        migrate_to(test.db(), &folder, &schemas(&[widget("")])).await;
+        seed(test.db()).await;
+        let model = TableModel::from_schemas(&b);
+        let error = migrate::prepare(
+            &folder,
+            &model,
+            &Renames::from_schemas(&b),
+            test.db().dialect(),
+            &options(),
+        )
+        .expect_err("a required column without a default needs an answer");
+        let message = error.to_string();
+        assert!(
+            message.contains("prop Widget.props.notes is new and its column widgets.notes is NOT NULL without a default")
+                && message.contains("--fill widgets.notes=<value>"),
+            "{backend}: {message}"
+        );
+        assert_eq!(
+            folder
+                .migrations(test.db().dialect())
+                .expect("journal")
+                .len(),
+            1,
+            "{backend}: nothing written"
+        );
+        let mut renames = Renames::from_schemas(&b);
+        renames
+            .fills
+            .insert(("widgets".into(), "notes".into()), "n/a".into());
+        migrate::prepare(&folder, &model, &renames, test.db().dialect(), &options())
+            .unwrap_or_else(|e| panic!("{backend}: prepare: {e}"));
+        migrate::up(test.db(), &folder)
+            .await
+            .unwrap_or_else(|e| panic!("{backend}: up: {e}"));
+        let filled = test
+            .db()
+            .fetch_all("SELECT notes FROM widgets", Vec::new(), |row| {
+                row.get_string(0)
+            })
+            .await
+            .expect("notes");
+        assert_eq!(filled, ["n/a"], "{backend}");
+        let direct_folder = Folder::new(dir.path().join("direct"));
+        migrate_to(direct.db(), &direct_folder, &b).await;
+        assert_eq!(
+            structure(&test).await,
+            structure(&direct).await,
+            "{backend}"
+        );
+        let again = migrate::prepare(&folder, &model, &renames, test.db().dialect(), &options())
+            .expect("prepare again");
+        assert_eq!(again, Prepared::NothingToDo, "{backend}");
+        migrate::down(test.db(), &folder, 1, true)
+            .await
+            .unwrap_or_else(|e| panic!("{backend}: down: {e}"));
+        test.cleanup().await;
+        direct.cleanup().await;
+    }
+}

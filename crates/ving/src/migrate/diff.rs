@@ -23,6 +23,13 @@ pub struct Renames {
     /// Scopes where whatever is gone and not renamed is dropped: `None` for tables,
     /// `Some(table)` for the columns of a table (answers to `--prepare`'s questions).
     pub accepted: BTreeSet<Option<String>>,
+    /// (table, column) → the value that rows already in the table get in a column added
+    /// `NOT NULL` without a default (`--fill table.column=value`, or the answer to
+    /// `--prepare`'s question). Without one, such a column stops the plan.
+    pub fills: BTreeMap<(String, String), String>,
+    /// Plan such columns without a fill (the reverse plans `--prepare` writes as down
+    /// files: there the column comes back as it was).
+    pub allow_unfilled: bool,
 }
 
 impl Renames {
@@ -86,6 +93,76 @@ pub enum DiffError {
     /// The snapshot could not be read.
     #[error("the newest snapshot is not valid: {0}")]
     Snapshot(String),
+    /// A column is added `NOT NULL` without a default to a table that may hold rows:
+    /// they need a value.
+    #[error("{message}")]
+    NeedsFill {
+        /// The whole explanation, with the ways out.
+        message: String,
+        /// The table.
+        table: String,
+        /// The column (the prop's name).
+        column: String,
+    },
+    /// A fill value does not suit its column.
+    #[error("--fill {table}.{column}: {message}")]
+    BadFill {
+        /// The table.
+        table: String,
+        /// The column.
+        column: String,
+        /// What is wrong with the value.
+        message: String,
+    },
+}
+
+/// The SQL literal of `value` for `column`, or why it does not suit it.
+fn fill_literal(
+    dialect: &dyn Dialect,
+    table: &str,
+    column: &crate::table::Column,
+    value: &str,
+) -> Result<String, DiffError> {
+    use crate::table::{ColumnDefault, ColumnType};
+    let bad = |message: String| DiffError::BadFill {
+        table: table.to_owned(),
+        column: column.name.clone(),
+        message,
+    };
+    let default = match &column.column_type {
+        ColumnType::Int | ColumnType::BigIntUnsigned => {
+            let n: i64 = value
+                .trim()
+                .parse()
+                .map_err(|_| bad(format!("{value:?} is not a whole number")))?;
+            if column.column_type == ColumnType::BigIntUnsigned && n < 0 {
+                return Err(bad(format!("{n} is negative; the column is unsigned")));
+            }
+            ColumnDefault::Integer(n)
+        }
+        ColumnType::Boolean => ColumnDefault::Boolean(
+            value
+                .trim()
+                .parse()
+                .map_err(|_| bad(format!("{value:?} is not true or false")))?,
+        ),
+        ColumnType::Json => {
+            serde_json::from_str::<serde_json::Value>(value)
+                .map_err(|e| bad(format!("{value:?} is not JSON: {e}")))?;
+            ColumnDefault::Json(value.to_owned())
+        }
+        ColumnType::Enum(values) if !values.iter().any(|v| v == value) => {
+            return Err(bad(format!(
+                "{value:?} is not one of the enum values {}",
+                values.join(", ")
+            )))
+        }
+        ColumnType::Varchar(n) | ColumnType::Char(n) if value.chars().count() > *n as usize => {
+            return Err(bad(format!("{value:?} is longer than the column ({n})")))
+        }
+        _ => ColumnDefault::String(value.to_owned()),
+    };
+    Ok(dialect.default_literal(&default))
 }
 
 /// Statement sets collected per phase, then joined in order.
@@ -389,6 +466,44 @@ fn alter_table(
             new: added.iter().map(|c| c.name.clone()).collect(),
         });
     }
+    // Columns added NOT NULL without a default: rows already in the table need a value.
+    let mut fills: BTreeMap<&str, String> = BTreeMap::new();
+    for column in added.iter().filter(|c| c.not_null && c.default.is_none()) {
+        let Some(model) = table.column(&column.name) else {
+            continue;
+        };
+        match renames
+            .fills
+            .get(&(table.name.clone(), column.name.clone()))
+        {
+            Some(value) => {
+                fills.insert(
+                    &column.name,
+                    fill_literal(dialect, &table.name, model, value)?,
+                );
+            }
+            None if renames.allow_unfilled => {}
+            None => {
+                use crate::table::ColumnType;
+                let (t, c) = (&table.name, &column.name);
+                let other_way = match model.column_type {
+                    ColumnType::Char(_) | ColumnType::BigIntUnsigned => {
+                        "; or make the prop optional (required = false)"
+                    }
+                    ColumnType::Enum(_) | ColumnType::Json => "; or give the prop a default",
+                    _ => "",
+                };
+                return Err(DiffError::NeedsFill {
+                    message: format!(
+                        "prop {kind}.props.{c} is new and its column {t}.{c} is NOT NULL without a default, so rows already in {t} would have no value for it. Give them one: run again with --fill {t}.{c}=<value> (on a terminal, --prepare asks){other_way}",
+                        kind = table.kind
+                    ),
+                    table: t.clone(),
+                    column: c.clone(),
+                });
+            }
+        }
+    }
     let changed: Vec<(&SnapshotColumn, &SnapshotColumn)> = new_columns
         .iter()
         .filter_map(|c| source.get(&c.name).map(|o| (&old_columns[o], c)))
@@ -458,8 +573,12 @@ fn alter_table(
             .iter()
             .filter_map(|c| source.get(&c.name).map(|o| (&c.name, o)))
             .collect();
-        let into: Vec<String> = copied.iter().map(|(n, _)| q(n)).collect();
-        let from: Vec<String> = copied.iter().map(|(_, o)| q(o)).collect();
+        let mut into: Vec<String> = copied.iter().map(|(n, _)| q(n)).collect();
+        let mut from: Vec<String> = copied.iter().map(|(_, o)| q(o)).collect();
+        for (column, literal) in &fills {
+            into.push(q(column));
+            from.push(literal.clone());
+        }
         phases.alter_columns.push(format!(
             "INSERT INTO {} ({}) SELECT {} FROM {}",
             q(&temporary),
@@ -495,14 +614,35 @@ fn alter_table(
 
     // Columns.
     for column in &added {
-        let model = table.column(&column.name);
-        if let Some(model) = model {
+        let Some(model) = table.column(&column.name) else {
+            continue;
+        };
+        let Some(literal) = fills.get(column.name.as_str()) else {
             phases.alter_columns.push(format!(
                 "ALTER TABLE {} ADD COLUMN {}",
                 q(&table.name),
                 dialect.column_definition(model)
             ));
-        }
+            continue;
+        };
+        // Added nullable, filled, then made NOT NULL.
+        let mut nullable = model.clone();
+        nullable.not_null = false;
+        let (t, c) = (q(&table.name), q(&column.name));
+        phases.alter_columns.push(format!(
+            "ALTER TABLE {t} ADD COLUMN {}",
+            dialect.column_definition(&nullable)
+        ));
+        phases
+            .alter_columns
+            .push(format!("UPDATE {t} SET {c} = {literal}"));
+        phases.alter_columns.push(match dialect.backend() {
+            Backend::MySql => format!(
+                "ALTER TABLE {t} MODIFY COLUMN {}",
+                dialect.column_definition(model)
+            ),
+            _ => format!("ALTER TABLE {t} ALTER COLUMN {c} SET NOT NULL"),
+        });
     }
     for (o, n) in &changed {
         let Some(model) = table.column(&n.name) else {

@@ -416,7 +416,10 @@ pub fn prepare(
     let old_model = old
         .to_model(dialect)
         .map_err(|e| DiffError::Snapshot(e.to_string()))?;
-    let mut reverse = Renames::default();
+    let mut reverse = Renames {
+        allow_unfilled: true,
+        ..Renames::default()
+    };
     for (old_name, new_name) in &plan.renamed_tables {
         reverse.tables.insert(old_name.clone(), new_name.clone());
     }
