@@ -304,8 +304,13 @@ fn drizzle_command(project: &Path, args: &DrizzleArgs, out: &mut dyn Write) -> R
                 .fills
                 .insert((target.0.to_owned(), target.1.to_owned()), value.to_owned());
         }
-        let prepared = loop {
-            match ving::migrate::prepare(&folder, &model, &renames, dialect, &options) {
+        // Plan first (asking what must be asked), check, then write.
+        let planning = ving::migrate::PrepareOptions {
+            dry_run: true,
+            ..options.clone()
+        };
+        let planned = loop {
+            match ving::migrate::prepare(&folder, &model, &renames, dialect, &planning) {
                 Err(ving::migrate::MigrateError::Diff(
                     ving::migrate::DiffError::AmbiguousRename {
                         message,
@@ -353,7 +358,26 @@ fn drizzle_command(project: &Path, args: &DrizzleArgs, out: &mut dyn Write) -> R
                 other => break other?,
             }
         };
-        let text = match prepared {
+        let mut text = String::new();
+        if let ving::migrate::Prepared::Migration {
+            removed_enum_values,
+            ..
+        } = &planned
+        {
+            if !removed_enum_values.is_empty() {
+                text.push_str(&check_removed_enum_values(
+                    &config,
+                    &url,
+                    removed_enum_values,
+                )?);
+            }
+        }
+        let prepared = if args.dry_run {
+            planned
+        } else {
+            ving::migrate::prepare(&folder, &model, &renames, dialect, &options)?
+        };
+        text.push_str(&match prepared {
             ving::migrate::Prepared::NothingToDo => {
                 format!(
                     "nothing to do: the schemas match the newest snapshot in {}\n",
@@ -364,6 +388,7 @@ fn drizzle_command(project: &Path, args: &DrizzleArgs, out: &mut dyn Write) -> R
                 tag,
                 statements,
                 warnings,
+                ..
             } => {
                 let mut text = String::new();
                 for warning in &warnings {
@@ -384,7 +409,7 @@ fn drizzle_command(project: &Path, args: &DrizzleArgs, out: &mut dyn Write) -> R
                 }
                 text
             }
-        };
+        });
         return write_out(out, &text);
     }
     if args.tables {
@@ -548,6 +573,82 @@ fn ask_fill(
         )));
     }
     Ok(answer.to_owned())
+}
+
+/// Before a migration that removes enum values is written: counts the rows of the
+/// configured database holding them (when there is one to reach; a SQLite file that does
+/// not exist is not created). Off a terminal, rows holding a removed value stop
+/// `--prepare`; on one, it asks. Returns a note for the output.
+fn check_removed_enum_values(
+    config: &Config,
+    url: &ving::config::DatabaseUrl,
+    removed: &[ving::migrate::RemovedEnumValues],
+) -> Result<String, Failure> {
+    if url.sqlite_file(config.root()).is_some_and(|f| !f.exists()) {
+        return Ok(String::new());
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Other(format!("cannot start the runtime: {e}")))?;
+    let found = runtime.block_on(async {
+        let db = ving::db::Db::connect(url, config.root()).await?;
+        let found = ving::migrate::rows_holding(&db, removed).await;
+        db.close().await;
+        Ok::<_, ving::db::DbError>(found)
+    });
+    let found = match found {
+        Ok(found) => found,
+        Err(e) => {
+            return Ok(format!(
+                "note: could not count the rows holding removed enum values: {e}
+"
+            ))
+        }
+    };
+    if found.is_empty() {
+        return Ok(String::new());
+    }
+    let lines: Vec<String> = found
+        .iter()
+        .map(|f| {
+            format!(
+                "{} row{} of {} hold{} {} = {:?}",
+                f.rows,
+                if f.rows == 1 { "" } else { "s" },
+                f.table,
+                if f.rows == 1 { "s" } else { "" },
+                f.column,
+                f.value
+            )
+        })
+        .collect();
+    let problem = format!(
+        "this migration removes enum values that rows of the database still hold: {}",
+        lines.join("; ")
+    );
+    if !std::io::stdin().is_terminal() {
+        return Err(Failure::Other(format!(
+            "{problem}; stopped before writing. Change those rows first (or keep the values), then run again"
+        )));
+    }
+    let mut prompt = std::io::stderr();
+    let _ = write!(
+        prompt,
+        "{problem}. --up will fail until they change. Write the migration anyway? [y/N] "
+    );
+    let _ = prompt.flush();
+    let mut answer = String::new();
+    std::io::stdin()
+        .read_line(&mut answer)
+        .map_err(|e| Failure::Other(format!("cannot read the answer: {e}")))?;
+    if matches!(answer.trim(), "y" | "Y" | "yes") {
+        Ok(String::new())
+    } else {
+        Err(Failure::Other(format!(
+            "{problem}: stopped, nothing written"
+        )))
+    }
 }
 
 /// `--up`, `--down`, `--status` and `--check`: the commands that talk to the database.

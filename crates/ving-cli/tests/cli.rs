@@ -898,3 +898,59 @@ fn prepare_stops_at_a_required_column_without_a_default_until_filled() {
     let (code, _, err) = run(&["-C", root, "drizzle", "--up"]);
     assert_eq!(code, ExitCode::SUCCESS, "{err}");
 }
+
+/// Removing an enum value: a warning, and off a terminal, with rows of the configured
+/// database holding the value, `--prepare` stops before writing, naming table, column,
+/// value and row count.
+#[test]
+fn prepare_stops_when_rows_hold_a_removed_enum_value() {
+    let project = sample_copy();
+    let root = project.path().to_str().expect("utf8").to_owned();
+    let ving = |args: &[&str]| {
+        let mut all = vec!["-C", root.as_str(), "drizzle"];
+        all.extend_from_slice(args);
+        run(&all)
+    };
+    let (code, _, err) = ving(&["--prepare", "--name", "init"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    let (code, _, err) = ving(&["--up"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    let user = project.path().join("ving/schema/schemas/User.toml");
+    let text = std::fs::read_to_string(&user).expect("User.toml");
+    std::fs::write(
+        &user,
+        text.replace(
+            "enums = [\"username\", \"email\", \"realName\"]\nenumLabels = [\"Username\", \"Email Address\", \"Real Name\"]",
+            "enums = [\"username\", \"realName\"]\nenumLabels = [\"Username\", \"Real Name\"]",
+        ),
+    )
+    .expect("write");
+    // No row holds the value: a warning, and the migration is written.
+    let (code, out, err) = ving(&["--prepare", "--dry-run"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert!(
+        out.starts_with(
+            "warning: this migration removes enum value email from users.useAsDisplayName"
+        ),
+        "{out}"
+    );
+    let url = ving::config::DatabaseUrl::parse("sqlite://ving.db").expect("url");
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let db = ving::db::Db::connect(&url, project.path()).await.expect("db");
+        db.execute_script(
+            "INSERT INTO users (username, email, bio, useAsDisplayName) VALUES ('a', 'a@x', '', 'email'), ('b', 'b@x', '', 'email')",
+        )
+        .await
+        .expect("rows");
+        db.close().await;
+    });
+    let before = tree(project.path());
+    let (code, out, err) = ving(&["--prepare"]);
+    assert_eq!(code, ExitCode::FAILURE, "{out}");
+    assert_eq!(
+        err,
+        "error: this migration removes enum values that rows of the database still hold: 2 rows of users hold useAsDisplayName = \"email\"; stopped before writing. Change those rows first (or keep the values), then run again\n"
+    );
+    assert_eq!(tree(project.path()), before, "nothing written");
+}

@@ -1122,3 +1122,74 @@ async fn a_required_prop_without_a_default_needs_a_fill_value() {
         direct.cleanup().await;
     }
 }
+
+/// Removing an enum value is a warning on every dialect (a MySQL enum type, a CHECK
+/// elsewhere), and the rows holding it are counted by value.
+#[tokio::test]
+async fn removing_an_enum_value_warns_on_every_dialect() {
+    let three = WIDGET
+        .replace(
+            r#"enums = ["red", "blue"]"#,
+            r#"enums = ["red", "blue", "green"]"#,
+        )
+        .replace(
+            r#"enumLabels = ["Red", "Blue"]"#,
+            r#"enumLabels = ["Red", "Blue", "Green"]"#,
+        );
+    let two = schemas(&[widget("")]);
+    for backend in BACKENDS {
+        let Some(test) = TestDb::fresh_or_skip(backend).await else {
+            continue;
+        };
+        let dir = tempfile::tempdir().expect("temp dir");
+        let folder = Folder::new(dir.path());
+        migrate_to(
+            test.db(),
+            &folder,
+            &schemas(&[("Widget.toml", three.clone())]),
+        )
+        .await;
+        test.db()
+            .execute_script(
+                "INSERT INTO widgets (label, color) VALUES ('a', 'green'), ('b', 'green'), ('c', 'blue')",
+            )
+            .await
+            .expect("rows");
+        let dry_run = PrepareOptions {
+            dry_run: true,
+            ..options()
+        };
+        let Prepared::Migration {
+            warnings,
+            removed_enum_values,
+            ..
+        } = migrate::prepare(
+            &folder,
+            &TableModel::from_schemas(&two),
+            &Renames::default(),
+            test.db().dialect(),
+            &dry_run,
+        )
+        .expect("prepare")
+        else {
+            panic!("{backend}: a migration");
+        };
+        assert_eq!(
+            warnings,
+            ["removes enum value green from widgets.color: rows holding it make it fail (change them first)"],
+            "{backend}"
+        );
+        let rows = migrate::rows_holding(test.db(), &removed_enum_values).await;
+        assert_eq!(
+            rows,
+            [migrate::RowsHoldingValue {
+                table: "widgets".into(),
+                column: "color".into(),
+                value: "green".into(),
+                rows: 2
+            }],
+            "{backend}"
+        );
+        test.cleanup().await;
+    }
+}

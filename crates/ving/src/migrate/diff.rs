@@ -65,6 +65,19 @@ pub struct Plan {
     pub renamed_tables: Vec<(String, String)>,
     /// Column renames done (`table`, `old` → `new`).
     pub renamed_columns: Vec<(String, String, String)>,
+    /// Enum values the plan removes: rows holding them make it fail.
+    pub removed_enum_values: Vec<RemovedEnumValues>,
+}
+
+/// Values removed from an enum column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemovedEnumValues {
+    /// The table.
+    pub table: String,
+    /// The column.
+    pub column: String,
+    /// The values removed.
+    pub values: Vec<String>,
 }
 
 impl Plan {
@@ -382,10 +395,8 @@ fn narrows(old: &SnapshotColumn, new: &SnapshotColumn) -> bool {
                         .collect()
                 })
             };
-            match (values(&old.sql_type), values(&new.sql_type)) {
-                (Some(a), Some(b)) => !a.is_subset(&b),
-                _ => true,
-            }
+            // Enum values removed are warned about on every dialect, by value.
+            values(&old.sql_type).is_none() || values(&new.sql_type).is_none()
         }
     }
 }
@@ -526,6 +537,44 @@ fn alter_table(
                 "narrows {}.{} from {} to {}: values that do not fit are lost or refused",
                 table.name, n.name, o.sql_type, n.sql_type
             ));
+        }
+    }
+
+    // Enum values removed (a MySQL enum type, a CHECK elsewhere): compared by value.
+    let old_table = old.to_table(dialect);
+    for column in &new_columns {
+        let (Some(old_name), Some(model)) = (source.get(&column.name), table.column(&column.name))
+        else {
+            continue;
+        };
+        let (Some(before), crate::table::ColumnType::Enum(after)) = (
+            old_table.column(old_name).map(|c| &c.column_type),
+            &model.column_type,
+        ) else {
+            continue;
+        };
+        let crate::table::ColumnType::Enum(before) = before else {
+            continue;
+        };
+        let values: Vec<String> = before
+            .iter()
+            .filter(|v| !after.contains(v))
+            .cloned()
+            .collect();
+        if !values.is_empty() {
+            plan.warnings.push(format!(
+                "removes enum value{} {} from {}.{}: rows holding {} make it fail (change them first)",
+                if values.len() == 1 { "" } else { "s" },
+                values.join(", "),
+                table.name,
+                column.name,
+                if values.len() == 1 { "it" } else { "them" },
+            ));
+            plan.removed_enum_values.push(RemovedEnumValues {
+                table: table.name.clone(),
+                column: column.name.clone(),
+                values,
+            });
         }
     }
 

@@ -34,7 +34,7 @@ use crate::sql::Dialect;
 use crate::table::TableModel;
 
 pub use check::check;
-pub use diff::{plan, DiffError, Plan, Renames};
+pub use diff::{plan, DiffError, Plan, RemovedEnumValues, Renames};
 pub use snapshot::{
     default_sql, format_of, Journal, JournalEntry, Meta, Snapshot, SnapshotCheck, SnapshotColumn,
     SnapshotForeignKey, SnapshotIndex, SnapshotTable, SnapshotUnique, EMPTY_ID,
@@ -344,6 +344,8 @@ pub enum Prepared {
         statements: Vec<String>,
         /// Its destructive steps.
         warnings: Vec<String>,
+        /// Enum values it removes (rows holding them make it fail).
+        removed_enum_values: Vec<RemovedEnumValues>,
     },
 }
 
@@ -393,6 +395,7 @@ pub fn prepare(
             tag,
             statements: Vec::new(),
             warnings: Vec::new(),
+            removed_enum_values: Vec::new(),
         });
     }
     let plan = diff::plan(&old, model, dialect, renames, options.accept_drops)?;
@@ -443,7 +446,55 @@ pub fn prepare(
         tag,
         statements: plan.statements,
         warnings: plan.warnings,
+        removed_enum_values: plan.removed_enum_values,
     })
+}
+
+/// Rows of the database holding a value a migration removes from an enum column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowsHoldingValue {
+    /// The table.
+    pub table: String,
+    /// The column.
+    pub column: String,
+    /// The removed value.
+    pub value: String,
+    /// How many rows hold it.
+    pub rows: i64,
+}
+
+/// Counts the rows of `db` that hold each of the `removed` enum values (a table the
+/// database does not have yet holds none).
+pub async fn rows_holding(db: &Db, removed: &[RemovedEnumValues]) -> Vec<RowsHoldingValue> {
+    let dialect = db.dialect();
+    let mut found = Vec::new();
+    for item in removed {
+        for value in &item.values {
+            let count = match db.backend() {
+                Backend::MySql => "CAST(COUNT(*) AS SIGNED)",
+                _ => "COUNT(*)",
+            };
+            let sql = format!(
+                "SELECT {count} FROM {} WHERE {} = {}",
+                dialect.quote(&item.table),
+                dialect.quote(&item.column),
+                dialect.string_literal(value)
+            );
+            let Ok(counts) = db.fetch_all(&sql, Vec::new(), |row| row.get_i64(0)).await else {
+                continue; // no such table or column yet: no rows
+            };
+            let rows = counts.first().copied().unwrap_or(0);
+            if rows > 0 {
+                found.push(RowsHoldingValue {
+                    table: item.table.clone(),
+                    column: item.column.clone(),
+                    value: value.clone(),
+                    rows,
+                });
+            }
+        }
+    }
+    found
 }
 
 /// A name like drizzle-kit's: an adjective and a noun.
