@@ -1193,3 +1193,69 @@ async fn removing_an_enum_value_warns_on_every_dialect() {
         test.cleanup().await;
     }
 }
+
+/// `--check` compares triggers (the `updatedAt` trigger of PostgreSQL and SQLite) and
+/// constraint names; a SQLite rebuild gives constraints the table's names, not the
+/// `__new_` copy's.
+#[tokio::test]
+async fn check_sees_triggers_and_rebuilds_keep_constraint_names() {
+    let unique_note = "\n[[props]]\ntype = \"string\"\nname = \"note\"\nrequired = false\nlength = 200\ndefault = \"\"\nunique = true\n";
+    let qualified_note = "\n[[props]]\ntype = \"string\"\nname = \"note\"\nrequired = false\nlength = 200\ndefault = \"\"\nunique = true\nuniqueQualifiers = [\"label\"]\n";
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some(test) = TestDb::fresh_or_skip(backend).await else {
+            continue;
+        };
+        let dir = tempfile::tempdir().expect("temp dir");
+        let folder = Folder::new(dir.path());
+        migrate_to(
+            test.db(),
+            &folder,
+            &schemas(&[widget(unique_note), gadget("")]),
+        )
+        .await;
+        migrate_to(
+            test.db(),
+            &folder,
+            &schemas(&[widget(qualified_note), gadget("")]),
+        )
+        .await;
+        let url = ving::config::DatabaseUrl::parse(test.url()).expect("url");
+        let drift = migrate::check(test.db(), &url, &folder)
+            .await
+            .unwrap_or_else(|e| panic!("{backend}: {e}"));
+        assert!(drift.is_empty(), "{backend}: {drift:#?}");
+        if backend == Backend::Sqlite {
+            let tables = test
+                .db()
+                .fetch_all(
+                    "SELECT sql FROM sqlite_master WHERE name = 'widgets'",
+                    Vec::new(),
+                    |row| row.get_string(0),
+                )
+                .await
+                .expect("sqlite_master");
+            assert!(
+                tables[0].contains("CONSTRAINT \"widgets_note_label_")
+                    && !tables[0].contains("__new_"),
+                "{}",
+                tables[0]
+            );
+        }
+        let drop = match backend {
+            Backend::Postgres => "DROP TRIGGER \"widgets_updatedAt_on_update\" ON widgets",
+            _ => "DROP TRIGGER \"widgets_updatedAt_on_update\"",
+        };
+        test.db().execute_script(drop).await.expect("drop trigger");
+        let drift = migrate::check(test.db(), &url, &folder)
+            .await
+            .expect("check");
+        assert_eq!(drift.len(), 1, "{backend}: {drift:#?}");
+        assert!(
+            drift[0].starts_with(
+                "trigger widgets.widgets_updatedAt_on_update is missing from the database"
+            ),
+            "{backend}: {drift:?}"
+        );
+        test.cleanup().await;
+    }
+}

@@ -615,9 +615,9 @@ fn alter_table(
         // SQLite: drizzle-kit's recreate, copy, swap (foreign key checks are off while
         // the migration runs; see `apply`).
         let temporary = format!("__new_{}", table.name);
-        let mut shadow = table.clone();
-        shadow.name = temporary.clone();
-        phases.alter_columns.push(dialect.create_table(&shadow));
+        phases
+            .alter_columns
+            .push(dialect.create_table_as(table, &temporary));
         let copied: Vec<(&String, &String)> = new_columns
             .iter()
             .filter_map(|c| source.get(&c.name).map(|o| (&c.name, o)))

@@ -169,6 +169,12 @@ pub trait Dialect: Send + Sync {
     /// `CREATE TABLE`, with composite uniques (and, where foreign keys cannot be added
     /// later, the foreign keys) inside.
     fn create_table(&self, table: &Table) -> String {
+        self.create_table_as(table, &table.name)
+    }
+
+    /// `CREATE TABLE` of `table` under another name (the copy SQLite's rebuild makes,
+    /// renamed to the table's name afterwards): constraint names are the table's own.
+    fn create_table_as(&self, table: &Table, name: &str) -> String {
         let mut lines: Vec<String> = table
             .columns
             .iter()
@@ -192,7 +198,7 @@ pub trait Dialect: Send + Sync {
         }
         format!(
             "CREATE TABLE {} (\n\t{}\n)",
-            self.quote(&table.name),
+            self.quote(name),
             lines.join(",\n\t")
         )
     }
