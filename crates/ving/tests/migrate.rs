@@ -1259,3 +1259,86 @@ async fn check_sees_triggers_and_rebuilds_keep_constraint_names() {
         test.cleanup().await;
     }
 }
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("copy");
+        }
+    }
+}
+
+/// MariaDB: a run killed right after the server executed statement k but before its
+/// progress was recorded resumes, for every statement of every named case — each kind
+/// of statement the plan emits (DROP TABLE included) is recognised as already done.
+/// Simulated by recording "statement k started" and executing it by hand.
+#[tokio::test]
+async fn mariadb_resumes_after_a_kill_between_any_statement_and_its_record() {
+    for (case, a, b) in cases() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let folder = Folder::new(dir.path().join("full"));
+        let dialect = ving::sql::dialect(Backend::MySql);
+        let prepare = |schemas: &SchemaSet| {
+            migrate::prepare(
+                &folder,
+                &TableModel::from_schemas(schemas),
+                &Renames::from_schemas(schemas),
+                dialect,
+                &options(),
+            )
+            .unwrap_or_else(|e| panic!("{case}: prepare: {e}"))
+        };
+        prepare(&a);
+        copy_dir(folder.dir(), &dir.path().join("a"));
+        let a_only = Folder::new(dir.path().join("a"));
+        prepare(&b);
+        let migration = folder.migrations(dialect).expect("migrations")[1].clone();
+        let statements = migration.statements();
+        let Some(direct) = TestDb::fresh_or_skip(Backend::MySql).await else {
+            return;
+        };
+        let direct_folder = Folder::new(dir.path().join("direct"));
+        migrate_to(direct.db(), &direct_folder, &b).await;
+        let want = structure(&direct).await;
+        direct.cleanup().await;
+        for k in 0..statements.len() {
+            let Some(test) = TestDb::fresh_or_skip(Backend::MySql).await else {
+                return;
+            };
+            migrate::up(test.db(), &a_only)
+                .await
+                .unwrap_or_else(|e| panic!("{case}: up to A: {e}"));
+            let prefix = migrate::hash(&statements[..k].join("\n"));
+            for statement in &statements[..k] {
+                test.db().execute_script(statement).await.expect("before k");
+            }
+            test.db()
+                .execute_script(&format!(
+                    "REPLACE INTO __ving_migration_progress (created_at, done, prefix, started) VALUES ({}, {k}, '{prefix}', {})",
+                    migration.entry.when,
+                    k + 1
+                ))
+                .await
+                .expect("progress");
+            test.db()
+                .execute_script(statements[k])
+                .await
+                .unwrap_or_else(|e| panic!("{case}: statement {} by hand: {e}", k + 1));
+            migrate::up(test.db(), &folder).await.unwrap_or_else(|e| {
+                panic!(
+                    "{case}: killed after statement {} of {}: {e}",
+                    k + 1,
+                    statements.len()
+                )
+            });
+            let got = structure(&test).await;
+            assert_eq!(got, want, "{case}: after statement {}", k + 1);
+            test.cleanup().await;
+        }
+    }
+}

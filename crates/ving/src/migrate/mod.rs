@@ -639,17 +639,102 @@ impl Conn {
 /// Where MySQL runs record how far a migration got (ving's own; drizzle ignores it).
 const PROGRESS_TABLE: &str = "__ving_migration_progress";
 
-/// Whether a MySQL error says the statement's work is already there (the table, column,
-/// key or foreign key exists, or what it drops or renames is gone).
-fn applied_before(error: &sqlx::Error) -> bool {
-    const ALREADY: [u16; 8] = [1050, 1060, 1061, 1091, 1146, 1826, 1022, 1054];
+/// The kinds of statement ving's MySQL migrations hold, told apart by their first words
+/// (the runner reads migration files, which may be hand-edited, so it reads SQL text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StatementKind {
+    CreateTable,
+    DropTable,
+    RenameTable,
+    AddColumn,
+    DropColumn,
+    RenameColumn,
+    ModifyColumn,
+    CreateIndex,
+    DropIndex,
+    AddUnique,
+    AddForeignKey,
+    DropForeignKey,
+    Update,
+    Other,
+}
+
+impl StatementKind {
+    fn of(statement: &str) -> StatementKind {
+        let words: Vec<String> = statement
+            .split_whitespace()
+            .map(str::to_ascii_uppercase)
+            .collect();
+        let starts = |prefix: &[&str]| {
+            words.len() >= prefix.len() && words.iter().zip(prefix).all(|(w, p)| w == p)
+        };
+        // ALTER TABLE <name> <action…>
+        let action = |prefix: &[&str]| {
+            starts(&["ALTER", "TABLE"])
+                && words.len() >= 3 + prefix.len()
+                && words[3..].iter().zip(prefix).all(|(w, p)| w == p)
+        };
+        if starts(&["CREATE", "TABLE"]) {
+            StatementKind::CreateTable
+        } else if starts(&["DROP", "TABLE"]) {
+            StatementKind::DropTable
+        } else if starts(&["RENAME", "TABLE"]) || action(&["RENAME", "TO"]) {
+            StatementKind::RenameTable
+        } else if starts(&["CREATE", "UNIQUE", "INDEX"]) || starts(&["CREATE", "INDEX"]) {
+            StatementKind::CreateIndex
+        } else if starts(&["DROP", "INDEX"]) || action(&["DROP", "INDEX"]) {
+            StatementKind::DropIndex
+        } else if action(&["ADD", "COLUMN"]) {
+            StatementKind::AddColumn
+        } else if action(&["DROP", "COLUMN"]) {
+            StatementKind::DropColumn
+        } else if action(&["RENAME", "COLUMN"]) {
+            StatementKind::RenameColumn
+        } else if action(&["MODIFY", "COLUMN"]) {
+            StatementKind::ModifyColumn
+        } else if action(&["ADD", "CONSTRAINT"]) && words.iter().any(|w| w == "FOREIGN") {
+            StatementKind::AddForeignKey
+        } else if action(&["ADD", "CONSTRAINT"]) && words.iter().any(|w| w.starts_with("UNIQUE")) {
+            StatementKind::AddUnique
+        } else if action(&["DROP", "FOREIGN", "KEY"]) {
+            StatementKind::DropForeignKey
+        } else if starts(&["UPDATE"]) {
+            StatementKind::Update
+        } else {
+            StatementKind::Other
+        }
+    }
+
+    /// The MySQL/MariaDB errors that, on a rerun of a statement of this kind, say its work
+    /// is already there (the table, column, key or foreign key exists, or what it drops or
+    /// renames is gone). Statements that can be run twice (`MODIFY COLUMN`, `UPDATE`) need
+    /// none; an unknown statement gets none (never assumed done).
+    fn already_done_errors(self) -> &'static [u16] {
+        match self {
+            StatementKind::CreateTable => &[1050],
+            StatementKind::DropTable => &[1051],
+            StatementKind::RenameTable => &[1146],
+            StatementKind::AddColumn => &[1060],
+            StatementKind::DropColumn | StatementKind::DropIndex => &[1091],
+            StatementKind::RenameColumn => &[1054],
+            StatementKind::CreateIndex | StatementKind::AddUnique => &[1061],
+            // MariaDB reports a foreign key that exists as 1005 "errno: 121" (checked below).
+            StatementKind::AddForeignKey => &[1826, 1022, 1005],
+            StatementKind::DropForeignKey => &[1091],
+            StatementKind::ModifyColumn | StatementKind::Update | StatementKind::Other => &[],
+        }
+    }
+}
+
+/// Whether a MySQL error says the work of `statement` is already there.
+fn applied_before(statement: &str, error: &sqlx::Error) -> bool {
+    let kind = StatementKind::of(statement);
     error
         .as_database_error()
         .and_then(|e| e.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>())
         .is_some_and(|e| {
-            // MariaDB reports a foreign key that exists as "can't create table (errno: 121)".
-            ALREADY.contains(&e.number())
-                || (e.number() == 1005 && e.message().contains("errno: 121"))
+            kind.already_done_errors().contains(&e.number())
+                && (e.number() != 1005 || e.message().contains("errno: 121"))
         })
 }
 
@@ -1082,7 +1167,7 @@ async fn up_locked(
                     if let Err(e) = conn.run(statement).await {
                         // A run killed between a statement and its record leaves that
                         // statement uncertain: if it says it was already done, it was.
-                        let already_done = i == skip && uncertain && applied_before(&e);
+                        let already_done = i == skip && uncertain && applied_before(statement, &e);
                         if !already_done {
                             let applied = if i == 0 {
                                 "; nothing of it was applied".to_owned()
@@ -1243,4 +1328,60 @@ pub async fn status(db: &Db, folder: &Folder) -> Result<Status, MigrateError> {
         uninitialized: false,
         partial,
     })
+}
+
+#[cfg(test)]
+mod statement_kind_tests {
+    use super::StatementKind;
+
+    #[test]
+    fn statements_are_told_apart_by_their_first_words() {
+        let cases = [
+            (
+                "CREATE TABLE `w` (\n\t`id` int)",
+                StatementKind::CreateTable,
+            ),
+            ("DROP TABLE `w`", StatementKind::DropTable),
+            ("ALTER TABLE `g` RENAME TO `z`", StatementKind::RenameTable),
+            (
+                "ALTER TABLE `w` ADD COLUMN `n` int",
+                StatementKind::AddColumn,
+            ),
+            ("ALTER TABLE `w` DROP COLUMN `n`", StatementKind::DropColumn),
+            (
+                "ALTER TABLE `w` RENAME COLUMN `a` TO `b`",
+                StatementKind::RenameColumn,
+            ),
+            (
+                "ALTER TABLE `w` MODIFY COLUMN `a` int",
+                StatementKind::ModifyColumn,
+            ),
+            (
+                "CREATE UNIQUE INDEX `aIndex` ON `w` (`a`)",
+                StatementKind::CreateIndex,
+            ),
+            ("DROP INDEX `aIndex` ON `w`", StatementKind::DropIndex),
+            (
+                "ALTER TABLE `w` DROP INDEX `x_uq`",
+                StatementKind::DropIndex,
+            ),
+            (
+                "ALTER TABLE `w` ADD CONSTRAINT `x_uq` UNIQUE(`a`,`b`)",
+                StatementKind::AddUnique,
+            ),
+            (
+                "ALTER TABLE `g` ADD CONSTRAINT `x_fk` FOREIGN KEY (`w`) REFERENCES `w`(`id`)",
+                StatementKind::AddForeignKey,
+            ),
+            (
+                "ALTER TABLE `g` DROP FOREIGN KEY `x_fk`",
+                StatementKind::DropForeignKey,
+            ),
+            ("UPDATE `w` SET `n` = 1", StatementKind::Update),
+            ("INSERT INTO w VALUES (1)", StatementKind::Other),
+        ];
+        for (statement, kind) in cases {
+            assert_eq!(StatementKind::of(statement), kind, "{statement}");
+        }
+    }
 }
