@@ -1342,3 +1342,36 @@ async fn mariadb_resumes_after_a_kill_between_any_statement_and_its_record() {
         }
     }
 }
+
+/// PostgreSQL: dropping a table drops its `updatedAt` trigger function too (the trigger
+/// goes with the table, the function would stay behind).
+#[tokio::test]
+async fn postgres_drops_the_trigger_functions_of_a_dropped_table() {
+    let Some(test) = TestDb::fresh_or_skip(Backend::Postgres).await else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let folder = Folder::new(dir.path());
+    let functions = || async {
+        test.db()
+            .fetch_all(
+                "SELECT proname::text FROM pg_proc WHERE pronamespace = 'public'::regnamespace ORDER BY 1",
+                Vec::new(),
+                |row| row.get_string(0),
+            )
+            .await
+            .expect("pg_proc")
+    };
+    migrate_to(test.db(), &folder, &schemas(&[widget(""), gadget("")])).await;
+    assert_eq!(
+        functions().await,
+        ["gadgets_updatedAt_on_update", "widgets_updatedAt_on_update"]
+    );
+    migrate_to(test.db(), &folder, &schemas(&[widget("")])).await;
+    assert_eq!(functions().await, ["widgets_updatedAt_on_update"]);
+    migrate::down(test.db(), &folder, 1, true)
+        .await
+        .expect("down");
+    assert_eq!(functions().await.len(), 2, "--down brings it back");
+    test.cleanup().await;
+}

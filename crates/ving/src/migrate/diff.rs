@@ -317,6 +317,16 @@ pub fn plan(
         phases
             .drop_tables
             .push(format!("DROP TABLE {}", q(&table.name)));
+        // The table takes its triggers along, not PostgreSQL's trigger functions.
+        for column in table
+            .column_list()
+            .iter()
+            .filter(|c| c.on_update == Some(true))
+        {
+            phases
+                .drop_tables
+                .extend(dialect.drop_on_update_function(&table.name, &column.name));
+        }
     }
 
     let Phases {
@@ -775,6 +785,11 @@ fn alter_table(
             q(&table.name),
             q(&column.name)
         ));
+        if column.on_update == Some(true) {
+            phases
+                .drop_tables
+                .extend(dialect.drop_on_update_function(&table.name, &column.name));
+        }
     }
 
     // Composite uniques.

@@ -219,6 +219,12 @@ pub trait Dialect: Send + Sync {
             .collect()
     }
 
+    /// What remains of an autoUpdate column's trigger once the trigger is gone (with its
+    /// table or column): PostgreSQL's trigger function.
+    fn drop_on_update_function(&self, _table: &str, _column: &str) -> Option<String> {
+        None
+    }
+
     /// Statements that make autoUpdate columns refresh themselves where a column cannot.
     fn on_update_triggers(&self, table: &Table) -> Vec<String> {
         let _ = table;
@@ -525,6 +531,13 @@ impl Dialect for PostgresDialect {
             ColumnDefault::Boolean(b) => b.to_string(),
             ColumnDefault::Null => "NULL".into(),
         }
+    }
+
+    fn drop_on_update_function(&self, table: &str, column: &str) -> Option<String> {
+        Some(format!(
+            "DROP FUNCTION IF EXISTS {}()",
+            self.quote(&format!("{table}_{column}_on_update"))
+        ))
     }
 
     fn on_update_triggers(&self, table: &Table) -> Vec<String> {
