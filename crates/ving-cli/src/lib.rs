@@ -63,8 +63,12 @@ pub struct DrizzleArgs {
     /// Revert the last N applied migrations (1 when N is not given) with their .down.sql.
     #[arg(long = "down", value_name = "N", num_args = 0..=1, default_missing_value = "1", group = "action")]
     pub down: Option<usize>,
+    /// Discard the newest migration, if it is not applied (drizzle-kit's `drop`): its
+    /// files and its journal entry.
+    #[arg(long = "drop", group = "action")]
+    pub drop: bool,
     /// With --down: revert even when the reverse cannot keep all data.
-    #[arg(long = "force", conflicts_with_all = ["tables", "prepare", "up", "status", "check"])]
+    #[arg(long = "force", conflicts_with_all = ["tables", "prepare", "up", "status", "check", "drop"])]
     pub force: bool,
     /// With --prepare: the migration's name (otherwise a generated one).
     #[arg(long = "name", value_name = "NAME", conflicts_with_all = NOT_PREPARE)]
@@ -72,7 +76,8 @@ pub struct DrizzleArgs {
     /// With --prepare: write an empty migration named NAME for hand-written SQL.
     #[arg(long = "custom", value_name = "NAME", conflicts_with_all = NOT_PREPARE)]
     pub custom: Option<String>,
-    /// With --tables, --prepare, --up or --down: print what would be done; write nothing.
+    /// With --tables, --prepare, --up, --down or --drop: print what would be done; write
+    /// nothing.
     #[arg(long = "dry-run", conflicts_with_all = ["status", "check"])]
     pub dry_run: bool,
     /// With --prepare: treat tables and columns that disappear as drops, not renames.
@@ -86,7 +91,7 @@ pub struct DrizzleArgs {
 
 /// The actions an option of --prepare cannot go with. (clap's `requires` is satisfied by
 /// an argument that conflicts with the one given, so the actions are excluded instead.)
-const NOT_PREPARE: [&str; 5] = ["tables", "up", "status", "check", "down"];
+const NOT_PREPARE: [&str; 6] = ["tables", "up", "status", "check", "down", "drop"];
 
 /// `ving schema`: exactly one action.
 #[derive(Debug, Args)]
@@ -275,7 +280,7 @@ fn load_schemas(config: &Config) -> Result<SchemaSet, Failure> {
 
 fn drizzle_command(project: &Path, args: &DrizzleArgs, out: &mut dyn Write) -> Result<(), Failure> {
     let config = load_project(project)?;
-    if args.up || args.status || args.check || args.down.is_some() {
+    if args.up || args.status || args.check || args.drop || args.down.is_some() {
         return database_command(&config, args, out);
     }
     let schemas = load_schemas(&config)?;
@@ -665,6 +670,10 @@ fn database_command(
     let folder = ving::migrate::Folder::new(config.migrations_dir());
     runtime.block_on(async {
         let url = config.database_url()?;
+        if args.drop {
+            let text = discard_newest(config, &url, &folder, args.dry_run).await?;
+            return write_out(out, &text);
+        }
         if args.dry_run {
             let text = dry_run(config, &url, &folder, args).await?;
             return write_out(out, &text);
@@ -793,6 +802,73 @@ async fn apply_or_revert(
             (true, false) => "nothing to revert: no migration is applied\n",
         },
     )
+}
+
+/// `--drop`: discards the newest migration after checking, in the configured database,
+/// that it is not applied (a SQLite file that does not exist has nothing applied).
+async fn discard_newest(
+    config: &Config,
+    url: &ving::config::DatabaseUrl,
+    folder: &ving::migrate::Folder,
+    dry_run: bool,
+) -> Result<String, Failure> {
+    let dialect = ving::sql::dialect(url.backend());
+    let migrations = folder.migrations(dialect)?;
+    let Some(newest) = migrations.last() else {
+        return Err(Failure::Other(format!(
+            "no migration to discard in {}",
+            folder.dir().display()
+        )));
+    };
+    let tag = &newest.entry.tag;
+    if url.sqlite_file(config.root()).is_none_or(|f| f.exists()) {
+        let db = ving::db::Db::connect(url, config.root())
+            .await
+            .map_err(|e| {
+                Failure::Other(format!(
+                    "cannot tell whether {tag} is applied, so it is kept: {e}"
+                ))
+            })?;
+        let status = ving::migrate::status(&db, folder).await;
+        db.close().await;
+        let status = status?;
+        if status.partial.iter().any(|p| &p.tag == tag) {
+            return Err(Failure::Other(format!(
+                "migration {tag} is partly applied to the database: finish it with --up (or revert it), then discard it; nothing removed"
+            )));
+        }
+        if !status.pending.contains(tag) {
+            return Err(Failure::Other(format!(
+                "migration {tag} is applied to the database: revert it first with --down, then --drop; nothing removed"
+            )));
+        }
+    }
+    let discarded = folder.discard_newest(dialect, dry_run)?;
+    let verb = if dry_run { "would remove" } else { "removed" };
+    let mut text = String::new();
+    for file in &discarded.files {
+        text.push_str(&format!(
+            "{verb} {}
+",
+            file.display()
+        ));
+    }
+    let newest_left = migrations
+        .len()
+        .checked_sub(2)
+        .map_or("none", |i| migrations[i].entry.tag.as_str());
+    text.push_str(&if dry_run {
+        format!(
+            "dry run: would discard {tag} and its journal entry; nothing was written
+"
+        )
+    } else {
+        format!(
+            "discarded {tag}: the journal now ends at {newest_left}
+"
+        )
+    });
+    Ok(text)
 }
 
 /// `--up --dry-run` and `--down --dry-run`: what would be applied or reverted, found

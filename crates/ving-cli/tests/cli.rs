@@ -954,3 +954,71 @@ fn prepare_stops_when_rows_hold_a_removed_enum_value() {
     );
     assert_eq!(tree(project.path()), before, "nothing written");
 }
+
+/// `--drop` discards the newest migration when it is not applied (files and journal
+/// entry, so `--prepare` writes it again), and refuses an applied one.
+#[test]
+fn drop_discards_the_newest_unapplied_migration_only() {
+    let project = sample_copy();
+    let root = project.path().to_str().expect("utf8").to_owned();
+    let ving = |args: &[&str]| {
+        let mut all = vec!["-C", root.as_str(), "drizzle"];
+        all.extend_from_slice(args);
+        run(&all)
+    };
+    let (code, _, err) = ving(&["--drop"]);
+    assert_eq!(code, ExitCode::FAILURE);
+    assert!(
+        err.starts_with("error: no migration to discard in "),
+        "{err}"
+    );
+    let (code, _, err) = ving(&["--prepare", "--name", "init"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    let (code, _, err) = ving(&["--up"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    let (code, _, err) = ving(&["--drop"]);
+    assert_eq!(code, ExitCode::FAILURE);
+    assert_eq!(
+        err,
+        "error: migration 0000_init is applied to the database: revert it first with --down, then --drop; nothing removed\n"
+    );
+    let after_init = tree(project.path());
+    let cron = project.path().join("ving/schema/schemas/CronJob.toml");
+    let text = std::fs::read_to_string(&cron).expect("CronJob.toml");
+    std::fs::write(
+        &cron,
+        format!("{text}\n[[props]]\ntype = \"int\"\nname = \"runs\"\nrequired = true\ndefault = 0\nview = []\nedit = []\n"),
+    )
+    .expect("write");
+    let (code, _, err) = ving(&["--prepare", "--name", "add_runs"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    let (code, out, err) = ving(&["--drop", "--dry-run"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert!(
+        out.contains("would remove ")
+            && out.ends_with(
+                "dry run: would discard 0001_add_runs and its journal entry; nothing was written\n"
+            ),
+        "{out}"
+    );
+    let (code, out, err) = ving(&["--drop"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert!(
+        out.contains("0001_add_runs.sql\n")
+            && out.contains("0001_add_runs.down.sql\n")
+            && out.contains("0001_snapshot.json\n")
+            && out.ends_with("discarded 0001_add_runs: the journal now ends at 0000_init\n"),
+        "{out}"
+    );
+    let mut now = tree(project.path());
+    let mut before = after_init;
+    for files in [&mut now, &mut before] {
+        files.retain(|path, _| {
+            !path.ends_with("CronJob.toml") && !path.to_string_lossy().contains("ving.db")
+        });
+    }
+    assert_eq!(now, before, "the folder is as before --prepare");
+    let (code, out, err) = ving(&["--prepare", "--name", "add_runs"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert!(out.contains("0001_add_runs.sql"), "{out}");
+}

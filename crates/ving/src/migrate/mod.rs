@@ -299,6 +299,59 @@ impl Folder {
     }
 }
 
+/// What discarding the newest migration removes: its tag and files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Discarded {
+    /// The migration's tag.
+    pub tag: String,
+    /// The files removed (or that a dry run would remove), the journal aside.
+    pub files: Vec<PathBuf>,
+}
+
+impl Folder {
+    /// Discards the newest migration (drizzle-kit's `drop`): its SQL, down file and
+    /// snapshot, and its journal entry, so the folder is as it was before `--prepare`
+    /// wrote it. Whether it is applied somewhere is the caller's to check first
+    /// ([`status`]). With `dry_run`, only says what it would remove.
+    pub fn discard_newest(
+        &self,
+        dialect: &dyn Dialect,
+        dry_run: bool,
+    ) -> Result<Discarded, MigrateError> {
+        let mut journal = self.journal(dialect)?;
+        let Some(entry) = journal.entries.last().cloned() else {
+            return Err(file_error(
+                &self.journal_path(),
+                "there is no migration to discard",
+            ));
+        };
+        let files: Vec<PathBuf> = [
+            self.dir.join(format!("{}.sql", entry.tag)),
+            self.dir.join(format!("{}.down.sql", entry.tag)),
+            self.snapshot_path(entry.idx),
+        ]
+        .into_iter()
+        .filter(|f| f.exists())
+        .collect();
+        if !dry_run {
+            // The journal first: a folder whose journal no longer names the files is
+            // consistent even if removing one of them fails.
+            journal.entries.pop();
+            let journal_path = self.journal_path();
+            let json =
+                serde_json::to_string_pretty(&journal).map_err(|e| file_error(&journal_path, e))?;
+            std::fs::write(&journal_path, json).map_err(|e| file_error(&journal_path, e))?;
+            for file in &files {
+                std::fs::remove_file(file).map_err(|e| file_error(file, e))?;
+            }
+        }
+        Ok(Discarded {
+            tag: entry.tag,
+            files,
+        })
+    }
+}
+
 /// Marks a down migration that destroys data: `--down` refuses it unless forced.
 pub const DESTRUCTIVE: &str = "-- destructive:";
 
