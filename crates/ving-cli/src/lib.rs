@@ -114,6 +114,12 @@ pub struct SchemaArgs {
 /// Runs a parsed command line; every failure is reported on `err` and gives a non-zero
 /// exit code.
 pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
+    run_with_color(cli, out, err, false)
+}
+
+/// [`run`], with the failure coloured as clap colours its errors when `color` is true
+/// (see [`wants_color`]).
+pub fn run_with_color(cli: Cli, out: &mut dyn Write, err: &mut dyn Write, color: bool) -> ExitCode {
     let result = match cli.command {
         Command::Schema(args) => schema_command(&cli.project, &args, out),
         Command::Drizzle(args) => drizzle_command(&cli.project, &args, out),
@@ -121,10 +127,50 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            let _ = writeln!(err, "{failure}");
+            let _ = writeln!(err, "{}", paint(&failure.to_string(), color));
             ExitCode::FAILURE
         }
     }
+}
+
+/// Whether errors are coloured: on a terminal, unless `NO_COLOR` is set to something
+/// (<https://no-color.org>), as clap decides for its own.
+pub fn wants_color(stderr_is_terminal: bool, no_color: Option<std::ffi::OsString>) -> bool {
+    stderr_is_terminal && no_color.is_none_or(|v| v.is_empty())
+}
+
+const RED_BOLD: &str = "\x1b[1m\x1b[31m";
+const BOLD: &str = "\x1b[1m";
+const RESET: &str = "\x1b[0m";
+
+/// A failure's text, coloured as clap colours errors: `error:` in bold red; in schema
+/// problems (`file:line:col: 442 path: …`) the place in bold and the code in bold red.
+fn paint(text: &str, color: bool) -> String {
+    if !color {
+        return text.to_owned();
+    }
+    let lines: Vec<String> = text
+        .lines()
+        .map(|line| {
+            if let Some(rest) = line.strip_prefix("error:") {
+                return format!("{RED_BOLD}error:{RESET}{rest}");
+            }
+            // `<place>: <3 digits> <rest>`
+            let coded = line.match_indices(": ").find_map(|(at, _)| {
+                let after = &line[at + 2..];
+                let code = after.get(..3)?;
+                (code.bytes().all(|b| b.is_ascii_digit()) && after[3..].starts_with(' '))
+                    .then(|| (&line[..at], code, &after[3..]))
+            });
+            match coded {
+                Some((place, code, rest)) => {
+                    format!("{BOLD}{place}:{RESET} {RED_BOLD}{code}{RESET}{rest}")
+                }
+                None => line.to_owned(),
+            }
+        })
+        .collect();
+    lines.join("\n")
 }
 
 /// A command's failure, displayed as the lines to print.
@@ -286,6 +332,13 @@ fn drizzle_command(project: &Path, args: &DrizzleArgs, out: &mut dyn Write) -> R
     let schemas = load_schemas(&config)?;
     let model = ving::table::TableModel::from_schemas(&schemas);
     if args.prepare {
+        for (flag, value) in [("--custom", &args.custom), ("--name", &args.name)] {
+            if value.as_ref().is_some_and(|v| v.trim().is_empty()) {
+                return Err(Failure::Other(format!(
+                    "{flag} needs a name for the migration, such as {flag} fix_data; it was empty"
+                )));
+            }
+        }
         let url = config.database_url()?;
         let dialect = ving::sql::dialect(url.backend());
         let folder = ving::migrate::Folder::new(config.migrations_dir());
@@ -401,9 +454,10 @@ fn drizzle_command(project: &Path, args: &DrizzleArgs, out: &mut dyn Write) -> R
                 }
                 match tag {
                     Some(tag) => text.push_str(&format!(
-                        "wrote {} ({} statements)\n",
+                        "wrote {} ({} statement{})\n",
                         folder.dir().join(format!("{tag}.sql")).display(),
-                        statements.len()
+                        statements.len(),
+                        if statements.len() == 1 { "" } else { "s" }
                     )),
                     None => {
                         for statement in &statements {
@@ -962,6 +1016,24 @@ mod tests {
             result.map(|()| renames).map_err(|e| e.to_string()),
             String::from_utf8(prompt).expect("utf8"),
         )
+    }
+
+    #[test]
+    fn errors_are_coloured_like_clap_only_when_asked() {
+        let text = "error: no such folder: x";
+        assert_eq!(paint(text, false), text);
+        assert_eq!(
+            paint(text, true),
+            "\x1b[1m\x1b[31merror:\x1b[0m no such folder: x"
+        );
+        assert_eq!(
+            paint("W.toml:3:13: 442 W.tableName: bad\n1 error in 1 file", true),
+            "\x1b[1mW.toml:3:13:\x1b[0m \x1b[1m\x1b[31m442\x1b[0m W.tableName: bad\n1 error in 1 file"
+        );
+        assert!(wants_color(true, None));
+        assert!(wants_color(true, Some("".into())));
+        assert!(!wants_color(true, Some("1".into())), "NO_COLOR");
+        assert!(!wants_color(false, None), "not a terminal");
     }
 
     /// The fill question: an answer is the value; Enter or the end of input stops.

@@ -6,9 +6,14 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = ving_cli::Cli::parse();
-    ving_cli::run(
+    let color = ving_cli::wants_color(
+        std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        std::env::var_os("NO_COLOR"),
+    );
+    ving_cli::run_with_color(
         cli,
         &mut std::io::stdout().lock(),
         &mut std::io::stderr().lock(),
+        color,
     )
 }

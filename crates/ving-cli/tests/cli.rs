@@ -1022,3 +1022,58 @@ fn drop_discards_the_newest_unapplied_migration_only() {
     assert_eq!(code, ExitCode::SUCCESS, "{err}");
     assert!(out.contains("0001_add_runs.sql"), "{out}");
 }
+
+/// Messages: `(1 statement)`, an empty migration name refused, a refused connection said
+/// as such (at once, not after the pool's timeout).
+#[test]
+fn messages_say_what_happened() {
+    let project = sample_copy();
+    let root = project.path().to_str().expect("utf8").to_owned();
+    let ving = |args: &[&str]| {
+        let mut all = vec!["-C", root.as_str(), "drizzle"];
+        all.extend_from_slice(args);
+        run(&all)
+    };
+    for flag in ["--custom", "--name"] {
+        let (code, _, err) = ving(&["--prepare", flag, ""]);
+        assert_eq!(code, ExitCode::FAILURE);
+        assert_eq!(
+            err,
+            format!("error: {flag} needs a name for the migration, such as {flag} fix_data; it was empty\n")
+        );
+    }
+    let (code, _, err) = ving(&["--prepare", "--name", "init"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    let cron = project.path().join("ving/schema/schemas/CronJob.toml");
+    let text = std::fs::read_to_string(&cron).expect("CronJob.toml");
+    std::fs::write(
+        &cron,
+        format!("{text}\n[[props]]\ntype = \"int\"\nname = \"runs\"\nrequired = true\ndefault = 0\nview = []\nedit = []\n"),
+    )
+    .expect("write");
+    let (code, out, err) = ving(&["--prepare", "--name", "add_runs"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert!(out.ends_with("0001_add_runs.sql (1 statement)\n"), "{out}");
+
+    let toml = project.path().join("ving.toml");
+    let config = std::fs::read_to_string(&toml).expect("ving.toml");
+    std::fs::write(
+        &toml,
+        config.replace("sqlite://ving.db", "mysql://root@127.0.0.1:1/test"),
+    )
+    .expect("write");
+    let started = std::time::Instant::now();
+    let (code, _, err) = ving(&["--status"]);
+    assert_eq!(code, ExitCode::FAILURE);
+    assert!(
+        err.starts_with(
+            "error: cannot connect to MySQL/MariaDB at mysql://root@127.0.0.1:1/test: "
+        ) && err.contains("Connection refused"),
+        "{err}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+}

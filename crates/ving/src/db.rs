@@ -324,6 +324,12 @@ impl Db {
                 let options = MySqlConnectOptions::from_url(&driver_url(url)?)
                     .map_err(connect_error)?
                     .disable_statement_logging();
+                // One direct connection first: the pool would retry a refused connection
+                // until its acquire timeout and then report only the timeout.
+                let probe = <sqlx::MySqlConnection as sqlx::Connection>::connect_with(&options)
+                    .await
+                    .map_err(connect_error)?;
+                let _ = sqlx::Connection::close(probe).await;
                 let pool = pool_options!(MySqlPoolOptions, url.pool())
                     .connect_with(options)
                     .await
@@ -334,6 +340,10 @@ impl Db {
                 let options = PgConnectOptions::from_url(&driver_url(url)?)
                     .map_err(connect_error)?
                     .disable_statement_logging();
+                let probe = <sqlx::PgConnection as sqlx::Connection>::connect_with(&options)
+                    .await
+                    .map_err(connect_error)?;
+                let _ = sqlx::Connection::close(probe).await;
                 let pool = pool_options!(PgPoolOptions, url.pool())
                     .connect_with(options)
                     .await

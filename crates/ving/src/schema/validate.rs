@@ -2,7 +2,7 @@
 //! schemas (see `shared/reference/ving-validator-rules.md`), plus ours: cross-schema
 //! checks and a kind or table name used twice.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use super::error::{SchemaCode, SchemaError};
 use super::load::is_identifier;
@@ -83,9 +83,15 @@ pub const RESERVED_TABLE_NAMES: &[&str] = &[
 ];
 
 /// Runs every rule over `schemas`, pushing each problem onto `errors`.
-pub(crate) fn validate(schemas: &[Schema], options: &SchemaOptions, errors: &mut Vec<SchemaError>) {
+pub(crate) fn validate(
+    schemas: &[Schema],
+    unreadable: &[String],
+    options: &SchemaOptions,
+    errors: &mut Vec<SchemaError>,
+) {
     let mut checker = Checker {
         schemas,
+        unreadable,
         options,
         errors,
     };
@@ -98,6 +104,8 @@ pub(crate) fn validate(schemas: &[Schema], options: &SchemaOptions, errors: &mut
 
 struct Checker<'a> {
     schemas: &'a [Schema],
+    /// The names of schema files that could not be read (their kinds, most likely).
+    unreadable: &'a [String],
     options: &'a SchemaOptions,
     errors: &'a mut Vec<SchemaError>,
 }
@@ -122,30 +130,37 @@ impl Checker<'_> {
     }
 
     fn unique_names(&mut self) {
-        let mut kinds = HashSet::new();
-        let mut tables = HashSet::new();
+        let mut kinds: HashMap<&str, &Schema> = HashMap::new();
+        let mut tables: HashMap<&str, &Schema> = HashMap::new();
         for schema in self.schemas {
-            if !kinds.insert(schema.kind.as_str()) {
-                self.error(
-                    &schema.origin,
-                    "kind",
-                    schema.kind.clone(),
-                    format!(
-                        "kind {} is declared by another schema file too",
-                        schema.kind
-                    ),
+            if let Some(first) = kinds.get(schema.kind.as_str()) {
+                let message = format!(
+                    "kind {} is declared twice: in {} and here",
+                    schema.kind,
+                    first.origin.file().path().display()
                 );
+                self.error(&schema.origin, "kind", schema.kind.clone(), message);
+            } else {
+                kinds.insert(&schema.kind, schema);
             }
-            if !schema.table_name.is_empty() && !tables.insert(schema.table_name.as_str()) {
+            if schema.table_name.is_empty() {
+                continue;
+            }
+            if let Some(first) = tables.get(schema.table_name.as_str()) {
+                let message = format!(
+                    "tableName {} is used twice: by {} ({}) and here",
+                    schema.table_name,
+                    first.kind,
+                    first.origin.file().path().display()
+                );
                 self.error(
                     &schema.origin,
                     "tableName",
                     format!("{}.tableName", schema.kind),
-                    format!(
-                        "tableName {} is used by another schema too",
-                        schema.table_name
-                    ),
+                    message,
                 );
+            } else {
+                tables.insert(&schema.table_name, schema);
             }
         }
     }
@@ -577,12 +592,23 @@ impl Checker<'_> {
             );
         }
         match self.find(&relation.kind) {
-            None => self.error(
-                origin,
-                "relation.kind",
-                path(),
-                format!("relation.kind {:?} is not a known kind", relation.kind),
-            ),
+            // A kind whose file could not be read: that file's error is the one to fix.
+            None if self.unreadable.iter().any(|stem| stem == &relation.kind) => {}
+            None => {
+                let hint = super::attributes::did_you_mean(
+                    self.schemas.iter().map(|s| s.kind.as_str()),
+                    &relation.kind,
+                );
+                self.error(
+                    origin,
+                    "relation.kind",
+                    path(),
+                    format!(
+                        "relation.kind {:?} is not a known kind{hint}",
+                        relation.kind
+                    ),
+                );
+            }
             Some(other)
                 if relation.relation_type == RelationType::Child
                     && prop.prop_type == PropType::Virtual =>
