@@ -114,20 +114,44 @@ pub struct SchemaArgs {
 /// Runs a parsed command line; every failure is reported on `err` and gives a non-zero
 /// exit code.
 pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
-    run_with_color(cli, out, err, false)
+    run_with(cli, out, err, Console::default())
 }
 
-/// [`run`], with the failure coloured as clap colours its errors when `color` is true
-/// (see [`wants_color`]).
-pub fn run_with_color(cli: Cli, out: &mut dyn Write, err: &mut dyn Write, color: bool) -> ExitCode {
+/// What the command may do on the terminal it runs on. The default (as [`run`] uses it)
+/// is plain text.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Console {
+    /// Colour errors as clap does (see [`wants_color`]).
+    pub color: bool,
+    /// Show the migration that `--up`/`--down` is running, with a spinner and the time
+    /// so far, on standard output (a terminal).
+    pub progress: bool,
+}
+
+impl Console {
+    /// The process's own: colour when standard error is a terminal and `NO_COLOR` is not
+    /// set; progress when standard output is a terminal.
+    pub fn detect() -> Console {
+        Console {
+            color: wants_color(
+                std::io::stderr().is_terminal(),
+                std::env::var_os("NO_COLOR"),
+            ),
+            progress: std::io::stdout().is_terminal(),
+        }
+    }
+}
+
+/// [`run`] on a [`Console`]: coloured failures, progress while migrations run.
+pub fn run_with(cli: Cli, out: &mut dyn Write, err: &mut dyn Write, console: Console) -> ExitCode {
     let result = match cli.command {
         Command::Schema(args) => schema_command(&cli.project, &args, out),
-        Command::Drizzle(args) => drizzle_command(&cli.project, &args, out),
+        Command::Drizzle(args) => drizzle_command(&cli.project, &args, out, console),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            let _ = writeln!(err, "{}", paint(&failure.to_string(), color));
+            let _ = writeln!(err, "{}", paint(&failure.to_string(), console.color));
             ExitCode::FAILURE
         }
     }
@@ -324,10 +348,15 @@ fn load_schemas(config: &Config) -> Result<SchemaSet, Failure> {
     )?)
 }
 
-fn drizzle_command(project: &Path, args: &DrizzleArgs, out: &mut dyn Write) -> Result<(), Failure> {
+fn drizzle_command(
+    project: &Path,
+    args: &DrizzleArgs,
+    out: &mut dyn Write,
+    console: Console,
+) -> Result<(), Failure> {
     let config = load_project(project)?;
     if args.up || args.status || args.check || args.drop || args.down.is_some() {
-        return database_command(&config, args, out);
+        return database_command(&config, args, out, console);
     }
     let schemas = load_schemas(&config)?;
     let model = ving::table::TableModel::from_schemas(&schemas);
@@ -715,6 +744,7 @@ fn database_command(
     config: &Config,
     args: &DrizzleArgs,
     out: &mut dyn Write,
+    console: Console,
 ) -> Result<(), Failure> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -745,7 +775,14 @@ fn database_command(
                 )));
             }
         } else if args.up || args.down.is_some() {
-            let result = apply_or_revert(&db, &folder, args, out).await;
+            let progress = console.progress.then(|| {
+                Progress::start(
+                    Box::new(std::io::stdout()),
+                    if args.up { "applying" } else { "reverting" },
+                )
+            });
+            let result = apply_or_revert(&db, &folder, args, out, progress.as_ref()).await;
+            drop(progress);
             db.close().await;
             return result;
         } else {
@@ -818,11 +855,20 @@ async fn apply_or_revert(
     folder: &ving::migrate::Folder,
     args: &DrizzleArgs,
     out: &mut dyn Write,
+    progress: Option<&Progress>,
 ) -> Result<(), Failure> {
     let verb = if args.up { "applied" } else { "reverted" };
     let mut completed = Vec::new();
     let mut write_error = None;
+    let mut on_start = |tag: &str| {
+        if let Some(progress) = progress {
+            progress.begin(tag);
+        }
+    };
     let mut on_done = |done: &ving::migrate::Applied| {
+        if let Some(progress) = progress {
+            progress.end();
+        }
         let line = format!("{verb} {} in {} ms\n", done.tag, done.millis);
         if let Err(e) = out.write_all(line.as_bytes()).and_then(|()| out.flush()) {
             write_error.get_or_insert(e);
@@ -830,6 +876,7 @@ async fn apply_or_revert(
         completed.push(done.tag.clone());
     };
     let mut options = ving::migrate::RunOptions::new(&mut on_done);
+    options.on_start = Some(&mut on_start);
     let result = match args.down {
         Some(count) => ving::migrate::down_with(db, folder, count, args.force, &mut options).await,
         None => ving::migrate::up_with(db, folder, &mut options).await,
@@ -923,6 +970,103 @@ async fn discard_newest(
         )
     });
     Ok(text)
+}
+
+/// The migration `--up`/`--down` is running, shown on a terminal: a spinner, the tag and
+/// the time so far, redrawn in place every 100 ms by a thread of its own and cleared
+/// before each "applied …" line.
+struct Progress {
+    state: std::sync::Arc<std::sync::Mutex<ProgressState>>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    ticker: Option<std::thread::JoinHandle<()>>,
+}
+
+struct ProgressState {
+    running: Option<(String, std::time::Instant)>,
+    sink: Box<dyn Write + Send>,
+    verb: &'static str,
+    frame: usize,
+    shown: bool,
+}
+
+const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+const CLEAR_LINE: &str = "\r\x1b[2K";
+
+impl ProgressState {
+    fn draw(&mut self) {
+        if let Some((tag, started)) = &self.running {
+            let line = format!(
+                "{CLEAR_LINE}{} {} {tag}… {:.1} s",
+                SPINNER[self.frame % SPINNER.len()],
+                self.verb,
+                started.elapsed().as_secs_f64()
+            );
+            self.frame += 1;
+            let _ = self.sink.write_all(line.as_bytes());
+            let _ = self.sink.flush();
+            self.shown = true;
+        }
+    }
+
+    fn clear(&mut self) {
+        if self.shown {
+            let _ = self.sink.write_all(CLEAR_LINE.as_bytes());
+            let _ = self.sink.flush();
+            self.shown = false;
+        }
+    }
+}
+
+impl Progress {
+    fn start(sink: Box<dyn Write + Send>, verb: &'static str) -> Progress {
+        let state = std::sync::Arc::new(std::sync::Mutex::new(ProgressState {
+            running: None,
+            sink,
+            verb,
+            frame: 0,
+            shown: false,
+        }));
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let ticker = {
+            let (state, stop) = (state.clone(), stop.clone());
+            std::thread::spawn(move || {
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                    if let Ok(mut state) = state.lock() {
+                        state.draw();
+                    }
+                }
+            })
+        };
+        Progress {
+            state,
+            stop,
+            ticker: Some(ticker),
+        }
+    }
+
+    fn begin(&self, tag: &str) {
+        if let Ok(mut state) = self.state.lock() {
+            state.running = Some((tag.to_owned(), std::time::Instant::now()));
+        }
+    }
+
+    fn end(&self) {
+        if let Ok(mut state) = self.state.lock() {
+            state.running = None;
+            state.clear();
+        }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(ticker) = self.ticker.take() {
+            let _ = ticker.join();
+        }
+        self.end();
+    }
 }
 
 /// `--up --dry-run` and `--down --dry-run`: what would be applied or reverted, found
@@ -1034,6 +1178,51 @@ mod tests {
         assert!(wants_color(true, Some("".into())));
         assert!(!wants_color(true, Some("1".into())), "NO_COLOR");
         assert!(!wants_color(false, None), "not a terminal");
+    }
+
+    /// A sink the test can read while the spinner writes to it.
+    #[derive(Clone, Default)]
+    struct Shared(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+    impl Write for Shared {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().expect("lock").extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    /// While a migration runs the terminal shows it with a spinner and the time so far;
+    /// the line is cleared when it finishes.
+    #[test]
+    fn progress_shows_the_running_migration_and_clears_it() {
+        let sink = Shared::default();
+        let progress = Progress::start(Box::new(sink.clone()), "applying");
+        progress.begin("0001_slow");
+        std::thread::sleep(std::time::Duration::from_millis(600));
+        progress.end();
+        let shown = String::from_utf8(sink.0.lock().expect("lock").clone()).expect("utf8");
+        // Frames every 100 ms (the exact times depend on a busy machine's scheduler).
+        assert!(
+            shown.starts_with("\r\x1b[2K⠋ applying 0001_slow… 0."),
+            "{shown:?}"
+        );
+        assert!(
+            shown.contains("\r\x1b[2K⠙ applying 0001_slow… "),
+            "{shown:?}"
+        );
+        assert!(shown.contains(" s\r\x1b[2K"), "{shown:?}");
+        assert!(shown.ends_with(CLEAR_LINE), "{shown:?}");
+        let before = sink.0.lock().expect("lock").len();
+        std::thread::sleep(std::time::Duration::from_millis(250));
+        assert_eq!(
+            sink.0.lock().expect("lock").len(),
+            before,
+            "nothing drawn between migrations"
+        );
+        drop(progress);
     }
 
     /// The fill question: an answer is the value; Enter or the end of input stops.

@@ -6,14 +6,11 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = ving_cli::Cli::parse();
-    let color = ving_cli::wants_color(
-        std::io::IsTerminal::is_terminal(&std::io::stderr()),
-        std::env::var_os("NO_COLOR"),
-    );
-    ving_cli::run_with_color(
+    // Not locked for the whole run: the progress line of --up/--down writes between.
+    ving_cli::run_with(
         cli,
-        &mut std::io::stdout().lock(),
-        &mut std::io::stderr().lock(),
-        color,
+        &mut std::io::stdout(),
+        &mut std::io::stderr(),
+        ving_cli::Console::detect(),
     )
 }

@@ -834,6 +834,9 @@ pub struct RunOptions<'a> {
     /// Called as each migration is applied (or reverted), right after it is recorded,
     /// so that progress can be shown while a long run goes on.
     pub on_done: &'a mut dyn FnMut(&Applied),
+    /// Called with a migration's tag as it starts being applied (or reverted), so that a
+    /// terminal can show it running.
+    pub on_start: Option<&'a mut dyn FnMut(&str)>,
 }
 
 /// How long a run waits for another run's lock by default.
@@ -845,6 +848,7 @@ impl<'a> RunOptions<'a> {
         RunOptions {
             lock_timeout: LOCK_TIMEOUT,
             on_done,
+            on_start: None,
         }
     }
 }
@@ -1101,6 +1105,9 @@ async fn down_locked(
     for revert in reverts {
         let start = Instant::now();
         let tag = &revert.tag;
+        if let Some(on_start) = options.on_start.as_mut() {
+            on_start(tag);
+        }
         let statements = revert.statements();
         let transactional = backend != Backend::MySql;
         if transactional {
@@ -1185,6 +1192,9 @@ async fn up_locked(
         .filter(|m| !applied.contains_key(&m.entry.when))
     {
         let start = Instant::now();
+        if let Some(on_start) = options.on_start.as_mut() {
+            on_start(&migration.entry.tag);
+        }
         let statements = migration.statements();
         let fail = |number: usize, applied: String, source: sqlx::Error| MigrateError::Statement {
             tag: migration.entry.tag.clone(),
