@@ -1109,7 +1109,9 @@ async fn down_locked(
             on_start(tag);
         }
         let statements = revert.statements();
-        let transactional = backend != Backend::MySql;
+        let transactional = crate::sql::dialect(backend)
+            .capabilities()
+            .transactional_ddl;
         if transactional {
             conn.run(if backend == Backend::Sqlite {
                 "BEGIN EXCLUSIVE"
@@ -1145,7 +1147,7 @@ async fn down_locked(
             revert.when
         ))
         .await?;
-        if backend == Backend::MySql {
+        if !transactional {
             // A progress row left by a killed run would make the next --up skip the
             // statements of the migration reverted here.
             conn.run(&format!(
@@ -1186,6 +1188,9 @@ async fn up_locked(
             }
         }
     }
+    let transactional_ddl = crate::sql::dialect(backend)
+        .capabilities()
+        .transactional_ddl;
     let mut done = Vec::new();
     for migration in migrations
         .iter()
@@ -1206,87 +1211,86 @@ async fn up_locked(
             applied,
             source: Box::new(source),
         };
-        match backend {
-            Backend::MySql => {
-                // DDL commits as it goes: progress is recorded after each statement, so
-                // that a rerun after a fix continues where the last run stopped.
-                let when = migration.entry.when;
-                let done = conn.progress(when).await?;
-                let (skip, uncertain) = match done {
-                    Some((count, prefix, started)) if prefix == prefix_hash(&statements, count) => {
-                        (count, started > count)
-                    }
-                    Some((count, _, _)) => {
-                        return Err(MigrateError::PartlyApplied {
-                            tag: migration.entry.tag.clone(),
-                            applied: count,
-                        })
-                    }
-                    None => (0, false),
-                };
-                for (i, statement) in statements.iter().enumerate().skip(skip) {
-                    conn.set_progress(when, i, &prefix_hash(&statements, i), i + 1)
-                        .await?;
-                    if let Err(e) = conn.run(statement).await {
-                        // A run killed between a statement and its record leaves that
-                        // statement uncertain: if it says it was already done, it was.
-                        let already_done = i == skip && uncertain && applied_before(statement, &e);
-                        if !already_done {
-                            let applied = if i == 0 {
-                                "; nothing of it was applied".to_owned()
-                            } else {
-                                format!("; statements 1 to {i} were applied (MySQL commits DDL as it goes): fix the failing statement and run again to continue from it")
-                            };
-                            return Err(fail(i + 1, applied, e));
-                        }
-                    }
-                    conn.set_progress(when, i + 1, &prefix_hash(&statements, i + 1), i + 1)
-                        .await?;
+        if !transactional_ddl {
+            // DDL commits as it goes (MySQL): progress is recorded after each
+            // statement, so that a rerun after a fix continues where the last run
+            // stopped.
+            let when = migration.entry.when;
+            let done = conn.progress(when).await?;
+            let (skip, uncertain) = match done {
+                Some((count, prefix, started)) if prefix == prefix_hash(&statements, count) => {
+                    (count, started > count)
                 }
-                // The record and the end of the progress row are one transaction: a
-                // kill between them must not leave a progress row saying "all done".
-                conn.run("START TRANSACTION").await?;
-                conn.record(table, migration).await?;
-                conn.run(&format!(
-                    "DELETE FROM {PROGRESS_TABLE} WHERE created_at = {when}"
-                ))
-                .await?;
-                conn.run("COMMIT").await?;
-            }
-            Backend::Postgres | Backend::Sqlite => {
-                conn.run(if backend == Backend::Sqlite {
-                    "BEGIN EXCLUSIVE"
-                } else {
-                    "BEGIN"
-                })
-                .await?;
-                // Another process may have applied it while this one waited.
-                let now_applied = conn.applied(table).await?;
-                if now_applied.contains_key(&migration.entry.when) {
-                    conn.run("COMMIT").await?;
-                    continue;
-                }
-                for (i, statement) in statements.iter().enumerate() {
-                    if let Err(e) = conn.run(statement).await {
-                        let _ = conn.run("ROLLBACK").await;
-                        return Err(fail(i + 1, "; the migration was rolled back".into(), e));
-                    }
-                }
-                if let Err(e) = conn.record(table, migration).await {
-                    let _ = conn.run("ROLLBACK").await;
-                    return Err(e.into());
-                }
-                // Foreign key checks were off (SQLite): prove the rows still satisfy them.
-                let broken = conn.foreign_key_violations().await?;
-                if broken > 0 {
-                    let _ = conn.run("ROLLBACK").await;
-                    return Err(MigrateError::ForeignKeys {
+                Some((count, _, _)) => {
+                    return Err(MigrateError::PartlyApplied {
                         tag: migration.entry.tag.clone(),
-                        rows: broken,
-                    });
+                        applied: count,
+                    })
                 }
-                conn.run("COMMIT").await?;
+                None => (0, false),
+            };
+            for (i, statement) in statements.iter().enumerate().skip(skip) {
+                conn.set_progress(when, i, &prefix_hash(&statements, i), i + 1)
+                    .await?;
+                if let Err(e) = conn.run(statement).await {
+                    // A run killed between a statement and its record leaves that
+                    // statement uncertain: if it says it was already done, it was.
+                    let already_done = i == skip && uncertain && applied_before(statement, &e);
+                    if !already_done {
+                        let applied = if i == 0 {
+                            "; nothing of it was applied".to_owned()
+                        } else {
+                            format!("; statements 1 to {i} were applied (MySQL commits DDL as it goes): fix the failing statement and run again to continue from it")
+                        };
+                        return Err(fail(i + 1, applied, e));
+                    }
+                }
+                conn.set_progress(when, i + 1, &prefix_hash(&statements, i + 1), i + 1)
+                    .await?;
             }
+            // The record and the end of the progress row are one transaction: a
+            // kill between them must not leave a progress row saying "all done".
+            conn.run("START TRANSACTION").await?;
+            conn.record(table, migration).await?;
+            conn.run(&format!(
+                "DELETE FROM {PROGRESS_TABLE} WHERE created_at = {when}"
+            ))
+            .await?;
+            conn.run("COMMIT").await?;
+        } else {
+            // One transaction for the migration and its record.
+            conn.run(if backend == Backend::Sqlite {
+                "BEGIN EXCLUSIVE"
+            } else {
+                "BEGIN"
+            })
+            .await?;
+            // Another process may have applied it while this one waited.
+            let now_applied = conn.applied(table).await?;
+            if now_applied.contains_key(&migration.entry.when) {
+                conn.run("COMMIT").await?;
+                continue;
+            }
+            for (i, statement) in statements.iter().enumerate() {
+                if let Err(e) = conn.run(statement).await {
+                    let _ = conn.run("ROLLBACK").await;
+                    return Err(fail(i + 1, "; the migration was rolled back".into(), e));
+                }
+            }
+            if let Err(e) = conn.record(table, migration).await {
+                let _ = conn.run("ROLLBACK").await;
+                return Err(e.into());
+            }
+            // Foreign key checks were off (SQLite): prove the rows still satisfy them.
+            let broken = conn.foreign_key_violations().await?;
+            if broken > 0 {
+                let _ = conn.run("ROLLBACK").await;
+                return Err(MigrateError::ForeignKeys {
+                    tag: migration.entry.tag.clone(),
+                    rows: broken,
+                });
+            }
+            conn.run("COMMIT").await?;
         }
         let applied = Applied {
             tag: migration.entry.tag.clone(),

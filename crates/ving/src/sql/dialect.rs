@@ -50,6 +50,13 @@ pub struct Capabilities {
     pub insert_default_keyword: bool,
     /// `ILIKE` (case-insensitive `LIKE`); otherwise `lower(a) LIKE lower(b)`.
     pub ilike: bool,
+    /// The columns, constraints and triggers of an existing table can be changed with
+    /// `ALTER TABLE`; otherwise the migration planner rebuilds the table (drizzle-kit's
+    /// recreate, copy, swap).
+    pub alter_columns: bool,
+    /// A column is changed by restating it whole (`MODIFY COLUMN`); otherwise its type,
+    /// default and nullability change one by one (`ALTER COLUMN … TYPE/SET/DROP`).
+    pub restate_column: bool,
 }
 
 /// How one database writes SQL. Default methods hold the common SQL.
@@ -219,6 +226,33 @@ pub trait Dialect: Send + Sync {
             .collect()
     }
 
+    /// `ALTER TABLE … DROP CONSTRAINT` of a foreign key.
+    fn drop_foreign_key(&self, table: &str, name: &str) -> String {
+        format!(
+            "ALTER TABLE {} DROP CONSTRAINT {}",
+            self.quote(table),
+            self.quote(name)
+        )
+    }
+
+    /// Drops a composite unique constraint.
+    fn drop_unique_constraint(&self, table: &str, name: &str) -> String {
+        format!(
+            "ALTER TABLE {} DROP CONSTRAINT {}",
+            self.quote(table),
+            self.quote(name)
+        )
+    }
+
+    /// Drops an index; where index names are per table, the table is named too.
+    fn drop_index(&self, table: &str, name: &str) -> String {
+        if self.capabilities().index_names_per_table {
+            format!("DROP INDEX {} ON {}", self.quote(name), self.quote(table))
+        } else {
+            format!("DROP INDEX {}", self.quote(name))
+        }
+    }
+
     /// What remains of an autoUpdate column's trigger once the trigger is gone (with its
     /// table or column): PostgreSQL's trigger function.
     fn drop_on_update_function(&self, _table: &str, _column: &str) -> Option<String> {
@@ -323,6 +357,23 @@ impl Dialect for MySqlDialect {
         Backend::MySql
     }
 
+    fn drop_foreign_key(&self, table: &str, name: &str) -> String {
+        format!(
+            "ALTER TABLE {} DROP FOREIGN KEY {}",
+            self.quote(table),
+            self.quote(name)
+        )
+    }
+
+    /// MySQL's unique constraints are indexes.
+    fn drop_unique_constraint(&self, table: &str, name: &str) -> String {
+        format!(
+            "ALTER TABLE {} DROP INDEX {}",
+            self.quote(table),
+            self.quote(name)
+        )
+    }
+
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             alter_add_foreign_key: true,
@@ -332,6 +383,8 @@ impl Dialect for MySqlDialect {
             index_names_per_table: true,
             insert_default_keyword: true,
             ilike: false,
+            alter_columns: true,
+            restate_column: true,
         }
     }
 
@@ -459,6 +512,8 @@ impl Dialect for PostgresDialect {
             index_names_per_table: false,
             insert_default_keyword: false,
             ilike: true,
+            alter_columns: true,
+            restate_column: false,
         }
     }
 
@@ -571,6 +626,8 @@ impl Dialect for SqliteDialect {
             index_names_per_table: false,
             insert_default_keyword: false,
             ilike: false,
+            alter_columns: false,
+            restate_column: false,
         }
     }
 
