@@ -268,6 +268,8 @@ fn commands_outside_a_project_write_nothing() {
         &["drizzle", "--status"][..],
         &["drizzle", "--up"],
         &["drizzle", "--up", "--dry-run"],
+        &["drizzle", "--drop", "--dry-run"],
+        &["drizzle", "--prepare", "--fill", "a.b=1", "--fill", "a.c=x"],
         &["drizzle", "--down"],
         &["drizzle", "--check"],
         &["drizzle", "--prepare"],
@@ -458,6 +460,9 @@ fn flags_that_do_not_apply_are_usage_errors() {
         &["drizzle", "--tables", "--no-renames"],
         &["drizzle", "--up", "--force"],
         &["drizzle", "--prepare", "--force"],
+        &["drizzle", "--drop", "--force"],
+        &["drizzle", "--drop", "--name", "x"],
+        &["drizzle", "--up", "--fill", "widgets.notes=x"],
     ] {
         let error = parse(wrong).expect_err(&format!("{wrong:?} must not parse"));
         assert_eq!(error.exit_code(), 2, "{wrong:?}: {error}");
@@ -468,6 +473,8 @@ fn flags_that_do_not_apply_are_usage_errors() {
         &["drizzle", "--down", "2", "--dry-run"],
         &["drizzle", "--tables", "--dry-run"],
         &["drizzle", "--up", "--dry-run"],
+        &["drizzle", "--drop", "--dry-run"],
+        &["drizzle", "--prepare", "--fill", "a.b=1", "--fill", "a.c=x"],
         &[
             "drizzle",
             "--prepare",

@@ -27,7 +27,7 @@ async fn catalog(db: &Db) -> Result<Catalog, MigrateError> {
             ("index", "SELECT tablename::text, indexname::text, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename NOT LIKE '\\_\\_%'"),
             ("constraint", "SELECT conrelid::regclass::text, conname::text, pg_get_constraintdef(oid) FROM pg_constraint WHERE connamespace = 'public'::regnamespace AND contype IN ('f', 'c', 'u')"),
             ("trigger", "SELECT event_object_table::text, trigger_name::text, concat_ws(' ', action_timing, string_agg(event_manipulation, ' OR ' ORDER BY event_manipulation), action_statement) FROM information_schema.triggers WHERE trigger_schema = 'public' GROUP BY event_object_table, trigger_name, action_timing, action_statement"),
-            ("function", "SELECT 'public', p.proname::text, pg_get_function_result(p.oid) FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace"),
+            ("function", "SELECT 'public', p.proname::text, pg_get_function_result(p.oid) FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace AND p.prorettype = 'trigger'::regtype AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')"),
         ],
         Backend::Sqlite => vec![
             ("column", "SELECT m.name, p.name, p.type || CASE WHEN p.\"notnull\" THEN ' NOT NULL' ELSE ' NULL' END || ifnull(' DEFAULT ' || p.dflt_value, '') || CASE WHEN p.pk THEN ' PRIMARY KEY' ELSE '' END FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table' AND m.name NOT LIKE '\\_\\_%' ESCAPE '\\' AND m.name <> 'sqlite_sequence'"),
