@@ -720,18 +720,32 @@ fn check_removed_enum_values(
             "{problem}; stopped before writing. Change those rows first (or keep the values), then run again"
         )));
     }
-    let mut prompt = std::io::stderr();
+    ask_write_anyway(
+        &problem,
+        &mut std::io::stdin().lock(),
+        &mut std::io::stderr(),
+    )
+    .map(|()| String::new())
+}
+
+/// Asks, on a terminal, whether to write a migration that `--up` cannot apply until
+/// rows change; only yes writes it.
+fn ask_write_anyway(
+    problem: &str,
+    input: &mut dyn std::io::BufRead,
+    prompt: &mut dyn Write,
+) -> Result<(), Failure> {
     let _ = write!(
         prompt,
         "{problem}. --up will fail until they change. Write the migration anyway? [y/N] "
     );
     let _ = prompt.flush();
     let mut answer = String::new();
-    std::io::stdin()
+    input
         .read_line(&mut answer)
         .map_err(|e| Failure::Other(format!("cannot read the answer: {e}")))?;
     if matches!(answer.trim(), "y" | "Y" | "yes") {
-        Ok(String::new())
+        Ok(())
     } else {
         Err(Failure::Other(format!(
             "{problem}: stopped, nothing written"
@@ -1223,6 +1237,23 @@ mod tests {
             "nothing drawn between migrations"
         );
         drop(progress);
+    }
+
+    /// Rows holding a removed enum value: on a terminal only "y" writes the migration.
+    #[test]
+    fn only_yes_writes_a_migration_that_rows_would_break() {
+        let problem = "2 rows of users hold useAsDisplayName = \"email\"";
+        for answer in ["y\n", "yes\n"] {
+            ask_write_anyway(problem, &mut answer.as_bytes(), &mut Vec::new()).expect("yes");
+        }
+        for answer in ["\n", "n\n", ""] {
+            let error =
+                ask_write_anyway(problem, &mut answer.as_bytes(), &mut Vec::new()).expect_err("no");
+            assert_eq!(
+                error.to_string(),
+                format!("error: {problem}: stopped, nothing written")
+            );
+        }
     }
 
     /// The fill question: an answer is the value; Enter or the end of input stops.
