@@ -358,8 +358,8 @@ fn drizzle_command(
     if args.up || args.status || args.check || args.drop || args.down.is_some() {
         return database_command(&config, args, out, console);
     }
-    let schemas = load_schemas(&config)?;
-    let model = ving::table::TableModel::from_schemas(&schemas);
+    let mut schemas = load_schemas(&config)?;
+    let mut model = ving::table::TableModel::from_schemas(&schemas);
     if args.prepare {
         for (flag, value) in [("--custom", &args.custom), ("--name", &args.name)] {
             if value.as_ref().is_some_and(|v| v.trim().is_empty()) {
@@ -425,13 +425,39 @@ fn drizzle_command(
                     if !std::io::stdin().is_terminal() {
                         return Err(Failure::Other(message));
                     }
-                    let value = ask_fill(
+                    // A prop whose column is nullable when optional (a relation, a uuid)
+                    // can be made optional instead, in its schema file (not in a dry run).
+                    let optional = schemas
+                        .schemas()
+                        .iter()
+                        .find(|s| s.table_name == table)
+                        .and_then(|s| s.column_prop(&column))
+                        .filter(|p| {
+                            !args.dry_run
+                                && p.origin.attribute_span("required").is_some()
+                                && matches!(
+                                    p.db,
+                                    Some(schema::DbHelper::Relation | schema::DbHelper::Uuid)
+                                )
+                        });
+                    let answer = ask_fill(
                         (&table, &column),
                         &message,
+                        optional.map(|p| p.origin.file().path()),
                         &mut std::io::stdin().lock(),
                         &mut std::io::stderr(),
                     )?;
-                    renames.fills.insert((table, column), value);
+                    match (answer, optional) {
+                        (FillAnswer::Value(value), _) => {
+                            renames.fills.insert((table, column), value);
+                        }
+                        (FillAnswer::Optional, Some(prop)) => {
+                            make_optional(prop)?;
+                            schemas = load_schemas(&config)?;
+                            model = ving::table::TableModel::from_schemas(&schemas);
+                        }
+                        (FillAnswer::Optional, None) => {}
+                    }
                 }
                 Err(ving::migrate::MigrateError::Diff(
                     error @ ving::migrate::DiffError::BadFill { .. },
@@ -633,18 +659,36 @@ fn ask_renames(
     Ok(())
 }
 
+/// An answer to the fill question.
+#[derive(Debug, PartialEq, Eq)]
+enum FillAnswer {
+    /// The value existing rows get.
+    Value(String),
+    /// Make the prop optional instead.
+    Optional,
+}
+
 /// Asks, on a terminal, for the value rows already in `table` get in `column`, a new
-/// required column without a default. An empty answer or the end of the input stops
-/// (nothing is written) and says what else can be done.
+/// required column without a default — or, when `optional` names the schema file of a
+/// prop whose column is nullable when optional, whether to make it optional there. An
+/// empty answer or the end of the input stops (nothing is written) and says what else
+/// can be done.
 fn ask_fill(
     (table, column): (&str, &str),
     question: &str,
+    optional: Option<&Path>,
     input: &mut dyn std::io::BufRead,
     prompt: &mut dyn Write,
-) -> Result<String, Failure> {
+) -> Result<FillAnswer, Failure> {
+    let or_optional = optional.map_or_else(String::new, |file| {
+        format!(
+            ", or `optional` to make the prop optional instead (required = false in {})",
+            file.display()
+        )
+    });
     let _ = write!(
         prompt,
-        "{question}\nValue for the rows already in {table} (Enter to stop, nothing written): "
+        "{question}\nValue for the rows already in {table}{or_optional} (Enter to stop, nothing written): "
     );
     let _ = prompt.flush();
     let mut answer = String::new();
@@ -660,7 +704,32 @@ fn ask_fill(
             "no value for {table}.{column}: stopped, nothing written. {question}"
         )));
     }
-    Ok(answer.to_owned())
+    if optional.is_some() && answer.trim() == "optional" {
+        return Ok(FillAnswer::Optional);
+    }
+    Ok(FillAnswer::Value(answer.to_owned()))
+}
+
+/// Rewrites `required = true` of `prop` as `false` in its schema file, leaving every
+/// other byte as it is.
+fn make_optional(prop: &schema::Prop) -> Result<(), Failure> {
+    let file = prop.origin.file();
+    let path = file.path();
+    let span = prop
+        .origin
+        .attribute_span("required")
+        .filter(|span| file.text().get(span.clone()) == Some("true"))
+        .ok_or_else(|| {
+            Failure::Other(format!(
+                "{}: cannot find `required = true` of prop {} to change",
+                path.display(),
+                prop.name
+            ))
+        })?;
+    let mut text = file.text().to_owned();
+    text.replace_range(span, "false");
+    std::fs::write(path, text)
+        .map_err(|e| Failure::Other(format!("{}: cannot write: {e}", path.display())))
 }
 
 /// Before a migration that removes enum values is written: counts the rows of the
@@ -1262,8 +1331,8 @@ mod tests {
         let mut prompt = Vec::new();
         let target = ("widgets", "notes");
         let question = "prop Widget.props.notes is new (…)";
-        let value = ask_fill(target, question, &mut "n/a\n".as_bytes(), &mut prompt);
-        assert_eq!(value.expect("a value"), "n/a");
+        let value = ask_fill(target, question, None, &mut "n/a\n".as_bytes(), &mut prompt);
+        assert_eq!(value.expect("a value"), FillAnswer::Value("n/a".into()));
         let prompt = String::from_utf8(prompt).expect("utf8");
         assert!(
             prompt.starts_with(
@@ -1272,13 +1341,55 @@ mod tests {
             "{prompt}"
         );
         for answer in ["\n", ""] {
-            let error = ask_fill(target, question, &mut answer.as_bytes(), &mut Vec::new())
-                .expect_err("stops");
+            let error = ask_fill(
+                target,
+                question,
+                None,
+                &mut answer.as_bytes(),
+                &mut Vec::new(),
+            )
+            .expect_err("stops");
             assert_eq!(
                 error.to_string(),
                 "error: no value for widgets.notes: stopped, nothing written. prop Widget.props.notes is new (…)"
             );
         }
+    }
+
+    /// A relation can be made optional instead: `optional` says so, and its schema file
+    /// gets `required = false`, every other byte kept.
+    #[test]
+    fn the_fill_question_can_make_a_relation_optional() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("Widget.toml");
+        let text = "kind = \"Widget\"\ntableName = \"widgets\"\nowner = [\"admin\"]\n\n[[props]]\ntype = \"id\"\nname = \"parentId\"\nrequired  =  true # keep me\n[props.relation]\ntype = \"parent\"\nname = \"parent\"\nkind = \"Widget\"\n";
+        std::fs::write(&path, text).expect("write");
+        let mut prompt = Vec::new();
+        let answer = ask_fill(
+            ("widgets", "parentId"),
+            "question",
+            Some(&path),
+            &mut "optional\n".as_bytes(),
+            &mut prompt,
+        );
+        assert_eq!(answer.expect("answer"), FillAnswer::Optional);
+        assert!(String::from_utf8(prompt)
+            .expect("utf8")
+            .contains("or `optional` to make the prop optional instead (required = false in "));
+        let set = SchemaSet::load(dir.path(), &schema::SchemaOptions::default())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let prop = set
+            .get("Widget")
+            .and_then(|s| s.column_prop("parentId"))
+            .expect("prop");
+        make_optional(prop).expect("edited");
+        assert_eq!(
+            std::fs::read_to_string(&path).expect("read"),
+            text.replace(
+                "required  =  true # keep me",
+                "required  =  false # keep me"
+            )
+        );
     }
 
     /// The end of the input is no answer: it stops, it does not mean "create".
