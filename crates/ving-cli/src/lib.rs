@@ -14,6 +14,13 @@ use clap::{Args, Parser, Subcommand};
 use ving::config::Config;
 use ving::schema::{self, SchemaErrors, SchemaSet};
 
+mod console;
+mod prompt;
+
+use console::{paint, Progress};
+pub use console::{wants_color, Console};
+use prompt::{ask_fill, ask_renames, ask_write_anyway, make_optional, FillAnswer};
+
 /// ving: schema-first data layer (schemas, tables, migrations, queries, records).
 #[derive(Debug, Parser)]
 #[command(name = "ving", version, about, long_about = None)]
@@ -63,8 +70,12 @@ pub struct DrizzleArgs {
     /// Revert the last N applied migrations (1 when N is not given) with their .down.sql.
     #[arg(long = "down", value_name = "N", num_args = 0..=1, default_missing_value = "1", group = "action")]
     pub down: Option<usize>,
+    /// Discard the newest migration, if it is not applied (drizzle-kit's `drop`): its
+    /// files and its journal entry.
+    #[arg(long = "drop", group = "action")]
+    pub drop: bool,
     /// With --down: revert even when the reverse cannot keep all data.
-    #[arg(long = "force", conflicts_with_all = ["tables", "prepare", "up", "status", "check"])]
+    #[arg(long = "force", conflicts_with_all = ["tables", "prepare", "up", "status", "check", "drop"])]
     pub force: bool,
     /// With --prepare: the migration's name (otherwise a generated one).
     #[arg(long = "name", value_name = "NAME", conflicts_with_all = NOT_PREPARE)]
@@ -72,17 +83,22 @@ pub struct DrizzleArgs {
     /// With --prepare: write an empty migration named NAME for hand-written SQL.
     #[arg(long = "custom", value_name = "NAME", conflicts_with_all = NOT_PREPARE)]
     pub custom: Option<String>,
-    /// With --tables, --prepare, --up or --down: print what would be done; write nothing.
+    /// With --tables, --prepare, --up, --down or --drop: print what would be done; write
+    /// nothing.
     #[arg(long = "dry-run", conflicts_with_all = ["status", "check"])]
     pub dry_run: bool,
     /// With --prepare: treat tables and columns that disappear as drops, not renames.
     #[arg(long = "no-renames", conflicts_with_all = NOT_PREPARE)]
     pub no_renames: bool,
+    /// With --prepare: the value rows already in TABLE get in COLUMN, a new required
+    /// column without a default (repeatable; on a terminal --prepare asks).
+    #[arg(long = "fill", value_name = "TABLE.COLUMN=VALUE", conflicts_with_all = NOT_PREPARE)]
+    pub fill: Vec<String>,
 }
 
 /// The actions an option of --prepare cannot go with. (clap's `requires` is satisfied by
 /// an argument that conflicts with the one given, so the actions are excluded instead.)
-const NOT_PREPARE: [&str; 5] = ["tables", "up", "status", "check", "down"];
+const NOT_PREPARE: [&str; 6] = ["tables", "up", "status", "check", "down", "drop"];
 
 /// `ving schema`: exactly one action.
 #[derive(Debug, Args)]
@@ -105,14 +121,19 @@ pub struct SchemaArgs {
 /// Runs a parsed command line; every failure is reported on `err` and gives a non-zero
 /// exit code.
 pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
+    run_with(cli, out, err, Console::default())
+}
+
+/// [`run`] on a [`Console`]: coloured failures, progress while migrations run.
+pub fn run_with(cli: Cli, out: &mut dyn Write, err: &mut dyn Write, console: Console) -> ExitCode {
     let result = match cli.command {
         Command::Schema(args) => schema_command(&cli.project, &args, out),
-        Command::Drizzle(args) => drizzle_command(&cli.project, &args, out),
+        Command::Drizzle(args) => drizzle_command(&cli.project, &args, out, console),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            let _ = writeln!(err, "{failure}");
+            let _ = writeln!(err, "{}", paint(&failure.to_string(), console.color));
             ExitCode::FAILURE
         }
     }
@@ -269,14 +290,26 @@ fn load_schemas(config: &Config) -> Result<SchemaSet, Failure> {
     )?)
 }
 
-fn drizzle_command(project: &Path, args: &DrizzleArgs, out: &mut dyn Write) -> Result<(), Failure> {
+fn drizzle_command(
+    project: &Path,
+    args: &DrizzleArgs,
+    out: &mut dyn Write,
+    console: Console,
+) -> Result<(), Failure> {
     let config = load_project(project)?;
-    if args.up || args.status || args.check || args.down.is_some() {
-        return database_command(&config, args, out);
+    if args.up || args.status || args.check || args.drop || args.down.is_some() {
+        return database_command(&config, args, out, console);
     }
-    let schemas = load_schemas(&config)?;
-    let model = ving::table::TableModel::from_schemas(&schemas);
+    let mut schemas = load_schemas(&config)?;
+    let mut model = ving::table::TableModel::from_schemas(&schemas);
     if args.prepare {
+        for (flag, value) in [("--custom", &args.custom), ("--name", &args.name)] {
+            if value.as_ref().is_some_and(|v| v.trim().is_empty()) {
+                return Err(Failure::Other(format!(
+                    "{flag} needs a name for the migration, such as {flag} fix_data; it was empty"
+                )));
+            }
+        }
         let url = config.database_url()?;
         let dialect = ving::sql::dialect(url.backend());
         let folder = ving::migrate::Folder::new(config.migrations_dir());
@@ -287,8 +320,26 @@ fn drizzle_command(project: &Path, args: &DrizzleArgs, out: &mut dyn Write) -> R
             accept_drops: args.no_renames,
         };
         let mut renames = ving::migrate::Renames::from_schemas(&schemas);
-        let prepared = loop {
-            match ving::migrate::prepare(&folder, &model, &renames, dialect, &options) {
+        for fill in &args.fill {
+            let (target, value) = fill
+                .split_once('=')
+                .and_then(|(target, value)| Some((target.split_once('.')?, value)))
+                .ok_or_else(|| {
+                    Failure::Other(format!(
+                        "--fill {fill:?}: expected TABLE.COLUMN=VALUE, such as --fill widgets.notes=none"
+                    ))
+                })?;
+            renames
+                .fills
+                .insert((target.0.to_owned(), target.1.to_owned()), value.to_owned());
+        }
+        // Plan first (asking what must be asked), check, then write.
+        let planning = ving::migrate::PrepareOptions {
+            dry_run: true,
+            ..options.clone()
+        };
+        let planned = loop {
+            match ving::migrate::prepare(&folder, &model, &renames, dialect, &planning) {
                 Err(ving::migrate::MigrateError::Diff(
                     ving::migrate::DiffError::AmbiguousRename {
                         message,
@@ -308,10 +359,80 @@ fn drizzle_command(project: &Path, args: &DrizzleArgs, out: &mut dyn Write) -> R
                         &mut std::io::stderr(),
                     )?;
                 }
+                Err(ving::migrate::MigrateError::Diff(ving::migrate::DiffError::NeedsFill {
+                    message,
+                    table,
+                    column,
+                })) => {
+                    if !std::io::stdin().is_terminal() {
+                        return Err(Failure::Other(message));
+                    }
+                    // A prop whose column is nullable when optional (a relation, a uuid)
+                    // can be made optional instead, in its schema file (not in a dry run).
+                    let optional = schemas
+                        .schemas()
+                        .iter()
+                        .find(|s| s.table_name == table)
+                        .and_then(|s| s.column_prop(&column))
+                        .filter(|p| {
+                            !args.dry_run
+                                && p.origin.attribute_span("required").is_some()
+                                && matches!(
+                                    p.db,
+                                    Some(schema::DbHelper::Relation | schema::DbHelper::Uuid)
+                                )
+                        });
+                    let answer = ask_fill(
+                        (&table, &column),
+                        &message,
+                        optional.map(|p| p.origin.file().path()),
+                        &mut std::io::stdin().lock(),
+                        &mut std::io::stderr(),
+                    )?;
+                    match (answer, optional) {
+                        (FillAnswer::Value(value), _) => {
+                            renames.fills.insert((table, column), value);
+                        }
+                        (FillAnswer::Optional, Some(prop)) => {
+                            make_optional(prop)?;
+                            schemas = load_schemas(&config)?;
+                            model = ving::table::TableModel::from_schemas(&schemas);
+                        }
+                        (FillAnswer::Optional, None) => {}
+                    }
+                }
+                Err(ving::migrate::MigrateError::Diff(
+                    error @ ving::migrate::DiffError::BadFill { .. },
+                )) if std::io::stdin().is_terminal() => {
+                    // An answer that does not suit the column: say so and ask again.
+                    let _ = writeln!(std::io::stderr(), "{error}");
+                    if let ving::migrate::DiffError::BadFill { table, column, .. } = error {
+                        renames.fills.remove(&(table, column));
+                    }
+                }
                 other => break other?,
             }
         };
-        let text = match prepared {
+        let mut text = String::new();
+        if let ving::migrate::Prepared::Migration {
+            removed_enum_values,
+            ..
+        } = &planned
+        {
+            if !removed_enum_values.is_empty() {
+                text.push_str(&check_removed_enum_values(
+                    &config,
+                    &url,
+                    removed_enum_values,
+                )?);
+            }
+        }
+        let prepared = if args.dry_run {
+            planned
+        } else {
+            ving::migrate::prepare(&folder, &model, &renames, dialect, &options)?
+        };
+        text.push_str(&match prepared {
             ving::migrate::Prepared::NothingToDo => {
                 format!(
                     "nothing to do: the schemas match the newest snapshot in {}\n",
@@ -322,6 +443,7 @@ fn drizzle_command(project: &Path, args: &DrizzleArgs, out: &mut dyn Write) -> R
                 tag,
                 statements,
                 warnings,
+                ..
             } => {
                 let mut text = String::new();
                 for warning in &warnings {
@@ -329,9 +451,10 @@ fn drizzle_command(project: &Path, args: &DrizzleArgs, out: &mut dyn Write) -> R
                 }
                 match tag {
                     Some(tag) => text.push_str(&format!(
-                        "wrote {} ({} statements)\n",
+                        "wrote {} ({} statement{})\n",
                         folder.dir().join(format!("{tag}.sql")).display(),
-                        statements.len()
+                        statements.len(),
+                        if statements.len() == 1 { "" } else { "s" }
                     )),
                     None => {
                         for statement in &statements {
@@ -342,7 +465,7 @@ fn drizzle_command(project: &Path, args: &DrizzleArgs, out: &mut dyn Write) -> R
                 }
                 text
             }
-        };
+        });
         return write_out(out, &text);
     }
     if args.tables {
@@ -410,72 +533,69 @@ fn tables_dry_run(dir: &Path, files: &[ving::codegen::GeneratedFile], tables: us
     text
 }
 
-/// Asks, on a terminal, which of the `new` tables (or columns of `table`) were renamed
-/// from which of the `gone` ones, as drizzle-kit does; what is not renamed is created, and
-/// what is gone and not renamed is dropped. An answer that is not one of the choices asks
-/// again; the end of the input stops (nothing is written).
-fn ask_renames(
-    renames: &mut ving::migrate::Renames,
-    table: Option<String>,
-    (gone, new): (&[String], &[String]),
-    input: &mut dyn std::io::BufRead,
-    prompt: &mut dyn Write,
-) -> Result<(), Failure> {
-    let what = table
-        .as_ref()
-        .map_or_else(|| "table".to_owned(), |t| format!("column of {t}"));
-    let mut left: Vec<&String> = gone.iter().collect();
-    for name in new {
-        if left.is_empty() {
-            break;
+/// Before a migration that removes enum values is written: counts the rows of the
+/// configured database holding them (when there is one to reach; a SQLite file that does
+/// not exist is not created). Off a terminal, rows holding a removed value stop
+/// `--prepare`; on one, it asks. Returns a note for the output.
+fn check_removed_enum_values(
+    config: &Config,
+    url: &ving::config::DatabaseUrl,
+    removed: &[ving::migrate::RemovedEnumValues],
+) -> Result<String, Failure> {
+    if url.sqlite_file(config.root()).is_some_and(|f| !f.exists()) {
+        return Ok(String::new());
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Other(format!("cannot start the runtime: {e}")))?;
+    let found = runtime.block_on(async {
+        let db = ving::db::Db::connect(url, config.root()).await?;
+        let found = ving::migrate::rows_holding(&db, removed).await;
+        db.close().await;
+        Ok::<_, ving::db::DbError>(found)
+    });
+    let found = match found {
+        Ok(found) => found,
+        Err(e) => {
+            return Ok(format!(
+                "note: could not count the rows holding removed enum values: {e}
+"
+            ))
         }
-        let choices: Vec<&str> = left.iter().map(|s| s.as_str()).collect();
-        let position = loop {
-            let _ = write!(
-                prompt,
-                "{what} {name} is new. Was it renamed from one of: {}? Type the old name, or press Enter to create it: ",
-                choices.join(", ")
-            );
-            let _ = prompt.flush();
-            let mut answer = String::new();
-            let read = input
-                .read_line(&mut answer)
-                .map_err(|e| Failure::Other(format!("cannot read the answer: {e}")))?;
-            if read == 0 {
-                let _ = writeln!(prompt);
-                return Err(Failure::Other(format!(
-                    "no answer for {what} {name} (end of input): stopped, nothing written"
-                )));
-            }
-            let answer = answer.trim();
-            if answer.is_empty() {
-                break None;
-            }
-            match left.iter().position(|g| g.as_str() == answer) {
-                Some(position) => break Some(position),
-                None => {
-                    let _ = writeln!(
-                        prompt,
-                        "{answer} is not one of {}; try again",
-                        choices.join(", ")
-                    );
-                }
-            }
-        };
-        let Some(position) = position else {
-            continue;
-        };
-        let old = left.remove(position).clone();
-        match &table {
-            None => renames.tables.insert(name.clone(), old),
-            Some(t) => renames.columns.insert((t.clone(), name.clone()), old),
-        };
+    };
+    if found.is_empty() {
+        return Ok(String::new());
     }
-    for dropped in left {
-        let _ = writeln!(prompt, "{what} {dropped} will be dropped");
+    let lines: Vec<String> = found
+        .iter()
+        .map(|f| {
+            format!(
+                "{} row{} of {} hold{} {} = {:?}",
+                f.rows,
+                if f.rows == 1 { "" } else { "s" },
+                f.table,
+                if f.rows == 1 { "s" } else { "" },
+                f.column,
+                f.value
+            )
+        })
+        .collect();
+    let problem = format!(
+        "this migration removes enum values that rows of the database still hold: {}",
+        lines.join("; ")
+    );
+    if !std::io::stdin().is_terminal() {
+        return Err(Failure::Other(format!(
+            "{problem}; stopped before writing. Change those rows first (or keep the values), then run again"
+        )));
     }
-    renames.accepted.insert(table);
-    Ok(())
+    ask_write_anyway(
+        &problem,
+        &mut std::io::stdin().lock(),
+        &mut std::io::stderr(),
+    )
+    .map(|()| String::new())
 }
 
 /// `--up`, `--down`, `--status` and `--check`: the commands that talk to the database.
@@ -483,6 +603,7 @@ fn database_command(
     config: &Config,
     args: &DrizzleArgs,
     out: &mut dyn Write,
+    console: Console,
 ) -> Result<(), Failure> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -492,6 +613,10 @@ fn database_command(
     let folder = ving::migrate::Folder::new(config.migrations_dir());
     runtime.block_on(async {
         let url = config.database_url()?;
+        if args.drop {
+            let text = discard_newest(config, &url, &folder, args.dry_run).await?;
+            return write_out(out, &text);
+        }
         if args.dry_run {
             let text = dry_run(config, &url, &folder, args).await?;
             return write_out(out, &text);
@@ -509,7 +634,14 @@ fn database_command(
                 )));
             }
         } else if args.up || args.down.is_some() {
-            let result = apply_or_revert(&db, &folder, args, out).await;
+            let progress = console.progress.then(|| {
+                Progress::start(
+                    Box::new(std::io::stdout()),
+                    if args.up { "applying" } else { "reverting" },
+                )
+            });
+            let result = apply_or_revert(&db, &folder, args, out, progress.as_ref()).await;
+            drop(progress);
             db.close().await;
             return result;
         } else {
@@ -582,11 +714,20 @@ async fn apply_or_revert(
     folder: &ving::migrate::Folder,
     args: &DrizzleArgs,
     out: &mut dyn Write,
+    progress: Option<&Progress>,
 ) -> Result<(), Failure> {
     let verb = if args.up { "applied" } else { "reverted" };
     let mut completed = Vec::new();
     let mut write_error = None;
+    let mut on_start = |tag: &str| {
+        if let Some(progress) = progress {
+            progress.begin(tag);
+        }
+    };
     let mut on_done = |done: &ving::migrate::Applied| {
+        if let Some(progress) = progress {
+            progress.end();
+        }
         let line = format!("{verb} {} in {} ms\n", done.tag, done.millis);
         if let Err(e) = out.write_all(line.as_bytes()).and_then(|()| out.flush()) {
             write_error.get_or_insert(e);
@@ -594,6 +735,7 @@ async fn apply_or_revert(
         completed.push(done.tag.clone());
     };
     let mut options = ving::migrate::RunOptions::new(&mut on_done);
+    options.on_start = Some(&mut on_start);
     let result = match args.down {
         Some(count) => ving::migrate::down_with(db, folder, count, args.force, &mut options).await,
         None => ving::migrate::up_with(db, folder, &mut options).await,
@@ -620,6 +762,73 @@ async fn apply_or_revert(
             (true, false) => "nothing to revert: no migration is applied\n",
         },
     )
+}
+
+/// `--drop`: discards the newest migration after checking, in the configured database,
+/// that it is not applied (a SQLite file that does not exist has nothing applied).
+async fn discard_newest(
+    config: &Config,
+    url: &ving::config::DatabaseUrl,
+    folder: &ving::migrate::Folder,
+    dry_run: bool,
+) -> Result<String, Failure> {
+    let dialect = ving::sql::dialect(url.backend());
+    let migrations = folder.migrations(dialect)?;
+    let Some(newest) = migrations.last() else {
+        return Err(Failure::Other(format!(
+            "no migration to discard in {}",
+            folder.dir().display()
+        )));
+    };
+    let tag = &newest.entry.tag;
+    if url.sqlite_file(config.root()).is_none_or(|f| f.exists()) {
+        let db = ving::db::Db::connect(url, config.root())
+            .await
+            .map_err(|e| {
+                Failure::Other(format!(
+                    "cannot tell whether {tag} is applied, so it is kept: {e}"
+                ))
+            })?;
+        let status = ving::migrate::status(&db, folder).await;
+        db.close().await;
+        let status = status?;
+        if status.partial.iter().any(|p| &p.tag == tag) {
+            return Err(Failure::Other(format!(
+                "migration {tag} is partly applied to the database: finish it with --up (or revert it), then discard it; nothing removed"
+            )));
+        }
+        if !status.pending.contains(tag) {
+            return Err(Failure::Other(format!(
+                "migration {tag} is applied to the database: revert it first with --down, then --drop; nothing removed"
+            )));
+        }
+    }
+    let discarded = folder.discard_newest(dialect, dry_run)?;
+    let verb = if dry_run { "would remove" } else { "removed" };
+    let mut text = String::new();
+    for file in &discarded.files {
+        text.push_str(&format!(
+            "{verb} {}
+",
+            file.display()
+        ));
+    }
+    let newest_left = migrations
+        .len()
+        .checked_sub(2)
+        .map_or("none", |i| migrations[i].entry.tag.as_str());
+    text.push_str(&if dry_run {
+        format!(
+            "dry run: would discard {tag} and its journal entry; nothing was written
+"
+        )
+    } else {
+        format!(
+            "discarded {tag}: the journal now ends at {newest_left}
+"
+        )
+    });
+    Ok(text)
 }
 
 /// `--up --dry-run` and `--down --dry-run`: what would be applied or reverted, found
@@ -693,64 +902,4 @@ async fn dry_run(
 fn write_out(out: &mut dyn Write, text: &str) -> Result<(), Failure> {
     out.write_all(text.as_bytes())
         .map_err(|e| Failure::Other(format!("cannot write the output: {e}")))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn ask(answers: &str) -> (Result<ving::migrate::Renames, String>, String) {
-        let mut renames = ving::migrate::Renames::default();
-        let mut prompt = Vec::new();
-        let result = ask_renames(
-            &mut renames,
-            Some("widgets".into()),
-            (&["note".into(), "memo".into()], &["remark".into()]),
-            &mut answers.as_bytes(),
-            &mut prompt,
-        );
-        (
-            result.map(|()| renames).map_err(|e| e.to_string()),
-            String::from_utf8(prompt).expect("utf8"),
-        )
-    }
-
-    /// The end of the input is no answer: it stops, it does not mean "create".
-    #[test]
-    fn end_of_input_at_the_rename_prompt_aborts() {
-        let (result, prompt) = ask("");
-        let error = result.expect_err("end of input");
-        assert!(
-            error.contains("no answer for column of widgets remark (end of input)")
-                && error.contains("nothing written"),
-            "{error}"
-        );
-        assert!(!prompt.contains("will be dropped"), "{prompt}");
-    }
-
-    /// A typo asks again; the answer after it counts.
-    #[test]
-    fn a_typo_at_the_rename_prompt_asks_again() {
-        let (result, prompt) = ask("nite\nnote\n");
-        let renames = result.expect("renamed");
-        assert_eq!(
-            renames
-                .columns
-                .get(&("widgets".to_owned(), "remark".to_owned())),
-            Some(&"note".to_owned())
-        );
-        assert!(
-            prompt.contains("nite is not one of note, memo; try again"),
-            "{prompt}"
-        );
-        assert_eq!(prompt.matches("Was it renamed").count(), 2, "{prompt}");
-        assert!(
-            prompt.contains("column of widgets memo will be dropped"),
-            "{prompt}"
-        );
-        // Enter still means "create".
-        let (result, prompt) = ask("\n");
-        assert!(result.expect("created").columns.is_empty());
-        assert!(prompt.contains("note will be dropped"), "{prompt}");
-    }
 }

@@ -6,9 +6,11 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = ving_cli::Cli::parse();
-    ving_cli::run(
+    // Not locked for the whole run: the progress line of --up/--down writes between.
+    ving_cli::run_with(
         cli,
-        &mut std::io::stdout().lock(),
-        &mut std::io::stderr().lock(),
+        &mut std::io::stdout(),
+        &mut std::io::stderr(),
+        ving_cli::Console::detect(),
     )
 }

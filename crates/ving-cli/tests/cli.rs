@@ -268,6 +268,8 @@ fn commands_outside_a_project_write_nothing() {
         &["drizzle", "--status"][..],
         &["drizzle", "--up"],
         &["drizzle", "--up", "--dry-run"],
+        &["drizzle", "--drop", "--dry-run"],
+        &["drizzle", "--prepare", "--fill", "a.b=1", "--fill", "a.c=x"],
         &["drizzle", "--down"],
         &["drizzle", "--check"],
         &["drizzle", "--prepare"],
@@ -458,6 +460,9 @@ fn flags_that_do_not_apply_are_usage_errors() {
         &["drizzle", "--tables", "--no-renames"],
         &["drizzle", "--up", "--force"],
         &["drizzle", "--prepare", "--force"],
+        &["drizzle", "--drop", "--force"],
+        &["drizzle", "--drop", "--name", "x"],
+        &["drizzle", "--up", "--fill", "widgets.notes=x"],
     ] {
         let error = parse(wrong).expect_err(&format!("{wrong:?} must not parse"));
         assert_eq!(error.exit_code(), 2, "{wrong:?}: {error}");
@@ -468,6 +473,8 @@ fn flags_that_do_not_apply_are_usage_errors() {
         &["drizzle", "--down", "2", "--dry-run"],
         &["drizzle", "--tables", "--dry-run"],
         &["drizzle", "--up", "--dry-run"],
+        &["drizzle", "--drop", "--dry-run"],
+        &["drizzle", "--prepare", "--fill", "a.b=1", "--fill", "a.c=x"],
         &[
             "drizzle",
             "--prepare",
@@ -844,4 +851,236 @@ async fn a_killed_up_converges_when_run_again() {
             test.cleanup().await;
         }
     }
+}
+
+/// Off a terminal, `--prepare` stops at a new NOT NULL column without a default (rows
+/// already in the table would have none), naming the prop and the ways out; `--fill`
+/// answers, and the rows get the value.
+#[test]
+fn prepare_stops_at_a_required_column_without_a_default_until_filled() {
+    let project = sample_copy();
+    let root = project.path().to_str().expect("utf8");
+    let (code, _, err) = run(&["-C", root, "drizzle", "--prepare", "--name", "init"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    let (code, _, err) = run(&["-C", root, "drizzle", "--up"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    let cron = project.path().join("ving/schema/schemas/CronJob.toml");
+    let mut text = std::fs::read_to_string(&cron).expect("CronJob.toml");
+    text.push_str("\n[[props]]\ntype = \"id\"\nname = \"ownerId\"\nrequired = true\nview = []\nedit = []\n[props.relation]\ntype = \"parent\"\nname = \"owner\"\nkind = \"User\"\n");
+    std::fs::write(&cron, text).expect("write");
+    let before = tree(project.path());
+    let (code, out, err) = run(&["-C", root, "drizzle", "--prepare"]);
+    assert_eq!(code, ExitCode::FAILURE, "{out}");
+    assert_eq!(
+        err,
+        "error: prop CronJob.props.ownerId is new and its column cronjobs.ownerId is NOT NULL without a default, so rows already in cronjobs would have no value for it. Give them one: run again with --fill cronjobs.ownerId=<value> (on a terminal, --prepare asks); or make the prop optional (required = false)\n"
+    );
+    assert_eq!(tree(project.path()), before, "nothing written");
+    let (code, _, err) = run(&[
+        "-C",
+        root,
+        "drizzle",
+        "--prepare",
+        "--fill",
+        "cronjobs.ownerId=x",
+    ]);
+    assert_eq!(code, ExitCode::FAILURE);
+    assert_eq!(
+        err,
+        "error: --fill cronjobs.ownerId: \"x\" is not a whole number\n"
+    );
+    let (code, _, err) = run(&["-C", root, "drizzle", "--prepare", "--fill", "cronjobs"]);
+    assert_eq!(code, ExitCode::FAILURE);
+    assert!(err.contains("expected TABLE.COLUMN=VALUE"), "{err}");
+    let (code, out, err) = run(&[
+        "-C",
+        root,
+        "drizzle",
+        "--prepare",
+        "--fill",
+        "cronjobs.ownerId=1",
+    ]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert!(out.starts_with("wrote "), "{out}");
+    let (code, _, err) = run(&["-C", root, "drizzle", "--up"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+}
+
+/// Removing an enum value: a warning, and off a terminal, with rows of the configured
+/// database holding the value, `--prepare` stops before writing, naming table, column,
+/// value and row count.
+#[test]
+fn prepare_stops_when_rows_hold_a_removed_enum_value() {
+    let project = sample_copy();
+    let root = project.path().to_str().expect("utf8").to_owned();
+    let ving = |args: &[&str]| {
+        let mut all = vec!["-C", root.as_str(), "drizzle"];
+        all.extend_from_slice(args);
+        run(&all)
+    };
+    let (code, _, err) = ving(&["--prepare", "--name", "init"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    let (code, _, err) = ving(&["--up"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    let user = project.path().join("ving/schema/schemas/User.toml");
+    let text = std::fs::read_to_string(&user).expect("User.toml");
+    std::fs::write(
+        &user,
+        text.replace(
+            "enums = [\"username\", \"email\", \"realName\"]\nenumLabels = [\"Username\", \"Email Address\", \"Real Name\"]",
+            "enums = [\"username\", \"realName\"]\nenumLabels = [\"Username\", \"Real Name\"]",
+        ),
+    )
+    .expect("write");
+    // No row holds the value: a warning, and the migration is written.
+    let (code, out, err) = ving(&["--prepare", "--dry-run"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert!(
+        out.starts_with(
+            "warning: this migration removes enum value email from users.useAsDisplayName"
+        ),
+        "{out}"
+    );
+    let url = ving::config::DatabaseUrl::parse("sqlite://ving.db").expect("url");
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let db = ving::db::Db::connect(&url, project.path()).await.expect("db");
+        db.execute_script(
+            "INSERT INTO users (username, email, bio, useAsDisplayName) VALUES ('a', 'a@x', '', 'email'), ('b', 'b@x', '', 'email')",
+        )
+        .await
+        .expect("rows");
+        db.close().await;
+    });
+    let before = tree(project.path());
+    let (code, out, err) = ving(&["--prepare"]);
+    assert_eq!(code, ExitCode::FAILURE, "{out}");
+    assert_eq!(
+        err,
+        "error: this migration removes enum values that rows of the database still hold: 2 rows of users hold useAsDisplayName = \"email\"; stopped before writing. Change those rows first (or keep the values), then run again\n"
+    );
+    assert_eq!(tree(project.path()), before, "nothing written");
+}
+
+/// `--drop` discards the newest migration when it is not applied (files and journal
+/// entry, so `--prepare` writes it again), and refuses an applied one.
+#[test]
+fn drop_discards_the_newest_unapplied_migration_only() {
+    let project = sample_copy();
+    let root = project.path().to_str().expect("utf8").to_owned();
+    let ving = |args: &[&str]| {
+        let mut all = vec!["-C", root.as_str(), "drizzle"];
+        all.extend_from_slice(args);
+        run(&all)
+    };
+    let (code, _, err) = ving(&["--drop"]);
+    assert_eq!(code, ExitCode::FAILURE);
+    assert!(
+        err.starts_with("error: no migration to discard in "),
+        "{err}"
+    );
+    let (code, _, err) = ving(&["--prepare", "--name", "init"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    let (code, _, err) = ving(&["--up"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    let (code, _, err) = ving(&["--drop"]);
+    assert_eq!(code, ExitCode::FAILURE);
+    assert_eq!(
+        err,
+        "error: migration 0000_init is applied to the database: revert it first with --down, then --drop; nothing removed\n"
+    );
+    let after_init = tree(project.path());
+    let cron = project.path().join("ving/schema/schemas/CronJob.toml");
+    let text = std::fs::read_to_string(&cron).expect("CronJob.toml");
+    std::fs::write(
+        &cron,
+        format!("{text}\n[[props]]\ntype = \"int\"\nname = \"runs\"\nrequired = true\ndefault = 0\nview = []\nedit = []\n"),
+    )
+    .expect("write");
+    let (code, _, err) = ving(&["--prepare", "--name", "add_runs"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    let (code, out, err) = ving(&["--drop", "--dry-run"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert!(
+        out.contains("would remove ")
+            && out.ends_with(
+                "dry run: would discard 0001_add_runs and its journal entry; nothing was written\n"
+            ),
+        "{out}"
+    );
+    let (code, out, err) = ving(&["--drop"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert!(
+        out.contains("0001_add_runs.sql\n")
+            && out.contains("0001_add_runs.down.sql\n")
+            && out.contains("0001_snapshot.json\n")
+            && out.ends_with("discarded 0001_add_runs: the journal now ends at 0000_init\n"),
+        "{out}"
+    );
+    let mut now = tree(project.path());
+    let mut before = after_init;
+    for files in [&mut now, &mut before] {
+        files.retain(|path, _| {
+            !path.ends_with("CronJob.toml") && !path.to_string_lossy().contains("ving.db")
+        });
+    }
+    assert_eq!(now, before, "the folder is as before --prepare");
+    let (code, out, err) = ving(&["--prepare", "--name", "add_runs"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert!(out.contains("0001_add_runs.sql"), "{out}");
+}
+
+/// Messages: `(1 statement)`, an empty migration name refused, a refused connection said
+/// as such (at once, not after the pool's timeout).
+#[test]
+fn messages_say_what_happened() {
+    let project = sample_copy();
+    let root = project.path().to_str().expect("utf8").to_owned();
+    let ving = |args: &[&str]| {
+        let mut all = vec!["-C", root.as_str(), "drizzle"];
+        all.extend_from_slice(args);
+        run(&all)
+    };
+    for flag in ["--custom", "--name"] {
+        let (code, _, err) = ving(&["--prepare", flag, ""]);
+        assert_eq!(code, ExitCode::FAILURE);
+        assert_eq!(
+            err,
+            format!("error: {flag} needs a name for the migration, such as {flag} fix_data; it was empty\n")
+        );
+    }
+    let (code, _, err) = ving(&["--prepare", "--name", "init"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    let cron = project.path().join("ving/schema/schemas/CronJob.toml");
+    let text = std::fs::read_to_string(&cron).expect("CronJob.toml");
+    std::fs::write(
+        &cron,
+        format!("{text}\n[[props]]\ntype = \"int\"\nname = \"runs\"\nrequired = true\ndefault = 0\nview = []\nedit = []\n"),
+    )
+    .expect("write");
+    let (code, out, err) = ving(&["--prepare", "--name", "add_runs"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert!(out.ends_with("0001_add_runs.sql (1 statement)\n"), "{out}");
+
+    let toml = project.path().join("ving.toml");
+    let config = std::fs::read_to_string(&toml).expect("ving.toml");
+    std::fs::write(
+        &toml,
+        config.replace("sqlite://ving.db", "mysql://root@127.0.0.1:1/test"),
+    )
+    .expect("write");
+    let started = std::time::Instant::now();
+    let (code, _, err) = ving(&["--status"]);
+    assert_eq!(code, ExitCode::FAILURE);
+    assert!(
+        err.starts_with(
+            "error: cannot connect to MySQL/MariaDB at mysql://root@127.0.0.1:1/test: "
+        ) && err.contains("Connection refused"),
+        "{err}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
 }

@@ -456,6 +456,14 @@ impl Db {
                         )
                     });
                 }
+                if !opening.lazy {
+                    // One direct connection first: the pool would retry a refused
+                    // connection until its acquire timeout and then report only the timeout.
+                    let probe = <sqlx::MySqlConnection as sqlx::Connection>::connect_with(&options)
+                        .await
+                        .map_err(connect_error)?;
+                    let _ = sqlx::Connection::close(probe).await;
+                }
                 Pool::MySql(open_pool!(pool_options, options, opening, connect_error))
             }
             #[cfg(feature = "postgres")]
@@ -464,6 +472,12 @@ impl Db {
                     .map_err(connect_error)?
                     .disable_statement_logging();
                 let pool_options = pool_options!(PgPoolOptions, url.pool(), opening);
+                if !opening.lazy {
+                    let probe = <sqlx::PgConnection as sqlx::Connection>::connect_with(&options)
+                        .await
+                        .map_err(connect_error)?;
+                    let _ = sqlx::Connection::close(probe).await;
+                }
                 Pool::Postgres(open_pool!(pool_options, options, opening, connect_error))
             }
             #[cfg(feature = "sqlite")]

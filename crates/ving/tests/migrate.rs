@@ -1046,3 +1046,332 @@ async fn an_older_merged_migration_is_applied_too() {
         .is_ok());
     test.cleanup().await;
 }
+
+/// A prop added required and without a default to a table with rows: `--prepare` stops
+/// and names it (no migration that fails at `--up`); with a fill value the rows get it, on
+/// every backend, and the structure is the one ∅→B gives.
+#[tokio::test]
+async fn a_required_prop_without_a_default_needs_a_fill_value() {
+    let notes = "\n[[props]]\ntype = \"string\"\nname = \"notes\"\nrequired = true\nlength = 65535\ndb = \"text\"\n";
+    let b = schemas(&[widget(notes)]);
+    for backend in BACKENDS {
+        let (Some(test), Some(direct)) = (
+            TestDb::fresh_or_skip(backend).await,
+            TestDb::fresh_or_skip(backend).await,
+        ) else {
+            continue;
+        };
+        let dir = tempfile::tempdir().expect("temp dir");
+        let folder = Folder::new(dir.path().join("m"));
+        migrate_to(test.db(), &folder, &schemas(&[widget("")])).await;
+        seed(test.db()).await;
+        let model = TableModel::from_schemas(&b);
+        let error = migrate::prepare(
+            &folder,
+            &model,
+            &Renames::from_schemas(&b),
+            test.db().dialect(),
+            &options(),
+        )
+        .expect_err("a required column without a default needs an answer");
+        let message = error.to_string();
+        assert!(
+            message.contains("prop Widget.props.notes is new and its column widgets.notes is NOT NULL without a default")
+                && message.contains("--fill widgets.notes=<value>"),
+            "{backend}: {message}"
+        );
+        assert_eq!(
+            folder
+                .migrations(test.db().dialect())
+                .expect("journal")
+                .len(),
+            1,
+            "{backend}: nothing written"
+        );
+        let mut renames = Renames::from_schemas(&b);
+        renames
+            .fills
+            .insert(("widgets".into(), "notes".into()), "n/a".into());
+        migrate::prepare(&folder, &model, &renames, test.db().dialect(), &options())
+            .unwrap_or_else(|e| panic!("{backend}: prepare: {e}"));
+        migrate::up(test.db(), &folder)
+            .await
+            .unwrap_or_else(|e| panic!("{backend}: up: {e}"));
+        let filled = test
+            .db()
+            .fetch_all("SELECT notes FROM widgets", Vec::new(), |row| {
+                row.get_string(0)
+            })
+            .await
+            .expect("notes");
+        assert_eq!(filled, ["n/a"], "{backend}");
+        let direct_folder = Folder::new(dir.path().join("direct"));
+        migrate_to(direct.db(), &direct_folder, &b).await;
+        assert_eq!(
+            structure(&test).await,
+            structure(&direct).await,
+            "{backend}"
+        );
+        let again = migrate::prepare(&folder, &model, &renames, test.db().dialect(), &options())
+            .expect("prepare again");
+        assert_eq!(again, Prepared::NothingToDo, "{backend}");
+        migrate::down(test.db(), &folder, 1, true)
+            .await
+            .unwrap_or_else(|e| panic!("{backend}: down: {e}"));
+        test.cleanup().await;
+        direct.cleanup().await;
+    }
+}
+
+/// Removing an enum value is a warning on every dialect (a MySQL enum type, a CHECK
+/// elsewhere), and the rows holding it are counted by value.
+#[tokio::test]
+async fn removing_an_enum_value_warns_on_every_dialect() {
+    let three = WIDGET
+        .replace(
+            r#"enums = ["red", "blue"]"#,
+            r#"enums = ["red", "blue", "green"]"#,
+        )
+        .replace(
+            r#"enumLabels = ["Red", "Blue"]"#,
+            r#"enumLabels = ["Red", "Blue", "Green"]"#,
+        );
+    let two = schemas(&[widget("")]);
+    for backend in BACKENDS {
+        let Some(test) = TestDb::fresh_or_skip(backend).await else {
+            continue;
+        };
+        let dir = tempfile::tempdir().expect("temp dir");
+        let folder = Folder::new(dir.path());
+        migrate_to(
+            test.db(),
+            &folder,
+            &schemas(&[("Widget.toml", three.clone())]),
+        )
+        .await;
+        test.db()
+            .execute_script(
+                "INSERT INTO widgets (label, color) VALUES ('a', 'green'), ('b', 'green'), ('c', 'blue')",
+            )
+            .await
+            .expect("rows");
+        let dry_run = PrepareOptions {
+            dry_run: true,
+            ..options()
+        };
+        let Prepared::Migration {
+            warnings,
+            removed_enum_values,
+            ..
+        } = migrate::prepare(
+            &folder,
+            &TableModel::from_schemas(&two),
+            &Renames::default(),
+            test.db().dialect(),
+            &dry_run,
+        )
+        .expect("prepare")
+        else {
+            panic!("{backend}: a migration");
+        };
+        assert_eq!(
+            warnings,
+            ["removes enum value green from widgets.color: rows holding it make it fail (change them first)"],
+            "{backend}"
+        );
+        let rows = migrate::rows_holding(test.db(), &removed_enum_values).await;
+        assert_eq!(
+            rows,
+            [migrate::RowsHoldingValue {
+                table: "widgets".into(),
+                column: "color".into(),
+                value: "green".into(),
+                rows: 2
+            }],
+            "{backend}"
+        );
+        test.cleanup().await;
+    }
+}
+
+/// `--check` compares triggers (the `updatedAt` trigger of PostgreSQL and SQLite) and
+/// constraint names; a SQLite rebuild gives constraints the table's names, not the
+/// `__new_` copy's.
+#[tokio::test]
+async fn check_sees_triggers_and_rebuilds_keep_constraint_names() {
+    let unique_note = "\n[[props]]\ntype = \"string\"\nname = \"note\"\nrequired = false\nlength = 200\ndefault = \"\"\nunique = true\n";
+    let qualified_note = "\n[[props]]\ntype = \"string\"\nname = \"note\"\nrequired = false\nlength = 200\ndefault = \"\"\nunique = true\nuniqueQualifiers = [\"label\"]\n";
+    for backend in [Backend::Sqlite, Backend::Postgres] {
+        let Some(test) = TestDb::fresh_or_skip(backend).await else {
+            continue;
+        };
+        let dir = tempfile::tempdir().expect("temp dir");
+        let folder = Folder::new(dir.path());
+        migrate_to(
+            test.db(),
+            &folder,
+            &schemas(&[widget(unique_note), gadget("")]),
+        )
+        .await;
+        migrate_to(
+            test.db(),
+            &folder,
+            &schemas(&[widget(qualified_note), gadget("")]),
+        )
+        .await;
+        let url = ving::config::DatabaseUrl::parse(test.url()).expect("url");
+        let drift = migrate::check(test.db(), &url, &folder)
+            .await
+            .unwrap_or_else(|e| panic!("{backend}: {e}"));
+        assert!(drift.is_empty(), "{backend}: {drift:#?}");
+        if backend == Backend::Sqlite {
+            let tables = test
+                .db()
+                .fetch_all(
+                    "SELECT sql FROM sqlite_master WHERE name = 'widgets'",
+                    Vec::new(),
+                    |row| row.get_string(0),
+                )
+                .await
+                .expect("sqlite_master");
+            assert!(
+                tables[0].contains("CONSTRAINT \"widgets_note_label_")
+                    && !tables[0].contains("__new_"),
+                "{}",
+                tables[0]
+            );
+        }
+        let drop = match backend {
+            Backend::Postgres => "DROP TRIGGER \"widgets_updatedAt_on_update\" ON widgets",
+            _ => "DROP TRIGGER \"widgets_updatedAt_on_update\"",
+        };
+        test.db().execute_script(drop).await.expect("drop trigger");
+        let drift = migrate::check(test.db(), &url, &folder)
+            .await
+            .expect("check");
+        assert_eq!(drift.len(), 1, "{backend}: {drift:#?}");
+        assert!(
+            drift[0].starts_with(
+                "trigger widgets.widgets_updatedAt_on_update is missing from the database"
+            ),
+            "{backend}: {drift:?}"
+        );
+        test.cleanup().await;
+    }
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read dir") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("copy");
+        }
+    }
+}
+
+/// MariaDB: a run killed right after the server executed statement k but before its
+/// progress was recorded resumes, for every statement of every named case — each kind
+/// of statement the plan emits (DROP TABLE included) is recognised as already done.
+/// Simulated by recording "statement k started" and executing it by hand.
+#[tokio::test]
+async fn mariadb_resumes_after_a_kill_between_any_statement_and_its_record() {
+    for (case, a, b) in cases() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let folder = Folder::new(dir.path().join("full"));
+        let dialect = ving::sql::dialect(Backend::MySql);
+        let prepare = |schemas: &SchemaSet| {
+            migrate::prepare(
+                &folder,
+                &TableModel::from_schemas(schemas),
+                &Renames::from_schemas(schemas),
+                dialect,
+                &options(),
+            )
+            .unwrap_or_else(|e| panic!("{case}: prepare: {e}"))
+        };
+        prepare(&a);
+        copy_dir(folder.dir(), &dir.path().join("a"));
+        let a_only = Folder::new(dir.path().join("a"));
+        prepare(&b);
+        let migration = folder.migrations(dialect).expect("migrations")[1].clone();
+        let statements = migration.statements();
+        let Some(direct) = TestDb::fresh_or_skip(Backend::MySql).await else {
+            return;
+        };
+        let direct_folder = Folder::new(dir.path().join("direct"));
+        migrate_to(direct.db(), &direct_folder, &b).await;
+        let want = structure(&direct).await;
+        direct.cleanup().await;
+        for k in 0..statements.len() {
+            let Some(test) = TestDb::fresh_or_skip(Backend::MySql).await else {
+                return;
+            };
+            migrate::up(test.db(), &a_only)
+                .await
+                .unwrap_or_else(|e| panic!("{case}: up to A: {e}"));
+            let prefix = migrate::hash(&statements[..k].join("\n"));
+            for statement in &statements[..k] {
+                test.db().execute_script(statement).await.expect("before k");
+            }
+            test.db()
+                .execute_script(&format!(
+                    "REPLACE INTO __ving_migration_progress (created_at, done, prefix, started) VALUES ({}, {k}, '{prefix}', {})",
+                    migration.entry.when,
+                    k + 1
+                ))
+                .await
+                .expect("progress");
+            test.db()
+                .execute_script(statements[k])
+                .await
+                .unwrap_or_else(|e| panic!("{case}: statement {} by hand: {e}", k + 1));
+            migrate::up(test.db(), &folder).await.unwrap_or_else(|e| {
+                panic!(
+                    "{case}: killed after statement {} of {}: {e}",
+                    k + 1,
+                    statements.len()
+                )
+            });
+            let got = structure(&test).await;
+            assert_eq!(got, want, "{case}: after statement {}", k + 1);
+            test.cleanup().await;
+        }
+    }
+}
+
+/// PostgreSQL: dropping a table drops its `updatedAt` trigger function too (the trigger
+/// goes with the table, the function would stay behind).
+#[tokio::test]
+async fn postgres_drops_the_trigger_functions_of_a_dropped_table() {
+    let Some(test) = TestDb::fresh_or_skip(Backend::Postgres).await else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let folder = Folder::new(dir.path());
+    let functions = || async {
+        test.db()
+            .fetch_all(
+                "SELECT proname::text FROM pg_proc WHERE pronamespace = 'public'::regnamespace ORDER BY 1",
+                Vec::new(),
+                |row| row.get_string(0),
+            )
+            .await
+            .expect("pg_proc")
+    };
+    migrate_to(test.db(), &folder, &schemas(&[widget(""), gadget("")])).await;
+    assert_eq!(
+        functions().await,
+        ["gadgets_updatedAt_on_update", "widgets_updatedAt_on_update"]
+    );
+    migrate_to(test.db(), &folder, &schemas(&[widget("")])).await;
+    assert_eq!(functions().await, ["widgets_updatedAt_on_update"]);
+    migrate::down(test.db(), &folder, 1, true)
+        .await
+        .expect("down");
+    assert_eq!(functions().await.len(), 2, "--down brings it back");
+    test.cleanup().await;
+}

@@ -245,3 +245,45 @@ fn bytes_that_are_not_utf8_are_a_442_at_the_bad_byte() {
         "Bad.toml:2:6: 442 Bad: the file is not UTF-8 text"
     );
 }
+
+/// Unknown kinds and types get a suggestion when a known one is close.
+#[test]
+fn unknown_kinds_and_types_suggest_the_close_one() {
+    let mut files = sample_files();
+    let dir = sample_schemas_dir();
+    let error = schema::check_kind(&files, &SchemaOptions::default(), "Usr", &dir).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("404 Usr: no schema declares kind Usr; did you mean \"User\"?"),
+        "{error}"
+    );
+    files.push(SourceFile::new(
+        "Widget.toml",
+        "kind = \"Widget\"\ntableName = \"widgets\"\nowner = [\"admin\"]\n\n[[props]]\ntype = \"id\"\nname = \"userId\"\nrequired = true\n[props.relation]\ntype = \"parent\"\nname = \"user\"\nkind = \"Usre\"\n",
+    ));
+    let errors = SchemaSet::from_files(&files, &SchemaOptions::default()).unwrap_err();
+    assert_eq!(
+        errors.to_string(),
+        "Widget.toml:12:8: 442 Widget.props.userId: relation.kind \"Usre\" is not a known kind; did you mean \"User\"?"
+    );
+}
+
+/// A file that cannot be read is one error: the schemas that refer to its kind do not
+/// add errors of their own.
+#[test]
+fn a_file_that_does_not_parse_is_one_error_not_many() {
+    let files: Vec<_> = sample_files()
+        .into_iter()
+        .map(|file| {
+            if file.path().ends_with("S3File.toml") {
+                SourceFile::new(file.path(), "kind = \"S3File\"\n[[props]\n")
+            } else {
+                file
+            }
+        })
+        .collect();
+    let errors = SchemaSet::from_files(&files, &SchemaOptions::default()).unwrap_err();
+    assert_eq!(errors.len(), 1, "{errors}");
+    assert!(errors.errors()[0].file.ends_with("S3File.toml"), "{errors}");
+}

@@ -16,21 +16,24 @@ use super::{up, Folder, MigrateError};
 type Catalog = BTreeMap<(String, &'static str, String), String>;
 
 async fn catalog(db: &Db) -> Result<Catalog, MigrateError> {
-    let queries: [(&'static str, &str); 3] = match db.backend() {
-        Backend::MySql => [
+    let queries: Vec<(&'static str, &str)> = match db.backend() {
+        Backend::MySql => vec![
             ("column", "SELECT TABLE_NAME, COLUMN_NAME, CONCAT_WS(' ', COLUMN_TYPE, IF(IS_NULLABLE = 'NO', 'NOT NULL', 'NULL'), CONCAT('DEFAULT ', COLUMN_DEFAULT), EXTRA) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME NOT LIKE '\\_\\_%'"),
             ("index", "SELECT TABLE_NAME, INDEX_NAME, CONCAT(IF(NON_UNIQUE = 0, 'unique ', ''), '(', GROUP_CONCAT(COLUMN_NAME ORDER BY SEQ_IN_INDEX), ')') FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME NOT LIKE '\\_\\_%' GROUP BY TABLE_NAME, INDEX_NAME, NON_UNIQUE"),
             ("foreign key", "SELECT TABLE_NAME, CONSTRAINT_NAME, CONCAT('to ', REFERENCED_TABLE_NAME, ' on delete ', DELETE_RULE, ' on update ', UPDATE_RULE) FROM information_schema.REFERENTIAL_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = DATABASE()"),
         ],
-        Backend::Postgres => [
+        Backend::Postgres => vec![
             ("column", "SELECT table_name::text, column_name::text, concat_ws(' ', data_type, '(' || character_maximum_length || ')', CASE WHEN is_nullable = 'NO' THEN 'NOT NULL' ELSE 'NULL' END, 'DEFAULT ' || column_default) FROM information_schema.columns WHERE table_schema = 'public' AND table_name NOT LIKE '\\_\\_%'"),
             ("index", "SELECT tablename::text, indexname::text, indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename NOT LIKE '\\_\\_%'"),
             ("constraint", "SELECT conrelid::regclass::text, conname::text, pg_get_constraintdef(oid) FROM pg_constraint WHERE connamespace = 'public'::regnamespace AND contype IN ('f', 'c', 'u')"),
+            ("trigger", "SELECT event_object_table::text, trigger_name::text, concat_ws(' ', action_timing, string_agg(event_manipulation, ' OR ' ORDER BY event_manipulation), action_statement) FROM information_schema.triggers WHERE trigger_schema = 'public' GROUP BY event_object_table, trigger_name, action_timing, action_statement"),
+            ("function", "SELECT 'public', p.proname::text, pg_get_function_result(p.oid) FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace AND p.prorettype = 'trigger'::regtype AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')"),
         ],
-        Backend::Sqlite => [
+        Backend::Sqlite => vec![
             ("column", "SELECT m.name, p.name, p.type || CASE WHEN p.\"notnull\" THEN ' NOT NULL' ELSE ' NULL' END || ifnull(' DEFAULT ' || p.dflt_value, '') || CASE WHEN p.pk THEN ' PRIMARY KEY' ELSE '' END FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table' AND m.name NOT LIKE '\\_\\_%' ESCAPE '\\' AND m.name <> 'sqlite_sequence'"),
             ("index", "SELECT m.name, i.name, CASE WHEN i.\"unique\" THEN 'unique (' ELSE '(' END || (SELECT group_concat(name) FROM pragma_index_info(i.name)) || ')' FROM sqlite_master m JOIN pragma_index_list(m.name) i WHERE m.type = 'table' AND i.origin = 'c'"),
             ("foreign key", "SELECT m.name, f.\"from\", 'to ' || f.\"table\" || '(' || f.\"to\" || ') on delete ' || f.on_delete || ' on update ' || f.on_update FROM sqlite_master m JOIN pragma_foreign_key_list(m.name) f WHERE m.type = 'table'"),
+            ("trigger", "SELECT tbl_name, name, sql FROM sqlite_master WHERE type = 'trigger'"),
         ],
     };
     let mut catalog = Catalog::new();
@@ -44,6 +47,21 @@ async fn catalog(db: &Db) -> Result<Catalog, MigrateError> {
             catalog.insert((table, what, name), description);
         }
     }
+    if db.backend() == Backend::Sqlite {
+        // SQLite keeps constraint names only in the text of CREATE TABLE.
+        let tables = db
+            .fetch_all(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '\\_\\_%' ESCAPE '\\' AND name <> 'sqlite_sequence'",
+                Vec::new(),
+                |row| Ok((row.get_string(0)?, row.get_string(1)?)),
+            )
+            .await?;
+        for (table, sql) in tables {
+            for (name, definition) in sqlite_constraints(&sql) {
+                catalog.insert((table.clone(), "constraint", name), definition);
+            }
+        }
+    }
     Ok(catalog)
 }
 
@@ -54,7 +72,8 @@ pub async fn check(
     url: &DatabaseUrl,
     folder: &Folder,
 ) -> Result<Vec<String>, MigrateError> {
-    let scratch_name = format!("ving_check_{}", std::process::id());
+    // Unique per run, not only per process: checks may run side by side.
+    let scratch_name = format!("ving_check_{}", uuid::Uuid::new_v4().simple());
     let (scratch, drop) = match db.backend() {
         Backend::Sqlite => (
             DatabaseUrl::parse("sqlite::memory:").map_err(crate::db::DbError::from)?,
@@ -106,4 +125,83 @@ pub async fn check(
         let _ = db.execute_script(&drop).await;
     }
     result
+}
+
+/// The named constraints of a SQLite `CREATE TABLE` text: name → what follows it up to
+/// the next top-level comma.
+fn sqlite_constraints(sql: &str) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    let mut rest = sql;
+    while let Some(at) = find_keyword(rest, "CONSTRAINT") {
+        rest = rest[at + "CONSTRAINT".len()..].trim_start();
+        let (name, after) = match rest.strip_prefix('"') {
+            Some(quoted) => match quoted.find('"') {
+                Some(end) => (quoted[..end].to_owned(), &quoted[end + 1..]),
+                None => break,
+            },
+            None => {
+                let end = rest
+                    .find(|c: char| c.is_whitespace() || c == '(')
+                    .unwrap_or(rest.len());
+                (rest[..end].trim_matches('`').to_owned(), &rest[end..])
+            }
+        };
+        let mut depth = 0usize;
+        let end = after
+            .char_indices()
+            .find(|&(_, c)| {
+                match c {
+                    '(' => depth += 1,
+                    ')' if depth == 0 => return true,
+                    ')' => depth -= 1,
+                    ',' if depth == 0 => return true,
+                    _ => {}
+                }
+                false
+            })
+            .map_or(after.len(), |(i, _)| i);
+        found.push((name, after[..end].trim().to_owned()));
+        rest = &after[end..];
+    }
+    found
+}
+
+/// Where `keyword` starts as a whole word in `text` (ASCII case-insensitive).
+fn find_keyword(text: &str, keyword: &str) -> Option<usize> {
+    let upper = text.to_ascii_uppercase();
+    let mut from = 0;
+    while let Some(found) = upper[from..].find(keyword) {
+        let at = from + found;
+        let before = upper[..at].chars().next_back();
+        let after = upper[at + keyword.len()..].chars().next();
+        let word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !word(before) && !word(after) {
+            return Some(at);
+        }
+        from = at + keyword.len();
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sqlite_constraints;
+
+    #[test]
+    fn sqlite_constraint_names_are_read_from_create_table() {
+        let sql = "CREATE TABLE \"widgets\" (\n\t\"id\" integer PRIMARY KEY,\n\t\"note\" text CHECK (\"note\" IN ('a','b')),\n\tCONSTRAINT \"widgets_note_uq\" UNIQUE(\"note\",\"label\"),\n\tCONSTRAINT \"w_fk\" FOREIGN KEY (\"x\") REFERENCES \"s\"(\"id\") ON DELETE cascade\n)";
+        assert_eq!(
+            sqlite_constraints(sql),
+            [
+                (
+                    "widgets_note_uq".to_owned(),
+                    "UNIQUE(\"note\",\"label\")".to_owned()
+                ),
+                (
+                    "w_fk".to_owned(),
+                    "FOREIGN KEY (\"x\") REFERENCES \"s\"(\"id\") ON DELETE cascade".to_owned()
+                ),
+            ]
+        );
+    }
 }

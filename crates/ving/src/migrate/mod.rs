@@ -34,7 +34,7 @@ use crate::sql::Dialect;
 use crate::table::TableModel;
 
 pub use check::check;
-pub use diff::{plan, DiffError, Plan, Renames};
+pub use diff::{plan, DiffError, Plan, RemovedEnumValues, Renames};
 pub use snapshot::{
     default_sql, format_of, Journal, JournalEntry, Meta, Snapshot, SnapshotCheck, SnapshotColumn,
     SnapshotForeignKey, SnapshotIndex, SnapshotTable, SnapshotUnique, EMPTY_ID,
@@ -299,6 +299,59 @@ impl Folder {
     }
 }
 
+/// What discarding the newest migration removes: its tag and files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Discarded {
+    /// The migration's tag.
+    pub tag: String,
+    /// The files removed (or that a dry run would remove), the journal aside.
+    pub files: Vec<PathBuf>,
+}
+
+impl Folder {
+    /// Discards the newest migration (drizzle-kit's `drop`): its SQL, down file and
+    /// snapshot, and its journal entry, so the folder is as it was before `--prepare`
+    /// wrote it. Whether it is applied somewhere is the caller's to check first
+    /// ([`status`]). With `dry_run`, only says what it would remove.
+    pub fn discard_newest(
+        &self,
+        dialect: &dyn Dialect,
+        dry_run: bool,
+    ) -> Result<Discarded, MigrateError> {
+        let mut journal = self.journal(dialect)?;
+        let Some(entry) = journal.entries.last().cloned() else {
+            return Err(file_error(
+                &self.journal_path(),
+                "there is no migration to discard",
+            ));
+        };
+        let files: Vec<PathBuf> = [
+            self.dir.join(format!("{}.sql", entry.tag)),
+            self.dir.join(format!("{}.down.sql", entry.tag)),
+            self.snapshot_path(entry.idx),
+        ]
+        .into_iter()
+        .filter(|f| f.exists())
+        .collect();
+        if !dry_run {
+            // The journal first: a folder whose journal no longer names the files is
+            // consistent even if removing one of them fails.
+            journal.entries.pop();
+            let journal_path = self.journal_path();
+            let json =
+                serde_json::to_string_pretty(&journal).map_err(|e| file_error(&journal_path, e))?;
+            std::fs::write(&journal_path, json).map_err(|e| file_error(&journal_path, e))?;
+            for file in &files {
+                std::fs::remove_file(file).map_err(|e| file_error(file, e))?;
+            }
+        }
+        Ok(Discarded {
+            tag: entry.tag,
+            files,
+        })
+    }
+}
+
 /// Marks a down migration that destroys data: `--down` refuses it unless forced.
 pub const DESTRUCTIVE: &str = "-- destructive:";
 
@@ -344,6 +397,8 @@ pub enum Prepared {
         statements: Vec<String>,
         /// Its destructive steps.
         warnings: Vec<String>,
+        /// Enum values it removes (rows holding them make it fail).
+        removed_enum_values: Vec<RemovedEnumValues>,
     },
 }
 
@@ -393,6 +448,7 @@ pub fn prepare(
             tag,
             statements: Vec::new(),
             warnings: Vec::new(),
+            removed_enum_values: Vec::new(),
         });
     }
     let plan = diff::plan(&old, model, dialect, renames, options.accept_drops)?;
@@ -416,7 +472,10 @@ pub fn prepare(
     let old_model = old
         .to_model(dialect)
         .map_err(|e| DiffError::Snapshot(e.to_string()))?;
-    let mut reverse = Renames::default();
+    let mut reverse = Renames {
+        allow_unfilled: true,
+        ..Renames::default()
+    };
     for (old_name, new_name) in &plan.renamed_tables {
         reverse.tables.insert(old_name.clone(), new_name.clone());
     }
@@ -440,7 +499,55 @@ pub fn prepare(
         tag,
         statements: plan.statements,
         warnings: plan.warnings,
+        removed_enum_values: plan.removed_enum_values,
     })
+}
+
+/// Rows of the database holding a value a migration removes from an enum column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowsHoldingValue {
+    /// The table.
+    pub table: String,
+    /// The column.
+    pub column: String,
+    /// The removed value.
+    pub value: String,
+    /// How many rows hold it.
+    pub rows: i64,
+}
+
+/// Counts the rows of `db` that hold each of the `removed` enum values (a table the
+/// database does not have yet holds none).
+pub async fn rows_holding(db: &Db, removed: &[RemovedEnumValues]) -> Vec<RowsHoldingValue> {
+    let dialect = db.dialect();
+    let mut found = Vec::new();
+    for item in removed {
+        for value in &item.values {
+            let count = match db.backend() {
+                Backend::MySql => "CAST(COUNT(*) AS SIGNED)",
+                _ => "COUNT(*)",
+            };
+            let sql = format!(
+                "SELECT {count} FROM {} WHERE {} = {}",
+                dialect.quote(&item.table),
+                dialect.quote(&item.column),
+                dialect.string_literal(value)
+            );
+            let Ok(counts) = db.fetch_all(&sql, Vec::new(), |row| row.get_i64(0)).await else {
+                continue; // no such table or column yet: no rows
+            };
+            let rows = counts.first().copied().unwrap_or(0);
+            if rows > 0 {
+                found.push(RowsHoldingValue {
+                    table: item.table.clone(),
+                    column: item.column.clone(),
+                    value: value.clone(),
+                    rows,
+                });
+            }
+        }
+    }
+    found
 }
 
 /// A name like drizzle-kit's: an adjective and a noun.
@@ -585,17 +692,102 @@ impl Conn {
 /// Where MySQL runs record how far a migration got (ving's own; drizzle ignores it).
 const PROGRESS_TABLE: &str = "__ving_migration_progress";
 
-/// Whether a MySQL error says the statement's work is already there (the table, column,
-/// key or foreign key exists, or what it drops or renames is gone).
-fn applied_before(error: &sqlx::Error) -> bool {
-    const ALREADY: [u16; 8] = [1050, 1060, 1061, 1091, 1146, 1826, 1022, 1054];
+/// The kinds of statement ving's MySQL migrations hold, told apart by their first words
+/// (the runner reads migration files, which may be hand-edited, so it reads SQL text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum StatementKind {
+    CreateTable,
+    DropTable,
+    RenameTable,
+    AddColumn,
+    DropColumn,
+    RenameColumn,
+    ModifyColumn,
+    CreateIndex,
+    DropIndex,
+    AddUnique,
+    AddForeignKey,
+    DropForeignKey,
+    Update,
+    Other,
+}
+
+impl StatementKind {
+    fn of(statement: &str) -> StatementKind {
+        let words: Vec<String> = statement
+            .split_whitespace()
+            .map(str::to_ascii_uppercase)
+            .collect();
+        let starts = |prefix: &[&str]| {
+            words.len() >= prefix.len() && words.iter().zip(prefix).all(|(w, p)| w == p)
+        };
+        // ALTER TABLE <name> <action…>
+        let action = |prefix: &[&str]| {
+            starts(&["ALTER", "TABLE"])
+                && words.len() >= 3 + prefix.len()
+                && words[3..].iter().zip(prefix).all(|(w, p)| w == p)
+        };
+        if starts(&["CREATE", "TABLE"]) {
+            StatementKind::CreateTable
+        } else if starts(&["DROP", "TABLE"]) {
+            StatementKind::DropTable
+        } else if starts(&["RENAME", "TABLE"]) || action(&["RENAME", "TO"]) {
+            StatementKind::RenameTable
+        } else if starts(&["CREATE", "UNIQUE", "INDEX"]) || starts(&["CREATE", "INDEX"]) {
+            StatementKind::CreateIndex
+        } else if starts(&["DROP", "INDEX"]) || action(&["DROP", "INDEX"]) {
+            StatementKind::DropIndex
+        } else if action(&["ADD", "COLUMN"]) {
+            StatementKind::AddColumn
+        } else if action(&["DROP", "COLUMN"]) {
+            StatementKind::DropColumn
+        } else if action(&["RENAME", "COLUMN"]) {
+            StatementKind::RenameColumn
+        } else if action(&["MODIFY", "COLUMN"]) {
+            StatementKind::ModifyColumn
+        } else if action(&["ADD", "CONSTRAINT"]) && words.iter().any(|w| w == "FOREIGN") {
+            StatementKind::AddForeignKey
+        } else if action(&["ADD", "CONSTRAINT"]) && words.iter().any(|w| w.starts_with("UNIQUE")) {
+            StatementKind::AddUnique
+        } else if action(&["DROP", "FOREIGN", "KEY"]) {
+            StatementKind::DropForeignKey
+        } else if starts(&["UPDATE"]) {
+            StatementKind::Update
+        } else {
+            StatementKind::Other
+        }
+    }
+
+    /// The MySQL/MariaDB errors that, on a rerun of a statement of this kind, say its work
+    /// is already there (the table, column, key or foreign key exists, or what it drops or
+    /// renames is gone). Statements that can be run twice (`MODIFY COLUMN`, `UPDATE`) need
+    /// none; an unknown statement gets none (never assumed done).
+    fn already_done_errors(self) -> &'static [u16] {
+        match self {
+            StatementKind::CreateTable => &[1050],
+            StatementKind::DropTable => &[1051],
+            StatementKind::RenameTable => &[1146],
+            StatementKind::AddColumn => &[1060],
+            StatementKind::DropColumn | StatementKind::DropIndex => &[1091],
+            StatementKind::RenameColumn => &[1054],
+            StatementKind::CreateIndex | StatementKind::AddUnique => &[1061],
+            // MariaDB reports a foreign key that exists as 1005 "errno: 121" (checked below).
+            StatementKind::AddForeignKey => &[1826, 1022, 1005],
+            StatementKind::DropForeignKey => &[1091],
+            StatementKind::ModifyColumn | StatementKind::Update | StatementKind::Other => &[],
+        }
+    }
+}
+
+/// Whether a MySQL error says the work of `statement` is already there.
+fn applied_before(statement: &str, error: &sqlx::Error) -> bool {
+    let kind = StatementKind::of(statement);
     error
         .as_database_error()
         .and_then(|e| e.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>())
         .is_some_and(|e| {
-            // MariaDB reports a foreign key that exists as "can't create table (errno: 121)".
-            ALREADY.contains(&e.number())
-                || (e.number() == 1005 && e.message().contains("errno: 121"))
+            kind.already_done_errors().contains(&e.number())
+                && (e.number() != 1005 || e.message().contains("errno: 121"))
         })
 }
 
@@ -642,6 +834,9 @@ pub struct RunOptions<'a> {
     /// Called as each migration is applied (or reverted), right after it is recorded,
     /// so that progress can be shown while a long run goes on.
     pub on_done: &'a mut dyn FnMut(&Applied),
+    /// Called with a migration's tag as it starts being applied (or reverted), so that a
+    /// terminal can show it running.
+    pub on_start: Option<&'a mut dyn FnMut(&str)>,
 }
 
 /// How long a run waits for another run's lock by default.
@@ -653,6 +848,7 @@ impl<'a> RunOptions<'a> {
         RunOptions {
             lock_timeout: LOCK_TIMEOUT,
             on_done,
+            on_start: None,
         }
     }
 }
@@ -909,8 +1105,13 @@ async fn down_locked(
     for revert in reverts {
         let start = Instant::now();
         let tag = &revert.tag;
+        if let Some(on_start) = options.on_start.as_mut() {
+            on_start(tag);
+        }
         let statements = revert.statements();
-        let transactional = backend != Backend::MySql;
+        let transactional = crate::sql::dialect(backend)
+            .capabilities()
+            .transactional_ddl;
         if transactional {
             conn.run(if backend == Backend::Sqlite {
                 "BEGIN EXCLUSIVE"
@@ -946,7 +1147,7 @@ async fn down_locked(
             revert.when
         ))
         .await?;
-        if backend == Backend::MySql {
+        if !transactional {
             // A progress row left by a killed run would make the next --up skip the
             // statements of the migration reverted here.
             conn.run(&format!(
@@ -987,12 +1188,18 @@ async fn up_locked(
             }
         }
     }
+    let transactional_ddl = crate::sql::dialect(backend)
+        .capabilities()
+        .transactional_ddl;
     let mut done = Vec::new();
     for migration in migrations
         .iter()
         .filter(|m| !applied.contains_key(&m.entry.when))
     {
         let start = Instant::now();
+        if let Some(on_start) = options.on_start.as_mut() {
+            on_start(&migration.entry.tag);
+        }
         let statements = migration.statements();
         let fail = |number: usize, applied: String, source: sqlx::Error| MigrateError::Statement {
             tag: migration.entry.tag.clone(),
@@ -1004,87 +1211,86 @@ async fn up_locked(
             applied,
             source: Box::new(source),
         };
-        match backend {
-            Backend::MySql => {
-                // DDL commits as it goes: progress is recorded after each statement, so
-                // that a rerun after a fix continues where the last run stopped.
-                let when = migration.entry.when;
-                let done = conn.progress(when).await?;
-                let (skip, uncertain) = match done {
-                    Some((count, prefix, started)) if prefix == prefix_hash(&statements, count) => {
-                        (count, started > count)
-                    }
-                    Some((count, _, _)) => {
-                        return Err(MigrateError::PartlyApplied {
-                            tag: migration.entry.tag.clone(),
-                            applied: count,
-                        })
-                    }
-                    None => (0, false),
-                };
-                for (i, statement) in statements.iter().enumerate().skip(skip) {
-                    conn.set_progress(when, i, &prefix_hash(&statements, i), i + 1)
-                        .await?;
-                    if let Err(e) = conn.run(statement).await {
-                        // A run killed between a statement and its record leaves that
-                        // statement uncertain: if it says it was already done, it was.
-                        let already_done = i == skip && uncertain && applied_before(&e);
-                        if !already_done {
-                            let applied = if i == 0 {
-                                "; nothing of it was applied".to_owned()
-                            } else {
-                                format!("; statements 1 to {i} were applied (MySQL commits DDL as it goes): fix the failing statement and run again to continue from it")
-                            };
-                            return Err(fail(i + 1, applied, e));
-                        }
-                    }
-                    conn.set_progress(when, i + 1, &prefix_hash(&statements, i + 1), i + 1)
-                        .await?;
+        if !transactional_ddl {
+            // DDL commits as it goes (MySQL): progress is recorded after each
+            // statement, so that a rerun after a fix continues where the last run
+            // stopped.
+            let when = migration.entry.when;
+            let done = conn.progress(when).await?;
+            let (skip, uncertain) = match done {
+                Some((count, prefix, started)) if prefix == prefix_hash(&statements, count) => {
+                    (count, started > count)
                 }
-                // The record and the end of the progress row are one transaction: a
-                // kill between them must not leave a progress row saying "all done".
-                conn.run("START TRANSACTION").await?;
-                conn.record(table, migration).await?;
-                conn.run(&format!(
-                    "DELETE FROM {PROGRESS_TABLE} WHERE created_at = {when}"
-                ))
-                .await?;
-                conn.run("COMMIT").await?;
-            }
-            Backend::Postgres | Backend::Sqlite => {
-                conn.run(if backend == Backend::Sqlite {
-                    "BEGIN EXCLUSIVE"
-                } else {
-                    "BEGIN"
-                })
-                .await?;
-                // Another process may have applied it while this one waited.
-                let now_applied = conn.applied(table).await?;
-                if now_applied.contains_key(&migration.entry.when) {
-                    conn.run("COMMIT").await?;
-                    continue;
-                }
-                for (i, statement) in statements.iter().enumerate() {
-                    if let Err(e) = conn.run(statement).await {
-                        let _ = conn.run("ROLLBACK").await;
-                        return Err(fail(i + 1, "; the migration was rolled back".into(), e));
-                    }
-                }
-                if let Err(e) = conn.record(table, migration).await {
-                    let _ = conn.run("ROLLBACK").await;
-                    return Err(e.into());
-                }
-                // Foreign key checks were off (SQLite): prove the rows still satisfy them.
-                let broken = conn.foreign_key_violations().await?;
-                if broken > 0 {
-                    let _ = conn.run("ROLLBACK").await;
-                    return Err(MigrateError::ForeignKeys {
+                Some((count, _, _)) => {
+                    return Err(MigrateError::PartlyApplied {
                         tag: migration.entry.tag.clone(),
-                        rows: broken,
-                    });
+                        applied: count,
+                    })
                 }
-                conn.run("COMMIT").await?;
+                None => (0, false),
+            };
+            for (i, statement) in statements.iter().enumerate().skip(skip) {
+                conn.set_progress(when, i, &prefix_hash(&statements, i), i + 1)
+                    .await?;
+                if let Err(e) = conn.run(statement).await {
+                    // A run killed between a statement and its record leaves that
+                    // statement uncertain: if it says it was already done, it was.
+                    let already_done = i == skip && uncertain && applied_before(statement, &e);
+                    if !already_done {
+                        let applied = if i == 0 {
+                            "; nothing of it was applied".to_owned()
+                        } else {
+                            format!("; statements 1 to {i} were applied (MySQL commits DDL as it goes): fix the failing statement and run again to continue from it")
+                        };
+                        return Err(fail(i + 1, applied, e));
+                    }
+                }
+                conn.set_progress(when, i + 1, &prefix_hash(&statements, i + 1), i + 1)
+                    .await?;
             }
+            // The record and the end of the progress row are one transaction: a
+            // kill between them must not leave a progress row saying "all done".
+            conn.run("START TRANSACTION").await?;
+            conn.record(table, migration).await?;
+            conn.run(&format!(
+                "DELETE FROM {PROGRESS_TABLE} WHERE created_at = {when}"
+            ))
+            .await?;
+            conn.run("COMMIT").await?;
+        } else {
+            // One transaction for the migration and its record.
+            conn.run(if backend == Backend::Sqlite {
+                "BEGIN EXCLUSIVE"
+            } else {
+                "BEGIN"
+            })
+            .await?;
+            // Another process may have applied it while this one waited.
+            let now_applied = conn.applied(table).await?;
+            if now_applied.contains_key(&migration.entry.when) {
+                conn.run("COMMIT").await?;
+                continue;
+            }
+            for (i, statement) in statements.iter().enumerate() {
+                if let Err(e) = conn.run(statement).await {
+                    let _ = conn.run("ROLLBACK").await;
+                    return Err(fail(i + 1, "; the migration was rolled back".into(), e));
+                }
+            }
+            if let Err(e) = conn.record(table, migration).await {
+                let _ = conn.run("ROLLBACK").await;
+                return Err(e.into());
+            }
+            // Foreign key checks were off (SQLite): prove the rows still satisfy them.
+            let broken = conn.foreign_key_violations().await?;
+            if broken > 0 {
+                let _ = conn.run("ROLLBACK").await;
+                return Err(MigrateError::ForeignKeys {
+                    tag: migration.entry.tag.clone(),
+                    rows: broken,
+                });
+            }
+            conn.run("COMMIT").await?;
         }
         let applied = Applied {
             tag: migration.entry.tag.clone(),
@@ -1189,4 +1395,60 @@ pub async fn status(db: &Db, folder: &Folder) -> Result<Status, MigrateError> {
         uninitialized: false,
         partial,
     })
+}
+
+#[cfg(test)]
+mod statement_kind_tests {
+    use super::StatementKind;
+
+    #[test]
+    fn statements_are_told_apart_by_their_first_words() {
+        let cases = [
+            (
+                "CREATE TABLE `w` (\n\t`id` int)",
+                StatementKind::CreateTable,
+            ),
+            ("DROP TABLE `w`", StatementKind::DropTable),
+            ("ALTER TABLE `g` RENAME TO `z`", StatementKind::RenameTable),
+            (
+                "ALTER TABLE `w` ADD COLUMN `n` int",
+                StatementKind::AddColumn,
+            ),
+            ("ALTER TABLE `w` DROP COLUMN `n`", StatementKind::DropColumn),
+            (
+                "ALTER TABLE `w` RENAME COLUMN `a` TO `b`",
+                StatementKind::RenameColumn,
+            ),
+            (
+                "ALTER TABLE `w` MODIFY COLUMN `a` int",
+                StatementKind::ModifyColumn,
+            ),
+            (
+                "CREATE UNIQUE INDEX `aIndex` ON `w` (`a`)",
+                StatementKind::CreateIndex,
+            ),
+            ("DROP INDEX `aIndex` ON `w`", StatementKind::DropIndex),
+            (
+                "ALTER TABLE `w` DROP INDEX `x_uq`",
+                StatementKind::DropIndex,
+            ),
+            (
+                "ALTER TABLE `w` ADD CONSTRAINT `x_uq` UNIQUE(`a`,`b`)",
+                StatementKind::AddUnique,
+            ),
+            (
+                "ALTER TABLE `g` ADD CONSTRAINT `x_fk` FOREIGN KEY (`w`) REFERENCES `w`(`id`)",
+                StatementKind::AddForeignKey,
+            ),
+            (
+                "ALTER TABLE `g` DROP FOREIGN KEY `x_fk`",
+                StatementKind::DropForeignKey,
+            ),
+            ("UPDATE `w` SET `n` = 1", StatementKind::Update),
+            ("INSERT INTO w VALUES (1)", StatementKind::Other),
+        ];
+        for (statement, kind) in cases {
+            assert_eq!(StatementKind::of(statement), kind, "{statement}");
+        }
+    }
 }

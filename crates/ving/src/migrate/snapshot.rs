@@ -192,15 +192,16 @@ impl SnapshotTable {
                 primary_key: column.primary_key && !mysql,
                 not_null: column.not_null,
                 autoincrement: column.primary_key,
-                // A nullable column's `DEFAULT NULL` is written as no default, as
-                // drizzle-kit writes it.
+                // A nullable column's `DEFAULT NULL`: on MySQL `"default": null`, as
+                // drizzle-kit writes ving's `.default(null)`; elsewhere no default.
                 default: column
                     .default
                     .as_ref()
-                    .filter(|d| **d != ColumnDefault::Null)
+                    .filter(|d| mysql || **d != ColumnDefault::Null)
                     .map(|d| match d {
                         ColumnDefault::Integer(n) => serde_json::Value::from(*n),
                         ColumnDefault::Boolean(b) => serde_json::Value::Bool(*b),
+                        ColumnDefault::Null => serde_json::Value::Null,
                         other => serde_json::Value::String(dialect.default_literal(other)),
                     }),
                 on_update: column.on_update_now.then_some(true),
@@ -298,7 +299,12 @@ impl SnapshotTable {
         for column in self.columns.values_mut() {
             if let serde_json::Value::Object(c) = column {
                 let nullable = c.get("notNull").and_then(|v| v.as_bool()) == Some(false);
-                if nullable && c.get("default").and_then(|v| v.as_str()) == Some("NULL") {
+                let null_default = match c.get("default") {
+                    Some(serde_json::Value::Null) => true,
+                    Some(serde_json::Value::String(text)) => text.eq_ignore_ascii_case("NULL"),
+                    _ => false,
+                };
+                if nullable && null_default {
                     c.remove("default");
                 }
                 // Number and boolean literals are JSON values, whoever wrote them as text.

@@ -385,14 +385,28 @@ pub fn find(list: &'static [Attribute], name: &str) -> Option<&'static Attribute
 
 /// The attribute of `list` whose name is closest to a misspelt `name`, if any is close.
 pub fn suggest(list: &'static [Attribute], name: &str) -> Option<&'static str> {
-    list.iter()
-        .map(|a| {
+    closest(list.iter().map(|a| a.name), name)
+}
+
+/// The candidate closest to a misspelt `name` (case aside), if any is close.
+pub(crate) fn closest<'a>(
+    candidates: impl Iterator<Item = &'a str>,
+    name: &str,
+) -> Option<&'a str> {
+    candidates
+        .map(|candidate| {
             (
-                strsim::damerau_levenshtein(&name.to_lowercase(), &a.name.to_lowercase()),
-                a.name,
+                strsim::damerau_levenshtein(&name.to_lowercase(), &candidate.to_lowercase()),
+                candidate,
             )
         })
+        .filter(|(distance, candidate)| *distance > 0 || *candidate != name)
         .filter(|(distance, candidate)| *distance <= 2.max(candidate.len() / 4))
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, candidate)| candidate)
+}
+
+/// `; did you mean "X"?` when a candidate is close to `name`, else nothing.
+pub(crate) fn did_you_mean<'a>(candidates: impl Iterator<Item = &'a str>, name: &str) -> String {
+    closest(candidates, name).map_or_else(String::new, |close| format!("; did you mean {close:?}?"))
 }

@@ -303,7 +303,11 @@ impl Loader<'_> {
                             SchemaCode::OutOfRange,
                             &value.span(),
                             &path,
-                            format!("type {name:?} is not one of {}", known.join(", ")),
+                            format!(
+                                "type {name:?} is not one of {}{}",
+                                known.join(", "),
+                                attributes::did_you_mean(known.iter().copied(), &name)
+                            ),
                         );
                     }
                     parsed

@@ -132,11 +132,17 @@ pub fn check(
     options: &SchemaOptions,
 ) -> (Vec<Schema>, Vec<SchemaError>) {
     let mut errors = Vec::new();
-    let schemas: Vec<Schema> = files
-        .iter()
-        .filter_map(|file| load::load_schema(file, &mut errors))
-        .collect();
-    validate::validate(&schemas, options, &mut errors);
+    let mut schemas = Vec::with_capacity(files.len());
+    // The kinds of files that could not be read, guessed from their names: other schemas'
+    // references to them are not errors of their own (one error per root cause).
+    let mut unreadable = Vec::new();
+    for file in files {
+        match load::load_schema(file, &mut errors) {
+            Some(schema) => schemas.push(schema),
+            None => unreadable.push(file.stem()),
+        }
+    }
+    validate::validate(&schemas, &unreadable, options, &mut errors);
     errors.sort_by(|a, b| (&a.file, a.position).cmp(&(&b.file, b.position)));
     errors.dedup();
     (schemas, errors)
@@ -152,12 +158,13 @@ pub fn check_kind(
 ) -> Result<(), SchemaErrors> {
     let (schemas, errors) = check(files, options);
     let Some(schema) = schemas.iter().find(|s| s.kind == kind) else {
+        let hint = attributes::did_you_mean(schemas.iter().map(|s| s.kind.as_str()), kind);
         return Err(SchemaError {
             code: SchemaCode::NotFound,
             file: dir.to_path_buf(),
             position: None,
             path: kind.to_owned(),
-            message: format!("no schema declares kind {kind}"),
+            message: format!("no schema declares kind {kind}{hint}"),
         }
         .into());
     };

@@ -525,6 +525,14 @@ impl Origin {
         self.file.position(span.start)
     }
 
+    /// The bytes of the file that hold an attribute's value, when the item has it.
+    pub fn attribute_span(&self, attribute: &str) -> Option<super::Span> {
+        self.attributes
+            .iter()
+            .find(|(name, _)| name == attribute)
+            .map(|(_, span)| span.clone())
+    }
+
     /// The file's path relative to `root` (as given when it is not under `root`), for
     /// messages and generated headers that must not depend on where a checkout lives.
     pub fn relative_path(&self, root: &std::path::Path) -> String {

@@ -2,7 +2,7 @@
 //! schemas (see `shared/reference/ving-validator-rules.md`), plus ours: cross-schema
 //! checks and a kind or table name used twice.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use super::error::{SchemaCode, SchemaError};
 use super::load::is_identifier;
@@ -10,6 +10,12 @@ use super::model::{
     DbHelper, EnumValue, Origin, Owner, Prop, PropDefault, PropType, RelationType, Schema,
 };
 use super::SchemaOptions;
+use crate::table;
+
+/// The longest identifier ving writes: PostgreSQL's limit (63 bytes), the strictest of
+/// the three databases (MySQL allows 64 characters, SQLite has no limit), so that a
+/// schema works on all of them.
+pub const MAX_IDENTIFIER_LENGTH: usize = 63;
 
 /// The MySQL reserved words ving refuses as table names (compared upper-cased).
 pub const RESERVED_TABLE_NAMES: &[&str] = &[
@@ -77,9 +83,15 @@ pub const RESERVED_TABLE_NAMES: &[&str] = &[
 ];
 
 /// Runs every rule over `schemas`, pushing each problem onto `errors`.
-pub(crate) fn validate(schemas: &[Schema], options: &SchemaOptions, errors: &mut Vec<SchemaError>) {
+pub(crate) fn validate(
+    schemas: &[Schema],
+    unreadable: &[String],
+    options: &SchemaOptions,
+    errors: &mut Vec<SchemaError>,
+) {
     let mut checker = Checker {
         schemas,
+        unreadable,
         options,
         errors,
     };
@@ -92,6 +104,8 @@ pub(crate) fn validate(schemas: &[Schema], options: &SchemaOptions, errors: &mut
 
 struct Checker<'a> {
     schemas: &'a [Schema],
+    /// The names of schema files that could not be read (their kinds, most likely).
+    unreadable: &'a [String],
     options: &'a SchemaOptions,
     errors: &'a mut Vec<SchemaError>,
 }
@@ -116,30 +130,37 @@ impl Checker<'_> {
     }
 
     fn unique_names(&mut self) {
-        let mut kinds = HashSet::new();
-        let mut tables = HashSet::new();
+        let mut kinds: HashMap<&str, &Schema> = HashMap::new();
+        let mut tables: HashMap<&str, &Schema> = HashMap::new();
         for schema in self.schemas {
-            if !kinds.insert(schema.kind.as_str()) {
-                self.error(
-                    &schema.origin,
-                    "kind",
-                    schema.kind.clone(),
-                    format!(
-                        "kind {} is declared by another schema file too",
-                        schema.kind
-                    ),
+            if let Some(first) = kinds.get(schema.kind.as_str()) {
+                let message = format!(
+                    "kind {} is declared twice: in {} and here",
+                    schema.kind,
+                    first.origin.file().path().display()
                 );
+                self.error(&schema.origin, "kind", schema.kind.clone(), message);
+            } else {
+                kinds.insert(&schema.kind, schema);
             }
-            if !schema.table_name.is_empty() && !tables.insert(schema.table_name.as_str()) {
+            if schema.table_name.is_empty() {
+                continue;
+            }
+            if let Some(first) = tables.get(schema.table_name.as_str()) {
+                let message = format!(
+                    "tableName {} is used twice: by {} ({}) and here",
+                    schema.table_name,
+                    first.kind,
+                    first.origin.file().path().display()
+                );
                 self.error(
                     &schema.origin,
                     "tableName",
                     format!("{}.tableName", schema.kind),
-                    format!(
-                        "tableName {} is used by another schema too",
-                        schema.table_name
-                    ),
+                    message,
                 );
+            } else {
+                tables.insert(&schema.table_name, schema);
             }
         }
     }
@@ -216,16 +237,18 @@ impl Checker<'_> {
         }
         let path = format!("{}.tableName", schema.kind);
         let problem = if !name.starts_with(|c: char| c.is_ascii_lowercase()) {
-            Some("must start with a lower-case letter")
+            Some("must start with a lower-case letter".to_owned())
         } else if !name
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         {
-            Some("must be lower case: letters, digits and _")
+            Some("must be lower case: letters, digits and _".to_owned())
         } else if !name.ends_with('s') {
-            Some("must end in \"s\"")
+            Some("must end in \"s\"".to_owned())
         } else if RESERVED_TABLE_NAMES.contains(&name.to_ascii_uppercase().as_str()) {
-            Some("is a MySQL reserved word")
+            Some("is a MySQL reserved word".to_owned())
+        } else if name.len() > MAX_IDENTIFIER_LENGTH {
+            Some(too_long(name.len()))
         } else {
             None
         };
@@ -319,6 +342,8 @@ impl Checker<'_> {
             }
         }
         self.default(prop, &path());
+        self.integer_default(prop, &path());
+        self.identifiers(schema, prop, &path());
         if let (Some(length), Some(db)) = (prop.length, prop.db) {
             if let Some(max) = db.max_length().filter(|max| length > *max) {
                 self.error(
@@ -429,6 +454,100 @@ impl Checker<'_> {
         }
     }
 
+    /// An integer default must fit the column its `db` helper makes: `int` is a signed
+    /// 32-bit column, `bigInt`, `relation` and `pk` unsigned 64-bit ones.
+    fn integer_default(&mut self, prop: &Prop, path: &str) {
+        let (Some(PropDefault::Int(value)), Some(db)) = (&prop.default, prop.db) else {
+            return;
+        };
+        let (min, max, column) = match db {
+            DbHelper::Int => (
+                i64::from(i32::MIN),
+                i64::from(i32::MAX),
+                "a signed 32-bit column",
+            ),
+            DbHelper::BigInt | DbHelper::Relation | DbHelper::Pk => {
+                (0, i64::MAX, "an unsigned column")
+            }
+            _ => return,
+        };
+        if !(min..=max).contains(value) {
+            self.error(
+                &prop.origin,
+                "default",
+                path.to_owned(),
+                format!("default {value} does not fit db helper {db}, {column} ({min} to {max})"),
+            );
+        }
+    }
+
+    /// Every identifier the prop puts in a database — its column and the names ving
+    /// derives from it — must fit [`MAX_IDENTIFIER_LENGTH`]. (Foreign key and composite
+    /// unique names keep 48 characters of their base and a hash, so they always fit.)
+    fn identifiers(&mut self, schema: &Schema, prop: &Prop, path: &str) {
+        let Some(db) = prop.db else {
+            return; // virtual: no column
+        };
+        let table_name = &schema.table_name;
+        if table_name.len() > MAX_IDENTIFIER_LENGTH {
+            return; // reported on tableName; the names made from it follow
+        }
+        let mut names = vec![("name", "column name", prop.name.clone())];
+        if prop.unique && prop.unique_qualifiers.is_empty() {
+            names.push((
+                "unique",
+                "unique index name",
+                table::unique_index_name(&prop.name),
+            ));
+        } else if prop.unique {
+            let columns: Vec<String> = std::iter::once(prop.name.clone())
+                .chain(prop.unique_qualifiers.iter().cloned())
+                .collect();
+            names.push((
+                "uniqueQualifiers",
+                "unique constraint name",
+                table::unique_constraint_name(&columns),
+            ));
+        }
+        if let Some(relation) = &prop.relation {
+            if relation.relation_type == RelationType::Parent {
+                names.push((
+                    "relation.name",
+                    "foreign key name",
+                    table::foreign_key_name(table_name, &relation.name),
+                ));
+            }
+        }
+        if db == DbHelper::Enum {
+            names.push((
+                "name",
+                "CHECK constraint name (PostgreSQL, SQLite)",
+                table::check_constraint_name(table_name, &prop.name),
+            ));
+        }
+        if prop.auto_update {
+            names.push((
+                "name",
+                "trigger name (PostgreSQL, SQLite)",
+                table::on_update_trigger_name(table_name, &prop.name),
+            ));
+        }
+        // A column name that is too long makes every derived name too long: one error.
+        if let Some((attribute, what, name)) = names
+            .into_iter()
+            .find(|(_, _, name)| name.len() > MAX_IDENTIFIER_LENGTH)
+        {
+            let message = format!("the {what} {name:?} {}", too_long(name.len()));
+            if prop.origin.has_attribute(attribute) {
+                self.error(&prop.origin, attribute, path.to_owned(), message);
+            } else {
+                // A base prop the file does not declare: the table name is what to shorten.
+                let path = format!("{}.tableName", schema.kind);
+                self.error(&schema.origin, "tableName", path, message);
+            }
+        }
+    }
+
     fn relation(&mut self, schema: &Schema, prop: &Prop, path: &str) {
         let Some(relation) = &prop.relation else {
             return;
@@ -473,12 +592,23 @@ impl Checker<'_> {
             );
         }
         match self.find(&relation.kind) {
-            None => self.error(
-                origin,
-                "relation.kind",
-                path(),
-                format!("relation.kind {:?} is not a known kind", relation.kind),
-            ),
+            // A kind whose file could not be read: that file's error is the one to fix.
+            None if self.unreadable.iter().any(|stem| stem == &relation.kind) => {}
+            None => {
+                let hint = super::attributes::did_you_mean(
+                    self.schemas.iter().map(|s| s.kind.as_str()),
+                    &relation.kind,
+                );
+                self.error(
+                    origin,
+                    "relation.kind",
+                    path(),
+                    format!(
+                        "relation.kind {:?} is not a known kind{hint}",
+                        relation.kind
+                    ),
+                );
+            }
             Some(other)
                 if relation.relation_type == RelationType::Child
                     && prop.prop_type == PropType::Virtual =>
@@ -620,4 +750,10 @@ impl Checker<'_> {
             }
         }
     }
+}
+
+fn too_long(length: usize) -> String {
+    format!(
+        "is {length} characters; identifiers may have at most {MAX_IDENTIFIER_LENGTH} (PostgreSQL's limit; MySQL's is 64)"
+    )
 }

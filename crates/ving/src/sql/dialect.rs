@@ -64,6 +64,13 @@ pub struct Capabilities {
     pub update_returning: bool,
     /// How an `IN` list too long for one statement's parameters is bound.
     pub long_lists: LongLists,
+    /// The columns, constraints and triggers of an existing table can be changed with
+    /// `ALTER TABLE`; otherwise the migration planner rebuilds the table (drizzle-kit's
+    /// recreate, copy, swap).
+    pub alter_columns: bool,
+    /// A column is changed by restating it whole (`MODIFY COLUMN`); otherwise its type,
+    /// default and nullability change one by one (`ALTER COLUMN … TYPE/SET/DROP`).
+    pub restate_column: bool,
 }
 
 /// How an `IN` list of more than [`LONG_IN_LIST`] values is bound: as one parameter, so
@@ -200,6 +207,12 @@ pub trait Dialect: Send + Sync {
     /// `CREATE TABLE`, with composite uniques (and, where foreign keys cannot be added
     /// later, the foreign keys) inside.
     fn create_table(&self, table: &Table) -> String {
+        self.create_table_as(table, &table.name)
+    }
+
+    /// `CREATE TABLE` of `table` under another name (the copy SQLite's rebuild makes,
+    /// renamed to the table's name afterwards): constraint names are the table's own.
+    fn create_table_as(&self, table: &Table, name: &str) -> String {
         let mut lines: Vec<String> = table
             .columns
             .iter()
@@ -223,7 +236,7 @@ pub trait Dialect: Send + Sync {
         }
         format!(
             "CREATE TABLE {} (\n\t{}\n)",
-            self.quote(&table.name),
+            self.quote(name),
             lines.join(",\n\t")
         )
     }
@@ -242,6 +255,39 @@ pub trait Dialect: Send + Sync {
                 )
             })
             .collect()
+    }
+
+    /// `ALTER TABLE … DROP CONSTRAINT` of a foreign key.
+    fn drop_foreign_key(&self, table: &str, name: &str) -> String {
+        format!(
+            "ALTER TABLE {} DROP CONSTRAINT {}",
+            self.quote(table),
+            self.quote(name)
+        )
+    }
+
+    /// Drops a composite unique constraint.
+    fn drop_unique_constraint(&self, table: &str, name: &str) -> String {
+        format!(
+            "ALTER TABLE {} DROP CONSTRAINT {}",
+            self.quote(table),
+            self.quote(name)
+        )
+    }
+
+    /// Drops an index; where index names are per table, the table is named too.
+    fn drop_index(&self, table: &str, name: &str) -> String {
+        if self.capabilities().index_names_per_table {
+            format!("DROP INDEX {} ON {}", self.quote(name), self.quote(table))
+        } else {
+            format!("DROP INDEX {}", self.quote(name))
+        }
+    }
+
+    /// What remains of an autoUpdate column's trigger once the trigger is gone (with its
+    /// table or column): PostgreSQL's trigger function.
+    fn drop_on_update_function(&self, _table: &str, _column: &str) -> Option<String> {
+        None
     }
 
     /// Statements that make autoUpdate columns refresh themselves where a column cannot.
@@ -342,6 +388,23 @@ impl Dialect for MySqlDialect {
         Backend::MySql
     }
 
+    fn drop_foreign_key(&self, table: &str, name: &str) -> String {
+        format!(
+            "ALTER TABLE {} DROP FOREIGN KEY {}",
+            self.quote(table),
+            self.quote(name)
+        )
+    }
+
+    /// MySQL's unique constraints are indexes.
+    fn drop_unique_constraint(&self, table: &str, name: &str) -> String {
+        format!(
+            "ALTER TABLE {} DROP INDEX {}",
+            self.quote(table),
+            self.quote(name)
+        )
+    }
+
     fn capabilities(&self) -> Capabilities {
         Capabilities {
             alter_add_foreign_key: true,
@@ -357,6 +420,8 @@ impl Dialect for MySqlDialect {
             returning: false,
             update_returning: false,
             long_lists: LongLists::JsonTable,
+            alter_columns: true,
+            restate_column: true,
         }
     }
 
@@ -490,6 +555,8 @@ impl Dialect for PostgresDialect {
             returning: true,
             update_returning: true,
             long_lists: LongLists::Array,
+            alter_columns: true,
+            restate_column: false,
         }
     }
 
@@ -564,6 +631,13 @@ impl Dialect for PostgresDialect {
         }
     }
 
+    fn drop_on_update_function(&self, table: &str, column: &str) -> Option<String> {
+        Some(format!(
+            "DROP FUNCTION IF EXISTS {}()",
+            self.quote(&format!("{table}_{column}_on_update"))
+        ))
+    }
+
     fn on_update_triggers(&self, table: &Table) -> Vec<String> {
         let mut statements = Vec::new();
         for column in table.columns.iter().filter(|c| c.on_update_now) {
@@ -601,6 +675,8 @@ impl Dialect for SqliteDialect {
             returning: true,
             update_returning: true,
             long_lists: LongLists::JsonEach,
+            alter_columns: false,
+            restate_column: false,
         }
     }
 

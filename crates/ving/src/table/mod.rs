@@ -166,6 +166,32 @@ pub fn mini_hash(text: &str) -> String {
     format!("{:x}", i64::from(hash).abs())
 }
 
+/// The name of the unique index ving makes for a `unique` prop without qualifiers.
+pub(crate) fn unique_index_name(prop: &str) -> String {
+    format!("{prop}Index")
+}
+
+/// The name of the composite unique constraint over `columns` (the prop, then its
+/// `uniqueQualifiers`).
+pub(crate) fn unique_constraint_name(columns: &[String]) -> String {
+    constraint_name(&columns.join("_"), "uq")
+}
+
+/// The name of the foreign key of a parent relation called `relation` on `table`.
+pub(crate) fn foreign_key_name(table: &str, relation: &str) -> String {
+    constraint_name(&format!("{table}_{relation}"), "fk")
+}
+
+/// The name PostgreSQL and SQLite give an enum column's CHECK constraint.
+pub(crate) fn check_constraint_name(table: &str, column: &str) -> String {
+    format!("{table}_{column}_check")
+}
+
+/// The name of an `autoUpdate` column's trigger (PostgreSQL and SQLite).
+pub(crate) fn on_update_trigger_name(table: &str, column: &str) -> String {
+    format!("{table}_{column}_on_update")
+}
+
 /// ving's constraint name: the first 48 characters of `base`, its miniHash and a suffix.
 fn constraint_name(base: &str, suffix: &str) -> String {
     let prefix: String = base
@@ -262,7 +288,7 @@ impl Table {
             table.columns.push(column(prop, helper));
             if prop.unique && prop.unique_qualifiers.is_empty() {
                 table.unique_indexes.push(UniqueIndex {
-                    name: format!("{}Index", prop.name),
+                    name: unique_index_name(&prop.name),
                     column: prop.name.clone(),
                 });
             } else if prop.unique {
@@ -270,7 +296,7 @@ impl Table {
                     .chain(prop.unique_qualifiers.iter().cloned())
                     .collect();
                 table.unique_constraints.push(UniqueConstraint {
-                    name: constraint_name(&columns.join("_"), "uq"),
+                    name: unique_constraint_name(&columns),
                     columns,
                 });
             }
@@ -287,10 +313,7 @@ impl Table {
                     (ReferentialAction::SetNull, ReferentialAction::NoAction)
                 };
                 table.foreign_keys.push(ForeignKey {
-                    name: constraint_name(
-                        &format!("{}_{}", schema.table_name, relation.name),
-                        "fk",
-                    ),
+                    name: foreign_key_name(&schema.table_name, &relation.name),
                     column: prop.name.clone(),
                     references_table,
                     references_column: "id".into(),
