@@ -46,6 +46,25 @@ pub enum Command {
     Schema(SchemaArgs),
     /// Table definitions and migrations: generate, prepare, apply, show status.
     Drizzle(DrizzleArgs),
+    /// Id strings: an id to the string ving shows (-s) and back (-i).
+    ///
+    /// Keyed by VING_SKIPJACK_KEY, from the environment or the project's .env.
+    Id(IdArgs),
+}
+
+/// `ving id`: exactly one of `-s` and `-i`.
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("what").required(true).multiple(false))]
+pub struct IdArgs {
+    /// The id string of this integer id.
+    #[arg(short = 's', long = "stringify", value_name = "ID", group = "what")]
+    pub stringify: Option<i64>,
+    /// The integer id of this id string (`UservDKaLb1` or `vDKaLb1`).
+    #[arg(short = 'i', long = "int", value_name = "STRING", group = "what")]
+    pub int: Option<String>,
+    /// With -s: prefix the string with this kind (`User` gives `UservDKaLb1`), as records do.
+    #[arg(long = "kind", value_name = "KIND", conflicts_with = "int")]
+    pub kind: Option<String>,
 }
 
 /// `ving drizzle`: exactly one action, with its options.
@@ -129,6 +148,7 @@ pub fn run_with(cli: Cli, out: &mut dyn Write, err: &mut dyn Write, console: Con
     let result = match cli.command {
         Command::Schema(args) => schema_command(&cli.project, &args, out),
         Command::Drizzle(args) => drizzle_command(&cli.project, &args, out, console),
+        Command::Id(args) => id_command(&cli.project, &args, out),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -198,6 +218,29 @@ fn schema_command(project: &Path, args: &SchemaArgs, out: &mut dyn Write) -> Res
         n => format!("{n} schemas valid: {}\n", kinds.join(", ")),
     };
     write_out(out, &text)
+}
+
+/// `ving id`: as ving's command, `42 becomes vDKaLb1` and `vDKaLb1 back to 42`.
+fn id_command(project: &Path, args: &IdArgs, out: &mut dyn Write) -> Result<(), Failure> {
+    existing_folder(project)?;
+    let key = Config::load(project)?
+        .skipjack_key()
+        .map_err(|e| Failure::Other(e.to_string()))?;
+    let ids = ving::id::IdCodec::new(key);
+    let line = match (args.stringify, &args.int) {
+        (Some(id), _) => {
+            let text = ids
+                .stringify(args.kind.as_deref().unwrap_or(""), id)
+                .map_err(|e| Failure::Other(e.to_string()))?;
+            format!("{id} becomes {text}\n")
+        }
+        (None, Some(text)) => {
+            let id = ids.parse(text).map_err(|e| Failure::Other(e.to_string()))?;
+            format!("{text} back to {id}\n")
+        }
+        (None, None) => return Err(Failure::Other("give -s ID or -i STRING".into())),
+    };
+    write_out(out, &line)
 }
 
 /// `project`, when it is a folder.

@@ -1084,3 +1084,44 @@ fn messages_say_what_happened() {
         started.elapsed()
     );
 }
+
+/// `ving id`, as ving's command: the key from the project's `.env`.
+#[test]
+fn id_strings_both_ways() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join(".env"),
+        "VING_SKIPJACK_KEY=11,22,33,44,55,66,77,88,99,111\n",
+    )
+    .expect(".env");
+    let project = dir.path().to_str().expect("path");
+    let (code, out, _) = run(&["-C", project, "id", "-s", "1", "--kind", "User"]);
+    assert_eq!(
+        (code, out.as_str()),
+        (ExitCode::SUCCESS, "1 becomes UservDKaLb1\n")
+    );
+    let (code, out, _) = run(&["-C", project, "id", "-s", "2"]);
+    assert_eq!(
+        (code, out.as_str()),
+        (ExitCode::SUCCESS, "2 becomes vD6AAy4\n")
+    );
+    let (code, out, _) = run(&["-C", project, "id", "-i", "UservDKaLb1"]);
+    assert_eq!(
+        (code, out.as_str()),
+        (ExitCode::SUCCESS, "UservDKaLb1 back to 1\n")
+    );
+    let (code, _, err) = run(&["-C", project, "id", "-i", "nonsense"]);
+    assert_eq!(code, ExitCode::FAILURE);
+    assert!(err.contains("is not an id string"), "{err}");
+    let (code, _, err) = run(&["-C", project, "id", "-s", "4294967296"]);
+    assert_eq!(code, ExitCode::FAILURE);
+    assert!(err.contains("too big"), "{err}");
+    assert!(
+        Cli::try_parse_from(["ving", "id", "-s", "1", "-i", "vDKaLb1"]).is_err(),
+        "-s and -i together are a usage error"
+    );
+    assert!(
+        Cli::try_parse_from(["ving", "id", "-i", "vDKaLb1", "--kind", "User"]).is_err(),
+        "--kind goes with -s only"
+    );
+}
