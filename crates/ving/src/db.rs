@@ -1204,12 +1204,42 @@ macro_rules! sqlite_getter {
     ($name:ident, $type:ty) => {
         #[inline]
         fn $name(&self, index: usize) -> Result<$type, sqlx::Error> {
-            if self.is_null(index)? {
-                return Err(self.unexpected_null(index));
-            }
-            sqlx::Row::try_get(self, index)
+            sqlite_value::<$type>(self, index)
         }
     };
+}
+
+/// A SQLite value read once: a `NULL` is an error naming the column, a value of another
+/// type sqlx's mismatch error, anything else decoded (what `Row::try_get` does, without
+/// reading the value a second time to test for `NULL`).
+#[cfg(feature = "sqlite")]
+#[inline]
+fn sqlite_value<T>(row: &SqliteRow, index: usize) -> Result<T, sqlx::Error>
+where
+    T: for<'r> sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>,
+{
+    use sqlx::{Row, TypeInfo, ValueRef};
+    let value = row.try_get_raw(index)?;
+    if value.is_null() {
+        return Err(row.unexpected_null(index));
+    }
+    let ty = value.type_info();
+    if !ty.is_null() && !T::compatible(&ty) {
+        return Err(sqlx::Error::ColumnDecode {
+            index: format!("{index:?}"),
+            source: format!(
+                "mismatched types; Rust type `{}` (as SQL type `{}`) is not compatible with SQL type `{}`",
+                std::any::type_name::<T>(),
+                T::type_info().name(),
+                ty.name()
+            )
+            .into(),
+        });
+    }
+    T::decode(value).map_err(|source| sqlx::Error::ColumnDecode {
+        index: format!("{index:?}"),
+        source,
+    })
 }
 
 /// `error`, or the column-naming `NULL` error when the driver refused a `NULL`.
