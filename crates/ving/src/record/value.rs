@@ -57,8 +57,10 @@ pub(crate) fn read_cell(
         ColumnType::BigIntUnsigned => Value::from(row.get_i64(index)?),
         ColumnType::Int => Value::from(row.get_i32(index)?),
         ColumnType::Boolean => Value::Bool(row.get_bool(index)?),
+        // ving's date columns keep whole seconds (fsp 0); a trigger of PostgreSQL or
+        // SQLite may store more, which reads as ving would see it.
         ColumnType::Timestamp | ColumnType::DateTime => {
-            Value::String(format_date(row.get_datetime(index)?))
+            Value::String(format_date(row.get_datetime(index)?.with_nanosecond_zero()))
         }
         ColumnType::Varchar(_)
         | ColumnType::Char(_)
