@@ -823,3 +823,205 @@ mod paging {
         runtime.block_on(test.cleanup());
     }
 }
+
+async fn json_props_and_options(backend: Backend, kinds: &Kinds<'_>) {
+    let users = kinds.kind("User").expect("User");
+    let admin = user(&users, "admin", json!({"admin": true})).await;
+    let jobs = kinds.kind("CronJob").expect("CronJob");
+    let me = admin.clone();
+    // JSON props are JSON values on every database, written and read back.
+    let job = jobs
+        .create_and_verify(
+            &props(json!({"handler": "EmailRole", "params": {"role": "admin", "n": [1, 2]}})),
+            Some(&me),
+        )
+        .await
+        .expect("job");
+    let read = jobs.find_or_die(job.id().expect("id")).await.expect("read");
+    assert_eq!(
+        read.get("params"),
+        Some(&json!({"role": "admin", "n": [1, 2]})),
+        "{backend:?}"
+    );
+    let described = read
+        .describe(&Describe::new().current_user(&me).options())
+        .await
+        .expect("describe");
+    assert_eq!(described["props"]["params"]["role"], "admin");
+    assert_eq!(
+        described["options"]["handler"][2],
+        json!({"value": "EmailRole", "label": "EmailRole"})
+    );
+    assert_eq!(
+        described["options"]["enabled"].as_array().map(Vec::len),
+        Some(2)
+    );
+    // An `options` prop outside its list is ving's 442 (no final period).
+    let mut job = read;
+    let error = job
+        .set_posted_props(&props(json!({"handler": "Nope"})), Some(&me))
+        .await
+        .expect_err("442");
+    assert_eq!(
+        (error.code, error.message.as_str()),
+        (442, "handler was set to an invalid value")
+    );
+    let error = job.set("params", json!("{}")).expect_err("442");
+    assert_eq!(error.message, "params: Expected object, received string.");
+    // A visitor sees none of a cron job's own props.
+    let visitor = job.describe(&Describe::new()).await.expect("visitor");
+    let keys: Vec<&String> = visitor["props"]
+        .as_object()
+        .expect("props")
+        .keys()
+        .collect();
+    assert_eq!(keys, ["id", "createdAt", "updatedAt"]);
+    // A deleted record says so in meta.
+    job.delete().await.expect("delete");
+    let gone = job
+        .describe(&Describe::new().meta())
+        .await
+        .expect("deleted");
+    assert_eq!(
+        gone["meta"],
+        json!({"kind": "CronJob", "isOwner": false, "deleted": true})
+    );
+    assert!(jobs.find(job.id().expect("id")).await.is_none());
+    // A null parent describes as null, and as a related parent too.
+    let files = kinds.kind("S3File").expect("S3File");
+    let file = files.mint(Map::new());
+    let described = file
+        .describe(&Describe::new().related("user"))
+        .await
+        .expect("describe");
+    assert_eq!(described["props"]["userId"], Value::Null);
+    assert_eq!(described["props"]["id"], Value::Null);
+    assert_eq!(described["related"], json!({"user": null}));
+    assert_eq!(described["props"]["metadata"], json!({}));
+}
+
+on_every_backend!(
+    json_props_are_json_and_options_are_checked,
+    json_props_and_options
+);
+
+/// Captures what `?log=yes` logs.
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .map_err(|_| std::io::Error::other("poisoned"))?
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+#[tokio::test]
+async fn describe_list_runs_one_count_one_page_and_one_query_per_relation() {
+    let dir = tempfile::tempdir().expect("dir");
+    let url = format!("sqlite://{}/list.db?mode=rwc&log=yes", dir.path().display());
+    let db = ving::db::Db::connect(
+        &ving::config::DatabaseUrl::parse(&url).expect("url"),
+        Path::new("."),
+    )
+    .await
+    .expect("connect");
+    let schemas = schemas();
+    db.create_tables(&TableModel::from_schemas(&schemas))
+        .await
+        .expect("tables");
+    let kinds = kinds(&schemas, &db);
+    let users = kinds.kind("User").expect("User");
+    let apikeys = kinds.kind("APIKey").expect("APIKey");
+    let admin = user(&users, "admin", json!({"admin": true})).await;
+    for n in 0..12 {
+        let owner = user(&users, &format!("owner{n}"), json!({})).await;
+        apikeys
+            .create(props(
+                json!({"name": format!("k{n}"), "url": "https://x.io", "userId": owner.id()}),
+            ))
+            .await
+            .expect("key");
+    }
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(captured.clone())
+        .with_max_level(tracing::Level::DEBUG)
+        .with_ansi(false)
+        .finish();
+    let list = ListParams {
+        items_per_page: Some(10),
+        object_params: Describe::new().current_user(&admin).related("user"),
+        ..ListParams::default()
+    };
+    let out = {
+        let _guard = tracing::subscriber::set_default(subscriber);
+        apikeys.describe_list(&list, ()).await.expect("list")
+    };
+    let items = out["items"].as_array().expect("items");
+    assert_eq!(items.len(), 10);
+    assert_eq!(items[3]["related"]["user"]["props"]["username"], "owner3");
+    let text = String::from_utf8(captured.0.lock().expect("lock").clone()).expect("utf8");
+    let statements: Vec<&str> = text.lines().filter(|l| l.contains("sql=")).collect();
+    assert_eq!(statements.len(), 3, "{text}");
+    assert!(statements[0].contains("count(*)"), "{}", statements[0]);
+    assert!(
+        statements[1].contains(r#"FROM \"apikeys\""#),
+        "{}",
+        statements[1]
+    );
+    assert!(
+        statements[2].contains(r#"FROM \"users\""#),
+        "{}",
+        statements[2]
+    );
+    db.close().await;
+}
+
+#[tokio::test]
+async fn find_all_streams_in_batches() {
+    use futures_util::StreamExt;
+    let Some((test, schemas)) = fresh(Backend::Sqlite).await else {
+        return;
+    };
+    {
+        let kinds = kinds(&schemas, test.db());
+        let users = kinds.kind("User").expect("User");
+        for n in 0..1203 {
+            user(&users, &format!("u{n}"), json!({})).await;
+        }
+        let mut stream = std::pin::pin!(users.find_all((), &FindOptions::default()));
+        let mut ids = Vec::new();
+        while let Some(record) = stream.next().await {
+            ids.push(record.expect("record").id().expect("id"));
+        }
+        assert_eq!(ids, (1..=1203).collect::<Vec<i64>>());
+        let ordered: Vec<_> = users
+            .find_all(
+                (),
+                &FindOptions {
+                    limit: Some(700),
+                    offset: Some(2),
+                    order_by: vec![OrderBy::desc("id")],
+                },
+            )
+            .collect()
+            .await;
+        assert_eq!(ordered.len(), 700);
+        assert_eq!(ordered[0].as_ref().expect("first").id(), Some(1201));
+    }
+    test.cleanup().await;
+}
