@@ -1025,3 +1025,103 @@ async fn find_all_streams_in_batches() {
     }
     test.cleanup().await;
 }
+
+fn query(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+async fn list_filters_copies_and_big_ids(backend: Backend, kinds: &Kinds<'_>) {
+    let users = kinds.kind("User").expect("User");
+    let admin = user(
+        &users,
+        "admin",
+        json!({"admin": true, "realName": "Samuel Norton"}),
+    )
+    .await;
+    user(
+        &users,
+        "andy",
+        json!({"realName": "Andy Dufresne", "developer": true}),
+    )
+    .await;
+    user(&users, "red", json!({"realName": "Ellis Redding"})).await;
+    let count = |pairs: &[(&str, &str)]| {
+        let where_ = users.describe_list_where(&query(pairs)).expect("where");
+        let users = users.clone();
+        async move { users.count(where_).await.expect("count") }
+    };
+    assert_eq!(count(&[]).await, 3);
+    assert_eq!(count(&[("search", "DUFRESNE")]).await, 1, "{backend:?}");
+    assert_eq!(count(&[("search", "%")]).await, 0, "taken literally");
+    assert_eq!(count(&[("developer", "true")]).await, 1);
+    assert_eq!(count(&[("developer", "1")]).await, 2, "only 'true' is true");
+    assert_eq!(count(&[("admin", "!=true")]).await, 2);
+    assert_eq!(count(&[("search", "e"), ("admin", "true")]).await, 1);
+    assert_eq!(
+        count(&[("_start_createdAt", "2000-01-01T00:00:00.000Z")]).await,
+        3
+    );
+    assert_eq!(
+        count(&[("_end_createdAt", "2000-01-01T00:00:00.000Z")]).await,
+        0
+    );
+    assert_eq!(count(&[("page", "2"), ("unknown", "x")]).await, 3);
+    let files = kinds.kind("S3File").expect("S3File");
+    let by_owner = files
+        .describe_list_where(&query(&[
+            ("userId", "UservDKaLb1"),
+            ("sizeInBytes", ">=100"),
+        ]))
+        .expect("where");
+    assert_eq!(files.count(by_owner).await.expect("count"), 0);
+    let bad = files
+        .describe_list_where(&query(&[("userId", "nope")]))
+        .expect_err("400");
+    assert_eq!(bad.code, 400);
+    // copy: a new record with everything but id and createdAt.
+    let copy = users.copy(&admin);
+    assert!(!copy.is_inserted());
+    assert_eq!(copy.get("id"), Some(&Value::Null));
+    assert_eq!(copy.get("realName"), admin.get("realName"));
+    // An id too big for an id string is an error, not a wrapped id.
+    let big = users
+        .create(props(
+            json!({"id": 4_294_967_296i64, "username": "big", "email": "big@x.io"}),
+        ))
+        .await
+        .expect("big id");
+    assert_eq!(big.id(), Some(4_294_967_296));
+    let error = big.describe(&Describe::new()).await.expect_err("too big");
+    assert_eq!(error.code, 400, "{error}");
+}
+
+on_every_backend!(list_where_copy_and_big_ids, list_filters_copies_and_big_ids);
+
+#[tokio::test]
+async fn a_record_read_on_the_pool_updates_in_a_transaction() {
+    for backend in BACKENDS {
+        let Some((test, schemas)) = fresh(backend).await else {
+            continue;
+        };
+        let db = test.db();
+        {
+            let kinds = kinds(&schemas, db);
+            let users = kinds.kind("User").expect("User");
+            let warden = user(&users, "warden", json!({})).await;
+            let tx: Tx<'static> = db.begin().await.expect("begin");
+            let mut inside = warden.on(&tx);
+            inside.set("bio", json!("rolled back")).expect("bio");
+            inside.update().await.expect("update");
+            let seen = users.on(&tx).find_or_die(1).await.expect("in tx");
+            assert_eq!(seen.get("bio"), Some(&json!("rolled back")));
+            drop((inside, seen));
+            tx.rollback().await.expect("rollback");
+            let after = users.find_or_die(1).await.expect("after");
+            assert_eq!(after.get("bio"), Some(&json!("")), "{backend:?}");
+        }
+        test.cleanup().await;
+    }
+}

@@ -192,17 +192,21 @@ impl Record<'_> {
         let is_owner = self.is_owner(params.current_user).await?;
         let kind_name = self.kind.name().to_owned();
         let codec = self.kind.kinds.catalog.codec;
-        let stringify = |kind: &str, value: Option<&Value>| -> Value {
-            match value {
-                Some(Value::Number(n)) => n
-                    .as_i64()
-                    .and_then(|id| codec.stringify(kind, id).ok())
-                    .map_or(Value::Null, Value::from),
+        // A null id is null (ving: the id string of 0); an id too big for an id string
+        // is an error (ving wraps it).
+        let stringify = |kind: &str, value: Option<&Value>| -> Result<Value, Ouch> {
+            Ok(match value {
+                Some(Value::Number(n)) => {
+                    let id = n
+                        .as_i64()
+                        .ok_or_else(|| Ouch::new(500, format!("{n} is not an id of {kind}")))?;
+                    Value::from(codec.stringify(kind, id)?)
+                }
                 Some(Value::String(s)) => Value::from(s.clone()),
                 _ => Value::Null,
-            }
+            })
         };
-        let id_string = stringify(&kind_name, self.props.get("id"));
+        let id_string = stringify(&kind_name, self.props.get("id"))?;
         let mut props = Map::new();
         props.insert("id".into(), id_string.clone());
         let mut links = params
@@ -244,7 +248,7 @@ impl Record<'_> {
                     .map_or(kind_name.as_str(), |r| r.kind.as_str());
                 props.insert(
                     prop.name.clone(),
-                    stringify(kind, self.props.get(&prop.name)),
+                    stringify(kind, self.props.get(&prop.name))?,
                 );
             } else if let Some(value) = self.props.get(&prop.name) {
                 props.insert(prop.name.clone(), value.clone());

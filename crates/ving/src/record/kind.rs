@@ -859,6 +859,127 @@ impl<'e> Kind<'e> {
         filter
     }
 
+    /// ving's `describeListWhere`: a REST query string (its pairs, in order) as a
+    /// condition. `search` matches any `filterQuery` prop (case-insensitive, the text
+    /// taken literally); `_start_<prop>`/`_end_<prop>` bound a `filterRange` prop (dates
+    /// work, unlike in ving); a `filterQualifier` prop's name filters by value, with an
+    /// optional `>=`, `<=`, `!=`, `<>`, `>` or `<` in front (a repeated key is the values
+    /// joined by commas). Booleans are `true` only for `'true'`; ids are id strings (the
+    /// integer too with `allowRealPubicId`). Other keys are ignored. `None` when nothing
+    /// applies.
+    pub fn describe_list_where(&self, query: &[(String, String)]) -> Result<Option<Where>, Ouch> {
+        let filter = self.describe_list_filter();
+        let mut terms = Vec::new();
+        let search = query
+            .iter()
+            .find(|(k, v)| k == "search" && !v.is_empty())
+            .map(|(_, v)| v);
+        if let Some(search) = search {
+            let pattern = format!("%{}%", crate::drizzle::escape_like(search));
+            let any = filter
+                .queryable
+                .iter()
+                .map(|prop| {
+                    Ok(Expr::binary(
+                        self.column_expr(prop)?,
+                        BinaryOp::ILike,
+                        Expr::Param(Param::String(Some(pattern.clone()))),
+                    ))
+                })
+                .collect::<Result<Vec<_>, Ouch>>()?;
+            if !any.is_empty() {
+                terms.push(Expr::Or(any));
+            }
+        }
+        let mut seen: Vec<&str> = Vec::new();
+        for (key, _) in query {
+            if seen.contains(&key.as_str()) {
+                continue;
+            }
+            seen.push(key);
+            let value = query
+                .iter()
+                .filter(|(k, _)| k == key)
+                .map(|(_, v)| v.as_str())
+                .collect::<Vec<_>>()
+                .join(",");
+            let range = key
+                .strip_prefix("_start_")
+                .map(|p| (p, BinaryOp::Gte))
+                .or_else(|| key.strip_prefix("_end_").map(|p| (p, BinaryOp::Lte)));
+            if let Some((prop, op)) = range {
+                if filter.ranged.iter().any(|r| r == prop) {
+                    let value = self.filter_value(prop, &value)?;
+                    terms.push(Expr::binary(
+                        self.column_expr(prop)?,
+                        op,
+                        Expr::Param(value),
+                    ));
+                }
+                continue;
+            }
+            if !filter.qualifiers.iter().any(|q| q == key) || value.is_empty() {
+                continue;
+            }
+            let (op, rest) = [
+                (">=", BinaryOp::Gte),
+                ("<=", BinaryOp::Lte),
+                ("!=", BinaryOp::Ne),
+                ("<>", BinaryOp::Ne),
+                (">", BinaryOp::Gt),
+                ("<", BinaryOp::Lt),
+            ]
+            .into_iter()
+            .find_map(|(text, op)| {
+                value
+                    .strip_prefix(text)
+                    .filter(|rest| !rest.is_empty())
+                    .map(|rest| (op, rest))
+            })
+            .unwrap_or((BinaryOp::Eq, value.as_str()));
+            let param = self.filter_value(key, rest)?;
+            terms.push(Expr::binary(self.column_expr(key)?, op, Expr::Param(param)));
+        }
+        Ok(match terms.len() {
+            0 => None,
+            1 => terms.pop().map(Where),
+            _ => Some(Where(Expr::And(terms))),
+        })
+    }
+
+    /// A filter's text as the parameter of `prop`'s column.
+    fn filter_value(&self, prop: &str, text: &str) -> Result<Param, Ouch> {
+        let column = self.column(prop)?;
+        let schema_prop = self.schema().column_prop(prop);
+        let value =
+            match schema_prop.map(|p| p.prop_type) {
+                Some(PropType::Boolean) => Value::from(text == "true"),
+                Some(PropType::Id) => {
+                    let real = schema_prop.is_some_and(|p| p.allow_real_public_id);
+                    match text.parse::<i64>() {
+                        Ok(id) if real => Value::from(id),
+                        _ => Value::from(self.parse_id(text)?),
+                    }
+                }
+                Some(PropType::Int) => Value::from(text.parse::<i64>().map_err(|_| {
+                    Ouch::about(400, prop, format!("{prop}: {text} is not a number"))
+                })?),
+                Some(PropType::Date) => Value::from(text),
+                _ => Value::from(text),
+            };
+        to_param(prop, &column.column_type, &value)
+            .map_err(|_| Ouch::about(400, prop, format!("{prop}: {text} is not a valid value")))
+    }
+
+    /// A copy of `record` in memory, as ving's `copy`: every prop but `id` and `createdAt`
+    /// (so `updatedAt` and an API key's private key are kept, as in ving); not inserted.
+    pub fn copy(&self, record: &Record<'_>) -> Record<'e> {
+        let mut props = record.get_all().clone();
+        props.remove("id");
+        props.remove("createdAt");
+        self.mint(props)
+    }
+
     /// A page of records, described: ving's `describeList`. One count, one page query,
     /// and one query per relation in `object_params.related` (the parents of the whole
     /// page at once). `nextPage` is `min(page + 1, totalPages)` (at least 1), where ving

@@ -87,6 +87,20 @@ impl<'e> Record<'e> {
         self.parent_cache().clear();
     }
 
+    /// The same record on another executor (to update it inside a transaction); the
+    /// parent cache is not carried over.
+    pub fn on<'t>(&self, executor: impl Into<crate::drizzle::Executor<'t>>) -> Record<'t> {
+        Record {
+            kind: self.kind.on(executor),
+            props: self.props.clone(),
+            dirty: self.dirty.clone(),
+            inserted: self.inserted,
+            deleted: self.deleted,
+            parents: Mutex::new(HashMap::new()),
+            warnings: self.warnings.clone(),
+        }
+    }
+
     /// The record's kind.
     pub fn kind(&self) -> &Kind<'e> {
         &self.kind
