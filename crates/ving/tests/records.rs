@@ -1125,3 +1125,89 @@ async fn a_record_read_on_the_pool_updates_in_a_transaction() {
         test.cleanup().await;
     }
 }
+
+#[tokio::test]
+async fn caret_parent_owners_work() {
+    // A Comment on an API key is owned by whoever owns the key (ving's `^parent`, which
+    // never works in ving).
+    let dir = tempfile::tempdir().expect("dir");
+    let sample =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/sample-app/ving/schema/schemas");
+    for entry in std::fs::read_dir(&sample).expect("schemas") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            std::fs::copy(&path, dir.path().join(path.file_name().expect("name"))).expect("copy");
+        }
+    }
+    std::fs::write(
+        dir.path().join("Comment.toml"),
+        r#"kind = "Comment"
+tableName = "comments"
+owner = ["^key"]
+
+[[props]]
+type = "string"
+name = "body"
+length = 200
+required = false
+default = ""
+view = ["public"]
+edit = ["owner"]
+
+[[props]]
+type = "id"
+name = "keyId"
+required = true
+view = ["public"]
+edit = ["owner"]
+[props.relation]
+type = "parent"
+name = "key"
+kind = "APIKey"
+"#,
+    )
+    .expect("write");
+    let schemas = SchemaSet::load(dir.path(), &SchemaOptions::default()).expect("schemas");
+    let Some(test) = TestDb::fresh_or_skip(Backend::Sqlite).await else {
+        return;
+    };
+    test.db()
+        .create_tables(&TableModel::from_schemas(&schemas))
+        .await
+        .expect("tables");
+    {
+        let kinds = kinds(&schemas, test.db());
+        let users = kinds.kind("User").expect("User");
+        let owner = user(&users, "owner", json!({})).await;
+        let other = user(&users, "other", json!({})).await;
+        let key = kinds
+            .kind("APIKey")
+            .expect("APIKey")
+            .create(props(
+                json!({"name": "k", "url": "https://x.io", "userId": owner.id()}),
+            ))
+            .await
+            .expect("key");
+        let comment = kinds
+            .kind("Comment")
+            .expect("Comment")
+            .create(props(json!({"body": "hi", "keyId": key.id()})))
+            .await
+            .expect("comment");
+        assert!(comment.is_owner(Some(&owner)).await.expect("owner"));
+        assert!(!comment.is_owner(Some(&other)).await.expect("other"));
+        assert!(comment.can_edit(Some(&other)).await.is_err());
+        let mut comment = comment;
+        comment
+            .update_and_verify(&props(json!({"body": "edited"})), Some(&owner))
+            .await
+            .expect("owner edits");
+        comment
+            .update_and_verify(&props(json!({"body": "not mine"})), Some(&other))
+            .await
+            .expect("skipped");
+        comment.refresh().await.expect("refresh");
+        assert_eq!(comment.get("body"), Some(&json!("edited")));
+    }
+    test.cleanup().await;
+}

@@ -12,6 +12,33 @@
 //! - [`CurrentUser`]: who privileges are checked against; a User [`Record`] is one.
 //! - [`Ouch`]: ving's errors (code, message, prop).
 //!
+//! Values are held as ving holds them: a JSON map of prop name to value, ids as numbers,
+//! dates as ving's ISO strings (`2025-04-09T22:31:46.000Z`, whole seconds as ving's
+//! columns keep them), booleans as booleans and JSON props as JSON values on every
+//! database. Rows are read and parameters bound by the table model's column types.
+//!
+//! # Where ving-rs differs from ving (its bugs, issue 9)
+//!
+//! - `uniqueQualifiers` is honoured (ving reads a misspelt key).
+//! - A null id describes as `null`, not the id string of 0; a minted record's required
+//!   parent id is `null`, not `''`.
+//! - `include.related` with an empty parent gives `null`, not a 400.
+//! - `set` and `set_posted_props` validate enum and boolean values (442, zod's wording);
+//!   `set_posted_props` checks the rights on a parent before setting it, and parses an
+//!   id string only for props the user may edit.
+//! - `create_and_verify` without a required parent is a 441, not a database error.
+//! - `find_many` with an offset and no limit works; a limit of 0 gives no records.
+//! - Only role props (a user kind's boolean props) are roles.
+//! - `describe_list`'s `nextPage` is `min(page + 1, totalPages)` (at least 1); the
+//!   parents in `related` are read in one query for the whole page; an unknown `sortBy`
+//!   prop is a 400, not bad SQL.
+//! - Ids too big for an id string are an error in `describe`, not wrapped.
+//! - `^parent` owners work; an unknown child relation is a 404; `insert` marks the record
+//!   inserted only once the insert succeeded; `update` writes `autoUpdate` dates itself
+//!   (in memory and in the database, at the second); `refresh` clears the dirty props.
+//! - `describe_list_where`: date ranges work, the search text is taken literally and
+//!   matches case-insensitively on every database.
+//!
 //! # Examples
 //!
 //! ```
