@@ -876,6 +876,13 @@ async fn json_props_and_options(backend: Backend, kinds: &Kinds<'_>) {
         .keys()
         .collect();
     assert_eq!(keys, ["id", "createdAt", "updatedAt"]);
+    // Warnings are described as they were added.
+    job.add_warning(json!({"code": 499, "message": "queued"}));
+    let warned = job.describe(&Describe::new()).await.expect("warnings");
+    assert_eq!(
+        warned["warnings"],
+        json!([{"code": 499, "message": "queued"}])
+    );
     // A deleted record says so in meta.
     job.delete().await.expect("delete");
     let gone = job
@@ -977,6 +984,28 @@ async fn describe_list_runs_one_count_one_page_and_one_query_per_relation() {
     let text = String::from_utf8(captured.0.lock().expect("lock").clone()).expect("utf8");
     let statements: Vec<&str> = text.lines().filter(|l| l.contains("sql=")).collect();
     assert_eq!(statements.len(), 3, "{text}");
+    // An update with nothing dirty runs no statement; with one dirty prop, one.
+    let mut clean = users.find_or_die(2).await.expect("user");
+    let quiet = Captured::default();
+    {
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(quiet.clone())
+            .with_max_level(tracing::Level::DEBUG)
+            .with_ansi(false)
+            .finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+        clean.update().await.expect("nothing to do");
+        clean.set("bio", json!("b")).expect("bio");
+        clean.update().await.expect("update");
+    }
+    let logged = String::from_utf8(quiet.0.lock().expect("lock").clone()).expect("utf8");
+    let updates: Vec<&str> = logged.lines().filter(|l| l.contains("sql=")).collect();
+    assert_eq!(updates.len(), 1, "{logged}");
+    assert!(
+        updates[0].contains(r#"SET \"bio\" = ?, \"updatedAt\" = ?"#),
+        "{}",
+        updates[0]
+    );
     assert!(statements[0].contains("count(*)"), "{}", statements[0]);
     assert!(
         statements[1].contains(r#"FROM \"apikeys\""#),
