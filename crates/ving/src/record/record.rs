@@ -243,7 +243,8 @@ impl<'e> Record<'e> {
             let done = executor.execute(&sql, params).await?;
             i64::try_from(done.last_insert_id).ok()
         };
-        if let Some(id) = id.filter(|id| *id > 0) {
+        let given = self.id().is_some();
+        if let Some(id) = id.filter(|id| *id > 0 && !given) {
             self.props.insert("id".into(), Value::from(id));
         }
         self.inserted = true;
