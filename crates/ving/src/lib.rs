@@ -14,7 +14,7 @@
 //! - [`sql`]: the statement tree and the three dialects that render it.
 //! - [`db`]: connection pools to MySQL/MariaDB, PostgreSQL and SQLite.
 //! - [`drizzle`]: the typed, SQL-shaped query builder over generated tables.
-//! - [`record`]: kinds and records (in progress): ving's errors.
+//! - [`record`]: kinds and records at run time: validation, privileges, `describe`.
 //! - [`replicas`]: read replicas: reads to replicas, writes to the primary.
 //! - [`id`]: id strings (Skip32 and ving's base 62), as ids leave the system.
 //! - [`codegen`]: the Rust table definitions `ving drizzle --tables` writes.

@@ -1,9 +1,84 @@
-//! Records: ving's kinds and records (a kind is a table, a record a row), driven by the
-//! schema — typed props, validation, privileges and `describe`.
+//! Records: ving's kinds and records (a kind is a table, a record a row), driven at run
+//! time by the validated schemas and the table model — validation, privileges and
+//! `describe` as ving does them.
 //!
-//! Built so far: ving's errors ([`Ouch`]); the rest of the record layer is being built on
-//! top of the query layer.
+//! - [`Kinds`]: the kinds of an app on a pool or in a transaction (`kinds.on(&tx)`).
+//! - [`Kind`]: `mint`, `create`, `create_and_verify`, `find`, `find_or_die`, `find_one`,
+//!   `find_many`, `find_all` (a stream), `count`, `sum`/`avg`/`min`/`max`,
+//!   `delete_many`, `calc_where`, `describe_list`, `describe_list_filter`.
+//! - [`Record`]: `get`/`set`, `insert`, `update`, `delete`, `refresh`, `is_owner`,
+//!   `can_edit`, `parent`, `children`, `prop_options`, `describe`, `set_posted_props`,
+//!   `test_creation_props`.
+//! - [`CurrentUser`]: who privileges are checked against; a User [`Record`] is one.
+//! - [`Ouch`]: ving's errors (code, message, prop).
+//!
+//! Values are held as ving holds them: a JSON map of prop name to value, ids as numbers,
+//! dates as ving's ISO strings (`2025-04-09T22:31:46.000Z`, whole seconds as ving's
+//! columns keep them), booleans as booleans and JSON props as JSON values on every
+//! database. Rows are read and parameters bound by the table model's column types.
+//!
+//! # Where ving-rs differs from ving (its bugs, issue 9)
+//!
+//! - `uniqueQualifiers` is honoured (ving reads a misspelt key).
+//! - A null id describes as `null`, not the id string of 0; a minted record's required
+//!   parent id is `null`, not `''`.
+//! - `include.related` with an empty parent gives `null`, not a 400.
+//! - `set` and `set_posted_props` validate enum and boolean values (442, zod's wording);
+//!   `set_posted_props` checks the rights on a parent before setting it, and parses an
+//!   id string only for props the user may edit.
+//! - `create_and_verify` without a required parent is a 441, not a database error.
+//! - `find_many` with an offset and no limit works; a limit of 0 gives no records.
+//! - Only role props (a user kind's boolean props) are roles.
+//! - `describe_list`'s `nextPage` is `min(page + 1, totalPages)` (at least 1); the
+//!   parents in `related` are read in one query for the whole page; an unknown `sortBy`
+//!   prop is a 400, not bad SQL.
+//! - Ids too big for an id string are an error in `describe`, not wrapped.
+//! - `^parent` owners work; an unknown child relation is a 404; `insert` marks the record
+//!   inserted only once the insert succeeded; `update` writes `autoUpdate` dates itself
+//!   (in memory and in the database, at the second); `refresh` clears the dirty props.
+//! - `describe_list_where`: date ranges work, the search text is taken literally and
+//!   matches case-insensitively on every database.
+//!
+//! # Examples
+//!
+//! ```
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! use ving::record::{Describe, Kinds};
+//! use ving::schema::{SchemaOptions, SchemaSet};
+//! use ving::table::TableModel;
+//!
+//! let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/sample-app/ving/schema/schemas");
+//! let schemas = SchemaSet::load(&dir, &SchemaOptions::default()).unwrap();
+//! let url = ving::config::DatabaseUrl::parse("sqlite::memory:").unwrap();
+//! let db = ving::db::Db::connect(&url, std::path::Path::new(".")).await.unwrap();
+//! db.create_tables(&TableModel::from_schemas(&schemas)).await.unwrap();
+//! let codec = ving::id::IdCodec::new("11,22,33,44,55,66,77,88,99,111".parse().unwrap());
+//! let kinds = Kinds::new(&schemas, &db, codec);
+//! let users = kinds.kind("User").unwrap();
+//! let mut props = serde_json::Map::new();
+//! props.insert("username".into(), "warden".into());
+//! props.insert("email".into(), "warden@shawshank.jail".into());
+//! let warden = users.create(props).await.unwrap();
+//! let json = warden.describe(&Describe::new()).await.unwrap();
+//! assert_eq!(json["props"]["id"], "UservDKaLb1");
+//! # });
+//! ```
 
+mod describe;
+mod kind;
 mod ouch;
+#[allow(clippy::module_inception)]
+mod record;
+mod role;
+mod validate;
+mod value;
 
+pub use describe::{link, Describe};
+pub use kind::{
+    DefaultFn, FindOptions, IntoWhere, Kind, Kinds, ListFilter, ListParams, OrderBy, Paging,
+    RecordHooks, RecordId, Where,
+};
 pub use ouch::{status_message, Ouch};
+pub use record::Record;
+pub use role::{CurrentUser, SessionUser};
+pub use value::{format_date, parse_date};

@@ -1,0 +1,619 @@
+//! Records: a row of a kind, holding its props as ving holds them (a JSON map of prop
+//! name to value), with the dirty set, the inserted flag, warnings and a parent cache.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use serde_json::{Map, Value};
+
+use crate::schema::{Owner, PropType, RelationType};
+use crate::sql::{BinaryOp, Delete, Expr, Insert, Param, Select, Statement, Update};
+
+use super::kind::{fetch_rows, invalid_id, Kind};
+use super::validate::check;
+use super::value::{is_nil, now_string, to_param};
+use super::{CurrentUser, Ouch};
+
+/// A record of a kind.
+pub struct Record<'e> {
+    pub(crate) kind: Kind<'e>,
+    pub(crate) props: Map<String, Value>,
+    dirty: Vec<String>,
+    inserted: bool,
+    deleted: bool,
+    parents: Mutex<HashMap<String, Arc<Record<'e>>>>,
+    /// Warnings added with [`Record::add_warning`], described under `warnings`.
+    pub warnings: Vec<Value>,
+}
+
+impl Clone for Record<'_> {
+    fn clone(&self) -> Self {
+        Record {
+            kind: self.kind.clone(),
+            props: self.props.clone(),
+            dirty: self.dirty.clone(),
+            inserted: self.inserted,
+            deleted: self.deleted,
+            parents: Mutex::new(self.parent_cache().clone()),
+            warnings: self.warnings.clone(),
+        }
+    }
+}
+
+impl std::fmt::Debug for Record<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Record")
+            .field("kind", &self.kind.name())
+            .field("props", &self.props)
+            .field("dirty", &self.dirty)
+            .field("inserted", &self.inserted)
+            .finish()
+    }
+}
+
+impl<'e> Record<'e> {
+    pub(crate) fn from_row(kind: Kind<'e>, props: Map<String, Value>) -> Record<'e> {
+        Record {
+            kind,
+            props,
+            dirty: Vec::new(),
+            inserted: true,
+            deleted: false,
+            parents: Mutex::new(HashMap::new()),
+            warnings: Vec::new(),
+        }
+    }
+
+    pub(crate) fn minted(kind: Kind<'e>, props: Map<String, Value>) -> Record<'e> {
+        Record {
+            inserted: false,
+            ..Record::from_row(kind, props)
+        }
+    }
+
+    fn parent_cache(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Record<'e>>>> {
+        match self.parents.lock() {
+            Ok(cache) => cache,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    pub(crate) fn cache_parent(&mut self, name: &str, parent: Arc<Record<'e>>) {
+        self.parent_cache().insert(name.to_owned(), parent);
+    }
+
+    /// Forgets the cached parents.
+    pub fn flush_parent_cache(&self) {
+        self.parent_cache().clear();
+    }
+
+    /// The same record on another executor (to update it inside a transaction); the
+    /// parent cache is not carried over.
+    pub fn on<'t>(&self, executor: impl Into<crate::drizzle::Executor<'t>>) -> Record<'t> {
+        Record {
+            kind: self.kind.on(executor),
+            props: self.props.clone(),
+            dirty: self.dirty.clone(),
+            inserted: self.inserted,
+            deleted: self.deleted,
+            parents: Mutex::new(HashMap::new()),
+            warnings: self.warnings.clone(),
+        }
+    }
+
+    /// The record's kind.
+    pub fn kind(&self) -> &Kind<'e> {
+        &self.kind
+    }
+
+    /// The integer id (`None` before the insert).
+    pub fn id(&self) -> Option<i64> {
+        self.props.get("id").and_then(Value::as_i64)
+    }
+
+    /// The id string (`UservDKaLb1`), `None` before the insert.
+    pub fn id_string(&self) -> Option<String> {
+        let id = self.id()?;
+        self.kind
+            .kinds
+            .catalog
+            .codec
+            .stringify(self.kind.name(), id)
+            .ok()
+    }
+
+    /// A prop's value as ving holds it (`None` for an unknown or unset prop).
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.props.get(name)
+    }
+
+    /// Every prop's value.
+    pub fn get_all(&self) -> &Map<String, Value> {
+        &self.props
+    }
+
+    /// Whether the record is in the database.
+    pub fn is_inserted(&self) -> bool {
+        self.inserted
+    }
+
+    /// Whether the record was deleted.
+    pub fn is_deleted(&self) -> bool {
+        self.deleted
+    }
+
+    /// The props changed since the last read or write.
+    pub fn dirty(&self) -> &[String] {
+        &self.dirty
+    }
+
+    /// Adds a warning, described under `warnings`.
+    pub fn add_warning(&mut self, warning: Value) {
+        self.warnings.push(warning);
+    }
+
+    /// Sets a prop, validated against the schema: 400 for an unknown prop, 442 (with
+    /// zod's message, naming the prop) for a bad value. Enum and boolean values are
+    /// validated too, unlike in ving. Returns the value stored.
+    pub fn set(&mut self, name: &str, value: Value) -> Result<&Value, Ouch> {
+        let Some(prop) = self.kind.schema().props.iter().find(|p| p.name == name) else {
+            return Err(Ouch::about(400, name, format!("{name} is not a prop")));
+        };
+        let codec = self.kind.kinds.catalog.codec;
+        let value = check(prop, value, |text| codec.parse(text).ok())?;
+        let parent = prop
+            .relation
+            .as_ref()
+            .is_some_and(|r| r.relation_type == RelationType::Parent);
+        if parent {
+            self.flush_parent_cache();
+        }
+        if self.props.get(name) != Some(&value) && !self.dirty.iter().any(|d| d == name) {
+            self.dirty.push(name.to_owned());
+        }
+        self.props.insert(name.to_owned(), value);
+        Ok(&self.props[name])
+    }
+
+    /// Sets several props (those with `noSetAll` skipped).
+    pub fn set_all(&mut self, props: &Map<String, Value>) -> Result<(), Ouch> {
+        for (name, value) in props {
+            let skip = self
+                .kind
+                .schema()
+                .props
+                .iter()
+                .find(|p| &p.name == name)
+                .is_some_and(|p| p.no_set_all);
+            if !skip {
+                self.set(name, value.clone())?;
+            }
+        }
+        Ok(())
+    }
+
+    fn column_params(&self) -> Result<(Vec<&'static str>, Vec<Param>), Ouch> {
+        let mut columns = Vec::new();
+        let mut params = Vec::new();
+        for column in &self.kind.info().columns {
+            let Some(value) = self.props.get(column.name) else {
+                continue;
+            };
+            if column.name == "id" && value.is_null() {
+                continue;
+            }
+            columns.push(column.name);
+            params.push(to_param(column.name, &column.column_type, value)?);
+        }
+        Ok((columns, params))
+    }
+
+    /// Inserts the record: 409 when it already is; marked inserted only once the insert
+    /// succeeded; the id is the one the database gave.
+    pub async fn insert(&mut self) -> Result<(), Ouch> {
+        if self.inserted {
+            return Err(Ouch::new(
+                409,
+                format!("{} already inserted", self.kind.name()),
+            ));
+        }
+        let (columns, params) = self.column_params()?;
+        let executor = self.kind.executor();
+        let dialect = executor.dialect();
+        let returning = dialect.capabilities().insert_returning;
+        let statement = Insert {
+            table: self.kind.table_name(),
+            columns,
+            rows: vec![params],
+            on_conflict: None,
+            returning: if returning {
+                vec![self.kind.column_expr("id")?]
+            } else {
+                Vec::new()
+            },
+        };
+        let (sql, params) = dialect.render(Statement::Insert(statement));
+        let id = if returning {
+            executor
+                .fetch_decoded::<crate::db::FirstI64>(&sql, params)
+                .await?
+                .first()
+                .copied()
+        } else {
+            let done = executor.execute(&sql, params).await?;
+            i64::try_from(done.last_insert_id).ok()
+        };
+        let given = self.id().is_some();
+        if let Some(id) = id.filter(|id| *id > 0 && !given) {
+            self.props.insert("id".into(), Value::from(id));
+        }
+        self.inserted = true;
+        self.dirty.clear();
+        Ok(())
+    }
+
+    /// Writes the dirty props (nothing at all when none is dirty); `autoUpdate` dates are
+    /// set to now, in memory and in the database.
+    pub async fn update(&mut self) -> Result<(), Ouch> {
+        if self.dirty.is_empty() {
+            return Ok(());
+        }
+        let auto: Vec<String> = self
+            .kind
+            .schema()
+            .props
+            .iter()
+            .filter(|p| p.auto_update && p.prop_type == PropType::Date)
+            .map(|p| p.name.clone())
+            .collect();
+        let now = now_string();
+        for name in auto {
+            self.props.insert(name.clone(), Value::from(now.clone()));
+            if !self.dirty.contains(&name) {
+                self.dirty.push(name);
+            }
+        }
+        let mut set = Vec::new();
+        for name in &self.dirty {
+            let Some(column) = self.kind.info().column(name) else {
+                continue;
+            };
+            let value = self.props.get(name).cloned().unwrap_or(Value::Null);
+            set.push((
+                column.name,
+                Expr::Param(to_param(name, &column.column_type, &value)?),
+            ));
+        }
+        let id = self.id().unwrap_or(-1);
+        let statement = Update {
+            table: self.kind.table_name(),
+            set,
+            where_: Some(self.kind.id_is(id)?),
+            returning: Vec::new(),
+        };
+        let executor = self.kind.executor();
+        let (sql, params) = executor.dialect().render(Statement::Update(statement));
+        executor.execute(&sql, params).await?;
+        self.dirty.clear();
+        Ok(())
+    }
+
+    /// `set_posted_props` then `update`.
+    pub async fn update_and_verify(
+        &mut self,
+        params: &Map<String, Value>,
+        user: Option<&dyn CurrentUser>,
+    ) -> Result<(), Ouch> {
+        self.set_posted_props(params, user).await?;
+        self.update().await
+    }
+
+    /// Deletes the record's row; the props stay in memory (`meta.deleted` then says so).
+    pub async fn delete(&mut self) -> Result<(), Ouch> {
+        let statement = Delete {
+            table: self.kind.table_name(),
+            where_: Some(self.kind.id_is(self.id().unwrap_or(-1))?),
+            returning: Vec::new(),
+        };
+        let executor = self.kind.executor();
+        let (sql, params) = executor.dialect().render(Statement::Delete(statement));
+        executor.execute(&sql, params).await?;
+        self.deleted = true;
+        Ok(())
+    }
+
+    /// Reads the record again (parents forgotten, nothing dirty); 404 when it is gone.
+    pub async fn refresh(&mut self) -> Result<(), Ouch> {
+        self.flush_parent_cache();
+        let fresh = self.kind.find_or_die(self.id().unwrap_or(-1)).await?;
+        self.props = fresh.props;
+        self.dirty.clear();
+        Ok(())
+    }
+
+    /// Whether `user` owns the record: `$prop` (the prop holds the user's id), a role the
+    /// user has, or `^relation` (whoever owns that parent; ving's never works).
+    pub async fn is_owner(&self, user: Option<&dyn CurrentUser>) -> Result<bool, Ouch> {
+        let Some(user) = user else {
+            return Ok(false);
+        };
+        for owner in &self.kind.schema().owner {
+            match owner {
+                Owner::Prop(prop) => {
+                    let mine = self.props.get(prop).and_then(Value::as_i64);
+                    let theirs = user.role_prop("id").and_then(|v| v.as_i64());
+                    if mine.is_some() && mine == theirs {
+                        return Ok(true);
+                    }
+                }
+                Owner::Role(role) => {
+                    if user.is_role(role) {
+                        return Ok(true);
+                    }
+                }
+                Owner::Parent(relation) => {
+                    let parent = self.parent(relation).await?;
+                    if Box::pin(parent.is_owner(Some(user))).await? {
+                        return Ok(true);
+                    }
+                }
+            }
+        }
+        Ok(false)
+    }
+
+    /// `true` when `user` owns the record, else ving's 403.
+    pub async fn can_edit(&self, user: Option<&dyn CurrentUser>) -> Result<bool, Ouch> {
+        if self.is_owner(user).await? {
+            Ok(true)
+        } else {
+            Err(Ouch::new(
+                403,
+                format!(
+                    "You do not have the privileges to access {}.",
+                    self.kind.name()
+                ),
+            ))
+        }
+    }
+
+    /// The parent record of the relation `name` (cached until a parent prop is set or the
+    /// record refreshed): 404 for an unknown relation or a missing parent, 400 for no id.
+    pub async fn parent(&self, name: &str) -> Result<Arc<Record<'e>>, Ouch> {
+        if let Some(parent) = self.parent_cache().get(name) {
+            return Ok(parent.clone());
+        }
+        let schema = self.kind.schema();
+        let prop = schema.prop_with_relation(name).ok_or_else(|| {
+            Ouch::new(
+                404,
+                format!(
+                    "cannot find parent prop by {name} in ving schema {} ",
+                    schema.kind
+                ),
+            )
+        })?;
+        let relation = prop
+            .relation
+            .as_ref()
+            .ok_or_else(|| Ouch::new(404, "no relation"))?;
+        let id = match self.props.get(&prop.name) {
+            Some(Value::Number(n)) => n.as_i64().ok_or_else(|| invalid_id(&n.to_string()))?,
+            Some(Value::String(s)) => return Err(invalid_id(s)),
+            _ => return Err(invalid_id("null")),
+        };
+        let parent = Arc::new(
+            self.kind
+                .kinds
+                .kind(&relation.kind)?
+                .find_or_die(id)
+                .await?,
+        );
+        self.parent_cache().insert(name.to_owned(), parent.clone());
+        Ok(parent)
+    }
+
+    /// The kind of the child relation `name`, scoped to this record (`user.children("apikeys")`:
+    /// the user's API keys); 404 for an unknown child.
+    pub fn children(&self, name: &str) -> Result<Kind<'e>, Ouch> {
+        let schema = self.kind.schema();
+        let relation = schema
+            .prop_with_relation(name)
+            .and_then(|p| p.relation.as_ref())
+            .ok_or_else(|| {
+                Ouch::new(
+                    404,
+                    format!("cannot find child prop by {name} in {} ", schema.kind),
+                )
+            })?;
+        let child = self.kind.kinds.kind(&relation.kind)?;
+        // The child's prop pointing back here: the parent relation to this kind.
+        let back = child
+            .schema()
+            .props
+            .iter()
+            .find(|p| {
+                p.relation.as_ref().is_some_and(|r| {
+                    r.relation_type == RelationType::Parent && r.kind == schema.kind
+                })
+            })
+            .map(|p| p.name.clone())
+            .ok_or_else(|| {
+                Ouch::new(
+                    404,
+                    format!("cannot find child prop by {name} in {} ", schema.kind),
+                )
+            })?;
+        child.with_prop_default(&back, self.props.get("id").cloned().unwrap_or(Value::Null))
+    }
+
+    /// Whether `user` may edit `prop` of this record (`owner` counts for anyone on a
+    /// record not yet inserted, as in ving).
+    fn editable(&self, edit: &[String], is_owner: bool, user: Option<&dyn CurrentUser>) -> bool {
+        (edit.iter().any(|e| e == "owner") && (is_owner || !self.inserted))
+            || user.is_some_and(|u| u.isa_role(edit))
+    }
+
+    /// Sets the props `user` may edit from posted params (ving's `setPostedProps`), in
+    /// schema order: `''` on a required prop is 441; unique props (with their
+    /// `uniqueQualifiers`) are 409 when taken; `options` lists and enum/boolean values are
+    /// checked (442); ids are accepted as id strings (400 when not one); a parent relation
+    /// needs editing rights on the parent (403) unless `skipOwnerCheck`, checked before
+    /// the prop is set. Props the user may not edit, and unknown names, are skipped.
+    pub async fn set_posted_props(
+        &mut self,
+        params: &Map<String, Value>,
+        user: Option<&dyn CurrentUser>,
+    ) -> Result<(), Ouch> {
+        let is_owner = self.is_owner(user).await?;
+        let props = self.kind.schema().props.clone();
+        for prop in &props {
+            let name = &prop.name;
+            if !self.editable(&prop.edit, is_owner, user) {
+                continue;
+            }
+            let Some(posted) = params.get(name) else {
+                continue;
+            };
+            let relation = prop.relation.as_ref();
+            if relation.is_some_and(|r| r.relation_type != RelationType::Parent)
+                || prop.prop_type == PropType::Virtual
+            {
+                continue;
+            }
+            if posted.as_str() == Some("") && prop.required {
+                return Err(Ouch::about(441, name, format!("{name} is required.")));
+            }
+            let mut value = posted.clone();
+            if prop.prop_type == PropType::Id {
+                if let Value::String(text) = &value {
+                    value = Value::from(self.kind.parse_id(text.as_str())?);
+                }
+            }
+            if prop.unique && !value.is_null() {
+                self.check_unique(name, &value, &prop.unique_qualifiers, params)
+                    .await?;
+            }
+            if value.is_null() {
+                continue;
+            }
+            if let Some(options) = &prop.options {
+                let allowed = self.kind.kinds.catalog.options.get(options);
+                let ok = allowed
+                    .is_some_and(|list| list.iter().any(|o| o.get("value").unwrap_or(o) == &value));
+                if !ok {
+                    return Err(Ouch::about(
+                        442,
+                        name,
+                        format!("{name} was set to an invalid value"),
+                    ));
+                }
+            }
+            if let Some(relation) = relation {
+                let parent = self
+                    .kind
+                    .kinds
+                    .kind(&relation.kind)?
+                    .find_or_die(value.as_i64().unwrap_or(-1))
+                    .await?;
+                if !relation.skip_owner_check {
+                    parent.can_edit(user).await?;
+                }
+                self.set(name, value)?;
+                self.cache_parent(&relation.name, Arc::new(parent));
+                continue;
+            }
+            self.set(name, value)?;
+        }
+        Ok(())
+    }
+
+    async fn check_unique(
+        &self,
+        name: &str,
+        value: &Value,
+        qualifiers: &[String],
+        params: &Map<String, Value>,
+    ) -> Result<(), Ouch> {
+        let kind = &self.kind;
+        let mut terms = vec![kind.prop_eq(name, value.clone())?.into_expr()];
+        if self.inserted {
+            terms.push(Expr::binary(
+                kind.column_expr("id")?,
+                BinaryOp::Ne,
+                Expr::Param(Param::I64(Some(self.id().unwrap_or(-1)))),
+            ));
+        }
+        for qualifier in qualifiers {
+            let value = params
+                .get(qualifier)
+                .filter(|v| !is_nil(Some(v)))
+                .or_else(|| self.props.get(qualifier))
+                .cloned()
+                .unwrap_or(Value::Null);
+            terms.push(kind.prop_eq(qualifier, value)?.into_expr());
+        }
+        let select = Select {
+            fields: vec![Expr::Aggregate {
+                function: crate::sql::Aggregate::Count,
+                arg: None,
+            }],
+            where_: Some(Expr::And(terms)),
+            ..Select::all_of(kind.table_name(), &[])
+        };
+        let executor = kind.executor();
+        let (sql, params) = executor.dialect().render(Statement::Select(select));
+        let count = fetch_rows(executor, &sql, params, |row| row.get_i64(0)).await?;
+        if count.first().copied().unwrap_or(0) > 0 {
+            let shown = match value {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            return Err(Ouch::about(
+                409,
+                name,
+                format!("{name} must be unique, but {shown} has already been used."),
+            ));
+        }
+        Ok(())
+    }
+
+    /// ving's `testCreationProps`: every required prop without a default (a required
+    /// parent relation included, unlike ving) must be in `params` and not `''` (441).
+    pub fn test_creation_props(&self, params: &Map<String, Value>) -> Result<(), Ouch> {
+        for prop in &self.kind.schema().props {
+            let has_default = match &prop.default {
+                None => false,
+                Some(crate::schema::PropDefault::String(s)) => !s.is_empty(),
+                Some(_) => true,
+            };
+            if !prop.required
+                || prop.prop_type == PropType::Virtual
+                || has_default
+                || prop.name == "id"
+            {
+                continue;
+            }
+            if is_nil(params.get(&prop.name)) {
+                let name = &prop.name;
+                return Err(Ouch::about(441, name, format!("{name} is required.")));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl CurrentUser for Record<'_> {
+    fn role_prop(&self, key: &str) -> Option<Value> {
+        self.props.get(key).cloned()
+    }
+
+    /// A user's roles are the boolean props of its kind (User: `admin`, `developer`,
+    /// `verifiedEmail`).
+    fn is_role_prop(&self, name: &str) -> bool {
+        self.kind
+            .schema()
+            .column_prop(name)
+            .is_some_and(|p| p.prop_type == PropType::Boolean)
+    }
+}

@@ -1,0 +1,176 @@
+//! Prop values as ving holds them (JSON) and as the database stores them: rows read into
+//! JSON by the table model's column types, JSON bound as parameters, dates as ving's ISO
+//! strings (`2025-04-09T22:31:46.000Z`).
+
+use chrono::NaiveDateTime;
+use serde_json::Value;
+
+use crate::db::DbRow;
+use crate::sql::Param;
+use crate::table::ColumnType;
+
+use super::Ouch;
+
+/// A date as ving writes it in JSON: `2025-04-09T22:31:46.000Z` (UTC, milliseconds).
+pub fn format_date(date: NaiveDateTime) -> String {
+    date.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}
+
+/// Reads a date written as ving writes it, as RFC 3339 with any offset, or as SQL's
+/// `YYYY-MM-DD hh:mm:ss[.fff]` (UTC).
+pub fn parse_date(text: &str) -> Option<NaiveDateTime> {
+    if let Ok(date) = chrono::DateTime::parse_from_rfc3339(text) {
+        return Some(date.naive_utc());
+    }
+    ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f"]
+        .iter()
+        .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
+}
+
+/// Now, at the second (what the database keeps), as ving's ISO string.
+pub(crate) fn now_string() -> String {
+    let now = chrono::Utc::now().naive_utc();
+    format_date(now.with_nanosecond_zero())
+}
+
+trait ZeroNanos {
+    fn with_nanosecond_zero(self) -> Self;
+}
+
+impl ZeroNanos for NaiveDateTime {
+    fn with_nanosecond_zero(self) -> Self {
+        use chrono::Timelike;
+        self.with_nanosecond(0).unwrap_or(self)
+    }
+}
+
+/// Reads the value at `index` of `row` as ving holds a prop of `column_type`.
+pub(crate) fn read_cell(
+    row: &DbRow<'_>,
+    index: usize,
+    column_type: &ColumnType,
+) -> Result<Value, sqlx::Error> {
+    if row.is_null(index)? {
+        return Ok(Value::Null);
+    }
+    Ok(match column_type {
+        ColumnType::BigIntUnsigned => Value::from(row.get_i64(index)?),
+        ColumnType::Int => Value::from(row.get_i32(index)?),
+        ColumnType::Boolean => Value::Bool(row.get_bool(index)?),
+        // ving's date columns keep whole seconds (fsp 0); a trigger of PostgreSQL or
+        // SQLite may store more, which reads as ving would see it.
+        ColumnType::Timestamp | ColumnType::DateTime => {
+            Value::String(format_date(row.get_datetime(index)?.with_nanosecond_zero()))
+        }
+        ColumnType::Varchar(_)
+        | ColumnType::Char(_)
+        | ColumnType::Text
+        | ColumnType::MediumText
+        | ColumnType::Enum(_) => Value::String(row.get_string(index)?),
+        ColumnType::Json => row.get_json(index)?,
+    })
+}
+
+/// The parameter that stores `value` in a column of `column_type`; a value the column
+/// cannot hold is a 442 about `prop`.
+pub(crate) fn to_param(prop: &str, column_type: &ColumnType, value: &Value) -> Result<Param, Ouch> {
+    let bad = || {
+        Ouch::about(
+            442,
+            prop,
+            format!("{prop} cannot be stored as {column_type:?}: {value}"),
+        )
+    };
+    let null = value.is_null();
+    Ok(match column_type {
+        ColumnType::BigIntUnsigned => Param::I64(if null {
+            None
+        } else {
+            Some(value.as_i64().ok_or_else(bad)?)
+        }),
+        ColumnType::Int => Param::I32(if null {
+            None
+        } else {
+            Some(
+                value
+                    .as_i64()
+                    .and_then(|n| i32::try_from(n).ok())
+                    .ok_or_else(bad)?,
+            )
+        }),
+        ColumnType::Boolean => Param::Bool(if null {
+            None
+        } else {
+            Some(value.as_bool().ok_or_else(bad)?)
+        }),
+        ColumnType::Timestamp | ColumnType::DateTime => Param::DateTime(if null {
+            None
+        } else {
+            Some(value.as_str().and_then(parse_date).ok_or_else(bad)?)
+        }),
+        ColumnType::Varchar(_)
+        | ColumnType::Char(_)
+        | ColumnType::Text
+        | ColumnType::MediumText
+        | ColumnType::Enum(_) => Param::String(if null {
+            None
+        } else {
+            Some(value.as_str().ok_or_else(bad)?.to_owned())
+        }),
+        ColumnType::Json => Param::Json(Some(value.clone())),
+    })
+}
+
+/// JavaScript's truthiness of a JSON value (`0`, `''`, `false` and `null` are falsy).
+pub(crate) fn truthy(value: Option<&Value>) -> bool {
+    match value {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(Value::Number(n)) => n.as_f64().is_some_and(|f| f != 0.0),
+        Some(Value::String(s)) => !s.is_empty(),
+        Some(Value::Array(_) | Value::Object(_)) => true,
+    }
+}
+
+/// ving's `isNil`: missing, `null` or `''`.
+pub(crate) fn is_nil(value: Option<&Value>) -> bool {
+    matches!(value, None | Some(Value::Null)) || value.and_then(Value::as_str) == Some("")
+}
+
+/// zod's name of a value's type, for "Expected …, received …".
+pub(crate) fn zod_type(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_read_and_write_as_ving_s() {
+        let date = parse_date("2025-04-09T22:31:46.000Z").expect("date");
+        assert_eq!(format_date(date), "2025-04-09T22:31:46.000Z");
+        assert_eq!(
+            parse_date("2025-04-09 22:31:46").map(format_date),
+            Some("2025-04-09T22:31:46.000Z".into())
+        );
+        assert!(parse_date("yesterday").is_none());
+        assert!(now_string().ends_with(".000Z"));
+    }
+
+    #[test]
+    fn truthiness_is_javascript_s() {
+        assert!(!truthy(Some(&Value::from(0))));
+        assert!(!truthy(Some(&Value::from(""))));
+        assert!(truthy(Some(&Value::from("x"))));
+        assert!(is_nil(Some(&Value::from(""))));
+        assert!(!is_nil(Some(&Value::from(0))));
+    }
+}
