@@ -11,7 +11,7 @@
 //! - [`schema`]: loading and validating schema files (ving's codes 404, 441, 442).
 //! - [`config`]: `ving.toml`, `.env` and the database URL rules.
 //! - [`table`]: the table model each schema becomes (columns, indexes, foreign keys).
-//! - [`sql`]: the statement tree and the three dialects that render it.
+//! - [`sql`](mod@sql): the statement tree and the three dialects that render it.
 //! - [`db`]: connection pools to MySQL/MariaDB, PostgreSQL and SQLite.
 //! - [`drizzle`]: the typed, SQL-shaped query builder over generated tables.
 //! - [`record`]: kinds and records at run time: validation, privileges, `describe`.

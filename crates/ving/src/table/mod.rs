@@ -1,7 +1,7 @@
 //! The table model: each validated schema as a table — columns with their SQL type,
 //! nullability, default and on-update behaviour, unique indexes, composite uniques and
 //! foreign keys — named exactly as ving names them. One value, independent of the
-//! database; the dialects in [`crate::sql`] only render it.
+//! database; the dialects in [`crate::sql`](mod@crate::sql) only render it.
 //!
 //! # Examples
 //!
