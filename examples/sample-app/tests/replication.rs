@@ -1,8 +1,8 @@
 //! Read replicas on real replication, started by `scripts/clusters` (a PostgreSQL
 //! primary + streaming standby, a 3-node MariaDB Galera cluster): reads are served by the
 //! replicas (their own statistics and ports say so), writes by the primary,
-//! read-your-writes sees a write at once, and migrations applied on the primary reach the
-//! standby. The URLs come from `scripts/clusters env` (`VING_TEST_PG_PRIMARY_URL`,
+//! read-your-writes sees a write at once, the structure made on the primary reaches the
+//! standby, and with the standby stopped reads go to the primary without an error. The URLs come from `scripts/clusters env` (`VING_TEST_PG_PRIMARY_URL`,
 //! `VING_TEST_PG_STANDBY_URL`, `VING_TEST_GALERA_URLS`); without them the tests say they
 //! are skipped, except under `CI=true`, where they must run.
 
@@ -78,6 +78,17 @@ where
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// Runs `scripts/clusters` (stopping and starting the standby).
+fn clusters(args: &[&str]) {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/clusters");
+    let status = std::process::Command::new("bash")
+        .arg(&script)
+        .args(args)
+        .status()
+        .expect("scripts/clusters runs");
+    assert!(status.success(), "scripts/clusters {args:?} failed");
 }
 
 /// Reads of the standby's users table, by its own statistics.
@@ -188,8 +199,28 @@ async fn postgres_standby_serves_reads() {
         .expect("primary read");
     assert_ne!(i64::from(port[0]), standby_port);
 
-    db.close().await;
+    // A stopped standby: reads fall back to the primary, without an error reaching us.
     standby_direct.close().await;
+    clusters(&["stop", "pg-standby"]);
+    let outcome = async {
+        for _ in 0..5 {
+            let served: Vec<i32> = db
+                .select_fields(sql!("inet_server_port()").typed::<i32>())
+                .from(UserTable)
+                .all()
+                .await
+                .map_err(|e| e.to_string())?;
+            if served.iter().any(|p| i64::from(*p) == standby_port) {
+                return Err("a read was served by the stopped standby".to_owned());
+            }
+        }
+        Ok::<(), String>(())
+    }
+    .await;
+    clusters(&["start", "pg"]);
+    outcome.expect("reads with the standby stopped");
+
+    db.close().await;
     primary.close().await;
     let _ = admin
         .execute_script(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
