@@ -86,6 +86,10 @@ impl Isolation {
 pub(crate) struct Connection {
     held: Option<Held>,
     depth: usize,
+    /// The depth at which the connection goes back to the pool when its levels end: 1
+    /// for a transaction begun on the pool, 0 for a held connection (which keeps it
+    /// until its last handle is dropped).
+    root: usize,
 }
 
 #[derive(Debug)]
@@ -159,7 +163,7 @@ impl Connection {
                 self.depth -= 1;
             }
         }
-        if depth <= 1 {
+        if depth <= self.root {
             self.held = None;
         }
     }
@@ -204,7 +208,7 @@ impl Connection {
             self.depth -= 1;
             result?;
         }
-        if depth <= 1 {
+        if depth <= self.root {
             self.held = None;
         }
         Ok(())
@@ -263,11 +267,35 @@ impl Db {
             connection: Arc::new(tokio::sync::Mutex::new(Connection {
                 held: Some(held),
                 depth: 1,
+                root: 1,
             })),
             abandoned: Arc::new(AtomicUsize::new(0)),
             depth: 1,
             open: true,
             rollback_on_drop: true,
+            parent: PhantomData,
+        })
+    }
+
+    /// One connection of the pool, held outside any transaction until the handle is
+    /// dropped: every builder runs on it, in order (session settings and temporary
+    /// tables last as long as it does), and `begin()` starts a transaction on it. The
+    /// handle is a [`Tx`] of depth 0; `commit`/`rollback` on it are errors.
+    pub async fn connection(&self) -> Result<Tx<'static>, DbError> {
+        let held = acquire_held(self.pool())
+            .await
+            .map_err(|e| self.statement_error("acquire a connection", e))?;
+        Ok(Tx {
+            db: self.clone(),
+            connection: Arc::new(tokio::sync::Mutex::new(Connection {
+                held: Some(held),
+                depth: 0,
+                root: 0,
+            })),
+            abandoned: Arc::new(AtomicUsize::new(0)),
+            depth: 0,
+            open: true,
+            rollback_on_drop: false,
             parent: PhantomData,
         })
     }
@@ -299,6 +327,18 @@ impl Db {
         let tx = self.begin_with(isolation).await?;
         tx.run_closure(work).await
     }
+}
+
+/// A connection of the pool, outside any transaction.
+async fn acquire_held(pool: &Pool) -> Result<Held, sqlx::Error> {
+    Ok(match pool {
+        #[cfg(feature = "mysql")]
+        Pool::MySql(pool) => Held::MySql(pool.acquire().await?),
+        #[cfg(feature = "postgres")]
+        Pool::Postgres(pool) => Held::Postgres(pool.acquire().await?),
+        #[cfg(feature = "sqlite")]
+        Pool::Sqlite(pool) => Held::Sqlite(pool.acquire().await?),
+    })
 }
 
 async fn begin_held(pool: &Pool, isolation: Option<Isolation>) -> Result<Held, sqlx::Error> {
@@ -354,14 +394,15 @@ impl<'p> Tx<'p> {
         self.db.dialect()
     }
 
-    /// 1 for a transaction, 2 and more for savepoints inside it.
+    /// 1 for a transaction, 2 and more for savepoints inside it; 0 for a held connection
+    /// ([`Db::connection`]).
     pub fn depth(&self) -> usize {
         self.depth
     }
 
     /// A savepoint inside this transaction: committing it keeps its work in the
     /// enclosing transaction (still to be committed); rolling it back, or dropping it,
-    /// undoes only its own work.
+    /// undoes only its own work. On a held connection, a transaction.
     pub async fn begin(&mut self) -> Result<Tx<'_>, DbError> {
         self.savepoint().await
     }
@@ -393,6 +434,11 @@ impl<'p> Tx<'p> {
     }
 
     async fn end(&mut self, commit: bool) -> Result<(), DbError> {
+        if self.depth == 0 {
+            return Err(DbError::Invalid(
+                "a held connection is not a transaction: begin() one on it".into(),
+            ));
+        }
         if !self.open {
             return Err(finished());
         }
@@ -598,9 +644,11 @@ impl Drop for Tx<'_> {
 
 impl Drop for Connection {
     fn drop(&mut self) {
-        // The last handle is gone (a stream outlived the transaction): undo what is open.
+        // The last handle is gone (a stream outlived the transaction, or a held
+        // connection was dropped): undo what is open; the connection goes back to the pool.
         if self.held.is_some() {
             self.start_rollback_to(1);
+            self.held = None;
         }
     }
 }

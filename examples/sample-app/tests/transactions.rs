@@ -306,6 +306,55 @@ async fn ended_transactions_refuse_work(db: &Db) {
     assert!(usernames(db).await.is_empty());
 }
 
+/// A held connection: one connection for a sequence of builders (a temporary table lives
+/// as long as it does), transactions begun on it, and not a transaction itself.
+async fn held_connections(db: &Db) {
+    let mut conn = db.connection().await.expect("connection");
+    assert_eq!(conn.depth(), 0);
+    let create = match db.backend() {
+        Backend::MySql => "CREATE TEMPORARY TABLE scratch (n int)",
+        _ => "CREATE TEMPORARY TABLE scratch (n integer)",
+    };
+    conn.execute_script(create).await.expect("temporary table");
+    conn.run(sql!("INSERT INTO scratch (n) VALUES ({})", 7))
+        .await
+        .expect("insert");
+    let seen = conn
+        .fetch_all("SELECT n FROM scratch", Vec::new(), |row| row.get_i32(0))
+        .await
+        .expect("the same connection sees its temporary table");
+    assert_eq!(seen, [7]);
+    insert(&conn, "outside").await;
+    {
+        let tx = conn.begin().await.expect("a transaction on the connection");
+        insert(&tx, "undone").await;
+        tx.rollback().await.expect("rollback");
+    }
+    {
+        let tx = conn.begin().await.expect("another");
+        insert(&tx, "kept").await;
+        tx.commit().await.expect("commit");
+    }
+    assert_eq!(
+        conn.select_fields(count())
+            .from(UserTable)
+            .first()
+            .await
+            .expect("count"),
+        Some(2)
+    );
+    let error = db
+        .connection()
+        .await
+        .expect("connection")
+        .commit()
+        .await
+        .expect_err("a held connection is not a transaction");
+    assert!(error.to_string().contains("not a transaction"), "{error}");
+    drop(conn);
+    assert_eq!(usernames(db).await, ["kept", "outside"]);
+}
+
 /// 500 tasks, each a transaction on the test pool (10 connections): an insert and an
 /// increment of one shared counter. Every write lands once.
 async fn concurrent_transactions(db: &Db) {
@@ -400,5 +449,6 @@ per_backend!(
     streams_and_raw_sql_in_a_transaction,
     isolation_levels,
     ended_transactions_refuse_work,
+    held_connections,
     concurrent_transactions,
 );
