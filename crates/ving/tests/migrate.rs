@@ -792,11 +792,19 @@ async fn the_mysql_lock_is_per_database_and_checked() {
         .expect("hold the lock");
     assert_eq!(taken, [1]);
     let mut on_done = |_: &migrate::Applied| {};
+    let mut notes = Vec::new();
+    let mut on_wait = |note: &str| notes.push(note.to_owned());
     let mut run = migrate::RunOptions::new(&mut on_done);
     run.lock_timeout = std::time::Duration::from_secs(1);
+    run.on_wait = Some(&mut on_wait);
     let error = migrate::up_with(test.db(), &folder, &mut run)
         .await
         .expect_err("the lock is held");
+    assert_eq!(
+        notes,
+        ["another run is applying migrations: waiting for it (at most 1 s)"],
+        "said once, when it starts waiting"
+    );
     let text = error.to_string();
     assert!(
         text.starts_with("another run is applying migrations to this database")
