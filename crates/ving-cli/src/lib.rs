@@ -612,7 +612,16 @@ fn database_command(
         .map_err(|e| Failure::Other(format!("cannot start the runtime: {e}")))?;
     let folder = ving::migrate::Folder::new(config.migrations_dir());
     let url = config.database_url()?;
-    runtime.block_on(database_action(config, &url, &folder, args, out, console))
+    runtime
+        .block_on(database_action(config, &url, &folder, args, out, console))
+        .map_err(|failure| match failure {
+            Failure::Migrate(ving::migrate::MigrateError::ReadOnly { reason }) => {
+                Failure::Other(format!(
+                    "read-only standby: run this against the primary: {url} {reason}; nothing was written"
+                ))
+            }
+            other => other,
+        })
 }
 
 /// The seconds in the environment variable `name`, if set.
@@ -787,6 +796,9 @@ async fn apply_or_revert(
         None => ving::migrate::up_with(db, folder, &mut options).await,
     };
     if let Err(e) = result {
+        if matches!(e, ving::migrate::MigrateError::ReadOnly { .. }) {
+            return Err(e.into());
+        }
         let done = if completed.is_empty() {
             format!("nothing was {verb} by this run")
         } else {

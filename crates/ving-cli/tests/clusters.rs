@@ -1,5 +1,6 @@
 //! Migrations on the project's own replicated servers (`scripts/clusters start all`, then
-//! `eval "$(scripts/clusters env all)"`): a 3-node MariaDB Galera.
+//! `eval "$(scripts/clusters env all)"`): a 3-node MariaDB Galera and a PostgreSQL
+//! primary with a streaming standby.
 //!
 //! - Galera: `VING_GALERA_TRIALS` trials (5 by default) of three `ving drizzle --up`
 //!   processes at once, one per node, started 0–600 ms apart, each on a fresh database
@@ -8,9 +9,13 @@
 //!   progress or lock rows left, every process exiting 0. A lock holder killed with
 //!   SIGKILL is taken over once its lock expires. A run that cannot get the lock in time
 //!   stops with "another run is applying migrations". A node in RSU mode is refused.
+//! - PostgreSQL: `--up`, `--down` and `--check` against the standby stop with "read-only
+//!   standby" and write nothing; `--status` works there; migrations applied on the
+//!   primary reach the standby; `--up` with nothing pending writes nothing (run as a role
+//!   that may only read).
 //!
-//! Without the URLs (`VING_TEST_GALERA_URLS`) each test says it is skipped; under
-//! `CI=true` it fails.
+//! Without the URLs (`VING_TEST_GALERA_URLS`, `VING_TEST_PG_PRIMARY_URL`,
+//! `VING_TEST_PG_STANDBY_URL`) each test says it is skipped; under `CI=true` it fails.
 
 use std::collections::BTreeSet;
 use std::path::Path;
@@ -421,9 +426,47 @@ async fn galera_concurrent_ups_apply_each_migration_once() {
         err.contains("wsrep_OSU_method = RSU") && err.contains("nothing was applied"),
         "{err}"
     );
+    // A node set read-only (as a replica would be) is refused as a standby.
+    let node3 = connect(&nodes[2]).await;
+    node3
+        .execute_script("SET GLOBAL read_only = ON")
+        .await
+        .expect("read_only");
+    let node3_url = with_database(&nodes[2], &name);
+    let outputs: Vec<Output> = [&["--up"][..], &["--down", "1"], &["--check"]]
+        .iter()
+        .map(|args| {
+            ving(project.path(), &node3_url, args, &[])
+                .output()
+                .expect("run ving")
+        })
+        .collect();
+    let status = ving(project.path(), &node3_url, &["--status"], &[])
+        .output()
+        .expect("run ving");
+    node3
+        .execute_script("SET GLOBAL read_only = OFF")
+        .await
+        .expect("read_only off");
+    node3.close().await;
+    for output in outputs {
+        let (out, err) = text(&output);
+        assert!(!output.status.success(), "{out}");
+        assert_eq!(
+            err.trim_end(),
+            format!("error: read-only standby: run this against the primary: {node3_url} has read_only = ON; nothing was written")
+        );
+    }
+    let (out, err) = text(&status);
+    assert!(
+        status.status.success(),
+        "--status on a read-only node: {out}{err}"
+    );
     let db = connect(&with_database(&nodes[0], &name)).await;
     let tables = galera_count(&db, &format!("SELECT CAST(COUNT(*) AS SIGNED) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '{name}'")).await;
-    assert_eq!(tables, 0, "nothing created on an RSU node");
+    assert_eq!(tables, 0, "nothing created on an RSU or read-only node");
+    let scratch = galera_count(&db, "SELECT CAST(COUNT(*) AS SIGNED) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'ving\\_check\\_%'").await;
+    assert_eq!(scratch, 0, "no scratch database");
     db.close().await;
     drop_database(&admin, &name).await;
     admin.close().await;
@@ -531,5 +574,146 @@ async fn galera_a_killed_lock_holder_is_taken_over() {
     watcher.close().await;
     assert_converged("after the takeover", &nodes, &name, 9, &want).await;
     drop_database(&admin, &name).await;
+    admin.close().await;
+}
+
+/// PostgreSQL primary and standby: refusals on the standby, `--status` there, and the
+/// primary's migrations reaching it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_standby_refuses_writes_and_follows_the_primary() {
+    let Some(urls) = urls_or_skip(
+        "postgres pair",
+        &["VING_TEST_PG_PRIMARY_URL", "VING_TEST_PG_STANDBY_URL"],
+    ) else {
+        return;
+    };
+    let name = unique("ving_pg_pair");
+    let (primary_url, standby_url) = (
+        with_database(&urls[0], &name),
+        with_database(&urls[1], &name),
+    );
+    let admin = connect(&urls[0]).await;
+    admin
+        .execute_script(&format!("CREATE DATABASE \"{name}\""))
+        .await
+        .expect("create database");
+    let project = project(Backend::Postgres, None);
+    let root = project.path();
+    // The new database reaches the standby.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let standby = loop {
+        if let Ok(url) = DatabaseUrl::parse(&standby_url) {
+            if let Ok(db) = Db::connect(&url, &std::env::temp_dir()).await {
+                break db;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the database never reached the standby"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let primary = connect(&primary_url).await;
+    let count = |sql: &'static str| {
+        let (primary, standby) = (primary.clone(), standby.clone());
+        async move {
+            let read = |db: Db| async move {
+                db.fetch_all(sql, Vec::new(), |row| row.get_i64(0))
+                    .await
+                    .expect(sql)[0]
+            };
+            (read(primary).await, read(standby).await)
+        }
+    };
+    let tables = "SELECT COUNT(*)::int8 FROM information_schema.tables WHERE table_schema IN ('public', 'drizzle')";
+    let schemas = "SELECT COUNT(*)::int8 FROM pg_namespace WHERE nspname = 'drizzle'";
+    let scratch = "SELECT COUNT(*)::int8 FROM pg_database WHERE datname LIKE 'ving_check_%'";
+    let scratch_before = count(scratch).await.0;
+    let refused = |args: &'static [&'static str]| {
+        let output = ving(root, &standby_url, args, &[])
+            .output()
+            .expect("run ving");
+        let (out, err) = text(&output);
+        assert!(!output.status.success(), "{args:?}: {out}");
+        let shown = standby_url.clone();
+        assert!(
+            err.starts_with(&format!(
+                "error: read-only standby: run this against the primary: {shown} is in recovery"
+            )) && err.contains("nothing was written"),
+            "{args:?}: {err}"
+        );
+    };
+    // Before anything is applied.
+    let output = ving(root, &standby_url, &["--status"], &[])
+        .output()
+        .expect("status");
+    let (out, err) = text(&output);
+    assert!(output.status.success(), "{out}{err}");
+    assert!(out.contains("database not initialized"), "{out}");
+    refused(&["--up"]);
+    refused(&["--down", "1"]);
+    refused(&["--check"]);
+    assert_eq!(count(tables).await, (0, 0), "nothing created");
+    assert_eq!(count(schemas).await, (0, 0), "no drizzle schema");
+    // Applied on the primary, seen on the standby.
+    let output = ving(root, &primary_url, &["--up"], &[])
+        .output()
+        .expect("up");
+    let (out, err) = text(&output);
+    assert!(output.status.success(), "{out}{err}");
+    let on_primary = count(tables).await.0;
+    assert!(on_primary >= 3, "{on_primary}");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while count(tables).await.1 != on_primary {
+        assert!(
+            Instant::now() < deadline,
+            "the tables never reached the standby"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let output = ving(root, &standby_url, &["--status"], &[])
+        .output()
+        .expect("status");
+    let (out, err) = text(&output);
+    assert!(output.status.success(), "{out}{err}");
+    assert!(out.contains("pending: none"), "{out}");
+    let recorded = "SELECT COUNT(*)::int8 FROM drizzle.__drizzle_migrations";
+    assert_eq!(count(recorded).await, (8, 8));
+    // Everything applied: the standby still refuses, and nothing changes.
+    refused(&["--up"]);
+    refused(&["--down", "1"]);
+    refused(&["--check"]);
+    assert_eq!(count(recorded).await.0, 8, "nothing reverted");
+    assert_eq!(
+        count(scratch).await.0,
+        scratch_before,
+        "no scratch database"
+    );
+    // On the primary, `--up` with nothing pending writes nothing: a role that may only
+    // read the migrations table runs it without error.
+    let reader = unique("ving_reader");
+    primary
+        .execute_script(&format!(
+            "CREATE ROLE {reader} LOGIN; GRANT USAGE ON SCHEMA drizzle TO {reader}; GRANT SELECT ON drizzle.__drizzle_migrations TO {reader}; REVOKE CREATE ON DATABASE \"{name}\" FROM PUBLIC; REVOKE CREATE ON SCHEMA public FROM PUBLIC"
+        ))
+        .await
+        .expect("reader role");
+    let (scheme, rest) = primary_url.split_once("://").expect("a URL");
+    let server = rest.split_once('@').map_or(rest, |(_, server)| server);
+    let reader_url = format!("{scheme}://{reader}@{server}");
+    let output = ving(root, &reader_url, &["--up"], &[])
+        .output()
+        .expect("up");
+    let (out, err) = text(&output);
+    assert!(output.status.success(), "a read-only role: {out}{err}");
+    assert!(out.contains("nothing to apply"), "{out}");
+    primary.close().await;
+    standby.close().await;
+    let _ = admin
+        .execute_script(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+        .await;
+    let _ = admin
+        .execute_script(&format!("DROP ROLE IF EXISTS {reader}"))
+        .await;
     admin.close().await;
 }

@@ -834,6 +834,42 @@ async fn the_mysql_lock_is_per_database_and_checked() {
     test.cleanup().await;
 }
 
+/// `up` with nothing pending writes nothing: not even ving's own tables are created
+/// (MariaDB's progress table, dropped here, stays gone), so that it runs against a server
+/// where the run may only read.
+#[tokio::test]
+async fn up_with_nothing_pending_writes_nothing() {
+    for backend in BACKENDS {
+        let Some(test) = TestDb::fresh_or_skip(backend).await else {
+            continue;
+        };
+        let db = test.db();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let folder = Folder::new(dir.path());
+        migrate_to(db, &folder, &schemas(&[widget("")])).await;
+        if backend == Backend::MySql {
+            db.execute_script("DROP TABLE __ving_migration_progress")
+                .await
+                .expect("drop");
+        }
+        let applied = migrate::up(db, &folder).await.expect("up");
+        assert!(applied.is_empty(), "{backend}");
+        let reverted = migrate::down(db, &Folder::new(dir.path().join("none")), 1, true)
+            .await
+            .expect("down with nothing applied");
+        assert!(reverted.is_empty(), "{backend}");
+        if backend == Backend::MySql {
+            assert!(
+                db.execute_script("SELECT 1 FROM __ving_migration_progress")
+                    .await
+                    .is_err(),
+                "not created again"
+            );
+        }
+        test.cleanup().await;
+    }
+}
+
 /// MariaDB: `--down` clears the progress row of what it reverts. A run killed between
 /// recording a migration and deleting its progress row (now one transaction) left a row
 /// saying "all done"; after `--down`, the next `--up` skipped every statement and recorded

@@ -119,6 +119,13 @@ pub enum MigrateError {
         /// How long this run waited.
         seconds: u64,
     },
+    /// The server is a read-only standby (a PostgreSQL server in recovery, a MySQL
+    /// server with `read_only`): what writes must run against the primary.
+    #[error("read-only standby: run this against the primary (this server {reason}); nothing was written")]
+    ReadOnly {
+        /// What says the server is read-only.
+        reason: String,
+    },
     /// A Galera node set to apply schema changes node by node (`wsrep_OSU_method=RSU`).
     #[error("this Galera node applies schema changes with wsrep_OSU_method = RSU (rolling schema upgrade): they would stay on this node and the nodes would disagree; nothing was applied. Set it to TOI (SET GLOBAL wsrep_OSU_method = 'TOI') and run again")]
     RollingSchemaUpgrade,
@@ -628,6 +635,18 @@ impl Conn {
         }
     }
 
+    /// Whether the database has the table recording applied migrations.
+    async fn applied_if_any(
+        &mut self,
+        table: &str,
+    ) -> Result<Option<BTreeMap<i64, String>>, sqlx::Error> {
+        match self.applied(table).await {
+            Ok(applied) => Ok(Some(applied)),
+            Err(sqlx::Error::Database(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// The `run` of a progress row (Galera), when there is one.
     async fn progress_run(&mut self, when: i64) -> Result<Option<Option<String>>, sqlx::Error> {
         let Conn::MySql(c) = self else {
@@ -932,21 +951,26 @@ struct Server {
     galera: bool,
 }
 
-/// Reads what kind of server `conn` talks to, and refuses a Galera node applying schema
-/// changes node by node.
+/// Reads what kind of server `conn` talks to, and refuses a read-only one (a standby)
+/// and a Galera node applying schema changes node by node.
 async fn inspect(conn: &mut Conn) -> Result<Server, MigrateError> {
     match conn {
         Conn::MySql(c) => {
-            let rows = sqlx::query(
-                "SHOW VARIABLES WHERE Variable_name IN ('wsrep_on', 'wsrep_osu_method')",
-            )
-            .fetch_all(&mut **c)
-            .await?;
+            let rows = sqlx::query("SHOW VARIABLES WHERE Variable_name IN ('wsrep_on', 'wsrep_osu_method', 'read_only', 'super_read_only', 'innodb_read_only')")
+                .fetch_all(&mut **c)
+                .await?;
             let mut vars = BTreeMap::new();
             for row in rows {
                 let name = row.try_get_unchecked::<String, _>(0)?.to_ascii_lowercase();
                 let value = row.try_get_unchecked::<String, _>(1)?.to_ascii_uppercase();
                 vars.insert(name, value);
+            }
+            for name in ["read_only", "super_read_only", "innodb_read_only"] {
+                if vars.get(name).is_some_and(|v| v == "ON" || v == "1") {
+                    return Err(MigrateError::ReadOnly {
+                        reason: format!("has {name} = ON"),
+                    });
+                }
             }
             let galera = vars.get("wsrep_on").is_some_and(|v| v == "ON" || v == "1");
             if galera && vars.get("wsrep_osu_method").is_some_and(|v| v == "RSU") {
@@ -954,9 +978,34 @@ async fn inspect(conn: &mut Conn) -> Result<Server, MigrateError> {
             }
             Ok(Server { galera })
         }
-        Conn::Postgres(_) => Ok(Server { galera: false }),
+        Conn::Postgres(c) => {
+            let row = sqlx::query(
+                "SELECT pg_is_in_recovery(), current_setting('transaction_read_only') = 'on'",
+            )
+            .fetch_one(&mut **c)
+            .await?;
+            if row.try_get::<bool, _>(0)? {
+                return Err(MigrateError::ReadOnly {
+                    reason: "is in recovery: pg_is_in_recovery() is true".into(),
+                });
+            }
+            if row.try_get::<bool, _>(1)? {
+                return Err(MigrateError::ReadOnly {
+                    reason: "has default_transaction_read_only = on".into(),
+                });
+            }
+            Ok(Server { galera: false })
+        }
         Conn::Sqlite(_) => Ok(Server { galera: false }),
     }
+}
+
+/// Refuses a read-only server (a standby): `--check` creates a scratch database on it.
+pub async fn refuse_read_only(db: &Db) -> Result<(), MigrateError> {
+    let mut conn = Conn::acquire(db).await?;
+    let result = inspect(&mut conn).await.map(drop);
+    conn.close().await;
+    result
 }
 
 /// Applies every migration of `folder` not yet recorded in the database, in order, under
@@ -966,7 +1015,9 @@ pub async fn up(db: &Db, folder: &Folder) -> Result<Vec<Applied>, MigrateError> 
 }
 
 /// [`up`], telling `options.on_done` about each migration as it is applied. On failure,
-/// what was reported to `on_done` is what this run applied.
+/// what was reported to `on_done` is what this run applied. With nothing pending, nothing
+/// is written (not even ving's own tables): a run against an up-to-date database only
+/// reads.
 pub async fn up_with(
     db: &Db,
     folder: &Folder,
@@ -980,6 +1031,15 @@ pub async fn up_with(
     let result = async {
         let server = inspect(&mut conn).await?;
         galera = server.galera;
+        if let Some(applied) = conn.applied_if_any(table).await? {
+            if migrations
+                .iter()
+                .all(|m| applied.contains_key(&m.entry.when))
+            {
+                changed_files(&migrations, &applied)?;
+                return Ok(Vec::new());
+            }
+        }
         let cluster = lock(&mut conn, db, &server, options).await?;
         let result = up_locked(
             &mut conn,
@@ -1284,6 +1344,14 @@ pub async fn down_with(
     let result = async {
         let server = inspect(&mut conn).await?;
         galera = server.galera;
+        // Nothing applied: nothing to revert, nothing written.
+        let applied = conn.applied_if_any(table).await?.unwrap_or_default();
+        if !migrations
+            .iter()
+            .any(|m| applied.contains_key(&m.entry.when))
+        {
+            return Ok(Vec::new());
+        }
         let cluster = lock(&mut conn, db, &server, options).await?;
         let result = down_locked(
             &mut conn,
