@@ -7,8 +7,10 @@
 //!   with 8 pending migrations (tables, columns, foreign keys whose ON DELETE flips):
 //!   every migration recorded once, every node's structure that of a single run, no
 //!   progress or lock rows left, every process exiting 0. A lock holder killed with
-//!   SIGKILL is taken over once its lock expires. A run that cannot get the lock in time
-//!   stops with "another run is applying migrations". A node in RSU mode is refused.
+//!   SIGKILL is taken over once its lock expires; a live one whose migration outlasts the
+//!   expiry keeps it. A run that cannot get the lock in time stops with "another run is
+//!   applying migrations". A failed run's progress is handed over to the rerun; a row
+//!   written outside the lock is refused. Nodes in RSU mode or read-only are refused.
 //! - PostgreSQL: `--up`, `--down` and `--check` against the standby stop with "read-only
 //!   standby" and write nothing; `--status` works there; migrations applied on the
 //!   primary reach the standby; `--up` with nothing pending writes nothing (run as a role
@@ -503,22 +505,8 @@ async fn galera_a_killed_lock_holder_is_taken_over() {
     .spawn()
     .expect("spawn ving");
     // Killed while it sleeps in the fifth migration (its progress row is there).
+    wait_for_the_slow_migration(&nodes[1], &name).await;
     let watcher = connect(&with_database(&nodes[1], &name)).await;
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let sql = "SET STATEMENT wsrep_sync_wait = 1 FOR SELECT CAST((SELECT COUNT(*) FROM __drizzle_migrations) * 10 + (SELECT COUNT(*) FROM __ving_migration_progress) AS SIGNED)";
-        let rows = watcher
-            .fetch_all(sql, Vec::new(), |row| row.get_i64(0))
-            .await;
-        if rows.is_ok_and(|r| r == [41]) {
-            break;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the holder never reached the slow migration"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
     let recorded_before = galera_count(
         &watcher,
         "SELECT CAST(COUNT(*) AS SIGNED) FROM __drizzle_migrations",
@@ -715,5 +703,196 @@ async fn postgres_standby_refuses_writes_and_follows_the_primary() {
     let _ = admin
         .execute_script(&format!("DROP ROLE IF EXISTS {reader}"))
         .await;
+    admin.close().await;
+}
+
+/// Waits until the run on database `name` has recorded four migrations and is in the
+/// fifth (the slow one): its progress row is there.
+async fn wait_for_the_slow_migration(node: &str, name: &str) {
+    let watcher = connect(&with_database(node, name)).await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let sql = "SET STATEMENT wsrep_sync_wait = 1 FOR SELECT CAST((SELECT COUNT(*) FROM __drizzle_migrations) * 10 + (SELECT COUNT(*) FROM __ving_migration_progress) AS SIGNED)";
+        let rows = watcher
+            .fetch_all(sql, Vec::new(), |row| row.get_i64(0))
+            .await;
+        if rows.is_ok_and(|r| r == [41]) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the holder never reached the slow migration"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    watcher.close().await;
+}
+
+/// A holder whose migration outlasts the lock's expiry keeps its lock (the heartbeat
+/// renews it): a run waiting on another node never takes it over, and finds nothing to
+/// apply once the holder is done.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn galera_a_live_holder_keeps_its_lock_past_the_expiry() {
+    let Some(urls) = urls_or_skip("galera heartbeat", &["VING_TEST_GALERA_URLS"]) else {
+        return;
+    };
+    let nodes: Vec<String> = urls[0]
+        .split(',')
+        .map(str::trim)
+        .map(str::to_owned)
+        .collect();
+    let admin = connect(&nodes[0]).await;
+    let want = reference(&nodes, &admin, project(Backend::MySql, None).path()).await;
+    let slow = project(Backend::MySql, Some(5));
+    let expiry = [("VING_MIGRATION_LOCK_EXPIRY", "2")];
+    let name = unique("ving_galera_beat");
+    create_database(&admin, &nodes, &name).await;
+    let holder = ving(
+        slow.path(),
+        &with_database(&nodes[0], &name),
+        &["--up"],
+        &expiry,
+    )
+    .spawn()
+    .expect("spawn ving");
+    wait_for_the_slow_migration(&nodes[1], &name).await;
+    let waiter = ving(
+        slow.path(),
+        &with_database(&nodes[1], &name),
+        &["--up"],
+        &expiry,
+    )
+    .output()
+    .expect("run ving");
+    let holder = holder.wait_with_output().expect("wait");
+    let (out, err) = text(&holder);
+    assert!(holder.status.success(), "holder: {out}{err}");
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("applied ")).count(),
+        9,
+        "the holder applied everything: {out}"
+    );
+    let (out, err) = text(&waiter);
+    assert!(waiter.status.success(), "waiter: {out}{err}");
+    assert!(
+        err.starts_with("another run is applying migrations") && !err.contains("took over"),
+        "{err}"
+    );
+    assert_eq!(out, "nothing to apply: the database is up to date\n");
+    assert_converged("after the long migration", &nodes, &name, 9, &want).await;
+    drop_database(&admin, &name).await;
+    admin.close().await;
+}
+
+/// A run that stops on a failing statement hands its progress over when it lets go of
+/// the lock: a rerun after the fix, on another node, continues from the failed statement.
+/// A progress row written outside the lock (an older ving) is not trusted: the run stops
+/// naming it, and goes on once it is deleted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn galera_progress_is_trusted_only_when_handed_over() {
+    let Some(urls) = urls_or_skip("galera progress", &["VING_TEST_GALERA_URLS"]) else {
+        return;
+    };
+    let nodes: Vec<String> = urls[0]
+        .split(',')
+        .map(str::trim)
+        .map(str::to_owned)
+        .collect();
+    let project = project(Backend::MySql, None);
+    let folder = Folder::new(project.path().join("ving/drizzle/migrations"));
+    let dialect = ving::sql::dialect(Backend::MySql);
+    let custom = |name: &str, sql: &str| {
+        let last = versions().pop().expect("a version");
+        migrate::prepare(
+            &folder,
+            &TableModel::from_schemas(&last),
+            &Renames::default(),
+            dialect,
+            &PrepareOptions {
+                name: Some(name.into()),
+                custom: true,
+                ..PrepareOptions::default()
+            },
+        )
+        .expect("custom");
+        let entry = folder
+            .journal(dialect)
+            .expect("journal")
+            .entries
+            .pop()
+            .expect("entry");
+        let path = folder.dir().join(format!("{}.sql", entry.tag));
+        std::fs::write(&path, sql).expect("write");
+        (entry.when, path)
+    };
+    let (_, broken) = custom(
+        "by_hand",
+        "CREATE TABLE notes (id int PRIMARY KEY, body text);\n--> statement-breakpoint\nTHIS IS NOT SQL;",
+    );
+    let admin = connect(&nodes[0]).await;
+    let name = unique("ving_galera_progress");
+    create_database(&admin, &nodes, &name).await;
+    let up = |node: usize| {
+        ving(
+            project.path(),
+            &with_database(&nodes[node], &name),
+            &["--up"],
+            &[],
+        )
+        .output()
+        .expect("run ving")
+    };
+    let output = up(0);
+    let (out, err) = text(&output);
+    assert!(!output.status.success(), "{out}");
+    assert!(
+        err.contains("0008_by_hand, statement 2 of 2 failed"),
+        "{err}"
+    );
+    let db = connect(&with_database(&nodes[1], &name)).await;
+    let released = galera_count(&db, "SELECT CAST(COUNT(*) AS SIGNED) FROM __ving_migration_progress WHERE run = 'released' AND done = 1").await;
+    assert_eq!(released, 1, "the failed run handed its progress over");
+    std::fs::write(
+        &broken,
+        "CREATE TABLE notes (id int PRIMARY KEY, body text);\n--> statement-breakpoint\nINSERT INTO notes VALUES (1, 'fixed');",
+    )
+    .expect("fix");
+    let output = up(1);
+    let (out, err) = text(&output);
+    assert!(output.status.success(), "rerun after the fix: {out}{err}");
+    assert!(out.starts_with("applied 0008_by_hand"), "{out}");
+    // A row no run under the lock wrote.
+    let (when, _) = custom("more", "CREATE TABLE more_notes (id int PRIMARY KEY);");
+    let empty = migrate::hash("");
+    db.execute_script(&format!(
+        "INSERT INTO __ving_migration_progress (created_at, done, prefix, started, run) VALUES ({when}, 0, '{empty}', 1, NULL)"
+    ))
+    .await
+    .expect("a row from outside the lock");
+    let output = up(2);
+    let (out, err) = text(&output);
+    assert!(!output.status.success(), "{out}");
+    assert!(
+        err.contains("0009_more has a progress row (0 statements applied) written by a run that did not use the cluster-wide lock")
+            && err.contains(&format!("DELETE FROM __ving_migration_progress WHERE created_at = {when}")),
+        "{err}"
+    );
+    let tables = galera_count(&db, &format!("SELECT CAST(COUNT(*) AS SIGNED) FROM information_schema.TABLES WHERE TABLE_SCHEMA = '{name}' AND TABLE_NAME = 'more_notes'")).await;
+    assert_eq!(tables, 0, "nothing of it applied");
+    db.execute_script(&format!(
+        "DELETE FROM __ving_migration_progress WHERE created_at = {when}"
+    ))
+    .await
+    .expect("delete");
+    let output = up(2);
+    let (out, err) = text(&output);
+    assert!(output.status.success(), "{out}{err}");
+    assert_eq!(
+        galera_count(&db, "SELECT CAST(COUNT(*) AS SIGNED) FROM notes").await,
+        1,
+        "statement 1 ran once, statement 2 after the fix"
+    );
+    db.close().await;
+    drop_database(&admin, &name).await;
     admin.close().await;
 }
