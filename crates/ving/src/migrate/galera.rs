@@ -192,15 +192,18 @@ pub(super) async fn take(
                 // Held: taken over when it has expired.
                 match holder(conn).await? {
                     Some((owner, left)) if left < 0 => {
+                        // Quoted into SQL (ving's run ids have no quotes; a row written
+                        // by hand might).
+                        let quoted = owner.replace('\\', "\\\\").replace('\'', "''");
                         let take_over = async {
                             exec(conn, "START TRANSACTION").await?;
                             let moved = exec(conn, &format!(
-                                "UPDATE {LOCK_TABLE} SET owner = '{run}', expires = {NOW_MS} + {ttl}, beats = beats + 1 WHERE id = 1 AND owner = '{owner}' AND expires < {NOW_MS}"
+                                "UPDATE {LOCK_TABLE} SET owner = '{run}', expires = {NOW_MS} + {ttl}, beats = beats + 1 WHERE id = 1 AND owner = '{quoted}' AND expires < {NOW_MS}"
                             ))
                             .await?;
                             if moved == 1 {
                                 exec(conn, &format!(
-                                    "UPDATE {progress} SET run = '{run}' WHERE run = '{owner}'"
+                                    "UPDATE {progress} SET run = '{run}' WHERE run = '{quoted}'"
                                 ))
                                 .await?;
                             }
@@ -293,10 +296,10 @@ async fn beat(
     );
     let mut conn: Option<MySqlConnection> = None;
     loop {
-        tokio::time::sleep(expiry / 4).await;
         if conn.is_none() {
             conn = MySqlConnection::connect_with(&options).await.ok();
         }
+        tokio::time::sleep(expiry / 4).await;
         let Some(c) = conn.as_mut() else {
             continue;
         };
