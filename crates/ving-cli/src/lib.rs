@@ -654,8 +654,45 @@ fn database_command(
         .build()
         .map_err(|e| Failure::Other(format!("cannot start the runtime: {e}")))?;
     let folder = ving::migrate::Folder::new(config.migrations_dir());
-    runtime.block_on(async {
-        let url = config.database_url()?;
+    let url = config.database_url()?;
+    runtime
+        .block_on(database_action(config, &url, &folder, args, out, console))
+        .map_err(|failure| match failure {
+            Failure::Migrate(ving::migrate::MigrateError::ReadOnly { reason }) => {
+                Failure::Other(format!(
+                    "read-only standby: run this against the primary: {url} {reason}; nothing was written"
+                ))
+            }
+            other => other,
+        })
+}
+
+/// The seconds in the environment variable `name`, if set.
+fn seconds_from_env(name: &str) -> Result<Option<std::time::Duration>, Failure> {
+    match std::env::var(name) {
+        Ok(text) if !text.trim().is_empty() => text
+            .trim()
+            .parse::<u64>()
+            .map(|s| Some(std::time::Duration::from_secs(s)))
+            .map_err(|_| {
+                Failure::Other(format!(
+                    "{name}={text:?}: expected a number of seconds, such as {name}=60"
+                ))
+            }),
+        _ => Ok(None),
+    }
+}
+
+async fn database_action(
+    config: &Config,
+    url: &ving::config::DatabaseUrl,
+    folder: &ving::migrate::Folder,
+    args: &DrizzleArgs,
+    out: &mut dyn Write,
+    console: Console,
+) -> Result<(), Failure> {
+    let (url, folder) = (url.clone(), folder.clone());
+    {
         if args.drop {
             let text = discard_newest(config, &url, &folder, args.dry_run).await?;
             return write_out(out, &text);
@@ -747,7 +784,7 @@ fn database_command(
         db.close().await;
         write_out(out, &text)?;
         Ok(())
-    })
+    }
 }
 
 /// `--up` or `--down`: a line per migration as it is recorded (flushed then), and on
@@ -777,13 +814,34 @@ async fn apply_or_revert(
         }
         completed.push(done.tag.clone());
     };
+    // Said on stderr: stdout keeps one line per migration.
+    let mut on_wait = |note: &str| {
+        if let Some(progress) = progress {
+            progress.end();
+        }
+        let mut err = std::io::stderr();
+        let _ = writeln!(err, "{note}");
+        let _ = err.flush();
+    };
+    let timeout = seconds_from_env("VING_MIGRATION_LOCK_TIMEOUT")?;
+    let expiry = seconds_from_env("VING_MIGRATION_LOCK_EXPIRY")?;
     let mut options = ving::migrate::RunOptions::new(&mut on_done);
     options.on_start = Some(&mut on_start);
+    options.on_wait = Some(&mut on_wait);
+    if let Some(timeout) = timeout {
+        options.lock_timeout = timeout;
+    }
+    if let Some(expiry) = expiry {
+        options.lock_expiry = expiry.max(std::time::Duration::from_secs(1));
+    }
     let result = match args.down {
         Some(count) => ving::migrate::down_with(db, folder, count, args.force, &mut options).await,
         None => ving::migrate::up_with(db, folder, &mut options).await,
     };
     if let Err(e) = result {
+        if matches!(e, ving::migrate::MigrateError::ReadOnly { .. }) {
+            return Err(e.into());
+        }
         let done = if completed.is_empty() {
             format!("nothing was {verb} by this run")
         } else {

@@ -792,11 +792,19 @@ async fn the_mysql_lock_is_per_database_and_checked() {
         .expect("hold the lock");
     assert_eq!(taken, [1]);
     let mut on_done = |_: &migrate::Applied| {};
+    let mut notes = Vec::new();
+    let mut on_wait = |note: &str| notes.push(note.to_owned());
     let mut run = migrate::RunOptions::new(&mut on_done);
     run.lock_timeout = std::time::Duration::from_secs(1);
+    run.on_wait = Some(&mut on_wait);
     let error = migrate::up_with(test.db(), &folder, &mut run)
         .await
         .expect_err("the lock is held");
+    assert_eq!(
+        notes,
+        ["another run is applying migrations: waiting for it (at most 1 s)"],
+        "said once, when it starts waiting"
+    );
     let text = error.to_string();
     assert!(
         text.starts_with("another run is applying migrations to this database")
@@ -824,6 +832,42 @@ async fn the_mysql_lock_is_per_database_and_checked() {
     assert_eq!(applied.len(), 1);
     holder.close().await;
     test.cleanup().await;
+}
+
+/// `up` with nothing pending writes nothing: not even ving's own tables are created
+/// (MariaDB's progress table, dropped here, stays gone), so that it runs against a server
+/// where the run may only read.
+#[tokio::test]
+async fn up_with_nothing_pending_writes_nothing() {
+    for backend in BACKENDS {
+        let Some(test) = TestDb::fresh_or_skip(backend).await else {
+            continue;
+        };
+        let db = test.db();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let folder = Folder::new(dir.path());
+        migrate_to(db, &folder, &schemas(&[widget("")])).await;
+        if backend == Backend::MySql {
+            db.execute_script("DROP TABLE __ving_migration_progress")
+                .await
+                .expect("drop");
+        }
+        let applied = migrate::up(db, &folder).await.expect("up");
+        assert!(applied.is_empty(), "{backend}");
+        let reverted = migrate::down(db, &Folder::new(dir.path().join("none")), 1, true)
+            .await
+            .expect("down with nothing applied");
+        assert!(reverted.is_empty(), "{backend}");
+        if backend == Backend::MySql {
+            assert!(
+                db.execute_script("SELECT 1 FROM __ving_migration_progress")
+                    .await
+                    .is_err(),
+                "not created again"
+            );
+        }
+        test.cleanup().await;
+    }
 }
 
 /// MariaDB: `--down` clears the progress row of what it reverts. A run killed between

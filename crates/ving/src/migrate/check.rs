@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use crate::config::{Backend, DatabaseUrl};
 use crate::db::Db;
 
-use super::{up, Folder, MigrateError};
+use super::{refuse_read_only, up, Folder, MigrateError};
 
 /// (table, what, name) → description, for every column, index and foreign key.
 type Catalog = BTreeMap<(String, &'static str, String), String>;
@@ -72,6 +72,8 @@ pub async fn check(
     url: &DatabaseUrl,
     folder: &Folder,
 ) -> Result<Vec<String>, MigrateError> {
+    // A standby takes no scratch database: refused before anything is written.
+    refuse_read_only(db).await?;
     // Unique per run, not only per process: checks may run side by side.
     let scratch_name = format!("ving_check_{}", uuid::Uuid::new_v4().simple());
     let (scratch, drop) = match db.backend() {

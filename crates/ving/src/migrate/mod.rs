@@ -10,7 +10,8 @@
 //! ```
 //!
 //! Applying takes a database lock (MySQL `GET_LOCK`, PostgreSQL advisory lock, SQLite an
-//! exclusive transaction), so concurrent runs apply each migration once. A migration is
+//! exclusive transaction; on MariaDB Galera, where `GET_LOCK` is node-local, a lock row
+//! every node agrees on: see `galera.rs`), so concurrent runs apply each migration once. A migration is
 //! one transaction where DDL is transactional (PostgreSQL, SQLite); on MySQL, where DDL
 //! commits as it goes, a failure names the statement and what was already applied, and
 //! nothing is recorded as applied that was not. The hash recorded is the sha256 of the
@@ -18,6 +19,7 @@
 
 mod check;
 mod diff;
+mod galera;
 mod snapshot;
 
 use std::collections::BTreeMap;
@@ -116,6 +118,46 @@ pub enum MigrateError {
         lock: String,
         /// How long this run waited.
         seconds: u64,
+    },
+    /// The server is a read-only standby (a PostgreSQL server in recovery, a MySQL
+    /// server with `read_only`): what writes must run against the primary.
+    #[error("read-only standby: run this against the primary (this server {reason}); nothing was written")]
+    ReadOnly {
+        /// What says the server is read-only.
+        reason: String,
+    },
+    /// A Galera node set to apply schema changes node by node (`wsrep_OSU_method=RSU`).
+    #[error("this Galera node applies schema changes with wsrep_OSU_method = RSU (rolling schema upgrade): they would stay on this node and the nodes would disagree; nothing was applied. Set it to TOI (SET GLOBAL wsrep_OSU_method = 'TOI') and run again")]
+    RollingSchemaUpgrade,
+    /// This run's Galera lock expired and another run took it over.
+    #[error("this run ({run}) lost the migration lock: it was not renewed within {seconds} s and another run took it over; this run stopped before its next write")]
+    LockLost {
+        /// This run's id.
+        run: String,
+        /// The lock's expiry.
+        seconds: u64,
+    },
+    /// A write recording progress failed (after retries of Galera conflicts).
+    #[error("recording progress failed: {source}\n  {statements}")]
+    Bookkeeping {
+        /// The statements of the transaction.
+        statements: String,
+        /// The database's error.
+        #[source]
+        source: Box<sqlx::Error>,
+    },
+    /// A progress row (Galera) was written by a run that neither let go of the lock nor
+    /// had it taken over by this run.
+    #[error("migration {tag} has a progress row ({done} statements applied) written by {writer}, which did not hand it over under the cluster-wide lock; nothing was applied. Compare the database with the migration's statements, then delete the row (DELETE FROM __ving_migration_progress WHERE created_at = {when}) and run again")]
+    UntrustedProgress {
+        /// The migration.
+        tag: String,
+        /// Statements the row says were applied.
+        done: usize,
+        /// Who wrote it, in words.
+        writer: String,
+        /// The migration's `created_at`.
+        when: i64,
     },
     /// A migration to revert has no down file (drizzle-kit writes none).
     #[error("migration {tag} has no down file: {path} does not exist (drizzle-kit writes none; ving writes one beside each migration it prepares). Write the SQL that reverts {tag} there, statements separated by `--> statement-breakpoint` lines, then run --down again")]
@@ -585,6 +627,37 @@ impl Conn {
         })
     }
 
+    /// The MySQL connection (Galera's lock works on it).
+    fn mysql(&mut self) -> Option<&mut sqlx::MySqlConnection> {
+        match self {
+            Conn::MySql(c) => Some(&mut **c),
+            _ => None,
+        }
+    }
+
+    /// Whether the database has the table recording applied migrations.
+    async fn applied_if_any(
+        &mut self,
+        table: &str,
+    ) -> Result<Option<BTreeMap<i64, String>>, sqlx::Error> {
+        match self.applied(table).await {
+            Ok(applied) => Ok(Some(applied)),
+            Err(sqlx::Error::Database(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The `run` of a progress row (Galera), when there is one.
+    async fn progress_run(&mut self, when: i64) -> Result<Option<Option<String>>, sqlx::Error> {
+        let Conn::MySql(c) = self else {
+            return Ok(None);
+        };
+        let sql = format!("SELECT run FROM {PROGRESS_TABLE} WHERE created_at = {when}");
+        let row = sqlx::query(&sql).fetch_optional(&mut **c).await?;
+        row.map(|r| r.try_get_unchecked::<Option<String>, _>(0))
+            .transpose()
+    }
+
     async fn run(&mut self, sql: &str) -> Result<(), sqlx::Error> {
         match self {
             Conn::MySql(c) => sqlx::raw_sql(sql).execute(&mut **c).await.map(drop),
@@ -829,28 +902,110 @@ pub struct Applied {
 
 /// How [`up_with`] and [`down_with`] run.
 pub struct RunOptions<'a> {
-    /// How long to wait for another run's lock before giving up (MySQL's `GET_LOCK`).
+    /// How long to wait for another run's lock before giving up (MySQL's `GET_LOCK`,
+    /// Galera's lock row).
     pub lock_timeout: std::time::Duration,
+    /// Galera: how long the lock row holds without being renewed; a run that crashed
+    /// leaves a lock another run takes over after this long. The holder renews it every
+    /// quarter of it.
+    pub lock_expiry: std::time::Duration,
     /// Called as each migration is applied (or reverted), right after it is recorded,
     /// so that progress can be shown while a long run goes on.
     pub on_done: &'a mut dyn FnMut(&Applied),
     /// Called with a migration's tag as it starts being applied (or reverted), so that a
     /// terminal can show it running.
     pub on_start: Option<&'a mut dyn FnMut(&str)>,
+    /// Called once when another run holds the lock and this one starts waiting for it
+    /// ("another run is applying migrations…").
+    pub on_wait: Option<&'a mut dyn FnMut(&str)>,
 }
 
 /// How long a run waits for another run's lock by default.
 pub const LOCK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// How long a Galera lock row holds without renewal by default.
+pub const LOCK_EXPIRY: std::time::Duration = std::time::Duration::from_secs(30);
 
 impl<'a> RunOptions<'a> {
     /// The default lock timeout, with `on_done` called as each migration finishes.
     pub fn new(on_done: &'a mut dyn FnMut(&Applied)) -> RunOptions<'a> {
         RunOptions {
             lock_timeout: LOCK_TIMEOUT,
+            lock_expiry: LOCK_EXPIRY,
             on_done,
             on_start: None,
+            on_wait: None,
         }
     }
+
+    fn wait_note(&mut self, note: &str) {
+        if let Some(on_wait) = self.on_wait.as_mut() {
+            on_wait(note);
+        }
+    }
+}
+
+/// What a run must know of the server before it writes.
+struct Server {
+    /// MariaDB Galera (`wsrep_on`): the lock is a row, not `GET_LOCK`.
+    galera: bool,
+}
+
+/// Reads what kind of server `conn` talks to, and refuses a read-only one (a standby)
+/// and a Galera node applying schema changes node by node.
+async fn inspect(conn: &mut Conn) -> Result<Server, MigrateError> {
+    match conn {
+        Conn::MySql(c) => {
+            let rows = sqlx::query("SHOW VARIABLES WHERE Variable_name IN ('wsrep_on', 'wsrep_osu_method', 'read_only', 'super_read_only', 'innodb_read_only')")
+                .fetch_all(&mut **c)
+                .await?;
+            let mut vars = BTreeMap::new();
+            for row in rows {
+                let name = row.try_get_unchecked::<String, _>(0)?.to_ascii_lowercase();
+                let value = row.try_get_unchecked::<String, _>(1)?.to_ascii_uppercase();
+                vars.insert(name, value);
+            }
+            for name in ["read_only", "super_read_only", "innodb_read_only"] {
+                if vars.get(name).is_some_and(|v| v == "ON" || v == "1") {
+                    return Err(MigrateError::ReadOnly {
+                        reason: format!("has {name} = ON"),
+                    });
+                }
+            }
+            let galera = vars.get("wsrep_on").is_some_and(|v| v == "ON" || v == "1");
+            if galera && vars.get("wsrep_osu_method").is_some_and(|v| v == "RSU") {
+                return Err(MigrateError::RollingSchemaUpgrade);
+            }
+            Ok(Server { galera })
+        }
+        Conn::Postgres(c) => {
+            let row = sqlx::query(
+                "SELECT pg_is_in_recovery(), current_setting('transaction_read_only') = 'on'",
+            )
+            .fetch_one(&mut **c)
+            .await?;
+            if row.try_get::<bool, _>(0)? {
+                return Err(MigrateError::ReadOnly {
+                    reason: "is in recovery: pg_is_in_recovery() is true".into(),
+                });
+            }
+            if row.try_get::<bool, _>(1)? {
+                return Err(MigrateError::ReadOnly {
+                    reason: "has default_transaction_read_only = on".into(),
+                });
+            }
+            Ok(Server { galera: false })
+        }
+        Conn::Sqlite(_) => Ok(Server { galera: false }),
+    }
+}
+
+/// Refuses a read-only server (a standby): `--check` creates a scratch database on it.
+pub async fn refuse_read_only(db: &Db) -> Result<(), MigrateError> {
+    let mut conn = Conn::acquire(db).await?;
+    let result = inspect(&mut conn).await.map(drop);
+    conn.close().await;
+    result
 }
 
 /// Applies every migration of `folder` not yet recorded in the database, in order, under
@@ -860,24 +1015,112 @@ pub async fn up(db: &Db, folder: &Folder) -> Result<Vec<Applied>, MigrateError> 
 }
 
 /// [`up`], telling `options.on_done` about each migration as it is applied. On failure,
-/// what was reported to `on_done` is what this run applied.
+/// what was reported to `on_done` is what this run applied. With nothing pending, nothing
+/// is written (not even ving's own tables): a run against an up-to-date database only
+/// reads.
 pub async fn up_with(
     db: &Db,
     folder: &Folder,
     options: &mut RunOptions<'_>,
 ) -> Result<Vec<Applied>, MigrateError> {
     let migrations = folder.migrations(db.dialect())?;
+    let backend = db.backend();
+    let table = migrations_table(backend);
     let mut conn = Conn::acquire(db).await?;
-    let result = up_locked(
-        &mut conn,
-        db.backend(),
-        migrations_table(db.backend()),
-        &migrations,
-        options,
-    )
+    let mut galera = false;
+    let result = async {
+        let server = inspect(&mut conn).await?;
+        galera = server.galera;
+        if let Some(applied) = conn.applied_if_any(table).await? {
+            if migrations
+                .iter()
+                .all(|m| applied.contains_key(&m.entry.when))
+            {
+                changed_files(&migrations, &applied)?;
+                return Ok(Vec::new());
+            }
+        }
+        let cluster = lock(&mut conn, db, &server, options).await?;
+        let result = up_locked(
+            &mut conn,
+            backend,
+            table,
+            &migrations,
+            cluster.as_ref(),
+            options,
+        )
+        .await;
+        if let (Some(cluster), Some(c)) = (cluster, conn.mysql()) {
+            cluster.release(c).await;
+        }
+        result
+    }
     .await;
-    release(conn, db.backend(), result.is_err()).await;
+    release(conn, backend, galera, result.is_err()).await;
     result
+}
+
+/// An applied migration whose file changed is an error.
+fn changed_files(
+    migrations: &[Migration],
+    applied: &BTreeMap<i64, String>,
+) -> Result<(), MigrateError> {
+    for migration in migrations {
+        if let Some(recorded) = applied.get(&migration.entry.when) {
+            if recorded != &migration.hash {
+                return Err(MigrateError::Changed {
+                    tag: migration.entry.tag.clone(),
+                    applied: recorded.clone(),
+                    now: migration.hash.clone(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Takes the lock of a run: Galera's lock row (returned, to be released), or the
+/// database lock ([`take_lock`]).
+async fn lock(
+    conn: &mut Conn,
+    db: &Db,
+    server: &Server,
+    options: &mut RunOptions<'_>,
+) -> Result<Option<galera::ClusterLock>, MigrateError> {
+    let backend = db.backend();
+    if !server.galera {
+        take_lock(conn, backend, options).await?;
+        conn.run(create_migrations_table(backend)).await?;
+        return Ok(None);
+    }
+    let (Conn::MySql(c), Pool::MySql(pool)) = (conn, db.pool()) else {
+        return Ok(None);
+    };
+    // Reads wait until this node has applied what the cluster committed before them.
+    sqlx::raw_sql("SET SESSION wsrep_sync_wait = 1")
+        .execute(&mut **c)
+        .await?;
+    galera::prepare_tables(c, migrations_table(backend)).await?;
+    let options_of_pool = pool.connect_options();
+    let RunOptions {
+        lock_timeout,
+        lock_expiry,
+        on_wait,
+        ..
+    } = options;
+    let mut no_note = |_: &str| {};
+    let on_wait: &mut dyn FnMut(&str) = match on_wait {
+        Some(f) => *f,
+        None => &mut no_note,
+    };
+    let cluster = galera::take(c, &options_of_pool, *lock_timeout, *lock_expiry, on_wait).await?;
+    if let Some(from) = &cluster.took_over_from {
+        on_wait(&format!(
+            "took over the migration lock of run {from}, which was not renewed within {} s; continuing from its progress",
+            lock_expiry.as_secs()
+        ));
+    }
+    Ok(Some(cluster))
 }
 
 /// The name of the MySQL lock runs take: one per database, so that runs on different
@@ -885,25 +1128,38 @@ pub async fn up_with(
 /// at most 64 characters).
 const MYSQL_LOCK_NAME: &str = "LEFT(CONCAT('ving_migrate:', IFNULL(DATABASE(), '')), 64)";
 
+/// What a run says when it starts waiting for another run's lock.
+const WAITING: &str = "another run is applying migrations: waiting for it";
+
 /// Takes the database lock (SQLite: foreign key checks off; each migration then runs in
-/// an exclusive transaction, checked again inside). On MySQL, waits at most `timeout`.
+/// an exclusive transaction, checked again inside). On MySQL, waits at most the
+/// options' timeout. When the lock is held, says so once through `on_wait`.
 async fn take_lock(
     conn: &mut Conn,
     backend: Backend,
-    timeout: std::time::Duration,
+    options: &mut RunOptions<'_>,
 ) -> Result<(), MigrateError> {
+    let timeout = options.lock_timeout;
     match backend {
         Backend::MySql => {
             let Conn::MySql(c) = conn else {
                 return Ok(());
             };
-            let sql = format!(
-                "SELECT GET_LOCK(n, {}), n FROM (SELECT {MYSQL_LOCK_NAME} AS n) AS l",
-                timeout.as_secs()
-            );
-            let row = sqlx::query(&sql).fetch_one(&mut **c).await?;
+            let get = |seconds: u64| {
+                format!(
+                    "SELECT GET_LOCK(n, {seconds}), n FROM (SELECT {MYSQL_LOCK_NAME} AS n) AS l"
+                )
+            };
             // 1: taken; 0: timed out; NULL: an error (the name could not be used).
-            let taken: Option<i64> = row.try_get(0)?;
+            let row = sqlx::query(&get(0)).fetch_one(&mut **c).await?;
+            let mut taken: Option<i64> = row.try_get(0)?;
+            if taken == Some(0) {
+                options.wait_note(&format!("{WAITING} (at most {} s)", timeout.as_secs()));
+                let row = sqlx::query(&get(timeout.as_secs()))
+                    .fetch_one(&mut **c)
+                    .await?;
+                taken = row.try_get(0)?;
+            }
             if taken != Some(1) {
                 let name = row.try_get_unchecked::<String, _>(1).unwrap_or_default();
                 return Err(MigrateError::Locked {
@@ -913,15 +1169,29 @@ async fn take_lock(
             }
             Ok(())
         }
-        Backend::Postgres => Ok(conn.run("SELECT pg_advisory_lock(7301999)").await?),
+        Backend::Postgres => {
+            let Conn::Postgres(c) = conn else {
+                return Ok(());
+            };
+            let taken: bool = sqlx::query("SELECT pg_try_advisory_lock(7301999)")
+                .fetch_one(&mut **c)
+                .await?
+                .try_get(0)?;
+            if !taken {
+                options.wait_note(WAITING);
+                conn.run("SELECT pg_advisory_lock(7301999)").await?;
+            }
+            Ok(())
+        }
         Backend::Sqlite => Ok(conn.run("PRAGMA foreign_keys = OFF").await?),
     }
 }
 
 /// Releases the lock; a connection left in an unknown state by a failure is closed
 /// rather than returned to the pool.
-async fn release(mut conn: Conn, backend: Backend, failed: bool) {
+async fn release(mut conn: Conn, backend: Backend, galera: bool, failed: bool) {
     let _ = match backend {
+        Backend::MySql if galera => conn.run("SET SESSION wsrep_sync_wait = DEFAULT").await,
         Backend::MySql => {
             conn.run(&format!("SELECT RELEASE_LOCK({MYSQL_LOCK_NAME})"))
                 .await
@@ -1070,20 +1340,80 @@ pub async fn down_with(
     let backend = db.backend();
     let table = migrations_table(backend);
     let mut conn = Conn::acquire(db).await?;
-    let result = down_locked(
-        &mut conn,
-        backend,
-        table,
-        folder,
-        &migrations,
-        (count, force),
-        options,
-    )
+    let mut galera = false;
+    let result = async {
+        let server = inspect(&mut conn).await?;
+        galera = server.galera;
+        // Nothing applied: nothing to revert, nothing written.
+        let applied = conn.applied_if_any(table).await?.unwrap_or_default();
+        if !migrations
+            .iter()
+            .any(|m| applied.contains_key(&m.entry.when))
+        {
+            return Ok(Vec::new());
+        }
+        let cluster = lock(&mut conn, db, &server, options).await?;
+        let result = down_locked(
+            &mut conn,
+            backend,
+            table,
+            folder,
+            &migrations,
+            (count, force),
+            cluster.as_ref(),
+            options,
+        )
+        .await;
+        if let (Some(cluster), Some(c)) = (cluster, conn.mysql()) {
+            cluster.release(c).await;
+        }
+        result
+    }
     .await;
-    release(conn, backend, result.is_err()).await;
+    release(conn, backend, galera, result.is_err()).await;
     result
 }
 
+/// Runs one statement of a migration. On Galera, a conflict (1213, 1317) is tried again
+/// when that is safe: the statement can run twice, or its kind has an error saying its
+/// work is already there (then that error on the retry means done). Returns the error
+/// of the last try, and whether it was a conflict. `tried` says how many times the
+/// statement already ran.
+async fn run_statement(
+    conn: &mut Conn,
+    statement: &str,
+    galera: bool,
+    tried: u64,
+) -> Result<(), (sqlx::Error, bool)> {
+    let kind = StatementKind::of(statement);
+    let retry_safe = kind != StatementKind::Other;
+    let mut attempt = tried;
+    loop {
+        match conn.run(statement).await {
+            Ok(()) => return Ok(()),
+            Err(e) if attempt > 0 && applied_before(statement, &e) => return Ok(()),
+            Err(e) if galera && galera::is_conflict(&e) => {
+                if !retry_safe || attempt >= 5 {
+                    return Err((e, true));
+                }
+            }
+            Err(e) => return Err((e, false)),
+        }
+        attempt += 1;
+        tokio::time::sleep(std::time::Duration::from_millis(100 * attempt)).await;
+    }
+}
+
+/// What a Galera conflict on a statement means, in words, for the error.
+fn conflict_note(conflict: bool) -> &'static str {
+    if conflict {
+        " (a Galera conflict: a write replicated from another node touched the same table; ving tries again only statements that are safe to run twice)"
+    } else {
+        ""
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn down_locked(
     conn: &mut Conn,
     backend: Backend,
@@ -1091,10 +1421,9 @@ async fn down_locked(
     folder: &Folder,
     migrations: &[Migration],
     (count, force): (usize, bool),
+    cluster: Option<&galera::ClusterLock>,
     options: &mut RunOptions<'_>,
 ) -> Result<Vec<Applied>, MigrateError> {
-    take_lock(conn, backend, options.lock_timeout).await?;
-    conn.run(create_migrations_table(backend)).await?;
     let applied = conn.applied(table).await?;
     let reverts = reverts(folder, migrations, &applied, count)?;
     // Every step of the request is checked before the first one runs.
@@ -1105,6 +1434,18 @@ async fn down_locked(
     for revert in reverts {
         let start = Instant::now();
         let tag = &revert.tag;
+        if let Some(cluster) = cluster {
+            // Under the lock, the list as the cluster has it now.
+            if !conn.applied(table).await?.contains_key(&revert.when) {
+                continue;
+            }
+            if cluster.lost() {
+                return Err(MigrateError::LockLost {
+                    run: cluster.run.clone(),
+                    seconds: options.lock_expiry.as_secs(),
+                });
+            }
+        }
         if let Some(on_start) = options.on_start.as_mut() {
             on_start(tag);
         }
@@ -1121,7 +1462,7 @@ async fn down_locked(
             .await?;
         }
         for (i, statement) in statements.iter().enumerate() {
-            if let Err(e) = conn.run(statement).await {
+            if let Err((e, conflict)) = run_statement(conn, statement, cluster.is_some(), 0).await {
                 if transactional {
                     let _ = conn.run("ROLLBACK").await;
                 }
@@ -1133,30 +1474,32 @@ async fn down_locked(
                     applied: if transactional {
                         "; the revert was rolled back".into()
                     } else {
-                        String::new()
+                        conflict_note(conflict).into()
                     },
                     source: Box::new(e),
                 });
             }
         }
-        if !transactional {
-            conn.run("START TRANSACTION").await?;
-        }
-        conn.run(&format!(
-            "DELETE FROM {table} WHERE created_at = {}",
+        let forget = format!("DELETE FROM {table} WHERE created_at = {}", revert.when);
+        // A progress row left by a killed run would make the next --up skip the
+        // statements of the migration reverted here.
+        let clear = format!(
+            "DELETE FROM {PROGRESS_TABLE} WHERE created_at = {}",
             revert.when
-        ))
-        .await?;
-        if !transactional {
-            // A progress row left by a killed run would make the next --up skip the
-            // statements of the migration reverted here.
-            conn.run(&format!(
-                "DELETE FROM {PROGRESS_TABLE} WHERE created_at = {}",
-                revert.when
-            ))
-            .await?;
+        );
+        match (cluster, conn.mysql()) {
+            (Some(cluster), Some(c)) => cluster.write(c, &[forget, clear]).await?,
+            _ => {
+                if !transactional {
+                    conn.run("START TRANSACTION").await?;
+                }
+                conn.run(&forget).await?;
+                if !transactional {
+                    conn.run(&clear).await?;
+                }
+                conn.run("COMMIT").await?;
+            }
         }
-        conn.run("COMMIT").await?;
         let done = Applied {
             tag: tag.clone(),
             millis: start.elapsed().as_millis(),
@@ -1172,22 +1515,11 @@ async fn up_locked(
     backend: Backend,
     table: &str,
     migrations: &[Migration],
+    cluster: Option<&galera::ClusterLock>,
     options: &mut RunOptions<'_>,
 ) -> Result<Vec<Applied>, MigrateError> {
-    take_lock(conn, backend, options.lock_timeout).await?;
-    conn.run(create_migrations_table(backend)).await?;
     let applied = conn.applied(table).await?;
-    for migration in migrations {
-        if let Some(recorded) = applied.get(&migration.entry.when) {
-            if recorded != &migration.hash {
-                return Err(MigrateError::Changed {
-                    tag: migration.entry.tag.clone(),
-                    applied: recorded.clone(),
-                    now: migration.hash.clone(),
-                });
-            }
-        }
-    }
+    changed_files(migrations, &applied)?;
     let transactional_ddl = crate::sql::dialect(backend)
         .capabilities()
         .transactional_ddl;
@@ -1196,6 +1528,37 @@ async fn up_locked(
         .iter()
         .filter(|m| !applied.contains_key(&m.entry.when))
     {
+        let when = migration.entry.when;
+        if let Some(cluster) = cluster {
+            // Under the lock, the list as the cluster has it now (reads wait for the
+            // node to have applied what was committed before them).
+            let now_applied = conn.applied(table).await?;
+            changed_files(migrations, &now_applied)?;
+            if now_applied.contains_key(&when) {
+                continue;
+            }
+            // A progress row is trusted when this run wrote it, took it over with an
+            // expired lock, or a run that stopped handed it over when letting go.
+            if let Some(run) = conn.progress_run(when).await? {
+                if run.as_deref() != Some(cluster.run.as_str())
+                    && run.as_deref() != Some(galera::RELEASED)
+                {
+                    let done = conn.progress(when).await?.map_or(0, |p| p.0);
+                    return Err(MigrateError::UntrustedProgress {
+                        tag: migration.entry.tag.clone(),
+                        done,
+                        writer: run.map_or_else(
+                            || {
+                                "a run that did not use the cluster-wide lock (an older ving?)"
+                                    .to_owned()
+                            },
+                            |run| format!("run {run}"),
+                        ),
+                        when,
+                    });
+                }
+            }
+        }
         let start = Instant::now();
         if let Some(on_start) = options.on_start.as_mut() {
             on_start(&migration.entry.tag);
@@ -1215,7 +1578,6 @@ async fn up_locked(
             // DDL commits as it goes (MySQL): progress is recorded after each
             // statement, so that a rerun after a fix continues where the last run
             // stopped.
-            let when = migration.entry.when;
             let done = conn.progress(when).await?;
             let (skip, uncertain) = match done {
                 Some((count, prefix, started)) if prefix == prefix_hash(&statements, count) => {
@@ -1230,33 +1592,59 @@ async fn up_locked(
                 None => (0, false),
             };
             for (i, statement) in statements.iter().enumerate().skip(skip) {
-                conn.set_progress(when, i, &prefix_hash(&statements, i), i + 1)
-                    .await?;
-                if let Err(e) = conn.run(statement).await {
+                set_progress(conn, cluster, when, i, &prefix_hash(&statements, i), i + 1).await?;
+                let result = match conn.run(statement).await {
                     // A run killed between a statement and its record leaves that
                     // statement uncertain: if it says it was already done, it was.
-                    let already_done = i == skip && uncertain && applied_before(statement, &e);
-                    if !already_done {
-                        let applied = if i == 0 {
-                            "; nothing of it was applied".to_owned()
+                    Err(e) if i == skip && uncertain && applied_before(statement, &e) => Ok(()),
+                    Err(e) if cluster.is_some() && galera::is_conflict(&e) => {
+                        if StatementKind::of(statement) == StatementKind::Other {
+                            Err((e, true))
                         } else {
-                            format!("; statements 1 to {i} were applied (MySQL commits DDL as it goes): fix the failing statement and run again to continue from it")
-                        };
-                        return Err(fail(i + 1, applied, e));
+                            run_statement(conn, statement, true, 1).await
+                        }
                     }
+                    Err(e) => Err((e, false)),
+                    Ok(()) => Ok(()),
+                };
+                if let Err((e, conflict)) = result {
+                    let applied = if i == 0 {
+                        "; nothing of it was applied".to_owned()
+                    } else {
+                        format!("; statements 1 to {i} were applied (MySQL commits DDL as it goes): fix the failing statement and run again to continue from it")
+                    };
+                    return Err(fail(
+                        i + 1,
+                        format!("{}{applied}", conflict_note(conflict)),
+                        e,
+                    ));
                 }
-                conn.set_progress(when, i + 1, &prefix_hash(&statements, i + 1), i + 1)
-                    .await?;
+                set_progress(
+                    conn,
+                    cluster,
+                    when,
+                    i + 1,
+                    &prefix_hash(&statements, i + 1),
+                    i + 1,
+                )
+                .await?;
             }
             // The record and the end of the progress row are one transaction: a
             // kill between them must not leave a progress row saying "all done".
-            conn.run("START TRANSACTION").await?;
-            conn.record(table, migration).await?;
-            conn.run(&format!(
-                "DELETE FROM {PROGRESS_TABLE} WHERE created_at = {when}"
-            ))
-            .await?;
-            conn.run("COMMIT").await?;
+            let record = format!(
+                "INSERT INTO {table} (hash, created_at) VALUES ('{}', {when})",
+                migration.hash
+            );
+            let clear = format!("DELETE FROM {PROGRESS_TABLE} WHERE created_at = {when}");
+            match (cluster, conn.mysql()) {
+                (Some(cluster), Some(c)) => cluster.write(c, &[record, clear]).await?,
+                _ => {
+                    conn.run("START TRANSACTION").await?;
+                    conn.run(&record).await?;
+                    conn.run(&clear).await?;
+                    conn.run("COMMIT").await?;
+                }
+            }
         } else {
             // One transaction for the migration and its record.
             conn.run(if backend == Backend::Sqlite {
@@ -1300,6 +1688,32 @@ async fn up_locked(
         done.push(applied);
     }
     Ok(done)
+}
+
+/// Records how far a migration got (MySQL): on Galera in a transaction that renews the
+/// lock row (so only the holder writes it), tagged with the run.
+async fn set_progress(
+    conn: &mut Conn,
+    cluster: Option<&galera::ClusterLock>,
+    when: i64,
+    done: usize,
+    prefix: &str,
+    started: usize,
+) -> Result<(), MigrateError> {
+    match (cluster, conn.mysql()) {
+        (Some(cluster), Some(c)) => {
+            cluster
+                .write(
+                    c,
+                    &[format!(
+                        "REPLACE INTO {PROGRESS_TABLE} (created_at, done, prefix, started, run) VALUES ({when}, {done}, '{prefix}', {started}, '{}')",
+                        cluster.run
+                    )],
+                )
+                .await
+        }
+        _ => Ok(conn.set_progress(when, done, prefix, started).await?),
+    }
 }
 
 /// Where a database stands against a migrations folder.
