@@ -21,6 +21,7 @@
 
 use std::path::Path;
 use std::pin::Pin;
+#[cfg(feature = "sqlite")]
 use std::str::FromStr;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
@@ -381,7 +382,8 @@ struct Opening {
     lazy: bool,
     /// At most this long to wait for a connection.
     acquire_cap: Option<Duration>,
-    /// A statement each new connection runs first.
+    /// A statement each new connection runs first (MySQL: Galera's `wsrep_sync_wait`).
+    #[cfg_attr(not(feature = "mysql"), allow(dead_code))]
     session: Option<&'static str>,
 }
 
@@ -437,6 +439,8 @@ impl Db {
     }
 
     async fn open(url: &DatabaseUrl, root: &Path, opening: Opening) -> Result<Db, DbError> {
+        // Only SQLite's file paths are relative to the project.
+        let _ = root;
         let connect_error = |source| DbError::Connect {
             backend: url.backend(),
             url: url.to_string(),
@@ -1155,6 +1159,7 @@ fn column_error<C: sqlx::Column>(columns: &[C], index: usize, message: String) -
     }
 }
 
+#[cfg(any(feature = "mysql", feature = "sqlite"))]
 fn json_from_bytes(bytes: &[u8], index: usize) -> Result<serde_json::Value, sqlx::Error> {
     serde_json::from_slice(bytes).map_err(|e| sqlx::Error::ColumnDecode {
         index: index.to_string(),
@@ -1411,6 +1416,7 @@ impl Decode for FirstI64 {
     }
 }
 
+#[cfg(any(feature = "mysql", feature = "postgres"))]
 fn driver_url(url: &DatabaseUrl) -> Result<url::Url, DbError> {
     url::Url::parse(url.driver_url()).map_err(|e| {
         DbError::Config(ConfigError::DatabaseUrl {

@@ -33,6 +33,7 @@
 //! # });
 //! ```
 
+#[cfg(any(feature = "postgres", feature = "sqlite"))]
 use std::borrow::Cow;
 use std::marker::PhantomData;
 use std::panic::AssertUnwindSafe;
@@ -67,6 +68,7 @@ pub enum Isolation {
 }
 
 impl Isolation {
+    #[cfg_attr(not(any(feature = "mysql", feature = "postgres")), allow(dead_code))]
     fn sql(self) -> &'static str {
         match self {
             Isolation::ReadUncommitted => "READ UNCOMMITTED",

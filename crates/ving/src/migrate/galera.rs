@@ -16,7 +16,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use sqlx::{Connection, MySqlConnection, Row};
+pub(super) use sqlx::MySqlConnection;
+use sqlx::{Connection, Row};
 
 use super::MigrateError;
 
@@ -422,4 +423,41 @@ impl ClusterLock {
             tokio::time::sleep(Duration::from_millis(50 * (attempt as u64 + 1))).await;
         }
     }
+}
+
+/// The number and message of a MySQL error, if `error` is one.
+pub(super) fn mysql_error(error: &sqlx::Error) -> Option<(u16, String)> {
+    let error = error
+        .as_database_error()?
+        .try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()?;
+    Some((error.number(), error.message().to_owned()))
+}
+
+/// The `run` of a progress row (`sql` selects it), when there is one.
+pub(super) async fn progress_run(
+    connection: &mut MySqlConnection,
+    sql: &str,
+) -> Result<Option<Option<String>>, sqlx::Error> {
+    let row = sqlx::query(sql).fetch_optional(connection).await?;
+    row.map(|r| r.try_get_unchecked::<Option<String>, _>(0))
+        .transpose()
+}
+
+/// (statements applied, hash of them, statements started) of a progress row (`sql`
+/// selects it).
+pub(super) async fn progress(
+    connection: &mut MySqlConnection,
+    sql: &str,
+) -> Result<Option<(usize, String, usize)>, sqlx::Error> {
+    let row = sqlx::query(sql).fetch_optional(connection).await?;
+    row.map(|r| {
+        let done: i64 = r.try_get(0)?;
+        let started: i64 = r.try_get(2)?;
+        Ok((
+            usize::try_from(done).unwrap_or(0),
+            r.try_get_unchecked::<String, _>(1)?,
+            usize::try_from(started).unwrap_or(0),
+        ))
+    })
+    .transpose()
 }

@@ -19,7 +19,64 @@
 
 mod check;
 mod diff;
+#[cfg(feature = "mysql")]
 mod galera;
+/// Without the `mysql` feature no connection is MySQL's, so no run is a Galera run: the
+/// Galera items exist only for the types of the code that would use them.
+#[cfg(not(feature = "mysql"))]
+#[allow(dead_code)]
+mod galera {
+    /// No connection is a MySQL connection in this build.
+    pub(super) enum MySqlConnection {}
+
+    /// What a run marks the progress it hands over with.
+    pub(super) const RELEASED: &str = "released";
+
+    /// No run holds a Galera lock in this build.
+    pub(super) struct ClusterLock {
+        pub(super) run: String,
+        pub(super) took_over_from: Option<String>,
+        never: std::convert::Infallible,
+    }
+
+    impl ClusterLock {
+        pub(super) fn lost(&self) -> bool {
+            match self.never {}
+        }
+        pub(super) async fn release(&self, _: &mut MySqlConnection) {
+            match self.never {}
+        }
+        pub(super) async fn write(
+            &self,
+            _: &mut MySqlConnection,
+            _: &[String],
+        ) -> Result<(), super::MigrateError> {
+            match self.never {}
+        }
+    }
+
+    pub(super) fn is_conflict(_: &sqlx::Error) -> bool {
+        false
+    }
+
+    pub(super) fn mysql_error(_: &sqlx::Error) -> Option<(u16, String)> {
+        None
+    }
+
+    pub(super) async fn progress_run(
+        connection: &mut MySqlConnection,
+        _: &str,
+    ) -> Result<Option<Option<String>>, sqlx::Error> {
+        match *connection {}
+    }
+
+    pub(super) async fn progress(
+        connection: &mut MySqlConnection,
+        _: &str,
+    ) -> Result<Option<(usize, String, usize)>, sqlx::Error> {
+        match *connection {}
+    }
+}
 mod snapshot;
 
 use std::collections::BTreeMap;
@@ -613,24 +670,32 @@ fn generated_name() -> String {
 
 /// One connection, held for the whole run (locks are per connection).
 enum Conn {
+    #[cfg(feature = "mysql")]
     MySql(PoolConnection<sqlx::MySql>),
+    #[cfg(feature = "postgres")]
     Postgres(PoolConnection<sqlx::Postgres>),
+    #[cfg(feature = "sqlite")]
     Sqlite(PoolConnection<sqlx::Sqlite>),
 }
 
 impl Conn {
     async fn acquire(db: &Db) -> Result<Conn, MigrateError> {
         Ok(match db.pool() {
+            #[cfg(feature = "mysql")]
             Pool::MySql(pool) => Conn::MySql(pool.acquire().await?),
+            #[cfg(feature = "postgres")]
             Pool::Postgres(pool) => Conn::Postgres(pool.acquire().await?),
+            #[cfg(feature = "sqlite")]
             Pool::Sqlite(pool) => Conn::Sqlite(pool.acquire().await?),
         })
     }
 
-    /// The MySQL connection (Galera's lock works on it).
-    fn mysql(&mut self) -> Option<&mut sqlx::MySqlConnection> {
+    /// The MySQL connection (Galera's lock and MySQL's progress rows work on it).
+    fn mysql(&mut self) -> Option<&mut galera::MySqlConnection> {
         match self {
+            #[cfg(feature = "mysql")]
             Conn::MySql(c) => Some(&mut **c),
+            #[allow(unreachable_patterns)]
             _ => None,
         }
     }
@@ -649,19 +714,20 @@ impl Conn {
 
     /// The `run` of a progress row (Galera), when there is one.
     async fn progress_run(&mut self, when: i64) -> Result<Option<Option<String>>, sqlx::Error> {
-        let Conn::MySql(c) = self else {
+        let Some(c) = self.mysql() else {
             return Ok(None);
         };
         let sql = format!("SELECT run FROM {PROGRESS_TABLE} WHERE created_at = {when}");
-        let row = sqlx::query(&sql).fetch_optional(&mut **c).await?;
-        row.map(|r| r.try_get_unchecked::<Option<String>, _>(0))
-            .transpose()
+        galera::progress_run(c, &sql).await
     }
 
     async fn run(&mut self, sql: &str) -> Result<(), sqlx::Error> {
         match self {
+            #[cfg(feature = "mysql")]
             Conn::MySql(c) => sqlx::raw_sql(sql).execute(&mut **c).await.map(drop),
+            #[cfg(feature = "postgres")]
             Conn::Postgres(c) => sqlx::raw_sql(sql).execute(&mut **c).await.map(drop),
+            #[cfg(feature = "sqlite")]
             Conn::Sqlite(c) => sqlx::raw_sql(sql).execute(&mut **c).await.map(drop),
         }
     }
@@ -671,6 +737,7 @@ impl Conn {
         let sql = format!("SELECT created_at, hash FROM {table}");
         let rows: Vec<(i64, String)> = match self {
             // Text under a binary collation reads as a blob: take it unchecked.
+            #[cfg(feature = "mysql")]
             Conn::MySql(c) => sqlx::query(&sql)
                 .fetch_all(&mut **c)
                 .await?
@@ -682,12 +749,14 @@ impl Conn {
                     ))
                 })
                 .collect::<Result<_, sqlx::Error>>()?,
+            #[cfg(feature = "postgres")]
             Conn::Postgres(c) => sqlx::query(&sql)
                 .fetch_all(&mut **c)
                 .await?
                 .iter()
                 .map(|r| Ok((r.try_get::<i64, _>(0)?, r.try_get::<String, _>(1)?)))
                 .collect::<Result<_, sqlx::Error>>()?,
+            #[cfg(feature = "sqlite")]
             Conn::Sqlite(c) => sqlx::query(&sql)
                 .fetch_all(&mut **c)
                 .await?
@@ -702,22 +771,12 @@ impl Conn {
     /// (statements applied, hash of them, statements started) of a partly applied
     /// migration (MySQL).
     async fn progress(&mut self, when: i64) -> Result<Option<(usize, String, usize)>, sqlx::Error> {
-        let Conn::MySql(c) = self else {
+        let Some(c) = self.mysql() else {
             return Ok(None);
         };
         let sql =
             format!("SELECT done, prefix, started FROM {PROGRESS_TABLE} WHERE created_at = {when}");
-        let row = sqlx::query(&sql).fetch_optional(&mut **c).await?;
-        row.map(|r| {
-            let done: i64 = r.try_get(0)?;
-            let started: i64 = r.try_get(2)?;
-            Ok((
-                usize::try_from(done).unwrap_or(0),
-                r.try_get_unchecked::<String, _>(1)?,
-                usize::try_from(started).unwrap_or(0),
-            ))
-        })
-        .transpose()
+        galera::progress(c, &sql).await
     }
 
     async fn set_progress(
@@ -736,10 +795,12 @@ impl Conn {
     /// Rows breaking a foreign key (SQLite's `PRAGMA foreign_key_check`; 0 elsewhere).
     async fn foreign_key_violations(&mut self) -> Result<usize, sqlx::Error> {
         match self {
+            #[cfg(feature = "sqlite")]
             Conn::Sqlite(c) => Ok(sqlx::query("PRAGMA foreign_key_check")
                 .fetch_all(&mut **c)
                 .await?
                 .len()),
+            #[allow(unreachable_patterns)]
             _ => Ok(0),
         }
     }
@@ -754,8 +815,11 @@ impl Conn {
 
     async fn close(self) {
         let result = match self {
+            #[cfg(feature = "mysql")]
             Conn::MySql(c) => c.detach().close().await,
+            #[cfg(feature = "postgres")]
             Conn::Postgres(c) => c.detach().close().await,
+            #[cfg(feature = "sqlite")]
             Conn::Sqlite(c) => c.detach().close().await,
         };
         let _ = result;
@@ -855,13 +919,10 @@ impl StatementKind {
 /// Whether a MySQL error says the work of `statement` is already there.
 fn applied_before(statement: &str, error: &sqlx::Error) -> bool {
     let kind = StatementKind::of(statement);
-    error
-        .as_database_error()
-        .and_then(|e| e.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>())
-        .is_some_and(|e| {
-            kind.already_done_errors().contains(&e.number())
-                && (e.number() != 1005 || e.message().contains("errno: 121"))
-        })
+    galera::mysql_error(error).is_some_and(|(number, message)| {
+        kind.already_done_errors().contains(&number)
+            && (number != 1005 || message.contains("errno: 121"))
+    })
 }
 
 /// sha256 of the first `count` statements.
@@ -938,6 +999,7 @@ impl<'a> RunOptions<'a> {
         }
     }
 
+    #[cfg_attr(not(any(feature = "mysql", feature = "postgres")), allow(dead_code))]
     fn wait_note(&mut self, note: &str) {
         if let Some(on_wait) = self.on_wait.as_mut() {
             on_wait(note);
@@ -955,6 +1017,7 @@ struct Server {
 /// and a Galera node applying schema changes node by node.
 async fn inspect(conn: &mut Conn) -> Result<Server, MigrateError> {
     match conn {
+        #[cfg(feature = "mysql")]
         Conn::MySql(c) => {
             let rows = sqlx::query("SHOW VARIABLES WHERE Variable_name IN ('wsrep_on', 'wsrep_osu_method', 'read_only', 'super_read_only', 'innodb_read_only')")
                 .fetch_all(&mut **c)
@@ -978,6 +1041,7 @@ async fn inspect(conn: &mut Conn) -> Result<Server, MigrateError> {
             }
             Ok(Server { galera })
         }
+        #[cfg(feature = "postgres")]
         Conn::Postgres(c) => {
             let row = sqlx::query(
                 "SELECT pg_is_in_recovery(), current_setting('transaction_read_only') = 'on'",
@@ -996,6 +1060,7 @@ async fn inspect(conn: &mut Conn) -> Result<Server, MigrateError> {
             }
             Ok(Server { galera: false })
         }
+        #[cfg(feature = "sqlite")]
         Conn::Sqlite(_) => Ok(Server { galera: false }),
     }
 }
@@ -1093,42 +1158,55 @@ async fn lock(
         conn.run(create_migrations_table(backend)).await?;
         return Ok(None);
     }
-    let (Conn::MySql(c), Pool::MySql(pool)) = (conn, db.pool()) else {
-        return Ok(None);
-    };
-    // Reads wait until this node has applied what the cluster committed before them.
-    sqlx::raw_sql("SET SESSION wsrep_sync_wait = 1")
-        .execute(&mut **c)
-        .await?;
-    galera::prepare_tables(c, migrations_table(backend)).await?;
-    let options_of_pool = pool.connect_options();
-    let RunOptions {
-        lock_timeout,
-        lock_expiry,
-        on_wait,
-        ..
-    } = options;
-    let mut no_note = |_: &str| {};
-    let on_wait: &mut dyn FnMut(&str) = match on_wait {
-        Some(f) => *f,
-        None => &mut no_note,
-    };
-    let cluster = galera::take(c, &options_of_pool, *lock_timeout, *lock_expiry, on_wait).await?;
-    if let Some(from) = &cluster.took_over_from {
-        on_wait(&format!(
+    #[cfg(not(feature = "mysql"))]
+    {
+        // Only a MySQL connection can be a Galera node.
+        let _ = options;
+        Ok(None)
+    }
+    #[cfg(feature = "mysql")]
+    {
+        #[allow(irrefutable_let_patterns)]
+        let (Conn::MySql(c), Pool::MySql(pool)) = (conn, db.pool()) else {
+            return Ok(None);
+        };
+        // Reads wait until this node has applied what the cluster committed before them.
+        sqlx::raw_sql("SET SESSION wsrep_sync_wait = 1")
+            .execute(&mut **c)
+            .await?;
+        galera::prepare_tables(c, migrations_table(backend)).await?;
+        let options_of_pool = pool.connect_options();
+        let RunOptions {
+            lock_timeout,
+            lock_expiry,
+            on_wait,
+            ..
+        } = options;
+        let mut no_note = |_: &str| {};
+        let on_wait: &mut dyn FnMut(&str) = match on_wait {
+            Some(f) => *f,
+            None => &mut no_note,
+        };
+        let cluster =
+            galera::take(c, &options_of_pool, *lock_timeout, *lock_expiry, on_wait).await?;
+        if let Some(from) = &cluster.took_over_from {
+            on_wait(&format!(
             "took over the migration lock of run {from}, which was not renewed within {} s; continuing from its progress",
             lock_expiry.as_secs()
         ));
+        }
+        Ok(Some(cluster))
     }
-    Ok(Some(cluster))
 }
 
 /// The name of the MySQL lock runs take: one per database, so that runs on different
 /// databases of one server do not wait for each other (lock names are server-wide and
 /// at most 64 characters).
+#[cfg_attr(not(feature = "mysql"), allow(dead_code))]
 const MYSQL_LOCK_NAME: &str = "LEFT(CONCAT('ving_migrate:', IFNULL(DATABASE(), '')), 64)";
 
 /// What a run says when it starts waiting for another run's lock.
+#[cfg_attr(not(any(feature = "mysql", feature = "postgres")), allow(dead_code))]
 const WAITING: &str = "another run is applying migrations: waiting for it";
 
 /// Takes the database lock (SQLite: foreign key checks off; each migration then runs in
@@ -1139,10 +1217,15 @@ async fn take_lock(
     backend: Backend,
     options: &mut RunOptions<'_>,
 ) -> Result<(), MigrateError> {
-    let timeout = options.lock_timeout;
+    // SQLite has no lock to wait for.
+    let _ = &options;
     match backend {
+        #[cfg(feature = "mysql")]
         Backend::MySql => {
-            let Conn::MySql(c) = conn else {
+            let timeout = options.lock_timeout;
+            #[allow(irrefutable_let_patterns)]
+            let Conn::MySql(c) = conn
+            else {
                 return Ok(());
             };
             let get = |seconds: u64| {
@@ -1169,8 +1252,11 @@ async fn take_lock(
             }
             Ok(())
         }
+        #[cfg(feature = "postgres")]
         Backend::Postgres => {
-            let Conn::Postgres(c) = conn else {
+            #[allow(irrefutable_let_patterns)]
+            let Conn::Postgres(c) = conn
+            else {
                 return Ok(());
             };
             let taken: bool = sqlx::query("SELECT pg_try_advisory_lock(7301999)")
@@ -1184,6 +1270,9 @@ async fn take_lock(
             Ok(())
         }
         Backend::Sqlite => Ok(conn.run("PRAGMA foreign_keys = OFF").await?),
+        // A backend left out of the build has no connection to lock.
+        #[allow(unreachable_patterns)]
+        _ => Ok(()),
     }
 }
 
