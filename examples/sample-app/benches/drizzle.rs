@@ -549,6 +549,48 @@ async fn main() -> Result<(), BoxError> {
     if let Some(i) = args.iter().position(|a| a == "--stream-rss") {
         return stream_child(args.get(i + 1).map_or("", String::as_str)).await;
     }
+    // For instruction counts (callgrind): `--lookups ving|raw|setup <url> <n>` runs n
+    // selects by primary key of `apikeys` at <url> (`setup` makes the tables and n rows).
+    if let Some(i) = args.iter().position(|a| a == "--lookups") {
+        let side = args.get(i + 1).map_or("", String::as_str);
+        let url = args.get(i + 2).map_or("", String::as_str);
+        let n: usize = args
+            .get(i + 3)
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(1_000);
+        let db = Db::connect(
+            &ving::config::DatabaseUrl::parse(url)?,
+            &std::env::temp_dir(),
+        )
+        .await?;
+        if side == "setup" {
+            let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ving/schema/schemas");
+            db.create_tables(&TableModel::from_schemas(&SchemaSet::load(
+                &dir,
+                &SchemaOptions::default(),
+            )?))
+            .await?;
+            let owner = UserInsert {
+                username: Some("owner".into()),
+                email: Some("owner@example.com".into()),
+                ..UserInsert::new(String::new())
+            };
+            db.insert(UserTable).values([owner]).execute().await?;
+            seed(&db, n, 0).await?;
+            return Ok(());
+        }
+        let raw = Raw { db: &db };
+        let mut found = 0;
+        for id in 1..=n as i64 {
+            found += if side == "raw" {
+                raw.lookup(id).await?
+            } else {
+                ving_lookup(&db, id).await?
+            };
+        }
+        println!("{side}: {found} rows");
+        return Ok(());
+    }
     let quick = args.iter().any(|a| a == "--quick");
     let sizes = if quick {
         Sizes {

@@ -107,11 +107,16 @@ pub trait Dialect: Send + Sync {
     fn push_quoted(&self, out: &mut String, identifier: &str) {
         let quote = self.quote_char();
         out.push(quote);
-        for c in identifier.chars() {
-            if c == quote {
-                out.push(quote);
+        if identifier.contains(quote) {
+            for c in identifier.chars() {
+                if c == quote {
+                    out.push(quote);
+                }
+                out.push(c);
             }
-            out.push(c);
+        } else {
+            // The usual case, copied whole.
+            out.push_str(identifier);
         }
         out.push(quote);
     }
