@@ -759,3 +759,17 @@ impl Dialect for SqliteDialect {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_are_quoted_with_their_quote_characters_doubled() {
+        assert_eq!(MySqlDialect.quote("users"), "`users`");
+        assert_eq!(MySqlDialect.quote("we`ird"), "`we``ird`");
+        assert_eq!(PostgresDialect.quote("users"), "\"users\"");
+        assert_eq!(PostgresDialect.quote("we\"ird"), "\"we\"\"ird\"");
+        assert_eq!(SqliteDialect.quote("naïve"), "\"naïve\"");
+    }
+}
