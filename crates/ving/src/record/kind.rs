@@ -39,17 +39,54 @@ pub(crate) fn intern(name: &str) -> &'static str {
 /// A default computed when a record is minted (`default = { fn = "privateKey" }`).
 pub type DefaultFn = Arc<dyn Fn() -> Value + Send + Sync>;
 
-/// What an app adds to a kind's description (ving's record subclasses overriding
-/// `describeLinks` and `describe`, as its User record does).
+/// A hook's future: boxed, so hooks stay object safe.
+pub type HookFuture<'a, T> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, Ouch>> + Send + 'a>>;
+
+/// What an app's record code overrides for a kind (ving's record subclasses, as its User
+/// record overrides `describeLinks`, `describe`, `setPostedProps` and `delete`). Each
+/// hook's default is ving's base behaviour; an override calls the `base_…` method of
+/// [`Record`] where ving calls `super`.
 pub trait RecordHooks: Send + Sync {
-    /// Adds links after `base` and `self` (User: `profile`, `avatarImage` …).
-    fn describe_links(&self, record: &Record<'_>, id_string: &str, links: &mut Map<String, Value>) {
-        let _ = (record, id_string, links);
+    /// Adds links after `base` and `self` (User: `profile`, `avatarImage` …), for the
+    /// describe `params` (S3File shows its `file` link to its owner only).
+    fn describe_links<'a>(
+        &'a self,
+        record: &'a Record<'_>,
+        id_string: &'a str,
+        params: &'a Describe<'_>,
+        links: &'a mut Map<String, Value>,
+    ) -> HookFuture<'a, ()> {
+        let _ = (record, id_string, params, links);
+        Box::pin(async { Ok(()) })
     }
 
     /// Adds to `meta` (User: `displayName`).
     fn describe_meta(&self, record: &Record<'_>, meta: &mut Map<String, Value>) {
         let _ = (record, meta);
+    }
+
+    /// Sets posted props (User: the password, and `verifiedEmail` cleared on a new
+    /// email); the default is [`Record::base_set_posted_props`].
+    fn set_posted_props<'a, 'e>(
+        &'a self,
+        record: &'a mut Record<'e>,
+        params: &'a Map<String, Value>,
+        user: Option<&'a dyn CurrentUser>,
+    ) -> HookFuture<'a, ()>
+    where
+        'e: 'a,
+    {
+        Box::pin(record.base_set_posted_props(params, user))
+    }
+
+    /// Deletes the record (User: its API keys and files first); the default is
+    /// [`Record::base_delete`].
+    fn delete<'a, 'e>(&'a self, record: &'a mut Record<'e>) -> HookFuture<'a, ()>
+    where
+        'e: 'a,
+    {
+        Box::pin(record.base_delete())
     }
 }
 

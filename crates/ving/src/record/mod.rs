@@ -9,6 +9,9 @@
 //! - [`Record`]: `get`/`set`, `insert`, `update`, `delete`, `refresh`, `is_owner`,
 //!   `can_edit`, `parent`, `children`, `prop_options`, `describe`, `set_posted_props`,
 //!   `test_creation_props`.
+//! - [`RecordHooks`]: what an app's record code overrides per kind (`describe_links`,
+//!   `describe_meta`, `set_posted_props`, `delete`), calling `base_…` where ving calls
+//!   `super` — the sample app's User, CronJob and S3File records use them.
 //! - [`CurrentUser`]: who privileges are checked against; a User [`Record`] is one.
 //! - [`Ouch`]: ving's errors (code, message, prop).
 //!
@@ -75,8 +78,8 @@ mod value;
 
 pub use describe::{link, Describe};
 pub use kind::{
-    DefaultFn, FindOptions, IntoWhere, Kind, Kinds, ListFilter, ListParams, OrderBy, Paging,
-    RecordHooks, RecordId, Where,
+    DefaultFn, FindOptions, HookFuture, IntoWhere, Kind, Kinds, ListFilter, ListParams, OrderBy,
+    Paging, RecordHooks, RecordId, Where,
 };
 pub use ouch::{status_message, Ouch};
 pub use record::Record;

@@ -308,8 +308,23 @@ impl<'e> Record<'e> {
         self.update().await
     }
 
-    /// Deletes the record's row; the props stay in memory (`meta.deleted` then says so).
+    /// The kind's hooks, if the app registered any.
+    fn hooks(&self) -> Option<std::sync::Arc<dyn super::RecordHooks>> {
+        self.kind.kinds.catalog.hooks.get(self.kind.name()).cloned()
+    }
+
+    /// Deletes the record, through the kind's `delete` hook when the app has one (User:
+    /// its API keys and files first).
     pub async fn delete(&mut self) -> Result<(), Ouch> {
+        match self.hooks() {
+            Some(hooks) => hooks.delete(self).await,
+            None => self.base_delete().await,
+        }
+    }
+
+    /// ving's base `delete`: deletes the record's row; the props stay in memory
+    /// (`meta.deleted` then says so).
+    pub async fn base_delete(&mut self) -> Result<(), Ouch> {
         let statement = Delete {
             table: self.kind.table_name(),
             where_: Some(self.kind.id_is(self.id().unwrap_or(-1))?),
@@ -454,13 +469,26 @@ impl<'e> Record<'e> {
             || user.is_some_and(|u| u.isa_role(edit))
     }
 
-    /// Sets the props `user` may edit from posted params (ving's `setPostedProps`), in
+    /// Sets posted props, through the kind's `set_posted_props` hook when the app has
+    /// one (User: the password), else [`Record::base_set_posted_props`].
+    pub async fn set_posted_props(
+        &mut self,
+        params: &Map<String, Value>,
+        user: Option<&dyn CurrentUser>,
+    ) -> Result<(), Ouch> {
+        match self.hooks() {
+            Some(hooks) => hooks.set_posted_props(self, params, user).await,
+            None => self.base_set_posted_props(params, user).await,
+        }
+    }
+
+    /// ving's base `setPostedProps`: sets the props `user` may edit from posted params, in
     /// schema order: `''` on a required prop is 441; unique props (with their
     /// `uniqueQualifiers`) are 409 when taken; `options` lists and enum/boolean values are
     /// checked (442); ids are accepted as id strings (400 when not one); a parent relation
     /// needs editing rights on the parent (403) unless `skipOwnerCheck`, checked before
     /// the prop is set. Props the user may not edit, and unknown names, are skipped.
-    pub async fn set_posted_props(
+    pub async fn base_set_posted_props(
         &mut self,
         params: &Map<String, Value>,
         user: Option<&dyn CurrentUser>,
