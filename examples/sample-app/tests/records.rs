@@ -680,3 +680,109 @@ async fn bcrypt_hashes_verify_both_ways_with_bcryptjs() {
     assert_eq!(code(user::test_password(&andy, "Rita")).0, 454);
     test.cleanup().await;
 }
+
+/// The generated typed records: the props struct, typed getters and validating setters,
+/// the kind's columns and raw builders, on a pool and in a transaction.
+async fn typed_records(backend: Backend, kinds: &Kinds<'_>) {
+    use ving_sample_app::drizzle::schema::user::UseAsDisplayName;
+    use ving_sample_app::record::{APIKeyProps, APIKeys, UserProps, Users};
+    let users = Users.on(kinds).expect("Users");
+    let mut warden = users
+        .create(UserProps {
+            username: "warden".into(),
+            email: "warden@shawshank.jail".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("create");
+    assert_eq!(warden.username(), "warden");
+    assert_eq!(
+        warden.use_as_display_name(),
+        Some(UseAsDisplayName::Username)
+    );
+    assert!(warden.created_at().is_some() && !warden.admin());
+    // Setters validate against the schema: 442 naming the prop.
+    let bad = warden.set_email("not an email").expect_err("442");
+    assert_eq!((bad.code, bad.prop.as_deref()), (442, Some("email")));
+    warden.set_admin(true).expect("admin");
+    warden
+        .set_use_as_display_name(UseAsDisplayName::Email)
+        .expect("enum");
+    warden.update().await.expect("update");
+    let id = warden.id_string().expect("id");
+    let again = users
+        .find_or_die(id.as_str())
+        .await
+        .expect("find by id string");
+    assert!(again.admin());
+    assert_eq!(again.display_name(), "warden@shawshank.jail");
+    // The kind exposes its table's columns and raw builders (the seed's line, on a kind).
+    let joe = users
+        .select()
+        .where_(eq(Users.email, "warden@shawshank.jail"))
+        .first()
+        .await
+        .expect("select")
+        .expect("a row");
+    assert_eq!((joe.id, joe.admin), (warden.id().expect("id"), true));
+    assert_eq!(
+        users.count(eq(Users.admin, true)).await.expect("count"),
+        1,
+        "{backend:?}"
+    );
+    // Typed find_many, and a typed key through its props struct.
+    let key = APIKeys
+        .on(kinds)
+        .expect("APIKeys")
+        .create(APIKeyProps {
+            name: "k".into(),
+            user_id: warden.id(),
+            ..Default::default()
+        })
+        .await
+        .expect("key");
+    assert!(key.private_key().starts_with("pk_"));
+    assert_eq!(key.test_secret(key.private_key()), Ok(true));
+    let found = users
+        .find_many(eq(Users.username, "warden"), &FindOptions::default())
+        .await
+        .expect("find_many");
+    assert_eq!(found.len(), 1);
+    assert!(found[0].is_owner(Some(&warden)).await.expect("owner"));
+}
+
+on_every_backend_and_in_a_transaction!(typed_records_generated_by_ving_record, typed_records);
+
+#[tokio::test]
+async fn the_seed_s_line_runs_on_the_installed_kinds() {
+    use ving_sample_app::record::{UserProps, Users};
+    let Some((test, schemas)) = fresh(Backend::Sqlite).await else {
+        return;
+    };
+    // The installed kinds live as long as the process: the pool is leaked for them.
+    let db: &'static ving::db::Db = Box::leak(Box::new(test.db().clone()));
+    let kinds = record::kinds(&schemas, db, codec(), settings());
+    ving::record::install(kinds.clone()).expect("install");
+    assert_eq!(code(ving::record::install(kinds)).0, 409);
+    Users
+        .create(UserProps {
+            username: "joe".into(),
+            email: "joe@example.com".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("create");
+    let joe = Users
+        .select()
+        .where_(eq(Users.email, "joe@example.com"))
+        .first()
+        .await
+        .expect("select");
+    assert_eq!(joe.map(|row| row.username).as_deref(), Some("joe"));
+    let found = Users
+        .find_or_die("UservDKaLb1")
+        .await
+        .expect("find by id string");
+    assert_eq!(found.username(), "joe");
+    assert_eq!(Users.count(()).await.expect("count"), 1);
+}

@@ -12,6 +12,10 @@
 //! - [`RecordHooks`]: what an app's record code overrides per kind (`describe_links`,
 //!   `describe_meta`, `set_posted_props`, `delete`), calling `base_…` where ving calls
 //!   `super` — the sample app's User, CronJob and S3File records use them.
+//! - [`KindValue`], [`KindOf`], [`KindDef`], [`IntoProps`]: what `ving record` generates
+//!   builds on — the kind value (`Users`: its table's columns, the raw builders on its
+//!   table, typed `create`/`find…`), on the kinds an app [`install`]s or on any
+//!   [`Kinds`] (`Users.on(&kinds)`).
 //! - [`CurrentUser`]: who privileges are checked against; a User [`Record`] is one.
 //! - [`Ouch`]: ving's errors (code, message, prop).
 //!
@@ -73,6 +77,7 @@ mod ouch;
 #[allow(clippy::module_inception)]
 mod record;
 mod role;
+mod typed;
 mod validate;
 mod value;
 
@@ -84,4 +89,8 @@ pub use kind::{
 pub use ouch::{status_message, Ouch};
 pub use record::Record;
 pub use role::{CurrentUser, SessionUser};
+pub use typed::{install, installed, IntoProps, KindDef, KindOf, KindValue};
 pub use value::{format_date, parse_date};
+
+/// A record's props by name, as ving holds them.
+pub type PropMap = serde_json::Map<String, serde_json::Value>;

@@ -1,6 +1,8 @@
 //! APIKey: the private key made at mint time (`pk_` and 36 hex digits) and the secret
 //! test, with ving's 441 and 454 (ving's own throws a `ReferenceError`, its bug).
 
+pub use super::generated::api_key::{APIKey, APIKeyKind, APIKeyProps, APIKeys};
+
 use serde_json::Value;
 use ving::record::{Ouch, Record};
 
@@ -44,5 +46,12 @@ pub fn test_secret(api_key: &Record<'_>, secret: &str) -> Result<bool, Ouch> {
         Ok(true)
     } else {
         Err(Ouch::about(454, "secret", "Secret does not match."))
+    }
+}
+
+impl APIKey<'_> {
+    /// [`test_secret`] of this key.
+    pub fn test_secret(&self, secret: &str) -> Result<bool, Ouch> {
+        test_secret(self, secret)
     }
 }

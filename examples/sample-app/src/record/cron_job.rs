@@ -3,6 +3,8 @@
 //! also queues a BullMQ job on insert and update; ving-rs has no job queue, so nothing
 //! is queued.
 
+pub use super::generated::cron_job::{CronJob, CronJobKind, CronJobProps, CronJobs};
+
 use serde_json::{json, Map, Value};
 use ving::record::{link, Describe, HookFuture, Record, RecordHooks};
 

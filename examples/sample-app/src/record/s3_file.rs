@@ -2,6 +2,8 @@
 //! `https://s3.amazonaws.com/<uploads bucket>/<s3folder>/<filename>`, the thumbnail by
 //! `icon`, and the `file` (owner only) and `thumbnail` links.
 
+pub use super::generated::s3_file::{S3File, S3FileKind, S3FileProps, S3Files};
+
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
@@ -156,5 +158,17 @@ impl RecordHooks for S3FileHooks {
             );
             Ok::<(), Ouch>(())
         })
+    }
+}
+
+impl S3File<'_> {
+    /// [`file_url`] of this file.
+    pub fn file_url(&self, settings: &RecordSettings) -> String {
+        file_url(self, settings)
+    }
+
+    /// [`thumbnail_url`] of this file.
+    pub fn thumbnail_url(&self, settings: &RecordSettings) -> String {
+        thumbnail_url(self, settings)
     }
 }

@@ -9,6 +9,8 @@
 //! posted email differs, even when the email may not be edited or fails validation); an
 //! unsaved user's robot avatar is the default image (ving draws the robot of id 0).
 
+pub use super::generated::user::{User, UserKind, UserProps, Users};
+
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
@@ -217,5 +219,27 @@ impl RecordHooks for UserHooks {
             }
             record.base_delete().await
         })
+    }
+}
+
+impl User<'_> {
+    /// [`display_name`] of this user.
+    pub fn display_name(&self) -> String {
+        display_name(self)
+    }
+
+    /// [`avatar_url`] of this user.
+    pub async fn avatar_url(&self, settings: &RecordSettings) -> Result<String, Ouch> {
+        avatar_url(self, settings).await
+    }
+
+    /// [`set_password`] on this user.
+    pub fn set_password(&mut self, password: &str) -> Result<(), Ouch> {
+        set_password(self, password)
+    }
+
+    /// [`test_password`] of this user.
+    pub fn test_password(&self, password: &str) -> Result<bool, Ouch> {
+        test_password(self, password)
     }
 }
