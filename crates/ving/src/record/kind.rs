@@ -533,14 +533,17 @@ impl<'e> Kind<'e> {
     pub(crate) async fn fetch_records(&self, select: Select) -> Result<Vec<Record<'e>>, Ouch> {
         let executor = self.executor();
         let (sql, params) = executor.dialect().render(Statement::Select(select));
-        let columns = self.info().columns.clone();
+        let columns = &self.info().columns;
+        // Every row's map is a copy of one made once: the keys are not hashed again.
+        let template: Map<String, Value> = columns
+            .iter()
+            .map(|c| (c.name.to_owned(), Value::Null))
+            .collect();
+        let types: Vec<ColumnType> = columns.iter().map(|c| c.column_type.clone()).collect();
         let rows = fetch_rows(executor, &sql, params, move |row| {
-            let mut props = Map::new();
-            for (i, column) in columns.iter().enumerate() {
-                props.insert(
-                    column.name.to_owned(),
-                    read_cell(&row, i, &column.column_type)?,
-                );
+            let mut props = template.clone();
+            for (i, (value, column_type)) in props.values_mut().zip(&types).enumerate() {
+                *value = read_cell(&row, i, column_type)?;
             }
             Ok(props)
         })
