@@ -255,8 +255,16 @@ async fn main() -> Result<(), BoxError> {
         return find_all_child(args.get(i + 1).map_or("", String::as_str)).await;
     }
     if args.iter().any(|a| a == "--profile-find-many") {
-        // For a profiler: 200 find_many of 10,000 records on PostgreSQL, nothing else timed.
-        let test = TestDb::fresh(Backend::Postgres).await?;
+        // For a profiler: 200 find_many of 10,000 records (on PostgreSQL, or `mariadb` /
+        // `sqlite`), nothing else timed.
+        let backend = if args.iter().any(|a| a == "mariadb") {
+            Backend::MySql
+        } else if args.iter().any(|a| a == "sqlite") {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        };
+        let test = TestDb::fresh(backend).await?;
         let schemas = schemas()?;
         test.db()
             .create_tables(&TableModel::from_schemas(&schemas))

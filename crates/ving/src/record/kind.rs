@@ -15,6 +15,7 @@ use crate::sql::{Aggregate, BinaryOp, Delete, Expr, OrderTerm, Param, Select, St
 use crate::table::{ColumnType, TableModel};
 
 use super::describe::Describe;
+use super::props::Props;
 use super::record::Record;
 use super::value::{now_string, read_cell, to_param};
 use super::{CurrentUser, Ouch};
@@ -102,6 +103,8 @@ pub(crate) struct KindInfo {
     pub(crate) schema: Schema,
     pub(crate) table: &'static str,
     pub(crate) columns: Vec<ColumnInfo>,
+    /// The column names, shared by the props of every record of the kind.
+    pub(crate) names: Arc<[&'static str]>,
 }
 
 impl KindInfo {
@@ -154,20 +157,22 @@ impl<'e> Kinds<'e> {
             .iter()
             .map(|schema| {
                 let table = model.tables.iter().find(|t| t.kind == schema.kind);
+                let columns: Vec<ColumnInfo> = table
+                    .map(|t| {
+                        t.columns
+                            .iter()
+                            .map(|c| ColumnInfo {
+                                name: intern(&c.name),
+                                column_type: c.column_type.clone(),
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
                 KindInfo {
                     schema: schema.clone(),
                     table: intern(&schema.table_name),
-                    columns: table
-                        .map(|t| {
-                            t.columns
-                                .iter()
-                                .map(|c| ColumnInfo {
-                                    name: intern(&c.name),
-                                    column_type: c.column_type.clone(),
-                                })
-                                .collect()
-                        })
-                        .unwrap_or_default(),
+                    names: columns.iter().map(|c| c.name).collect(),
+                    columns,
                 }
             })
             .collect();
@@ -533,24 +538,24 @@ impl<'e> Kind<'e> {
     pub(crate) async fn fetch_records(&self, select: Select) -> Result<Vec<Record<'e>>, Ouch> {
         let executor = self.executor();
         let (sql, params) = executor.dialect().render(Statement::Select(select));
-        let columns = &self.info().columns;
-        // Every row's map is a copy of one made once: the keys are not hashed again.
-        let template: Map<String, Value> = columns
+        let types: Vec<ColumnType> = self
+            .info()
+            .columns
             .iter()
-            .map(|c| (c.name.to_owned(), Value::Null))
+            .map(|c| c.column_type.clone())
             .collect();
-        let types: Vec<ColumnType> = columns.iter().map(|c| c.column_type.clone()).collect();
         let rows = fetch_rows(executor, &sql, params, move |row| {
-            let mut props = template.clone();
-            for (i, (value, column_type)) in props.values_mut().zip(&types).enumerate() {
-                *value = read_cell(&row, i, column_type)?;
+            let mut values = Vec::with_capacity(types.len());
+            for (i, column_type) in types.iter().enumerate() {
+                values.push(Some(read_cell(&row, i, column_type)?));
             }
-            Ok(props)
+            Ok(values)
         })
         .await?;
+        let names = self.info().names.clone();
         Ok(rows
             .into_iter()
-            .map(|props| Record::from_row(self.clone(), props))
+            .map(|values| Record::from_row(self.clone(), Props::from_values(names.clone(), values)))
             .collect())
     }
 
@@ -613,7 +618,10 @@ impl<'e> Kind<'e> {
             };
             output.insert(prop.name.clone(), value);
         }
-        Record::minted(self.clone(), output)
+        Record::minted(
+            self.clone(),
+            Props::from_map(self.info().names.clone(), output),
+        )
     }
 
     /// `mint` then `insert`: no ving validation, the database is the only check.
@@ -1014,7 +1022,7 @@ impl<'e> Kind<'e> {
     /// A copy of `record` in memory, as ving's `copy`: every prop but `id` and `createdAt`
     /// (so `updatedAt` and an API key's private key are kept, as in ving); not inserted.
     pub fn copy(&self, record: &Record<'_>) -> Record<'e> {
-        let mut props = record.get_all().clone();
+        let mut props = record.get_all();
         props.remove("id");
         props.remove("createdAt");
         self.mint(props)

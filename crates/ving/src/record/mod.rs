@@ -74,6 +74,7 @@
 mod describe;
 mod kind;
 mod ouch;
+mod props;
 #[allow(clippy::module_inception)]
 mod record;
 mod role;

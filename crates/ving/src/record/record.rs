@@ -10,6 +10,7 @@ use crate::schema::{Owner, PropType, RelationType};
 use crate::sql::{BinaryOp, Delete, Expr, Insert, Param, Select, Statement, Update};
 
 use super::kind::{fetch_rows, invalid_id, Kind};
+use super::props::Props;
 use super::validate::check;
 use super::value::{is_nil, now_string, to_param};
 use super::{CurrentUser, Ouch};
@@ -17,7 +18,7 @@ use super::{CurrentUser, Ouch};
 /// A record of a kind.
 pub struct Record<'e> {
     pub(crate) kind: Kind<'e>,
-    pub(crate) props: Map<String, Value>,
+    pub(crate) props: Props,
     dirty: Vec<String>,
     inserted: bool,
     deleted: bool,
@@ -52,7 +53,7 @@ impl std::fmt::Debug for Record<'_> {
 }
 
 impl<'e> Record<'e> {
-    pub(crate) fn from_row(kind: Kind<'e>, props: Map<String, Value>) -> Record<'e> {
+    pub(crate) fn from_row(kind: Kind<'e>, props: Props) -> Record<'e> {
         Record {
             kind,
             props,
@@ -64,7 +65,7 @@ impl<'e> Record<'e> {
         }
     }
 
-    pub(crate) fn minted(kind: Kind<'e>, props: Map<String, Value>) -> Record<'e> {
+    pub(crate) fn minted(kind: Kind<'e>, props: Props) -> Record<'e> {
         Record {
             inserted: false,
             ..Record::from_row(kind, props)
@@ -127,9 +128,9 @@ impl<'e> Record<'e> {
         self.props.get(name)
     }
 
-    /// Every prop's value.
-    pub fn get_all(&self) -> &Map<String, Value> {
-        &self.props
+    /// Every prop's value, as a map (the columns in their order).
+    pub fn get_all(&self) -> Map<String, Value> {
+        self.props.to_map()
     }
 
     /// Whether the record is in the database.
@@ -171,8 +172,10 @@ impl<'e> Record<'e> {
         if self.props.get(name) != Some(&value) && !self.dirty.iter().any(|d| d == name) {
             self.dirty.push(name.to_owned());
         }
-        self.props.insert(name.to_owned(), value);
-        Ok(&self.props[name])
+        self.props.insert(name, value);
+        self.props
+            .get(name)
+            .ok_or_else(|| Ouch::about(400, name, format!("{name} is not a prop")))
     }
 
     /// Sets several props (those with `noSetAll` skipped).
@@ -245,7 +248,7 @@ impl<'e> Record<'e> {
         };
         let given = self.id().is_some();
         if let Some(id) = id.filter(|id| *id > 0 && !given) {
-            self.props.insert("id".into(), Value::from(id));
+            self.props.insert("id", Value::from(id));
         }
         self.inserted = true;
         self.dirty.clear();
@@ -268,7 +271,7 @@ impl<'e> Record<'e> {
             .collect();
         let now = now_string();
         for name in auto {
-            self.props.insert(name.clone(), Value::from(now.clone()));
+            self.props.insert(&name, Value::from(now.clone()));
             if !self.dirty.contains(&name) {
                 self.dirty.push(name);
             }
