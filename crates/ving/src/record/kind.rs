@@ -17,7 +17,7 @@ use crate::table::{ColumnType, TableModel};
 use super::describe::Describe;
 use super::props::Props;
 use super::record::Record;
-use super::value::{now_string, read_cell, to_param};
+use super::value::{now_string, read_cell, read_value, to_param};
 use super::{CurrentUser, Ouch};
 
 /// A name that lives as long as the program (the statement tree holds `&'static str`
@@ -96,6 +96,7 @@ pub trait RecordHooks: Send + Sync {
 pub(crate) struct ColumnInfo {
     pub(crate) name: &'static str,
     pub(crate) column_type: ColumnType,
+    pub(crate) not_null: bool,
 }
 
 /// A kind's schema and table, as the record layer uses them.
@@ -164,6 +165,7 @@ impl<'e> Kinds<'e> {
                             .map(|c| ColumnInfo {
                                 name: intern(&c.name),
                                 column_type: c.column_type.clone(),
+                                not_null: c.not_null,
                             })
                             .collect()
                     })
@@ -538,16 +540,21 @@ impl<'e> Kind<'e> {
     pub(crate) async fn fetch_records(&self, select: Select) -> Result<Vec<Record<'e>>, Ouch> {
         let executor = self.executor();
         let (sql, params) = executor.dialect().render(Statement::Select(select));
-        let types: Vec<ColumnType> = self
+        let types: Vec<(ColumnType, bool)> = self
             .info()
             .columns
             .iter()
-            .map(|c| c.column_type.clone())
+            .map(|c| (c.column_type.clone(), c.not_null))
             .collect();
         let rows = fetch_rows(executor, &sql, params, move |row| {
             let mut values = Vec::with_capacity(types.len());
-            for (i, column_type) in types.iter().enumerate() {
-                values.push(Some(read_cell(&row, i, column_type)?));
+            for (i, (column_type, not_null)) in types.iter().enumerate() {
+                // A NOT NULL column is read once, without asking first whether it is NULL.
+                values.push(Some(if *not_null {
+                    read_value(&row, i, column_type)?
+                } else {
+                    read_cell(&row, i, column_type)?
+                }));
             }
             Ok(values)
         })

@@ -81,6 +81,16 @@ pub(crate) fn read_cell(
     if row.is_null(index)? {
         return Ok(Value::Null);
     }
+    read_value(row, index, column_type)
+}
+
+/// [`read_cell`] of a `NOT NULL` column, read once (a `NULL` is the getter's error naming
+/// the column).
+pub(crate) fn read_value(
+    row: &DbRow<'_>,
+    index: usize,
+    column_type: &ColumnType,
+) -> Result<Value, sqlx::Error> {
     Ok(match column_type {
         ColumnType::BigIntUnsigned => Value::from(row.get_i64(index)?),
         ColumnType::Int => Value::from(row.get_i32(index)?),
