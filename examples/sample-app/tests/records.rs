@@ -749,6 +749,32 @@ async fn typed_records(backend: Backend, kinds: &Kinds<'_>) {
         .expect("find_many");
     assert_eq!(found.len(), 1);
     assert!(found[0].is_owner(Some(&warden)).await.expect("owner"));
+    // Int, JSON and enum props round-trip through the database, typed.
+    use ving_sample_app::drizzle::schema::s3_file::Icon;
+    use ving_sample_app::record::{S3FileProps, S3Files};
+    let files = S3Files.on(kinds).expect("S3Files");
+    let mut file = files
+        .create(S3FileProps {
+            filename: "a.png".into(),
+            size_in_bytes: 2048,
+            metadata: Some(serde_json::json!({"width": 300})),
+            user_id: warden.id(),
+            ..Default::default()
+        })
+        .await
+        .expect("file");
+    assert_eq!(file.icon(), Some(Icon::Pending), "the schema's default");
+    file.set_icon(Icon::Thumbnail).expect("icon");
+    file.set_size_in_bytes(4096).expect("int");
+    file.update().await.expect("update");
+    let again = files
+        .find_or_die(file.id().expect("id"))
+        .await
+        .expect("find");
+    assert_eq!(again.size_in_bytes(), 4096);
+    assert_eq!(again.icon(), Some(Icon::Thumbnail));
+    assert_eq!(again.metadata(), Some(&serde_json::json!({"width": 300})));
+    assert_eq!(again.user_id(), warden.id());
 }
 
 on_every_backend_and_in_a_transaction!(typed_records_generated_by_ving_record, typed_records);
