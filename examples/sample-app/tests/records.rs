@@ -742,6 +742,15 @@ async fn typed_records(backend: Backend, kinds: &Kinds<'_>) {
         .await
         .expect("key");
     assert!(key.private_key().starts_with("pk_"));
+    let keys = warden
+        .children_of::<ving_sample_app::record::api_key::APIKeyKind>("apikeys")
+        .expect("apikeys")
+        .find_many((), &FindOptions::default())
+        .await
+        .expect("keys");
+    assert_eq!(keys.iter().map(|k| k.name()).collect::<Vec<_>>(), ["k"]);
+    let wrong = warden.children_of::<ving_sample_app::record::user::UserKind>("apikeys");
+    assert_eq!(code(wrong).0, 400);
     assert_eq!(key.test_secret(key.private_key()), Ok(true));
     let found = users
         .find_many(eq(Users.username, "warden"), &FindOptions::default())

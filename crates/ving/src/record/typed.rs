@@ -359,3 +359,22 @@ impl<'e, K: KindDef> KindOf<'e, K> {
         delete_on(self.kind.executor(), *K::table())
     }
 }
+
+impl<'e> Record<'e> {
+    /// [`Record::children`], typed: `user.children_of::<APIKeyKind>("apikeys")` finds the
+    /// user's keys as `APIKey` records. 404 for an unknown child relation, 400 when the
+    /// relation's kind is not `K`'s.
+    pub fn children_of<K: KindDef>(&self, name: &str) -> Result<KindOf<'e, K>, Ouch> {
+        let kind = self.children(name)?;
+        if kind.name() != K::KIND {
+            return Err(Ouch::new(
+                400,
+                format!("{name} holds {} records, not {}", kind.name(), K::KIND),
+            ));
+        }
+        Ok(KindOf {
+            kind,
+            marker: PhantomData,
+        })
+    }
+}
