@@ -546,7 +546,10 @@ impl<'e> Kind<'e> {
             .iter()
             .map(|c| (c.column_type.clone(), c.not_null))
             .collect();
-        let rows = fetch_rows(executor, &sql, params, move |row| {
+        let names = self.info().names.clone();
+        let kind = self.clone();
+        // Each row becomes its record as it is decoded: no second vector of rows.
+        Ok(fetch_rows(executor, &sql, params, move |row| {
             let mut values = Vec::with_capacity(types.len());
             for (i, (column_type, not_null)) in types.iter().enumerate() {
                 // A NOT NULL column is read once, without asking first whether it is NULL.
@@ -556,14 +559,12 @@ impl<'e> Kind<'e> {
                     read_cell(&row, i, column_type)?
                 }));
             }
-            Ok(values)
+            Ok(Record::from_row(
+                kind.clone(),
+                Props::from_values(names.clone(), values),
+            ))
         })
-        .await?;
-        let names = self.info().names.clone();
-        Ok(rows
-            .into_iter()
-            .map(|values| Record::from_row(self.clone(), Props::from_values(names.clone(), values)))
-            .collect())
+        .await?)
     }
 
     /// A record in memory with the kind's defaults, the prop defaults and `props` (taken
