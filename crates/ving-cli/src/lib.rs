@@ -50,6 +50,62 @@ pub enum Command {
     ///
     /// Keyed by VING_SKIPJACK_KEY, from the environment or the project's .env.
     Id(IdArgs),
+    /// Typed records: generate them for every kind, or start a kind's own record file.
+    ///
+    /// Without arguments, writes <paths.records>/generated/ (byte-stable); --new KIND
+    /// writes the kind's hand-written <paths.records>/<kind>.rs, never overwriting it.
+    Record(RecordArgs),
+    /// Users: list, search, add and modify them (basic CRUD through the record layer).
+    User(UserArgs),
+}
+
+/// The arguments of `ving user`.
+#[derive(Debug, Args)]
+#[command(group = clap::ArgGroup::new("action").required(true).multiple(false))]
+pub struct UserArgs {
+    /// List all users.
+    #[arg(short = 'l', long = "list", group = "action")]
+    pub list: bool,
+    /// List all users that are admins.
+    #[arg(long = "admins", group = "action")]
+    pub admins: bool,
+    /// Search all users by keyword (username, real name or email).
+    #[arg(short = 's', long = "search", value_name = "KEYWORD", group = "action")]
+    pub search: Option<String>,
+    /// Create a new user.
+    #[arg(short = 'a', long = "add", value_name = "USERNAME", group = "action")]
+    pub add: Option<String>,
+    /// Change an existing user.
+    #[arg(
+        short = 'm',
+        long = "modify",
+        value_name = "USERNAME",
+        group = "action"
+    )]
+    pub modify: Option<String>,
+    /// Set the email address.
+    #[arg(long = "email", value_name = "EMAIL")]
+    pub email: Option<String>,
+    /// Set the password (hashed with bcrypt, cost 10).
+    #[arg(long = "password", value_name = "PASSWORD")]
+    pub password: Option<String>,
+    /// Make the user an admin.
+    #[arg(long = "admin", conflicts_with = "not_admin")]
+    pub admin: bool,
+    /// Make the user not an admin.
+    #[arg(long = "not-admin")]
+    pub not_admin: bool,
+}
+
+/// The arguments of `ving record`.
+#[derive(Debug, Args)]
+pub struct RecordArgs {
+    /// Write `<paths.records>/<kind>.rs` for KIND: where its methods and hooks go.
+    #[arg(long = "new", value_name = "KIND")]
+    pub new: Option<String>,
+    /// Show what would be written, write nothing.
+    #[arg(long = "dry-run", conflicts_with = "new")]
+    pub dry_run: bool,
 }
 
 /// `ving id`: exactly one of `-s` and `-i`.
@@ -149,6 +205,8 @@ pub fn run_with(cli: Cli, out: &mut dyn Write, err: &mut dyn Write, console: Con
         Command::Schema(args) => schema_command(&cli.project, &args, out),
         Command::Drizzle(args) => drizzle_command(&cli.project, &args, out, console),
         Command::Id(args) => id_command(&cli.project, &args, out),
+        Command::Record(args) => record_command(&cli.project, &args, out),
+        Command::User(args) => user_command(&cli.project, &args, out),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -177,6 +235,9 @@ pub enum Failure {
     /// Code could not be generated.
     #[error("error: {0}")]
     Codegen(#[from] ving::codegen::CodegenError),
+    /// A record could not be read or written (ving's code and message).
+    #[error("error: {0}")]
+    Record(#[from] ving::record::Ouch),
     /// Anything else, in one line.
     #[error("error: {0}")]
     Other(String),
@@ -323,6 +384,242 @@ fn new_schema(config: &Config, kind: &str, out: &mut dyn Write) -> Result<(), Fa
     let files = schema::read_dir(&dir)?;
     schema::check_kind(&files, &config.schema_options(), kind, &dir)?;
     Ok(())
+}
+
+/// The Rust path of the generated table modules: the tables folder under `src/`
+/// (`src/drizzle/schema` → `crate::drizzle::schema`).
+fn tables_module(config: &Config) -> String {
+    let tables = config.tables_dir();
+    let relative = tables
+        .strip_prefix(config.root().join("src"))
+        .map(|p| p.to_path_buf())
+        .unwrap_or_else(|_| PathBuf::from("drizzle/schema"));
+    let parts: Vec<String> = relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    format!("crate::{}", parts.join("::"))
+}
+
+fn record_command(project: &Path, args: &RecordArgs, out: &mut dyn Write) -> Result<(), Failure> {
+    let config = load_project(project)?;
+    let schemas = load_schemas(&config)?;
+    if let Some(kind) = &args.new {
+        return new_record(&config, &schemas, kind, out);
+    }
+    let model = ving::table::TableModel::from_schemas(&schemas);
+    let source_of = |kind: &str| {
+        schemas
+            .get(kind)
+            .map_or_else(String::new, |s| s.origin.relative_path(config.root()))
+    };
+    let records = config.records_dir();
+    let hand_written = |kind: &str| {
+        std::fs::read_to_string(records.join(format!("{}.rs", ving::codegen::snake_case(kind))))
+            .ok()
+    };
+    let files = ving::codegen::record_files(
+        &schemas,
+        &model,
+        &tables_module(&config),
+        source_of,
+        hand_written,
+    )?;
+    let dir = config.records_dir().join("generated");
+    if args.dry_run {
+        let mut text = String::new();
+        for file in &files {
+            let same =
+                std::fs::read_to_string(dir.join(&file.name)).is_ok_and(|old| old == file.contents);
+            let verb = if same { "unchanged" } else { "would write" };
+            text.push_str(&format!("{verb} {}\n", dir.join(&file.name).display()));
+        }
+        return write_out(out, &text);
+    }
+    let report = ving::codegen::write_files(&dir, &files)?;
+    let mut text = String::new();
+    for name in &report.written {
+        text.push_str(&format!("wrote {}\n", dir.join(name).display()));
+    }
+    for name in &report.removed {
+        text.push_str(&format!("removed {}\n", dir.join(name).display()));
+    }
+    text.push_str(&format!(
+        "{} kinds' records in {}: {} written, {} unchanged, {} removed\n",
+        schemas.schemas().len(),
+        dir.display(),
+        report.written.len(),
+        report.unchanged.len(),
+        report.removed.len()
+    ));
+    write_out(out, &text)
+}
+
+/// `ving record --new Kind`: the kind's hand-written record file, from a template.
+fn new_record(
+    config: &Config,
+    schemas: &SchemaSet,
+    kind: &str,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    if schemas.get(kind).is_none() {
+        return Err(Failure::Other(format!(
+            "no kind {kind} in {}; run `ving schema --new {kind}` first",
+            config.schemas_dir().display()
+        )));
+    }
+    let module = ving::codegen::snake_case(kind);
+    let dir = config.records_dir();
+    let path = dir.join(format!("{module}.rs"));
+    if path.exists() {
+        return Err(Failure::Other(format!(
+            "{} already exists; not overwriting it",
+            path.display()
+        )));
+    }
+    let text = ving::codegen::record_skeleton(kind);
+    std::fs::create_dir_all(&dir)
+        .and_then(|()| {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+        })
+        .and_then(|mut file| file.write_all(text.as_bytes()))
+        .map_err(|e| Failure::Other(format!("{}: cannot write: {e}", path.display())))?;
+    let declared = std::fs::read_to_string(dir.join("mod.rs"))
+        .is_ok_and(|m| m.contains(&format!("mod {module};")));
+    let mut text = format!("wrote {}\n", path.display());
+    if !declared {
+        text.push_str(&format!(
+            "add `pub mod {module};` to {}, and register its hooks: kinds.with_hooks(\"{kind}\", {module}::{kind}Hooks)\n",
+            dir.join("mod.rs").display()
+        ));
+    }
+    write_out(out, &text)
+}
+
+/// ving's user list: username (30 wide), email (60 wide), admin, separated by spaces.
+fn user_lines(users: &[ving::record::Record<'_>]) -> String {
+    let text = |user: &ving::record::Record<'_>, prop: &str| {
+        user.get(prop)
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let mut lines = format!("{:<30} {:<60} Admin\n", "Username", "Email");
+    for user in users {
+        let admin = user.get("admin").and_then(serde_json::Value::as_bool) == Some(true);
+        lines.push_str(&format!(
+            "{:<30} {:<60} {admin}\n",
+            text(user, "username"),
+            text(user, "email")
+        ));
+    }
+    lines
+}
+
+/// Hashes `password` as ving's User record does (bcrypt, cost 10) into the user.
+fn set_password(user: &mut ving::record::Record<'_>, password: &str) -> Result<(), Failure> {
+    let hash = bcrypt::hash(password, 10)
+        .map_err(|e| Failure::Other(format!("cannot hash the password: {e}")))?;
+    user.set("password", serde_json::Value::from(hash))?;
+    user.set("passwordType", serde_json::Value::from("bcrypt"))?;
+    Ok(())
+}
+
+/// `ving user`, as ving's command, through the record layer. Unlike ving, `--add`
+/// without `--password` adds the user without one (ving throws after the insert), an
+/// email is validated (442) and a user `--modify` cannot find is a failure.
+fn user_command(project: &Path, args: &UserArgs, out: &mut dyn Write) -> Result<(), Failure> {
+    let config = load_project(project)?;
+    let schemas = load_schemas(&config)?;
+    // Id strings are not shown: without a key, any key will do.
+    let key = match config.skipjack_key() {
+        Ok(key) => key,
+        Err(_) => "0,0,0,0,0,0,0,0,0,0"
+            .parse()
+            .map_err(|e: ving::id::IdError| Failure::Other(e.to_string()))?,
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Failure::Other(format!("cannot start the runtime: {e}")))?;
+    runtime.block_on(async {
+        let url = config.database_url()?;
+        let db = ving::db::Db::connect(&url, config.root()).await?;
+        let result = user_action(&schemas, &db, ving::id::IdCodec::new(key), args).await;
+        db.close().await;
+        write_out(out, &result?)
+    })
+}
+
+async fn user_action(
+    schemas: &SchemaSet,
+    db: &ving::db::Db,
+    codec: ving::id::IdCodec,
+    args: &UserArgs,
+) -> Result<String, Failure> {
+    use ving::record::{FindOptions, OrderBy};
+    let kinds = ving::record::Kinds::new(schemas, db, codec);
+    let users = kinds.kind("User")?;
+    let by_name = FindOptions {
+        order_by: vec![OrderBy::asc("username")],
+        ..FindOptions::default()
+    };
+    let listed = if args.list {
+        users.find_many((), &by_name).await?
+    } else if args.admins {
+        users
+            .find_many(users.prop_eq("admin", true)?, &by_name)
+            .await?
+    } else if let Some(keyword) = &args.search {
+        let query = vec![("search".to_owned(), keyword.clone())];
+        let mut filter = users.describe_list_where(&query)?;
+        if filter.is_none() {
+            filter = Some(users.prop_eq("username", keyword.as_str())?);
+        }
+        users.find_many(filter, &by_name).await?
+    } else if let Some(name) = &args.add {
+        let mut props = serde_json::Map::new();
+        props.insert("username".into(), name.as_str().into());
+        props.insert("realName".into(), name.as_str().into());
+        let mut user = users.mint(props);
+        if let Some(email) = &args.email {
+            user.set("email", email.as_str().into())?;
+        }
+        user.set("admin", args.admin.into())?;
+        if let Some(password) = &args.password {
+            set_password(&mut user, password)?;
+        }
+        user.insert().await?;
+        vec![user]
+    } else if let Some(name) = &args.modify {
+        let Some(mut user) = users
+            .find_one(users.prop_eq("username", name.as_str())?)
+            .await?
+        else {
+            return Err(Failure::Other(format!("Could not find user: {name}")));
+        };
+        if let Some(email) = &args.email {
+            user.set("email", email.as_str().into())?;
+        }
+        if let Some(password) = &args.password {
+            set_password(&mut user, password)?;
+        }
+        if args.admin {
+            user.set("admin", true.into())?;
+        }
+        if args.not_admin {
+            user.set("admin", false.into())?;
+        }
+        user.update().await?;
+        vec![user]
+    } else {
+        Vec::new()
+    };
+    Ok(user_lines(&listed))
 }
 
 /// Loads and validates the project's schemas (validation runs before any generation).

@@ -55,6 +55,10 @@ fn help_at_every_level() {
         .find_subcommand_mut("drizzle")
         .expect("drizzle command");
     insta::assert_snapshot!("ving_drizzle_help", drizzle.render_help().to_string());
+    let record = command
+        .find_subcommand_mut("record")
+        .expect("record command");
+    insta::assert_snapshot!("ving_record_help", record.render_help().to_string());
 }
 
 #[test]
@@ -1124,4 +1128,83 @@ fn id_strings_both_ways() {
         Cli::try_parse_from(["ving", "id", "-i", "vDKaLb1", "--kind", "User"]).is_err(),
         "--kind goes with -s only"
     );
+}
+
+#[test]
+fn generated_records_are_byte_stable_and_hand_written_files_are_never_overwritten() {
+    let project = sample_copy();
+    let root = project.path().to_str().expect("utf8");
+    let records = project.path().join("src/record");
+    std::fs::create_dir_all(&records).expect("mkdir");
+    for name in [
+        "mod.rs",
+        "api_key.rs",
+        "cron_job.rs",
+        "s3_file.rs",
+        "user.rs",
+    ] {
+        std::fs::copy(
+            sample_app().join("src/record").join(name),
+            records.join(name),
+        )
+        .expect("hand-written record file");
+    }
+    let (code, out, err) = run(&["-C", root, "record"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert!(out.contains("5 written, 0 unchanged, 0 removed"), "{out}");
+    let generated = records.join("generated");
+    let committed = sample_app().join("src/record/generated");
+    let mut names: Vec<String> = std::fs::read_dir(&generated)
+        .expect("generated")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "api_key.rs",
+            "cron_job.rs",
+            "mod.rs",
+            "s3_file.rs",
+            "user.rs"
+        ]
+    );
+    for name in &names {
+        let fresh = std::fs::read_to_string(generated.join(name)).expect("generated file");
+        let kept = std::fs::read_to_string(committed.join(name)).expect("committed file");
+        assert!(
+            fresh == kept,
+            "{name} differs from the committed file: run `ving -C examples/sample-app record`"
+        );
+    }
+    let (_, out, _) = run(&["-C", root, "record"]);
+    assert!(out.contains("0 written, 5 unchanged, 0 removed"), "{out}");
+    // The hand-written set_password overrides the generated setter.
+    let user = std::fs::read_to_string(generated.join("user.rs")).expect("user.rs");
+    assert!(user.contains("// `set_password` is written by hand."));
+    assert!(user.contains("pub fn set_email(&mut self, value: impl Into<String>)"));
+    // --new never overwrites, and needs a kind.
+    let kept = std::fs::read_to_string(records.join("user.rs")).expect("user.rs");
+    let (code, _, err) = run(&["-C", root, "record", "--new", "User"]);
+    assert_eq!(code, ExitCode::FAILURE);
+    assert!(err.contains("already exists; not overwriting it"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(records.join("user.rs")).expect("user.rs"),
+        kept
+    );
+    let (code, _, err) = run(&["-C", root, "record", "--new", "Gadget"]);
+    assert_eq!(code, ExitCode::FAILURE);
+    assert!(err.contains("no kind Gadget"), "{err}");
+    // Without the hand-written file, the setter is generated; --new writes the skeleton.
+    std::fs::remove_file(records.join("user.rs")).expect("remove");
+    let (code, out, err) = run(&["-C", root, "record", "--new", "User"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert!(out.contains("user.rs"), "{out}");
+    let skeleton = std::fs::read_to_string(records.join("user.rs")).expect("skeleton");
+    assert!(skeleton.contains("pub struct UserHooks;"), "{skeleton}");
+    assert!(skeleton.contains("impl User<'_> {"), "{skeleton}");
+    let (code, _, err) = run(&["-C", root, "record"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    let user = std::fs::read_to_string(generated.join("user.rs")).expect("user.rs");
+    assert!(user.contains("pub fn set_password(&mut self, value: impl Into<String>)"));
 }

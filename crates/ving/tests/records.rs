@@ -10,8 +10,8 @@ use ving::config::Backend;
 use ving::drizzle::Tx;
 use ving::id::IdCodec;
 use ving::record::{
-    link, CurrentUser, Describe, FindOptions, Kind, Kinds, ListParams, OrderBy, Ouch, Record,
-    RecordHooks,
+    link, CurrentUser, Describe, FindOptions, HookFuture, Kind, Kinds, ListParams, OrderBy, Ouch,
+    Record, RecordHooks,
 };
 use ving::schema::{SchemaOptions, SchemaSet};
 use ving::sql::{Expr as SqlExpr, RawPart};
@@ -32,7 +32,13 @@ fn codec() -> IdCodec {
 struct UserHooks;
 
 impl RecordHooks for UserHooks {
-    fn describe_links(&self, record: &Record<'_>, id: &str, links: &mut Map<String, Value>) {
+    fn describe_links<'a>(
+        &'a self,
+        record: &'a Record<'_>,
+        id: &'a str,
+        _params: &'a Describe<'_>,
+        links: &'a mut Map<String, Value>,
+    ) -> HookFuture<'a, ()> {
         let base = links["base"]["href"]
             .as_str()
             .unwrap_or_default()
@@ -72,6 +78,7 @@ impl RecordHooks for UserHooks {
             "importAvatar".into(),
             link(&format!("{me}/import-avatar"), &["PUT"], "rest"),
         );
+        Box::pin(async { Ok(()) })
     }
 
     fn describe_meta(&self, record: &Record<'_>, meta: &mut Map<String, Value>) {

@@ -7,7 +7,9 @@
 //! it elsewhere, and there it never touches tables it did not create: a database that
 //! holds any of its tables without its marker table is refused. The job runs the whole
 //! chain: validate the schemas, check the generated tables, prepare a migration if the
-//! schemas changed, apply what is pending, show the status, query.
+//! schemas changed, apply what is pending, show the status, query; then records: check
+//! the generated records, create a user and an API key, describe the user as JSON and
+//! describe a page of users.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -286,7 +288,140 @@ async fn main_job(root: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<(
         .map_err(fail)?
         .unwrap_or(0);
     println!("deleted {deleted} user; {left} left");
+    let shown = show_records(&config, &schemas, &db, env).await;
     db.close().await;
+    shown
+}
+
+/// The record layer on the same database: the generated records are checked, a user is
+/// created through its kind, described as JSON, and a page of users is described.
+async fn show_records(
+    config: &Config,
+    schemas: &SchemaSet,
+    db: &Db,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<(), String> {
+    use ving::record::{Describe, ListParams};
+    use ving_sample_app::record::{self, APIKeyProps, APIKeys, RecordSettings, UserProps, Users};
+
+    let model = TableModel::from_schemas(schemas);
+    let files = ving::codegen::record_files(
+        schemas,
+        &model,
+        "crate::drizzle::schema",
+        |kind| {
+            schemas
+                .get(kind)
+                .map_or_else(String::new, |s| s.origin.relative_path(config.root()))
+        },
+        |kind| {
+            let name = format!("{}.rs", ving::codegen::snake_case(kind));
+            std::fs::read_to_string(config.records_dir().join(name)).ok()
+        },
+    )
+    .map_err(fail)?;
+    let generated = config.records_dir().join("generated");
+    let stale: Vec<&str> = files
+        .iter()
+        .filter(|f| {
+            std::fs::read_to_string(generated.join(&f.name))
+                .ok()
+                .as_deref()
+                != Some(f.contents.as_str())
+        })
+        .map(|f| f.name.as_str())
+        .collect();
+    if stale.is_empty() {
+        println!("record: the generated records are up to date");
+    } else {
+        println!(
+            "record: out of date ({}); run `ving record`",
+            stale.join(", ")
+        );
+    }
+
+    let key = match config.skipjack_key() {
+        Ok(key) => key,
+        Err(_) => {
+            println!("record: VING_SKIPJACK_KEY is not set; id strings use ving's example key");
+            "11,22,33,44,55,66,77,88,99,111".parse().map_err(fail)?
+        }
+    };
+    let settings = RecordSettings::from_env(|name| env(name));
+    let kinds = record::kinds(schemas, db, ving::id::IdCodec::new(key), settings);
+    let users = Users.on(&kinds).map_err(fail)?;
+    // A clean slate: deleting the user (its hook) also deletes its API keys.
+    if let Some(mut old) = users
+        .find_one(eq(Users.username, "warden"))
+        .await
+        .map_err(fail)?
+    {
+        old.delete().await.map_err(fail)?;
+    }
+    let mut warden = users
+        .create(UserProps {
+            username: "warden".into(),
+            email: "warden@shawshank.jail".into(),
+            real_name: "Samuel Norton".into(),
+            admin: true,
+            ..Default::default()
+        })
+        .await
+        .map_err(fail)?;
+    warden.set_password("Shawshank").map_err(fail)?;
+    warden.update().await.map_err(fail)?;
+    let key = APIKeys
+        .on(&kinds)
+        .map_err(fail)?
+        .create(APIKeyProps {
+            name: "Reports".into(),
+            user_id: warden.id(),
+            ..Default::default()
+        })
+        .await
+        .map_err(fail)?;
+    println!(
+        "record: created user {} and API key {} (password test: {:?})",
+        warden.id_string().unwrap_or_default(),
+        key.id_string().unwrap_or_default(),
+        warden.test_password("Shawshank").map_err(fail)?
+    );
+    let description = warden
+        .describe(&Describe::new().current_user(&warden).meta())
+        .await
+        .map_err(fail)?;
+    println!(
+        "record: the user described as JSON:\n{}",
+        serde_json::to_string_pretty(&description).map_err(fail)?
+    );
+    let page = users
+        .describe_list(
+            &ListParams {
+                items_per_page: Some(2),
+                page: Some(1),
+                object_params: Describe::new().current_user(&warden),
+                ..ListParams::default()
+            },
+            (),
+        )
+        .await
+        .map_err(fail)?;
+    let names: Vec<&str> = page["items"]
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|item| item["props"]["username"].as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    println!(
+        "record: describe_list page {} of {} ({} users): {}",
+        page["paging"]["page"],
+        page["paging"]["totalPages"],
+        page["paging"]["totalItems"],
+        names.join(", ")
+    );
     Ok(())
 }
 

@@ -8,6 +8,10 @@
 //! holds the map of all tables. The output is plain data over generic impls — no impl per
 //! column — and byte-stable: generating from unchanged schemas changes no byte.
 
+mod records;
+
+pub use records::{method_names, record_files, record_skeleton, RECORD_HEADER};
+
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -595,7 +599,9 @@ pub fn write_files(dir: &Path, files: &[GeneratedFile]) -> Result<WriteReport, C
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let generated = name.ends_with(".rs")
-            && std::fs::read_to_string(&path).is_ok_and(|text| text.starts_with(GENERATED_HEADER));
+            && std::fs::read_to_string(&path).is_ok_and(|text| {
+                text.starts_with(GENERATED_HEADER) || text.starts_with(RECORD_HEADER)
+            });
         if generated && !names.contains(name.as_str()) {
             std::fs::remove_file(&path).map_err(|e| fail(&path, e))?;
             report.removed.push(name);

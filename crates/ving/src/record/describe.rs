@@ -106,8 +106,13 @@ fn visible(prop: &Prop, params: &Describe<'_>, is_owner: bool) -> bool {
 }
 
 impl Record<'_> {
-    /// ving's base links: `base` and `self`.
-    pub fn describe_links(&self, id_string: &str) -> Map<String, Value> {
+    /// ving's base links, `base` and `self`, then the kind's own (its `describe_links`
+    /// hook).
+    pub async fn describe_links(
+        &self,
+        id_string: &str,
+        params: &Describe<'_>,
+    ) -> Result<Map<String, Value>, Ouch> {
         let version = &self.kind.kinds.catalog.rest_version;
         let base = format!("/api/{version}/{}s", self.kind.name().to_lowercase());
         let mut links = Map::new();
@@ -121,9 +126,11 @@ impl Record<'_> {
             ),
         );
         if let Some(hooks) = self.kind.kinds.catalog.hooks.get(self.kind.name()) {
-            hooks.describe_links(self, id_string, &mut links);
+            hooks
+                .describe_links(self, id_string, params, &mut links)
+                .await?;
         }
-        links
+        Ok(links)
     }
 
     /// The options of the props the viewer sees (all owner-level ones with `all`): enum
@@ -209,9 +216,13 @@ impl Record<'_> {
         let id_string = stringify(&kind_name, self.props.get("id"))?;
         let mut props = Map::new();
         props.insert("id".into(), id_string.clone());
-        let mut links = params
-            .links
-            .then(|| self.describe_links(id_string.as_str().unwrap_or("null")));
+        let mut links = match params.links {
+            true => Some(
+                self.describe_links(id_string.as_str().unwrap_or("null"), params)
+                    .await?,
+            ),
+            false => None,
+        };
         let options = if params.options {
             Some(self.prop_options(params, false).await?)
         } else {

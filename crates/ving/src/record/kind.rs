@@ -15,8 +15,9 @@ use crate::sql::{Aggregate, BinaryOp, Delete, Expr, OrderTerm, Param, Select, St
 use crate::table::{ColumnType, TableModel};
 
 use super::describe::Describe;
+use super::props::Props;
 use super::record::Record;
-use super::value::{now_string, read_cell, to_param};
+use super::value::{now_string, read_cell, read_value, to_param};
 use super::{CurrentUser, Ouch};
 
 /// A name that lives as long as the program (the statement tree holds `&'static str`
@@ -39,17 +40,54 @@ pub(crate) fn intern(name: &str) -> &'static str {
 /// A default computed when a record is minted (`default = { fn = "privateKey" }`).
 pub type DefaultFn = Arc<dyn Fn() -> Value + Send + Sync>;
 
-/// What an app adds to a kind's description (ving's record subclasses overriding
-/// `describeLinks` and `describe`, as its User record does).
+/// A hook's future: boxed, so hooks stay object safe.
+pub type HookFuture<'a, T> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, Ouch>> + Send + 'a>>;
+
+/// What an app's record code overrides for a kind (ving's record subclasses, as its User
+/// record overrides `describeLinks`, `describe`, `setPostedProps` and `delete`). Each
+/// hook's default is ving's base behaviour; an override calls the `base_…` method of
+/// [`Record`] where ving calls `super`.
 pub trait RecordHooks: Send + Sync {
-    /// Adds links after `base` and `self` (User: `profile`, `avatarImage` …).
-    fn describe_links(&self, record: &Record<'_>, id_string: &str, links: &mut Map<String, Value>) {
-        let _ = (record, id_string, links);
+    /// Adds links after `base` and `self` (User: `profile`, `avatarImage` …), for the
+    /// describe `params` (S3File shows its `file` link to its owner only).
+    fn describe_links<'a>(
+        &'a self,
+        record: &'a Record<'_>,
+        id_string: &'a str,
+        params: &'a Describe<'_>,
+        links: &'a mut Map<String, Value>,
+    ) -> HookFuture<'a, ()> {
+        let _ = (record, id_string, params, links);
+        Box::pin(async { Ok(()) })
     }
 
     /// Adds to `meta` (User: `displayName`).
     fn describe_meta(&self, record: &Record<'_>, meta: &mut Map<String, Value>) {
         let _ = (record, meta);
+    }
+
+    /// Sets posted props (User: the password, and `verifiedEmail` cleared on a new
+    /// email); the default is [`Record::base_set_posted_props`].
+    fn set_posted_props<'a, 'e>(
+        &'a self,
+        record: &'a mut Record<'e>,
+        params: &'a Map<String, Value>,
+        user: Option<&'a dyn CurrentUser>,
+    ) -> HookFuture<'a, ()>
+    where
+        'e: 'a,
+    {
+        Box::pin(record.base_set_posted_props(params, user))
+    }
+
+    /// Deletes the record (User: its API keys and files first); the default is
+    /// [`Record::base_delete`].
+    fn delete<'a, 'e>(&'a self, record: &'a mut Record<'e>) -> HookFuture<'a, ()>
+    where
+        'e: 'a,
+    {
+        Box::pin(record.base_delete())
     }
 }
 
@@ -58,6 +96,7 @@ pub trait RecordHooks: Send + Sync {
 pub(crate) struct ColumnInfo {
     pub(crate) name: &'static str,
     pub(crate) column_type: ColumnType,
+    pub(crate) not_null: bool,
 }
 
 /// A kind's schema and table, as the record layer uses them.
@@ -65,6 +104,8 @@ pub(crate) struct KindInfo {
     pub(crate) schema: Schema,
     pub(crate) table: &'static str,
     pub(crate) columns: Vec<ColumnInfo>,
+    /// The column names, shared by the props of every record of the kind.
+    pub(crate) names: Arc<[&'static str]>,
 }
 
 impl KindInfo {
@@ -117,20 +158,23 @@ impl<'e> Kinds<'e> {
             .iter()
             .map(|schema| {
                 let table = model.tables.iter().find(|t| t.kind == schema.kind);
+                let columns: Vec<ColumnInfo> = table
+                    .map(|t| {
+                        t.columns
+                            .iter()
+                            .map(|c| ColumnInfo {
+                                name: intern(&c.name),
+                                column_type: c.column_type.clone(),
+                                not_null: c.not_null,
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
                 KindInfo {
                     schema: schema.clone(),
                     table: intern(&schema.table_name),
-                    columns: table
-                        .map(|t| {
-                            t.columns
-                                .iter()
-                                .map(|c| ColumnInfo {
-                                    name: intern(&c.name),
-                                    column_type: c.column_type.clone(),
-                                })
-                                .collect()
-                        })
-                        .unwrap_or_default(),
+                    names: columns.iter().map(|c| c.name).collect(),
+                    columns,
                 }
             })
             .collect();
@@ -496,22 +540,31 @@ impl<'e> Kind<'e> {
     pub(crate) async fn fetch_records(&self, select: Select) -> Result<Vec<Record<'e>>, Ouch> {
         let executor = self.executor();
         let (sql, params) = executor.dialect().render(Statement::Select(select));
-        let columns = self.info().columns.clone();
-        let rows = fetch_rows(executor, &sql, params, move |row| {
-            let mut props = Map::new();
-            for (i, column) in columns.iter().enumerate() {
-                props.insert(
-                    column.name.to_owned(),
-                    read_cell(&row, i, &column.column_type)?,
-                );
+        let types: Vec<(ColumnType, bool)> = self
+            .info()
+            .columns
+            .iter()
+            .map(|c| (c.column_type.clone(), c.not_null))
+            .collect();
+        let names = self.info().names.clone();
+        let kind = self.clone();
+        // Each row becomes its record as it is decoded: no second vector of rows.
+        Ok(fetch_rows(executor, &sql, params, move |row| {
+            let mut values = Vec::with_capacity(types.len());
+            for (i, (column_type, not_null)) in types.iter().enumerate() {
+                // A NOT NULL column is read once, without asking first whether it is NULL.
+                values.push(Some(if *not_null {
+                    read_value(&row, i, column_type)?
+                } else {
+                    read_cell(&row, i, column_type)?
+                }));
             }
-            Ok(props)
+            Ok(Record::from_row(
+                kind.clone(),
+                Props::from_values(names.clone(), values),
+            ))
         })
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|props| Record::from_row(self.clone(), props))
-            .collect())
+        .await?)
     }
 
     /// A record in memory with the kind's defaults, the prop defaults and `props` (taken
@@ -573,7 +626,10 @@ impl<'e> Kind<'e> {
             };
             output.insert(prop.name.clone(), value);
         }
-        Record::minted(self.clone(), output)
+        Record::minted(
+            self.clone(),
+            Props::from_map(self.info().names.clone(), output),
+        )
     }
 
     /// `mint` then `insert`: no ving validation, the database is the only check.
@@ -974,7 +1030,7 @@ impl<'e> Kind<'e> {
     /// A copy of `record` in memory, as ving's `copy`: every prop but `id` and `createdAt`
     /// (so `updatedAt` and an API key's private key are kept, as in ving); not inserted.
     pub fn copy(&self, record: &Record<'_>) -> Record<'e> {
-        let mut props = record.get_all().clone();
+        let mut props = record.get_all();
         props.remove("id");
         props.remove("createdAt");
         self.mint(props)

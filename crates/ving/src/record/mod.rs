@@ -9,6 +9,13 @@
 //! - [`Record`]: `get`/`set`, `insert`, `update`, `delete`, `refresh`, `is_owner`,
 //!   `can_edit`, `parent`, `children`, `prop_options`, `describe`, `set_posted_props`,
 //!   `test_creation_props`.
+//! - [`RecordHooks`]: what an app's record code overrides per kind (`describe_links`,
+//!   `describe_meta`, `set_posted_props`, `delete`), calling `base_…` where ving calls
+//!   `super` — the sample app's User, CronJob and S3File records use them.
+//! - [`KindValue`], [`KindOf`], [`KindDef`], [`IntoProps`]: what `ving record` generates
+//!   builds on — the kind value (`Users`: its table's columns, the raw builders on its
+//!   table, typed `create`/`find…`), on the kinds an app [`install`]s or on any
+//!   [`Kinds`] (`Users.on(&kinds)`).
 //! - [`CurrentUser`]: who privileges are checked against; a User [`Record`] is one.
 //! - [`Ouch`]: ving's errors (code, message, prop).
 //!
@@ -67,18 +74,24 @@
 mod describe;
 mod kind;
 mod ouch;
+mod props;
 #[allow(clippy::module_inception)]
 mod record;
 mod role;
+mod typed;
 mod validate;
 mod value;
 
 pub use describe::{link, Describe};
 pub use kind::{
-    DefaultFn, FindOptions, IntoWhere, Kind, Kinds, ListFilter, ListParams, OrderBy, Paging,
-    RecordHooks, RecordId, Where,
+    DefaultFn, FindOptions, HookFuture, IntoWhere, Kind, Kinds, ListFilter, ListParams, OrderBy,
+    Paging, RecordHooks, RecordId, Where,
 };
 pub use ouch::{status_message, Ouch};
 pub use record::Record;
 pub use role::{CurrentUser, SessionUser};
+pub use typed::{install, installed, IntoProps, KindDef, KindOf, KindValue};
 pub use value::{format_date, parse_date};
+
+/// A record's props by name, as ving holds them.
+pub type PropMap = serde_json::Map<String, serde_json::Value>;

@@ -10,6 +10,7 @@ use crate::schema::{Owner, PropType, RelationType};
 use crate::sql::{BinaryOp, Delete, Expr, Insert, Param, Select, Statement, Update};
 
 use super::kind::{fetch_rows, invalid_id, Kind};
+use super::props::Props;
 use super::validate::check;
 use super::value::{is_nil, now_string, to_param};
 use super::{CurrentUser, Ouch};
@@ -17,7 +18,7 @@ use super::{CurrentUser, Ouch};
 /// A record of a kind.
 pub struct Record<'e> {
     pub(crate) kind: Kind<'e>,
-    pub(crate) props: Map<String, Value>,
+    pub(crate) props: Props,
     dirty: Vec<String>,
     inserted: bool,
     deleted: bool,
@@ -52,7 +53,7 @@ impl std::fmt::Debug for Record<'_> {
 }
 
 impl<'e> Record<'e> {
-    pub(crate) fn from_row(kind: Kind<'e>, props: Map<String, Value>) -> Record<'e> {
+    pub(crate) fn from_row(kind: Kind<'e>, props: Props) -> Record<'e> {
         Record {
             kind,
             props,
@@ -64,7 +65,7 @@ impl<'e> Record<'e> {
         }
     }
 
-    pub(crate) fn minted(kind: Kind<'e>, props: Map<String, Value>) -> Record<'e> {
+    pub(crate) fn minted(kind: Kind<'e>, props: Props) -> Record<'e> {
         Record {
             inserted: false,
             ..Record::from_row(kind, props)
@@ -127,9 +128,9 @@ impl<'e> Record<'e> {
         self.props.get(name)
     }
 
-    /// Every prop's value.
-    pub fn get_all(&self) -> &Map<String, Value> {
-        &self.props
+    /// Every prop's value, as a map (the columns in their order).
+    pub fn get_all(&self) -> Map<String, Value> {
+        self.props.to_map()
     }
 
     /// Whether the record is in the database.
@@ -171,8 +172,10 @@ impl<'e> Record<'e> {
         if self.props.get(name) != Some(&value) && !self.dirty.iter().any(|d| d == name) {
             self.dirty.push(name.to_owned());
         }
-        self.props.insert(name.to_owned(), value);
-        Ok(&self.props[name])
+        self.props.insert(name, value);
+        self.props
+            .get(name)
+            .ok_or_else(|| Ouch::about(400, name, format!("{name} is not a prop")))
     }
 
     /// Sets several props (those with `noSetAll` skipped).
@@ -245,7 +248,7 @@ impl<'e> Record<'e> {
         };
         let given = self.id().is_some();
         if let Some(id) = id.filter(|id| *id > 0 && !given) {
-            self.props.insert("id".into(), Value::from(id));
+            self.props.insert("id", Value::from(id));
         }
         self.inserted = true;
         self.dirty.clear();
@@ -268,7 +271,7 @@ impl<'e> Record<'e> {
             .collect();
         let now = now_string();
         for name in auto {
-            self.props.insert(name.clone(), Value::from(now.clone()));
+            self.props.insert(&name, Value::from(now.clone()));
             if !self.dirty.contains(&name) {
                 self.dirty.push(name);
             }
@@ -308,8 +311,23 @@ impl<'e> Record<'e> {
         self.update().await
     }
 
-    /// Deletes the record's row; the props stay in memory (`meta.deleted` then says so).
+    /// The kind's hooks, if the app registered any.
+    fn hooks(&self) -> Option<std::sync::Arc<dyn super::RecordHooks>> {
+        self.kind.kinds.catalog.hooks.get(self.kind.name()).cloned()
+    }
+
+    /// Deletes the record, through the kind's `delete` hook when the app has one (User:
+    /// its API keys and files first).
     pub async fn delete(&mut self) -> Result<(), Ouch> {
+        match self.hooks() {
+            Some(hooks) => hooks.delete(self).await,
+            None => self.base_delete().await,
+        }
+    }
+
+    /// ving's base `delete`: deletes the record's row; the props stay in memory
+    /// (`meta.deleted` then says so).
+    pub async fn base_delete(&mut self) -> Result<(), Ouch> {
         let statement = Delete {
             table: self.kind.table_name(),
             where_: Some(self.kind.id_is(self.id().unwrap_or(-1))?),
@@ -454,13 +472,26 @@ impl<'e> Record<'e> {
             || user.is_some_and(|u| u.isa_role(edit))
     }
 
-    /// Sets the props `user` may edit from posted params (ving's `setPostedProps`), in
+    /// Sets posted props, through the kind's `set_posted_props` hook when the app has
+    /// one (User: the password), else [`Record::base_set_posted_props`].
+    pub async fn set_posted_props(
+        &mut self,
+        params: &Map<String, Value>,
+        user: Option<&dyn CurrentUser>,
+    ) -> Result<(), Ouch> {
+        match self.hooks() {
+            Some(hooks) => hooks.set_posted_props(self, params, user).await,
+            None => self.base_set_posted_props(params, user).await,
+        }
+    }
+
+    /// ving's base `setPostedProps`: sets the props `user` may edit from posted params, in
     /// schema order: `''` on a required prop is 441; unique props (with their
     /// `uniqueQualifiers`) are 409 when taken; `options` lists and enum/boolean values are
     /// checked (442); ids are accepted as id strings (400 when not one); a parent relation
     /// needs editing rights on the parent (403) unless `skipOwnerCheck`, checked before
     /// the prop is set. Props the user may not edit, and unknown names, are skipped.
-    pub async fn set_posted_props(
+    pub async fn base_set_posted_props(
         &mut self,
         params: &Map<String, Value>,
         user: Option<&dyn CurrentUser>,

@@ -13,7 +13,35 @@ use super::Ouch;
 
 /// A date as ving writes it in JSON: `2025-04-09T22:31:46.000Z` (UTC, milliseconds).
 pub fn format_date(date: NaiveDateTime) -> String {
-    date.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+    use chrono::{Datelike, Timelike};
+    let year = date.year();
+    if !(0..=9999).contains(&year) || date.nanosecond() >= 1_000_000_000 {
+        return date.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+    }
+    // Written by hand: chrono's `format` parses its pattern on every call, and every
+    // date of every record read goes through here.
+    fn digits(text: &mut String, value: u32, width: u32) {
+        for power in (0..width).rev() {
+            let digit = (value / 10u32.pow(power)) % 10;
+            text.push(char::from(b'0' + digit as u8));
+        }
+    }
+    let mut text = String::with_capacity(24);
+    digits(&mut text, year.unsigned_abs(), 4);
+    text.push('-');
+    digits(&mut text, date.month(), 2);
+    text.push('-');
+    digits(&mut text, date.day(), 2);
+    text.push('T');
+    digits(&mut text, date.hour(), 2);
+    text.push(':');
+    digits(&mut text, date.minute(), 2);
+    text.push(':');
+    digits(&mut text, date.second(), 2);
+    text.push('.');
+    digits(&mut text, date.nanosecond() / 1_000_000, 3);
+    text.push('Z');
+    text
 }
 
 /// Reads a date written as ving writes it, as RFC 3339 with any offset, or as SQL's
@@ -53,6 +81,16 @@ pub(crate) fn read_cell(
     if row.is_null(index)? {
         return Ok(Value::Null);
     }
+    read_value(row, index, column_type)
+}
+
+/// [`read_cell`] of a `NOT NULL` column, read once (a `NULL` is the getter's error naming
+/// the column).
+pub(crate) fn read_value(
+    row: &DbRow<'_>,
+    index: usize,
+    column_type: &ColumnType,
+) -> Result<Value, sqlx::Error> {
     Ok(match column_type {
         ColumnType::BigIntUnsigned => Value::from(row.get_i64(index)?),
         ColumnType::Int => Value::from(row.get_i32(index)?),

@@ -1,0 +1,313 @@
+//! The record layer beside the query builder on the same database in the same run, per
+//! backend:
+//!
+//! 1. `find_many` of 10,000 API keys (records) vs the query builder's `select` of the same
+//!    rows (typed rows): the ratio is the record layer's cost,
+//! 2. `describe` of 1,000 records (links, options and meta, to their owner),
+//! 3. a `describe_list` page of 100 (count, page query, each record described),
+//! 4. `find_all` of 1,000,000 records in a child process, with its peak RSS (VmHWM).
+//!
+//! Each case runs several rounds (the two sides of case 1 alternately) and reports the
+//! best round: the machines are shared, and interference only ever adds time. Run with
+//! `cargo bench -p ving-sample-app --bench records` (SQLite, MariaDB and PostgreSQL; a
+//! server that is down is skipped), `-- sqlite` / `-- mariadb` / `-- postgres` for one,
+//! `-- --quick` for fewer rows.
+
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use ving::config::Backend;
+use ving::db::Db;
+use ving::id::IdCodec;
+use ving::record::{Describe, FindOptions, Kinds, ListParams};
+use ving::schema::{SchemaOptions, SchemaSet};
+use ving::table::TableModel;
+use ving::testing::TestDb;
+use ving_sample_app::drizzle::schema::{APIKeyInsert, APIKeyTable, UserInsert, UserTable};
+use ving_sample_app::record::{self, RecordSettings};
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+struct Sizes {
+    find: usize,
+    describe: usize,
+    stream: usize,
+    rounds: usize,
+}
+
+fn schemas() -> Result<SchemaSet, BoxError> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ving/schema/schemas");
+    Ok(SchemaSet::load(&dir, &SchemaOptions::default())?)
+}
+
+fn codec() -> Result<IdCodec, BoxError> {
+    Ok(IdCodec::new("11,22,33,44,55,66,77,88,99,111".parse()?))
+}
+
+fn key(i: usize) -> APIKeyInsert {
+    APIKeyInsert {
+        name: Some(format!("key {i}")),
+        private_key: Some(format!("pk_{i:036}")),
+        ..APIKeyInsert::new(format!("https://example.com/{i}"), "benchmark".into(), 1)
+    }
+}
+
+async fn seed(db: &Db, total: usize, start: usize) -> Result<(), BoxError> {
+    for first in (start..start + total).step_by(1000) {
+        let batch: Vec<APIKeyInsert> = (first..(first + 1000).min(start + total))
+            .map(key)
+            .collect();
+        db.insert(APIKeyTable).values(batch).execute().await?;
+    }
+    Ok(())
+}
+
+/// The user every API key belongs to (id 1).
+async fn owner(db: &Db) -> Result<(), BoxError> {
+    db.insert(UserTable)
+        .values([UserInsert {
+            username: Some("owner".into()),
+            email: Some("owner@example.com".into()),
+            ..UserInsert::new(String::new())
+        }])
+        .execute()
+        .await?;
+    Ok(())
+}
+
+/// The best of the rounds: the machines are shared, and interference only ever adds.
+fn best(times: Vec<Duration>) -> Duration {
+    times.into_iter().min().unwrap_or_default()
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+async fn run_backend(backend: Backend, sizes: &Sizes) -> Result<(), BoxError> {
+    let Some(test) = TestDb::fresh_or_skip(backend).await else {
+        return Ok(());
+    };
+    let schemas = schemas()?;
+    let db = test.db();
+    db.create_tables(&TableModel::from_schemas(&schemas))
+        .await?;
+    db.insert(UserTable)
+        .values([UserInsert {
+            username: Some("owner".into()),
+            email: Some("owner@example.com".into()),
+            ..UserInsert::new(String::new())
+        }])
+        .execute()
+        .await?;
+    seed(db, sizes.find, 0).await?;
+    let kinds: Kinds<'_> = record::kinds(&schemas, db, codec()?, RecordSettings::default());
+    let keys = kinds.kind("APIKey")?;
+    let owner = kinds.kind("User")?.find_or_die(1).await?;
+
+    // 1. find_many vs the query builder's select, alternately.
+    let (mut records, mut rows) = (Vec::new(), Vec::new());
+    for _ in 0..sizes.rounds {
+        let start = Instant::now();
+        let found = keys.find_many((), &FindOptions::default()).await?;
+        records.push(start.elapsed());
+        assert_eq!(found.len(), sizes.find);
+        drop(found);
+        let start = Instant::now();
+        let found = db.select().from(APIKeyTable).all().await?;
+        rows.push(start.elapsed());
+        assert_eq!(found.len(), sizes.find);
+    }
+    let (records, rows) = (best(records), best(rows));
+    println!(
+        "| {backend} | find_many of {} records vs select of the rows | {:.1} ms | {:.1} ms | {:.3} |",
+        sizes.find,
+        ms(records),
+        ms(rows),
+        records.as_secs_f64() / rows.as_secs_f64()
+    );
+
+    // 2. describe of 1,000 records to their owner, with links, options and meta.
+    let page = keys
+        .find_many(
+            (),
+            &FindOptions {
+                limit: Some(sizes.describe as u64),
+                ..FindOptions::default()
+            },
+        )
+        .await?;
+    let params = Describe::new()
+        .current_user(&owner)
+        .links()
+        .options()
+        .meta();
+    let mut times = Vec::new();
+    for _ in 0..sizes.rounds {
+        let start = Instant::now();
+        for record in &page {
+            std::hint::black_box(record.describe(&params).await?);
+        }
+        times.push(start.elapsed());
+    }
+    let time = best(times);
+    println!(
+        "| {backend} | describe of {} records (links, options, meta) | {:.1} ms | {:.1} µs a record | |",
+        page.len(),
+        ms(time),
+        time.as_secs_f64() * 1e6 / page.len() as f64
+    );
+
+    // 3. a describe_list page of 100.
+    let list = ListParams {
+        items_per_page: Some(100),
+        page: Some(3),
+        object_params: Describe::new().current_user(&owner).links().meta(),
+        ..ListParams::default()
+    };
+    let mut times = Vec::new();
+    for _ in 0..sizes.rounds {
+        let start = Instant::now();
+        let described = keys.describe_list(&list, ()).await?;
+        times.push(start.elapsed());
+        assert_eq!(described["items"].as_array().map(Vec::len), Some(100));
+    }
+    println!(
+        "| {backend} | describe_list page of 100 (of {}) | {:.1} ms | | |",
+        sizes.find,
+        ms(best(times))
+    );
+
+    // 4. find_all of 1M records in a child process.
+    seed(db, sizes.stream - sizes.find, sizes.find).await?;
+    let rss = stream_rss(backend, &test)?;
+    println!(
+        "| {backend} | find_all of {} records: peak RSS | {rss} | | |",
+        sizes.stream
+    );
+    test.cleanup().await;
+    Ok(())
+}
+
+/// Streams every API key with `find_all` in a child process and returns its peak
+/// resident memory (so that nothing else this process did counts).
+fn stream_rss(backend: Backend, test: &TestDb) -> Result<String, BoxError> {
+    let url = match backend {
+        Backend::Sqlite => format!(
+            "sqlite://{}",
+            std::env::temp_dir()
+                .join(format!("{}.db", test.name()))
+                .display()
+        ),
+        _ => {
+            let mut url = url::Url::parse(&ving::testing::server_url(backend).unwrap_or_default())?;
+            url.set_path(&format!("/{}", test.name()));
+            url.to_string()
+        }
+    };
+    let start = Instant::now();
+    let output = std::process::Command::new(std::env::current_exe()?)
+        .args(["--find-all-rss", &url])
+        .output()?;
+    Ok(format!(
+        "{} in {:.1} s",
+        String::from_utf8_lossy(&output.stdout).trim(),
+        start.elapsed().as_secs_f64()
+    ))
+}
+
+/// The child of [`stream_rss`]: `find_all`, then print the peak RSS (VmHWM).
+async fn find_all_child(url: &str) -> Result<(), BoxError> {
+    let db = Db::connect(
+        &ving::config::DatabaseUrl::parse(url)?,
+        &std::env::temp_dir(),
+    )
+    .await?;
+    let schemas = schemas()?;
+    let before = vm_hwm();
+    let kinds = record::kinds(&schemas, &db, codec()?, RecordSettings::default());
+    let keys = kinds.kind("APIKey")?;
+    let mut stream = std::pin::pin!(keys.find_all((), &FindOptions::default()));
+    let mut count = 0usize;
+    while let Some(record) = stream.next().await {
+        std::hint::black_box(record?);
+        count += 1;
+    }
+    println!("{} (process before: {before}; records: {count})", vm_hwm());
+    Ok(())
+}
+
+fn vm_hwm() -> String {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(|l| l["VmHWM:".len()..].trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown".into())
+}
+
+#[tokio::main]
+async fn main() -> Result<(), BoxError> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(i) = args.iter().position(|a| a == "--find-all-rss") {
+        return find_all_child(args.get(i + 1).map_or("", String::as_str)).await;
+    }
+    if args.iter().any(|a| a == "--profile-find-many") {
+        // For a profiler: 200 find_many of 10,000 records (on PostgreSQL, or `mariadb` /
+        // `sqlite`), nothing else timed.
+        let backend = if args.iter().any(|a| a == "mariadb") {
+            Backend::MySql
+        } else if args.iter().any(|a| a == "sqlite") {
+            Backend::Sqlite
+        } else {
+            Backend::Postgres
+        };
+        let test = TestDb::fresh(backend).await?;
+        let schemas = schemas()?;
+        test.db()
+            .create_tables(&TableModel::from_schemas(&schemas))
+            .await?;
+        owner(test.db()).await?;
+        seed(test.db(), 10_000, 0).await?;
+        let kinds = record::kinds(&schemas, test.db(), codec()?, RecordSettings::default());
+        let keys = kinds.kind("APIKey")?;
+        for _ in 0..200 {
+            std::hint::black_box(keys.find_many((), &FindOptions::default()).await?);
+        }
+        test.cleanup().await;
+        return Ok(());
+    }
+    let quick = args.iter().any(|a| a == "--quick");
+    let sizes = if quick {
+        Sizes {
+            find: 10_000,
+            describe: 1_000,
+            stream: 50_000,
+            rounds: 3,
+        }
+    } else {
+        Sizes {
+            find: 10_000,
+            describe: 1_000,
+            stream: 1_000_000,
+            rounds: 15,
+        }
+    };
+    let wanted: Vec<Backend> = [
+        ("sqlite", Backend::Sqlite),
+        ("mariadb", Backend::MySql),
+        ("postgres", Backend::Postgres),
+    ]
+    .into_iter()
+    .filter(|(name, _)| args.iter().all(|a| a.starts_with("--")) || args.iter().any(|a| a == name))
+    .map(|(_, backend)| backend)
+    .collect();
+    println!("| backend | case | records | query builder | records / builder |");
+    println!("|---|---|---|---|---|");
+    for backend in wanted {
+        run_backend(backend, &sizes).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,245 @@
+//! User: the display name, the avatar URL (robohash, an uploaded file, or the default
+//! image), passwords hashed with bcrypt at cost 10 (`$2b$`; ving's bcryptjs `$2a$`
+//! hashes verify here and ours verify there), and ving's overrides of `describe` (links
+//! and `meta.displayName`), `set_posted_props` and `delete`.
+//!
+//! Where it differs from ving: a posted password is set only for a current user who owns
+//! the user or creates it (ving also sets it with no user at all); `verifiedEmail` is
+//! cleared only when the posted email was actually set (ving clears it whenever the
+//! posted email differs, even when the email may not be edited or fails validation); an
+//! unsaved user's robot avatar is the default image (ving draws the robot of id 0).
+
+pub use super::generated::user::{User, UserKind, UserProps, Users};
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+use ving::record::{link, CurrentUser, Describe, HookFuture, Ouch, Record, RecordHooks};
+
+use super::RecordSettings;
+
+/// bcrypt's cost, as ving's.
+pub const BCRYPT_COST: u32 = 10;
+
+fn text<'r>(record: &'r Record<'_>, prop: &str) -> &'r str {
+    record.get(prop).and_then(Value::as_str).unwrap_or_default()
+}
+
+/// The name to show: the prop `useAsDisplayName` names (`username`, `email` or
+/// `realName`; `username` for anything else), or `-unknown-` when it is empty.
+pub fn display_name(user: &Record<'_>) -> String {
+    let field = match text(user, "useAsDisplayName") {
+        "realName" => "realName",
+        "email" => "email",
+        _ => "username",
+    };
+    match text(user, field) {
+        "" => "-unknown-".into(),
+        name => name.into(),
+    }
+}
+
+/// The robohash URL of an id string: its kind prefix dropped (`vDKaLb1`), then a robot set
+/// by the last character (`A–M` set2, `a–m` set3, `N–Z` set4) and a background (`A–Z`
+/// bg1, `a–z` bg2); a last digit or `_` adds neither.
+pub fn robohash_url(kind: &str, id_string: &str) -> String {
+    let bare = id_string.strip_prefix(kind).unwrap_or(id_string);
+    let mut url = format!("https://robohash.org/{bare}/size_300x300");
+    let last = bare.chars().last().unwrap_or('0');
+    match last {
+        'A'..='M' => url.push_str("/set_set2"),
+        'a'..='m' => url.push_str("/set_set3"),
+        'N'..='Z' => url.push_str("/set_set4"),
+        _ => {}
+    }
+    match last {
+        'A'..='Z' => url.push_str("/bgset_bg1"),
+        'a'..='z' => url.push_str("/bgset_bg2"),
+        _ => {}
+    }
+    url
+}
+
+/// The avatar's URL by `avatarType`: `robot` the robohash of the id string, `uploaded`
+/// (with an avatar) the file's URL (404 when the file is gone), else `/img/avatar.png`.
+pub async fn avatar_url(user: &Record<'_>, settings: &RecordSettings) -> Result<String, Ouch> {
+    match text(user, "avatarType") {
+        "robot" => Ok(match user.id_string() {
+            Some(id) => robohash_url(user.kind().name(), &id),
+            None => "/img/avatar.png".into(),
+        }),
+        "uploaded" if user.get("avatarId").is_some_and(|v| v.as_i64().is_some()) => {
+            let file = user.parent("avatar").await?;
+            Ok(super::s3_file::file_url(&file, settings))
+        }
+        _ => Ok("/img/avatar.png".into()),
+    }
+}
+
+/// Hashes `password` with bcrypt (cost 10) into `password`, and `passwordType` is
+/// `bcrypt`. bcrypt reads the first 72 bytes only, as bcryptjs.
+pub fn set_password(user: &mut Record<'_>, password: &str) -> Result<(), Ouch> {
+    let hash = bcrypt::hash(password, BCRYPT_COST)
+        .map_err(|e| Ouch::about(500, "password", format!("could not hash: {e}")))?;
+    user.set("password", Value::from(hash))?;
+    user.set("passwordType", Value::from("bcrypt"))?;
+    Ok(())
+}
+
+/// Whether `password` is the user's: ving's 400 when the user has none, 441 when none is
+/// given, 404 for a password type other than bcrypt, 454 `Password does not match.`
+/// when it is wrong (a stored value that is not a bcrypt hash never matches).
+pub fn test_password(user: &Record<'_>, password: &str) -> Result<bool, Ouch> {
+    let stored = text(user, "password");
+    if stored.is_empty() {
+        return Err(Ouch::about(
+            400,
+            "password",
+            "User has no password, you must log in via another provider.",
+        ));
+    }
+    if password.is_empty() {
+        return Err(Ouch::about(441, "password", "You must specify a password."));
+    }
+    if text(user, "passwordType") != "bcrypt" {
+        return Err(Ouch::about(
+            404,
+            "password",
+            "validating other password types not implemented",
+        ));
+    }
+    if bcrypt::verify(password, stored).unwrap_or(false) {
+        Ok(true)
+    } else {
+        Err(Ouch::about(454, "password", "Password does not match."))
+    }
+}
+
+/// User's overrides: links and `meta.displayName` in `describe`, the password and
+/// `verifiedEmail` in `set_posted_props`, API keys and files removed by `delete`.
+#[derive(Debug, Clone)]
+pub struct UserHooks {
+    settings: Arc<RecordSettings>,
+}
+
+impl UserHooks {
+    /// The hooks with the app's settings (the avatar's file URL).
+    pub fn new(settings: Arc<RecordSettings>) -> UserHooks {
+        UserHooks { settings }
+    }
+}
+
+impl RecordHooks for UserHooks {
+    fn describe_links<'a>(
+        &'a self,
+        record: &'a Record<'_>,
+        id: &'a str,
+        _params: &'a Describe<'_>,
+        links: &'a mut Map<String, Value>,
+    ) -> HookFuture<'a, ()> {
+        Box::pin(async move {
+            let href = |name: &str| {
+                links
+                    .get(name)
+                    .and_then(|l| l.get("href"))
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            let (base, me) = (href("base"), href("self"));
+            let page = |href: &str| link(href, &["GET"], "page");
+            links.insert("profile".into(), page(&format!("/users/{id}/profile")));
+            links.insert("logout".into(), page("/users/logout"));
+            links.insert("list".into(), page("/users/admin"));
+            links.insert("edit".into(), page(&format!("/users/admin/{id}")));
+            links.insert("settings".into(), page("/users/settings"));
+            links.insert("preferences".into(), page("/users/settings/preferences"));
+            links.insert("listApikeys".into(), page("/users/settings/apikeys"));
+            links.insert("account".into(), page("/users/settings/account"));
+            links.insert(
+                "messagebus".into(),
+                link(&format!("{base}/messagebus"), &["GET"], "rest"),
+            );
+            let avatar = avatar_url(record, &self.settings).await?;
+            links.insert("avatarImage".into(), link(&avatar, &["GET"], "image"));
+            links.insert(
+                "describeAvatar".into(),
+                link(&format!("{me}/avatar"), &["GET"], "rest"),
+            );
+            links.insert(
+                "importAvatar".into(),
+                link(&format!("{me}/import-avatar"), &["PUT"], "rest"),
+            );
+            Ok(())
+        })
+    }
+
+    fn describe_meta(&self, record: &Record<'_>, meta: &mut Map<String, Value>) {
+        meta.insert("displayName".into(), Value::from(display_name(record)));
+    }
+
+    fn set_posted_props<'a, 'e>(
+        &'a self,
+        record: &'a mut Record<'e>,
+        params: &'a Map<String, Value>,
+        user: Option<&'a dyn CurrentUser>,
+    ) -> HookFuture<'a, ()>
+    where
+        'e: 'a,
+    {
+        Box::pin(async move {
+            let email = record.get("email").cloned();
+            let may_set_password = match user {
+                Some(user) => !record.is_inserted() || record.is_owner(Some(user)).await?,
+                None => false,
+            };
+            record.base_set_posted_props(params, user).await?;
+            let password = params
+                .get("password")
+                .and_then(Value::as_str)
+                .filter(|p| !p.is_empty());
+            if let Some(password) = password.filter(|_| may_set_password) {
+                set_password(record, password)?;
+            }
+            if params.contains_key("email") && record.get("email").cloned() != email {
+                record.set("verifiedEmail", Value::from(false))?;
+            }
+            Ok(())
+        })
+    }
+
+    fn delete<'a, 'e>(&'a self, record: &'a mut Record<'e>) -> HookFuture<'a, ()>
+    where
+        'e: 'a,
+    {
+        Box::pin(async move {
+            if record.id().is_some() {
+                record.children("apikeys")?.delete_many(()).await?;
+                record.children("s3files")?.delete_many(()).await?;
+            }
+            record.base_delete().await
+        })
+    }
+}
+
+impl User<'_> {
+    /// [`display_name`] of this user.
+    pub fn display_name(&self) -> String {
+        display_name(self)
+    }
+
+    /// [`avatar_url`] of this user.
+    pub async fn avatar_url(&self, settings: &RecordSettings) -> Result<String, Ouch> {
+        avatar_url(self, settings).await
+    }
+
+    /// [`set_password`] on this user.
+    pub fn set_password(&mut self, password: &str) -> Result<(), Ouch> {
+        set_password(self, password)
+    }
+
+    /// [`test_password`] of this user.
+    pub fn test_password(&self, password: &str) -> Result<bool, Ouch> {
+        test_password(self, password)
+    }
+}
