@@ -52,8 +52,8 @@ pub enum Command {
     Id(IdArgs),
     /// Typed records: generate them for every kind, or start a kind's own record file.
     ///
-    /// Without arguments, writes <paths.records>/generated/ (byte-stable); --new KIND
-    /// writes the kind's hand-written <paths.records>/<kind>.rs, never overwriting it.
+    /// Without arguments, writes `<paths.records>/generated/` (byte-stable); `--new KIND`
+    /// writes the kind's hand-written `<paths.records>/<kind>.rs`, never overwriting it.
     Record(RecordArgs),
     /// Users: list, search, add and modify them (basic CRUD through the record layer).
     User(UserArgs),
