@@ -360,30 +360,8 @@ fn record_module(
     let _ = writeln!(w, "#[derive(Debug, Clone)]");
     let _ = writeln!(w, "pub struct {kind}<'e>(pub Record<'e>);");
     let _ = writeln!(w);
-    let _ = writeln!(w, "impl<'e> From<Record<'e>> for {kind}<'e> {{");
-    let _ = writeln!(w, "    fn from(record: Record<'e>) -> Self {{");
-    let _ = writeln!(w, "        {kind}(record)");
-    let _ = writeln!(w, "    }}");
-    let _ = writeln!(w, "}}");
-    let _ = writeln!(w);
-    let _ = writeln!(w, "impl<'e> From<{kind}<'e>> for Record<'e> {{");
-    let _ = writeln!(w, "    fn from(record: {kind}<'e>) -> Self {{");
-    let _ = writeln!(w, "        record.0");
-    let _ = writeln!(w, "    }}");
-    let _ = writeln!(w, "}}");
-    let _ = writeln!(w);
-    let _ = writeln!(w, "impl<'e> std::ops::Deref for {kind}<'e> {{");
-    let _ = writeln!(w, "    type Target = Record<'e>;");
-    let _ = writeln!(w, "    fn deref(&self) -> &Record<'e> {{");
-    let _ = writeln!(w, "        &self.0");
-    let _ = writeln!(w, "    }}");
-    let _ = writeln!(w, "}}");
-    let _ = writeln!(w);
-    let _ = writeln!(w, "impl<'e> std::ops::DerefMut for {kind}<'e> {{");
-    let _ = writeln!(w, "    fn deref_mut(&mut self) -> &mut Record<'e> {{");
-    let _ = writeln!(w, "        &mut self.0");
-    let _ = writeln!(w, "    }}");
-    let _ = writeln!(w, "}}");
+    // The conversions and `Deref` to `Record` come from one macro of the library.
+    let _ = writeln!(w, "ving::typed_record!({kind});");
     let _ = writeln!(w);
     // Roles are the User kind's boolean props: its records are current users.
     if kind == "User" {

@@ -378,3 +378,36 @@ impl<'e> Record<'e> {
         })
     }
 }
+
+/// The conversions of a generated typed record (`pub struct User<'e>(pub Record<'e>)`) to
+/// and from [`Record`](super::Record), and its `Deref`/`DerefMut` to it: one line of the
+/// generated code instead of four impls per kind.
+#[macro_export]
+macro_rules! typed_record {
+    ($kind:ident) => {
+        impl<'e> ::core::convert::From<$crate::record::Record<'e>> for $kind<'e> {
+            fn from(record: $crate::record::Record<'e>) -> Self {
+                $kind(record)
+            }
+        }
+
+        impl<'e> ::core::convert::From<$kind<'e>> for $crate::record::Record<'e> {
+            fn from(record: $kind<'e>) -> Self {
+                record.0
+            }
+        }
+
+        impl<'e> ::core::ops::Deref for $kind<'e> {
+            type Target = $crate::record::Record<'e>;
+            fn deref(&self) -> &$crate::record::Record<'e> {
+                &self.0
+            }
+        }
+
+        impl<'e> ::core::ops::DerefMut for $kind<'e> {
+            fn deref_mut(&mut self) -> &mut $crate::record::Record<'e> {
+                &mut self.0
+            }
+        }
+    };
+}

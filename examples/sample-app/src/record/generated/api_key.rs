@@ -39,30 +39,7 @@ impl KindDef for APIKeyKind {
 #[derive(Debug, Clone)]
 pub struct APIKey<'e>(pub Record<'e>);
 
-impl<'e> From<Record<'e>> for APIKey<'e> {
-    fn from(record: Record<'e>) -> Self {
-        APIKey(record)
-    }
-}
-
-impl<'e> From<APIKey<'e>> for Record<'e> {
-    fn from(record: APIKey<'e>) -> Self {
-        record.0
-    }
-}
-
-impl<'e> std::ops::Deref for APIKey<'e> {
-    type Target = Record<'e>;
-    fn deref(&self) -> &Record<'e> {
-        &self.0
-    }
-}
-
-impl<'e> std::ops::DerefMut for APIKey<'e> {
-    fn deref_mut(&mut self) -> &mut Record<'e> {
-        &mut self.0
-    }
-}
+ving::typed_record!(APIKey);
 
 impl APIKey<'_> {
     /// `createdAt`, as the record holds it.

@@ -39,30 +39,7 @@ impl KindDef for CronJobKind {
 #[derive(Debug, Clone)]
 pub struct CronJob<'e>(pub Record<'e>);
 
-impl<'e> From<Record<'e>> for CronJob<'e> {
-    fn from(record: Record<'e>) -> Self {
-        CronJob(record)
-    }
-}
-
-impl<'e> From<CronJob<'e>> for Record<'e> {
-    fn from(record: CronJob<'e>) -> Self {
-        record.0
-    }
-}
-
-impl<'e> std::ops::Deref for CronJob<'e> {
-    type Target = Record<'e>;
-    fn deref(&self) -> &Record<'e> {
-        &self.0
-    }
-}
-
-impl<'e> std::ops::DerefMut for CronJob<'e> {
-    fn deref_mut(&mut self) -> &mut Record<'e> {
-        &mut self.0
-    }
-}
+ving::typed_record!(CronJob);
 
 impl CronJob<'_> {
     /// `createdAt`, as the record holds it.

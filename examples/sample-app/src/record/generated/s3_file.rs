@@ -39,30 +39,7 @@ impl KindDef for S3FileKind {
 #[derive(Debug, Clone)]
 pub struct S3File<'e>(pub Record<'e>);
 
-impl<'e> From<Record<'e>> for S3File<'e> {
-    fn from(record: Record<'e>) -> Self {
-        S3File(record)
-    }
-}
-
-impl<'e> From<S3File<'e>> for Record<'e> {
-    fn from(record: S3File<'e>) -> Self {
-        record.0
-    }
-}
-
-impl<'e> std::ops::Deref for S3File<'e> {
-    type Target = Record<'e>;
-    fn deref(&self) -> &Record<'e> {
-        &self.0
-    }
-}
-
-impl<'e> std::ops::DerefMut for S3File<'e> {
-    fn deref_mut(&mut self) -> &mut Record<'e> {
-        &mut self.0
-    }
-}
+ving::typed_record!(S3File);
 
 impl S3File<'_> {
     /// `createdAt`, as the record holds it.

@@ -39,30 +39,7 @@ impl KindDef for UserKind {
 #[derive(Debug, Clone)]
 pub struct User<'e>(pub Record<'e>);
 
-impl<'e> From<Record<'e>> for User<'e> {
-    fn from(record: Record<'e>) -> Self {
-        User(record)
-    }
-}
-
-impl<'e> From<User<'e>> for Record<'e> {
-    fn from(record: User<'e>) -> Self {
-        record.0
-    }
-}
-
-impl<'e> std::ops::Deref for User<'e> {
-    type Target = Record<'e>;
-    fn deref(&self) -> &Record<'e> {
-        &self.0
-    }
-}
-
-impl<'e> std::ops::DerefMut for User<'e> {
-    fn deref_mut(&mut self) -> &mut Record<'e> {
-        &mut self.0
-    }
-}
+ving::typed_record!(User);
 
 impl CurrentUser for User<'_> {
     fn role_prop(&self, key: &str) -> Option<JsonValue> {
