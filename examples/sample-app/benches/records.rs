@@ -11,7 +11,7 @@
 //! best round: the machines are shared, and interference only ever adds time. Run with
 //! `cargo bench -p ving-sample-app --bench records` (SQLite, MariaDB and PostgreSQL; a
 //! server that is down is skipped), `-- sqlite` / `-- mariadb` / `-- postgres` for one,
-//! `-- --quick` for fewer rows.
+//! `-- --quick` for fewer rows, `-- --find` for case 1 alone (40 rounds).
 
 use std::time::{Duration, Instant};
 
@@ -33,6 +33,8 @@ struct Sizes {
     describe: usize,
     stream: usize,
     rounds: usize,
+    /// Only case 1 (`--find`).
+    only_find: bool,
 }
 
 fn schemas() -> Result<SchemaSet, BoxError> {
@@ -126,6 +128,10 @@ async fn run_backend(backend: Backend, sizes: &Sizes) -> Result<(), BoxError> {
         ms(rows),
         records.as_secs_f64() / rows.as_secs_f64()
     );
+    if sizes.only_find {
+        test.cleanup().await;
+        return Ok(());
+    }
 
     // 2. describe of 1,000 records to their owner, with links, options and meta.
     let page = keys
@@ -254,9 +260,11 @@ async fn main() -> Result<(), BoxError> {
     if let Some(i) = args.iter().position(|a| a == "--find-all-rss") {
         return find_all_child(args.get(i + 1).map_or("", String::as_str)).await;
     }
-    if args.iter().any(|a| a == "--profile-find-many") {
-        // For a profiler: 200 find_many of 10,000 records (on PostgreSQL, or `mariadb` /
-        // `sqlite`), nothing else timed.
+    let find_many = args.iter().any(|a| a == "--profile-find-many");
+    if find_many || args.iter().any(|a| a == "--profile-select") {
+        // For a profiler: 200 find_many of 10,000 records (or, with `--profile-select`,
+        // 200 selects of the same rows by the query builder), on PostgreSQL, or
+        // `mariadb` / `sqlite`; nothing else timed.
         let backend = if args.iter().any(|a| a == "mariadb") {
             Backend::MySql
         } else if args.iter().any(|a| a == "sqlite") {
@@ -273,26 +281,35 @@ async fn main() -> Result<(), BoxError> {
         seed(test.db(), 10_000, 0).await?;
         let kinds = record::kinds(&schemas, test.db(), codec()?, RecordSettings::default());
         let keys = kinds.kind("APIKey")?;
+        let start = Instant::now();
         for _ in 0..200 {
-            std::hint::black_box(keys.find_many((), &FindOptions::default()).await?);
+            if find_many {
+                std::hint::black_box(keys.find_many((), &FindOptions::default()).await?);
+            } else {
+                std::hint::black_box(test.db().select().from(APIKeyTable).all().await?);
+            }
         }
+        println!("{:.1} ms each", ms(start.elapsed()) / 200.0);
         test.cleanup().await;
         return Ok(());
     }
     let quick = args.iter().any(|a| a == "--quick");
+    let only_find = args.iter().any(|a| a == "--find");
     let sizes = if quick {
         Sizes {
             find: 10_000,
             describe: 1_000,
             stream: 50_000,
             rounds: 3,
+            only_find,
         }
     } else {
         Sizes {
             find: 10_000,
             describe: 1_000,
             stream: 1_000_000,
-            rounds: 15,
+            rounds: if only_find { 40 } else { 15 },
+            only_find,
         }
     };
     let wanted: Vec<Backend> = [

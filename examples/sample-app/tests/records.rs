@@ -784,6 +784,78 @@ async fn typed_records(backend: Backend, kinds: &Kinds<'_>) {
     assert_eq!(again.icon(), Some(Icon::Thumbnail));
     assert_eq!(again.metadata(), Some(&serde_json::json!({"width": 300})));
     assert_eq!(again.user_id(), warden.id());
+    scoped_builders(&users, &warden).await;
+}
+
+/// A child kind's raw builders are narrowed to its prop defaults: the captain's keys
+/// are the only ones a select, an update or a delete of `captain.apikeys` touches,
+/// whatever `where_` adds.
+async fn scoped_builders(
+    users: &ving::record::KindOf<'_, ving_sample_app::record::user::UserKind>,
+    warden: &ving_sample_app::record::User<'_>,
+) {
+    use ving::drizzle::{like, ne};
+    use ving_sample_app::record::api_key::APIKeyKind;
+    use ving_sample_app::record::{APIKeyProps, APIKeys, UserProps};
+    let captain = users
+        .create(UserProps {
+            username: "captain".into(),
+            email: "captain@shawshank.jail".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("captain");
+    let mine = captain
+        .children_of::<APIKeyKind>("apikeys")
+        .expect("apikeys");
+    for name in ["c1", "c2"] {
+        mine.create(APIKeyProps {
+            name: name.into(),
+            ..Default::default()
+        })
+        .await
+        .expect("captain's key");
+    }
+    let names = |rows: Vec<ving_sample_app::drizzle::schema::APIKeyRow>| {
+        let mut names: Vec<String> = rows.into_iter().map(|r| r.name).collect();
+        names.sort();
+        names
+    };
+    // The warden's key "k" matches every `where_` below, and is never touched.
+    let all = mine.select().all().await.expect("select");
+    assert_eq!(names(all), ["c1", "c2"]);
+    let found = mine
+        .select()
+        .where_(like(APIKeys.name, "%"))
+        .all()
+        .await
+        .expect("select where");
+    assert_eq!(names(found), ["c1", "c2"]);
+    let changed = mine
+        .update()
+        .set(APIKeys.reason, "scoped".to_owned())
+        .where_(ne(APIKeys.name, "c2"))
+        .execute()
+        .await
+        .expect("update");
+    assert_eq!(changed, 1, "only the captain's c1");
+    let deleted = mine
+        .delete()
+        .where_(like(APIKeys.name, "%"))
+        .execute()
+        .await
+        .expect("delete");
+    assert_eq!(deleted, 2, "only the captain's keys");
+    let left = APIKeys
+        .on(users.kinds())
+        .expect("APIKeys")
+        .select()
+        .all()
+        .await
+        .expect("every key");
+    assert_eq!(names(left.clone()), ["k"]);
+    assert_ne!(left[0].reason, "scoped");
+    assert_eq!(left[0].user_id, warden.id().expect("id"));
 }
 
 on_every_backend_and_in_a_transaction!(typed_records_generated_by_ving_record, typed_records);

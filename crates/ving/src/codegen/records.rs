@@ -160,7 +160,7 @@ pub fn method_names(source: &str) -> Vec<String> {
 struct Typed {
     /// The getter's return type.
     get: String,
-    /// The getter's body (on `v: Option<&JsonValue>`).
+    /// The getter's body (`{p}` stands for the prop's quoted name).
     get_body: String,
     /// The setter's parameter type.
     set: String,
@@ -190,7 +190,7 @@ fn typed(table: &Table, prop: &crate::schema::Prop) -> Option<Typed> {
         PropType::String => {
             let base = Typed {
                 get: "&str".into(),
-                get_body: "v.and_then(JsonValue::as_str).unwrap_or_default()".into(),
+                get_body: "self.0.get_str({p}).unwrap_or_default()".into(),
                 set: "impl Into<String>".into(),
                 set_body: "JsonValue::from(value.into())".into(),
                 field: "String".into(),
@@ -222,7 +222,7 @@ fn typed(table: &Table, prop: &crate::schema::Prop) -> Option<Typed> {
                 _ => None,
             };
             let get = format!("Option<{name}>");
-            let get_body = format!("v.and_then(JsonValue::as_str).and_then({name}::from_value)");
+            let get_body = format!("self.0.get_str({{p}}).and_then({name}::from_value)");
             match default {
                 Some(i) => Typed {
                     get,
@@ -244,7 +244,7 @@ fn typed(table: &Table, prop: &crate::schema::Prop) -> Option<Typed> {
         }
         PropType::Boolean => Typed {
             get: "bool".into(),
-            get_body: "v.and_then(JsonValue::as_bool).unwrap_or(false)".into(),
+            get_body: "self.0.get_bool({p}).unwrap_or(false)".into(),
             set: "bool".into(),
             set_body: "JsonValue::from(value)".into(),
             field: "bool".into(),
@@ -256,7 +256,7 @@ fn typed(table: &Table, prop: &crate::schema::Prop) -> Option<Typed> {
         },
         PropType::Int => Typed {
             get: "i64".into(),
-            get_body: "v.and_then(JsonValue::as_i64).unwrap_or(0)".into(),
+            get_body: "self.0.get_i64({p}).unwrap_or(0)".into(),
             set: "i64".into(),
             set_body: "JsonValue::from(value)".into(),
             field: "i64".into(),
@@ -268,21 +268,21 @@ fn typed(table: &Table, prop: &crate::schema::Prop) -> Option<Typed> {
         },
         PropType::Date => Typed {
             get: "Option<NaiveDateTime>".into(),
-            get_body: "v.and_then(JsonValue::as_str).and_then(parse_date)".into(),
+            get_body: "self.0.get_date({p})".into(),
             set: "NaiveDateTime".into(),
             set_body: "JsonValue::from(format_date(value))".into(),
             ..optional("NaiveDateTime", "JsonValue::from(format_date(value))")
         },
         PropType::Id => Typed {
             get: "Option<i64>".into(),
-            get_body: "v.and_then(JsonValue::as_i64)".into(),
+            get_body: "self.0.get_i64({p})".into(),
             set: "Option<i64>".into(),
             set_body: "value.map_or(JsonValue::Null, JsonValue::from)".into(),
             ..optional("i64", "JsonValue::from(value)")
         },
         PropType::Json => Typed {
             get: "Option<&JsonValue>".into(),
-            get_body: "v".into(),
+            get_body: "self.0.get({p})".into(),
             set: "JsonValue".into(),
             set_body: "value".into(),
             ..optional("JsonValue", "value")
@@ -409,8 +409,11 @@ fn record_module(
                 identifier(&getter),
                 t.get
             );
-            let _ = writeln!(w, "        let v = self.0.get({name:?});");
-            let _ = writeln!(w, "        {}", t.get_body);
+            let _ = writeln!(
+                w,
+                "        {}",
+                t.get_body.replace("{p}", &format!("{name:?}"))
+            );
             let _ = writeln!(w, "    }}");
         }
         if overridden.contains(&setter) {

@@ -447,6 +447,7 @@ impl $target {
                 where_: None,
                 returning: Vec::new(),
             },
+            scope: None,
             table: PhantomData,
         }
     }
@@ -461,6 +462,7 @@ impl $target {
                 where_: None,
                 returning: Vec::new(),
             },
+            scope: None,
             table: PhantomData,
         }
     }
@@ -479,6 +481,14 @@ impl $target {
 
 query_builders!(Db, Tx<'_>);
 
+/// `condition`, narrowed to `scope` when there is one.
+fn scoped(scope: &Option<Node>, condition: Node) -> Node {
+    match scope {
+        Some(scope) => Node::And(vec![scope.clone(), condition]),
+        None => condition,
+    }
+}
+
 /// `db.select()` before `.from(…)`.
 #[derive(Debug, Clone)]
 pub struct SelectStart<'a, Sel> {
@@ -496,6 +506,7 @@ impl<'a, Sel> SelectStart<'a, Sel> {
             db: self.db,
             select,
             fields: self.fields,
+            scope: None,
             tables: PhantomData,
         }
     }
@@ -507,6 +518,8 @@ pub struct SelectQuery<'a, Q, Sel> {
     db: Executor<'a>,
     select: sql::Select,
     fields: Sel,
+    /// A condition every `where_` is narrowed to (a record kind's prop defaults).
+    scope: Option<Node>,
     tables: PhantomData<fn() -> Q>,
 }
 
@@ -516,18 +529,29 @@ impl<Q, Sel: Clone> Clone for SelectQuery<'_, Q, Sel> {
             db: self.db,
             select: self.select.clone(),
             fields: self.fields.clone(),
+            scope: self.scope.clone(),
             tables: PhantomData,
         }
     }
 }
 
 impl<'a, Q, Sel> SelectQuery<'a, Q, Sel> {
-    /// `WHERE condition` (replacing any earlier one; combine with `and`).
+    /// `WHERE condition` (replacing any earlier one; combine with `and`). On a record
+    /// kind's builder (`apikeys.select()` of a user's keys) the condition is narrowed to
+    /// the kind's prop defaults, which stay.
     pub fn where_<P: Predicate, I>(mut self, condition: P) -> Self
     where
         P::Source: AppearsIn<Q, I>,
     {
-        self.select.where_ = Some(condition.into_condition());
+        self.select.where_ = Some(scoped(&self.scope, condition.into_condition()));
+        self
+    }
+
+    /// The select narrowed to `scope` for good: `WHERE scope`, and every later `where_`
+    /// is `scope AND condition`.
+    pub(crate) fn scoped(mut self, scope: Option<Node>) -> Self {
+        self.select.where_ = scope.clone();
+        self.scope = scope;
         self
     }
 
@@ -547,6 +571,7 @@ impl<'a, Q, Sel> SelectQuery<'a, Q, Sel> {
             db: self.db,
             select,
             fields: self.fields,
+            scope: self.scope,
             tables: PhantomData,
         }
     }
@@ -1216,6 +1241,8 @@ async fn run_returning<D: Decode>(
 pub struct UpdateQuery<'a, T> {
     db: Executor<'a>,
     update: sql::Update,
+    /// A condition every `where_` is narrowed to (a record kind's prop defaults).
+    scope: Option<Node>,
     table: PhantomData<fn() -> T>,
 }
 
@@ -1229,12 +1256,20 @@ impl<T: Table> UpdateQuery<'_, T> {
         self
     }
 
-    /// `WHERE condition` (replacing any earlier one).
+    /// `WHERE condition` (replacing any earlier one; narrowed to a record kind's prop
+    /// defaults on its builder).
     pub fn where_<P: Predicate, I>(mut self, condition: P) -> Self
     where
         P::Source: AppearsIn<T, I>,
     {
-        self.update.where_ = Some(condition.into_condition());
+        self.update.where_ = Some(scoped(&self.scope, condition.into_condition()));
+        self
+    }
+
+    /// The update narrowed to `scope` for good (see [`SelectQuery::where_`]).
+    pub(crate) fn scoped(mut self, scope: Option<Node>) -> Self {
+        self.update.where_ = scope.clone();
+        self.scope = scope;
         self
     }
 
@@ -1302,16 +1337,26 @@ async fn run_update_returning<D: Decode>(
 pub struct DeleteQuery<'a, T> {
     db: Executor<'a>,
     delete: sql::Delete,
+    /// A condition every `where_` is narrowed to (a record kind's prop defaults).
+    scope: Option<Node>,
     table: PhantomData<fn() -> T>,
 }
 
 impl<T: Table> DeleteQuery<'_, T> {
-    /// `WHERE condition` (replacing any earlier one).
+    /// `WHERE condition` (replacing any earlier one; narrowed to a record kind's prop
+    /// defaults on its builder).
     pub fn where_<P: Predicate, I>(mut self, condition: P) -> Self
     where
         P::Source: AppearsIn<T, I>,
     {
-        self.delete.where_ = Some(condition.into_condition());
+        self.delete.where_ = Some(scoped(&self.scope, condition.into_condition()));
+        self
+    }
+
+    /// The delete narrowed to `scope` for good (see [`SelectQuery::where_`]).
+    pub(crate) fn scoped(mut self, scope: Option<Node>) -> Self {
+        self.delete.where_ = scope.clone();
+        self.scope = scope;
         self
     }
 

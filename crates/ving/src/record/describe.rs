@@ -317,8 +317,8 @@ impl Record<'_> {
                 out.insert(key.into(), Value::Object(part));
             }
         }
-        if !self.warnings.is_empty() {
-            out.insert("warnings".into(), Value::Array(self.warnings.clone()));
+        if !self.warnings().is_empty() {
+            out.insert("warnings".into(), Value::Array(self.warnings().to_vec()));
         }
         Ok(Value::Object(out))
     }

@@ -17,7 +17,7 @@ use crate::table::{ColumnType, TableModel};
 use super::describe::Describe;
 use super::props::Props;
 use super::record::Record;
-use super::value::{now_string, read_cell, read_value, to_param};
+use super::value::{now_string, read_cell, read_json, read_value, to_param};
 use super::{CurrentUser, Ouch};
 
 /// A name that lives as long as the program (the statement tree holds `&'static str`
@@ -250,7 +250,7 @@ impl<'e> Kinds<'e> {
         Ok(Kind {
             kinds: self.clone(),
             index,
-            prop_defaults: Vec::new(),
+            prop_defaults: Arc::from(Vec::new()),
         })
     }
 }
@@ -413,7 +413,8 @@ pub(crate) fn invalid_id(text: &str) -> Ouch {
 pub struct Kind<'e> {
     pub(crate) kinds: Kinds<'e>,
     pub(crate) index: usize,
-    pub(crate) prop_defaults: Vec<(String, Value)>,
+    /// Shared by every record the kind reads (cloned per record: one count).
+    pub(crate) prop_defaults: Arc<[(String, Value)]>,
 }
 
 impl std::fmt::Debug for Kind<'_> {
@@ -473,7 +474,9 @@ impl<'e> Kind<'e> {
     /// every `where` (but `find`'s, as in ving) is narrowed to it.
     pub fn with_prop_default(mut self, prop: &str, value: Value) -> Result<Kind<'e>, Ouch> {
         self.column(prop)?;
-        self.prop_defaults.push((prop.to_owned(), value));
+        let mut defaults = self.prop_defaults.to_vec();
+        defaults.push((prop.to_owned(), value));
+        self.prop_defaults = Arc::from(defaults);
         Ok(self)
     }
 
@@ -509,7 +512,7 @@ impl<'e> Kind<'e> {
         if let Some(w) = where_.into_where() {
             terms.push(w.0);
         }
-        for (prop, value) in &self.prop_defaults {
+        for (prop, value) in self.prop_defaults.iter() {
             terms.push(self.prop_eq(prop, value.clone())?.0);
         }
         Ok(match terms.len() {
@@ -517,6 +520,26 @@ impl<'e> Kind<'e> {
             1 => terms.pop().map(Where),
             _ => Some(Where(Expr::And(terms))),
         })
+    }
+
+    /// The condition of the prop defaults alone (`None` for an unscoped kind), for the
+    /// raw builders.
+    pub(crate) fn scope(&self) -> Option<Expr> {
+        // Every prop default names a column (`with_prop_default` checks), and a value
+        // that its column cannot hold matches no row.
+        let terms: Vec<Expr> = self
+            .prop_defaults
+            .iter()
+            .map(|(prop, value)| {
+                self.prop_eq(prop, value.clone())
+                    .map_or(Expr::Bool(false), |w| w.0)
+            })
+            .collect();
+        match terms.len() {
+            0 => None,
+            1 => terms.into_iter().next(),
+            _ => Some(Expr::And(terms)),
+        }
     }
 
     fn select(&self) -> Select {
@@ -547,21 +570,21 @@ impl<'e> Kind<'e> {
             .map(|c| (c.column_type.clone(), c.not_null))
             .collect();
         let names = self.info().names.clone();
-        let kind = self.clone();
+        let kind = Arc::new(self.clone());
         // Each row becomes its record as it is decoded: no second vector of rows.
         Ok(fetch_rows(executor, &sql, params, move |row| {
             let mut values = Vec::with_capacity(types.len());
             for (i, (column_type, not_null)) in types.iter().enumerate() {
                 // A NOT NULL column is read once, without asking first whether it is NULL.
-                values.push(Some(if *not_null {
+                values.push(if *not_null {
                     read_value(&row, i, column_type)?
                 } else {
                     read_cell(&row, i, column_type)?
-                }));
+                });
             }
             Ok(Record::from_row(
                 kind.clone(),
-                Props::from_values(names.clone(), values),
+                Props::from_cells(names.clone(), values),
             ))
         })
         .await?)
@@ -571,7 +594,7 @@ impl<'e> Kind<'e> {
     /// as they are, unknown names dropped); nothing is saved.
     pub fn mint(&self, props: Map<String, Value>) -> Record<'e> {
         let mut output = Map::new();
-        for (prop, value) in &self.prop_defaults {
+        for (prop, value) in self.prop_defaults.iter() {
             output.insert(prop.clone(), value.clone());
         }
         let catalog = &self.kinds.catalog;
@@ -627,7 +650,7 @@ impl<'e> Kind<'e> {
             output.insert(prop.name.clone(), value);
         }
         Record::minted(
-            self.clone(),
+            Arc::new(self.clone()),
             Props::from_map(self.info().names.clone(), output),
         )
     }
@@ -841,7 +864,7 @@ impl<'e> Kind<'e> {
             match function {
                 Aggregate::Count => Ok(Value::from(row.get_i64(0)?)),
                 Aggregate::Sum | Aggregate::Avg => Ok(Value::from(row.get_f64(0)?)),
-                Aggregate::Min | Aggregate::Max => read_cell(&row, 0, &column_type),
+                Aggregate::Min | Aggregate::Max => read_json(&row, 0, &column_type),
             }
         })
         .await?;

@@ -1,17 +1,75 @@
-//! A record's props, held by column: one value slot for each of the kind's columns (the
+//! A record's props, held by column: one compact cell for each of the kind's columns (the
 //! names shared by every record of the kind), and a map for anything else. Reading a row
-//! allocates one vector, not a map with a key per column.
+//! allocates one small vector and the row's strings: dates stay dates and numbers stay
+//! numbers until somebody asks for the props as ving's JSON ([`Props::get`]), which makes
+//! the JSON values of the whole record once.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
+use chrono::NaiveDateTime;
 use serde_json::{Map, Value};
 
-/// A record's props: `None` in a slot is a prop the record does not hold.
-#[derive(Clone, PartialEq)]
+use super::value::format_date;
+
+/// One prop's value as read from a row or set.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum Cell {
+    /// The record does not hold the prop.
+    Absent,
+    /// `null`.
+    Null,
+    /// An integer.
+    Int(i64),
+    /// A boolean.
+    Bool(bool),
+    /// A string.
+    Text(Box<str>),
+    /// A date (ving's JSON shows it as `2025-04-09T22:31:46.000Z`).
+    Date(NaiveDateTime),
+    /// Any other JSON value (a JSON prop's object, a fraction).
+    Json(Box<Value>),
+}
+
+impl Cell {
+    /// The cell of a JSON value.
+    pub(crate) fn from_value(value: Value) -> Cell {
+        match value {
+            Value::Null => Cell::Null,
+            Value::Bool(b) => Cell::Bool(b),
+            Value::String(s) => Cell::Text(s.into_boxed_str()),
+            Value::Number(n) if n.is_i64() => n.as_i64().map_or(Cell::Null, Cell::Int),
+            other => Cell::Json(Box::new(other)),
+        }
+    }
+
+    /// The value as ving holds it in JSON (`None` when absent).
+    fn to_value(&self) -> Option<Value> {
+        Some(match self {
+            Cell::Absent => return None,
+            Cell::Null => Value::Null,
+            Cell::Int(n) => Value::from(*n),
+            Cell::Bool(b) => Value::Bool(*b),
+            Cell::Text(s) => Value::String(String::from(&**s)),
+            Cell::Date(d) => Value::String(format_date(*d)),
+            Cell::Json(v) => (**v).clone(),
+        })
+    }
+}
+
+/// A record's props.
+#[derive(Clone)]
 pub(crate) struct Props {
     names: Arc<[&'static str]>,
-    values: Vec<Option<Value>>,
-    extra: Map<String, Value>,
+    cells: Box<[Cell]>,
+    /// The cells as JSON values, made on the first [`Props::get`] and dropped by a change.
+    json: OnceLock<Box<[Option<Value>]>>,
+    extra: Option<Box<Map<String, Value>>>,
+}
+
+impl PartialEq for Props {
+    fn eq(&self, other: &Props) -> bool {
+        self.to_map() == other.to_map()
+    }
 }
 
 impl std::fmt::Debug for Props {
@@ -21,18 +79,19 @@ impl std::fmt::Debug for Props {
 }
 
 impl Props {
-    /// Props read from a row: `values` in the order of `names`.
-    pub(crate) fn from_values(names: Arc<[&'static str]>, values: Vec<Option<Value>>) -> Props {
+    /// Props read from a row: `cells` in the order of `names`.
+    pub(crate) fn from_cells(names: Arc<[&'static str]>, cells: Vec<Cell>) -> Props {
         Props {
             names,
-            values,
-            extra: Map::new(),
+            cells: cells.into_boxed_slice(),
+            json: OnceLock::new(),
+            extra: None,
         }
     }
 
     /// Props from a map of prop names.
     pub(crate) fn from_map(names: Arc<[&'static str]>, map: Map<String, Value>) -> Props {
-        let mut props = Props::from_values(names.clone(), vec![None; names.len()]);
+        let mut props = Props::from_cells(names.clone(), vec![Cell::Absent; names.len()]);
         for (name, value) in map {
             props.insert(&name, value);
         }
@@ -43,35 +102,99 @@ impl Props {
         self.names.iter().position(|n| *n == name)
     }
 
-    /// The value of `name`, if the record holds it.
+    /// The cell of column `name` (`None` for a name that is not a column).
+    pub(crate) fn cell(&self, name: &str) -> Option<&Cell> {
+        self.slot(name).map(|i| &self.cells[i])
+    }
+
+    /// The value of `name` as ving's JSON, if the record holds it.
     pub(crate) fn get(&self, name: &str) -> Option<&Value> {
         match self.slot(name) {
-            Some(i) => self.values[i].as_ref(),
-            None => self.extra.get(name),
+            Some(i) => self
+                .json
+                .get_or_init(|| self.cells.iter().map(Cell::to_value).collect())[i]
+                .as_ref(),
+            None => self.extra.as_ref().and_then(|extra| extra.get(name)),
         }
     }
 
     /// Sets `name`.
     pub(crate) fn insert(&mut self, name: &str, value: Value) {
         match self.slot(name) {
-            Some(i) => self.values[i] = Some(value),
+            Some(i) => {
+                if let Some(json) = self.json.get_mut() {
+                    json[i] = Some(value.clone());
+                }
+                self.cells[i] = Cell::from_value(value);
+            }
             None => {
-                self.extra.insert(name.to_owned(), value);
+                self.extra
+                    .get_or_insert_with(Default::default)
+                    .insert(name.to_owned(), value);
             }
         }
     }
 
     /// The props as a map: the columns in their order, then the rest.
     pub(crate) fn to_map(&self) -> Map<String, Value> {
-        let mut map = Map::with_capacity(self.names.len() + self.extra.len());
-        for (name, value) in self.names.iter().zip(&self.values) {
-            if let Some(value) = value {
-                map.insert((*name).to_owned(), value.clone());
+        let extra = self.extra.as_deref();
+        let mut map = Map::with_capacity(self.names.len() + extra.map_or(0, Map::len));
+        for (name, cell) in self.names.iter().zip(&self.cells) {
+            if let Some(value) = cell.to_value() {
+                map.insert((*name).to_owned(), value);
             }
         }
-        for (name, value) in &self.extra {
+        for (name, value) in extra.into_iter().flatten() {
             map.insert(name.clone(), value.clone());
         }
         map
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names() -> Arc<[&'static str]> {
+        Arc::from(vec!["id", "createdAt", "name", "admin", "meta"])
+    }
+
+    #[test]
+    fn cells_read_as_ving_s_json_and_follow_changes() {
+        let date = super::super::parse_date("2025-04-09T22:31:46.000Z").expect("date");
+        let mut props = Props::from_cells(
+            names(),
+            vec![
+                Cell::Int(7),
+                Cell::Date(date),
+                Cell::Text("joe".into()),
+                Cell::Bool(true),
+                Cell::Absent,
+            ],
+        );
+        assert_eq!(props.get("id"), Some(&Value::from(7)));
+        assert_eq!(
+            props.get("createdAt"),
+            Some(&Value::from("2025-04-09T22:31:46.000Z"))
+        );
+        assert_eq!(props.get("meta"), None);
+        // A change after the JSON was made shows in both.
+        props.insert("name", Value::from("jane"));
+        props.insert("meta", serde_json::json!({"a": [1, 2]}));
+        props.insert("other", Value::from(1.5));
+        assert_eq!(props.get("name"), Some(&Value::from("jane")));
+        assert_eq!(props.cell("name"), Some(&Cell::Text("jane".into())));
+        assert_eq!(props.get("meta"), Some(&serde_json::json!({"a": [1, 2]})));
+        assert_eq!(props.get("other"), Some(&Value::from(1.5)));
+        let map = props.to_map();
+        let keys: Vec<&str> = map.keys().map(String::as_str).collect();
+        assert_eq!(keys, ["id", "createdAt", "name", "admin", "meta", "other"]);
+        assert_eq!(Props::from_map(names(), map.clone()).to_map(), map);
+    }
+
+    #[test]
+    fn a_record_read_from_a_row_is_small() {
+        assert!(std::mem::size_of::<Cell>() <= 24);
+        assert!(std::mem::size_of::<super::super::Record<'static>>() <= 160);
     }
 }

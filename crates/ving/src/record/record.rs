@@ -4,27 +4,39 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use chrono::NaiveDateTime;
 use serde_json::{Map, Value};
 
 use crate::schema::{Owner, PropType, RelationType};
 use crate::sql::{BinaryOp, Delete, Expr, Insert, Param, Select, Statement, Update};
 
 use super::kind::{fetch_rows, invalid_id, Kind};
-use super::props::Props;
+use super::props::{Cell, Props};
 use super::validate::check;
-use super::value::{is_nil, now_string, to_param};
+use super::value::{is_nil, now_string, parse_date, to_param};
 use super::{CurrentUser, Ouch};
+
+/// The parents a record has read, by relation name.
+type ParentCache<'e> = HashMap<String, Arc<Record<'e>>>;
 
 /// A record of a kind.
 pub struct Record<'e> {
-    pub(crate) kind: Kind<'e>,
+    /// Shared by the records read together.
+    pub(crate) kind: Arc<Kind<'e>>,
     pub(crate) props: Props,
-    dirty: Vec<String>,
     inserted: bool,
+    /// What a record read from a row does not have yet (boxed: a record stays small).
+    changes: Option<Box<Changes>>,
+    parents: Mutex<Option<Box<ParentCache<'e>>>>,
+}
+
+/// The props set since the last read or write, the warnings added and whether the
+/// record was deleted.
+#[derive(Clone, Debug, Default)]
+struct Changes {
+    dirty: Vec<String>,
+    warnings: Vec<Value>,
     deleted: bool,
-    parents: Mutex<HashMap<String, Arc<Record<'e>>>>,
-    /// Warnings added with [`Record::add_warning`], described under `warnings`.
-    pub warnings: Vec<Value>,
 }
 
 impl Clone for Record<'_> {
@@ -32,11 +44,9 @@ impl Clone for Record<'_> {
         Record {
             kind: self.kind.clone(),
             props: self.props.clone(),
-            dirty: self.dirty.clone(),
             inserted: self.inserted,
-            deleted: self.deleted,
+            changes: self.changes.clone(),
             parents: Mutex::new(self.parent_cache().clone()),
-            warnings: self.warnings.clone(),
         }
     }
 }
@@ -46,59 +56,71 @@ impl std::fmt::Debug for Record<'_> {
         f.debug_struct("Record")
             .field("kind", &self.kind.name())
             .field("props", &self.props)
-            .field("dirty", &self.dirty)
+            .field("dirty", &self.dirty())
             .field("inserted", &self.inserted)
             .finish()
     }
 }
 
 impl<'e> Record<'e> {
-    pub(crate) fn from_row(kind: Kind<'e>, props: Props) -> Record<'e> {
+    pub(crate) fn from_row(kind: Arc<Kind<'e>>, props: Props) -> Record<'e> {
         Record {
             kind,
             props,
-            dirty: Vec::new(),
             inserted: true,
-            deleted: false,
-            parents: Mutex::new(HashMap::new()),
-            warnings: Vec::new(),
+            changes: None,
+            parents: Mutex::new(None),
         }
     }
 
-    pub(crate) fn minted(kind: Kind<'e>, props: Props) -> Record<'e> {
+    pub(crate) fn minted(kind: Arc<Kind<'e>>, props: Props) -> Record<'e> {
         Record {
             inserted: false,
             ..Record::from_row(kind, props)
         }
     }
 
-    fn parent_cache(&self) -> std::sync::MutexGuard<'_, HashMap<String, Arc<Record<'e>>>> {
+    fn changes(&mut self) -> &mut Changes {
+        self.changes.get_or_insert_with(Default::default)
+    }
+
+    fn clear_dirty(&mut self) {
+        if let Some(changes) = &mut self.changes {
+            changes.dirty.clear();
+        }
+    }
+
+    fn parent_cache(&self) -> std::sync::MutexGuard<'_, Option<Box<ParentCache<'e>>>> {
         match self.parents.lock() {
             Ok(cache) => cache,
             Err(poisoned) => poisoned.into_inner(),
         }
     }
 
-    pub(crate) fn cache_parent(&mut self, name: &str, parent: Arc<Record<'e>>) {
-        self.parent_cache().insert(name.to_owned(), parent);
+    pub(crate) fn cache_parent(&self, name: &str, parent: Arc<Record<'e>>) {
+        self.parent_cache()
+            .get_or_insert_with(Default::default)
+            .insert(name.to_owned(), parent);
+    }
+
+    fn cached_parent(&self, name: &str) -> Option<Arc<Record<'e>>> {
+        self.parent_cache().as_ref()?.get(name).cloned()
     }
 
     /// Forgets the cached parents.
     pub fn flush_parent_cache(&self) {
-        self.parent_cache().clear();
+        *self.parent_cache() = None;
     }
 
     /// The same record on another executor (to update it inside a transaction); the
     /// parent cache is not carried over.
     pub fn on<'t>(&self, executor: impl Into<crate::drizzle::Executor<'t>>) -> Record<'t> {
         Record {
-            kind: self.kind.on(executor),
+            kind: Arc::new(self.kind.on(executor)),
             props: self.props.clone(),
-            dirty: self.dirty.clone(),
             inserted: self.inserted,
-            deleted: self.deleted,
-            parents: Mutex::new(HashMap::new()),
-            warnings: self.warnings.clone(),
+            changes: self.changes.clone(),
+            parents: Mutex::new(None),
         }
     }
 
@@ -109,7 +131,7 @@ impl<'e> Record<'e> {
 
     /// The integer id (`None` before the insert).
     pub fn id(&self) -> Option<i64> {
-        self.props.get("id").and_then(Value::as_i64)
+        self.get_i64("id")
     }
 
     /// The id string (`UservDKaLb1`), `None` before the insert.
@@ -128,6 +150,47 @@ impl<'e> Record<'e> {
         self.props.get(name)
     }
 
+    /// A string prop's value (`None` when unset, `null` or not a string).
+    pub fn get_str(&self, name: &str) -> Option<&str> {
+        match self.props.cell(name) {
+            Some(Cell::Text(text)) => Some(text),
+            Some(_) => None,
+            None => self.props.get(name).and_then(Value::as_str),
+        }
+    }
+
+    /// An integer prop's value (`None` when unset, `null` or not an integer).
+    pub fn get_i64(&self, name: &str) -> Option<i64> {
+        match self.props.cell(name) {
+            Some(Cell::Int(n)) => Some(*n),
+            Some(_) => None,
+            None => self.props.get(name).and_then(Value::as_i64),
+        }
+    }
+
+    /// A boolean prop's value (`None` when unset, `null` or not a boolean).
+    pub fn get_bool(&self, name: &str) -> Option<bool> {
+        match self.props.cell(name) {
+            Some(Cell::Bool(b)) => Some(*b),
+            Some(_) => None,
+            None => self.props.get(name).and_then(Value::as_bool),
+        }
+    }
+
+    /// A date prop's value (`None` when unset, `null` or not a date).
+    pub fn get_date(&self, name: &str) -> Option<NaiveDateTime> {
+        match self.props.cell(name) {
+            Some(Cell::Date(date)) => Some(*date),
+            Some(Cell::Text(text)) => parse_date(text),
+            Some(_) => None,
+            None => self
+                .props
+                .get(name)
+                .and_then(Value::as_str)
+                .and_then(parse_date),
+        }
+    }
+
     /// Every prop's value, as a map (the columns in their order).
     pub fn get_all(&self) -> Map<String, Value> {
         self.props.to_map()
@@ -140,17 +203,22 @@ impl<'e> Record<'e> {
 
     /// Whether the record was deleted.
     pub fn is_deleted(&self) -> bool {
-        self.deleted
+        self.changes.as_ref().is_some_and(|c| c.deleted)
     }
 
     /// The props changed since the last read or write.
     pub fn dirty(&self) -> &[String] {
-        &self.dirty
+        self.changes.as_ref().map_or(&[], |c| &c.dirty)
     }
 
     /// Adds a warning, described under `warnings`.
     pub fn add_warning(&mut self, warning: Value) {
-        self.warnings.push(warning);
+        self.changes().warnings.push(warning);
+    }
+
+    /// The warnings added with [`Record::add_warning`].
+    pub fn warnings(&self) -> &[Value] {
+        self.changes.as_ref().map_or(&[], |c| &c.warnings)
     }
 
     /// Sets a prop, validated against the schema: 400 for an unknown prop, 442 (with
@@ -169,8 +237,8 @@ impl<'e> Record<'e> {
         if parent {
             self.flush_parent_cache();
         }
-        if self.props.get(name) != Some(&value) && !self.dirty.iter().any(|d| d == name) {
-            self.dirty.push(name.to_owned());
+        if self.props.get(name) != Some(&value) && !self.dirty().iter().any(|d| d == name) {
+            self.changes().dirty.push(name.to_owned());
         }
         self.props.insert(name, value);
         self.props
@@ -251,14 +319,14 @@ impl<'e> Record<'e> {
             self.props.insert("id", Value::from(id));
         }
         self.inserted = true;
-        self.dirty.clear();
+        self.clear_dirty();
         Ok(())
     }
 
     /// Writes the dirty props (nothing at all when none is dirty); `autoUpdate` dates are
     /// set to now, in memory and in the database.
     pub async fn update(&mut self) -> Result<(), Ouch> {
-        if self.dirty.is_empty() {
+        if self.dirty().is_empty() {
             return Ok(());
         }
         let auto: Vec<String> = self
@@ -272,12 +340,12 @@ impl<'e> Record<'e> {
         let now = now_string();
         for name in auto {
             self.props.insert(&name, Value::from(now.clone()));
-            if !self.dirty.contains(&name) {
-                self.dirty.push(name);
+            if !self.dirty().contains(&name) {
+                self.changes().dirty.push(name);
             }
         }
         let mut set = Vec::new();
-        for name in &self.dirty {
+        for name in self.dirty() {
             let Some(column) = self.kind.info().column(name) else {
                 continue;
             };
@@ -297,7 +365,7 @@ impl<'e> Record<'e> {
         let executor = self.kind.executor();
         let (sql, params) = executor.dialect().render(Statement::Update(statement));
         executor.execute(&sql, params).await?;
-        self.dirty.clear();
+        self.clear_dirty();
         Ok(())
     }
 
@@ -336,7 +404,7 @@ impl<'e> Record<'e> {
         let executor = self.kind.executor();
         let (sql, params) = executor.dialect().render(Statement::Delete(statement));
         executor.execute(&sql, params).await?;
-        self.deleted = true;
+        self.changes().deleted = true;
         Ok(())
     }
 
@@ -345,7 +413,7 @@ impl<'e> Record<'e> {
         self.flush_parent_cache();
         let fresh = self.kind.find_or_die(self.id().unwrap_or(-1)).await?;
         self.props = fresh.props;
-        self.dirty.clear();
+        self.clear_dirty();
         Ok(())
     }
 
@@ -398,8 +466,8 @@ impl<'e> Record<'e> {
     /// The parent record of the relation `name` (cached until a parent prop is set or the
     /// record refreshed): 404 for an unknown relation or a missing parent, 400 for no id.
     pub async fn parent(&self, name: &str) -> Result<Arc<Record<'e>>, Ouch> {
-        if let Some(parent) = self.parent_cache().get(name) {
-            return Ok(parent.clone());
+        if let Some(parent) = self.cached_parent(name) {
+            return Ok(parent);
         }
         let schema = self.kind.schema();
         let prop = schema.prop_with_relation(name).ok_or_else(|| {
@@ -427,7 +495,7 @@ impl<'e> Record<'e> {
                 .find_or_die(id)
                 .await?,
         );
-        self.parent_cache().insert(name.to_owned(), parent.clone());
+        self.cache_parent(name, parent.clone());
         Ok(parent)
     }
 

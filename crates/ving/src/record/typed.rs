@@ -339,24 +339,29 @@ impl<'e, K: KindDef> KindOf<'e, K> {
             .map(|record| record.map(Into::into))
     }
 
-    /// `SELECT` whole rows of the kind's table on this kind's executor.
+    /// `SELECT` whole rows of the kind's table on this kind's executor, narrowed to the
+    /// kind's prop defaults: a user's `apikeys.select()` reads that user's keys, and a
+    /// `where_` narrows further (unlike ving, where raw builders ignore the scope).
     pub fn select(&self) -> SelectQuery<'e, K::Table, All> {
-        select_on(self.kind.executor(), *K::table())
+        select_on(self.kind.executor(), *K::table()).scoped(self.kind.scope())
     }
 
-    /// `INSERT INTO` the kind's table on this kind's executor.
+    /// `INSERT INTO` the kind's table on this kind's executor: rows are written as given
+    /// (`mint` and `create` are what apply the prop defaults).
     pub fn insert(&self) -> InsertStart<'e, K::Table> {
         insert_on(self.kind.executor(), *K::table())
     }
 
-    /// `UPDATE` the kind's table on this kind's executor.
+    /// `UPDATE` the kind's table on this kind's executor, narrowed to the kind's prop
+    /// defaults (a user's `apikeys.update()` changes only that user's keys).
     pub fn update(&self) -> UpdateQuery<'e, K::Table> {
-        update_on(self.kind.executor(), *K::table())
+        update_on(self.kind.executor(), *K::table()).scoped(self.kind.scope())
     }
 
-    /// `DELETE FROM` the kind's table on this kind's executor.
+    /// `DELETE FROM` the kind's table on this kind's executor, narrowed to the kind's
+    /// prop defaults (a user's `apikeys.delete()` deletes only that user's keys).
     pub fn delete(&self) -> DeleteQuery<'e, K::Table> {
-        delete_on(self.kind.executor(), *K::table())
+        delete_on(self.kind.executor(), *K::table()).scoped(self.kind.scope())
     }
 }
 

@@ -9,6 +9,7 @@ use crate::db::DbRow;
 use crate::sql::Param;
 use crate::table::ColumnType;
 
+use super::props::Cell;
 use super::Ouch;
 
 /// A date as ving writes it in JSON: `2025-04-09T22:31:46.000Z` (UTC, milliseconds).
@@ -73,13 +74,32 @@ impl ZeroNanos for NaiveDateTime {
 }
 
 /// Reads the value at `index` of `row` as ving holds a prop of `column_type`.
-pub(crate) fn read_cell(
+pub(crate) fn read_json(
     row: &DbRow<'_>,
     index: usize,
     column_type: &ColumnType,
 ) -> Result<Value, sqlx::Error> {
     if row.is_null(index)? {
         return Ok(Value::Null);
+    }
+    Ok(match read_value(row, index, column_type)? {
+        Cell::Int(n) => Value::from(n),
+        Cell::Bool(b) => Value::Bool(b),
+        Cell::Text(s) => Value::String(s.into()),
+        Cell::Date(d) => Value::String(format_date(d)),
+        Cell::Json(v) => *v,
+        Cell::Absent | Cell::Null => Value::Null,
+    })
+}
+
+/// Reads the cell at `index` of `row`, a column of `column_type` that may be `NULL`.
+pub(crate) fn read_cell(
+    row: &DbRow<'_>,
+    index: usize,
+    column_type: &ColumnType,
+) -> Result<Cell, sqlx::Error> {
+    if row.is_null(index)? {
+        return Ok(Cell::Null);
     }
     read_value(row, index, column_type)
 }
@@ -90,22 +110,25 @@ pub(crate) fn read_value(
     row: &DbRow<'_>,
     index: usize,
     column_type: &ColumnType,
-) -> Result<Value, sqlx::Error> {
+) -> Result<Cell, sqlx::Error> {
     Ok(match column_type {
-        ColumnType::BigIntUnsigned => Value::from(row.get_i64(index)?),
-        ColumnType::Int => Value::from(row.get_i32(index)?),
-        ColumnType::Boolean => Value::Bool(row.get_bool(index)?),
+        ColumnType::BigIntUnsigned => Cell::Int(row.get_i64(index)?),
+        ColumnType::Int => Cell::Int(i64::from(row.get_i32(index)?)),
+        ColumnType::Boolean => Cell::Bool(row.get_bool(index)?),
         // ving's date columns keep whole seconds (fsp 0); a trigger of PostgreSQL or
         // SQLite may store more, which reads as ving would see it.
         ColumnType::Timestamp | ColumnType::DateTime => {
-            Value::String(format_date(row.get_datetime(index)?.with_nanosecond_zero()))
+            Cell::Date(row.get_datetime(index)?.with_nanosecond_zero())
         }
         ColumnType::Varchar(_)
         | ColumnType::Char(_)
         | ColumnType::Text
         | ColumnType::MediumText
-        | ColumnType::Enum(_) => Value::String(row.get_string(index)?),
-        ColumnType::Json => row.get_json(index)?,
+        | ColumnType::Enum(_) => Cell::Text(row.get_string(index)?.into_boxed_str()),
+        ColumnType::Json => match row.get_json(index)? {
+            Value::Null => Cell::Null,
+            value => Cell::Json(Box::new(value)),
+        },
     })
 }
 

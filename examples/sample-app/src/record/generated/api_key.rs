@@ -44,8 +44,7 @@ ving::typed_record!(APIKey);
 impl APIKey<'_> {
     /// `createdAt`, as the record holds it.
     pub fn created_at(&self) -> Option<NaiveDateTime> {
-        let v = self.0.get("createdAt");
-        v.and_then(JsonValue::as_str).and_then(parse_date)
+        self.0.get_date("createdAt")
     }
     /// Sets `createdAt`, validated against the schema (442 naming the prop).
     pub fn set_created_at(&mut self, value: NaiveDateTime) -> Result<(), Ouch> {
@@ -53,8 +52,7 @@ impl APIKey<'_> {
     }
     /// `updatedAt`, as the record holds it.
     pub fn updated_at(&self) -> Option<NaiveDateTime> {
-        let v = self.0.get("updatedAt");
-        v.and_then(JsonValue::as_str).and_then(parse_date)
+        self.0.get_date("updatedAt")
     }
     /// Sets `updatedAt`, validated against the schema (442 naming the prop).
     pub fn set_updated_at(&mut self, value: NaiveDateTime) -> Result<(), Ouch> {
@@ -62,8 +60,7 @@ impl APIKey<'_> {
     }
     /// `name`, as the record holds it.
     pub fn name(&self) -> &str {
-        let v = self.0.get("name");
-        v.and_then(JsonValue::as_str).unwrap_or_default()
+        self.0.get_str("name").unwrap_or_default()
     }
     /// Sets `name`, validated against the schema (442 naming the prop).
     pub fn set_name(&mut self, value: impl Into<String>) -> Result<(), Ouch> {
@@ -71,8 +68,7 @@ impl APIKey<'_> {
     }
     /// `url`, as the record holds it.
     pub fn url(&self) -> &str {
-        let v = self.0.get("url");
-        v.and_then(JsonValue::as_str).unwrap_or_default()
+        self.0.get_str("url").unwrap_or_default()
     }
     /// Sets `url`, validated against the schema (442 naming the prop).
     pub fn set_url(&mut self, value: impl Into<String>) -> Result<(), Ouch> {
@@ -80,8 +76,7 @@ impl APIKey<'_> {
     }
     /// `reason`, as the record holds it.
     pub fn reason(&self) -> &str {
-        let v = self.0.get("reason");
-        v.and_then(JsonValue::as_str).unwrap_or_default()
+        self.0.get_str("reason").unwrap_or_default()
     }
     /// Sets `reason`, validated against the schema (442 naming the prop).
     pub fn set_reason(&mut self, value: impl Into<String>) -> Result<(), Ouch> {
@@ -89,8 +84,7 @@ impl APIKey<'_> {
     }
     /// `privateKey`, as the record holds it.
     pub fn private_key(&self) -> &str {
-        let v = self.0.get("privateKey");
-        v.and_then(JsonValue::as_str).unwrap_or_default()
+        self.0.get_str("privateKey").unwrap_or_default()
     }
     /// Sets `privateKey`, validated against the schema (442 naming the prop).
     pub fn set_private_key(&mut self, value: impl Into<String>) -> Result<(), Ouch> {
@@ -98,8 +92,7 @@ impl APIKey<'_> {
     }
     /// `userId`, as the record holds it.
     pub fn user_id(&self) -> Option<i64> {
-        let v = self.0.get("userId");
-        v.and_then(JsonValue::as_i64)
+        self.0.get_i64("userId")
     }
     /// Sets `userId`, validated against the schema (442 naming the prop).
     pub fn set_user_id(&mut self, value: Option<i64>) -> Result<(), Ouch> {

@@ -44,8 +44,7 @@ ving::typed_record!(CronJob);
 impl CronJob<'_> {
     /// `createdAt`, as the record holds it.
     pub fn created_at(&self) -> Option<NaiveDateTime> {
-        let v = self.0.get("createdAt");
-        v.and_then(JsonValue::as_str).and_then(parse_date)
+        self.0.get_date("createdAt")
     }
     /// Sets `createdAt`, validated against the schema (442 naming the prop).
     pub fn set_created_at(&mut self, value: NaiveDateTime) -> Result<(), Ouch> {
@@ -53,8 +52,7 @@ impl CronJob<'_> {
     }
     /// `updatedAt`, as the record holds it.
     pub fn updated_at(&self) -> Option<NaiveDateTime> {
-        let v = self.0.get("updatedAt");
-        v.and_then(JsonValue::as_str).and_then(parse_date)
+        self.0.get_date("updatedAt")
     }
     /// Sets `updatedAt`, validated against the schema (442 naming the prop).
     pub fn set_updated_at(&mut self, value: NaiveDateTime) -> Result<(), Ouch> {
@@ -62,8 +60,7 @@ impl CronJob<'_> {
     }
     /// `schedule`, as the record holds it.
     pub fn schedule(&self) -> &str {
-        let v = self.0.get("schedule");
-        v.and_then(JsonValue::as_str).unwrap_or_default()
+        self.0.get_str("schedule").unwrap_or_default()
     }
     /// Sets `schedule`, validated against the schema (442 naming the prop).
     pub fn set_schedule(&mut self, value: impl Into<String>) -> Result<(), Ouch> {
@@ -71,8 +68,7 @@ impl CronJob<'_> {
     }
     /// `handler`, as the record holds it.
     pub fn handler(&self) -> &str {
-        let v = self.0.get("handler");
-        v.and_then(JsonValue::as_str).unwrap_or_default()
+        self.0.get_str("handler").unwrap_or_default()
     }
     /// Sets `handler`, validated against the schema (442 naming the prop).
     pub fn set_handler(&mut self, value: impl Into<String>) -> Result<(), Ouch> {
@@ -80,8 +76,7 @@ impl CronJob<'_> {
     }
     /// `params`, as the record holds it.
     pub fn params(&self) -> Option<&JsonValue> {
-        let v = self.0.get("params");
-        v
+        self.0.get("params")
     }
     /// Sets `params`, validated against the schema (442 naming the prop).
     pub fn set_params(&mut self, value: JsonValue) -> Result<(), Ouch> {
@@ -89,8 +84,7 @@ impl CronJob<'_> {
     }
     /// `enabled`, as the record holds it.
     pub fn enabled(&self) -> bool {
-        let v = self.0.get("enabled");
-        v.and_then(JsonValue::as_bool).unwrap_or(false)
+        self.0.get_bool("enabled").unwrap_or(false)
     }
     /// Sets `enabled`, validated against the schema (442 naming the prop).
     pub fn set_enabled(&mut self, value: bool) -> Result<(), Ouch> {
@@ -98,8 +92,7 @@ impl CronJob<'_> {
     }
     /// `note`, as the record holds it.
     pub fn note(&self) -> &str {
-        let v = self.0.get("note");
-        v.and_then(JsonValue::as_str).unwrap_or_default()
+        self.0.get_str("note").unwrap_or_default()
     }
     /// Sets `note`, validated against the schema (442 naming the prop).
     pub fn set_note(&mut self, value: impl Into<String>) -> Result<(), Ouch> {

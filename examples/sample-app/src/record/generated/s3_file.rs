@@ -44,8 +44,7 @@ ving::typed_record!(S3File);
 impl S3File<'_> {
     /// `createdAt`, as the record holds it.
     pub fn created_at(&self) -> Option<NaiveDateTime> {
-        let v = self.0.get("createdAt");
-        v.and_then(JsonValue::as_str).and_then(parse_date)
+        self.0.get_date("createdAt")
     }
     /// Sets `createdAt`, validated against the schema (442 naming the prop).
     pub fn set_created_at(&mut self, value: NaiveDateTime) -> Result<(), Ouch> {
@@ -53,8 +52,7 @@ impl S3File<'_> {
     }
     /// `updatedAt`, as the record holds it.
     pub fn updated_at(&self) -> Option<NaiveDateTime> {
-        let v = self.0.get("updatedAt");
-        v.and_then(JsonValue::as_str).and_then(parse_date)
+        self.0.get_date("updatedAt")
     }
     /// Sets `updatedAt`, validated against the schema (442 naming the prop).
     pub fn set_updated_at(&mut self, value: NaiveDateTime) -> Result<(), Ouch> {
@@ -62,8 +60,7 @@ impl S3File<'_> {
     }
     /// `filename`, as the record holds it.
     pub fn filename(&self) -> &str {
-        let v = self.0.get("filename");
-        v.and_then(JsonValue::as_str).unwrap_or_default()
+        self.0.get_str("filename").unwrap_or_default()
     }
     /// Sets `filename`, validated against the schema (442 naming the prop).
     pub fn set_filename(&mut self, value: impl Into<String>) -> Result<(), Ouch> {
@@ -71,8 +68,7 @@ impl S3File<'_> {
     }
     /// `extension`, as the record holds it.
     pub fn extension(&self) -> &str {
-        let v = self.0.get("extension");
-        v.and_then(JsonValue::as_str).unwrap_or_default()
+        self.0.get_str("extension").unwrap_or_default()
     }
     /// Sets `extension`, validated against the schema (442 naming the prop).
     pub fn set_extension(&mut self, value: impl Into<String>) -> Result<(), Ouch> {
@@ -80,8 +76,7 @@ impl S3File<'_> {
     }
     /// `contentType`, as the record holds it.
     pub fn content_type(&self) -> &str {
-        let v = self.0.get("contentType");
-        v.and_then(JsonValue::as_str).unwrap_or_default()
+        self.0.get_str("contentType").unwrap_or_default()
     }
     /// Sets `contentType`, validated against the schema (442 naming the prop).
     pub fn set_content_type(&mut self, value: impl Into<String>) -> Result<(), Ouch> {
@@ -89,8 +84,7 @@ impl S3File<'_> {
     }
     /// `s3folder`, as the record holds it.
     pub fn s3folder(&self) -> &str {
-        let v = self.0.get("s3folder");
-        v.and_then(JsonValue::as_str).unwrap_or_default()
+        self.0.get_str("s3folder").unwrap_or_default()
     }
     /// Sets `s3folder`, validated against the schema (442 naming the prop).
     pub fn set_s3folder(&mut self, value: impl Into<String>) -> Result<(), Ouch> {
@@ -98,8 +92,7 @@ impl S3File<'_> {
     }
     /// `sizeInBytes`, as the record holds it.
     pub fn size_in_bytes(&self) -> i64 {
-        let v = self.0.get("sizeInBytes");
-        v.and_then(JsonValue::as_i64).unwrap_or(0)
+        self.0.get_i64("sizeInBytes").unwrap_or(0)
     }
     /// Sets `sizeInBytes`, validated against the schema (442 naming the prop).
     pub fn set_size_in_bytes(&mut self, value: i64) -> Result<(), Ouch> {
@@ -107,8 +100,7 @@ impl S3File<'_> {
     }
     /// `metadata`, as the record holds it.
     pub fn metadata(&self) -> Option<&JsonValue> {
-        let v = self.0.get("metadata");
-        v
+        self.0.get("metadata")
     }
     /// Sets `metadata`, validated against the schema (442 naming the prop).
     pub fn set_metadata(&mut self, value: JsonValue) -> Result<(), Ouch> {
@@ -116,8 +108,7 @@ impl S3File<'_> {
     }
     /// `status`, as the record holds it.
     pub fn status(&self) -> Option<Status> {
-        let v = self.0.get("status");
-        v.and_then(JsonValue::as_str).and_then(Status::from_value)
+        self.0.get_str("status").and_then(Status::from_value)
     }
     /// Sets `status`, validated against the schema (442 naming the prop).
     pub fn set_status(&mut self, value: Status) -> Result<(), Ouch> {
@@ -125,8 +116,7 @@ impl S3File<'_> {
     }
     /// `icon`, as the record holds it.
     pub fn icon(&self) -> Option<Icon> {
-        let v = self.0.get("icon");
-        v.and_then(JsonValue::as_str).and_then(Icon::from_value)
+        self.0.get_str("icon").and_then(Icon::from_value)
     }
     /// Sets `icon`, validated against the schema (442 naming the prop).
     pub fn set_icon(&mut self, value: Icon) -> Result<(), Ouch> {
@@ -134,8 +124,7 @@ impl S3File<'_> {
     }
     /// `userId`, as the record holds it.
     pub fn user_id(&self) -> Option<i64> {
-        let v = self.0.get("userId");
-        v.and_then(JsonValue::as_i64)
+        self.0.get_i64("userId")
     }
     /// Sets `userId`, validated against the schema (442 naming the prop).
     pub fn set_user_id(&mut self, value: Option<i64>) -> Result<(), Ouch> {

@@ -53,8 +53,7 @@ impl CurrentUser for User<'_> {
 impl User<'_> {
     /// `createdAt`, as the record holds it.
     pub fn created_at(&self) -> Option<NaiveDateTime> {
-        let v = self.0.get("createdAt");
-        v.and_then(JsonValue::as_str).and_then(parse_date)
+        self.0.get_date("createdAt")
     }
     /// Sets `createdAt`, validated against the schema (442 naming the prop).
     pub fn set_created_at(&mut self, value: NaiveDateTime) -> Result<(), Ouch> {
@@ -62,8 +61,7 @@ impl User<'_> {
     }
     /// `updatedAt`, as the record holds it.
     pub fn updated_at(&self) -> Option<NaiveDateTime> {
-        let v = self.0.get("updatedAt");
-        v.and_then(JsonValue::as_str).and_then(parse_date)
+        self.0.get_date("updatedAt")
     }
     /// Sets `updatedAt`, validated against the schema (442 naming the prop).
     pub fn set_updated_at(&mut self, value: NaiveDateTime) -> Result<(), Ouch> {
@@ -71,8 +69,7 @@ impl User<'_> {
     }
     /// `username`, as the record holds it.
     pub fn username(&self) -> &str {
-        let v = self.0.get("username");
-        v.and_then(JsonValue::as_str).unwrap_or_default()
+        self.0.get_str("username").unwrap_or_default()
     }
     /// Sets `username`, validated against the schema (442 naming the prop).
     pub fn set_username(&mut self, value: impl Into<String>) -> Result<(), Ouch> {
@@ -80,8 +77,7 @@ impl User<'_> {
     }
     /// `email`, as the record holds it.
     pub fn email(&self) -> &str {
-        let v = self.0.get("email");
-        v.and_then(JsonValue::as_str).unwrap_or_default()
+        self.0.get_str("email").unwrap_or_default()
     }
     /// Sets `email`, validated against the schema (442 naming the prop).
     pub fn set_email(&mut self, value: impl Into<String>) -> Result<(), Ouch> {
@@ -89,8 +85,7 @@ impl User<'_> {
     }
     /// `realName`, as the record holds it.
     pub fn real_name(&self) -> &str {
-        let v = self.0.get("realName");
-        v.and_then(JsonValue::as_str).unwrap_or_default()
+        self.0.get_str("realName").unwrap_or_default()
     }
     /// Sets `realName`, validated against the schema (442 naming the prop).
     pub fn set_real_name(&mut self, value: impl Into<String>) -> Result<(), Ouch> {
@@ -98,14 +93,12 @@ impl User<'_> {
     }
     /// `password`, as the record holds it.
     pub fn password(&self) -> &str {
-        let v = self.0.get("password");
-        v.and_then(JsonValue::as_str).unwrap_or_default()
+        self.0.get_str("password").unwrap_or_default()
     }
     // `set_password` is written by hand.
     /// `passwordType`, as the record holds it.
     pub fn password_type(&self) -> Option<PasswordType> {
-        let v = self.0.get("passwordType");
-        v.and_then(JsonValue::as_str).and_then(PasswordType::from_value)
+        self.0.get_str("passwordType").and_then(PasswordType::from_value)
     }
     /// Sets `passwordType`, validated against the schema (442 naming the prop).
     pub fn set_password_type(&mut self, value: PasswordType) -> Result<(), Ouch> {
@@ -113,8 +106,7 @@ impl User<'_> {
     }
     /// `useAsDisplayName`, as the record holds it.
     pub fn use_as_display_name(&self) -> Option<UseAsDisplayName> {
-        let v = self.0.get("useAsDisplayName");
-        v.and_then(JsonValue::as_str).and_then(UseAsDisplayName::from_value)
+        self.0.get_str("useAsDisplayName").and_then(UseAsDisplayName::from_value)
     }
     /// Sets `useAsDisplayName`, validated against the schema (442 naming the prop).
     pub fn set_use_as_display_name(&mut self, value: UseAsDisplayName) -> Result<(), Ouch> {
@@ -122,8 +114,7 @@ impl User<'_> {
     }
     /// `verifiedEmail`, as the record holds it.
     pub fn verified_email(&self) -> bool {
-        let v = self.0.get("verifiedEmail");
-        v.and_then(JsonValue::as_bool).unwrap_or(false)
+        self.0.get_bool("verifiedEmail").unwrap_or(false)
     }
     /// Sets `verifiedEmail`, validated against the schema (442 naming the prop).
     pub fn set_verified_email(&mut self, value: bool) -> Result<(), Ouch> {
@@ -131,8 +122,7 @@ impl User<'_> {
     }
     /// `admin`, as the record holds it.
     pub fn admin(&self) -> bool {
-        let v = self.0.get("admin");
-        v.and_then(JsonValue::as_bool).unwrap_or(false)
+        self.0.get_bool("admin").unwrap_or(false)
     }
     /// Sets `admin`, validated against the schema (442 naming the prop).
     pub fn set_admin(&mut self, value: bool) -> Result<(), Ouch> {
@@ -140,8 +130,7 @@ impl User<'_> {
     }
     /// `developer`, as the record holds it.
     pub fn developer(&self) -> bool {
-        let v = self.0.get("developer");
-        v.and_then(JsonValue::as_bool).unwrap_or(false)
+        self.0.get_bool("developer").unwrap_or(false)
     }
     /// Sets `developer`, validated against the schema (442 naming the prop).
     pub fn set_developer(&mut self, value: bool) -> Result<(), Ouch> {
@@ -149,8 +138,7 @@ impl User<'_> {
     }
     /// `avatarType`, as the record holds it.
     pub fn avatar_type(&self) -> Option<AvatarType> {
-        let v = self.0.get("avatarType");
-        v.and_then(JsonValue::as_str).and_then(AvatarType::from_value)
+        self.0.get_str("avatarType").and_then(AvatarType::from_value)
     }
     /// Sets `avatarType`, validated against the schema (442 naming the prop).
     pub fn set_avatar_type(&mut self, value: AvatarType) -> Result<(), Ouch> {
@@ -158,8 +146,7 @@ impl User<'_> {
     }
     /// `bio`, as the record holds it.
     pub fn bio(&self) -> &str {
-        let v = self.0.get("bio");
-        v.and_then(JsonValue::as_str).unwrap_or_default()
+        self.0.get_str("bio").unwrap_or_default()
     }
     /// Sets `bio`, validated against the schema (442 naming the prop).
     pub fn set_bio(&mut self, value: impl Into<String>) -> Result<(), Ouch> {
@@ -167,8 +154,7 @@ impl User<'_> {
     }
     /// `avatarId`, as the record holds it.
     pub fn avatar_id(&self) -> Option<i64> {
-        let v = self.0.get("avatarId");
-        v.and_then(JsonValue::as_i64)
+        self.0.get_i64("avatarId")
     }
     /// Sets `avatarId`, validated against the schema (442 naming the prop).
     pub fn set_avatar_id(&mut self, value: Option<i64>) -> Result<(), Ouch> {
