@@ -201,7 +201,7 @@ impl Record<'_> {
         let codec = self.kind.kinds.catalog.codec;
         // A null id is null (ving: the id string of 0); an id too big for an id string
         // is an error (ving wraps it).
-        let stringify = |kind: &str, value: Option<&Value>| -> Result<Value, Ouch> {
+        let stringify = |kind: &str, value: Option<Value>| -> Result<Value, Ouch> {
             Ok(match value {
                 Some(Value::Number(n)) => {
                     let id = n
@@ -209,11 +209,11 @@ impl Record<'_> {
                         .ok_or_else(|| Ouch::new(500, format!("{n} is not an id of {kind}")))?;
                     Value::from(codec.stringify(kind, id)?)
                 }
-                Some(Value::String(s)) => Value::from(s.clone()),
+                Some(Value::String(s)) => Value::from(s),
                 _ => Value::Null,
             })
         };
-        let id_string = stringify(&kind_name, self.props.get("id"))?;
+        let id_string = stringify(&kind_name, self.props.value("id"))?;
         let mut props = Map::new();
         props.insert("id".into(), id_string.clone());
         let mut links = match params.links {
@@ -245,7 +245,7 @@ impl Record<'_> {
                 if let Some(real) = real.as_object_mut() {
                     real.insert(
                         prop.name.clone(),
-                        self.props.get(&prop.name).cloned().unwrap_or(Value::Null),
+                        self.props.value(&prop.name).unwrap_or(Value::Null),
                     );
                 }
             }
@@ -259,10 +259,10 @@ impl Record<'_> {
                     .map_or(kind_name.as_str(), |r| r.kind.as_str());
                 props.insert(
                     prop.name.clone(),
-                    stringify(kind, self.props.get(&prop.name))?,
+                    stringify(kind, self.props.value(&prop.name))?,
                 );
-            } else if let Some(value) = self.props.get(&prop.name) {
-                props.insert(prop.name.clone(), value.clone());
+            } else if let Some(value) = self.props.value(&prop.name) {
+                props.insert(prop.name.clone(), value);
             }
             let Some(relation) = &prop.relation else {
                 continue;
@@ -289,7 +289,7 @@ impl Record<'_> {
                 && params.related.contains(&relation.name)
             {
                 if let Some(related) = related.as_mut() {
-                    let value = if self.props.get(&prop.name).is_some_and(|v| v.is_number()) {
+                    let value = if self.props.value(&prop.name).is_some_and(|v| v.is_number()) {
                         let parent = self.parent(&relation.name).await?;
                         Box::pin(parent.describe(params)).await?
                     } else {

@@ -118,6 +118,21 @@ impl Props {
         }
     }
 
+    /// The value of `name` as ving's JSON, made for the caller (no copy kept).
+    pub(crate) fn value(&self, name: &str) -> Option<Value> {
+        match self.slot(name) {
+            Some(i) => match self.json.get() {
+                Some(json) => json[i].clone(),
+                None => self.cells[i].to_value(),
+            },
+            None => self
+                .extra
+                .as_ref()
+                .and_then(|extra| extra.get(name))
+                .cloned(),
+        }
+    }
+
     /// Sets `name`.
     pub(crate) fn insert(&mut self, name: &str, value: Value) {
         match self.slot(name) {
@@ -178,6 +193,7 @@ mod tests {
             Some(&Value::from("2025-04-09T22:31:46.000Z"))
         );
         assert_eq!(props.get("meta"), None);
+        assert_eq!(props.value("admin"), Some(Value::Bool(true)));
         // A change after the JSON was made shows in both.
         props.insert("name", Value::from("jane"));
         props.insert("meta", serde_json::json!({"a": [1, 2]}));

@@ -349,7 +349,7 @@ impl<'e> Record<'e> {
             let Some(column) = self.kind.info().column(name) else {
                 continue;
             };
-            let value = self.props.get(name).cloned().unwrap_or(Value::Null);
+            let value = self.props.value(name).unwrap_or(Value::Null);
             set.push((
                 column.name,
                 Expr::Param(to_param(name, &column.column_type, &value)?),
@@ -426,7 +426,7 @@ impl<'e> Record<'e> {
         for owner in &self.kind.schema().owner {
             match owner {
                 Owner::Prop(prop) => {
-                    let mine = self.props.get(prop).and_then(Value::as_i64);
+                    let mine = self.get_i64(prop);
                     let theirs = user.role_prop("id").and_then(|v| v.as_i64());
                     if mine.is_some() && mine == theirs {
                         return Ok(true);
@@ -483,9 +483,9 @@ impl<'e> Record<'e> {
             .relation
             .as_ref()
             .ok_or_else(|| Ouch::new(404, "no relation"))?;
-        let id = match self.props.get(&prop.name) {
+        let id = match self.props.value(&prop.name) {
             Some(Value::Number(n)) => n.as_i64().ok_or_else(|| invalid_id(&n.to_string()))?,
-            Some(Value::String(s)) => return Err(invalid_id(s)),
+            Some(Value::String(s)) => return Err(invalid_id(&s)),
             _ => return Err(invalid_id("null")),
         };
         let parent = Arc::new(
@@ -530,7 +530,7 @@ impl<'e> Record<'e> {
                     format!("cannot find child prop by {name} in {} ", schema.kind),
                 )
             })?;
-        child.with_prop_default(&back, self.props.get("id").cloned().unwrap_or(Value::Null))
+        child.with_prop_default(&back, self.props.value("id").unwrap_or(Value::Null))
     }
 
     /// Whether `user` may edit `prop` of this record (`owner` counts for anyone on a
@@ -704,7 +704,7 @@ impl<'e> Record<'e> {
 
 impl CurrentUser for Record<'_> {
     fn role_prop(&self, key: &str) -> Option<Value> {
-        self.props.get(key).cloned()
+        self.props.value(key)
     }
 
     /// A user's roles are the boolean props of its kind (User: `admin`, `developer`,
