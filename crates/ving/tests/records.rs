@@ -1245,3 +1245,130 @@ kind = "APIKey"
     }
     test.cleanup().await;
 }
+
+/// An app's APIKey record overriding `insert`, `update` and `describe` (ving's records
+/// override them as subclasses): each hook runs, around ving's base method, for the kind
+/// it is registered on only.
+struct APIKeyHooks {
+    calls: std::sync::Mutex<Vec<&'static str>>,
+}
+
+impl RecordHooks for APIKeyHooks {
+    fn insert<'a, 'e>(&'a self, record: &'a mut Record<'e>) -> HookFuture<'a, ()>
+    where
+        'e: 'a,
+    {
+        self.calls.lock().expect("calls").push("insert");
+        Box::pin(async move {
+            if record.get_str("reason").unwrap_or_default().is_empty() {
+                record.set("reason", json!("filled in by the insert hook"))?;
+            }
+            record.base_insert().await
+        })
+    }
+
+    fn update<'a, 'e>(&'a self, record: &'a mut Record<'e>) -> HookFuture<'a, ()>
+    where
+        'e: 'a,
+    {
+        self.calls.lock().expect("calls").push("update");
+        Box::pin(async move {
+            let name = record.get_str("name").unwrap_or_default().to_uppercase();
+            record.set("name", json!(name))?;
+            record.base_update().await
+        })
+    }
+
+    fn describe<'a>(
+        &'a self,
+        record: &'a Record<'_>,
+        params: &'a Describe<'_>,
+    ) -> HookFuture<'a, Value> {
+        self.calls.lock().expect("calls").push("describe");
+        Box::pin(async move {
+            let mut json = record.base_describe(params).await?;
+            if let Some(props) = json["props"].as_object_mut() {
+                props.remove("url");
+                props.insert("shout".into(), json!(true));
+            }
+            Ok(json)
+        })
+    }
+}
+
+#[tokio::test]
+async fn an_app_s_hooks_override_insert_update_and_describe() {
+    for backend in BACKENDS {
+        let Some((test, schemas)) = fresh(backend).await else {
+            continue;
+        };
+        let hooks = std::sync::Arc::new(APIKeyHooks {
+            calls: std::sync::Mutex::new(Vec::new()),
+        });
+        struct Shared(std::sync::Arc<APIKeyHooks>);
+        impl RecordHooks for Shared {
+            fn insert<'a, 'e>(&'a self, record: &'a mut Record<'e>) -> HookFuture<'a, ()>
+            where
+                'e: 'a,
+            {
+                self.0.insert(record)
+            }
+            fn update<'a, 'e>(&'a self, record: &'a mut Record<'e>) -> HookFuture<'a, ()>
+            where
+                'e: 'a,
+            {
+                self.0.update(record)
+            }
+            fn describe<'a>(
+                &'a self,
+                record: &'a Record<'_>,
+                params: &'a Describe<'_>,
+            ) -> HookFuture<'a, Value> {
+                self.0.describe(record, params)
+            }
+        }
+        let kinds = kinds(&schemas, test.db()).with_hooks("APIKey", Shared(hooks.clone()));
+        let owner = user(&kinds.kind("User").expect("User"), "owner", json!({})).await;
+        let keys = kinds.kind("APIKey").expect("APIKey");
+        let mut key = keys
+            .create(props(
+                json!({"name": "quiet", "url": "https://x.io", "userId": owner.id()}),
+            ))
+            .await
+            .expect("create");
+        let stored = keys.find_or_die(key.id().unwrap_or(0)).await.expect("find");
+        assert_eq!(
+            stored.get_str("reason"),
+            Some("filled in by the insert hook"),
+            "{backend:?}"
+        );
+        key.set("url", json!("https://y.io")).expect("url");
+        key.update().await.expect("update");
+        let stored = keys.find_or_die(key.id().unwrap_or(0)).await.expect("find");
+        assert_eq!(stored.get_str("name"), Some("QUIET"));
+        assert_eq!(stored.get_str("url"), Some("https://y.io"));
+        let json = stored
+            .describe(&Describe::new().current_user(&owner))
+            .await
+            .expect("describe");
+        assert_eq!(json["props"]["shout"], json!(true));
+        assert!(json["props"].get("url").is_none(), "{json}");
+        assert_eq!(json["props"]["name"], json!("QUIET"));
+        // The base methods skip the hooks; other kinds never see them.
+        let plain = stored
+            .base_describe(&Describe::new().current_user(&owner))
+            .await
+            .expect("base describe");
+        assert_eq!(plain["props"]["url"], json!("https://y.io"));
+        owner
+            .describe(&Describe::new().current_user(&owner))
+            .await
+            .expect("user");
+        assert_eq!(
+            *hooks.calls.lock().expect("calls"),
+            ["insert", "update", "describe"],
+            "{backend:?}"
+        );
+        test.cleanup().await;
+    }
+}

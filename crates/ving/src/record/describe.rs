@@ -193,9 +193,18 @@ impl Record<'_> {
         Ok(options)
     }
 
-    /// The record as ving describes it (§2.13 of the record spec), with ving-rs's
-    /// differences: a null id is `null`, and a related parent that is not set is `null`.
+    /// The record as ving describes it, through the kind's `describe` hook when the app
+    /// has one, else [`Record::base_describe`].
     pub async fn describe(&self, params: &Describe<'_>) -> Result<Value, Ouch> {
+        match self.hooks() {
+            Some(hooks) => hooks.describe(self, params).await,
+            None => self.base_describe(params).await,
+        }
+    }
+
+    /// ving's base `describe` (§2.13 of the record spec), with ving-rs's differences: a
+    /// null id is `null`, and a related parent that is not set is `null`.
+    pub async fn base_describe(&self, params: &Describe<'_>) -> Result<Value, Ouch> {
         let is_owner = self.is_owner(params.current_user).await?;
         let kind_name = self.kind.name().to_owned();
         let codec = self.kind.kinds.catalog.codec;

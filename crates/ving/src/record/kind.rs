@@ -81,6 +81,34 @@ pub trait RecordHooks: Send + Sync {
         Box::pin(record.base_set_posted_props(params, user))
     }
 
+    /// Describes the record (an app adds or removes fields of ving's JSON); the default
+    /// is [`Record::base_describe`].
+    fn describe<'a>(
+        &'a self,
+        record: &'a Record<'_>,
+        params: &'a Describe<'_>,
+    ) -> HookFuture<'a, Value> {
+        Box::pin(record.base_describe(params))
+    }
+
+    /// Inserts the record (an app fills in or checks props first); the default is
+    /// [`Record::base_insert`].
+    fn insert<'a, 'e>(&'a self, record: &'a mut Record<'e>) -> HookFuture<'a, ()>
+    where
+        'e: 'a,
+    {
+        Box::pin(record.base_insert())
+    }
+
+    /// Writes the dirty props (an app derives props from others first); the default is
+    /// [`Record::base_update`].
+    fn update<'a, 'e>(&'a self, record: &'a mut Record<'e>) -> HookFuture<'a, ()>
+    where
+        'e: 'a,
+    {
+        Box::pin(record.base_update())
+    }
+
     /// Deletes the record (User: its API keys and files first); the default is
     /// [`Record::base_delete`].
     fn delete<'a, 'e>(&'a self, record: &'a mut Record<'e>) -> HookFuture<'a, ()>

@@ -9,9 +9,10 @@
 //! - [`Record`]: `get`/`set`, `insert`, `update`, `delete`, `refresh`, `is_owner`,
 //!   `can_edit`, `parent`, `children`, `prop_options`, `describe`, `set_posted_props`,
 //!   `test_creation_props`.
-//! - [`RecordHooks`]: what an app's record code overrides per kind (`describe_links`,
-//!   `describe_meta`, `set_posted_props`, `delete`), calling `base_…` where ving calls
-//!   `super` — the sample app's User, CronJob and S3File records use them.
+//! - [`RecordHooks`]: what an app's record code overrides per kind (`describe`,
+//!   `describe_links`, `describe_meta`, `set_posted_props`, `insert`, `update`,
+//!   `delete`), calling `base_…` where ving calls `super` — the sample app's User, CronJob
+//!   and S3File records use them.
 //! - [`KindValue`], [`KindOf`], [`KindDef`], [`IntoProps`]: what `ving record` generates
 //!   builds on — the kind value (`Users`: its table's columns, the raw builders on its
 //!   table, typed `create`/`find…`), on the kinds an app [`install`]s or on any

@@ -279,9 +279,18 @@ impl<'e> Record<'e> {
         Ok((columns, params))
     }
 
-    /// Inserts the record: 409 when it already is; marked inserted only once the insert
-    /// succeeded; the id is the one the database gave.
+    /// Inserts the record, through the kind's `insert` hook when the app has one, else
+    /// [`Record::base_insert`].
     pub async fn insert(&mut self) -> Result<(), Ouch> {
+        match self.hooks() {
+            Some(hooks) => hooks.insert(self).await,
+            None => self.base_insert().await,
+        }
+    }
+
+    /// ving's base `insert`: 409 when the record already is inserted; marked inserted
+    /// only once the insert succeeded; the id is the one the database gave.
+    pub async fn base_insert(&mut self) -> Result<(), Ouch> {
         if self.inserted {
             return Err(Ouch::new(
                 409,
@@ -323,9 +332,18 @@ impl<'e> Record<'e> {
         Ok(())
     }
 
-    /// Writes the dirty props (nothing at all when none is dirty); `autoUpdate` dates are
-    /// set to now, in memory and in the database.
+    /// Writes the dirty props, through the kind's `update` hook when the app has one,
+    /// else [`Record::base_update`].
     pub async fn update(&mut self) -> Result<(), Ouch> {
+        match self.hooks() {
+            Some(hooks) => hooks.update(self).await,
+            None => self.base_update().await,
+        }
+    }
+
+    /// ving's base `update`: writes the dirty props (nothing at all when none is dirty);
+    /// `autoUpdate` dates are set to now, in memory and in the database.
+    pub async fn base_update(&mut self) -> Result<(), Ouch> {
         if self.dirty().is_empty() {
             return Ok(());
         }
@@ -380,7 +398,7 @@ impl<'e> Record<'e> {
     }
 
     /// The kind's hooks, if the app registered any.
-    fn hooks(&self) -> Option<std::sync::Arc<dyn super::RecordHooks>> {
+    pub(crate) fn hooks(&self) -> Option<std::sync::Arc<dyn super::RecordHooks>> {
         self.kind.kinds.catalog.hooks.get(self.kind.name()).cloned()
     }
 
