@@ -316,8 +316,22 @@ where
 {
     with_target!(target, sql, params, |exec, query, wrap| query
         .fetch_all(exec)
-        .map(move |rows| rows?.iter().map(|row| decode(wrap!(row))).collect())
+        .map(move |rows| decode_all(&rows?, |row| decode(wrap!(row))))
         .boxed())
+}
+
+/// Every row decoded, into a vector of the right size at once (collecting a `Result`
+/// would grow it by doubling, copying the decoded values each time).
+#[inline]
+fn decode_all<R, T>(
+    rows: &[R],
+    mut decode: impl FnMut(&R) -> Result<T, sqlx::Error>,
+) -> Result<Vec<T>, sqlx::Error> {
+    let mut decoded = Vec::with_capacity(rows.len());
+    for row in rows {
+        decoded.push(decode(row)?);
+    }
+    Ok(decoded)
 }
 
 /// Runs a query on `target` and decodes every row with `D`.
@@ -328,7 +342,7 @@ pub(crate) fn run_fetch_decoded<'c, D: Decode>(
 ) -> BoxFuture<'c, Result<Vec<D::Out>, sqlx::Error>> {
     with_target!(target, sql, params, |exec, query, wrap| query
         .fetch_all(exec)
-        .map(|rows| rows?.iter().map(|row| D::decode(row)).collect())
+        .map(|rows| decode_all(&rows?, |row| D::decode(row)))
         .boxed())
 }
 

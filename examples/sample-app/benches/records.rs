@@ -281,15 +281,24 @@ async fn main() -> Result<(), BoxError> {
         seed(test.db(), 10_000, 0).await?;
         let kinds = record::kinds(&schemas, test.db(), codec()?, RecordSettings::default());
         let keys = kinds.kind("APIKey")?;
+        // `VING_PROFILE_ROUNDS` rounds (200 by default): under callgrind, the difference
+        // between two counts is the rounds' own cost.
+        let rounds: u32 = std::env::var("VING_PROFILE_ROUNDS")
+            .ok()
+            .and_then(|r| r.parse().ok())
+            .unwrap_or(200);
         let start = Instant::now();
-        for _ in 0..200 {
+        for _ in 0..rounds {
             if find_many {
                 std::hint::black_box(keys.find_many((), &FindOptions::default()).await?);
             } else {
                 std::hint::black_box(test.db().select().from(APIKeyTable).all().await?);
             }
         }
-        println!("{:.1} ms each", ms(start.elapsed()) / 200.0);
+        println!(
+            "{:.1} ms each",
+            ms(start.elapsed()) / f64::from(rounds.max(1))
+        );
         test.cleanup().await;
         return Ok(());
     }

@@ -17,7 +17,7 @@ use crate::table::{ColumnType, TableModel};
 use super::describe::Describe;
 use super::props::Props;
 use super::record::Record;
-use super::value::{now_string, read_cell, read_json, read_value, to_param};
+use super::value::{now_string, read_cells, read_json, to_param};
 use super::{CurrentUser, Ouch};
 
 /// A name that lives as long as the program (the statement tree holds `&'static str`
@@ -601,18 +601,10 @@ impl<'e> Kind<'e> {
         let kind = Arc::new(self.clone());
         // Each row becomes its record as it is decoded: no second vector of rows.
         Ok(fetch_rows(executor, &sql, params, move |row| {
-            let mut values = Vec::with_capacity(types.len());
-            for (i, (column_type, not_null)) in types.iter().enumerate() {
-                // A NOT NULL column is read once, without asking first whether it is NULL.
-                values.push(if *not_null {
-                    read_value(&row, i, column_type)?
-                } else {
-                    read_cell(&row, i, column_type)?
-                });
-            }
+            let cells = read_cells(&row, &types)?;
             Ok(Record::from_row(
                 kind.clone(),
-                Props::from_cells(names.clone(), values),
+                Props::from_cells(names.clone(), cells),
             ))
         })
         .await?)

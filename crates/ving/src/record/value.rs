@@ -5,7 +5,7 @@
 use chrono::NaiveDateTime;
 use serde_json::Value;
 
-use crate::db::DbRow;
+use crate::db::{BackendRow, DbRow};
 use crate::sql::Param;
 use crate::table::ColumnType;
 
@@ -92,22 +92,44 @@ pub(crate) fn read_json(
     })
 }
 
-/// Reads the cell at `index` of `row`, a column of `column_type` that may be `NULL`.
-pub(crate) fn read_cell(
+/// Reads a row's cells: `columns` are each column's type and whether it is `NOT NULL`
+/// (read once, without asking first whether it is `NULL`: a `NULL` is the getter's error
+/// naming the column). The backend is matched once a row, and each backend's getters are
+/// compiled in.
+pub(crate) fn read_cells(
     row: &DbRow<'_>,
-    index: usize,
-    column_type: &ColumnType,
-) -> Result<Cell, sqlx::Error> {
-    if row.is_null(index)? {
-        return Ok(Cell::Null);
+    columns: &[(ColumnType, bool)],
+) -> Result<Vec<Cell>, sqlx::Error> {
+    match row {
+        #[cfg(feature = "mysql")]
+        DbRow::MySql(row) => read_row(*row, columns),
+        #[cfg(feature = "postgres")]
+        DbRow::Postgres(row) => read_row(*row, columns),
+        #[cfg(feature = "sqlite")]
+        DbRow::Sqlite(row) => read_row(*row, columns),
     }
-    read_value(row, index, column_type)
 }
 
-/// [`read_cell`] of a `NOT NULL` column, read once (a `NULL` is the getter's error naming
-/// the column).
-pub(crate) fn read_value(
-    row: &DbRow<'_>,
+#[inline]
+fn read_row<R: BackendRow>(
+    row: &R,
+    columns: &[(ColumnType, bool)],
+) -> Result<Vec<Cell>, sqlx::Error> {
+    let mut cells = Vec::with_capacity(columns.len());
+    for (index, (column_type, not_null)) in columns.iter().enumerate() {
+        cells.push(if !*not_null && row.is_null(index)? {
+            Cell::Null
+        } else {
+            read_value(row, index, column_type)?
+        });
+    }
+    Ok(cells)
+}
+
+/// The cell of a value that is not `NULL`.
+#[inline]
+fn read_value<R: BackendRow + ?Sized>(
+    row: &R,
     index: usize,
     column_type: &ColumnType,
 ) -> Result<Cell, sqlx::Error> {
