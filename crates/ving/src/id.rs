@@ -125,13 +125,13 @@ fn skip32(key: &[u8; 10], value: u32, encrypt: bool) -> u32 {
     let bytes = value.to_be_bytes();
     let mut left = u16::from_be_bytes([bytes[0], bytes[1]]);
     let mut right = u16::from_be_bytes([bytes[2], bytes[3]]);
-    let rounds: Vec<usize> = if encrypt {
-        (0..24).collect()
-    } else {
-        (0..24).rev().collect()
-    };
-    for pair in rounds.chunks(2) {
-        let (first, second) = (pair[0], pair[1]);
+    for pair in 0..12 {
+        // Rounds 0, 1, …, 23 to encrypt; 23, 22, …, 0 to decrypt.
+        let (first, second) = if encrypt {
+            (2 * pair, 2 * pair + 1)
+        } else {
+            (23 - 2 * pair, 22 - 2 * pair)
+        };
         // The round number, as a byte, also goes into each half.
         right ^= g(key, first, left) ^ first as u16;
         left ^= g(key, second, right) ^ second as u16;
@@ -142,20 +142,20 @@ fn skip32(key: &[u8; 10], value: u32, encrypt: bool) -> u32 {
 }
 
 /// A number in ving's base 62, after the `v` separator.
-fn encode(mut value: u32) -> String {
-    let mut digits = Vec::with_capacity(6);
+fn encode_into(mut value: u32, out: &mut String) {
+    // At most six digits: 62^6 > 2^32.
+    let mut digits = [0u8; 6];
+    let mut start = digits.len();
     loop {
-        digits.push(DIGITS[(value % 62) as usize]);
+        start -= 1;
+        digits[start] = DIGITS[(value % 62) as usize];
         value /= 62;
-        if value == 0 {
+        if value == 0 || start == 0 {
             break;
         }
     }
-    digits.reverse();
-    let mut out = String::with_capacity(digits.len() + 1);
     out.push('v');
-    out.extend(digits.into_iter().map(char::from));
-    out
+    out.extend(digits[start..].iter().map(|d| char::from(*d)));
 }
 
 /// The number after the last `v` of `text`.
@@ -193,10 +193,10 @@ impl IdCodec {
                 IdError::TooBig(id)
             }
         })?;
-        Ok(format!(
-            "{kind}{}",
-            encode(skip32(&self.key.0, value, true))
-        ))
+        let mut text = String::with_capacity(kind.len() + 8);
+        text.push_str(kind);
+        encode_into(skip32(&self.key.0, value, true), &mut text);
+        Ok(text)
     }
 
     /// The id of an id string (whatever its kind prefix); a string that is not one is

@@ -1250,7 +1250,8 @@ kind = "APIKey"
 /// override them as subclasses): each hook runs, around ving's base method, for the kind
 /// it is registered on only.
 struct APIKeyHooks {
-    calls: std::sync::Mutex<Vec<&'static str>>,
+    /// The hooks that ran, in order (shared with the test).
+    calls: std::sync::Arc<std::sync::Mutex<Vec<&'static str>>>,
 }
 
 impl RecordHooks for APIKeyHooks {
@@ -1302,32 +1303,11 @@ async fn an_app_s_hooks_override_insert_update_and_describe() {
         let Some((test, schemas)) = fresh(backend).await else {
             continue;
         };
-        let hooks = std::sync::Arc::new(APIKeyHooks {
-            calls: std::sync::Mutex::new(Vec::new()),
-        });
-        struct Shared(std::sync::Arc<APIKeyHooks>);
-        impl RecordHooks for Shared {
-            fn insert<'a, 'e>(&'a self, record: &'a mut Record<'e>) -> HookFuture<'a, ()>
-            where
-                'e: 'a,
-            {
-                self.0.insert(record)
-            }
-            fn update<'a, 'e>(&'a self, record: &'a mut Record<'e>) -> HookFuture<'a, ()>
-            where
-                'e: 'a,
-            {
-                self.0.update(record)
-            }
-            fn describe<'a>(
-                &'a self,
-                record: &'a Record<'_>,
-                params: &'a Describe<'_>,
-            ) -> HookFuture<'a, Value> {
-                self.0.describe(record, params)
-            }
-        }
-        let kinds = kinds(&schemas, test.db()).with_hooks("APIKey", Shared(hooks.clone()));
+        let calls = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let hooks = APIKeyHooks {
+            calls: calls.clone(),
+        };
+        let kinds = kinds(&schemas, test.db()).with_hooks("APIKey", hooks);
         let owner = user(&kinds.kind("User").expect("User"), "owner", json!({})).await;
         let keys = kinds.kind("APIKey").expect("APIKey");
         let mut key = keys
@@ -1365,7 +1345,7 @@ async fn an_app_s_hooks_override_insert_update_and_describe() {
             .await
             .expect("user");
         assert_eq!(
-            *hooks.calls.lock().expect("calls"),
+            *calls.lock().expect("calls"),
             ["insert", "update", "describe"],
             "{backend:?}"
         );

@@ -261,10 +261,12 @@ async fn main() -> Result<(), BoxError> {
         return find_all_child(args.get(i + 1).map_or("", String::as_str)).await;
     }
     let find_many = args.iter().any(|a| a == "--profile-find-many");
-    if find_many || args.iter().any(|a| a == "--profile-select") {
+    let describe = args.iter().any(|a| a == "--profile-describe");
+    if find_many || describe || args.iter().any(|a| a == "--profile-select") {
         // For a profiler: 200 find_many of 10,000 records (or, with `--profile-select`,
-        // 200 selects of the same rows by the query builder), on PostgreSQL, or
-        // `mariadb` / `sqlite`; nothing else timed.
+        // 200 selects of the same rows by the query builder; with `--profile-describe`,
+        // 200 describes of 1,000 records as case 2 does), on PostgreSQL, or `mariadb` /
+        // `sqlite`; nothing else timed.
         let backend = if args.iter().any(|a| a == "mariadb") {
             Backend::MySql
         } else if args.iter().any(|a| a == "sqlite") {
@@ -281,6 +283,21 @@ async fn main() -> Result<(), BoxError> {
         seed(test.db(), 10_000, 0).await?;
         let kinds = record::kinds(&schemas, test.db(), codec()?, RecordSettings::default());
         let keys = kinds.kind("APIKey")?;
+        let owner = kinds.kind("User")?.find_or_die(1).await?;
+        let page = keys
+            .find_many(
+                (),
+                &FindOptions {
+                    limit: Some(1000),
+                    ..FindOptions::default()
+                },
+            )
+            .await?;
+        let params = Describe::new()
+            .current_user(&owner)
+            .links()
+            .options()
+            .meta();
         // `VING_PROFILE_ROUNDS` rounds (200 by default): under callgrind, the difference
         // between two counts is the rounds' own cost.
         let rounds: u32 = std::env::var("VING_PROFILE_ROUNDS")
@@ -289,7 +306,11 @@ async fn main() -> Result<(), BoxError> {
             .unwrap_or(200);
         let start = Instant::now();
         for _ in 0..rounds {
-            if find_many {
+            if describe {
+                for record in &page {
+                    std::hint::black_box(record.describe(&params).await?);
+                }
+            } else if find_many {
                 std::hint::black_box(keys.find_many((), &FindOptions::default()).await?);
             } else {
                 std::hint::black_box(test.db().select().from(APIKeyTable).all().await?);

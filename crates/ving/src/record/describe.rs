@@ -92,17 +92,26 @@ impl<'u> Describe<'u> {
 
 /// `{href, methods, usage}`.
 pub fn link(href: &str, methods: &[&str], usage: &str) -> Value {
-    json!({"href": href, "methods": methods, "usage": usage})
+    let mut link = Map::with_capacity(3);
+    link.insert("href".into(), Value::from(href));
+    link.insert(
+        "methods".into(),
+        Value::Array(methods.iter().map(|m| Value::from(*m)).collect()),
+    );
+    link.insert("usage".into(), Value::from(usage));
+    Value::Object(link)
 }
 
 /// Whether a viewer sees `prop` (`all`: owner-level props for everyone, as the REST
 /// options endpoint asks).
 fn visible(prop: &Prop, params: &Describe<'_>, is_owner: bool) -> bool {
-    let roles: Vec<String> = prop.view.iter().chain(&prop.edit).cloned().collect();
-    roles.iter().any(|r| r == "public")
+    let mut roles = prop.view.iter().chain(&prop.edit);
+    roles.clone().any(|r| r == "public")
         || params.private
-        || (roles.iter().any(|r| r == "owner") && is_owner)
-        || params.current_user.is_some_and(|u| u.isa_role(&roles))
+        || (is_owner && roles.clone().any(|r| r == "owner"))
+        || params
+            .current_user
+            .is_some_and(|u| roles.any(|r| u.is_role(r)))
 }
 
 impl Record<'_> {
@@ -115,7 +124,7 @@ impl Record<'_> {
     ) -> Result<Map<String, Value>, Ouch> {
         let version = &self.kind.kinds.catalog.rest_version;
         let base = format!("/api/{version}/{}s", self.kind.name().to_lowercase());
-        let mut links = Map::new();
+        let mut links = Map::with_capacity(8);
         links.insert("base".into(), link(&base, &["GET", "POST"], "rest"));
         links.insert(
             "self".into(),
@@ -223,7 +232,7 @@ impl Record<'_> {
             })
         };
         let id_string = stringify(&kind_name, self.props.value("id"))?;
-        let mut props = Map::new();
+        let mut props = Map::with_capacity(self.kind.schema().props.len());
         props.insert("id".into(), id_string.clone());
         let mut links = match params.links {
             true => Some(
@@ -313,7 +322,7 @@ impl Record<'_> {
                 hooks.describe_meta(self, meta);
             }
         }
-        let mut out = Map::new();
+        let mut out = Map::with_capacity(6);
         out.insert("props".into(), Value::Object(props));
         for (key, part) in [
             ("links", links),
