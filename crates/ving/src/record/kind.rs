@@ -543,11 +543,7 @@ impl<'e> Kind<'e> {
         for (prop, value) in self.prop_defaults.iter() {
             terms.push(self.prop_eq(prop, value.clone())?.0);
         }
-        Ok(match terms.len() {
-            0 => None,
-            1 => terms.pop().map(Where),
-            _ => Some(Where(Expr::And(terms))),
-        })
+        Ok(all_of(terms).map(Where))
     }
 
     /// The condition of the prop defaults alone (`None` for an unscoped kind), for the
@@ -563,11 +559,7 @@ impl<'e> Kind<'e> {
                     .map_or(Expr::Bool(false), |w| w.0)
             })
             .collect();
-        match terms.len() {
-            0 => None,
-            1 => terms.into_iter().next(),
-            _ => Some(Expr::And(terms)),
-        }
+        all_of(terms)
     }
 
     fn select(&self) -> Select {
@@ -1234,6 +1226,15 @@ impl Paging {
 }
 
 /// Runs a query on a pool or a transaction and decodes each row with `decode`.
+/// `a AND b AND …`: nothing for no terms, the term itself for one.
+fn all_of(mut terms: Vec<Expr>) -> Option<Expr> {
+    match terms.len() {
+        0 => None,
+        1 => terms.pop(),
+        _ => Some(Expr::And(terms)),
+    }
+}
+
 pub(crate) async fn fetch_rows<T: Send>(
     executor: Executor<'_>,
     sql: &str,

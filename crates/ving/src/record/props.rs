@@ -43,7 +43,7 @@ impl Cell {
     }
 
     /// The value as ving holds it in JSON (`None` when absent).
-    fn to_value(&self) -> Option<Value> {
+    pub(crate) fn to_value(&self) -> Option<Value> {
         Some(match self {
             Cell::Absent => return None,
             Cell::Null => Value::Null,
@@ -64,12 +64,6 @@ pub(crate) struct Props {
     /// The cells as JSON values, made on the first [`Props::get`] and dropped by a change.
     json: OnceLock<Box<[Option<Value>]>>,
     extra: Option<Box<Map<String, Value>>>,
-}
-
-impl PartialEq for Props {
-    fn eq(&self, other: &Props) -> bool {
-        self.to_map() == other.to_map()
-    }
 }
 
 impl std::fmt::Debug for Props {

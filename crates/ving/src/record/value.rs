@@ -82,14 +82,9 @@ pub(crate) fn read_json(
     if row.is_null(index)? {
         return Ok(Value::Null);
     }
-    Ok(match read_value(row, index, column_type)? {
-        Cell::Int(n) => Value::from(n),
-        Cell::Bool(b) => Value::Bool(b),
-        Cell::Text(s) => Value::String(s.into()),
-        Cell::Date(d) => Value::String(format_date(d)),
-        Cell::Json(v) => *v,
-        Cell::Absent | Cell::Null => Value::Null,
-    })
+    Ok(read_value(row, index, column_type)?
+        .to_value()
+        .unwrap_or(Value::Null))
 }
 
 /// Reads a row's cells: `columns` are each column's type and whether it is `NOT NULL`
