@@ -1,0 +1,236 @@
+//! Opening pools: from a URL (with the pool settings and, for MySQL, the session a
+//! connection starts with), with replicas, and the process's one pool ([`use_db`]).
+
+use super::*;
+
+/// A backend's pool options from the pool settings.
+macro_rules! pool_options {
+    ($options:ident, $settings:expr, $opening:expr) => {{
+        let settings = $settings;
+        let acquire = match $opening.acquire_cap {
+            Some(cap) => settings.acquire().min(cap),
+            None => settings.acquire(),
+        };
+        $options::new()
+            .max_connections(settings.max())
+            .min_connections(settings.min())
+            .acquire_timeout(acquire)
+            .idle_timeout(settings.idle())
+    }};
+}
+
+/// The pool: connected now, or on first use when the opening is lazy.
+macro_rules! open_pool {
+    ($pool_options:expr, $options:expr, $opening:expr, $error:expr) => {
+        if $opening.lazy {
+            $pool_options.connect_lazy_with($options)
+        } else {
+            $pool_options.connect_with($options).await.map_err($error)?
+        }
+    };
+}
+
+/// How long a read waits for a replica's connection before it counts the replica down
+/// (and reads from the primary).
+pub(super) const REPLICA_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// How a pool is opened.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Opening {
+    /// Connect on first use (replicas: one that is down must not stop the app).
+    lazy: bool,
+    /// At most this long to wait for a connection.
+    acquire_cap: Option<Duration>,
+    /// A statement each new connection runs first (MySQL: Galera's `wsrep_sync_wait`).
+    #[cfg_attr(not(feature = "mysql"), allow(dead_code))]
+    session: Option<&'static str>,
+}
+
+impl Db {
+    /// Opens a pool to `url`. A relative SQLite path is taken relative to `root` (the
+    /// project folder) and the file is created when missing.
+    pub async fn connect(url: &DatabaseUrl, root: &Path) -> Result<Db, DbError> {
+        Db::open(url, root, Opening::default()).await
+    }
+
+    /// Opens a pool to `url` whose reads go to `replicas` (see [`crate::replicas`]).
+    /// A replica that cannot be reached now is not an error: it is tried when reads
+    /// come, and skipped while it does not answer.
+    pub async fn connect_with_replicas(
+        url: &DatabaseUrl,
+        replicas: &[DatabaseUrl],
+        root: &Path,
+        max_lag: Duration,
+    ) -> Result<Db, DbError> {
+        let primary = Db::open(url, root, Opening::default()).await?;
+        if replicas.is_empty() {
+            return Ok(primary);
+        }
+        let mut pools = Vec::with_capacity(replicas.len());
+        for replica in replicas {
+            if replica.backend() != url.backend() {
+                return Err(DbError::Invalid(format!(
+                    "replica {replica} is {}, the primary {}",
+                    replica.backend(),
+                    url.backend()
+                )));
+            }
+            let lazy = Opening {
+                lazy: true,
+                acquire_cap: Some(REPLICA_ACQUIRE_TIMEOUT),
+                session: None,
+            };
+            let db = Db::open(replica, root, lazy).await?;
+            // Galera: a second pool whose reads wait for the cluster's writes.
+            let causal = if replica.backend() == Backend::MySql {
+                let causal = Opening {
+                    session: Some("SET SESSION wsrep_sync_wait = 1"),
+                    ..lazy
+                };
+                Some(Db::open(replica, root, causal).await?)
+            } else {
+                None
+            };
+            pools.push((db, causal));
+        }
+        let routing = Routing::new(pools, Box::new(RoundRobin), max_lag);
+        Ok(primary.with_routing(routing))
+    }
+
+    pub(super) async fn open(
+        url: &DatabaseUrl,
+        root: &Path,
+        opening: Opening,
+    ) -> Result<Db, DbError> {
+        // Only SQLite's file paths are relative to the project.
+        let _ = root;
+        let connect_error = |source| DbError::Connect {
+            backend: url.backend(),
+            url: url.to_string(),
+            source,
+        };
+        let pool = match url.backend() {
+            #[cfg(feature = "mysql")]
+            Backend::MySql => {
+                let options = MySqlConnectOptions::from_url(&driver_url(url)?)
+                    .map_err(connect_error)?
+                    .disable_statement_logging();
+                let mut pool_options = pool_options!(MySqlPoolOptions, url.pool(), opening);
+                if let Some(session) = opening.session {
+                    pool_options = pool_options.after_connect(move |conn, _| {
+                        Box::pin(
+                            async move { sqlx::Executor::execute(conn, session).await.map(drop) },
+                        )
+                    });
+                }
+                if !opening.lazy {
+                    // One direct connection first: the pool would retry a refused
+                    // connection until its acquire timeout and then report only the timeout.
+                    let probe = <sqlx::MySqlConnection as sqlx::Connection>::connect_with(&options)
+                        .await
+                        .map_err(connect_error)?;
+                    let _ = sqlx::Connection::close(probe).await;
+                }
+                Pool::MySql(open_pool!(pool_options, options, opening, connect_error))
+            }
+            #[cfg(feature = "postgres")]
+            Backend::Postgres => {
+                let options = PgConnectOptions::from_url(&driver_url(url)?)
+                    .map_err(connect_error)?
+                    .disable_statement_logging();
+                let pool_options = pool_options!(PgPoolOptions, url.pool(), opening);
+                if !opening.lazy {
+                    let probe = <sqlx::PgConnection as sqlx::Connection>::connect_with(&options)
+                        .await
+                        .map_err(connect_error)?;
+                    let _ = sqlx::Connection::close(probe).await;
+                }
+                Pool::Postgres(open_pool!(pool_options, options, opening, connect_error))
+            }
+            #[cfg(feature = "sqlite")]
+            Backend::Sqlite => {
+                let mut options = SqliteConnectOptions::from_str(url.driver_url())
+                    .map_err(connect_error)?
+                    .foreign_keys(true)
+                    // LIKE matches case-sensitively, as on PostgreSQL and under MySQL's
+                    // binary collations (SQLite's own default folds ASCII case).
+                    .pragma("case_sensitive_like", "ON")
+                    .disable_statement_logging();
+                let file = options.get_filename().to_path_buf();
+                let in_memory = url.driver_url().contains(":memory:")
+                    || url.driver_url().contains("mode=memory");
+                if !in_memory && file.is_relative() {
+                    options = options.filename(root.join(file));
+                }
+                if !url.driver_url().contains("mode=ro") {
+                    options = options.create_if_missing(true);
+                }
+                let mut pool_options = pool_options!(SqlitePoolOptions, url.pool(), opening);
+                if in_memory {
+                    // Each connection to :memory: is a database of its own: keep exactly
+                    // one, for the life of the pool.
+                    pool_options = pool_options
+                        .max_connections(1)
+                        .min_connections(1)
+                        .idle_timeout(None)
+                        .max_lifetime(None);
+                }
+                Pool::Sqlite(open_pool!(pool_options, options, opening, connect_error))
+            }
+            #[allow(unreachable_patterns)]
+            backend => {
+                return Err(DbError::Unsupported {
+                    backend,
+                    feature: format!(
+                        "this database in this build: ving was compiled without its `{}` feature",
+                        backend.feature()
+                    ),
+                })
+            }
+        };
+        Ok(Db {
+            pool,
+            log: url.log(),
+            version: Arc::new(OnceCell::new()),
+            increment: Arc::new(OnceCell::new()),
+            routing: None,
+            reads: ReadMode::Replica,
+        })
+    }
+}
+
+#[cfg(any(feature = "mysql", feature = "postgres"))]
+pub(super) fn driver_url(url: &DatabaseUrl) -> Result<url::Url, DbError> {
+    url::Url::parse(url.driver_url()).map_err(|e| {
+        DbError::Config(ConfigError::DatabaseUrl {
+            url: url.to_string(),
+            source_name: "the configuration".into(),
+            message: e.to_string(),
+        })
+    })
+}
+
+pub(super) static DB: OnceCell<Db> = OnceCell::const_new();
+
+/// The process's one pool, made on first use from the project in the current directory
+/// (see [`crate::config`] for where the URL comes from). Safe to call from any task; every
+/// caller gets the same pool.
+pub async fn use_db() -> Result<&'static Db, DbError> {
+    DB.get_or_try_init(|| async {
+        let root = std::env::current_dir().map_err(|source| {
+            DbError::Config(ConfigError::Read {
+                file: ".".into(),
+                source,
+            })
+        })?;
+        let config = Config::load(&root)?;
+        Db::connect_with_replicas(
+            &config.database_url()?,
+            &config.replica_urls()?,
+            config.root(),
+            config.max_replica_lag(),
+        )
+        .await
+    })
+    .await
+}
