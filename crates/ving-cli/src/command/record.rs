@@ -1,0 +1,120 @@
+//! `ving record`: the generated record modules, and a kind's hand-written starter file.
+
+use super::*;
+
+/// The Rust path of the generated table modules: the tables folder under `src/`
+/// (`src/drizzle/schema` → `crate::drizzle::schema`).
+pub(crate) fn tables_module(config: &Config) -> String {
+    let tables = config.tables_dir();
+    let relative = tables
+        .strip_prefix(config.root().join("src"))
+        .map(|p| p.to_path_buf())
+        .unwrap_or_else(|_| PathBuf::from("drizzle/schema"));
+    let parts: Vec<String> = relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    format!("crate::{}", parts.join("::"))
+}
+
+pub(crate) fn record_command(
+    project: &Path,
+    args: &RecordArgs,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    let config = load_project(project)?;
+    let schemas = load_schemas(&config)?;
+    if let Some(kind) = &args.new {
+        return new_record(&config, &schemas, kind, out);
+    }
+    let model = ving::table::TableModel::from_schemas(&schemas);
+    let source_of = |kind: &str| {
+        schemas
+            .get(kind)
+            .map_or_else(String::new, |s| s.origin.relative_path(config.root()))
+    };
+    let records = config.records_dir();
+    let hand_written = |kind: &str| {
+        std::fs::read_to_string(records.join(format!("{}.rs", ving::codegen::snake_case(kind))))
+            .ok()
+    };
+    let files = ving::codegen::record_files(
+        &schemas,
+        &model,
+        &tables_module(&config),
+        source_of,
+        hand_written,
+    )?;
+    let dir = config.records_dir().join("generated");
+    if args.dry_run {
+        let mut text = String::new();
+        for file in &files {
+            let same =
+                std::fs::read_to_string(dir.join(&file.name)).is_ok_and(|old| old == file.contents);
+            let verb = if same { "unchanged" } else { "would write" };
+            text.push_str(&format!("{verb} {}\n", dir.join(&file.name).display()));
+        }
+        return write_out(out, &text);
+    }
+    let report = ving::codegen::write_files(&dir, &files)?;
+    let mut text = String::new();
+    for name in &report.written {
+        text.push_str(&format!("wrote {}\n", dir.join(name).display()));
+    }
+    for name in &report.removed {
+        text.push_str(&format!("removed {}\n", dir.join(name).display()));
+    }
+    text.push_str(&format!(
+        "{} kinds' records in {}: {} written, {} unchanged, {} removed\n",
+        schemas.schemas().len(),
+        dir.display(),
+        report.written.len(),
+        report.unchanged.len(),
+        report.removed.len()
+    ));
+    write_out(out, &text)
+}
+
+/// `ving record --new Kind`: the kind's hand-written record file, from a template.
+pub(crate) fn new_record(
+    config: &Config,
+    schemas: &SchemaSet,
+    kind: &str,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    if schemas.get(kind).is_none() {
+        return Err(Failure::Other(format!(
+            "no kind {kind} in {}; run `ving schema --new {kind}` first",
+            config.schemas_dir().display()
+        )));
+    }
+    let module = ving::codegen::snake_case(kind);
+    let dir = config.records_dir();
+    let path = dir.join(format!("{module}.rs"));
+    if path.exists() {
+        return Err(Failure::Other(format!(
+            "{} already exists; not overwriting it",
+            path.display()
+        )));
+    }
+    let text = ving::codegen::record_skeleton(kind);
+    std::fs::create_dir_all(&dir)
+        .and_then(|()| {
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+        })
+        .and_then(|mut file| file.write_all(text.as_bytes()))
+        .map_err(|e| Failure::Other(format!("{}: cannot write: {e}", path.display())))?;
+    let declared = std::fs::read_to_string(dir.join("mod.rs"))
+        .is_ok_and(|m| m.contains(&format!("mod {module};")));
+    let mut text = format!("wrote {}\n", path.display());
+    if !declared {
+        text.push_str(&format!(
+            "add `pub mod {module};` to {}, and register its hooks: kinds.with_hooks(\"{kind}\", {module}::{kind}Hooks)\n",
+            dir.join("mod.rs").display()
+        ));
+    }
+    write_out(out, &text)
+}
