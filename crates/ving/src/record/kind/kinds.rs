@@ -1,0 +1,267 @@
+//! The kinds of an app: each kind's schema and table, the id codec, prop defaults and
+//! options, and the hooks a kind's own record code installs ([`RecordHooks`]).
+
+use super::*;
+
+/// A name that lives as long as the program (the statement tree holds `&'static str`
+/// names); each distinct name is kept once.
+pub(crate) fn intern(name: &str) -> &'static str {
+    static NAMES: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
+    let names = NAMES.get_or_init(|| Mutex::new(HashSet::new()));
+    let mut names = match names.lock() {
+        Ok(names) => names,
+        Err(poisoned) => poisoned.into_inner(),
+    };
+    if let Some(known) = names.get(name) {
+        return known;
+    }
+    let leaked: &'static str = Box::leak(name.to_owned().into_boxed_str());
+    names.insert(leaked);
+    leaked
+}
+
+/// A default computed when a record is minted (`default = { fn = "privateKey" }`).
+pub type DefaultFn = Arc<dyn Fn() -> Value + Send + Sync>;
+
+/// A hook's future: boxed, so hooks stay object safe.
+pub type HookFuture<'a, T> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, Ouch>> + Send + 'a>>;
+
+/// What an app's record code overrides for a kind (ving's record subclasses, as its User
+/// record overrides `describeLinks`, `describe`, `setPostedProps` and `delete`). Each
+/// hook's default is ving's base behaviour; an override calls the `base_…` method of
+/// [`Record`] where ving calls `super`.
+pub trait RecordHooks: Send + Sync {
+    /// Adds links after `base` and `self` (User: `profile`, `avatarImage` …), for the
+    /// describe `params` (S3File shows its `file` link to its owner only).
+    fn describe_links<'a>(
+        &'a self,
+        record: &'a Record<'_>,
+        id_string: &'a str,
+        params: &'a Describe<'_>,
+        links: &'a mut Map<String, Value>,
+    ) -> HookFuture<'a, ()> {
+        let _ = (record, id_string, params, links);
+        Box::pin(async { Ok(()) })
+    }
+
+    /// Adds to `meta` (User: `displayName`).
+    fn describe_meta(&self, record: &Record<'_>, meta: &mut Map<String, Value>) {
+        let _ = (record, meta);
+    }
+
+    /// Sets posted props (User: the password, and `verifiedEmail` cleared on a new
+    /// email); the default is [`Record::base_set_posted_props`].
+    fn set_posted_props<'a, 'e>(
+        &'a self,
+        record: &'a mut Record<'e>,
+        params: &'a Map<String, Value>,
+        user: Option<&'a dyn CurrentUser>,
+    ) -> HookFuture<'a, ()>
+    where
+        'e: 'a,
+    {
+        Box::pin(record.base_set_posted_props(params, user))
+    }
+
+    /// Describes the record (an app adds or removes fields of ving's JSON); the default
+    /// is [`Record::base_describe`].
+    fn describe<'a>(
+        &'a self,
+        record: &'a Record<'_>,
+        params: &'a Describe<'_>,
+    ) -> HookFuture<'a, Value> {
+        Box::pin(record.base_describe(params))
+    }
+
+    /// Inserts the record (an app fills in or checks props first); the default is
+    /// [`Record::base_insert`].
+    fn insert<'a, 'e>(&'a self, record: &'a mut Record<'e>) -> HookFuture<'a, ()>
+    where
+        'e: 'a,
+    {
+        Box::pin(record.base_insert())
+    }
+
+    /// Writes the dirty props (an app derives props from others first); the default is
+    /// [`Record::base_update`].
+    fn update<'a, 'e>(&'a self, record: &'a mut Record<'e>) -> HookFuture<'a, ()>
+    where
+        'e: 'a,
+    {
+        Box::pin(record.base_update())
+    }
+
+    /// Deletes the record (User: its API keys and files first); the default is
+    /// [`Record::base_delete`].
+    fn delete<'a, 'e>(&'a self, record: &'a mut Record<'e>) -> HookFuture<'a, ()>
+    where
+        'e: 'a,
+    {
+        Box::pin(record.base_delete())
+    }
+}
+
+/// One column a kind reads and writes.
+#[derive(Debug, Clone)]
+pub(crate) struct ColumnInfo {
+    pub(crate) name: &'static str,
+    pub(crate) column_type: ColumnType,
+    pub(crate) not_null: bool,
+}
+
+/// A kind's schema and table, as the record layer uses them.
+pub(crate) struct KindInfo {
+    pub(crate) schema: Schema,
+    pub(crate) table: &'static str,
+    pub(crate) columns: Vec<ColumnInfo>,
+    /// The column names, shared by the props of every record of the kind.
+    pub(crate) names: Arc<[&'static str]>,
+}
+
+impl KindInfo {
+    pub(crate) fn column(&self, name: &str) -> Option<&ColumnInfo> {
+        self.columns.iter().find(|c| c.name == name)
+    }
+}
+
+/// Everything the kinds of an app share: schemas, tables, the id codec, the app's default
+/// functions, option lists and hooks.
+#[derive(Clone)]
+pub(crate) struct Catalog {
+    pub(crate) kinds: Arc<Vec<KindInfo>>,
+    pub(crate) codec: IdCodec,
+    pub(crate) defaults: HashMap<String, DefaultFn>,
+    pub(crate) options: HashMap<String, Vec<Value>>,
+    pub(crate) hooks: HashMap<String, Arc<dyn RecordHooks>>,
+    pub(crate) rest_version: String,
+}
+
+/// The kinds of an app on one executor (a pool or a transaction).
+#[derive(Clone)]
+pub struct Kinds<'e> {
+    pub(crate) catalog: Arc<Catalog>,
+    pub(crate) executor: Executor<'e>,
+}
+
+impl std::fmt::Debug for Kinds<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names: Vec<&str> = self
+            .catalog
+            .kinds
+            .iter()
+            .map(|k| k.schema.kind.as_str())
+            .collect();
+        f.debug_struct("Kinds").field("kinds", &names).finish()
+    }
+}
+
+impl<'e> Kinds<'e> {
+    /// The kinds of `schemas`, running on `executor`, with ids stringified by `codec`.
+    pub fn new(
+        schemas: &SchemaSet,
+        executor: impl Into<Executor<'e>>,
+        codec: IdCodec,
+    ) -> Kinds<'e> {
+        let model = TableModel::from_schemas(schemas);
+        let kinds = schemas
+            .schemas()
+            .iter()
+            .map(|schema| {
+                let table = model.tables.iter().find(|t| t.kind == schema.kind);
+                let columns: Vec<ColumnInfo> = table
+                    .map(|t| {
+                        t.columns
+                            .iter()
+                            .map(|c| ColumnInfo {
+                                name: intern(&c.name),
+                                column_type: c.column_type.clone(),
+                                not_null: c.not_null,
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                KindInfo {
+                    schema: schema.clone(),
+                    table: intern(&schema.table_name),
+                    names: columns.iter().map(|c| c.name).collect(),
+                    columns,
+                }
+            })
+            .collect();
+        Kinds {
+            catalog: Arc::new(Catalog {
+                kinds: Arc::new(kinds),
+                codec,
+                defaults: HashMap::new(),
+                options: HashMap::new(),
+                hooks: HashMap::new(),
+                rest_version: "v1".into(),
+            }),
+            executor: executor.into(),
+        }
+    }
+
+    /// Registers the function behind `default = { fn = name }`.
+    pub fn with_default_fn(
+        mut self,
+        name: &str,
+        f: impl Fn() -> Value + Send + Sync + 'static,
+    ) -> Self {
+        Arc::make_mut(&mut self.catalog)
+            .defaults
+            .insert(name.to_owned(), Arc::new(f));
+        self
+    }
+
+    /// Registers the option list behind `options = name`: values, or `{value, label}`
+    /// objects as ving's `enum2options` makes them.
+    pub fn with_options(mut self, name: &str, options: Vec<Value>) -> Self {
+        Arc::make_mut(&mut self.catalog)
+            .options
+            .insert(name.to_owned(), options);
+        self
+    }
+
+    /// Registers what the app adds to the descriptions of `kind`.
+    pub fn with_hooks(mut self, kind: &str, hooks: impl RecordHooks + 'static) -> Self {
+        Arc::make_mut(&mut self.catalog)
+            .hooks
+            .insert(kind.to_owned(), Arc::new(hooks));
+        self
+    }
+
+    /// The REST version in links (`v1`, ving's default).
+    pub fn with_rest_version(mut self, version: &str) -> Self {
+        Arc::make_mut(&mut self.catalog).rest_version = version.to_owned();
+        self
+    }
+
+    /// The same kinds on another executor (`kinds.on(&tx)` inside a transaction).
+    pub fn on<'t>(&self, executor: impl Into<Executor<'t>>) -> Kinds<'t> {
+        Kinds {
+            catalog: self.catalog.clone(),
+            executor: executor.into(),
+        }
+    }
+
+    /// The id codec.
+    pub fn codec(&self) -> IdCodec {
+        self.catalog.codec
+    }
+
+    /// The kind named `name`; ving's 404 `ving schema <name> not found` if there is none.
+    pub fn kind(&self, name: &str) -> Result<Kind<'e>, Ouch> {
+        let index = self
+            .catalog
+            .kinds
+            .iter()
+            .position(|k| k.schema.kind == name)
+            .ok_or_else(|| Ouch::new(404, format!("ving schema {name} not found")))?;
+        Ok(Kind {
+            kinds: self.clone(),
+            index,
+            prop_defaults: Arc::from(Vec::new()),
+        })
+    }
+}

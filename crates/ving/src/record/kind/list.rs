@@ -1,0 +1,290 @@
+//! ving's paged `describeList`: the filters a list takes from a query string, the page of
+//! records described, the parents preloaded, and the paging arithmetic ([`Paging`]).
+
+use super::*;
+
+impl<'e> Kind<'e> {
+    /// Which props a list can be filtered on.
+    pub fn describe_list_filter(&self) -> ListFilter {
+        let mut filter = ListFilter::default();
+        for prop in &self.schema().props {
+            if prop.filter_query {
+                filter.queryable.push(prop.name.clone());
+            }
+            if prop.filter_range {
+                filter.ranged.push(prop.name.clone());
+            }
+            if prop.filter_qualifier {
+                filter.qualifiers.push(prop.name.clone());
+            }
+        }
+        filter
+    }
+
+    /// ving's `describeListWhere`: a REST query string (its pairs, in order) as a
+    /// condition. `search` matches any `filterQuery` prop (case-insensitive, the text
+    /// taken literally); `_start_<prop>`/`_end_<prop>` bound a `filterRange` prop (dates
+    /// work, unlike in ving); a `filterQualifier` prop's name filters by value, with an
+    /// optional `>=`, `<=`, `!=`, `<>`, `>` or `<` in front (a repeated key is the values
+    /// joined by commas). Booleans are `true` only for `'true'`; ids are id strings (the
+    /// integer too with `allowRealPubicId`). Other keys are ignored. `None` when nothing
+    /// applies.
+    pub fn describe_list_where(&self, query: &[(String, String)]) -> Result<Option<Where>, Ouch> {
+        let filter = self.describe_list_filter();
+        let mut terms = Vec::new();
+        let search = query
+            .iter()
+            .find(|(k, v)| k == "search" && !v.is_empty())
+            .map(|(_, v)| v);
+        if let Some(search) = search {
+            let pattern = format!("%{}%", crate::drizzle::escape_like(search));
+            let any = filter
+                .queryable
+                .iter()
+                .map(|prop| {
+                    Ok(Expr::binary(
+                        self.column_expr(prop)?,
+                        BinaryOp::ILike,
+                        Expr::Param(Param::String(Some(pattern.clone()))),
+                    ))
+                })
+                .collect::<Result<Vec<_>, Ouch>>()?;
+            if !any.is_empty() {
+                terms.push(Expr::Or(any));
+            }
+        }
+        let mut seen: Vec<&str> = Vec::new();
+        for (key, _) in query {
+            if seen.contains(&key.as_str()) {
+                continue;
+            }
+            seen.push(key);
+            let value = query
+                .iter()
+                .filter(|(k, _)| k == key)
+                .map(|(_, v)| v.as_str())
+                .collect::<Vec<_>>()
+                .join(",");
+            let range = key
+                .strip_prefix("_start_")
+                .map(|p| (p, BinaryOp::Gte))
+                .or_else(|| key.strip_prefix("_end_").map(|p| (p, BinaryOp::Lte)));
+            if let Some((prop, op)) = range {
+                if filter.ranged.iter().any(|r| r == prop) {
+                    let value = self.filter_value(prop, &value)?;
+                    terms.push(Expr::binary(
+                        self.column_expr(prop)?,
+                        op,
+                        Expr::Param(value),
+                    ));
+                }
+                continue;
+            }
+            if !filter.qualifiers.iter().any(|q| q == key) || value.is_empty() {
+                continue;
+            }
+            let (op, rest) = [
+                (">=", BinaryOp::Gte),
+                ("<=", BinaryOp::Lte),
+                ("!=", BinaryOp::Ne),
+                ("<>", BinaryOp::Ne),
+                (">", BinaryOp::Gt),
+                ("<", BinaryOp::Lt),
+            ]
+            .into_iter()
+            .find_map(|(text, op)| {
+                value
+                    .strip_prefix(text)
+                    .filter(|rest| !rest.is_empty())
+                    .map(|rest| (op, rest))
+            })
+            .unwrap_or((BinaryOp::Eq, value.as_str()));
+            let param = self.filter_value(key, rest)?;
+            terms.push(Expr::binary(self.column_expr(key)?, op, Expr::Param(param)));
+        }
+        Ok(match terms.len() {
+            0 => None,
+            1 => terms.pop().map(Where),
+            _ => Some(Where(Expr::And(terms))),
+        })
+    }
+
+    /// A filter's text as the parameter of `prop`'s column.
+    pub(super) fn filter_value(&self, prop: &str, text: &str) -> Result<Param, Ouch> {
+        let column = self.column(prop)?;
+        let schema_prop = self.schema().column_prop(prop);
+        let value =
+            match schema_prop.map(|p| p.prop_type) {
+                Some(PropType::Boolean) => Value::from(text == "true"),
+                Some(PropType::Id) => {
+                    let real = schema_prop.is_some_and(|p| p.allow_real_public_id);
+                    match text.parse::<i64>() {
+                        Ok(id) if real => Value::from(id),
+                        _ => Value::from(self.parse_id(text)?),
+                    }
+                }
+                Some(PropType::Int) => Value::from(text.parse::<i64>().map_err(|_| {
+                    Ouch::about(400, prop, format!("{prop}: {text} is not a number"))
+                })?),
+                Some(PropType::Date) => Value::from(text),
+                _ => Value::from(text),
+            };
+        to_param(prop, &column.column_type, &value)
+            .map_err(|_| Ouch::about(400, prop, format!("{prop}: {text} is not a valid value")))
+    }
+}
+
+impl<'e> Kind<'e> {
+    /// A page of records, described: ving's `describeList`. One count, one page query,
+    /// and one query per relation in `object_params.related` (the parents of the whole
+    /// page at once). `nextPage` is `min(page + 1, totalPages)` (at least 1), where ving
+    /// gives the current page on the second-to-last one.
+    pub async fn describe_list(
+        &self,
+        params: &ListParams<'_>,
+        where_: impl IntoWhere,
+    ) -> Result<Value, Ouch> {
+        let where_ = where_.into_where();
+        let paging = Paging::new(params.items_per_page, params.page, params.max_items);
+        let mut order_by: Vec<OrderBy> = if params.sort_by.is_empty() {
+            vec![OrderBy::asc("createdAt")]
+        } else {
+            params.sort_by.iter().map(|p| OrderBy::asc(p)).collect()
+        };
+        if !order_by.iter().any(|o| o.prop == "id") {
+            order_by.push(OrderBy::asc("id"));
+        }
+        for order in &mut order_by {
+            order.descending = params.descending;
+        }
+        let total_items = self.count(where_.clone()).await?;
+        let total_pages = paging.total_pages(total_items);
+        let mut items = Vec::new();
+        if let Some(take) = paging.items_this_page() {
+            let options = FindOptions {
+                limit: Some(paging.items_per_page as u64),
+                offset: Some((paging.items_per_page * (paging.page - 1)) as u64),
+                order_by,
+            };
+            let mut records = self.find_many(where_, &options).await?;
+            records.truncate(take as usize);
+            self.preload_parents(&mut records, &params.object_params.related)
+                .await?;
+            for record in &records {
+                items.push(record.describe(&params.object_params).await?);
+            }
+        }
+        let mut out = Map::new();
+        out.insert(
+            "paging".into(),
+            serde_json::json!({
+                "page": paging.page,
+                "nextPage": (paging.page + 1).min(total_pages.max(1)),
+                "previousPage": if paging.page < 2 { 1 } else { paging.page - 1 },
+                "itemsPerPage": paging.items_per_page,
+                "totalItems": total_items,
+                "totalPages": total_pages,
+            }),
+        );
+        out.insert("items".into(), Value::Array(items));
+        Ok(Value::Object(out))
+    }
+
+    /// Fetches the parents named in `related` for every record in one query a relation,
+    /// into the records' parent caches.
+    pub(super) async fn preload_parents(
+        &self,
+        records: &mut [Record<'e>],
+        related: &[String],
+    ) -> Result<(), Ouch> {
+        for name in related {
+            let Some(prop) = self.schema().prop_with_relation(name) else {
+                continue;
+            };
+            let Some(relation) = prop.relation.as_ref() else {
+                continue;
+            };
+            if relation.relation_type != RelationType::Parent {
+                continue;
+            }
+            let ids: Vec<i64> = records
+                .iter()
+                .filter_map(|r| r.get(&prop.name).and_then(Value::as_i64))
+                .collect::<HashSet<_>>()
+                .into_iter()
+                .collect();
+            if ids.is_empty() {
+                continue;
+            }
+            let parent_kind = self.kinds.kind(&relation.kind)?;
+            let mut select = parent_kind.select();
+            select.where_ = Some(Expr::InList {
+                expr: Box::new(parent_kind.column_expr("id")?),
+                list: ids
+                    .iter()
+                    .map(|id| Expr::Param(Param::I64(Some(*id))))
+                    .collect(),
+                negated: false,
+            });
+            let parents = parent_kind.fetch_records(select).await?;
+            let by_id: HashMap<i64, Arc<Record<'e>>> = parents
+                .into_iter()
+                .filter_map(|p| Some((p.id()?, Arc::new(p))))
+                .collect();
+            for record in records.iter_mut() {
+                if let Some(parent) = record
+                    .get(&prop.name)
+                    .and_then(Value::as_i64)
+                    .and_then(|id| by_id.get(&id))
+                {
+                    record.cache_parent(name, parent.clone());
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// ving's paging arithmetic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Paging {
+    /// Records a page (1..=100, else 10).
+    pub items_per_page: i64,
+    /// The page (≥ 1).
+    pub page: i64,
+    /// The cap over all pages.
+    pub max_items: i64,
+}
+
+impl Paging {
+    /// The paging of the params, with ving's defaults.
+    pub fn new(items_per_page: Option<i64>, page: Option<i64>, max_items: Option<i64>) -> Paging {
+        Paging {
+            items_per_page: items_per_page
+                .filter(|n| (1..=100).contains(n))
+                .unwrap_or(10),
+            page: page.filter(|p| *p >= 1).unwrap_or(1),
+            max_items: max_items.filter(|m| *m > 0).unwrap_or(100_000_000_000),
+        }
+    }
+
+    /// How many records this page shows at most; `None` when it is past `max_items`.
+    pub fn items_this_page(&self) -> Option<i64> {
+        let up_to = self.items_per_page.saturating_mul(self.page);
+        let full_pages = self.max_items / self.items_per_page;
+        if up_to - self.items_per_page >= self.max_items {
+            None
+        } else if self.page - full_pages == 1 {
+            Some(self.items_per_page - (up_to - self.max_items))
+        } else if self.page - full_pages > 1 {
+            None
+        } else {
+            Some(self.items_per_page)
+        }
+    }
+
+    /// `ceil(total / items_per_page)` (not capped by `max_items`, as in ving).
+    pub fn total_pages(&self, total_items: i64) -> i64 {
+        (total_items + self.items_per_page - 1) / self.items_per_page
+    }
+}
