@@ -41,13 +41,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use futures_util::FutureExt;
-use sqlx::pool::PoolConnection;
 use sqlx::{Database, TransactionManager};
 
 use crate::config::Backend;
 use crate::db::{
-    run_execute, run_fetch_all, run_fetch_decoded, run_fetch_first, run_script, Db, DbError, DbRow,
-    Decode, ExecResult, Pool, RowStream, StreamSource, Target,
+    finished, run_execute, run_fetch_all, run_fetch_decoded, run_fetch_first, run_script,
+    Connection, Db, DbError, DbRow, Decode, ExecResult, Held, Pool, RowStream, StreamSource,
 };
 use crate::sql::{Dialect, Param};
 
@@ -77,159 +76,6 @@ impl Isolation {
             Isolation::Serializable => "SERIALIZABLE",
         }
     }
-}
-
-/// The connection a transaction holds, shared by its handle, its savepoints and its
-/// streams (`None` once the transaction has ended and the connection went back to the
-/// pool), and how many levels (transaction, savepoints) are open on it. The depth is
-/// counted here, not read from the driver: SQLite's driver applies a queued rollback
-/// later, on its worker thread.
-#[derive(Debug)]
-pub(crate) struct Connection {
-    held: Option<Held>,
-    depth: usize,
-    /// The depth at which the connection goes back to the pool when its levels end: 1
-    /// for a transaction begun on the pool, 0 for a held connection (which keeps it
-    /// until its last handle is dropped).
-    root: usize,
-}
-
-#[derive(Debug)]
-enum Held {
-    #[cfg(feature = "mysql")]
-    MySql(PoolConnection<sqlx::MySql>),
-    #[cfg(feature = "postgres")]
-    Postgres(PoolConnection<sqlx::Postgres>),
-    #[cfg(feature = "sqlite")]
-    Sqlite(PoolConnection<sqlx::Sqlite>),
-}
-
-/// Calls `$body` with `$conn` bound to the held connection (`&mut` the backend's
-/// connection) and `$manager` to its sqlx transaction manager.
-macro_rules! with_held {
-    ($held:expr, |$conn:ident, $manager:ident| $body:expr) => {
-        match $held {
-            #[cfg(feature = "mysql")]
-            Held::MySql($conn) => {
-                type $manager = <sqlx::MySql as Database>::TransactionManager;
-                let $conn = &mut **$conn;
-                $body
-            }
-            #[cfg(feature = "postgres")]
-            Held::Postgres($conn) => {
-                type $manager = <sqlx::Postgres as Database>::TransactionManager;
-                let $conn = &mut **$conn;
-                $body
-            }
-            #[cfg(feature = "sqlite")]
-            Held::Sqlite($conn) => {
-                type $manager = <sqlx::Sqlite as Database>::TransactionManager;
-                let $conn = &mut **$conn;
-                $body
-            }
-        }
-    };
-}
-
-impl Connection {
-    /// Where statements of the transaction run.
-    pub(crate) fn target(&mut self) -> Result<Target<'_>, DbError> {
-        match &mut self.held {
-            #[cfg(feature = "mysql")]
-            Some(Held::MySql(c)) => Ok(Target::MySqlConn(c)),
-            #[cfg(feature = "postgres")]
-            Some(Held::Postgres(c)) => Ok(Target::PostgresConn(c)),
-            #[cfg(feature = "sqlite")]
-            Some(Held::Sqlite(c)) => Ok(Target::SqliteConn(c)),
-            None => Err(finished()),
-        }
-    }
-
-    /// Open transactions and savepoints on the connection (0 when it has ended).
-    fn depth(&self) -> usize {
-        if self.held.is_some() {
-            self.depth
-        } else {
-            0
-        }
-    }
-
-    /// Starts rolling back every level from `depth` up (the driver sends the statements
-    /// with the next use of the connection); the connection goes back to the pool when
-    /// the whole transaction is undone.
-    fn start_rollback_to(&mut self, depth: usize) {
-        let depth = depth.max(1);
-        if let Some(held) = &mut self.held {
-            while self.depth >= depth {
-                with_held!(held, |conn, M| M::start_rollback(conn));
-                self.depth -= 1;
-            }
-        }
-        if depth <= self.root {
-            self.held = None;
-        }
-    }
-
-    /// Opens a savepoint.
-    async fn savepoint(&mut self) -> Result<(), DbError> {
-        let Some(held) = &mut self.held else {
-            return Err(finished());
-        };
-        with_held!(held, |conn, M| M::begin(conn, None).await).map_err(|e| DbError::Query {
-            backend: held_backend(held),
-            sql: "SAVEPOINT".into(),
-            source: e,
-        })?;
-        self.depth += 1;
-        Ok(())
-    }
-
-    /// Applies the rollbacks of transactions dropped while a stream held the connection.
-    fn settle(&mut self, abandoned: &AtomicUsize) {
-        let depth = abandoned.swap(0, Ordering::AcqRel);
-        if depth > 0 {
-            self.start_rollback_to(depth);
-        }
-    }
-
-    async fn end(&mut self, depth: usize, commit: bool) -> Result<(), sqlx::Error> {
-        let Some(held) = &mut self.held else {
-            return Ok(());
-        };
-        // Savepoints opened inside this level and not ended are undone first.
-        while self.depth > depth {
-            with_held!(held, |conn, M| M::rollback(conn).await)?;
-            self.depth -= 1;
-        }
-        if self.depth == depth {
-            let result = if commit {
-                with_held!(held, |conn, M| M::commit(conn).await)
-            } else {
-                with_held!(held, |conn, M| M::rollback(conn).await)
-            };
-            self.depth -= 1;
-            result?;
-        }
-        if depth <= self.root {
-            self.held = None;
-        }
-        Ok(())
-    }
-}
-
-fn held_backend(held: &Held) -> Backend {
-    match held {
-        #[cfg(feature = "mysql")]
-        Held::MySql(_) => Backend::MySql,
-        #[cfg(feature = "postgres")]
-        Held::Postgres(_) => Backend::Postgres,
-        #[cfg(feature = "sqlite")]
-        Held::Sqlite(_) => Backend::Sqlite,
-    }
-}
-
-fn finished() -> DbError {
-    DbError::Invalid("the transaction has already ended (committed or rolled back)".into())
 }
 
 /// A transaction (or, nested, a savepoint): the query builders of [`Db`] on one
@@ -640,17 +486,6 @@ impl Drop for Tx<'_> {
                             })
                         });
             }
-        }
-    }
-}
-
-impl Drop for Connection {
-    fn drop(&mut self) {
-        // The last handle is gone (a stream outlived the transaction, or a held
-        // connection was dropped): undo what is open; the connection goes back to the pool.
-        if self.held.is_some() {
-            self.start_rollback_to(1);
-            self.held = None;
         }
     }
 }

@@ -39,7 +39,7 @@ use sqlx::ConnectOptions;
 use tokio::sync::OnceCell;
 
 use crate::config::{Backend, Config, ConfigError, DatabaseUrl};
-use crate::replicas::{ReadMode, RoundRobin, Routing};
+use replicas::{ReadMode, RoundRobin, Routing};
 
 #[cfg(not(any(feature = "mysql", feature = "postgres", feature = "sqlite")))]
 compile_error!("ving needs at least one of its features `mysql`, `postgres`, `sqlite`");
@@ -47,12 +47,15 @@ use crate::sql::{dialect, Dialect, Param};
 
 mod connect;
 mod error;
+mod held;
+pub mod replicas;
 mod row;
 mod run;
 mod stream;
 
 pub use connect::use_db;
 pub use error::*;
+pub(crate) use held::{finished, Connection, Held};
 pub use row::*;
 pub(crate) use run::*;
 pub use stream::*;

@@ -8,7 +8,7 @@ pub(crate) enum StreamSource {
     /// Any connection of the pool.
     Pool(Pool),
     /// A transaction's connection.
-    Connection(Arc<tokio::sync::Mutex<crate::transaction::Connection>>),
+    Connection(Arc<tokio::sync::Mutex<Connection>>),
 }
 
 impl Db {

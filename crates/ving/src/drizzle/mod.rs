@@ -93,12 +93,12 @@ pub use expr::{
     gt, gte, ilike, in_array, in_subquery, is_not_null, is_null, like, lt, lte, max, min, ne, not,
     not_ilike, not_in_array, not_in_subquery, not_like, or, sum, AppearsIn, Both, Condition,
     Contains, Expr, Expression, GroupList, Here, Inner, Join, Left, LeftOuter, Nothing, Nullify,
-    Optional, Order, OrderList, Predicate, Required, Right, Sql, SqlArg, With,
+    Optional, Order, OrderList, Predicate, Required, Right, Sql, SqlArg, Subquery, With,
 };
 pub use query::{
     All, Assignments, ConflictTarget, DeleteQuery, Fields, FieldsOf, InsertQuery, InsertResult,
     InsertStart, RowSource, RowsOf, SelectList, SelectQuery, SelectStart, SelectTables, Selection,
-    SelectionIn, Subquery, UpdateQuery,
+    SelectionIn, UpdateQuery,
 };
 pub use table::{get_table_name, Alias, AliasName, Column, FromRow, InsertRow, Table, TableInfo};
 pub use value::{BaseValue, Comparable, EnumValue, Nullable, Numeric, Operand, Text, Value};

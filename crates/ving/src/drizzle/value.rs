@@ -6,7 +6,6 @@ use chrono::NaiveDateTime;
 use crate::db::BackendRow;
 use crate::sql::{Expr as Node, Param};
 
-use super::expr::Expr;
 use super::table::{Column, Table};
 
 /// A type a column holds: `i64` (ids, `bigInt`), `i32` (`int`), `bool`, `String`,
@@ -165,13 +164,6 @@ impl<T: Table, V: BaseValue> Operand<Option<V>> for Column<T, V> {
     type Source = T;
     fn into_node(self) -> Node {
         self.node()
-    }
-}
-
-impl<V: Value, S> Operand<V> for Expr<V, S> {
-    type Source = S;
-    fn into_node(self) -> Node {
-        self.into_node()
     }
 }
 

@@ -10,7 +10,7 @@ use super::model::{
     DbHelper, EnumValue, Origin, Owner, Prop, PropDefault, PropType, RelationType, Schema,
 };
 use super::SchemaOptions;
-use crate::table;
+use crate::naming;
 
 /// The longest identifier ving writes: PostgreSQL's limit (63 bytes), the strictest of
 /// the three databases (MySQL allows 64 characters, SQLite has no limit), so that a
@@ -497,7 +497,7 @@ impl Checker<'_> {
             names.push((
                 "unique",
                 "unique index name",
-                table::unique_index_name(&prop.name),
+                naming::unique_index_name(&prop.name),
             ));
         } else if prop.unique {
             let columns: Vec<String> = std::iter::once(prop.name.clone())
@@ -506,7 +506,7 @@ impl Checker<'_> {
             names.push((
                 "uniqueQualifiers",
                 "unique constraint name",
-                table::unique_constraint_name(&columns),
+                naming::unique_constraint_name(&columns),
             ));
         }
         if let Some(relation) = &prop.relation {
@@ -514,7 +514,7 @@ impl Checker<'_> {
                 names.push((
                     "relation.name",
                     "foreign key name",
-                    table::foreign_key_name(table_name, &relation.name),
+                    naming::foreign_key_name(table_name, &relation.name),
                 ));
             }
         }
@@ -522,14 +522,14 @@ impl Checker<'_> {
             names.push((
                 "name",
                 "CHECK constraint name (PostgreSQL, SQLite)",
-                table::check_constraint_name(table_name, &prop.name),
+                naming::check_constraint_name(table_name, &prop.name),
             ));
         }
         if prop.auto_update {
             names.push((
                 "name",
                 "trigger name (PostgreSQL, SQLite)",
-                table::on_update_trigger_name(table_name, &prop.name),
+                naming::on_update_trigger_name(table_name, &prop.name),
             ));
         }
         // A column name that is too long makes every derived name too long: one error.

@@ -12,6 +12,8 @@
 //! assert_eq!(mini_hash("users_avatar"), "39d62890");
 //! ```
 
+pub use crate::naming::mini_hash;
+use crate::naming::{foreign_key_name, unique_constraint_name, unique_index_name};
 use crate::schema::{DbHelper, Prop, PropDefault, PropType, RelationType, Schema, SchemaSet};
 
 /// Every table of an app, in schema order.
@@ -155,51 +157,6 @@ pub struct ForeignKey {
     pub on_delete: ReferentialAction,
     /// Required relations cascade; optional ones do nothing.
     pub on_update: ReferentialAction,
-}
-
-/// ving's miniHash: a Java-style string hash over UTF-16 code units, wrapped to a signed
-/// 32-bit integer, written as lower-case hex of its absolute value.
-pub fn mini_hash(text: &str) -> String {
-    let hash = text.encode_utf16().fold(0i32, |h, unit| {
-        h.wrapping_mul(31).wrapping_add(i32::from(unit))
-    });
-    format!("{:x}", i64::from(hash).abs())
-}
-
-/// The name of the unique index ving makes for a `unique` prop without qualifiers.
-pub(crate) fn unique_index_name(prop: &str) -> String {
-    format!("{prop}Index")
-}
-
-/// The name of the composite unique constraint over `columns` (the prop, then its
-/// `uniqueQualifiers`).
-pub(crate) fn unique_constraint_name(columns: &[String]) -> String {
-    constraint_name(&columns.join("_"), "uq")
-}
-
-/// The name of the foreign key of a parent relation called `relation` on `table`.
-pub(crate) fn foreign_key_name(table: &str, relation: &str) -> String {
-    constraint_name(&format!("{table}_{relation}"), "fk")
-}
-
-/// The name PostgreSQL and SQLite give an enum column's CHECK constraint.
-pub(crate) fn check_constraint_name(table: &str, column: &str) -> String {
-    format!("{table}_{column}_check")
-}
-
-/// The name of an `autoUpdate` column's trigger (PostgreSQL and SQLite).
-pub(crate) fn on_update_trigger_name(table: &str, column: &str) -> String {
-    format!("{table}_{column}_on_update")
-}
-
-/// ving's constraint name: the first 48 characters of `base`, its miniHash and a suffix.
-fn constraint_name(base: &str, suffix: &str) -> String {
-    let prefix: String = base
-        .encode_utf16()
-        .take(48)
-        .map(|u| char::from_u32(u32::from(u)).unwrap_or('_'))
-        .collect();
-    format!("{prefix}_{}_{suffix}", mini_hash(base))
 }
 
 impl TableModel {
@@ -418,28 +375,5 @@ fn column(prop: &Prop, helper: DbHelper) -> Column {
         on_update_now: prop.auto_update
             && matches!(helper, DbHelper::Timestamp | DbHelper::DateTime),
         primary_key: helper == DbHelper::Pk,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn mini_hash_matches_ving() {
-        assert_eq!(mini_hash("users_avatar"), "39d62890");
-        assert_eq!(mini_hash(""), "0");
-        // The hash wraps like a signed 32-bit integer and shows its absolute value.
-        assert!(mini_hash(&"z".repeat(100))
-            .chars()
-            .all(|c| c.is_ascii_hexdigit()));
-    }
-
-    #[test]
-    fn constraint_names_keep_48_characters_of_the_base() {
-        let base = "a".repeat(60);
-        let name = constraint_name(&base, "uq");
-        assert!(name.starts_with(&"a".repeat(48)));
-        assert_eq!(name, format!("{}_{}_uq", "a".repeat(48), mini_hash(&base)));
     }
 }

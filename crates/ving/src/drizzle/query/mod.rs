@@ -15,7 +15,7 @@ use crate::sql::{self, Expr as Node, JoinKind, Param, Statement};
 use super::expr::Condition;
 use super::expr::{
     AppearsIn, Contains, Expr, Expression, FullOuter, GroupList, Inner, Join, LeftOuter, Nullify,
-    OrderList, Predicate, RightOuter,
+    OrderList, Predicate, RightOuter, Subquery,
 };
 use super::table::{Column, FromRow, InsertRow, Table};
 use super::value::{Operand, Value};

@@ -282,10 +282,7 @@ impl<'a, Q, F: Selection> SelectQuery<'a, Q, Fields<F>> {
     {
         let mut select = self.select;
         self.fields.0.push_exprs(&mut select.fields);
-        Subquery {
-            select,
-            marker: PhantomData,
-        }
+        Subquery::new(select)
     }
 
     /// This query as one value in another (a scalar subquery): it selects one field of
@@ -299,13 +296,6 @@ impl<'a, Q, F: Selection> SelectQuery<'a, Q, Fields<F>> {
         self.fields.0.push_exprs(&mut select.fields);
         Expr::new(Node::Subquery(Box::new(select)))
     }
-}
-
-/// A query selecting values of `V`, for [`in_subquery`](super::in_subquery).
-#[derive(Debug, Clone)]
-pub struct Subquery<V> {
-    pub(crate) select: sql::Select,
-    pub(super) marker: PhantomData<fn() -> V>,
 }
 
 /// Running a select: one path for every terminal method.

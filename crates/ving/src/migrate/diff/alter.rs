@@ -338,7 +338,7 @@ pub(super) fn alter_table(
         // names it `<table>_<column>_check`, the snapshot's name): not added twice.
         let inline: Vec<String> = added
             .iter()
-            .map(|c| crate::table::check_constraint_name(&table.name, &c.name))
+            .map(|c| crate::naming::check_constraint_name(&table.name, &c.name))
             .collect();
         for (name, check) in &new.check_constraints {
             if old.check_constraints.get(name) != Some(check) && !inline.contains(name) {
@@ -354,7 +354,7 @@ pub(super) fn alter_table(
         for column in old_columns.values().filter(|c| c.on_update == Some(true)) {
             phases.drop_indexes.push(Step::DropTrigger {
                 table: t(),
-                name: crate::table::on_update_trigger_name(&table.name, &column.name),
+                name: crate::naming::on_update_trigger_name(&table.name, &column.name),
             });
         }
         phases

@@ -21,8 +21,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use super::{Db, DbError};
 use crate::config::Backend;
-use crate::db::{Db, DbError};
 use crate::sql::Param;
 
 /// How long a replica that failed to answer is left alone.

@@ -1,0 +1,154 @@
+//! Ordering, grouping and the aggregates (`count sum avg min max`).
+
+use super::*;
+
+/// One term of an `ORDER BY`.
+pub struct Order<S> {
+    pub(super) node: Node,
+    pub(super) descending: bool,
+    pub(super) marker: PhantomData<fn() -> S>,
+}
+
+impl<S> Clone for Order<S> {
+    fn clone(&self) -> Self {
+        Order {
+            node: self.node.clone(),
+            descending: self.descending,
+            marker: PhantomData,
+        }
+    }
+}
+
+/// Ascending order.
+pub fn asc<E: Expression>(expr: E) -> Order<E::Source> {
+    Order {
+        node: expr.into_node(),
+        descending: false,
+        marker: PhantomData,
+    }
+}
+
+/// Descending order.
+pub fn desc<E: Expression>(expr: E) -> Order<E::Source> {
+    Order {
+        node: expr.into_node(),
+        descending: true,
+        marker: PhantomData,
+    }
+}
+
+/// What `order_by` accepts: one term (a column sorts ascending) or a tuple of terms.
+pub trait OrderList {
+    /// The tables it reads.
+    type Source;
+    /// Pushes the terms.
+    fn push_terms(self, out: &mut Vec<crate::sql::OrderTerm>);
+}
+
+impl<S> OrderList for Order<S> {
+    type Source = S;
+    fn push_terms(self, out: &mut Vec<crate::sql::OrderTerm>) {
+        out.push(crate::sql::OrderTerm {
+            expr: self.node,
+            descending: self.descending,
+        });
+    }
+}
+
+impl<T: Table, V: Value> OrderList for Column<T, V> {
+    type Source = T;
+    fn push_terms(self, out: &mut Vec<crate::sql::OrderTerm>) {
+        asc(self).push_terms(out);
+    }
+}
+
+/// What `group_by` accepts: a column or expression, or a tuple of them.
+pub trait GroupList {
+    /// The tables it reads.
+    type Source;
+    /// Pushes the expressions.
+    fn push_exprs(self, out: &mut Vec<Node>);
+}
+
+impl<T: Table, V: Value> GroupList for Column<T, V> {
+    type Source = T;
+    fn push_exprs(self, out: &mut Vec<Node>) {
+        out.push(self.node());
+    }
+}
+
+impl<V: Value, S> GroupList for Expr<V, S> {
+    type Source = S;
+    fn push_exprs(self, out: &mut Vec<Node>) {
+        out.push(self.node);
+    }
+}
+
+macro_rules! list_tuples {
+    ($trait:ident, $method:ident, $out:ty; $($name:ident),+; $source:ty) => {
+        impl<$($name: $trait),+> $trait for ($($name,)+) {
+            type Source = $source;
+            #[allow(non_snake_case)]
+            fn $method(self, out: &mut $out) {
+                let ($($name,)+) = self;
+                $($name.$method(out);)+
+            }
+        }
+    };
+}
+
+list_tuples!(OrderList, push_terms, Vec<crate::sql::OrderTerm>; A, B; Both<A::Source, B::Source>);
+list_tuples!(OrderList, push_terms, Vec<crate::sql::OrderTerm>; A, B, C; Both<A::Source, Both<B::Source, C::Source>>);
+list_tuples!(OrderList, push_terms, Vec<crate::sql::OrderTerm>; A, B, C, D; Both<A::Source, Both<B::Source, Both<C::Source, D::Source>>>);
+list_tuples!(GroupList, push_exprs, Vec<Node>; A, B; Both<A::Source, B::Source>);
+list_tuples!(GroupList, push_exprs, Vec<Node>; A, B, C; Both<A::Source, Both<B::Source, C::Source>>);
+list_tuples!(GroupList, push_exprs, Vec<Node>; A, B, C, D; Both<A::Source, Both<B::Source, Both<C::Source, D::Source>>>);
+
+pub(super) fn aggregate<V, S>(function: Aggregate, arg: Option<Node>) -> Expr<V, S> {
+    Expr::new(Node::Aggregate {
+        function,
+        arg: arg.map(Box::new),
+    })
+}
+
+/// `count(*)`.
+pub fn count() -> Expr<i64, ()> {
+    aggregate(Aggregate::Count, None)
+}
+
+/// `count(expr)`: the rows where `expr` is not null.
+pub fn count_of<E: Expression>(expr: E) -> Expr<i64, E::Source> {
+    aggregate(Aggregate::Count, Some(expr.into_node()))
+}
+
+/// `sum(expr)`, as a double on every database (`None` over no rows).
+pub fn sum<E: Expression>(expr: E) -> Expr<Option<f64>, E::Source>
+where
+    E::Value: Numeric,
+{
+    aggregate(Aggregate::Sum, Some(expr.into_node()))
+}
+
+/// `avg(expr)`, as a double (`None` over no rows).
+pub fn avg<E: Expression>(expr: E) -> Expr<Option<f64>, E::Source>
+where
+    E::Value: Numeric,
+{
+    aggregate(Aggregate::Avg, Some(expr.into_node()))
+}
+
+/// `min(expr)` (`None` over no rows).
+pub fn min<E: Expression>(expr: E) -> Expr<<E::Value as Nullable>::Null, E::Source>
+where
+    E::Value: Nullable,
+{
+    aggregate(Aggregate::Min, Some(expr.into_node()))
+}
+
+/// `max(expr)` (`None` over no rows).
+pub fn max<E: Expression>(expr: E) -> Expr<<E::Value as Nullable>::Null, E::Source>
+where
+    E::Value: Nullable,
+{
+    aggregate(Aggregate::Max, Some(expr.into_node()))
+}
