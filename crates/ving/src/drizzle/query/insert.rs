@@ -83,7 +83,7 @@ pub struct Assignments<T> {
 
 impl<T: Table> Assignments<T> {
     /// `column = value` on the existing row (a value, an expression over `T`, or
-    /// [`excluded`](super::excluded)`(column)` for the value the insert proposed).
+    /// [`excluded`](crate::drizzle::excluded)`(column)` for the value the insert proposed).
     pub fn to<V: Value, R: Operand<V>, I>(mut self, column: Column<T, V>, value: R) -> Self
     where
         R::Source: AppearsIn<T, I>,
