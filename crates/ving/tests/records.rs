@@ -1083,7 +1083,9 @@ async fn list_filters_copies_and_big_ids(backend: Backend, kinds: &Kinds<'_>) {
     .await;
     user(&users, "red", json!({"realName": "Ellis Redding"})).await;
     let count = |pairs: &[(&str, &str)]| {
-        let where_ = users.describe_list_where(&query(pairs)).expect("where");
+        let where_ = users
+            .describe_list_where(&query(pairs), &Describe::new().current_user(&admin))
+            .expect("where");
         let users = users.clone();
         async move { users.count(where_).await.expect("count") }
     };
@@ -1105,14 +1107,14 @@ async fn list_filters_copies_and_big_ids(backend: Backend, kinds: &Kinds<'_>) {
     assert_eq!(count(&[("page", "2"), ("unknown", "x")]).await, 3);
     let files = kinds.kind("S3File").expect("S3File");
     let by_owner = files
-        .describe_list_where(&query(&[
-            ("userId", "UservDKaLb1"),
-            ("sizeInBytes", ">=100"),
-        ]))
+        .describe_list_where(
+            &query(&[("userId", "UservDKaLb1"), ("sizeInBytes", ">=100")]),
+            &Describe::new(),
+        )
         .expect("where");
     assert_eq!(files.count(by_owner).await.expect("count"), 0);
     let bad = files
-        .describe_list_where(&query(&[("userId", "nope")]))
+        .describe_list_where(&query(&[("userId", "nope")]), &Describe::new())
         .expect_err("400");
     assert_eq!(bad.code, 400);
     // copy: a new record with everything but id and createdAt.
@@ -1352,3 +1354,253 @@ async fn an_app_s_hooks_override_insert_update_and_describe() {
         test.cleanup().await;
     }
 }
+
+/// Issue 15 (5): an id string carries its kind. Another kind's id string for the same
+/// number is a 400 (`find_or_die`, a posted parent id, a list filter), never a record
+/// of this kind; a parent id is read as an id string of the parent's kind.
+async fn id_strings_of_another_kind_are_refused(backend: Backend, kinds: &Kinds<'_>) {
+    let users = kinds.kind("User").expect("User");
+    let apikeys = kinds.kind("APIKey").expect("APIKey");
+    let files = kinds.kind("S3File").expect("S3File");
+    let owner = user(&users, "owner", json!({})).await;
+    let id = owner.id().expect("id");
+    let codec = codec();
+    let as_user = codec.stringify("User", id).expect("User id string");
+    let as_key = codec.stringify("APIKey", id).expect("APIKey id string");
+    assert_eq!(
+        users
+            .find_or_die(as_user.as_str())
+            .await
+            .expect("its own kind")
+            .id(),
+        Some(id)
+    );
+    let error = users
+        .find_or_die(as_key.as_str())
+        .await
+        .expect_err("an APIKey id string for a User");
+    assert_eq!(error.code, 400, "{backend:?}: {error}");
+    assert!(users.find(as_key.as_str()).await.is_none());
+    // A bare base-62 number without a kind is not an id string either.
+    let bare = as_user.trim_start_matches("User");
+    assert_eq!(users.find_or_die(bare).await.expect_err("bare").code, 400);
+    // A posted parent id is an id string of the parent's kind.
+    let mut key = apikeys.mint(Map::new());
+    key.set_posted_props(
+        &props(json!({"name": "k", "url": "https://x.io", "userId": as_user})),
+        Some(&owner),
+    )
+    .await
+    .expect("userId as a User id string");
+    assert_eq!(key.get("userId"), Some(&json!(id)));
+    let mut other = apikeys.mint(Map::new());
+    let error = other
+        .set_posted_props(
+            &props(json!({"name": "k", "url": "https://x.io", "userId": as_key})),
+            Some(&owner),
+        )
+        .await
+        .expect_err("userId as an APIKey id string");
+    assert_eq!(error.code, 400, "{error}");
+    let error = apikeys
+        .mint(Map::new())
+        .set_posted_props(
+            &props(json!({"name": "k", "url": "https://x.io", "userId": "garbage"})),
+            Some(&owner),
+        )
+        .await
+        .expect_err("userId as garbage");
+    assert_eq!((error.code, error.prop.as_deref()), (400, Some("userId")));
+    // List filters on a parent id: the parent's kind only.
+    let ok = files
+        .describe_list_where(&query(&[("userId", as_user.as_str())]), &Describe::new())
+        .expect("a User id string");
+    assert_eq!(files.count(ok).await.expect("count"), 0);
+    let error = files
+        .describe_list_where(&query(&[("userId", as_key.as_str())]), &Describe::new())
+        .expect_err("an APIKey id string");
+    assert_eq!(error.code, 400);
+}
+
+on_every_backend!(
+    id_strings_name_their_kind,
+    id_strings_of_another_kind_are_refused
+);
+
+/// Issue 15 (17): a list is sorted, searched and filtered only by props the viewer may
+/// see: a visitor sorting users by `password` or `email` gets a 400 (as an unknown prop
+/// does), and a search never matches a prop the viewer cannot see.
+async fn hidden_props_are_not_sort_keys_or_search_targets(backend: Backend, kinds: &Kinds<'_>) {
+    let users = kinds.kind("User").expect("User");
+    let admin = user(&users, "admin", json!({"admin": true})).await;
+    let andy = user(&users, "andy", json!({"realName": "Andy Dufresne"})).await;
+    user(&users, "red", json!({"realName": "Ellis Redding"})).await;
+    for (sort, code) in [
+        ("password", Some(400)),
+        ("email", Some(400)),
+        ("nope", Some(400)),
+        ("bio", None),
+        ("createdAt", None),
+    ] {
+        let params = ListParams {
+            sort_by: vec![sort.to_owned()],
+            ..ListParams::default()
+        };
+        let result = users.describe_list(&params, ()).await;
+        match code {
+            Some(code) => {
+                let error = result.expect_err(sort);
+                assert_eq!((error.code, error.prop.as_deref()), (code, Some(sort)));
+            }
+            None => {
+                result.unwrap_or_else(|e| panic!("{backend:?}: sort by {sort}: {e}"));
+            }
+        }
+    }
+    // The admin may sort by what an admin sees; nobody sorts by the password.
+    let as_admin = |sort: &str| ListParams {
+        sort_by: vec![sort.to_owned()],
+        object_params: Describe::new().current_user(&admin),
+        ..ListParams::default()
+    };
+    users
+        .describe_list(&as_admin("email"), ())
+        .await
+        .expect("admin sorts by email");
+    assert_eq!(
+        users
+            .describe_list(&as_admin("password"), ())
+            .await
+            .expect_err("password")
+            .code,
+        400
+    );
+    // Search: realName is the owner's (and an admin's) to see.
+    let count = |viewer: Describe<'_>, pairs: &[(&str, &str)]| {
+        let where_ = users
+            .describe_list_where(&query(pairs), &viewer)
+            .expect("where");
+        let users = users.clone();
+        async move { users.count(where_).await.expect("count") }
+    };
+    assert_eq!(count(Describe::new(), &[("search", "Dufresne")]).await, 0);
+    assert_eq!(
+        count(
+            Describe::new().current_user(&andy),
+            &[("search", "Dufresne")]
+        )
+        .await,
+        0,
+        "owner-level props are not searched across other people's records"
+    );
+    assert_eq!(
+        count(
+            Describe::new().current_user(&admin),
+            &[("search", "Dufresne")]
+        )
+        .await,
+        1,
+        "{backend:?}"
+    );
+    // Qualifiers on a prop the viewer cannot see are refused too.
+    let error = users
+        .describe_list_where(&query(&[("admin", "true")]), &Describe::new())
+        .expect_err("a visitor filtering by admin");
+    assert_eq!((error.code, error.prop.as_deref()), (400, Some("admin")));
+    assert_eq!(
+        count(Describe::new().current_user(&admin), &[("admin", "true")]).await,
+        1
+    );
+}
+
+on_every_backend!(
+    hidden_props_are_not_sort_keys,
+    hidden_props_are_not_sort_keys_or_search_targets
+);
+
+/// Issue 15 (18): extreme paging is clamped as ving documents it (page 1..1,000,000,
+/// itemsPerPage 1..100, maxItems 1..100,000,000,000), never a panic or a wrap.
+async fn extreme_paging_is_clamped(backend: Backend, kinds: &Kinds<'_>) {
+    let users = kinds.kind("User").expect("User");
+    user(&users, "one", json!({})).await;
+    for (page, per_page, max) in [
+        (Some(i64::MAX), Some(i64::MAX), Some(i64::MAX)),
+        (Some(i64::MIN), Some(i64::MIN), Some(i64::MIN)),
+        (Some(1_000_001), Some(101), Some(0)),
+    ] {
+        let params = ListParams {
+            page,
+            items_per_page: per_page,
+            max_items: max,
+            ..ListParams::default()
+        };
+        let list = users
+            .describe_list(&params, ())
+            .await
+            .unwrap_or_else(|e| panic!("{backend:?}: {page:?}: {e}"));
+        let paging = &list["paging"];
+        assert!(
+            (1..=1_000_000).contains(&paging["page"].as_i64().unwrap_or(0)),
+            "{paging}"
+        );
+        assert!(
+            (1..=100).contains(&paging["itemsPerPage"].as_i64().unwrap_or(0)),
+            "{paging}"
+        );
+        assert_eq!(paging["totalItems"], json!(1));
+    }
+}
+
+on_every_backend!(paging_is_clamped, extreme_paging_is_clamped);
+
+proptest::proptest! {
+    /// `Paging` never panics or wraps, and stays in ving's ranges, whatever it is given.
+    #[test]
+    fn paging_stays_in_range(
+        page in proptest::option::of(proptest::num::i64::ANY),
+        per_page in proptest::option::of(proptest::num::i64::ANY),
+        max in proptest::option::of(proptest::num::i64::ANY),
+        total in 0..=i64::MAX,
+    ) {
+        let paging = ving::record::Paging::new(per_page, page, max);
+        proptest::prop_assert!((1..=1_000_000).contains(&paging.page));
+        proptest::prop_assert!((1..=100).contains(&paging.items_per_page));
+        proptest::prop_assert!((1..=100_000_000_000).contains(&paging.max_items));
+        if let Some(take) = paging.items_this_page() {
+            proptest::prop_assert!((1..=paging.items_per_page).contains(&take));
+        }
+        let pages = paging.total_pages(total);
+        proptest::prop_assert!(pages >= 0);
+        proptest::prop_assert!(pages.saturating_mul(paging.items_per_page) >= total);
+    }
+}
+
+/// Issue 15 (1): `children` of a parent relation (and `parent` of a child relation) is
+/// an error naming the relation, never another relation's kind.
+async fn relations_of_the_wrong_type_are_errors(backend: Backend, kinds: &Kinds<'_>) {
+    let users = kinds.kind("User").expect("User");
+    let owner = user(&users, "owner", json!({})).await;
+    let error = owner.children("avatar").expect_err("avatar is a parent");
+    assert_eq!(error.code, 400, "{backend:?}: {error}");
+    assert!(error.message.contains("avatar"), "{error}");
+    assert!(error.message.contains("parent"), "{error}");
+    let error = owner
+        .parent("apikeys")
+        .await
+        .expect_err("apikeys are children");
+    assert_eq!(error.code, 400, "{error}");
+    assert!(error.message.contains("apikeys"), "{error}");
+    let error = owner.children("gadgets").expect_err("no such relation");
+    assert_eq!(error.code, 404);
+    assert_eq!(
+        error.message,
+        "cannot find child relation gadgets in User (its child relations: apikeys, s3files)"
+    );
+    let keys = owner.children("apikeys").expect("apikeys");
+    assert_eq!(keys.name(), "APIKey");
+}
+
+on_every_backend!(
+    relations_are_checked_by_type,
+    relations_of_the_wrong_type_are_errors
+);

@@ -86,7 +86,9 @@ pub(crate) async fn user_action(
             .await?
     } else if let Some(keyword) = &args.search {
         let query = vec![("search".to_owned(), keyword.clone())];
-        let mut filter = users.describe_list_where(&query)?;
+        // The command runs as the operator of the database: every prop is searched.
+        let everything = ving::record::Describe::new().private();
+        let mut filter = users.describe_list_where(&query, &everything)?;
         if filter.is_none() {
             filter = Some(users.prop_eq("username", keyword.as_str())?);
         }

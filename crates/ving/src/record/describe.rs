@@ -104,7 +104,7 @@ pub fn link(href: &str, methods: &[&str], usage: &str) -> Value {
 
 /// Whether a viewer sees `prop` (`all`: owner-level props for everyone, as the REST
 /// options endpoint asks).
-fn visible(prop: &Prop, params: &Describe<'_>, is_owner: bool) -> bool {
+pub(super) fn visible(prop: &Prop, params: &Describe<'_>, is_owner: bool) -> bool {
     let mut roles = prop.view.iter().chain(&prop.edit);
     roles.clone().any(|r| r == "public")
         || params.private

@@ -229,7 +229,8 @@ impl<'e> Record<'e> {
             return Err(Ouch::about(400, name, format!("{name} is not a prop")));
         };
         let codec = self.kind.kinds.catalog.codec;
-        let value = check(prop, value, |text| codec.parse(text).ok())?;
+        let id_kind = self.kind.id_kind_of(prop);
+        let value = check(prop, value, |text| codec.parse_kind(id_kind, text).ok())?;
         let parent = prop
             .relation
             .as_ref()
@@ -487,20 +488,7 @@ impl<'e> Record<'e> {
         if let Some(parent) = self.cached_parent(name) {
             return Ok(parent);
         }
-        let schema = self.kind.schema();
-        let prop = schema.prop_with_relation(name).ok_or_else(|| {
-            Ouch::new(
-                404,
-                format!(
-                    "cannot find parent prop by {name} in ving schema {} ",
-                    schema.kind
-                ),
-            )
-        })?;
-        let relation = prop
-            .relation
-            .as_ref()
-            .ok_or_else(|| Ouch::new(404, "no relation"))?;
+        let (prop, relation) = self.relation(name, RelationType::Parent)?;
         let id = match self.props.value(&prop.name) {
             Some(Value::Number(n)) => n.as_i64().ok_or_else(|| invalid_id(&n.to_string()))?,
             Some(Value::String(s)) => return Err(invalid_id(&s)),
@@ -521,15 +509,7 @@ impl<'e> Record<'e> {
     /// the user's API keys); 404 for an unknown child.
     pub fn children(&self, name: &str) -> Result<Kind<'e>, Ouch> {
         let schema = self.kind.schema();
-        let relation = schema
-            .prop_with_relation(name)
-            .and_then(|p| p.relation.as_ref())
-            .ok_or_else(|| {
-                Ouch::new(
-                    404,
-                    format!("cannot find child prop by {name} in {} ", schema.kind),
-                )
-            })?;
+        let (_, relation) = self.relation(name, RelationType::Child)?;
         let child = self.kind.kinds.kind(&relation.kind)?;
         // The child's prop pointing back here: the parent relation to this kind.
         let back = child
@@ -543,12 +523,64 @@ impl<'e> Record<'e> {
             })
             .map(|p| p.name.clone())
             .ok_or_else(|| {
-                Ouch::new(
+                Ouch::about(
                     404,
-                    format!("cannot find child prop by {name} in {} ", schema.kind),
+                    name,
+                    format!(
+                        "cannot find child relation {name} in {}: {} has no parent relation to {}",
+                        schema.kind, relation.kind, schema.kind
+                    ),
                 )
             })?;
         child.with_prop_default(&back, self.props.value("id").unwrap_or(Value::Null))
+    }
+
+    /// The relation `name` of this record's kind, which must be of type `wanted`: a 404
+    /// listing the kind's relations of that type when there is none by that name, a 400
+    /// when it is of the other type (`children` of a parent relation).
+    fn relation(
+        &self,
+        name: &str,
+        wanted: RelationType,
+    ) -> Result<(&'_ crate::schema::Prop, &'_ crate::schema::Relation), Ouch> {
+        let schema = self.kind.schema();
+        let (word, method, other_word, other_method) = match wanted {
+            RelationType::Parent => ("parent", "parent", "child", "children"),
+            RelationType::Child => ("child", "children", "parent", "parent"),
+        };
+        let found = schema
+            .prop_with_relation(name)
+            .and_then(|p| Some((p, p.relation.as_ref()?)));
+        match found {
+            Some((prop, relation)) if relation.relation_type == wanted => Ok((prop, relation)),
+            Some(_) => Err(Ouch::about(
+                400,
+                name,
+                format!(
+                    "{name} is a {other_word} relation of {}, not a {word} one: use {other_method}(\"{name}\") instead of {method}",
+                    schema.kind
+                ),
+            )),
+            None => {
+                let names: Vec<&str> = schema
+                    .props
+                    .iter()
+                    .filter_map(|p| p.relation.as_ref())
+                    .filter(|r| r.relation_type == wanted)
+                    .map(|r| r.name.as_str())
+                    .collect();
+                let known = if names.is_empty() {
+                    format!("it has no {word} relations")
+                } else {
+                    format!("its {word} relations: {}", names.join(", "))
+                };
+                Err(Ouch::about(
+                    404,
+                    name,
+                    format!("cannot find {word} relation {name} in {} ({known})", schema.kind),
+                ))
+            }
+        }
     }
 
     /// Whether `user` may edit `prop` of this record (`owner` counts for anyone on a
@@ -604,7 +636,7 @@ impl<'e> Record<'e> {
             let mut value = posted.clone();
             if prop.prop_type == PropType::Id {
                 if let Value::String(text) = &value {
-                    value = Value::from(self.kind.parse_id(text.as_str())?);
+                    value = Value::from(self.kind.parse_prop_id(prop, text.as_str())?);
                 }
             }
             if prop.unique && !value.is_null() {

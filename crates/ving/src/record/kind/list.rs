@@ -2,6 +2,8 @@
 //! records described, the parents preloaded, and the paging arithmetic ([`Paging`]).
 
 use super::*;
+use crate::record::describe::visible;
+use crate::schema::Owner;
 
 impl<'e> Kind<'e> {
     /// Which props a list can be filtered on.
@@ -29,7 +31,16 @@ impl<'e> Kind<'e> {
     /// joined by commas). Booleans are `true` only for `'true'`; ids are id strings (the
     /// integer too with `allowRealPubicId`). Other keys are ignored. `None` when nothing
     /// applies.
-    pub fn describe_list_where(&self, query: &[(String, String)]) -> Result<Option<Where>, Ouch> {
+    ///
+    /// Unlike ving, a list is filtered only by what `viewer` may see: the search skips
+    /// props hidden from the viewer (matching nothing when every searched prop is), and a
+    /// range or qualifier on a hidden prop is a 400 naming it, as an unknown prop would be.
+    /// A search holding a NUL character is a 400 (SQLite would end the pattern there).
+    pub fn describe_list_where(
+        &self,
+        query: &[(String, String)],
+        viewer: &Describe<'_>,
+    ) -> Result<Option<Where>, Ouch> {
         let filter = self.describe_list_filter();
         let mut terms = Vec::new();
         let search = query
@@ -37,10 +48,21 @@ impl<'e> Kind<'e> {
             .find(|(k, v)| k == "search" && !v.is_empty())
             .map(|(_, v)| v);
         if let Some(search) = search {
+            if search.contains('\0') {
+                // SQLite's LIKE would end the pattern at the NUL (and match every row).
+                return Err(Ouch::about(
+                    400,
+                    "search",
+                    "search: a search cannot hold a NUL character",
+                ));
+            }
             let pattern = format!("%{}%", crate::drizzle::escape_like(search));
+            // Only props the viewer may see are searched: a search must not tell a visitor
+            // what a hidden prop holds. With none to search, nothing matches.
             let any = filter
                 .queryable
                 .iter()
+                .filter(|prop| self.listable(prop, viewer))
                 .map(|prop| {
                     Ok(Expr::binary(
                         self.column_expr(prop)?,
@@ -49,7 +71,7 @@ impl<'e> Kind<'e> {
                     ))
                 })
                 .collect::<Result<Vec<_>, Ouch>>()?;
-            if !any.is_empty() {
+            if !filter.queryable.is_empty() {
                 terms.push(Expr::Or(any));
             }
         }
@@ -71,6 +93,7 @@ impl<'e> Kind<'e> {
                 .or_else(|| key.strip_prefix("_end_").map(|p| (p, BinaryOp::Lte)));
             if let Some((prop, op)) = range {
                 if filter.ranged.iter().any(|r| r == prop) {
+                    self.check_listable(prop, viewer, "filter")?;
                     let value = self.filter_value(prop, &value)?;
                     terms.push(Expr::binary(
                         self.column_expr(prop)?,
@@ -99,6 +122,7 @@ impl<'e> Kind<'e> {
                     .map(|rest| (op, rest))
             })
             .unwrap_or((BinaryOp::Eq, value.as_str()));
+            self.check_listable(key, viewer, "filter")?;
             let param = self.filter_value(key, rest)?;
             terms.push(Expr::binary(self.column_expr(key)?, op, Expr::Param(param)));
         }
@@ -107,6 +131,38 @@ impl<'e> Kind<'e> {
             1 => terms.pop().map(Where),
             _ => Some(Where(Expr::And(terms))),
         })
+    }
+
+    /// Whether `viewer` may see `prop` on every record of this kind — a public prop, a
+    /// prop of one of the viewer's roles, an owner's prop when the viewer owns every
+    /// record through one of the kind's owner roles (ving's `admin`), or any prop with
+    /// `include.private`. Lists sort, search and filter only by such props.
+    fn listable(&self, prop: &str, viewer: &Describe<'_>) -> bool {
+        let schema = self.schema();
+        let Some(prop) = schema.props.iter().find(|p| p.name == prop) else {
+            return false;
+        };
+        let owns_all = viewer.current_user.is_some_and(|user| {
+            schema
+                .owner
+                .iter()
+                .any(|owner| matches!(owner, Owner::Role(role) if user.is_role(role)))
+        });
+        visible(prop, viewer, owns_all)
+    }
+
+    /// ving's 400 for a prop a list cannot `how` (sort, filter) by: an unknown prop and a
+    /// prop the viewer may not see get the same answer.
+    fn check_listable(&self, prop: &str, viewer: &Describe<'_>, how: &str) -> Result<(), Ouch> {
+        if self.listable(prop, viewer) {
+            Ok(())
+        } else {
+            Err(Ouch::about(
+                400,
+                prop,
+                format!("cannot {how} by {prop}: it is not a prop you may view"),
+            ))
+        }
     }
 
     /// A filter's text as the parameter of `prop`'s column.
@@ -120,7 +176,9 @@ impl<'e> Kind<'e> {
                     let real = schema_prop.is_some_and(|p| p.allow_real_public_id);
                     match text.parse::<i64>() {
                         Ok(id) if real => Value::from(id),
-                        _ => Value::from(self.parse_id(text)?),
+                        _ => Value::from(
+                            self.parse_prop_id(schema_prop.ok_or_else(|| invalid_id(text))?, text)?,
+                        ),
                     }
                 }
                 Some(PropType::Int) => Value::from(text.parse::<i64>().map_err(|_| {
@@ -145,6 +203,9 @@ impl<'e> Kind<'e> {
         where_: impl IntoWhere,
     ) -> Result<Value, Ouch> {
         let where_ = where_.into_where();
+        for prop in &params.sort_by {
+            self.check_listable(prop, &params.object_params, "sort")?;
+        }
         let paging = Paging::new(params.items_per_page, params.page, params.max_items);
         let mut order_by: Vec<OrderBy> = if params.sort_by.is_empty() {
             vec![OrderBy::asc("createdAt")]
@@ -245,7 +306,14 @@ impl<'e> Kind<'e> {
     }
 }
 
-/// ving's paging arithmetic.
+/// The last page a list shows (ving's documented range: 1..=1,000,000).
+const MAX_PAGE: i64 = 1_000_000;
+
+/// The most items a list counts over all pages (ving's default and its upper bound).
+const MAX_ITEMS: i64 = 100_000_000_000;
+
+/// ving's paging arithmetic: page 1..=1,000,000, itemsPerPage 1..=100 (else 10),
+/// maxItems 1..=100,000,000,000; values out of range are clamped, never wrapped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Paging {
     /// Records a page (1..=100, else 10).
@@ -263,8 +331,11 @@ impl Paging {
             items_per_page: items_per_page
                 .filter(|n| (1..=100).contains(n))
                 .unwrap_or(10),
-            page: page.filter(|p| *p >= 1).unwrap_or(1),
-            max_items: max_items.filter(|m| *m > 0).unwrap_or(100_000_000_000),
+            page: page.filter(|p| *p >= 1).unwrap_or(1).min(MAX_PAGE),
+            max_items: max_items
+                .filter(|m| *m > 0)
+                .unwrap_or(MAX_ITEMS)
+                .min(MAX_ITEMS),
         }
     }
 
@@ -285,6 +356,7 @@ impl Paging {
 
     /// `ceil(total / items_per_page)` (not capped by `max_items`, as in ving).
     pub fn total_pages(&self, total_items: i64) -> i64 {
-        (total_items + self.items_per_page - 1) / self.items_per_page
+        let total_items = total_items.max(0);
+        total_items / self.items_per_page + i64::from(total_items % self.items_per_page != 0)
     }
 }

@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use crate::db::{DbError, DbRow};
 use crate::drizzle::{Executor, Predicate};
 use crate::id::IdCodec;
-use crate::schema::{PropDefault, PropType, RelationType, Schema, SchemaSet};
+use crate::schema::{Prop, PropDefault, PropType, RelationType, Schema, SchemaSet};
 use crate::sql::{Aggregate, BinaryOp, Delete, Expr, OrderTerm, Param, Select, Statement};
 use crate::table::{ColumnType, TableModel};
 
@@ -295,9 +295,27 @@ impl<'e> Kind<'e> {
                 .kinds
                 .catalog
                 .codec
-                .parse(&text)
+                .parse_kind(self.name(), &text)
                 .map_err(|_| invalid_id(&text)),
         }
+    }
+
+    /// The kind whose ids `prop` holds: its parent relation's kind, else this kind.
+    pub(crate) fn id_kind_of<'p>(&'p self, prop: &'p Prop) -> &'p str {
+        match &prop.relation {
+            Some(relation) if relation.relation_type == RelationType::Parent => &relation.kind,
+            _ => self.name(),
+        }
+    }
+
+    /// `text` as an id of `prop`: an id string of the kind `prop` holds ids of (a parent
+    /// relation's kind), else a 400 naming the prop.
+    pub(crate) fn parse_prop_id(&self, prop: &Prop, text: &str) -> Result<i64, Ouch> {
+        self.kinds
+            .catalog
+            .codec
+            .parse_kind(self.id_kind_of(prop), text)
+            .map_err(|_| Ouch::about(400, &prop.name, invalid_id(text).message))
     }
 
     /// The record with `id`, or `None` (any error, as in ving).
