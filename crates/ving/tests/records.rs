@@ -1604,3 +1604,88 @@ on_every_backend!(
     relations_are_checked_by_type,
     relations_of_the_wrong_type_are_errors
 );
+
+/// Issue 15 (6): a database error says what a client can act on, the same on every
+/// backend, and never carries SQL or the driver's text: a duplicate is ving's 409 naming
+/// the prop and the value, a missing required value a 441 naming the prop (caught before
+/// the database by `create`), anything else a 500 "database error".
+async fn database_errors_name_the_prop_never_the_sql(backend: Backend, kinds: &Kinds<'_>) {
+    let users = kinds.kind("User").expect("User");
+    let apikeys = kinds.kind("APIKey").expect("APIKey");
+    let first = user(&users, "first", json!({})).await;
+    let error = users
+        .create(props(json!({
+            "username": "second",
+            "email": "first@example.com",
+            "realName": "Second",
+        })))
+        .await
+        .expect_err("a duplicate email");
+    assert_eq!(
+        (error.code, error.prop.as_deref(), error.message.as_str()),
+        (
+            409,
+            Some("email"),
+            "email must be unique, but first@example.com has already been used."
+        ),
+        "{backend:?}"
+    );
+    let mut renamed = users
+        .find_or_die(first.id().expect("id"))
+        .await
+        .expect("find");
+    let second = user(&users, "second", json!({})).await;
+    renamed
+        .set("username", json!("second"))
+        .expect("set username");
+    let error = renamed.update().await.expect_err("a duplicate username");
+    assert_eq!(
+        (error.code, error.prop.as_deref()),
+        (409, Some("username")),
+        "{backend:?}: {error}"
+    );
+    assert!(
+        error.message.contains("second has already been used"),
+        "{error}"
+    );
+    // A required parent left out: 441 before the database.
+    let error = apikeys
+        .create(props(json!({"name": "k", "url": "https://x.io"})))
+        .await
+        .expect_err("no userId");
+    assert_eq!(
+        (error.code, error.prop.as_deref()),
+        (441, Some("userId")),
+        "{backend:?}"
+    );
+    // Straight from the database: NULL into a NOT NULL column, and a broken statement.
+    let db_error = users
+        .executor()
+        .execute("INSERT INTO users (username) VALUES (NULL)", Vec::new())
+        .await
+        .expect_err("NULL username");
+    let error = Ouch::from(db_error);
+    // MariaDB names the first column without a value (`bio`), the others `username`.
+    let prop = error.prop.clone().expect("the prop is named");
+    assert_eq!(
+        (error.code, error.message.clone()),
+        (441, format!("{prop} is required.")),
+        "{backend:?}: {error}"
+    );
+    let db_error = users
+        .executor()
+        .execute("SELECT nope FROM users", Vec::new())
+        .await
+        .expect_err("no such column");
+    let error = Ouch::from(db_error);
+    assert_eq!(
+        (error.code, error.message.as_str()),
+        (500, "database error")
+    );
+    drop(second);
+}
+
+on_every_backend!(
+    database_errors_are_ving_s,
+    database_errors_name_the_prop_never_the_sql
+);

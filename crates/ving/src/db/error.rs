@@ -45,7 +45,35 @@ pub enum DbError {
     },
 }
 
+/// The rule of a table a refused statement broke, when it is one a caller can act on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Violation {
+    /// A unique index or constraint: the (first) column it covers, when the database names
+    /// it or the index is ving's `<prop>Index`.
+    Unique(Option<String>),
+    /// A `NOT NULL` column given no value: its name, when the database says.
+    NotNull(Option<String>),
+}
+
 impl DbError {
+    /// The rule the statement broke (unique, not null), with the column when the database
+    /// names it — the same answer on every backend, read from each driver's error.
+    pub fn violation(&self) -> Option<Violation> {
+        let DbError::Query {
+            source: sqlx::Error::Database(error),
+            ..
+        } = self
+        else {
+            return None;
+        };
+        let message = error.message();
+        if error.is_unique_violation() {
+            return Some(Violation::Unique(unique_column(error.as_ref(), message)));
+        }
+        not_null_column(error.as_ref(), message).map(Violation::NotNull)
+    }
+
     /// Whether the database refused the statement because it would break a unique index
     /// or constraint (ving's 409).
     pub fn is_unique_violation(&self) -> bool {
@@ -57,4 +85,67 @@ impl DbError {
             _ => false,
         }
     }
+}
+
+/// The text between `start` and the next `end` in `text`.
+fn between<'t>(text: &'t str, start: &str, end: &str) -> Option<&'t str> {
+    let from = text.find(start)? + start.len();
+    let rest = &text[from..];
+    Some(&rest[..rest.find(end)?])
+}
+
+/// The column after `table.` in SQLite's `… constraint failed: users.email, users.x`.
+fn sqlite_column(message: &str, what: &str) -> Option<String> {
+    let columns = message.strip_prefix(what)?;
+    let first = columns.split(',').next()?.trim();
+    Some(first.rsplit('.').next()?.to_owned())
+}
+
+/// The first column of a unique violation: PostgreSQL's detail (`Key (email)=(…)`),
+/// MySQL's key name (`for key 'users.emailIndex'`: ving's `<prop>Index`, or `PRIMARY`),
+/// SQLite's message.
+fn unique_column(error: &dyn sqlx::error::DatabaseError, message: &str) -> Option<String> {
+    #[cfg(feature = "postgres")]
+    if let Some(pg) = error.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+        let columns = between(pg.detail()?, "Key (", ")=")?;
+        return Some(
+            columns
+                .split(',')
+                .next()?
+                .trim()
+                .trim_matches('"')
+                .to_owned(),
+        );
+    }
+    let _ = error;
+    if let Some(key) = between(message, "for key '", "'") {
+        let key = key.rsplit('.').next()?;
+        return match key {
+            "PRIMARY" => Some("id".to_owned()),
+            _ => key.strip_suffix("Index").map(str::to_owned),
+        };
+    }
+    sqlite_column(message, "UNIQUE constraint failed: ")
+}
+
+/// The column of a `NOT NULL` violation, when the error is one: PostgreSQL's 23502 with
+/// its column, MySQL's 1048 (`Column 'x' cannot be null`) and 1364 (`Field 'x' doesn't
+/// have a default value`), SQLite's `NOT NULL constraint failed: users.x`.
+fn not_null_column(
+    error: &dyn sqlx::error::DatabaseError,
+    message: &str,
+) -> Option<Option<String>> {
+    #[cfg(feature = "postgres")]
+    if let Some(pg) = error.try_downcast_ref::<sqlx::postgres::PgDatabaseError>() {
+        return (pg.code() == "23502").then(|| pg.column().map(str::to_owned));
+    }
+    let _ = error;
+    if let Some(column) = between(message, "Column '", "' cannot be null")
+        .or_else(|| between(message, "Field '", "' doesn't have a default value"))
+    {
+        return Some(Some(column.to_owned()));
+    }
+    message
+        .starts_with("NOT NULL constraint failed: ")
+        .then(|| sqlite_column(message, "NOT NULL constraint failed: "))
 }

@@ -87,17 +87,33 @@ impl From<crate::id::IdError> for Ouch {
 }
 
 impl From<crate::db::DbError> for Ouch {
-    /// A unique violation is ving's 409; any other database failure a 504 when the
-    /// server cannot be reached, else a 500.
+    /// What a client may read of a database failure, the same on every backend: a unique
+    /// violation is ving's 409 and a missing required value its 441 (each naming the prop
+    /// when the database names the column), an unreachable server a 504, anything else a
+    /// 500 "database error". The driver's message and the SQL never reach the `Ouch`:
+    /// they are logged (`tracing`, target `ving::db`).
     fn from(error: crate::db::DbError) -> Ouch {
-        let code = if error.is_unique_violation() {
-            409
-        } else if crate::replicas::is_unreachable(&error) {
-            504
-        } else {
-            500
+        use crate::db::Violation;
+        let ouch = match error.violation() {
+            Some(Violation::Unique(Some(prop))) => Ouch::about(
+                409,
+                prop.clone(),
+                format!("{prop} must be unique, but that value has already been used."),
+            ),
+            Some(Violation::Unique(None)) => {
+                Ouch::new(409, "a record with the same unique values already exists.")
+            }
+            Some(Violation::NotNull(Some(prop))) => {
+                Ouch::about(441, prop.clone(), format!("{prop} is required."))
+            }
+            Some(Violation::NotNull(None)) => Ouch::new(441, "a required value is missing."),
+            None if crate::replicas::is_unreachable(&error) => {
+                Ouch::new(504, "the database cannot be reached")
+            }
+            None => Ouch::new(500, "database error"),
         };
-        Ouch::new(code, error.to_string())
+        tracing::warn!(target: "ving::db", code = ouch.code, error = %error, "database error");
+        ouch
     }
 }
 

@@ -298,6 +298,19 @@ impl<'e> Record<'e> {
                 format!("{} already inserted", self.kind.name()),
             ));
         }
+        // A required prop with no default and no value would be the database's error:
+        // caught here as ving's 441, as `create_and_verify` does.
+        for prop in &self.kind.schema().props {
+            if prop.required
+                && prop.default.is_none()
+                && prop.prop_type != PropType::Virtual
+                && prop.name != "id"
+                && self.props.value(&prop.name).is_none_or(|v| v.is_null())
+            {
+                let name = &prop.name;
+                return Err(Ouch::about(441, name, format!("{name} is required.")));
+            }
+        }
         let (columns, params) = self.column_params()?;
         let executor = self.kind.executor();
         let dialect = executor.dialect();
@@ -317,11 +330,15 @@ impl<'e> Record<'e> {
         let id = if returning {
             executor
                 .fetch_decoded::<crate::db::FirstI64>(&sql, params)
-                .await?
+                .await
+                .map_err(|e| self.write_error(e))?
                 .first()
                 .copied()
         } else {
-            let done = executor.execute(&sql, params).await?;
+            let done = executor
+                .execute(&sql, params)
+                .await
+                .map_err(|e| self.write_error(e))?;
             i64::try_from(done.last_insert_id).ok()
         };
         let given = self.id().is_some();
@@ -383,9 +400,34 @@ impl<'e> Record<'e> {
         };
         let executor = self.kind.executor();
         let (sql, params) = executor.dialect().render(Statement::Update(statement));
-        executor.execute(&sql, params).await?;
+        executor
+            .execute(&sql, params)
+            .await
+            .map_err(|e| self.write_error(e))?;
         self.clear_dirty();
         Ok(())
+    }
+
+    /// A failed write of this record as what a client may read (see `Ouch`'s
+    /// `From<DbError>`): a unique violation names the value, as `set_posted_props` does.
+    fn write_error(&self, error: crate::db::DbError) -> Ouch {
+        let ouch = Ouch::from(error);
+        match (&ouch.prop, ouch.code) {
+            (Some(prop), 409) => match self.props.value(prop) {
+                Some(Value::String(shown)) => Ouch::about(
+                    409,
+                    prop.clone(),
+                    format!("{prop} must be unique, but {shown} has already been used."),
+                ),
+                Some(value) if !value.is_null() => Ouch::about(
+                    409,
+                    prop.clone(),
+                    format!("{prop} must be unique, but {value} has already been used."),
+                ),
+                _ => ouch,
+            },
+            _ => ouch,
+        }
     }
 
     /// `set_posted_props` then `update`.
