@@ -545,6 +545,17 @@ fn dry_run_writes_nothing() {
     let (code, out, err) = run(&["-C", root, "drizzle", "--up", "--dry-run"]);
     assert_eq!(code, ExitCode::SUCCESS, "{err}");
     assert!(out.starts_with("nothing to apply"), "{out}");
+    // `--down 0` reverts nothing, and says so (not "no migration is applied").
+    for dry_run in [&["--dry-run"][..], &[]] {
+        let mut args = vec!["-C", root, "drizzle", "--down", "0"];
+        args.extend_from_slice(dry_run);
+        let (code, out, err) = run(&args);
+        assert_eq!(code, ExitCode::SUCCESS, "{err}");
+        assert!(
+            out.starts_with("nothing to revert: --down 0 reverts none\n"),
+            "{out}"
+        );
+    }
     let (code, _, err) = run(&["-C", root, "drizzle", "--down", "--dry-run"]);
     assert_eq!(code, ExitCode::FAILURE, "the same refusal as --down");
     assert!(err.contains("--force"), "{err}");

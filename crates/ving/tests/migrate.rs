@@ -393,7 +393,7 @@ fn renames_are_never_guessed() {
     assert!(
         error
             .to_string()
-            .contains("columns label are gone and title, size are new"),
+            .contains("column label is gone and columns title, size are new"),
         "{error}"
     );
     assert_eq!(

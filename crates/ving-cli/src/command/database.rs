@@ -222,6 +222,7 @@ pub(crate) async fn apply_or_revert(
         match (completed.is_empty(), args.up) {
             (false, _) => "",
             (true, true) => "nothing to apply: the database is up to date\n",
+            (true, false) if args.down == Some(0) => "nothing to revert: --down 0 reverts none\n",
             (true, false) => "nothing to revert: no migration is applied\n",
         },
     )
@@ -319,7 +320,9 @@ pub(crate) async fn dry_run(
             db.close().await;
         }
         let reverts = reverts?;
-        if reverts.is_empty() {
+        if count == 0 {
+            text.push_str("nothing to revert: --down 0 reverts none\n");
+        } else if reverts.is_empty() {
             text.push_str("nothing to revert: no migration is applied\n");
         }
         if !args.force {

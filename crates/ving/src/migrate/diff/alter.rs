@@ -66,16 +66,18 @@ pub(super) fn alter_table(
         && !accept_drops
         && !renames.accepted.contains(&Some(table.name.clone()))
     {
+        let gone: Vec<String> = removed.iter().map(|c| c.name.clone()).collect();
+        let new: Vec<String> = added.iter().map(|c| c.name.clone()).collect();
         return Err(DiffError::AmbiguousRename {
             message: format!(
-                "in table {}, columns {} are gone and {} are new; renames are never guessed. If one was renamed, add renamedFrom = \"<old prop>\" to its prop; if not, run again with --no-renames",
+                "in table {}, {} gone and {} new; renames are never guessed. If one was renamed, add renamedFrom = \"<old prop>\" to its prop; if not, run again with --no-renames",
                 table.name,
-                names(removed.iter().map(|c| c.name.as_str())),
-                names(added.iter().map(|c| c.name.as_str()))
+                counted("column", &gone),
+                counted("column", &new)
             ),
             table: Some(table.name.clone()),
-            gone: removed.iter().map(|c| c.name.clone()).collect(),
-            new: added.iter().map(|c| c.name.clone()).collect(),
+            gone,
+            new,
         });
     }
     // Columns added NOT NULL without a default: rows already in the table need a value.

@@ -200,16 +200,18 @@ pub fn plan(
                     .map(move |c| format!("{} → {}", d.name, c.name))
             })
             .collect();
+        let gone: Vec<String> = dropped.iter().map(|t| t.name.clone()).collect();
+        let new: Vec<String> = created.iter().map(|t| t.name.clone()).collect();
         return Err(DiffError::AmbiguousRename {
             message: format!(
-                "tables {} are gone and {} are new; renames are never guessed. If one was renamed, add renamedFrom = \"<old table>\" to its schema (candidates: {}); if not, run again with --no-renames to drop and create",
-                names(dropped.iter().map(|t| t.name.as_str())),
-                names(created.iter().map(|t| t.name.as_str())),
+                "{} gone and {} new; renames are never guessed. If one was renamed, add renamedFrom = \"<old table>\" to its schema (candidates: {}); if not, run again with --no-renames to drop and create",
+                counted("table", &gone),
+                counted("table", &new),
                 pairs.join(", ")
             ),
             table: None,
-            gone: dropped.iter().map(|t| t.name.clone()).collect(),
-            new: created.iter().map(|t| t.name.clone()).collect(),
+            gone,
+            new,
         });
     }
 
@@ -304,8 +306,12 @@ pub fn plan(
     Ok(plan)
 }
 
-fn names<'a>(items: impl Iterator<Item = &'a str>) -> String {
-    items.collect::<Vec<_>>().join(", ")
+/// `what` named, with its number: `column color is` or `columns a, b are`.
+fn counted(what: &str, names: &[String]) -> String {
+    match names {
+        [one] => format!("{what} {one} is"),
+        _ => format!("{what}s {} are", names.join(", ")),
+    }
 }
 
 /// Whether a column's type got narrower (a shorter varchar, fewer enum values, another
