@@ -66,6 +66,17 @@ pub fn status_message(code: u16) -> &'static str {
     }
 }
 
+impl Ouch {
+    /// ving's 409 for a unique prop whose value (`shown`) is already used.
+    pub(crate) fn not_unique(prop: &str, shown: &str) -> Ouch {
+        Ouch::about(
+            409,
+            prop,
+            format!("{prop} must be unique, but {shown} has already been used."),
+        )
+    }
+}
+
 impl serde::Serialize for Ouch {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut body = serializer.serialize_struct("Ouch", 4)?;
@@ -95,11 +106,7 @@ impl From<crate::db::DbError> for Ouch {
     fn from(error: crate::db::DbError) -> Ouch {
         use crate::db::Violation;
         let ouch = match error.violation() {
-            Some(Violation::Unique(Some(prop))) => Ouch::about(
-                409,
-                prop.clone(),
-                format!("{prop} must be unique, but that value has already been used."),
-            ),
+            Some(Violation::Unique(Some(prop))) => Ouch::not_unique(&prop, "that value"),
             Some(Violation::Unique(None)) => {
                 Ouch::new(409, "a record with the same unique values already exists.")
             }

@@ -412,20 +412,12 @@ impl<'e> Record<'e> {
     /// `From<DbError>`): a unique violation names the value, as `set_posted_props` does.
     fn write_error(&self, error: crate::db::DbError) -> Ouch {
         let ouch = Ouch::from(error);
-        match (&ouch.prop, ouch.code) {
-            (Some(prop), 409) => match self.props.value(prop) {
-                Some(Value::String(shown)) => Ouch::about(
-                    409,
-                    prop.clone(),
-                    format!("{prop} must be unique, but {shown} has already been used."),
-                ),
-                Some(value) if !value.is_null() => Ouch::about(
-                    409,
-                    prop.clone(),
-                    format!("{prop} must be unique, but {value} has already been used."),
-                ),
-                _ => ouch,
-            },
+        let value = match (&ouch.prop, ouch.code) {
+            (Some(prop), 409) => self.props.value(prop),
+            _ => None,
+        };
+        match (&ouch.prop, value) {
+            (Some(prop), Some(value)) if !value.is_null() => Ouch::not_unique(prop, &shown(&value)),
             _ => ouch,
         }
     }
@@ -756,15 +748,7 @@ impl<'e> Record<'e> {
         let (sql, params) = executor.dialect().render(Statement::Select(select));
         let count = fetch_rows(executor, &sql, params, |row| row.get_i64(0)).await?;
         if count.first().copied().unwrap_or(0) > 0 {
-            let shown = match value {
-                Value::String(s) => s.clone(),
-                other => other.to_string(),
-            };
-            return Err(Ouch::about(
-                409,
-                name,
-                format!("{name} must be unique, but {shown} has already been used."),
-            ));
+            return Err(Ouch::not_unique(name, &shown(value)));
         }
         Ok(())
     }
@@ -806,5 +790,13 @@ impl CurrentUser for Record<'_> {
             .schema()
             .column_prop(name)
             .is_some_and(|p| p.prop_type == PropType::Boolean)
+    }
+}
+
+/// A value as a message shows it: a string as itself, anything else as JSON.
+fn shown(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
     }
 }

@@ -169,24 +169,19 @@ impl<'e> Kind<'e> {
     pub(super) fn filter_value(&self, prop: &str, text: &str) -> Result<Param, Ouch> {
         let column = self.column(prop)?;
         let schema_prop = self.schema().column_prop(prop);
-        let value =
-            match schema_prop.map(|p| p.prop_type) {
-                Some(PropType::Boolean) => Value::from(text == "true"),
-                Some(PropType::Id) => {
-                    let real = schema_prop.is_some_and(|p| p.allow_real_public_id);
-                    match text.parse::<i64>() {
-                        Ok(id) if real => Value::from(id),
-                        _ => Value::from(
-                            self.parse_prop_id(schema_prop.ok_or_else(|| invalid_id(text))?, text)?,
-                        ),
-                    }
-                }
-                Some(PropType::Int) => Value::from(text.parse::<i64>().map_err(|_| {
+        let value = match schema_prop {
+            Some(p) if p.prop_type == PropType::Boolean => Value::from(text == "true"),
+            Some(p) if p.prop_type == PropType::Id => match text.parse::<i64>() {
+                Ok(id) if p.allow_real_public_id => Value::from(id),
+                _ => Value::from(self.parse_prop_id(p, text)?),
+            },
+            Some(p) if p.prop_type == PropType::Int => {
+                Value::from(text.parse::<i64>().map_err(|_| {
                     Ouch::about(400, prop, format!("{prop}: {text} is not a number"))
-                })?),
-                Some(PropType::Date) => Value::from(text),
-                _ => Value::from(text),
-            };
+                })?)
+            }
+            _ => Value::from(text),
+        };
         to_param(prop, &column.column_type, &value)
             .map_err(|_| Ouch::about(400, prop, format!("{prop}: {text} is not a valid value")))
     }
