@@ -112,11 +112,7 @@ impl Db {
             .map_err(|e| self.statement_error("BEGIN", e))?;
         Ok(Tx {
             db: self.clone(),
-            connection: Arc::new(tokio::sync::Mutex::new(Connection {
-                held: Some(held),
-                depth: 1,
-                root: 1,
-            })),
+            connection: Arc::new(tokio::sync::Mutex::new(Connection::new(held, 1))),
             abandoned: Arc::new(AtomicUsize::new(0)),
             depth: 1,
             open: true,
@@ -135,11 +131,7 @@ impl Db {
             .map_err(|e| self.statement_error("acquire a connection", e))?;
         Ok(Tx {
             db: self.clone(),
-            connection: Arc::new(tokio::sync::Mutex::new(Connection {
-                held: Some(held),
-                depth: 0,
-                root: 0,
-            })),
+            connection: Arc::new(tokio::sync::Mutex::new(Connection::new(held, 0))),
             abandoned: Arc::new(AtomicUsize::new(0)),
             depth: 0,
             open: true,
@@ -297,10 +289,24 @@ impl<'p> Tx<'p> {
             return Err(finished());
         }
         let what = if commit { "COMMIT" } else { "ROLLBACK" };
-        connection
+        let done = connection
             .end(self.depth, commit)
             .await
-            .map_err(|e| self.db.statement_error(what, e))
+            .map_err(|e| self.db.statement_error(what, e))?;
+        if done {
+            Ok(())
+        } else {
+            Err(DbError::Aborted {
+                backend: self.backend(),
+            })
+        }
+    }
+
+    /// The error of a statement that failed, noted on the connection (on PostgreSQL it
+    /// aborts the transaction: see [`DbError::Aborted`]).
+    fn failed(&self, connection: &mut Connection, sql: &str, error: sqlx::Error) -> DbError {
+        connection.statement_failed(&error);
+        self.db.statement_error(sql, error)
     }
 
     /// Runs `work` in a savepoint of this transaction: kept when it returns `Ok`, undone
@@ -390,18 +396,16 @@ impl<'p> Tx<'p> {
     pub async fn execute_script(&self, sql: &str) -> Result<ExecResult, DbError> {
         self.db.log_statement(sql, &[]);
         let mut connection = self.lock().await?;
-        run_script(connection.target()?, sql)
-            .await
-            .map_err(|e| self.db.statement_error(sql, e))
+        let result = run_script(connection.target()?, sql).await;
+        result.map_err(|e| self.failed(&mut connection, sql, e))
     }
 
     /// Runs one statement with parameters in the transaction.
     pub async fn execute(&self, sql: &str, params: Vec<Param>) -> Result<ExecResult, DbError> {
         self.db.log_statement(sql, &params);
         let mut connection = self.lock().await?;
-        run_execute(connection.target()?, sql, params)
-            .await
-            .map_err(|e| self.db.statement_error(sql, e))
+        let result = run_execute(connection.target()?, sql, params).await;
+        result.map_err(|e| self.failed(&mut connection, sql, e))
     }
 
     /// Runs a query in the transaction and decodes every row with `decode`.
@@ -416,9 +420,8 @@ impl<'p> Tx<'p> {
     {
         self.db.log_statement(sql, &params);
         let mut connection = self.lock().await?;
-        run_fetch_all(connection.target()?, sql, params, decode)
-            .await
-            .map_err(|e| self.db.statement_error(sql, e))
+        let result = run_fetch_all(connection.target()?, sql, params, decode).await;
+        result.map_err(|e| self.failed(&mut connection, sql, e))
     }
 
     /// Runs a query in the transaction and decodes every row with `D`.
@@ -429,9 +432,8 @@ impl<'p> Tx<'p> {
     ) -> Result<Vec<D::Out>, DbError> {
         self.db.log_statement(sql, &params);
         let mut connection = self.lock().await?;
-        run_fetch_decoded::<D>(connection.target()?, sql, params)
-            .await
-            .map_err(|e| self.db.statement_error(sql, e))
+        let result = run_fetch_decoded::<D>(connection.target()?, sql, params).await;
+        result.map_err(|e| self.failed(&mut connection, sql, e))
     }
 
     /// Runs a query in the transaction and decodes its first row, if any, with `D`.
@@ -442,9 +444,8 @@ impl<'p> Tx<'p> {
     ) -> Result<Option<D::Out>, DbError> {
         self.db.log_statement(sql, &params);
         let mut connection = self.lock().await?;
-        run_fetch_first::<D>(connection.target()?, sql, params)
-            .await
-            .map_err(|e| self.db.statement_error(sql, e))
+        let result = run_fetch_first::<D>(connection.target()?, sql, params).await;
+        result.map_err(|e| self.failed(&mut connection, sql, e))
     }
 
     /// Runs a query in the transaction and reads its rows as they come. The stream holds

@@ -113,6 +113,62 @@ async fn savepoints_nest(db: &Db) {
     assert_eq!(usernames(db).await, ["ann", "rita", "zed"]);
 }
 
+/// A failed statement never turns a commit into lost work reported as success. PostgreSQL
+/// aborts the whole transaction on a failed statement: its commit is then an error
+/// (`DbError::Aborted`) and nothing is kept; SQLite and MariaDB keep the other statements.
+/// Inside a savepoint, the failure is undone alone on every backend.
+async fn a_failed_statement_never_commits_silently(db: &Db) {
+    let aborts = db.backend() == Backend::Postgres;
+    let tx = db.begin().await.expect("begin");
+    insert(&tx, "kept").await;
+    let duplicate = tx.insert(UserTable).values([user("kept")]).execute().await;
+    assert!(duplicate.is_err(), "a duplicate username");
+    let committed = tx.commit().await;
+    if aborts {
+        assert!(
+            matches!(committed, Err(DbError::Aborted { .. })),
+            "{committed:?}"
+        );
+        assert!(usernames(db).await.is_empty());
+    } else {
+        committed.expect("commit");
+        assert_eq!(usernames(db).await, ["kept"]);
+    }
+
+    // The statement that may fail in a savepoint: the same answer everywhere.
+    let mut tx = db.begin().await.expect("begin");
+    insert(&tx, "one").await;
+    let inner = tx.begin().await.expect("savepoint");
+    let duplicate = inner
+        .insert(UserTable)
+        .values([user("one")])
+        .execute()
+        .await;
+    assert!(duplicate.is_err());
+    inner.rollback().await.expect("rollback the savepoint");
+    insert(&tx, "two").await;
+    tx.commit().await.expect("commit");
+    let names = usernames(db).await;
+    assert!(names.contains(&"one".to_owned()) && names.contains(&"two".to_owned()));
+
+    // The closure form that swallows the failure and returns Ok.
+    let result: Result<(), DbError> = db
+        .transaction(|tx| async move {
+            insert(&tx, "three").await;
+            let _ = tx.insert(UserTable).values([user("three")]).execute().await;
+            Ok(())
+        })
+        .await;
+    let kept = usernames(db).await.contains(&"three".to_owned());
+    if aborts {
+        assert!(matches!(result, Err(DbError::Aborted { .. })), "{result:?}");
+        assert!(!kept);
+    } else {
+        result.expect("committed");
+        assert!(kept);
+    }
+}
+
 async fn the_closure_form(db: &Db) {
     let id = db
         .transaction(|tx| async move {
@@ -444,6 +500,7 @@ per_backend!(
     commit_persists,
     dropping_rolls_back,
     savepoints_nest,
+    a_failed_statement_never_commits_silently,
     the_closure_form,
     split_inserts_are_atomic,
     streams_and_raw_sql_in_a_transaction,

@@ -35,6 +35,16 @@ pub enum DbError {
     /// and arguments do not match).
     #[error("invalid statement: {0}")]
     Invalid(String),
+    /// A commit was asked of a transaction a failed statement had aborted (PostgreSQL
+    /// refuses every statement after a failure until a rollback, and would roll back at
+    /// `COMMIT` while reporting success): it was rolled back, and nothing of it is kept.
+    /// Put a statement that may fail in a savepoint (`tx.transaction(…)`) to go on after
+    /// its failure, on every backend.
+    #[error("{backend}: the transaction was rolled back, not committed: a statement in it failed, which aborts a {backend} transaction")]
+    Aborted {
+        /// The backend.
+        backend: Backend,
+    },
     /// The database cannot do what the statement asks.
     #[error("{backend} does not support {feature}")]
     Unsupported {

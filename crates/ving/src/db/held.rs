@@ -25,6 +25,10 @@ pub(crate) struct Connection {
     /// for a transaction begun on the pool, 0 for a held connection (which keeps it
     /// until its last handle is dropped).
     pub(crate) root: usize,
+    /// The level open when a statement failed on PostgreSQL, which then refuses every
+    /// statement until that level is rolled back (and turns a `COMMIT` into a silent
+    /// rollback): such a commit is an error here, never a success.
+    aborted_at: Option<usize>,
 }
 
 /// A connection taken from the pool, of one backend.
@@ -66,6 +70,35 @@ macro_rules! with_held {
 }
 
 impl Connection {
+    /// A held connection with `depth` levels open, going back to the pool when they end.
+    pub(crate) fn new(held: Held, depth: usize) -> Connection {
+        Connection {
+            held: Some(held),
+            depth,
+            root: depth,
+            aborted_at: None,
+        }
+    }
+
+    /// Notes a failed statement: on PostgreSQL, inside a transaction, the database error
+    /// aborted the transaction up to the level open now.
+    pub(crate) fn statement_failed(&mut self, error: &sqlx::Error) {
+        #[cfg(feature = "postgres")]
+        if matches!(self.held, Some(Held::Postgres(_)))
+            && self.depth > 0
+            && matches!(error, sqlx::Error::Database(_))
+        {
+            self.aborted_at = Some(self.aborted_at.map_or(self.depth, |at| at.min(self.depth)));
+        }
+        let _ = error;
+    }
+
+    /// Forgets an abort once the level it happened in (or one below) is rolled back.
+    fn rolled_back_to(&mut self, depth: usize) {
+        if self.aborted_at.is_some_and(|at| at >= depth) {
+            self.aborted_at = None;
+        }
+    }
     /// Where statements of the transaction run.
     pub(crate) fn target(&mut self) -> Result<Target<'_>, DbError> {
         match &mut self.held {
@@ -99,6 +132,7 @@ impl Connection {
                 self.depth -= 1;
             }
         }
+        self.rolled_back_to(depth);
         if depth <= self.root {
             self.held = None;
         }
@@ -126,28 +160,40 @@ impl Connection {
         }
     }
 
-    pub(crate) async fn end(&mut self, depth: usize, commit: bool) -> Result<(), sqlx::Error> {
+    /// Ends the level `depth` (and any savepoint above it, undone): commits or rolls it
+    /// back. `Ok(false)` when a commit was asked of a level a failed statement aborted
+    /// (PostgreSQL): it is rolled back instead.
+    pub(crate) async fn end(&mut self, depth: usize, commit: bool) -> Result<bool, sqlx::Error> {
         let Some(held) = &mut self.held else {
-            return Ok(());
+            return Ok(true);
         };
         // Savepoints opened inside this level and not ended are undone first.
         while self.depth > depth {
             with_held!(held, |conn, M| M::rollback(conn).await)?;
             self.depth -= 1;
         }
+        // The levels above `depth` are undone: an abort in them is gone with them.
+        if self.aborted_at.is_some_and(|at| at > depth) {
+            self.aborted_at = None;
+        }
+        let mut committed = commit;
         if self.depth == depth {
-            let result = if commit {
+            committed = commit && self.aborted_at.is_none();
+            let result = if committed {
                 with_held!(held, |conn, M| M::commit(conn).await)
             } else {
                 with_held!(held, |conn, M| M::rollback(conn).await)
             };
             self.depth -= 1;
+            if self.aborted_at.is_some_and(|at| at >= depth) {
+                self.aborted_at = None;
+            }
             result?;
         }
         if depth <= self.root {
             self.held = None;
         }
-        Ok(())
+        Ok(committed || !commit)
     }
 }
 

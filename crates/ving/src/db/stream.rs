@@ -28,12 +28,12 @@ impl Db {
         // The query runs inside this future, which owns the SQL; the stream polls it in
         // the consumer's task and takes each batch of rows from the slot.
         let producer = async move {
-            let mut guard;
+            let mut guard = None;
             let target = match &source {
                 StreamSource::Pool(pool) => Target::from(pool),
                 StreamSource::Connection(connection) => {
-                    guard = connection.clone().lock_owned().await;
-                    match guard.target() {
+                    let held = guard.insert(connection.clone().lock_owned().await);
+                    match held.target() {
                         Ok(target) => target,
                         Err(e) => {
                             put(&out, Err(e)).await;
@@ -75,6 +75,9 @@ impl Db {
                     }
                 });
             if let Err(e) = result {
+                if let Some(held) = guard.as_mut() {
+                    held.statement_failed(&e);
+                }
                 put(&out, Err(db.query_error(&sql, e))).await;
             }
         };
