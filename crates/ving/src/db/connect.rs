@@ -34,6 +34,31 @@ macro_rules! open_pool {
 /// (and reads from the primary).
 pub(super) const REPLICA_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// The session `sql_mode` of every MySQL connection: the server's, made strict (a value
+/// that does not fit is an error, never cut or clamped) and without the modes that change
+/// what SQL text means (`NO_BACKSLASH_ESCAPES`, which breaks `LIKE … ESCAPE '\\'`) or what
+/// is stored (`PAD_CHAR_TO_FULL_LENGTH`, `EMPTY_STRING_IS_NULL`).
+#[cfg(feature = "mysql")]
+const MYSQL_SQL_MODE: &str = "sql_mode = TRIM(BOTH ',' FROM REPLACE(REPLACE(REPLACE(\
+    CONCAT(',', @@SESSION.sql_mode, ',STRICT_ALL_TABLES,'), \
+    ',NO_BACKSLASH_ESCAPES,', ','), ',PAD_CHAR_TO_FULL_LENGTH,', ','), \
+    ',EMPTY_STRING_IS_NULL,', ','))";
+
+/// The database and its character set when text in it would not keep every character
+/// (anything but utf8mb4); `None` when it would, or when no database is selected.
+#[cfg(feature = "mysql")]
+async fn mysql_charset(
+    connection: &mut sqlx::MySqlConnection,
+) -> Result<Option<(String, String)>, sqlx::Error> {
+    let (database, charset): (Option<String>, String) =
+        sqlx::query_as("SELECT DATABASE(), @@character_set_database")
+            .fetch_one(connection)
+            .await?;
+    Ok(database
+        .filter(|_| !charset.starts_with("utf8mb4"))
+        .map(|d| (d, charset)))
+}
+
 /// How a pool is opened.
 #[derive(Debug, Clone, Copy, Default)]
 pub(super) struct Opening {
@@ -41,7 +66,8 @@ pub(super) struct Opening {
     lazy: bool,
     /// At most this long to wait for a connection.
     acquire_cap: Option<Duration>,
-    /// A statement each new connection runs first (MySQL: Galera's `wsrep_sync_wait`).
+    /// What each new MySQL connection sets besides its `sql_mode` (Galera's
+    /// `wsrep_sync_wait = 1`).
     #[cfg_attr(not(feature = "mysql"), allow(dead_code))]
     session: Option<&'static str>,
 }
@@ -84,7 +110,7 @@ impl Db {
             // Galera: a second pool whose reads wait for the cluster's writes.
             let causal = if replica.backend() == Backend::MySql {
                 let causal = Opening {
-                    session: Some("SET SESSION wsrep_sync_wait = 1"),
+                    session: Some("wsrep_sync_wait = 1"),
                     ..lazy
                 };
                 Some(Db::open(replica, root, causal).await?)
@@ -115,21 +141,30 @@ impl Db {
                 let options = MySqlConnectOptions::from_url(&driver_url(url)?)
                     .map_err(connect_error)?
                     .disable_statement_logging();
-                let mut pool_options = pool_options!(MySqlPoolOptions, url.pool(), opening);
-                if let Some(session) = opening.session {
-                    pool_options = pool_options.after_connect(move |conn, _| {
+                let session: Arc<str> = match opening.session {
+                    Some(extra) => format!("SET SESSION {MYSQL_SQL_MODE}, {extra}"),
+                    None => format!("SET SESSION {MYSQL_SQL_MODE}"),
+                }
+                .into();
+                let pool_options = pool_options!(MySqlPoolOptions, url.pool(), opening)
+                    .after_connect(move |conn, _| {
+                        let session = session.clone();
                         Box::pin(
-                            async move { sqlx::Executor::execute(conn, session).await.map(drop) },
+                            async move { sqlx::Executor::execute(conn, &*session).await.map(drop) },
                         )
                     });
-                }
                 if !opening.lazy {
                     // One direct connection first: the pool would retry a refused
                     // connection until its acquire timeout and then report only the timeout.
-                    let probe = <sqlx::MySqlConnection as sqlx::Connection>::connect_with(&options)
-                        .await
-                        .map_err(connect_error)?;
+                    let mut probe =
+                        <sqlx::MySqlConnection as sqlx::Connection>::connect_with(&options)
+                            .await
+                            .map_err(connect_error)?;
+                    let charset = mysql_charset(&mut probe).await.map_err(connect_error);
                     let _ = sqlx::Connection::close(probe).await;
+                    if let Some((database, charset)) = charset? {
+                        return Err(DbError::Charset { database, charset });
+                    }
                 }
                 Pool::MySql(open_pool!(pool_options, options, opening, connect_error))
             }

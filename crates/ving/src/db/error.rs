@@ -45,6 +45,15 @@ pub enum DbError {
         /// The backend.
         backend: Backend,
     },
+    /// A MySQL/MariaDB database whose character set cannot hold every character (latin1
+    /// stores an emoji as `?`): refused when the pool opens.
+    #[error("database `{database}` has the character set {charset}, which stores text it cannot hold as `?`: ving needs utf8mb4 (ALTER DATABASE `{database}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci, then convert its tables)")]
+    Charset {
+        /// The database.
+        database: String,
+        /// Its character set.
+        charset: String,
+    },
     /// The database cannot do what the statement asks.
     #[error("{backend} does not support {feature}")]
     Unsupported {
