@@ -1219,3 +1219,111 @@ fn generated_records_are_byte_stable_and_hand_written_files_are_never_overwritte
     let user = std::fs::read_to_string(generated.join("user.rs")).expect("user.rs");
     assert!(user.contains("pub fn set_password(&mut self, value: impl Into<String>)"));
 }
+
+/// Issue 15 (13): on MariaDB, a process killed right after any statement of a migration
+/// commits (before its progress is written) resumes without running a statement twice:
+/// rows written by `INSERT … SELECT` and a counter `UPDATE` are written once, DDL is found
+/// done. (DML commits with its progress row; `VING_FAULT_KILL_AFTER` aborts the process.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mariadb_writes_rows_once_whatever_statement_a_kill_follows() {
+    let statements = [
+        "CREATE TABLE counters (id int PRIMARY KEY, n int NOT NULL)",
+        "INSERT INTO counters VALUES (1, 0)",
+        "UPDATE counters SET n = n + 1",
+        "INSERT INTO counters SELECT id + 1, n FROM counters",
+        "UPDATE counters SET n = n * 10",
+        "ALTER TABLE counters ADD COLUMN note text",
+    ];
+    for killed_after in 1..=statements.len() {
+        let Some(test) = ving::testing::TestDb::fresh_or_skip(ving::config::Backend::MySql).await
+        else {
+            return;
+        };
+        let (project, root) = project_with_pending_migrations(&test, 1);
+        let (code, _, err) = run(&["-C", &root, "drizzle", "-p", "--custom", "rows"]);
+        assert_eq!(code, ExitCode::SUCCESS, "{err}");
+        std::fs::write(
+            project.path().join("ving/drizzle/migrations/0001_rows.sql"),
+            statements.join(";\n--> statement-breakpoint\n"),
+        )
+        .expect("write");
+        let killed = ving_up(&root)
+            .env("VING_FAULT_KILL_AFTER", format!("0001_rows:{killed_after}"))
+            .output()
+            .expect("run ving");
+        assert!(
+            !killed.status.success()
+                && String::from_utf8_lossy(&killed.stderr).contains("VING_FAULT_KILL_AFTER"),
+            "not killed after statement {killed_after}: {}",
+            String::from_utf8_lossy(&killed.stderr)
+        );
+        let (ok, out, err) = ving_bin(&root, &["drizzle", "--up"]);
+        assert!(ok, "killed after {killed_after}: {out}{err}");
+        let rows = test
+            .db()
+            .fetch_all(
+                "SELECT id, n FROM counters ORDER BY id",
+                Vec::new(),
+                |row| Ok((row.get_i64(0)?, row.get_i64(1)?)),
+            )
+            .await
+            .expect("counters");
+        assert_eq!(
+            rows,
+            [(1, 10), (2, 10)],
+            "killed after statement {killed_after}"
+        );
+        let (ok, out, _) = ving_bin(&root, &["drizzle", "--status"]);
+        assert!(ok && out.contains("pending: none"), "{out}");
+        test.cleanup().await;
+    }
+
+    // A table outside transactions (MyISAM) makes a DML statement whose run was cut off
+    // unknowable: the resumed run stops and says what to do, then does it once.
+    let Some(test) = ving::testing::TestDb::fresh_or_skip(ving::config::Backend::MySql).await
+    else {
+        return;
+    };
+    let (project, root) = project_with_pending_migrations(&test, 1);
+    let (code, _, err) = run(&["-C", &root, "drizzle", "-p", "--custom", "rows"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    std::fs::write(
+        project.path().join("ving/drizzle/migrations/0001_rows.sql"),
+        statements.join(";\n--> statement-breakpoint\n"),
+    )
+    .expect("write");
+    let killed = ving_up(&root)
+        .env("VING_FAULT_KILL_AFTER", "0001_rows:2")
+        .output()
+        .expect("run ving");
+    assert!(!killed.status.success());
+    test.db()
+        .execute_script(
+            "CREATE TABLE legacy (x int) ENGINE=MyISAM; UPDATE __ving_migration_progress SET started = done + 1",
+        )
+        .await
+        .expect("a MyISAM table, statement 3 started");
+    let (ok, _, err) = ving_bin(&root, &["drizzle", "--up"]);
+    assert!(
+        !ok && err.contains("cannot tell whether statement 3 ran")
+            && err.contains("SET started = done"),
+        "{err}"
+    );
+    test.db()
+        .execute_script("UPDATE __ving_migration_progress SET started = done")
+        .await
+        .expect("as the message says");
+    let (ok, out, err) = ving_bin(&root, &["drizzle", "--up"]);
+    assert!(ok, "{out}{err}");
+    let rows = test
+        .db()
+        .fetch_all(
+            "SELECT id, n FROM counters ORDER BY id",
+            Vec::new(),
+            |row| Ok((row.get_i64(0)?, row.get_i64(1)?)),
+        )
+        .await
+        .expect("counters");
+    assert_eq!(rows, [(1, 10), (2, 10)]);
+    test.cleanup().await;
+}

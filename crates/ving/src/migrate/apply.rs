@@ -317,6 +317,43 @@ pub(super) async fn up_locked(
             };
             for (i, statement) in statements.iter().enumerate().skip(skip) {
                 set_progress(conn, cluster, when, i, &prefix_hash(&statements, i), i + 1).await?;
+                if StatementKind::of(statement) == StatementKind::Dml {
+                    // Rows, not structure: the statement and its progress row commit
+                    // together, so a kill leaves it applied and recorded, or neither —
+                    // unless a table ignores transactions, when a resumed run cannot
+                    // tell and stops.
+                    if i == skip && uncertain && conn.has_non_transactional_tables().await? {
+                        return Err(MigrateError::Uncertain {
+                            tag: migration.entry.tag.clone(),
+                            when,
+                            number: i + 1,
+                            statement: statement.to_string(),
+                        });
+                    }
+                    let progress = progress_row(
+                        when,
+                        i + 1,
+                        &prefix_hash(&statements, i + 1),
+                        i + 1,
+                        cluster.map(|c| c.run.as_str()),
+                    );
+                    run_with_progress(conn, cluster, statement, &progress)
+                        .await
+                        .map_err(|e| match e {
+                            RowsFailed::Statement(e) => fail(
+                                i + 1,
+                                if i == 0 {
+                                    "; nothing of it was applied".to_owned()
+                                } else {
+                                    format!("; statements 1 to {i} were applied (MySQL commits DDL as it goes): fix the failing statement and run again to continue from it")
+                                },
+                                e,
+                            ),
+                            RowsFailed::Other(e) => e,
+                        })?;
+                    fault_point(&migration.entry.tag, i + 1);
+                    continue;
+                }
                 let result = match conn.run(statement).await {
                     // A run killed between a statement and its record leaves that
                     // statement uncertain: if it says it was already done, it was.
@@ -343,6 +380,7 @@ pub(super) async fn up_locked(
                         e,
                     ));
                 }
+                fault_point(&migration.entry.tag, i + 1);
                 set_progress(
                     conn,
                     cluster,
@@ -414,6 +452,56 @@ pub(super) async fn up_locked(
     Ok(done)
 }
 
+/// Fault trials: with `VING_FAULT_KILL_AFTER=<tag>:<n>`, the process aborts right after
+/// statement `n` of migration `<tag>` has committed on MySQL, before its progress is
+/// written (what a kill or a power cut can do at that moment).
+fn fault_point(tag: &str, number: usize) {
+    if let Ok(spec) = std::env::var("VING_FAULT_KILL_AFTER") {
+        if spec.rsplit_once(':') == Some((tag, number.to_string().as_str())) {
+            eprintln!("VING_FAULT_KILL_AFTER: aborting after statement {number} of {tag}");
+            std::process::abort();
+        }
+    }
+}
+
+/// Why a DML statement and its progress row were not committed.
+enum RowsFailed {
+    /// The statement failed (nothing of it is kept).
+    Statement(sqlx::Error),
+    /// The bookkeeping failed (or, on Galera, the lock was lost).
+    Other(MigrateError),
+}
+
+/// Runs a DML `statement` and its `progress` row as one transaction (on Galera, one that
+/// renews the lock row).
+async fn run_with_progress(
+    conn: &mut Conn,
+    cluster: Option<&galera::ClusterLock>,
+    statement: &str,
+    progress: &str,
+) -> Result<(), RowsFailed> {
+    if let (Some(cluster), Some(c)) = (cluster, conn.mysql()) {
+        return cluster
+            .write(c, &[statement.to_owned(), progress.to_owned()])
+            .await
+            .map_err(|e| match e {
+                MigrateError::Bookkeeping { source, .. } => RowsFailed::Statement(*source),
+                other => RowsFailed::Other(other),
+            });
+    }
+    let other = |e: sqlx::Error| RowsFailed::Other(e.into());
+    conn.run("START TRANSACTION").await.map_err(other)?;
+    if let Err(e) = conn.run(statement).await {
+        let _ = conn.run("ROLLBACK").await;
+        return Err(RowsFailed::Statement(e));
+    }
+    if let Err(e) = conn.run(progress).await {
+        let _ = conn.run("ROLLBACK").await;
+        return Err(other(e));
+    }
+    conn.run("COMMIT").await.map_err(other)
+}
+
 /// Records how far a migration got (MySQL): on Galera in a transaction that renews the
 /// lock row (so only the holder writes it), tagged with the run.
 pub(super) async fn set_progress(
@@ -429,9 +517,12 @@ pub(super) async fn set_progress(
             cluster
                 .write(
                     c,
-                    &[format!(
-                        "REPLACE INTO {PROGRESS_TABLE} (created_at, done, prefix, started, run) VALUES ({when}, {done}, '{prefix}', {started}, '{}')",
-                        cluster.run
+                    &[progress_row(
+                        when,
+                        done,
+                        prefix,
+                        started,
+                        Some(&cluster.run),
                     )],
                 )
                 .await

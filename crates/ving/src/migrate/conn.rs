@@ -130,10 +130,23 @@ impl Conn {
         prefix: &str,
         started: usize,
     ) -> Result<(), sqlx::Error> {
-        self.run(&format!(
-            "REPLACE INTO {PROGRESS_TABLE} (created_at, done, prefix, started) VALUES ({when}, {done}, '{prefix}', {started})"
-        ))
-        .await
+        self.run(&progress_row(when, done, prefix, started, None))
+            .await
+    }
+
+    /// Whether the database holds a table whose engine does not take part in transactions
+    /// (MyISAM, Aria, MEMORY…): DML on it commits at once, whatever transaction it is in.
+    pub(super) async fn has_non_transactional_tables(&mut self) -> Result<bool, sqlx::Error> {
+        #[cfg(feature = "mysql")]
+        if let Some(c) = self.mysql() {
+            let found: Option<String> = sqlx::query_scalar(
+                "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' AND ENGINE <> 'InnoDB' LIMIT 1",
+            )
+            .fetch_optional(c)
+            .await?;
+            return Ok(found.is_some());
+        }
+        Ok(false)
     }
 
     /// Rows breaking a foreign key (SQLite's `PRAGMA foreign_key_check`; 0 elsewhere).
@@ -193,7 +206,9 @@ pub(super) enum StatementKind {
     AddUnique,
     AddForeignKey,
     DropForeignKey,
-    Update,
+    /// `INSERT`, `UPDATE`, `DELETE`, `REPLACE`: rows, not structure. Run in one
+    /// transaction with its progress row, so it is applied once or not at all.
+    Dml,
     Other,
 }
 
@@ -236,8 +251,11 @@ impl StatementKind {
             StatementKind::AddUnique
         } else if action(&["DROP", "FOREIGN", "KEY"]) {
             StatementKind::DropForeignKey
-        } else if starts(&["UPDATE"]) {
-            StatementKind::Update
+        } else if ["INSERT", "UPDATE", "DELETE", "REPLACE"]
+            .iter()
+            .any(|verb| starts(&[verb]))
+        {
+            StatementKind::Dml
         } else {
             StatementKind::Other
         }
@@ -245,8 +263,9 @@ impl StatementKind {
 
     /// The MySQL/MariaDB errors that, on a rerun of a statement of this kind, say its work
     /// is already there (the table, column, key or foreign key exists, or what it drops or
-    /// renames is gone). Statements that can be run twice (`MODIFY COLUMN`, `UPDATE`) need
-    /// none; an unknown statement gets none (never assumed done).
+    /// renames is gone). `MODIFY COLUMN` can be run twice and needs none; DML commits with
+    /// its progress row, so it is never uncertain; an unknown statement gets none (never
+    /// assumed done).
     pub(super) fn already_done_errors(self) -> &'static [u16] {
         match self {
             StatementKind::CreateTable => &[1050],
@@ -259,7 +278,7 @@ impl StatementKind {
             // MariaDB reports a foreign key that exists as 1005 "errno: 121" (checked below).
             StatementKind::AddForeignKey => &[1826, 1022, 1005],
             StatementKind::DropForeignKey => &[1091],
-            StatementKind::ModifyColumn | StatementKind::Update | StatementKind::Other => &[],
+            StatementKind::ModifyColumn | StatementKind::Dml | StatementKind::Other => &[],
         }
     }
 }
@@ -297,6 +316,24 @@ pub(super) fn create_migrations_table(backend: Backend) -> &'static str {
         Backend::Sqlite => {
             "CREATE TABLE IF NOT EXISTS __drizzle_migrations (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at numeric)"
         }
+    }
+}
+
+/// The statement that records how far a MySQL migration got (tagged with a Galera run).
+pub(super) fn progress_row(
+    when: i64,
+    done: usize,
+    prefix: &str,
+    started: usize,
+    run: Option<&str>,
+) -> String {
+    match run {
+        Some(run) => format!(
+            "REPLACE INTO {PROGRESS_TABLE} (created_at, done, prefix, started, run) VALUES ({when}, {done}, '{prefix}', {started}, '{run}')"
+        ),
+        None => format!(
+            "REPLACE INTO {PROGRESS_TABLE} (created_at, done, prefix, started) VALUES ({when}, {done}, '{prefix}', {started})"
+        ),
     }
 }
 
@@ -347,8 +384,10 @@ mod statement_kind_tests {
                 "ALTER TABLE `g` DROP FOREIGN KEY `x_fk`",
                 StatementKind::DropForeignKey,
             ),
-            ("UPDATE `w` SET `n` = 1", StatementKind::Update),
-            ("INSERT INTO w VALUES (1)", StatementKind::Other),
+            ("UPDATE `w` SET `n` = 1", StatementKind::Dml),
+            ("insert into `w` select * from `v`", StatementKind::Dml),
+            ("DELETE FROM `w`", StatementKind::Dml),
+            ("INSERT INTO w VALUES (1)", StatementKind::Dml),
         ];
         for (statement, kind) in cases {
             assert_eq!(StatementKind::of(statement), kind, "{statement}");

@@ -94,6 +94,20 @@ pub enum MigrateError {
         /// The lock's expiry.
         seconds: u64,
     },
+    /// A run resuming after a kill cannot tell whether a DML statement took effect: the
+    /// database holds a table that ignores transactions (MyISAM, Aria, MEMORY), so the
+    /// statement may have committed without its progress row. Nothing is run twice.
+    #[error("{tag}: cannot tell whether statement {number} ran before the last run stopped: the database has tables outside transactions (not InnoDB), so its rows may be written without its progress. Check its rows and undo what it wrote, if anything; then run `UPDATE __ving_migration_progress SET started = done WHERE created_at = {when}` and --up again, which runs it once:\n  {statement}")]
+    Uncertain {
+        /// The migration's tag.
+        tag: String,
+        /// The migration's `when` (its progress row's key).
+        when: i64,
+        /// The statement's number (from 1).
+        number: usize,
+        /// The statement.
+        statement: String,
+    },
     /// A write recording progress failed (after retries of Galera conflicts).
     #[error("recording progress failed: {source}\n  {statements}")]
     Bookkeeping {
