@@ -707,6 +707,26 @@ async fn concurrent_ups_apply_each_migration_once() {
     }
 }
 
+/// `--check` with migrations pending compares the database with what it has applied
+/// and says how many are pending: pending changes are not drift.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_with_pending_migrations_says_so_and_finds_no_drift() {
+    for backend in ving::testing::BACKENDS {
+        let Some(test) = ving::testing::TestDb::fresh_or_skip(backend).await else {
+            continue;
+        };
+        let (_project, root) = project_with_pending_migrations(&test, 3);
+        let (ok, out, err) = ving_bin(&root, &["drizzle", "--check"]);
+        assert!(ok, "{backend}: {err}");
+        assert_eq!(
+            out,
+            "no drift: the database has the structure its applied migrations give; 3 migrations are pending: run `ving drizzle --up`\n",
+            "{backend}"
+        );
+        test.cleanup().await;
+    }
+}
+
 /// A copy of the sample app on `test`'s database with `count` migrations prepared (each
 /// adds an int column `extraN` to cronjobs) and none applied.
 fn project_with_pending_migrations(

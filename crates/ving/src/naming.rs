@@ -69,3 +69,41 @@ mod tests {
         assert_eq!(name, format!("{}_{}_uq", "a".repeat(48), mini_hash(&base)));
     }
 }
+
+/// `camelCase`/`PascalCase` → `snake_case` (`APIKey` → `api_key`, `S3File` → `s3_file`).
+pub fn snake_case(name: &str) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    let mut out = String::with_capacity(name.len() + 4);
+    for (i, &c) in chars.iter().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            let previous = chars[i - 1];
+            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
+            if previous.is_ascii_lowercase()
+                || previous.is_ascii_digit()
+                || (previous.is_ascii_uppercase() && next_lower)
+            {
+                out.push('_');
+            }
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    out
+}
+
+/// Why `name` (a kind, prop or relation name) cannot name generated Rust code, if it
+/// cannot: the code ving writes names modules, fields and methods after the snake_case
+/// of a name, and `self`, `super`, `crate` and `Self` are the keywords that not even a
+/// raw identifier (`r#type`) can spell.
+pub(crate) fn rust_unusable(name: &str) -> Option<String> {
+    let snake = snake_case(name);
+    let keyword = if name == "Self" {
+        "Self"
+    } else if ["self", "super", "crate"].contains(&snake.as_str()) {
+        snake.as_str()
+    } else {
+        return None;
+    };
+    Some(format!(
+        "{name:?} cannot name generated Rust code: `{keyword}` is a Rust keyword that no raw identifier can spell; choose another name"
+    ))
+}

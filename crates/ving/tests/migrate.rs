@@ -934,6 +934,25 @@ async fn check_reports_drift_in_plain_words() {
             .await
             .unwrap_or_else(|e| panic!("{backend}: {e}"));
         assert!(drift.is_empty(), "{backend}: {drift:#?}");
+        // A prepared migration not yet applied is pending, not drift: the database is
+        // compared with what it has applied.
+        let count = "\n[[props]]\ntype = \"int\"\nname = \"count\"\nrequired = true\ndefault = 0\n";
+        let next = schemas(&[widget(count), gadget("")]);
+        migrate::prepare(
+            &folder,
+            &TableModel::from_schemas(&next),
+            &Renames::from_schemas(&next),
+            test.db().dialect(),
+            &options(),
+        )
+        .unwrap_or_else(|e| panic!("prepare: {e}"));
+        let drift = migrate::check(test.db(), &url, &folder)
+            .await
+            .unwrap_or_else(|e| panic!("{backend}: {e}"));
+        assert!(
+            drift.is_empty(),
+            "{backend}: pending is not drift: {drift:#?}"
+        );
         test.db()
             .execute_script("ALTER TABLE widgets ADD COLUMN sneaky int")
             .await

@@ -65,13 +65,19 @@ pub(crate) async fn database_action(
         }
         let db = ving::db::Db::connect(&url, config.root()).await?;
         let text = if args.check {
+            let pending = ving::migrate::status(&db, &folder).await?.pending.len();
             let drift = ving::migrate::check(&db, &url, &folder).await?;
+            let pending = match pending {
+                0 => String::new(),
+                1 => "; 1 migration is pending: run `ving drizzle --up`".to_owned(),
+                n => format!("; {n} migrations are pending: run `ving drizzle --up`"),
+            };
             if drift.is_empty() {
-                "no drift: the database has the structure its migrations give\n".to_owned()
+                format!("no drift: the database has the structure its applied migrations give{pending}\n")
             } else {
                 db.close().await;
                 return Err(Failure::Other(format!(
-                    "the database has drifted from its migrations:\n  {}",
+                    "the database has drifted from its applied migrations{pending}:\n  {}",
                     drift.join("\n  ")
                 )));
             }

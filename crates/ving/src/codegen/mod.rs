@@ -10,6 +10,7 @@
 
 mod records;
 
+pub use crate::naming::snake_case;
 pub use records::{method_names, record_files, record_skeleton, RECORD_HEADER};
 
 use std::collections::BTreeSet;
@@ -99,26 +100,6 @@ pub struct WriteReport {
     pub unchanged: Vec<String>,
     /// Generated files of kinds that no longer exist, removed.
     pub removed: Vec<String>,
-}
-
-/// `camelCase`/`PascalCase` → `snake_case` (`APIKey` → `api_key`, `S3File` → `s3_file`).
-pub fn snake_case(name: &str) -> String {
-    let chars: Vec<char> = name.chars().collect();
-    let mut out = String::with_capacity(name.len() + 4);
-    for (i, &c) in chars.iter().enumerate() {
-        if c.is_ascii_uppercase() && i > 0 {
-            let previous = chars[i - 1];
-            let next_lower = chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase());
-            if previous.is_ascii_lowercase()
-                || previous.is_ascii_digit()
-                || (previous.is_ascii_uppercase() && next_lower)
-            {
-                out.push('_');
-            }
-        }
-        out.push(c.to_ascii_lowercase());
-    }
-    out
 }
 
 /// A Rust identifier for `name`, raw (`r#type`) when it is a keyword.

@@ -139,7 +139,15 @@ pub async fn up_with(
     folder: &Folder,
     options: &mut RunOptions<'_>,
 ) -> Result<Vec<Applied>, MigrateError> {
-    let migrations = folder.migrations(db.dialect())?;
+    up_these(db, &folder.migrations(db.dialect())?, options).await
+}
+
+/// [`up_with`] for `migrations`, a folder's list or the start of it.
+pub(super) async fn up_these(
+    db: &Db,
+    migrations: &[Migration],
+    options: &mut RunOptions<'_>,
+) -> Result<Vec<Applied>, MigrateError> {
     let backend = db.backend();
     let table = migrations_table(backend);
     let mut conn = Conn::acquire(db).await?;
@@ -152,7 +160,7 @@ pub async fn up_with(
                 .iter()
                 .all(|m| applied.contains_key(&m.entry.when))
             {
-                changed_files(&migrations, &applied)?;
+                changed_files(migrations, &applied)?;
                 return Ok(Vec::new());
             }
         }
@@ -161,7 +169,7 @@ pub async fn up_with(
             &mut conn,
             backend,
             table,
-            &migrations,
+            migrations,
             cluster.as_ref(),
             options,
         )

@@ -199,6 +199,14 @@ impl Checker<'_> {
                 format!("kind {kind:?} must be PascalCase: an upper-case letter, then letters and digits"),
             );
         }
+        if let Some(problem) = naming::rust_unusable(kind) {
+            self.error(
+                &schema.origin,
+                "kind",
+                kind.clone(),
+                format!("kind {problem}"),
+            );
+        }
         self.table_name(schema);
         self.owner(schema);
         let mut seen = HashSet::new();
@@ -323,6 +331,8 @@ impl Checker<'_> {
                     prop.name
                 ),
             );
+        } else if let Some(problem) = naming::rust_unusable(&prop.name) {
+            self.error(origin, "name", path(), format!("name {problem}"));
         }
         for attribute in ["view", "edit"] {
             let roles = if attribute == "view" {
@@ -578,6 +588,13 @@ impl Checker<'_> {
                 "relation.name",
                 path(),
                 format!("relation.name {name:?} must start with a lower-case letter and use only letters, digits and _"),
+            );
+        } else if let Some(problem) = naming::rust_unusable(name) {
+            self.error(
+                origin,
+                "relation.name",
+                path(),
+                format!("relation.name {problem}"),
             );
         }
         if schema.props.iter().any(|p| &p.name == name) {
