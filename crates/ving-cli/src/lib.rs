@@ -158,8 +158,14 @@ pub struct DrizzleArgs {
     /// With --prepare: the migration's name (otherwise a generated one).
     #[arg(long = "name", value_name = "NAME", conflicts_with_all = NOT_PREPARE)]
     pub name: Option<String>,
-    /// With --prepare: write an empty migration named NAME for hand-written SQL.
-    #[arg(long = "custom", value_name = "NAME", conflicts_with_all = NOT_PREPARE)]
+    /// With --prepare: write an empty migration named NAME for hand-written SQL (its
+    /// name: not with --name).
+    #[arg(
+        long = "custom",
+        value_name = "NAME",
+        conflicts_with_all = NOT_PREPARE,
+        conflicts_with = "name"
+    )]
     pub custom: Option<String>,
     /// With --tables, --prepare, --up, --down or --drop: print what would be done; write
     /// nothing.

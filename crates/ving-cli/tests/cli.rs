@@ -467,6 +467,7 @@ fn flags_that_do_not_apply_are_usage_errors() {
         &["drizzle", "--drop", "--force"],
         &["drizzle", "--drop", "--name", "x"],
         &["drizzle", "--up", "--fill", "widgets.notes=x"],
+        &["drizzle", "--prepare", "--custom", "x", "--name", "y"],
     ] {
         let error = parse(wrong).expect_err(&format!("{wrong:?} must not parse"));
         assert_eq!(error.exit_code(), 2, "{wrong:?}: {error}");

@@ -2,7 +2,8 @@
 //! and must not compile; the compiler's message is committed beside it (`.stderr`).
 //! Regenerate the messages with `TRYBUILD=overwrite cargo test -p ving-sample-app --test compile_fail`.
 //!
-//! Also the other side: code ving generates for names that are Rust keywords compiles.
+//! Also the other side: code ving generates for names that are Rust keywords compiles
+//! and runs.
 
 use std::fmt::Write as _;
 use std::path::Path;
@@ -90,6 +91,10 @@ fn props_named_like_rust_keywords_generate_code_that_compiles() {
         )
         .expect("write to a String");
     }
+    // A date whose default is now: filled by the builder when an insert leaves it out.
+    schema.push_str(
+        "\n[[props]]\nname = \"startsAt\"\ntype = \"date\"\nrequired = true\ndefault = \"now\"\nview = [\"public\"]\nedit = [\"owner\"]\n",
+    );
     let file = SourceFile::new("ving/schema/schemas/Keyword.toml", schema);
     let set = SchemaSet::from_files(&[file], &SchemaOptions::default())
         .unwrap_or_else(|errors| panic!("every keyword but four is a valid prop name:\n{errors}"));
@@ -112,10 +117,11 @@ fn props_named_like_rust_keywords_generate_code_that_compiles() {
     };
     std::fs::write(dir.join("table.rs"), contents(&tables, "keyword.rs")).expect("write");
     std::fs::write(dir.join("record.rs"), contents(&records, "keyword.rs")).expect("write");
+    let ddl = ving::sql::dialect(ving::config::Backend::Sqlite).create_table(&model.tables[0]);
     let main = format!(
         "mod drizzle {{ pub mod schema {{ #[path = {table:?}] pub mod keyword; }} }}\n\
          mod record {{ pub mod generated {{ #[path = {record:?}] pub mod keyword; }} }}\n\
-         fn main() {{\n    let _ = record::generated::keyword::Keywords;\n}}\n",
+         {MAIN}\nconst DDL: &str = {ddl:?};\n",
         table = dir.join("table.rs"),
         record = dir.join("record.rs"),
     );
@@ -123,3 +129,36 @@ fn props_named_like_rust_keywords_generate_code_that_compiles() {
     std::fs::write(&main_path, main).expect("write");
     trybuild::TestCases::new().pass(&main_path);
 }
+
+/// The test crate's `main`: inserts a row that gives no value on SQLite and reads it back.
+const MAIN: &str = r#"
+use drizzle::schema::keyword::{KeywordInsert, KeywordTable};
+
+fn main() {
+    let _ = record::generated::keyword::Keywords;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    runtime.block_on(async {
+        let url = ving::config::DatabaseUrl::parse("sqlite::memory:").expect("url");
+        let db = ving::db::Db::connect(&url, std::path::Path::new("."))
+            .await
+            .expect("SQLite in memory");
+        db.execute_script(DDL).await.expect("the table");
+        let before = ving::drizzle::now();
+        db.insert(KeywordTable)
+            .values([KeywordInsert::new()])
+            .execute()
+            .await
+            .expect("insert");
+        let rows = db.select().from(KeywordTable).all().await.expect("select");
+        assert!(
+            rows[0].starts_at >= before && rows[0].starts_at <= ving::drizzle::now(),
+            "a date whose default is now is now when an insert leaves it out, not {}",
+            rows[0].starts_at
+        );
+        assert_eq!((rows[0].r#type.as_str(), rows[0].r#fn, rows[0].r#if), ("", false, false));
+    });
+}
+"#;

@@ -344,6 +344,22 @@ fn table_module(table: &Table, source: &str) -> Result<String, CodegenError> {
         w,
         "/// A row to insert into `{name}`: columns left `None` take their database default."
     );
+    let now: Vec<String> = table
+        .columns
+        .iter()
+        .zip(&fields)
+        .filter(|(column, _)| column.fill_now && column.not_null)
+        .map(|(_, field)| format!("`{field}`"))
+        .collect();
+    if !now.is_empty() {
+        let _ = writeln!(w, "///");
+        let _ = writeln!(
+            w,
+            "/// {} left `None` {} the current time, as a record's default `now` does.",
+            now.join(", "),
+            if now.len() == 1 { "takes" } else { "take" }
+        );
+    }
     if given.is_empty() {
         let _ = writeln!(w, "#[derive(Debug, Clone, Default, PartialEq)]");
     } else {
@@ -440,6 +456,14 @@ fn table_module(table: &Table, source: &str) -> Result<String, CodegenError> {
         if *required {
             let _ = writeln!(w, "        columns.push({:?});", column.name);
             let _ = writeln!(w, "        values.push(self.{field}.into_param());");
+            continue;
+        }
+        if column.fill_now && column.not_null {
+            let _ = writeln!(w, "        columns.push({:?});", column.name);
+            let _ = writeln!(
+                w,
+                "        values.push(self.{field}.unwrap_or_else(ving::drizzle::now).into_param());"
+            );
             continue;
         }
         if column.not_null {

@@ -101,4 +101,4 @@ pub use query::{
     SelectionIn, UpdateQuery,
 };
 pub use table::{get_table_name, Alias, AliasName, Column, FromRow, InsertRow, Table, TableInfo};
-pub use value::{BaseValue, Comparable, EnumValue, Nullable, Numeric, Operand, Text, Value};
+pub use value::{now, BaseValue, Comparable, EnumValue, Nullable, Numeric, Operand, Text, Value};

@@ -1,12 +1,19 @@
 //! Values: the Rust types columns hold, how each is read from a row of any backend and
 //! bound as a parameter, and which Rust values may stand where a column's value goes.
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDateTime, Timelike as _};
 
 use crate::db::BackendRow;
 use crate::sql::{Expr as Node, Param};
 
 use super::table::{Column, Table};
+
+/// Now in UTC, at the second: what ving's `datetime` and `timestamp` columns keep. What
+/// records and the query builder write for a `date` prop whose default is `now`.
+pub fn now() -> NaiveDateTime {
+    let now = chrono::Utc::now().naive_utc();
+    now.with_nanosecond(0).unwrap_or(now)
+}
 
 /// A type a column holds: `i64` (ids, `bigInt`), `i32` (`int`), `bool`, `String`,
 /// `f64` (sums and averages), [`NaiveDateTime`], [`serde_json::Value`], and `Option` of

@@ -462,6 +462,8 @@ impl SnapshotTable {
                     default,
                     on_update_now: c.on_update == Some(true),
                     primary_key: c.primary_key,
+                    // What the builder does is not in a snapshot: the schema says it.
+                    fill_now: false,
                 }
             })
             .collect();

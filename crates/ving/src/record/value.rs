@@ -58,8 +58,7 @@ pub fn parse_date(text: &str) -> Option<NaiveDateTime> {
 
 /// Now, at the second (what the database keeps), as ving's ISO string.
 pub(crate) fn now_string() -> String {
-    let now = chrono::Utc::now().naive_utc();
-    format_date(now.with_nanosecond_zero())
+    format_date(crate::drizzle::now())
 }
 
 trait ZeroNanos {

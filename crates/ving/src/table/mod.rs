@@ -56,6 +56,10 @@ pub struct Column {
     pub on_update_now: bool,
     /// The auto-increment primary key.
     pub primary_key: bool,
+    /// Filled with the current time ([`crate::drizzle::now`]) by the query builder when
+    /// an insert leaves it out, as records fill it when minting: a `date` prop whose
+    /// default is `now` (its database default is ving's `1000-01-01 00:00:00`).
+    pub fill_now: bool,
 }
 
 /// A column's SQL type, as ving's helpers choose it (MySQL names; the dialects map them).
@@ -375,5 +379,7 @@ fn column(prop: &Prop, helper: DbHelper) -> Column {
         on_update_now: prop.auto_update
             && matches!(helper, DbHelper::Timestamp | DbHelper::DateTime),
         primary_key: helper == DbHelper::Pk,
+        fill_now: helper == DbHelper::DateTime
+            && matches!(&prop.default, Some(PropDefault::Fn(name)) if name == "now"),
     }
 }
