@@ -88,12 +88,12 @@ pub(crate) enum FillAnswer {
 
 /// Asks, on a terminal, for the value rows already in `table` get in `column`, a new
 /// required column without a default — or, when `optional` names the schema file of a
-/// prop whose column is nullable when optional, whether to make it optional there. An
-/// empty answer or the end of the input stops (nothing is written) and says what else
-/// can be done.
+/// prop whose column is nullable when optional, whether to make it optional there.
+/// `reason` says why before asking; an empty answer or the end of the input stops
+/// (nothing is written) and repeats `message`, which says what else can be done.
 pub(crate) fn ask_fill(
     (table, column): (&str, &str),
-    question: &str,
+    (reason, message): (&str, &str),
     optional: Option<&Path>,
     input: &mut dyn std::io::BufRead,
     prompt: &mut dyn Write,
@@ -106,7 +106,7 @@ pub(crate) fn ask_fill(
     });
     let _ = write!(
         prompt,
-        "{question}\nValue for the rows already in {table}{or_optional} (Enter to stop, nothing written): "
+        "{reason}\nValue for the rows already in {table}{or_optional} (Enter to stop, nothing written): "
     );
     let _ = prompt.flush();
     let mut answer = String::new();
@@ -119,7 +119,7 @@ pub(crate) fn ask_fill(
             let _ = writeln!(prompt);
         }
         return Err(Failure::Other(format!(
-            "no value for {table}.{column}: stopped, nothing written. {question}"
+            "no value for {table}.{column}: stopped, nothing written. {message}"
         )));
     }
     if optional.is_some() && answer.trim() == "optional" {
@@ -218,15 +218,18 @@ mod tests {
     fn the_fill_question_takes_a_value_or_stops() {
         let mut prompt = Vec::new();
         let target = ("widgets", "notes");
-        let question = "prop Widget.props.notes is new (…)";
+        let question = (
+            "prop Widget.props.notes is new (…)",
+            "prop Widget.props.notes is new (…) Give them one: run again with --fill (…)",
+        );
         let value = ask_fill(target, question, None, &mut "n/a\n".as_bytes(), &mut prompt);
         assert_eq!(value.expect("a value"), FillAnswer::Value("n/a".into()));
         let prompt = String::from_utf8(prompt).expect("utf8");
         assert!(
             prompt.starts_with(
                 "prop Widget.props.notes is new (…)\nValue for the rows already in widgets"
-            ),
-            "{prompt}"
+            ) && !prompt.contains("run again"),
+            "the prompt asks, it does not say to run again: {prompt}"
         );
         for answer in ["\n", ""] {
             let error = ask_fill(
@@ -239,7 +242,7 @@ mod tests {
             .expect_err("stops");
             assert_eq!(
                 error.to_string(),
-                "error: no value for widgets.notes: stopped, nothing written. prop Widget.props.notes is new (…)"
+                "error: no value for widgets.notes: stopped, nothing written. prop Widget.props.notes is new (…) Give them one: run again with --fill (…)"
             );
         }
     }
@@ -255,7 +258,7 @@ mod tests {
         let mut prompt = Vec::new();
         let answer = ask_fill(
             ("widgets", "parentId"),
-            "question",
+            ("reason", "message"),
             Some(&path),
             &mut "optional\n".as_bytes(),
             &mut prompt,

@@ -928,6 +928,15 @@ fn prepare_stops_at_a_required_column_without_a_default_until_filled() {
     let (code, _, err) = run(&["-C", root, "drizzle", "--prepare", "--fill", "cronjobs"]);
     assert_eq!(code, ExitCode::FAILURE);
     assert!(err.contains("expected TABLE.COLUMN=VALUE"), "{err}");
+    for (fill, problem) in [
+        ("cronjob.ownerId=1", "there is no table cronjob (the tables: apikeys, cronjobs, s3files, users)"),
+        ("cronjobs.owner=1", "table cronjobs has no column owner (its columns: id, createdAt, updatedAt, schedule, handler, params, enabled, note, ownerId)"),
+    ] {
+        let (code, _, err) = run(&["-C", root, "drizzle", "--prepare", "--fill", fill]);
+        assert_eq!(code, ExitCode::FAILURE);
+        let target = fill.split_once('=').map_or(fill, |(t, _)| t);
+        assert_eq!(err, format!("error: --fill {target}=…: {problem}\n"));
+    }
     let (code, out, err) = run(&[
         "-C",
         root,

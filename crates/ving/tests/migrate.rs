@@ -163,6 +163,16 @@ fn cases() -> Vec<(&'static str, SchemaSet, SchemaSet)> {
     ]
 }
 
+/// The schemas' renames, and the value the cases give a gadget's widget when the relation
+/// becomes required (widget 1, which [`seed`] writes).
+fn renames(schemas: &SchemaSet) -> Renames {
+    let mut renames = Renames::from_schemas(schemas);
+    renames
+        .fills
+        .insert(("gadgets".into(), "widgetId".into()), "1".into());
+    renames
+}
+
 fn options() -> PrepareOptions {
     PrepareOptions {
         accept_drops: true,
@@ -172,14 +182,8 @@ fn options() -> PrepareOptions {
 
 async fn migrate_to(db: &Db, folder: &Folder, schemas: &SchemaSet) {
     let model = TableModel::from_schemas(schemas);
-    migrate::prepare(
-        folder,
-        &model,
-        &Renames::from_schemas(schemas),
-        db.dialect(),
-        &options(),
-    )
-    .unwrap_or_else(|e| panic!("prepare: {e}"));
+    migrate::prepare(folder, &model, &renames(schemas), db.dialect(), &options())
+        .unwrap_or_else(|e| panic!("prepare: {e}"));
     migrate::up(db, folder)
         .await
         .unwrap_or_else(|e| panic!("up: {e}"));
@@ -287,7 +291,7 @@ async fn migrating_a_then_b_equals_creating_b() {
             let again = migrate::prepare(
                 &folder,
                 &TableModel::from_schemas(&b),
-                &Renames::from_schemas(&b),
+                &renames(&b),
                 stepwise.db().dialect(),
                 &options(),
             )
@@ -511,7 +515,7 @@ fn generated_sql_per_case_and_dialect() {
                 &old,
                 &TableModel::from_schemas(&b),
                 dialect,
-                &Renames::from_schemas(&b),
+                &renames(&b),
                 true,
             )
             .expect("plan");
@@ -1186,6 +1190,111 @@ async fn a_required_prop_without_a_default_needs_a_fill_value() {
     }
 }
 
+/// An optional prop made required while rows hold NULL in it: `--prepare` stops as for
+/// a new NOT NULL column (no migration that fails at `--up`); with a fill value only the
+/// rows holding NULL get it, on every backend.
+#[tokio::test]
+async fn a_prop_made_required_needs_a_fill_value_for_its_nulls() {
+    let required = GADGET.replace(
+        "required = false\n[props.relation]",
+        "required = true\n[props.relation]",
+    );
+    let b = schemas(&[widget(""), ("Gadget.toml", required)]);
+    for backend in BACKENDS {
+        let Some(test) = TestDb::fresh_or_skip(backend).await else {
+            continue;
+        };
+        let db = test.db();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let folder = Folder::new(dir.path());
+        migrate_to(db, &folder, &schemas(&[widget(""), gadget("")])).await;
+        let quoted = |sql: &str| {
+            let quote = if backend == Backend::MySql { "`" } else { "\"" };
+            sql.replace('"', quote)
+        };
+        db.execute_script("INSERT INTO widgets (label) VALUES ('w1'), ('w2')")
+            .await
+            .expect("widgets");
+        db.execute_script(&quoted(
+            "INSERT INTO gadgets (name, \"widgetId\") VALUES ('set', 1), ('unset', NULL)",
+        ))
+        .await
+        .expect("gadgets");
+        let model = TableModel::from_schemas(&b);
+        let error = migrate::prepare(
+            &folder,
+            &model,
+            &Renames::from_schemas(&b),
+            db.dialect(),
+            &options(),
+        )
+        .expect_err("NULLs in a column made NOT NULL need an answer");
+        assert_eq!(
+            error.to_string(),
+            "prop Gadget.props.widgetId is now required and its column gadgets.widgetId becomes NOT NULL, so rows of gadgets that hold NULL in it would have no value. Give them one: run again with --fill gadgets.widgetId=<value> (on a terminal, --prepare asks); or keep the prop optional (required = false)",
+            "{backend}"
+        );
+        assert_eq!(folder.migrations(db.dialect()).expect("journal").len(), 1);
+        // A fill naming no widget breaks the foreign key: refused, nothing kept, and on
+        // SQLite (which checks after the migration) the key is named. (On MariaDB, where
+        // DDL commits as it goes, a failed migration is resumed, not replaced: tested by
+        // a_failing_statement_rolls_back_or_resumes_after_the_fix.)
+        let mut renames = Renames::from_schemas(&b);
+        renames
+            .fills
+            .insert(("gadgets".into(), "widgetId".into()), "99".into());
+        let other = tempfile::tempdir().expect("temp dir");
+        let broken = Folder::new(other.path());
+        copy_dir(folder.dir(), broken.dir());
+        migrate::prepare(&broken, &model, &renames, db.dialect(), &options())
+            .unwrap_or_else(|e| panic!("{backend}: prepare: {e}"));
+        let error = if backend == Backend::MySql {
+            None
+        } else {
+            let error = migrate::up(db, &broken).await;
+            Some(error.expect_err("a fill naming no parent breaks the foreign key"))
+        };
+        if let Some(error) = error.filter(|_| backend == Backend::Sqlite) {
+            assert_eq!(
+                error.to_string(),
+                format!(
+                    "migration {} left rows whose parent does not exist, breaking a foreign key: gadgets.widgetId → widgets (1 row); it was rolled back",
+                    broken.migrations(db.dialect()).expect("journal")[1].entry.tag
+                )
+            );
+        }
+        renames
+            .fills
+            .insert(("gadgets".into(), "widgetId".into()), "2".into());
+        migrate::prepare(&folder, &model, &renames, db.dialect(), &options())
+            .unwrap_or_else(|e| panic!("{backend}: prepare: {e}"));
+        migrate::up(db, &folder)
+            .await
+            .unwrap_or_else(|e| panic!("{backend}: up: {e}"));
+        let rows = db
+            .fetch_all(
+                &quoted("SELECT name, \"widgetId\" FROM gadgets ORDER BY name"),
+                Vec::new(),
+                |row| Ok((row.get_string(0)?, row.get_i64(1)?)),
+            )
+            .await
+            .expect("gadgets");
+        assert_eq!(
+            rows,
+            [("set".to_owned(), 1), ("unset".to_owned(), 2)],
+            "{backend}: only the NULL got the fill"
+        );
+        let inserted = db
+            .execute_script(&quoted("INSERT INTO gadgets (name) VALUES ('none')"))
+            .await;
+        assert!(inserted.is_err(), "{backend}: the column is NOT NULL now");
+        migrate::down(db, &folder, 1, true)
+            .await
+            .unwrap_or_else(|e| panic!("{backend}: down: {e}"));
+        test.cleanup().await;
+    }
+}
+
 /// Removing an enum value is a warning on every dialect (a MySQL enum type, a CHECK
 /// elsewhere), and the rows holding it are counted by value.
 #[tokio::test]
@@ -1350,7 +1459,7 @@ async fn mariadb_resumes_after_a_kill_between_any_statement_and_its_record() {
             migrate::prepare(
                 &folder,
                 &TableModel::from_schemas(schemas),
-                &Renames::from_schemas(schemas),
+                &renames(schemas),
                 dialect,
                 &options(),
             )

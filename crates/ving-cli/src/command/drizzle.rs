@@ -47,6 +47,28 @@ pub(crate) fn drizzle_command(
                 .fills
                 .insert((target.0.to_owned(), target.1.to_owned()), value.to_owned());
         }
+        for (table, column) in renames.fills.keys() {
+            let problem = match model.table(table) {
+                None => {
+                    let tables: Vec<&str> = model.tables.iter().map(|t| t.name.as_str()).collect();
+                    format!(
+                        "there is no table {table} (the tables: {})",
+                        tables.join(", ")
+                    )
+                }
+                Some(t) if t.column(column).is_none() => {
+                    let columns: Vec<&str> = t.columns.iter().map(|c| c.name.as_str()).collect();
+                    format!(
+                        "table {table} has no column {column} (its columns: {})",
+                        columns.join(", ")
+                    )
+                }
+                Some(_) => continue,
+            };
+            return Err(Failure::Other(format!(
+                "--fill {table}.{column}=…: {problem}"
+            )));
+        }
         // Plan first (asking what must be asked), check, then write.
         let planning = ving::migrate::PrepareOptions {
             dry_run: true,
@@ -73,11 +95,19 @@ pub(crate) fn drizzle_command(
                         &mut std::io::stderr(),
                     )?;
                 }
-                Err(ving::migrate::MigrateError::Diff(ving::migrate::DiffError::NeedsFill {
-                    message,
-                    table,
-                    column,
-                })) => {
+                Err(ving::migrate::MigrateError::Diff(
+                    error @ ving::migrate::DiffError::NeedsFill { .. },
+                )) => {
+                    let message = error.to_string();
+                    let ving::migrate::DiffError::NeedsFill {
+                        reason,
+                        table,
+                        column,
+                        ..
+                    } = error
+                    else {
+                        unreachable!("matched as NeedsFill above")
+                    };
                     if !std::io::stdin().is_terminal() {
                         return Err(Failure::Other(message));
                     }
@@ -98,7 +128,7 @@ pub(crate) fn drizzle_command(
                         });
                     let answer = ask_fill(
                         (&table, &column),
-                        &message,
+                        (&reason, &message),
                         optional.map(|p| p.origin.file().path()),
                         &mut std::io::stdin().lock(),
                         &mut std::io::stderr(),

@@ -441,11 +441,18 @@ pub(super) async fn up_locked(
             }
             // Foreign key checks were off (SQLite): prove the rows still satisfy them.
             let broken = conn.foreign_key_violations().await?;
-            if broken > 0 {
+            if !broken.is_empty() {
                 let _ = conn.run("ROLLBACK").await;
                 return Err(MigrateError::ForeignKeys {
                     tag: migration.entry.tag.clone(),
-                    rows: broken,
+                    rows: broken.iter().map(|(_, rows)| rows).sum(),
+                    keys: broken
+                        .iter()
+                        .map(|(key, rows)| {
+                            format!("{key} ({rows} row{})", if *rows == 1 { "" } else { "s" })
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", "),
                 });
             }
             conn.run("COMMIT").await?;

@@ -149,16 +149,39 @@ impl Conn {
         Ok(false)
     }
 
-    /// Rows breaking a foreign key (SQLite's `PRAGMA foreign_key_check`; 0 elsewhere).
-    pub(super) async fn foreign_key_violations(&mut self) -> Result<usize, sqlx::Error> {
+    /// The foreign keys rows break, each as `table.column → parent` with its count of
+    /// rows (SQLite's `PRAGMA foreign_key_check`; none elsewhere, where the database
+    /// refuses the statement that would break one).
+    pub(super) async fn foreign_key_violations(
+        &mut self,
+    ) -> Result<Vec<(String, usize)>, sqlx::Error> {
         match self {
             #[cfg(feature = "sqlite")]
-            Conn::Sqlite(c) => Ok(sqlx::query("PRAGMA foreign_key_check")
+            Conn::Sqlite(c) => {
+                let rows = sqlx::query(
+                    "SELECT c.\"table\", c.parent, group_concat(k.\"from\", ', '), count(*) \
+                     FROM pragma_foreign_key_check() c \
+                     LEFT JOIN pragma_foreign_key_list(c.\"table\") k ON k.id = c.fkid \
+                     GROUP BY c.\"table\", c.parent, c.fkid ORDER BY 1, 2",
+                )
                 .fetch_all(&mut **c)
-                .await?
-                .len()),
+                .await?;
+                let mut broken = Vec::with_capacity(rows.len());
+                for row in rows {
+                    let table: String = row.try_get(0)?;
+                    let parent: String = row.try_get(1)?;
+                    let column: Option<String> = row.try_get(2)?;
+                    let count: i64 = row.try_get(3)?;
+                    let column = column.unwrap_or_else(|| "?".to_owned());
+                    broken.push((
+                        format!("{table}.{column} → {parent}"),
+                        usize::try_from(count).unwrap_or(usize::MAX),
+                    ));
+                }
+                Ok(broken)
+            }
             #[allow(unreachable_patterns)]
-            _ => Ok(0),
+            _ => Ok(Vec::new()),
         }
     }
 

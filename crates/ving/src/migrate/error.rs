@@ -50,12 +50,14 @@ pub enum MigrateError {
     #[error("{0}")]
     Database(Box<sqlx::Error>),
     /// A migration left rows that break a foreign key (SQLite checks after each).
-    #[error("migration {tag} left {rows} rows breaking a foreign key; it was rolled back")]
+    #[error("migration {tag} left rows whose parent does not exist, breaking a foreign key: {keys}; it was rolled back")]
     ForeignKeys {
         /// The migration.
         tag: String,
         /// Rows found.
         rows: usize,
+        /// The keys broken: `table.column → parent (n rows)`, comma-separated.
+        keys: String,
     },
     /// A migration was partly applied (MySQL) and its applied statements changed since.
     #[error("migration {tag} was partly applied ({applied} statements) and those statements have changed since: restore them and fix only what failed")]

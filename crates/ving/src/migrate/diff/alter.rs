@@ -80,9 +80,29 @@ pub(super) fn alter_table(
             new,
         });
     }
-    // Columns added NOT NULL without a default: rows already in the table need a value.
+    let changed: Vec<(&SnapshotColumn, &SnapshotColumn)> = new_columns
+        .iter()
+        .filter_map(|c| source.get(&c.name).map(|o| (&old_columns[o], c)))
+        .filter(|(o, n)| {
+            let mut renamed = (*o).clone();
+            renamed.name = n.name.clone();
+            &renamed != *n
+        })
+        .collect();
+    // Rows already in the table need a value in columns added NOT NULL without a
+    // default, and in nullable columns made NOT NULL (where they hold NULL).
+    let tightened: Vec<&SnapshotColumn> = changed
+        .iter()
+        .filter(|(o, n)| !o.not_null && n.not_null)
+        .map(|(_, n)| *n)
+        .collect();
+    let needing = added
+        .iter()
+        .filter(|c| c.not_null && c.default.is_none())
+        .map(|c| (*c, false))
+        .chain(tightened.iter().map(|c| (*c, true)));
     let mut fills: BTreeMap<&str, String> = BTreeMap::new();
-    for column in added.iter().filter(|c| c.not_null && c.default.is_none()) {
+    for (column, made_required) in needing {
         let Some(model) = table.column(&column.name) else {
             continue;
         };
@@ -101,32 +121,28 @@ pub(super) fn alter_table(
                 use crate::table::ColumnType;
                 let (t, c) = (&table.name, &column.name);
                 let other_way = match model.column_type {
+                    _ if made_required => "; or keep the prop optional (required = false)",
                     ColumnType::Char(_) | ColumnType::BigIntUnsigned => {
                         "; or make the prop optional (required = false)"
                     }
                     ColumnType::Enum(_) | ColumnType::Json => "; or give the prop a default",
                     _ => "",
                 };
+                let kind = &table.kind;
+                let reason = if made_required {
+                    format!("prop {kind}.props.{c} is now required and its column {t}.{c} becomes NOT NULL, so rows of {t} that hold NULL in it would have no value.")
+                } else {
+                    format!("prop {kind}.props.{c} is new and its column {t}.{c} is NOT NULL without a default, so rows already in {t} would have no value for it.")
+                };
                 return Err(DiffError::NeedsFill {
-                    message: format!(
-                        "prop {kind}.props.{c} is new and its column {t}.{c} is NOT NULL without a default, so rows already in {t} would have no value for it. Give them one: run again with --fill {t}.{c}=<value> (on a terminal, --prepare asks){other_way}",
-                        kind = table.kind
-                    ),
+                    reason,
                     table: t.clone(),
                     column: c.clone(),
+                    other_way: other_way.to_owned(),
                 });
             }
         }
     }
-    let changed: Vec<(&SnapshotColumn, &SnapshotColumn)> = new_columns
-        .iter()
-        .filter_map(|c| source.get(&c.name).map(|o| (&old_columns[o], c)))
-        .filter(|(o, n)| {
-            let mut renamed = (*o).clone();
-            renamed.name = n.name.clone();
-            &renamed != *n
-        })
-        .collect();
     let checks_changed = old.check_constraints != new.check_constraints;
     for column in &removed {
         plan.warnings.push(format!(
@@ -220,13 +236,19 @@ pub(super) fn alter_table(
         let mut columns: Vec<(String, Source)> = new_columns
             .iter()
             .filter_map(|c| {
-                source
-                    .get(&c.name)
-                    .map(|o| (c.name.clone(), Source::Column(o.clone())))
+                source.get(&c.name).map(|o| {
+                    let from = match fills.get(c.name.as_str()) {
+                        Some(literal) => Source::OrIfNull(o.clone(), literal.clone()),
+                        None => Source::Column(o.clone()),
+                    };
+                    (c.name.clone(), from)
+                })
             })
             .collect();
         for (column, literal) in &fills {
-            columns.push(((*column).to_owned(), Source::Literal(literal.clone())));
+            if !source.contains_key(*column) {
+                columns.push(((*column).to_owned(), Source::Literal(literal.clone())));
+            }
         }
         phases.alter_columns.push(Step::CopyRows {
             from: t(),
@@ -280,6 +302,7 @@ pub(super) fn alter_table(
             table: t(),
             column: column.name.clone(),
             literal: literal.clone(),
+            only_null: false,
         });
         phases.alter_columns.push(if caps.restate_column {
             Step::RestateColumn {
@@ -298,6 +321,15 @@ pub(super) fn alter_table(
         let Some(model) = table.column(&n.name) else {
             continue;
         };
+        if let Some(literal) = fills.get(n.name.as_str()) {
+            // Made NOT NULL: its NULLs get the fill first.
+            phases.alter_columns.push(Step::FillColumn {
+                table: t(),
+                column: n.name.clone(),
+                literal: literal.clone(),
+                only_null: true,
+            });
+        }
         if caps.restate_column {
             phases.alter_columns.push(Step::RestateColumn {
                 table: t(),

@@ -28,8 +28,9 @@ pub struct Renames {
     /// `Some(table)` for the columns of a table (answers to `--prepare`'s questions).
     pub accepted: BTreeSet<Option<String>>,
     /// (table, column) → the value that rows already in the table get in a column added
-    /// `NOT NULL` without a default (`--fill table.column=value`, or the answer to
-    /// `--prepare`'s question). Without one, such a column stops the plan.
+    /// `NOT NULL` without a default, or that rows holding NULL get in a column made
+    /// `NOT NULL` (`--fill table.column=value`, or the answer to `--prepare`'s
+    /// question). Without one, such a column stops the plan.
     pub fills: BTreeMap<(String, String), String>,
     /// Plan such columns without a fill (the reverse plans `--prepare` writes as down
     /// files: there the column comes back as it was).
@@ -112,14 +113,17 @@ pub enum DiffError {
     Snapshot(String),
     /// A column is added `NOT NULL` without a default to a table that may hold rows:
     /// they need a value.
-    #[error("{message}")]
+    #[error("{reason} Give them one: run again with --fill {table}.{column}=<value> (on a terminal, --prepare asks){other_way}")]
     NeedsFill {
-        /// The whole explanation, with the ways out.
-        message: String,
+        /// Why rows need a value: a column added NOT NULL without a default, or a
+        /// nullable column made NOT NULL.
+        reason: String,
         /// The table.
         table: String,
         /// The column (the prop's name).
         column: String,
+        /// Another way out, if there is one (`; or …`), or empty.
+        other_way: String,
     },
     /// A fill value does not suit its column.
     #[error("--fill {table}.{column}: {message}")]

@@ -122,6 +122,8 @@ pub(super) enum Step {
         table: String,
         column: String,
         literal: String,
+        /// Only the rows holding NULL (a column made NOT NULL).
+        only_null: bool,
     },
     RestateColumn {
         table: String,
@@ -167,6 +169,8 @@ pub(super) enum Step {
 pub(super) enum Source {
     Column(String),
     Literal(String),
+    /// The column, or the literal where it holds NULL.
+    OrIfNull(String, String),
 }
 
 impl Step {
@@ -210,6 +214,7 @@ impl Step {
                     .map(|(_, source)| match source {
                         Source::Column(c) => q(c),
                         Source::Literal(literal) => literal.clone(),
+                        Source::OrIfNull(c, literal) => format!("COALESCE({}, {literal})", q(c)),
                     })
                     .collect();
                 one(format!(
@@ -243,7 +248,17 @@ impl Step {
                 table,
                 column,
                 literal,
-            } => one(format!("UPDATE {} SET {} = {literal}", q(table), q(column))),
+                only_null,
+            } => one(format!(
+                "UPDATE {} SET {} = {literal}{}",
+                q(table),
+                q(column),
+                if *only_null {
+                    format!(" WHERE {} IS NULL", q(column))
+                } else {
+                    String::new()
+                }
+            )),
             Step::RestateColumn { table, column } => one(format!(
                 "ALTER TABLE {} MODIFY COLUMN {}",
                 q(table),
