@@ -211,7 +211,7 @@ pub(crate) async fn apply_or_revert(
             return Err(e.into());
         }
         let done = if completed.is_empty() {
-            format!("nothing was {verb} by this run")
+            format!("no whole migration was {verb} by this run")
         } else {
             format!(
                 "{verb} by this run before the failure: {}",
