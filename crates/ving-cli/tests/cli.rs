@@ -631,7 +631,10 @@ fn up_and_down_report_each_migration_as_it_finishes() {
     let (code, out, err) = run_flushed(&["-C", root, "drizzle", "--up"]);
     assert_eq!(code, ExitCode::FAILURE);
     assert!(out.at_flush.is_empty());
-    assert!(err.contains("no whole migration was applied by this run"), "{err}");
+    assert!(
+        err.contains("no whole migration was applied by this run"),
+        "{err}"
+    );
 
     std::fs::write(&broken, "SELECT 1;").expect("fix");
     let (code, out, err) = run_flushed(&["-C", root, "drizzle", "--up"]);

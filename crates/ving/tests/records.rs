@@ -1689,3 +1689,68 @@ on_every_backend!(
     database_errors_are_ving_s,
     database_errors_name_the_prop_never_the_sql
 );
+
+/// `sum`, `avg`, `min` and `max` give one answer on every backend: booleans count as 0
+/// and 1 (ving's MariaDB answer), an average is a double from the exact values, and a
+/// prop that has no sum or no order is a 400, never the database's error.
+async fn aggregates_give_one_answer(backend: Backend, kinds: &Kinds<'_>) {
+    let users = kinds.kind("User").expect("User");
+    for (index, admin) in [true, false, false, true, false, false, false]
+        .iter()
+        .enumerate()
+    {
+        user(&users, &format!("agg{index}"), json!({ "admin": admin })).await;
+    }
+    assert_eq!(users.sum("admin", ()).await.expect("sum"), 2.0, "{backend}");
+    let avg = users.avg("admin", ()).await.expect("avg");
+    assert_eq!(avg, 2.0 / 7.0, "{backend}: {avg}");
+    assert_eq!(
+        users.min("admin", ()).await.expect("min"),
+        json!(0),
+        "{backend}"
+    );
+    assert_eq!(
+        users.max("admin", ()).await.expect("max"),
+        json!(1),
+        "{backend}"
+    );
+    // An average of whole numbers that does not end: the double nearest the exact value.
+    let files = kinds.kind("S3File").expect("S3File");
+    let owner = user(&users, "files", json!({})).await;
+    let sizes = [10i64, 20, 17];
+    for (index, size) in sizes.iter().enumerate() {
+        files
+            .create(props(json!({
+                "filename": format!("f{index}.txt"),
+                "extension": "txt",
+                "contentType": "text/plain",
+                "s3folder": "x",
+                "sizeInBytes": size,
+                "userId": owner.get("id"),
+            })))
+            .await
+            .unwrap_or_else(|e| panic!("{backend}: {e}"));
+    }
+    let avg = files.avg("sizeInBytes", ()).await.expect("avg");
+    assert_eq!(avg, 47.0 / 3.0, "{backend}: {avg}");
+    for (result, what) in [
+        (
+            users.sum("username", ()).await.map(|_| ()),
+            "sum of username",
+        ),
+        (users.avg("email", ()).await.map(|_| ()), "avg of email"),
+        (
+            files.max("metadata", ()).await.map(|_| ()),
+            "max of metadata",
+        ),
+    ] {
+        let error = result.expect_err(what);
+        assert_eq!(error.code, 400, "{backend}: {what}: {error}");
+        assert!(
+            error.message.starts_with("cannot take the "),
+            "{backend}: {error}"
+        );
+    }
+}
+
+on_every_backend!(aggregates_are_one_answer, aggregates_give_one_answer);

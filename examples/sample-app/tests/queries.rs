@@ -431,6 +431,43 @@ async fn aggregates(db: &Db) {
         .await
         .expect("aggregates");
     assert_eq!(empty, Some((None, None)));
+    // Booleans: min is false if any is, max true if any is (PostgreSQL has no min/max of
+    // booleans: bool_and/bool_or there).
+    let (lowest, highest) = db
+        .select_fields((min(UserTable.admin), max(UserTable.admin)))
+        .from(UserTable)
+        .first()
+        .await
+        .expect("min and max of a boolean")
+        .expect("a row");
+    assert_eq!((lowest, highest), (Some(false), Some(false)));
+    // A sum past i64::MAX is a double on every backend (SQLite's integer sum would stop
+    // with "integer overflow").
+    let big = i64::MAX / 4 * 3;
+    let files = [big, big + 1].map(|id| S3FileInsert {
+        id: Some(id),
+        ..S3FileInsert::new(1)
+    });
+    db.insert(S3FileTable)
+        .values(files)
+        .execute()
+        .await
+        .expect("ids past half of i64::MAX");
+    let total = db
+        .select_fields((sum(S3FileTable.id),))
+        .from(S3FileTable)
+        .where_(gt(S3FileTable.id, 1000))
+        .first()
+        .await
+        .expect("a sum past i64::MAX")
+        .expect("a row");
+    let want = big as f64 * 2.0 + 1.0;
+    assert!(
+        total
+            .0
+            .is_some_and(|sum| (sum - want).abs() <= want * 1e-12),
+        "{total:?}"
+    );
 }
 
 async fn joins(db: &Db) {

@@ -327,8 +327,8 @@ pub trait Dialect: Send + Sync {
     fn aggregate(&self, function: Aggregate, argument: &str) -> String {
         match function {
             Aggregate::Count => format!("count({argument})"),
-            Aggregate::Min => format!("min({argument})"),
-            Aggregate::Max => format!("max({argument})"),
+            Aggregate::Min | Aggregate::Every => format!("min({argument})"),
+            Aggregate::Max | Aggregate::Any => format!("max({argument})"),
             Aggregate::Sum => format!("CAST(sum({argument}) AS {})", self.double_type()),
             Aggregate::Avg => format!("CAST(avg({argument}) AS {})", self.double_type()),
         }
@@ -565,6 +565,19 @@ impl Dialect for PostgresDialect {
         }
     }
 
+    fn aggregate(&self, function: Aggregate, argument: &str) -> String {
+        match function {
+            // PostgreSQL has no min or max of booleans: their own aggregates.
+            Aggregate::Every => format!("bool_and({argument})"),
+            Aggregate::Any => format!("bool_or({argument})"),
+            Aggregate::Count => format!("count({argument})"),
+            Aggregate::Min => format!("min({argument})"),
+            Aggregate::Max => format!("max({argument})"),
+            Aggregate::Sum => format!("CAST(sum({argument}) AS double precision)"),
+            Aggregate::Avg => format!("CAST(avg({argument}) AS double precision)"),
+        }
+    }
+
     fn placeholder_prefix(&self) -> Option<char> {
         Some('$')
     }
@@ -749,6 +762,18 @@ impl Dialect for SqliteDialect {
 
     fn double_type(&self) -> &'static str {
         "REAL"
+    }
+
+    fn aggregate(&self, function: Aggregate, argument: &str) -> String {
+        match function {
+            // SQLite's sum of integers stops with "integer overflow" past i64::MAX
+            // where the others sum exactly: summed as doubles, as the answer is one.
+            Aggregate::Sum => format!("sum(CAST({argument} AS REAL))"),
+            Aggregate::Count => format!("count({argument})"),
+            Aggregate::Min | Aggregate::Every => format!("min({argument})"),
+            Aggregate::Max | Aggregate::Any => format!("max({argument})"),
+            Aggregate::Avg => format!("CAST(avg({argument}) AS REAL)"),
+        }
     }
 
     fn limit_offset(&self, limit: Option<u64>, offset: Option<u64>) -> Option<Vec<RawPart>> {

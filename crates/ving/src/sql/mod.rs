@@ -362,6 +362,25 @@ pub enum Aggregate {
     Min,
     /// `max`
     Max,
+    /// The smallest of booleans: false if any is (`bool_and` on PostgreSQL, `min`
+    /// elsewhere).
+    Every,
+    /// The largest of booleans: true if any is (`bool_or` on PostgreSQL, `max`
+    /// elsewhere).
+    Any,
+}
+
+impl Aggregate {
+    /// The function's name, as SQL spells it (`sum`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Aggregate::Count => "count",
+            Aggregate::Sum => "sum",
+            Aggregate::Avg => "avg",
+            Aggregate::Min | Aggregate::Every => "min",
+            Aggregate::Max | Aggregate::Any => "max",
+        }
+    }
 }
 
 /// The kind of a join.

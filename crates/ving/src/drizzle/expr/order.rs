@@ -137,18 +137,35 @@ where
     aggregate(Aggregate::Avg, Some(expr.into_node()))
 }
 
-/// `min(expr)` (`None` over no rows).
+/// `min(expr)` (`None` over no rows). Of booleans: false if any is, on every database.
+/// Not of JSON, which has no order every database shares.
 pub fn min<E: Expression>(expr: E) -> Expr<<E::Value as Nullable>::Null, E::Source>
 where
-    E::Value: Nullable,
+    E::Value: Nullable + Comparable,
 {
-    aggregate(Aggregate::Min, Some(expr.into_node()))
+    let function = if is_boolean::<E::Value>() {
+        Aggregate::Every
+    } else {
+        Aggregate::Min
+    };
+    aggregate(function, Some(expr.into_node()))
 }
 
-/// `max(expr)` (`None` over no rows).
+/// `max(expr)` (`None` over no rows). Of booleans: true if any is, on every database.
+/// Not of JSON, which has no order every database shares.
 pub fn max<E: Expression>(expr: E) -> Expr<<E::Value as Nullable>::Null, E::Source>
 where
-    E::Value: Nullable,
+    E::Value: Nullable + Comparable,
 {
-    aggregate(Aggregate::Max, Some(expr.into_node()))
+    let function = if is_boolean::<E::Value>() {
+        Aggregate::Any
+    } else {
+        Aggregate::Max
+    };
+    aggregate(function, Some(expr.into_node()))
+}
+
+/// Whether values of `V` are booleans (`bool` or `Option<bool>`).
+fn is_boolean<V: Value>() -> bool {
+    matches!(V::null_param(), crate::sql::Param::Bool(_))
 }

@@ -11,7 +11,7 @@ use crate::db::{DbError, DbRow};
 use crate::drizzle::{Executor, Predicate};
 use crate::id::IdCodec;
 use crate::schema::{Prop, PropDefault, PropType, RelationType, Schema, SchemaSet};
-use crate::sql::{Aggregate, BinaryOp, Delete, Expr, OrderTerm, Param, Select, Statement};
+use crate::sql::{Aggregate, BinaryOp, Delete, Expr, OrderTerm, Param, RawPart, Select, Statement};
 use crate::table::{ColumnType, TableModel};
 
 use super::describe::Describe;
@@ -466,10 +466,43 @@ impl<'e> Kind<'e> {
         where_: impl IntoWhere,
     ) -> Result<Value, Ouch> {
         let (arg, column_type) = match prop {
-            Some(prop) => (
-                Some(Box::new(self.column_expr(prop)?)),
-                self.column(prop)?.column_type.clone(),
-            ),
+            Some(prop) => {
+                let column_type = self.column(prop)?.column_type.clone();
+                let column = self.column_expr(prop)?;
+                let numeric = matches!(
+                    column_type,
+                    ColumnType::Int | ColumnType::BigIntUnsigned | ColumnType::Boolean
+                );
+                let summable = matches!(function, Aggregate::Sum | Aggregate::Avg);
+                if (summable && !numeric) || column_type == ColumnType::Json {
+                    return Err(Ouch::new(
+                        400,
+                        format!(
+                            "cannot take the {} of {prop}: {}",
+                            function.name(),
+                            if column_type == ColumnType::Json {
+                                "a JSON prop has no order"
+                            } else {
+                                "it is not a number or a boolean"
+                            }
+                        ),
+                    ));
+                }
+                // Booleans count as 0 and 1 on every backend, as on MariaDB, where
+                // ving keeps them as tinyint (PostgreSQL has no sum of booleans).
+                let arg = if column_type == ColumnType::Boolean {
+                    Expr::Raw(vec![
+                        RawPart::Text("CASE WHEN ".into()),
+                        RawPart::Expr(column.clone()),
+                        RawPart::Text(" THEN 1 WHEN NOT ".into()),
+                        RawPart::Expr(column),
+                        RawPart::Text(" THEN 0 END".into()),
+                    ])
+                } else {
+                    column
+                };
+                (Some(Box::new(arg)), column_type)
+            }
             None => (None, ColumnType::BigIntUnsigned),
         };
         let select = Select {
@@ -486,7 +519,19 @@ impl<'e> Kind<'e> {
             match function {
                 Aggregate::Count => Ok(Value::from(row.get_i64(0)?)),
                 Aggregate::Sum | Aggregate::Avg => Ok(Value::from(row.get_f64(0)?)),
-                Aggregate::Min | Aggregate::Max => read_json(&row, 0, &column_type),
+                Aggregate::Min | Aggregate::Max | Aggregate::Every | Aggregate::Any
+                    if column_type == ColumnType::Boolean =>
+                {
+                    // 0 or 1: an int on PostgreSQL, a bigint elsewhere.
+                    let bit = match row.get_i64(0) {
+                        Ok(bit) => bit,
+                        Err(_) => i64::from(row.get_i32(0)?),
+                    };
+                    Ok(Value::from(bit))
+                }
+                Aggregate::Min | Aggregate::Max | Aggregate::Every | Aggregate::Any => {
+                    read_json(&row, 0, &column_type)
+                }
             }
         })
         .await?;
