@@ -909,7 +909,14 @@ async fn json_props_and_options(backend: Backend, kinds: &Kinds<'_>) {
     assert_eq!(described["props"]["userId"], Value::Null);
     assert_eq!(described["props"]["id"], Value::Null);
     assert_eq!(described["related"], json!({"user": null}));
+    // A minted JSON prop is what the database will hold: `{}` (ving leaves it out).
     assert_eq!(described["props"]["metadata"], json!({}));
+    // Nothing unsaved owns by identity: a null id matches no one, itself included (ving:
+    // `null == null`).
+    let users = kinds.kind("User").expect("User");
+    let unsaved = users.mint(props(json!({"username": "ghost"})));
+    assert!(!unsaved.is_owner(Some(&unsaved)).await.expect("is_owner"));
+    assert!(!file.is_owner(Some(&unsaved)).await.expect("is_owner"));
 }
 
 on_every_backend!(
