@@ -704,6 +704,11 @@ async fn typed_records(backend: Backend, kinds: &Kinds<'_>) {
     // Setters validate against the schema: 442 naming the prop.
     let bad = warden.set_email("not an email").expect_err("442");
     assert_eq!((bad.code, bad.prop.as_deref()), (442, Some("email")));
+    // An empty required string is 441, as a posted one is.
+    let empty = warden.set_username("").expect_err("441");
+    assert_eq!((empty.code, empty.prop.as_deref()), (441, Some("username")));
+    assert_eq!(warden.username(), "warden", "a refused value is not set");
+    warden.set_bio("").expect("bio is optional");
     warden.set_admin(true).expect("admin");
     warden
         .set_use_as_display_name(UseAsDisplayName::Email)
@@ -780,7 +785,9 @@ async fn typed_records(backend: Backend, kinds: &Kinds<'_>) {
         .find_or_die(file.id().expect("id"))
         .await
         .expect("find");
-    assert_eq!(again.size_in_bytes(), 4096);
+    // An `int` prop is an i32 in the record as in the row type.
+    let size: i32 = again.size_in_bytes();
+    assert_eq!(size, 4096);
     assert_eq!(again.icon(), Some(Icon::Thumbnail));
     assert_eq!(again.metadata(), Some(&serde_json::json!({"width": 300})));
     assert_eq!(again.user_id(), warden.id());

@@ -265,6 +265,19 @@ fn typed(table: &Table, prop: &crate::schema::Prop) -> Option<Typed> {
             },
             into: "Some(JsonValue::from(self.{f}))".into(),
         },
+        // The column's type: `i32` for `int`, `i64` for `bigInt`, as in the row type.
+        PropType::Int if column.column_type == ColumnType::Int => Typed {
+            get: "i32".into(),
+            get_body: "self.0.get_i64({p}).and_then(|v| i32::try_from(v).ok()).unwrap_or(0)".into(),
+            set: "i32".into(),
+            set_body: "JsonValue::from(value)".into(),
+            field: "i32".into(),
+            default: match prop.default {
+                Some(PropDefault::Int(n)) => n.to_string(),
+                _ => "0".into(),
+            },
+            into: "Some(JsonValue::from(self.{f}))".into(),
+        },
         PropType::Int => Typed {
             get: "i64".into(),
             get_body: "self.0.get_i64({p}).unwrap_or(0)".into(),
@@ -433,7 +446,8 @@ fn record_module(
         }
         let _ = writeln!(
             w,
-            "    /// Sets `{name}`, validated against the schema (442 naming the prop)."
+            "    /// Sets `{name}`, validated against the schema as a posted value is (442 naming the prop{}).",
+            if prop.required && matches!(prop.prop_type, PropType::String) { "; `\"\"` is 441" } else { "" }
         );
         let _ = writeln!(
             w,
@@ -442,7 +456,7 @@ fn record_module(
         );
         let _ = writeln!(
             w,
-            "        self.0.set({name:?}, {}).map(|_| ())",
+            "        self.0.set_checked({name:?}, {}).map(|_| ())",
             t.set_body
         );
         let _ = writeln!(w, "    }}");

@@ -247,6 +247,21 @@ impl<'e> Record<'e> {
             .ok_or_else(|| Ouch::about(400, name, format!("{name} is not a prop")))
     }
 
+    /// [`Record::set`], and `""` on a required string prop is ving's 441, as
+    /// `set_posted_props` says: what the generated typed setters call.
+    pub fn set_checked(&mut self, name: &str, value: Value) -> Result<&Value, Ouch> {
+        let required_text = self
+            .kind
+            .schema()
+            .props
+            .iter()
+            .any(|p| p.name == name && p.required && p.prop_type == PropType::String);
+        if required_text && value.as_str() == Some("") {
+            return Err(Ouch::about(441, name, format!("{name} is required.")));
+        }
+        self.set(name, value)
+    }
+
     /// Sets several props (those with `noSetAll` skipped).
     pub fn set_all(&mut self, props: &Map<String, Value>) -> Result<(), Ouch> {
         for (name, value) in props {

@@ -46,57 +46,57 @@ impl APIKey<'_> {
     pub fn created_at(&self) -> Option<NaiveDateTime> {
         self.0.get_date("createdAt")
     }
-    /// Sets `createdAt`, validated against the schema (442 naming the prop).
+    /// Sets `createdAt`, validated against the schema as a posted value is (442 naming the prop).
     pub fn set_created_at(&mut self, value: NaiveDateTime) -> Result<(), Ouch> {
-        self.0.set("createdAt", JsonValue::from(format_date(value))).map(|_| ())
+        self.0.set_checked("createdAt", JsonValue::from(format_date(value))).map(|_| ())
     }
     /// `updatedAt`, as the record holds it.
     pub fn updated_at(&self) -> Option<NaiveDateTime> {
         self.0.get_date("updatedAt")
     }
-    /// Sets `updatedAt`, validated against the schema (442 naming the prop).
+    /// Sets `updatedAt`, validated against the schema as a posted value is (442 naming the prop).
     pub fn set_updated_at(&mut self, value: NaiveDateTime) -> Result<(), Ouch> {
-        self.0.set("updatedAt", JsonValue::from(format_date(value))).map(|_| ())
+        self.0.set_checked("updatedAt", JsonValue::from(format_date(value))).map(|_| ())
     }
     /// `name`, as the record holds it.
     pub fn name(&self) -> &str {
         self.0.get_str("name").unwrap_or_default()
     }
-    /// Sets `name`, validated against the schema (442 naming the prop).
+    /// Sets `name`, validated against the schema as a posted value is (442 naming the prop; `""` is 441).
     pub fn set_name(&mut self, value: impl Into<String>) -> Result<(), Ouch> {
-        self.0.set("name", JsonValue::from(value.into())).map(|_| ())
+        self.0.set_checked("name", JsonValue::from(value.into())).map(|_| ())
     }
     /// `url`, as the record holds it.
     pub fn url(&self) -> &str {
         self.0.get_str("url").unwrap_or_default()
     }
-    /// Sets `url`, validated against the schema (442 naming the prop).
+    /// Sets `url`, validated against the schema as a posted value is (442 naming the prop; `""` is 441).
     pub fn set_url(&mut self, value: impl Into<String>) -> Result<(), Ouch> {
-        self.0.set("url", JsonValue::from(value.into())).map(|_| ())
+        self.0.set_checked("url", JsonValue::from(value.into())).map(|_| ())
     }
     /// `reason`, as the record holds it.
     pub fn reason(&self) -> &str {
         self.0.get_str("reason").unwrap_or_default()
     }
-    /// Sets `reason`, validated against the schema (442 naming the prop).
+    /// Sets `reason`, validated against the schema as a posted value is (442 naming the prop).
     pub fn set_reason(&mut self, value: impl Into<String>) -> Result<(), Ouch> {
-        self.0.set("reason", JsonValue::from(value.into())).map(|_| ())
+        self.0.set_checked("reason", JsonValue::from(value.into())).map(|_| ())
     }
     /// `privateKey`, as the record holds it.
     pub fn private_key(&self) -> &str {
         self.0.get_str("privateKey").unwrap_or_default()
     }
-    /// Sets `privateKey`, validated against the schema (442 naming the prop).
+    /// Sets `privateKey`, validated against the schema as a posted value is (442 naming the prop).
     pub fn set_private_key(&mut self, value: impl Into<String>) -> Result<(), Ouch> {
-        self.0.set("privateKey", JsonValue::from(value.into())).map(|_| ())
+        self.0.set_checked("privateKey", JsonValue::from(value.into())).map(|_| ())
     }
     /// `userId`, as the record holds it.
     pub fn user_id(&self) -> Option<i64> {
         self.0.get_i64("userId")
     }
-    /// Sets `userId`, validated against the schema (442 naming the prop).
+    /// Sets `userId`, validated against the schema as a posted value is (442 naming the prop).
     pub fn set_user_id(&mut self, value: Option<i64>) -> Result<(), Ouch> {
-        self.0.set("userId", value.map_or(JsonValue::Null, JsonValue::from)).map(|_| ())
+        self.0.set_checked("userId", value.map_or(JsonValue::Null, JsonValue::from)).map(|_| ())
     }
 }
 

@@ -46,57 +46,57 @@ impl CronJob<'_> {
     pub fn created_at(&self) -> Option<NaiveDateTime> {
         self.0.get_date("createdAt")
     }
-    /// Sets `createdAt`, validated against the schema (442 naming the prop).
+    /// Sets `createdAt`, validated against the schema as a posted value is (442 naming the prop).
     pub fn set_created_at(&mut self, value: NaiveDateTime) -> Result<(), Ouch> {
-        self.0.set("createdAt", JsonValue::from(format_date(value))).map(|_| ())
+        self.0.set_checked("createdAt", JsonValue::from(format_date(value))).map(|_| ())
     }
     /// `updatedAt`, as the record holds it.
     pub fn updated_at(&self) -> Option<NaiveDateTime> {
         self.0.get_date("updatedAt")
     }
-    /// Sets `updatedAt`, validated against the schema (442 naming the prop).
+    /// Sets `updatedAt`, validated against the schema as a posted value is (442 naming the prop).
     pub fn set_updated_at(&mut self, value: NaiveDateTime) -> Result<(), Ouch> {
-        self.0.set("updatedAt", JsonValue::from(format_date(value))).map(|_| ())
+        self.0.set_checked("updatedAt", JsonValue::from(format_date(value))).map(|_| ())
     }
     /// `schedule`, as the record holds it.
     pub fn schedule(&self) -> &str {
         self.0.get_str("schedule").unwrap_or_default()
     }
-    /// Sets `schedule`, validated against the schema (442 naming the prop).
+    /// Sets `schedule`, validated against the schema as a posted value is (442 naming the prop; `""` is 441).
     pub fn set_schedule(&mut self, value: impl Into<String>) -> Result<(), Ouch> {
-        self.0.set("schedule", JsonValue::from(value.into())).map(|_| ())
+        self.0.set_checked("schedule", JsonValue::from(value.into())).map(|_| ())
     }
     /// `handler`, as the record holds it.
     pub fn handler(&self) -> &str {
         self.0.get_str("handler").unwrap_or_default()
     }
-    /// Sets `handler`, validated against the schema (442 naming the prop).
+    /// Sets `handler`, validated against the schema as a posted value is (442 naming the prop; `""` is 441).
     pub fn set_handler(&mut self, value: impl Into<String>) -> Result<(), Ouch> {
-        self.0.set("handler", JsonValue::from(value.into())).map(|_| ())
+        self.0.set_checked("handler", JsonValue::from(value.into())).map(|_| ())
     }
     /// `params`, as the record holds it.
     pub fn params(&self) -> Option<&JsonValue> {
         self.0.get("params")
     }
-    /// Sets `params`, validated against the schema (442 naming the prop).
+    /// Sets `params`, validated against the schema as a posted value is (442 naming the prop).
     pub fn set_params(&mut self, value: JsonValue) -> Result<(), Ouch> {
-        self.0.set("params", value).map(|_| ())
+        self.0.set_checked("params", value).map(|_| ())
     }
     /// `enabled`, as the record holds it.
     pub fn enabled(&self) -> bool {
         self.0.get_bool("enabled").unwrap_or(false)
     }
-    /// Sets `enabled`, validated against the schema (442 naming the prop).
+    /// Sets `enabled`, validated against the schema as a posted value is (442 naming the prop).
     pub fn set_enabled(&mut self, value: bool) -> Result<(), Ouch> {
-        self.0.set("enabled", JsonValue::from(value)).map(|_| ())
+        self.0.set_checked("enabled", JsonValue::from(value)).map(|_| ())
     }
     /// `note`, as the record holds it.
     pub fn note(&self) -> &str {
         self.0.get_str("note").unwrap_or_default()
     }
-    /// Sets `note`, validated against the schema (442 naming the prop).
+    /// Sets `note`, validated against the schema as a posted value is (442 naming the prop).
     pub fn set_note(&mut self, value: impl Into<String>) -> Result<(), Ouch> {
-        self.0.set("note", JsonValue::from(value.into())).map(|_| ())
+        self.0.set_checked("note", JsonValue::from(value.into())).map(|_| ())
     }
 }
 

@@ -46,89 +46,89 @@ impl S3File<'_> {
     pub fn created_at(&self) -> Option<NaiveDateTime> {
         self.0.get_date("createdAt")
     }
-    /// Sets `createdAt`, validated against the schema (442 naming the prop).
+    /// Sets `createdAt`, validated against the schema as a posted value is (442 naming the prop).
     pub fn set_created_at(&mut self, value: NaiveDateTime) -> Result<(), Ouch> {
-        self.0.set("createdAt", JsonValue::from(format_date(value))).map(|_| ())
+        self.0.set_checked("createdAt", JsonValue::from(format_date(value))).map(|_| ())
     }
     /// `updatedAt`, as the record holds it.
     pub fn updated_at(&self) -> Option<NaiveDateTime> {
         self.0.get_date("updatedAt")
     }
-    /// Sets `updatedAt`, validated against the schema (442 naming the prop).
+    /// Sets `updatedAt`, validated against the schema as a posted value is (442 naming the prop).
     pub fn set_updated_at(&mut self, value: NaiveDateTime) -> Result<(), Ouch> {
-        self.0.set("updatedAt", JsonValue::from(format_date(value))).map(|_| ())
+        self.0.set_checked("updatedAt", JsonValue::from(format_date(value))).map(|_| ())
     }
     /// `filename`, as the record holds it.
     pub fn filename(&self) -> &str {
         self.0.get_str("filename").unwrap_or_default()
     }
-    /// Sets `filename`, validated against the schema (442 naming the prop).
+    /// Sets `filename`, validated against the schema as a posted value is (442 naming the prop; `""` is 441).
     pub fn set_filename(&mut self, value: impl Into<String>) -> Result<(), Ouch> {
-        self.0.set("filename", JsonValue::from(value.into())).map(|_| ())
+        self.0.set_checked("filename", JsonValue::from(value.into())).map(|_| ())
     }
     /// `extension`, as the record holds it.
     pub fn extension(&self) -> &str {
         self.0.get_str("extension").unwrap_or_default()
     }
-    /// Sets `extension`, validated against the schema (442 naming the prop).
+    /// Sets `extension`, validated against the schema as a posted value is (442 naming the prop; `""` is 441).
     pub fn set_extension(&mut self, value: impl Into<String>) -> Result<(), Ouch> {
-        self.0.set("extension", JsonValue::from(value.into())).map(|_| ())
+        self.0.set_checked("extension", JsonValue::from(value.into())).map(|_| ())
     }
     /// `contentType`, as the record holds it.
     pub fn content_type(&self) -> &str {
         self.0.get_str("contentType").unwrap_or_default()
     }
-    /// Sets `contentType`, validated against the schema (442 naming the prop).
+    /// Sets `contentType`, validated against the schema as a posted value is (442 naming the prop; `""` is 441).
     pub fn set_content_type(&mut self, value: impl Into<String>) -> Result<(), Ouch> {
-        self.0.set("contentType", JsonValue::from(value.into())).map(|_| ())
+        self.0.set_checked("contentType", JsonValue::from(value.into())).map(|_| ())
     }
     /// `s3folder`, as the record holds it.
     pub fn s3folder(&self) -> &str {
         self.0.get_str("s3folder").unwrap_or_default()
     }
-    /// Sets `s3folder`, validated against the schema (442 naming the prop).
+    /// Sets `s3folder`, validated against the schema as a posted value is (442 naming the prop; `""` is 441).
     pub fn set_s3folder(&mut self, value: impl Into<String>) -> Result<(), Ouch> {
-        self.0.set("s3folder", JsonValue::from(value.into())).map(|_| ())
+        self.0.set_checked("s3folder", JsonValue::from(value.into())).map(|_| ())
     }
     /// `sizeInBytes`, as the record holds it.
-    pub fn size_in_bytes(&self) -> i64 {
-        self.0.get_i64("sizeInBytes").unwrap_or(0)
+    pub fn size_in_bytes(&self) -> i32 {
+        self.0.get_i64("sizeInBytes").and_then(|v| i32::try_from(v).ok()).unwrap_or(0)
     }
-    /// Sets `sizeInBytes`, validated against the schema (442 naming the prop).
-    pub fn set_size_in_bytes(&mut self, value: i64) -> Result<(), Ouch> {
-        self.0.set("sizeInBytes", JsonValue::from(value)).map(|_| ())
+    /// Sets `sizeInBytes`, validated against the schema as a posted value is (442 naming the prop).
+    pub fn set_size_in_bytes(&mut self, value: i32) -> Result<(), Ouch> {
+        self.0.set_checked("sizeInBytes", JsonValue::from(value)).map(|_| ())
     }
     /// `metadata`, as the record holds it.
     pub fn metadata(&self) -> Option<&JsonValue> {
         self.0.get("metadata")
     }
-    /// Sets `metadata`, validated against the schema (442 naming the prop).
+    /// Sets `metadata`, validated against the schema as a posted value is (442 naming the prop).
     pub fn set_metadata(&mut self, value: JsonValue) -> Result<(), Ouch> {
-        self.0.set("metadata", value).map(|_| ())
+        self.0.set_checked("metadata", value).map(|_| ())
     }
     /// `status`, as the record holds it.
     pub fn status(&self) -> Option<Status> {
         self.0.get_str("status").and_then(Status::from_value)
     }
-    /// Sets `status`, validated against the schema (442 naming the prop).
+    /// Sets `status`, validated against the schema as a posted value is (442 naming the prop).
     pub fn set_status(&mut self, value: Status) -> Result<(), Ouch> {
-        self.0.set("status", JsonValue::from(value.as_str())).map(|_| ())
+        self.0.set_checked("status", JsonValue::from(value.as_str())).map(|_| ())
     }
     /// `icon`, as the record holds it.
     pub fn icon(&self) -> Option<Icon> {
         self.0.get_str("icon").and_then(Icon::from_value)
     }
-    /// Sets `icon`, validated against the schema (442 naming the prop).
+    /// Sets `icon`, validated against the schema as a posted value is (442 naming the prop).
     pub fn set_icon(&mut self, value: Icon) -> Result<(), Ouch> {
-        self.0.set("icon", JsonValue::from(value.as_str())).map(|_| ())
+        self.0.set_checked("icon", JsonValue::from(value.as_str())).map(|_| ())
     }
     /// `userId`, as the record holds it.
     pub fn user_id(&self) -> Option<i64> {
         self.0.get_i64("userId")
     }
-    /// Sets `userId`, validated against the schema (442 naming the prop).
+    /// Sets `userId`, validated against the schema as a posted value is (442 naming the prop).
     pub fn set_user_id(&mut self, value: Option<i64>) -> Result<(), Ouch> {
-        self.0.set("userId", value.map_or(JsonValue::Null, JsonValue::from)).map(|_| ())
+        self.0.set_checked("userId", value.map_or(JsonValue::Null, JsonValue::from)).map(|_| ())
     }
 }
 
@@ -150,7 +150,7 @@ pub struct S3FileProps {
     /// `s3folder`
     pub s3folder: String,
     /// `sizeInBytes`
-    pub size_in_bytes: i64,
+    pub size_in_bytes: i32,
     /// `metadata`
     pub metadata: Option<JsonValue>,
     /// `status`

@@ -55,41 +55,41 @@ impl User<'_> {
     pub fn created_at(&self) -> Option<NaiveDateTime> {
         self.0.get_date("createdAt")
     }
-    /// Sets `createdAt`, validated against the schema (442 naming the prop).
+    /// Sets `createdAt`, validated against the schema as a posted value is (442 naming the prop).
     pub fn set_created_at(&mut self, value: NaiveDateTime) -> Result<(), Ouch> {
-        self.0.set("createdAt", JsonValue::from(format_date(value))).map(|_| ())
+        self.0.set_checked("createdAt", JsonValue::from(format_date(value))).map(|_| ())
     }
     /// `updatedAt`, as the record holds it.
     pub fn updated_at(&self) -> Option<NaiveDateTime> {
         self.0.get_date("updatedAt")
     }
-    /// Sets `updatedAt`, validated against the schema (442 naming the prop).
+    /// Sets `updatedAt`, validated against the schema as a posted value is (442 naming the prop).
     pub fn set_updated_at(&mut self, value: NaiveDateTime) -> Result<(), Ouch> {
-        self.0.set("updatedAt", JsonValue::from(format_date(value))).map(|_| ())
+        self.0.set_checked("updatedAt", JsonValue::from(format_date(value))).map(|_| ())
     }
     /// `username`, as the record holds it.
     pub fn username(&self) -> &str {
         self.0.get_str("username").unwrap_or_default()
     }
-    /// Sets `username`, validated against the schema (442 naming the prop).
+    /// Sets `username`, validated against the schema as a posted value is (442 naming the prop; `""` is 441).
     pub fn set_username(&mut self, value: impl Into<String>) -> Result<(), Ouch> {
-        self.0.set("username", JsonValue::from(value.into())).map(|_| ())
+        self.0.set_checked("username", JsonValue::from(value.into())).map(|_| ())
     }
     /// `email`, as the record holds it.
     pub fn email(&self) -> &str {
         self.0.get_str("email").unwrap_or_default()
     }
-    /// Sets `email`, validated against the schema (442 naming the prop).
+    /// Sets `email`, validated against the schema as a posted value is (442 naming the prop; `""` is 441).
     pub fn set_email(&mut self, value: impl Into<String>) -> Result<(), Ouch> {
-        self.0.set("email", JsonValue::from(value.into())).map(|_| ())
+        self.0.set_checked("email", JsonValue::from(value.into())).map(|_| ())
     }
     /// `realName`, as the record holds it.
     pub fn real_name(&self) -> &str {
         self.0.get_str("realName").unwrap_or_default()
     }
-    /// Sets `realName`, validated against the schema (442 naming the prop).
+    /// Sets `realName`, validated against the schema as a posted value is (442 naming the prop; `""` is 441).
     pub fn set_real_name(&mut self, value: impl Into<String>) -> Result<(), Ouch> {
-        self.0.set("realName", JsonValue::from(value.into())).map(|_| ())
+        self.0.set_checked("realName", JsonValue::from(value.into())).map(|_| ())
     }
     /// `password`, as the record holds it.
     pub fn password(&self) -> &str {
@@ -100,65 +100,65 @@ impl User<'_> {
     pub fn password_type(&self) -> Option<PasswordType> {
         self.0.get_str("passwordType").and_then(PasswordType::from_value)
     }
-    /// Sets `passwordType`, validated against the schema (442 naming the prop).
+    /// Sets `passwordType`, validated against the schema as a posted value is (442 naming the prop).
     pub fn set_password_type(&mut self, value: PasswordType) -> Result<(), Ouch> {
-        self.0.set("passwordType", JsonValue::from(value.as_str())).map(|_| ())
+        self.0.set_checked("passwordType", JsonValue::from(value.as_str())).map(|_| ())
     }
     /// `useAsDisplayName`, as the record holds it.
     pub fn use_as_display_name(&self) -> Option<UseAsDisplayName> {
         self.0.get_str("useAsDisplayName").and_then(UseAsDisplayName::from_value)
     }
-    /// Sets `useAsDisplayName`, validated against the schema (442 naming the prop).
+    /// Sets `useAsDisplayName`, validated against the schema as a posted value is (442 naming the prop).
     pub fn set_use_as_display_name(&mut self, value: UseAsDisplayName) -> Result<(), Ouch> {
-        self.0.set("useAsDisplayName", JsonValue::from(value.as_str())).map(|_| ())
+        self.0.set_checked("useAsDisplayName", JsonValue::from(value.as_str())).map(|_| ())
     }
     /// `verifiedEmail`, as the record holds it.
     pub fn verified_email(&self) -> bool {
         self.0.get_bool("verifiedEmail").unwrap_or(false)
     }
-    /// Sets `verifiedEmail`, validated against the schema (442 naming the prop).
+    /// Sets `verifiedEmail`, validated against the schema as a posted value is (442 naming the prop).
     pub fn set_verified_email(&mut self, value: bool) -> Result<(), Ouch> {
-        self.0.set("verifiedEmail", JsonValue::from(value)).map(|_| ())
+        self.0.set_checked("verifiedEmail", JsonValue::from(value)).map(|_| ())
     }
     /// `admin`, as the record holds it.
     pub fn admin(&self) -> bool {
         self.0.get_bool("admin").unwrap_or(false)
     }
-    /// Sets `admin`, validated against the schema (442 naming the prop).
+    /// Sets `admin`, validated against the schema as a posted value is (442 naming the prop).
     pub fn set_admin(&mut self, value: bool) -> Result<(), Ouch> {
-        self.0.set("admin", JsonValue::from(value)).map(|_| ())
+        self.0.set_checked("admin", JsonValue::from(value)).map(|_| ())
     }
     /// `developer`, as the record holds it.
     pub fn developer(&self) -> bool {
         self.0.get_bool("developer").unwrap_or(false)
     }
-    /// Sets `developer`, validated against the schema (442 naming the prop).
+    /// Sets `developer`, validated against the schema as a posted value is (442 naming the prop).
     pub fn set_developer(&mut self, value: bool) -> Result<(), Ouch> {
-        self.0.set("developer", JsonValue::from(value)).map(|_| ())
+        self.0.set_checked("developer", JsonValue::from(value)).map(|_| ())
     }
     /// `avatarType`, as the record holds it.
     pub fn avatar_type(&self) -> Option<AvatarType> {
         self.0.get_str("avatarType").and_then(AvatarType::from_value)
     }
-    /// Sets `avatarType`, validated against the schema (442 naming the prop).
+    /// Sets `avatarType`, validated against the schema as a posted value is (442 naming the prop).
     pub fn set_avatar_type(&mut self, value: AvatarType) -> Result<(), Ouch> {
-        self.0.set("avatarType", JsonValue::from(value.as_str())).map(|_| ())
+        self.0.set_checked("avatarType", JsonValue::from(value.as_str())).map(|_| ())
     }
     /// `bio`, as the record holds it.
     pub fn bio(&self) -> &str {
         self.0.get_str("bio").unwrap_or_default()
     }
-    /// Sets `bio`, validated against the schema (442 naming the prop).
+    /// Sets `bio`, validated against the schema as a posted value is (442 naming the prop).
     pub fn set_bio(&mut self, value: impl Into<String>) -> Result<(), Ouch> {
-        self.0.set("bio", JsonValue::from(value.into())).map(|_| ())
+        self.0.set_checked("bio", JsonValue::from(value.into())).map(|_| ())
     }
     /// `avatarId`, as the record holds it.
     pub fn avatar_id(&self) -> Option<i64> {
         self.0.get_i64("avatarId")
     }
-    /// Sets `avatarId`, validated against the schema (442 naming the prop).
+    /// Sets `avatarId`, validated against the schema as a posted value is (442 naming the prop).
     pub fn set_avatar_id(&mut self, value: Option<i64>) -> Result<(), Ouch> {
-        self.0.set("avatarId", value.map_or(JsonValue::Null, JsonValue::from)).map(|_| ())
+        self.0.set_checked("avatarId", value.map_or(JsonValue::Null, JsonValue::from)).map(|_| ())
     }
 }
 
