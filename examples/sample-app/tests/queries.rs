@@ -3,6 +3,10 @@
 //! byte-exact text and with the server's default, case-insensitive collation), PostgreSQL
 //! — each test in a fresh database.
 
+#[macro_use]
+mod common;
+
+use common::{setup, user};
 use futures_util::StreamExt;
 use ving::config::Backend;
 use ving::drizzle::{
@@ -10,37 +14,11 @@ use ving::drizzle::{
     in_array, is_not_null, is_null, like, lt, lte, max, min, ne, not, not_ilike, not_in_array,
     not_like, or, sql, sum, Column, Condition, Db, Expr, NaiveDateTime, SelectQuery, Table,
 };
-use ving::schema::{SchemaOptions, SchemaSet};
-use ving::table::TableModel;
 use ving::testing::{Collation, TestDb};
 use ving_sample_app::drizzle::schema::user::{AvatarType, UseAsDisplayName};
 use ving_sample_app::drizzle::schema::{
     APIKeyInsert, APIKeyTable, S3FileInsert, S3FileTable, UserInsert, UserRow, UserTable,
 };
-
-fn model() -> TableModel {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ving/schema/schemas");
-    TableModel::from_schemas(&SchemaSet::load(&dir, &SchemaOptions::default()).expect("schemas"))
-}
-
-async fn setup(backend: Backend, collation: Collation) -> Option<TestDb> {
-    let test = TestDb::fresh_or_skip_with(backend, collation).await?;
-    test.db()
-        .create_tables(&model())
-        .await
-        .expect("create tables");
-    Some(test)
-}
-
-fn user(name: &str) -> UserInsert {
-    UserInsert {
-        username: Some(name.into()),
-        email: Some(format!("{name}@example.com")),
-        real_name: Some(name.to_uppercase()),
-        password: Some("xxx".into()),
-        ..UserInsert::new(String::new())
-    }
-}
 
 async fn insert_rita(db: &Db) {
     let done = db
@@ -1003,38 +981,6 @@ async fn long_in_lists(db: &Db) {
         find_usernames(db, in_array(UserTable.created_at, stamps)).await,
         ["joe"]
     );
-}
-
-macro_rules! per_backend {
-    (db: [$($test:ident),+ $(,)?], test: [$($with_test:ident),+ $(,)?] $(,)?) => {
-        per_backend!(@backend sqlite, Backend::Sqlite, Collation::Exact, [$($test),+], [$($with_test),+]);
-        per_backend!(@backend mariadb, Backend::MySql, Collation::Exact, [$($test),+], [$($with_test),+]);
-        per_backend!(@backend mariadb_default_collation, Backend::MySql, Collation::ServerDefault, [$($test),+], [$($with_test),+]);
-        per_backend!(@backend postgres, Backend::Postgres, Collation::Exact, [$($test),+], [$($with_test),+]);
-    };
-    (@backend $module:ident, $backend:expr, $collation:expr, [$($test:ident),+], [$($with_test:ident),+]) => {
-        mod $module {
-            use super::*;
-            $(
-                #[tokio::test]
-                async fn $test() {
-                    if let Some(test) = setup($backend, $collation).await {
-                        super::$test(test.db()).await;
-                        test.cleanup().await;
-                    }
-                }
-            )+
-            $(
-                #[tokio::test]
-                async fn $with_test() {
-                    if let Some(test) = setup($backend, $collation).await {
-                        super::$with_test(&test).await;
-                        test.cleanup().await;
-                    }
-                }
-            )+
-        }
-    };
 }
 
 per_backend!(

@@ -35,7 +35,7 @@ impl<'c> From<&'c Pool> for Target<'c> {
 
 /// Runs `$body` with `$exec` bound to the target's sqlx executor (a pool or a connection)
 /// and `$query` to a sqlx query of `$sql` with `$params` bound; `$wrap!(row)` makes a
-/// [`DbRow`] of the backend's row.
+/// [`DbRow`] of the backend's row. The caller checks the parameters first ([`refused`]).
 macro_rules! with_target {
     ($target:expr, $sql:expr, $params:expr, |$exec:ident, $query:ident, $wrap:ident| $body:expr) => {
         with_target!(@arms $target, $sql, $params, $exec, $query, $wrap, $body,
@@ -79,12 +79,35 @@ macro_rules! with_target {
 // every lifetime (rust-lang/rust#110338), which would keep transactions out of spawned
 // tasks.
 
+/// Why `params` cannot be bound, if they cannot: a [`Param::Refused`], or text holding a
+/// NUL character (PostgreSQL stores none, and SQLite's `like` would end a pattern there:
+/// refused on every backend, so that one statement has one answer).
+pub(crate) fn refused(params: &[Param]) -> Option<sqlx::Error> {
+    let nul = |text: &str| text.contains('\0');
+    let reason = params.iter().find_map(|param| match param {
+        Param::Refused(reason) => Some(reason.clone()),
+        Param::String(Some(text)) if nul(text) => Some(NUL_IN_TEXT.to_owned()),
+        Param::Array(crate::sql::ParamList::String(texts)) if texts.iter().any(|t| nul(t)) => {
+            Some(NUL_IN_TEXT.to_owned())
+        }
+        _ => None,
+    })?;
+    Some(sqlx::Error::Encode(reason.into()))
+}
+
+/// Why text holding a NUL is refused.
+const NUL_IN_TEXT: &str =
+    "a text value holds a NUL character (\\0), which no backend takes alike: remove it";
+
 /// Runs one statement with parameters on `target`.
 pub(crate) fn run_execute<'c>(
     target: Target<'c>,
     sql: &'c str,
     params: Vec<Param>,
 ) -> BoxFuture<'c, Result<ExecResult, sqlx::Error>> {
+    if let Some(e) = refused(&params) {
+        return futures_util::future::ready(Err(e)).boxed();
+    }
     with_target!(target, sql, params, |exec, query, wrap| query
         .execute(exec)
         .map(|done| done.map(ExecResult::from))
@@ -132,6 +155,9 @@ where
     T: Send + 'c,
     F: Fn(DbRow<'_>) -> Result<T, sqlx::Error> + Send + 'c,
 {
+    if let Some(e) = refused(&params) {
+        return futures_util::future::ready(Err(e)).boxed();
+    }
     with_target!(target, sql, params, |exec, query, wrap| query
         .fetch_all(exec)
         .map(move |rows| decode_all(&rows?, |row| decode(wrap!(row))))
@@ -158,6 +184,9 @@ pub(crate) fn run_fetch_decoded<'c, D: Decode>(
     sql: &'c str,
     params: Vec<Param>,
 ) -> BoxFuture<'c, Result<Vec<D::Out>, sqlx::Error>> {
+    if let Some(e) = refused(&params) {
+        return futures_util::future::ready(Err(e)).boxed();
+    }
     with_target!(target, sql, params, |exec, query, wrap| query
         .fetch_all(exec)
         .map(|rows| decode_all(&rows?, |row| D::decode(row)))
@@ -170,6 +199,9 @@ pub(crate) fn run_fetch_first<'c, D: Decode>(
     sql: &'c str,
     params: Vec<Param>,
 ) -> BoxFuture<'c, Result<Option<D::Out>, sqlx::Error>> {
+    if let Some(e) = refused(&params) {
+        return futures_util::future::ready(Err(e)).boxed();
+    }
     with_target!(target, sql, params, |exec, query, wrap| query
         .fetch_optional(exec)
         .map(|row| row?.as_ref().map(|row| D::decode(row)).transpose())
@@ -192,6 +224,7 @@ pub(super) fn bind_mysql(
             // MariaDB's JSON is text; bind the JSON text.
             Param::Json(v) => query.bind(v.map(|json| json.to_string())),
             Param::Array(list) => query.bind(list.to_json()),
+            Param::Refused(_) => query.bind(None::<String>),
         };
     }
     query
@@ -222,6 +255,7 @@ pub(super) fn bind_postgres(
                     ParamList::DateTime(v) => query.bind(v),
                 }
             }
+            Param::Refused(_) => query.bind(None::<String>),
         };
     }
     query
@@ -242,6 +276,7 @@ pub(super) fn bind_sqlite<'q>(
             Param::DateTime(v) => query.bind(v),
             Param::Json(v) => query.bind(v.map(|json| json.to_string())),
             Param::Array(list) => query.bind(list.to_json()),
+            Param::Refused(_) => query.bind(None::<String>),
         };
     }
     query

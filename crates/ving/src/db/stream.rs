@@ -42,6 +42,10 @@ impl Db {
                     }
                 }
             };
+            if let Some(e) = super::run::refused(&params) {
+                put(&out, Err(db.query_error(&sql, e))).await;
+                return;
+            }
             let result: Result<(), sqlx::Error> =
                 with_target!(target, &sql, params, |exec, query, wrap| {
                     let mut rows = query.fetch(exec);

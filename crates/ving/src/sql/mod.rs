@@ -59,6 +59,9 @@ pub enum Param {
     /// A list of values bound as one parameter (a PostgreSQL array): what a long
     /// `IN` list becomes.
     Array(ParamList),
+    /// A value refused before the database, with the reason: running a statement that
+    /// holds one is an error saying it (a `like` pattern ending in a lone `\`).
+    Refused(String),
 }
 
 /// Values of one type, bound together (see [`Param::Array`]).
@@ -164,7 +167,7 @@ impl Param {
             Param::String(v) => v.is_none(),
             Param::DateTime(v) => v.is_none(),
             Param::Json(v) => v.is_none(),
-            Param::Array(_) => false,
+            Param::Array(_) | Param::Refused(_) => false,
         }
     }
 }

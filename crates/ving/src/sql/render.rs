@@ -105,6 +105,18 @@ impl<D: Dialect + ?Sized> Writer<'_, D> {
     /// `left op right`; pattern matches take `ESCAPE '\'` on every dialect, so a
     /// backslash in a pattern means the same everywhere.
     fn binary(&mut self, left: Expr, op: BinaryOp, right: Expr) {
+        let right = match right {
+            Expr::Param(Param::String(Some(pattern)))
+                if op.is_like() && ends_in_lone_escape(&pattern) =>
+            {
+                // The three databases read a trailing escape three ways (an error, a
+                // literal backslash, no match): refused before any of them.
+                Expr::Param(Param::Refused(format!(
+                    "the like pattern {pattern:?} ends in a lone \\, which escapes nothing: write \\\\ for a backslash (escape_like does)"
+                )))
+            }
+            right => right,
+        };
         let folded = matches!(op, BinaryOp::ILike | BinaryOp::NotILike)
             && !self.dialect.capabilities().ilike;
         if folded {
@@ -439,4 +451,11 @@ impl<D: Dialect + ?Sized> Writer<'_, D> {
         }
         self.returning(insert.returning);
     }
+}
+
+/// Whether `pattern` ends in an escape character (`\`) that escapes nothing: an odd run
+/// of backslashes at its end.
+fn ends_in_lone_escape(pattern: &str) -> bool {
+    let run = pattern.bytes().rev().take_while(|&b| b == b'\\').count();
+    run % 2 == 1
 }
