@@ -210,3 +210,134 @@ async fn pool_settings_reach_the_pool() {
         db.close().await;
     }
 }
+
+/// A TCP proxy to a test server that can be cut: every connection through it closed and
+/// no new one taken, as when the server goes away.
+struct Proxy {
+    port: u16,
+    open: std::sync::Arc<std::sync::Mutex<Option<Vec<std::net::TcpStream>>>>,
+}
+
+impl Proxy {
+    fn to(upstream: std::net::SocketAddr) -> Proxy {
+        use std::net::{TcpListener, TcpStream};
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a port");
+        let port = listener.local_addr().expect("address").port();
+        let open = std::sync::Arc::new(std::sync::Mutex::new(Some(Vec::new())));
+        let streams = open.clone();
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                let Ok(client) = client else { continue };
+                let mut guard = streams.lock().expect("lock");
+                let Some(list) = guard.as_mut() else {
+                    return; // cut: the listener is dropped and refuses from now on
+                };
+                let Ok(server) = TcpStream::connect(upstream) else {
+                    continue;
+                };
+                for stream in [&client, &server] {
+                    list.push(stream.try_clone().expect("clone"));
+                }
+                for (mut from, mut to) in [
+                    (
+                        client.try_clone().expect("clone"),
+                        server.try_clone().expect("clone"),
+                    ),
+                    (server, client),
+                ] {
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut from, &mut to);
+                        let _ = to.shutdown(std::net::Shutdown::Both);
+                    });
+                }
+            }
+        });
+        Proxy { port, open }
+    }
+
+    /// Closes every connection and stops listening.
+    fn cut(&self) {
+        let streams = self.open.lock().expect("lock").take().unwrap_or_default();
+        for stream in streams {
+            let _ = stream.shutdown(std::net::Shutdown::Both);
+        }
+        // Wake the accept loop so it sees the cut and drops the listener.
+        let _ = std::net::TcpStream::connect(("127.0.0.1", self.port));
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+/// During an outage an error says what happened: a statement whose connection went away
+/// while it ran is `Lost` (not "expected to read 4 bytes"), and a pool that gets no connection in
+/// time says what the last attempt to connect got ("connection refused"); both are
+/// connection errors and transient.
+#[tokio::test]
+async fn errors_in_an_outage_keep_their_cause() {
+    for backend in [Backend::MySql, Backend::Postgres] {
+        let Some(server) = server_url(backend) else {
+            assert!(!in_ci(), "{backend} must be configured in CI");
+            eprintln!("SKIPPED {backend}: no test server");
+            continue;
+        };
+        let mut parsed = url::Url::parse(&server).expect("a server URL");
+        let upstream = (
+            parsed.host_str().expect("host").to_owned(),
+            parsed.port_or_known_default().expect("port"),
+        );
+        let upstream = std::net::ToSocketAddrs::to_socket_addrs(&upstream)
+            .expect("resolve")
+            .next()
+            .expect("an address");
+        let proxy = Proxy::to(upstream);
+        parsed.set_port(Some(proxy.port)).expect("port");
+        parsed
+            .query_pairs_mut()
+            .append_pair("acquire_timeout", "1")
+            .append_pair("max_connections", "1");
+        let url = DatabaseUrl::parse(parsed.as_str()).expect("url");
+        let Some(db) = connect_or_skip(&url, Path::new(".")).await else {
+            continue;
+        };
+        db.execute_script("SELECT 1")
+            .await
+            .expect("through the proxy");
+        let sleep = if backend == Backend::MySql {
+            "SELECT SLEEP(3)"
+        } else {
+            "SELECT pg_sleep(3)"
+        };
+        let slow = {
+            let db = db.clone();
+            tokio::spawn(async move { db.execute_script(sleep).await })
+        };
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        proxy.cut();
+        let lost = slow
+            .await
+            .expect("the task")
+            .expect_err("the server went away during the statement");
+        let unavailable = db.execute_script("SELECT 1").await.expect_err("still away");
+        for error in [&lost, &unavailable] {
+            assert!(
+                error.is_connection_error() && error.is_transient(),
+                "{backend}: {error}"
+            );
+            assert!(
+                !error.to_string().contains("expected to read"),
+                "{backend}: {error}"
+            );
+        }
+        let text = lost.to_string();
+        assert!(
+            text.contains("the connection to the server was lost during the statement"),
+            "{backend}: {text}"
+        );
+        let text = unavailable.to_string();
+        assert!(
+            text.contains(
+                "no connection within the pool's timeout; the last attempt to connect got:"
+            ) && text.contains("Connection refused"),
+            "{backend}: {text}"
+        );
+    }
+}

@@ -590,6 +590,10 @@ async fn unique_violations_are_recognised(db: &Db) {
         .await
         .expect_err("duplicate");
     assert!(error.is_unique_violation(), "{error}");
+    assert!(
+        !error.is_transient() && !error.is_connection_error(),
+        "{error}"
+    );
     let error = db
         .select()
         .from(UserTable)

@@ -31,6 +31,27 @@ pub enum DbError {
         #[source]
         source: sqlx::Error,
     },
+    /// The pool gave no connection in time, and one more attempt to connect says why:
+    /// the server refused, is not there, or every connection is busy.
+    #[error("{backend}: no connection within the pool's timeout; the last attempt to connect got: {cause}")]
+    Unavailable {
+        /// The backend.
+        backend: Backend,
+        /// What one attempt to connect got (`connection refused`, …).
+        cause: String,
+    },
+    /// The connection was lost during a statement: the server closed it, restarted or
+    /// went away (the driver's error says what it was reading).
+    #[error("{backend}: the connection to the server was lost during the statement (it closed the connection, restarted or went away); whether the statement took effect is unknown (SQL: {sql})")]
+    Lost {
+        /// The backend.
+        backend: Backend,
+        /// The statement's SQL (parameters are not shown).
+        sql: String,
+        /// The driver's error.
+        #[source]
+        source: sqlx::Error,
+    },
     /// A statement could not be built (for example a `sql!` template whose placeholders
     /// and arguments do not match).
     #[error("invalid statement: {0}")]
@@ -91,6 +112,63 @@ impl DbError {
             return Some(Violation::Unique(unique_column(error.as_ref(), message)));
         }
         not_null_column(error.as_ref(), message).map(Violation::NotNull)
+    }
+
+    /// Whether the server could not be used at all: it could not be reached, refused or
+    /// lost the connection, or the pool gave none in time. Such a statement may be tried
+    /// again once the server is back (it may have taken effect if the connection was
+    /// lost during it).
+    pub fn is_connection_error(&self) -> bool {
+        match self {
+            DbError::Connect { .. } | DbError::Unavailable { .. } | DbError::Lost { .. } => true,
+            // SQLite's "unable to open database file" (SQLITE_CANTOPEN) is its "no answer".
+            DbError::Query {
+                backend: Backend::Sqlite,
+                source: sqlx::Error::Database(error),
+                ..
+            } => error.code().as_deref() == Some("14"),
+            DbError::Query { source, .. } => matches!(
+                source,
+                sqlx::Error::Io(_)
+                    | sqlx::Error::PoolTimedOut
+                    | sqlx::Error::PoolClosed
+                    | sqlx::Error::WorkerCrashed
+                    | sqlx::Error::Tls(_)
+                    | sqlx::Error::Protocol(_)
+            ),
+            _ => false,
+        }
+    }
+
+    /// Whether trying again may succeed: a connection error, or the database gave up on
+    /// the statement because of others (a deadlock, a serialization failure, a lock wait
+    /// timeout, SQLite's "database is locked").
+    pub fn is_transient(&self) -> bool {
+        if self.is_connection_error() {
+            return true;
+        }
+        let DbError::Query {
+            source: sqlx::Error::Database(error),
+            ..
+        } = self
+        else {
+            return false;
+        };
+        let code = error.code();
+        match code.as_deref() {
+            // PostgreSQL: serialization failure, deadlock, lock not available.
+            Some("40001" | "40P01" | "55P03") => true,
+            // SQLite: SQLITE_BUSY, SQLITE_LOCKED (and their extended codes).
+            Some(code) if matches!(code.parse::<u32>().map(|c| c & 0xff), Ok(5 | 6)) => true,
+            _ => {
+                #[cfg(feature = "mysql")]
+                if let Some(mysql) = error.try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>() {
+                    // Deadlock, lock wait timeout, Galera's certification conflict.
+                    return matches!(mysql.number(), 1213 | 1205 | 1317);
+                }
+                false
+            }
+        }
     }
 
     /// Whether the database refused the statement because it would break a unique index

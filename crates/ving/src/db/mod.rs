@@ -90,6 +90,30 @@ pub enum Pool {
     Sqlite(SqlitePool),
 }
 
+impl Pool {
+    /// What one attempt to open a connection the way the pool does gets, within 5 s: the
+    /// driver's error (`connection refused`), or, when it succeeds, that the pool's own
+    /// connections are all in use.
+    async fn probe(&self) -> String {
+        use sqlx::{ConnectOptions as _, Connection as _};
+        let attempt = async {
+            match self {
+                #[cfg(feature = "mysql")]
+                Pool::MySql(pool) => pool.connect_options().connect().await?.close().await,
+                #[cfg(feature = "postgres")]
+                Pool::Postgres(pool) => pool.connect_options().connect().await?.close().await,
+                #[cfg(feature = "sqlite")]
+                Pool::Sqlite(pool) => pool.connect_options().connect().await?.close().await,
+            }
+        };
+        match tokio::time::timeout(std::time::Duration::from_secs(5), attempt).await {
+            Ok(Ok(())) => "a new connection, which worked: every connection of the pool is in use (raise max_connections, or hold connections for less time)".to_owned(),
+            Ok(Err(e)) => e.to_string(),
+            Err(_) => "no answer within 5 s".to_owned(),
+        }
+    }
+}
+
 /// A row read from any backend.
 #[derive(Clone, Copy)]
 pub enum DbRow<'r> {
@@ -295,11 +319,32 @@ impl Db {
     }
 
     fn query_error(&self, sql: &str, source: sqlx::Error) -> DbError {
+        let backend = self.backend();
+        let sql = sql.to_owned();
+        if connection_lost(&source) {
+            return DbError::Lost {
+                backend,
+                sql,
+                source,
+            };
+        }
         DbError::Query {
-            backend: self.backend(),
-            sql: sql.to_owned(),
+            backend,
+            sql,
             source,
         }
+    }
+
+    /// [`Db::query_error`], and when the pool gave no connection in time, one attempt to
+    /// connect says why.
+    async fn failed(&self, sql: &str, source: sqlx::Error) -> DbError {
+        if matches!(source, sqlx::Error::PoolTimedOut) {
+            return DbError::Unavailable {
+                backend: self.backend(),
+                cause: self.pool.probe().await,
+            };
+        }
+        self.query_error(sql, source)
     }
 
     /// Creates every table of `model` from nothing (see [`crate::sql::create_statements`]);
@@ -326,17 +371,19 @@ impl Db {
     /// the database allows them).
     pub async fn execute_script(&self, sql: &str) -> Result<ExecResult, DbError> {
         self.log(sql, &[]);
-        run_script(Target::from(&self.pool), sql)
-            .await
-            .map_err(|e| self.query_error(sql, e))
+        match run_script(Target::from(&self.pool), sql).await {
+            Ok(done) => Ok(done),
+            Err(e) => Err(self.failed(sql, e).await),
+        }
     }
 
     /// Runs one statement with parameters and reports what it changed.
     pub async fn execute(&self, sql: &str, params: Vec<Param>) -> Result<ExecResult, DbError> {
         self.log(sql, &params);
-        run_execute(Target::from(&self.pool), sql, params)
-            .await
-            .map_err(|e| self.query_error(sql, e))
+        match run_execute(Target::from(&self.pool), sql, params).await {
+            Ok(done) => Ok(done),
+            Err(e) => Err(self.failed(sql, e).await),
+        }
     }
 
     /// Runs a query and decodes every row with `decode`.
@@ -350,9 +397,10 @@ impl Db {
         T: Send,
     {
         self.log(sql, &params);
-        run_fetch_all(Target::from(&self.pool), sql, params, decode)
-            .await
-            .map_err(|e| self.query_error(sql, e))
+        match run_fetch_all(Target::from(&self.pool), sql, params, decode).await {
+            Ok(done) => Ok(done),
+            Err(e) => Err(self.failed(sql, e).await),
+        }
     }
 
     /// Runs a query and decodes every row with `D` (compiled for each backend's row).
@@ -362,9 +410,10 @@ impl Db {
         params: Vec<Param>,
     ) -> Result<Vec<D::Out>, DbError> {
         self.log(sql, &params);
-        run_fetch_decoded::<D>(Target::from(&self.pool), sql, params)
-            .await
-            .map_err(|e| self.query_error(sql, e))
+        match run_fetch_decoded::<D>(Target::from(&self.pool), sql, params).await {
+            Ok(done) => Ok(done),
+            Err(e) => Err(self.failed(sql, e).await),
+        }
     }
 
     /// Runs a query and decodes its first row, if any, with `D`.
@@ -374,9 +423,10 @@ impl Db {
         params: Vec<Param>,
     ) -> Result<Option<D::Out>, DbError> {
         self.log(sql, &params);
-        run_fetch_first::<D>(Target::from(&self.pool), sql, params)
-            .await
-            .map_err(|e| self.query_error(sql, e))
+        match run_fetch_first::<D>(Target::from(&self.pool), sql, params).await {
+            Ok(done) => Ok(done),
+            Err(e) => Err(self.failed(sql, e).await),
+        }
     }
 
     /// Runs a query and hands its rows over as a stream, in batches of whatever the
@@ -394,6 +444,23 @@ impl Db {
     /// The error of a failed statement.
     pub(crate) fn statement_error(&self, sql: &str, source: sqlx::Error) -> DbError {
         self.query_error(sql, source)
+    }
+}
+
+/// Whether a driver error says the connection went away during a statement (the server
+/// closed it, restarted or vanished): an end of input or a reset where a reply was due.
+fn connection_lost(error: &sqlx::Error) -> bool {
+    use std::io::ErrorKind;
+    match error {
+        sqlx::Error::Io(io) => matches!(
+            io.kind(),
+            ErrorKind::UnexpectedEof
+                | ErrorKind::ConnectionReset
+                | ErrorKind::ConnectionAborted
+                | ErrorKind::BrokenPipe
+        ),
+        sqlx::Error::Protocol(text) => text.contains("expected to read") || text.contains("closed"),
+        _ => false,
     }
 }
 

@@ -242,25 +242,7 @@ async fn lag(replica: &Db, max_lag: Duration) -> Result<bool, DbError> {
 
 /// Whether a failure means the server did not answer (rather than refused the query).
 pub(crate) fn is_unreachable(error: &DbError) -> bool {
-    match error {
-        DbError::Connect { .. } => true,
-        // SQLite's "unable to open database file" (SQLITE_CANTOPEN) is its "no answer".
-        DbError::Query {
-            backend: Backend::Sqlite,
-            source: sqlx::Error::Database(error),
-            ..
-        } => error.code().as_deref() == Some("14"),
-        DbError::Query { source, .. } => matches!(
-            source,
-            sqlx::Error::Io(_)
-                | sqlx::Error::PoolTimedOut
-                | sqlx::Error::PoolClosed
-                | sqlx::Error::WorkerCrashed
-                | sqlx::Error::Tls(_)
-                | sqlx::Error::Protocol(_)
-        ),
-        _ => false,
-    }
+    error.is_connection_error()
 }
 
 impl Db {
