@@ -47,6 +47,7 @@ use crate::config::Backend;
 use crate::db::{
     finished, run_execute, run_fetch_all, run_fetch_decoded, run_fetch_first, run_script,
     Connection, Db, DbError, DbRow, Decode, ExecResult, Held, Pool, RowStream, StreamSource,
+    Streamer,
 };
 use crate::sql::{Dialect, Param};
 
@@ -86,6 +87,7 @@ pub struct Tx<'p> {
     db: Db,
     connection: Arc<tokio::sync::Mutex<Connection>>,
     abandoned: Arc<AtomicUsize>,
+    streamer: Streamer,
     depth: usize,
     open: bool,
     rollback_on_drop: bool,
@@ -114,6 +116,7 @@ impl Db {
             db: self.clone(),
             connection: Arc::new(tokio::sync::Mutex::new(Connection::new(held, 1))),
             abandoned: Arc::new(AtomicUsize::new(0)),
+            streamer: Streamer::default(),
             depth: 1,
             open: true,
             rollback_on_drop: true,
@@ -133,6 +136,7 @@ impl Db {
             db: self.clone(),
             connection: Arc::new(tokio::sync::Mutex::new(Connection::new(held, 0))),
             abandoned: Arc::new(AtomicUsize::new(0)),
+            streamer: Streamer::default(),
             depth: 0,
             open: true,
             rollback_on_drop: false,
@@ -255,6 +259,7 @@ impl<'p> Tx<'p> {
             db: self.db.clone(),
             connection: self.connection.clone(),
             abandoned: self.abandoned.clone(),
+            streamer: self.streamer.clone(),
             depth: self.depth + 1,
             open: true,
             rollback_on_drop: true,
@@ -282,8 +287,8 @@ impl<'p> Tx<'p> {
         if !self.open {
             return Err(finished());
         }
+        let mut connection = locked(&self.connection, &self.streamer).await?;
         self.open = false;
-        let mut connection = self.connection.lock().await;
         connection.settle(&self.abandoned);
         if connection.depth() < self.depth {
             return Err(finished());
@@ -330,6 +335,7 @@ impl<'p> Tx<'p> {
             db: self.db.clone(),
             connection: self.connection.clone(),
             abandoned: self.abandoned.clone(),
+            streamer: self.streamer.clone(),
             depth: self.depth,
             open: true,
             rollback_on_drop: self.rollback_on_drop,
@@ -349,6 +355,7 @@ impl<'p> Tx<'p> {
             db: self.db.clone(),
             connection: self.connection.clone(),
             abandoned: self.abandoned.clone(),
+            streamer: self.streamer.clone(),
             depth: self.depth,
             open: true,
             rollback_on_drop: false,
@@ -372,7 +379,7 @@ impl<'p> Tx<'p> {
 
     /// Ends this level unless the closure already did.
     async fn end_if_open(&mut self, commit: bool) -> Result<(), DbError> {
-        let still_open = self.connection.lock().await.depth() >= self.depth;
+        let still_open = locked(&self.connection, &self.streamer).await?.depth() >= self.depth;
         if still_open {
             self.end(commit).await
         } else {
@@ -384,7 +391,7 @@ impl<'p> Tx<'p> {
     /// The connection, locked, with abandoned levels rolled back; refused once this
     /// level has ended.
     async fn lock(&self) -> Result<tokio::sync::MutexGuard<'_, Connection>, DbError> {
-        let mut connection = self.connection.lock().await;
+        let mut connection = locked(&self.connection, &self.streamer).await?;
         connection.settle(&self.abandoned);
         if !self.open || connection.depth() < self.depth {
             return Err(finished());
@@ -456,11 +463,29 @@ impl<'p> Tx<'p> {
             return RowStream::failed(finished(), sql, self.backend());
         }
         self.db.stream_on::<D>(
-            StreamSource::Connection(self.connection.clone()),
+            StreamSource::Connection(self.connection.clone(), self.streamer.clone()),
             sql,
             params,
         )
     }
+}
+
+/// A transaction's connection, once free. A stream of the transaction still open holds
+/// it, and waiting would never end when the code waiting is the code reading the stream:
+/// that is an error at once.
+async fn locked<'c>(
+    connection: &'c tokio::sync::Mutex<Connection>,
+    streamer: &Streamer,
+) -> Result<tokio::sync::MutexGuard<'c, Connection>, DbError> {
+    if let Ok(connection) = connection.try_lock() {
+        return Ok(connection);
+    }
+    if streamer.load(Ordering::Acquire) {
+        return Err(DbError::Invalid(
+            "a stream of this transaction is still open: read it to the end or drop it before the transaction's next statement (they share one connection)".into(),
+        ));
+    }
+    Ok(connection.lock().await)
 }
 
 impl Drop for Tx<'_> {

@@ -199,6 +199,11 @@ impl Db {
                 }
                 if !url.driver_url().contains("mode=ro") {
                     options = options.create_if_missing(true);
+                    if !in_memory {
+                        // Write-ahead logging: a reader (a stream over the pool) does not
+                        // stop a writer on another connection, as on the servers.
+                        options = options.journal_mode(sqlx::sqlite::SqliteJournalMode::Wal);
+                    }
                 }
                 let mut pool_options = pool_options!(SqlitePoolOptions, url.pool(), opening);
                 if in_memory {

@@ -7,8 +7,29 @@ use super::*;
 pub(crate) enum StreamSource {
     /// Any connection of the pool.
     Pool(Pool),
-    /// A transaction's connection.
-    Connection(Arc<tokio::sync::Mutex<Connection>>),
+    /// A transaction's connection, and where the stream says which task it runs in
+    /// while it holds the connection.
+    Connection(Arc<tokio::sync::Mutex<Connection>>, Streamer),
+}
+
+/// Whether a stream holds a transaction's connection: a statement of the transaction
+/// meanwhile would wait for it, forever when the same code reads the stream.
+pub(crate) type Streamer = Arc<std::sync::atomic::AtomicBool>;
+
+/// Marks the connection as held by a stream, until dropped.
+struct Streaming(Streamer);
+
+impl Streaming {
+    fn start(streamer: &Streamer) -> Streaming {
+        streamer.store(true, std::sync::atomic::Ordering::Release);
+        Streaming(streamer.clone())
+    }
+}
+
+impl Drop for Streaming {
+    fn drop(&mut self) {
+        self.0.store(false, std::sync::atomic::Ordering::Release);
+    }
 }
 
 impl Db {
@@ -29,10 +50,12 @@ impl Db {
         // the consumer's task and takes each batch of rows from the slot.
         let producer = async move {
             let mut guard = None;
+            let mut _streaming = None;
             let target = match &source {
                 StreamSource::Pool(pool) => Target::from(pool),
-                StreamSource::Connection(connection) => {
+                StreamSource::Connection(connection, streamer) => {
                     let held = guard.insert(connection.clone().lock_owned().await);
+                    _streaming = Some(Streaming::start(streamer));
                     match held.target() {
                         Ok(target) => target,
                         Err(e) => {
