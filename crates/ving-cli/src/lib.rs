@@ -158,8 +158,8 @@ pub struct DrizzleArgs {
     /// With --prepare: the migration's name (otherwise a generated one).
     #[arg(long = "name", value_name = "NAME", conflicts_with_all = NOT_PREPARE)]
     pub name: Option<String>,
-    /// With --prepare: write an empty migration named NAME for hand-written SQL (its
-    /// name: not with --name).
+    /// With --prepare: write an empty migration named NAME for hand-written SQL (NAME
+    /// names it: not with --name).
     #[arg(
         long = "custom",
         value_name = "NAME",

@@ -173,3 +173,54 @@ async fn the_four_kinds_are_created_on_every_backend() {
         test.cleanup().await;
     }
 }
+
+/// A uuid prop's column gives back what was written on every backend: PostgreSQL's
+/// `char(36)` padded an empty string to 36 spaces, so it is a `varchar(36)` there.
+#[tokio::test]
+async fn a_uuid_column_reads_back_as_written() {
+    let schema = "kind = \"Token\"\ntableName = \"tokens\"\nowner = [\"admin\"]\n\n[[props]]\ntype = \"string\"\nname = \"code\"\ndb = \"uuid\"\nlength = 36\ndefault = \"\"\nrequired = true\nview = []\nedit = []\n";
+    let file = ving::schema::SourceFile::new("Token.toml", schema);
+    let set =
+        SchemaSet::from_files(&[file], &SchemaOptions::default()).unwrap_or_else(|e| panic!("{e}"));
+    let model = TableModel::from_schemas(&set);
+    for backend in BACKENDS {
+        let Some(test) = TestDb::fresh_or_skip(backend).await else {
+            continue;
+        };
+        let db = test.db();
+        db.create_tables(&model).await.expect("tables");
+        for code in ["", "short", "0b5c7a4e-8f40-4c32-9a51-7b7f62c2a0e1"] {
+            db.execute(
+                &format!(
+                    "INSERT INTO tokens ({}) VALUES ({})",
+                    db.dialect().quote("code"),
+                    if backend == Backend::Postgres {
+                        "$1"
+                    } else {
+                        "?"
+                    }
+                ),
+                vec![code.into()],
+            )
+            .await
+            .expect("insert");
+        }
+        let codes = db
+            .fetch_all(
+                &format!(
+                    "SELECT {} FROM tokens ORDER BY id",
+                    db.dialect().quote("code")
+                ),
+                Vec::new(),
+                |row| row.get_string(0),
+            )
+            .await
+            .expect("codes");
+        assert_eq!(
+            codes,
+            ["", "short", "0b5c7a4e-8f40-4c32-9a51-7b7f62c2a0e1"],
+            "{backend}"
+        );
+        test.cleanup().await;
+    }
+}

@@ -128,6 +128,15 @@ fn schemas(v: &Version) -> SchemaSet {
         .unwrap_or_else(|e| panic!("{e}\n{v:?}"))
 }
 
+/// The value a gadget's widget gets when the relation becomes required (widget 1).
+fn fills() -> Renames {
+    let mut renames = Renames::default();
+    renames
+        .fills
+        .insert(("gadgets".into(), "widgetId".into()), "1".into());
+    renames
+}
+
 async fn migrate_to(db: &Db, folder: &Folder, set: &SchemaSet) -> Result<(), String> {
     let options = PrepareOptions {
         accept_drops: true,
@@ -136,7 +145,7 @@ async fn migrate_to(db: &Db, folder: &Folder, set: &SchemaSet) -> Result<(), Str
     migrate::prepare(
         folder,
         &TableModel::from_schemas(set),
-        &Renames::default(),
+        &fills(),
         db.dialect(),
         &options,
     )
@@ -220,7 +229,7 @@ async fn law(backend: Backend, a: &Version, b: &Version) -> Result<(), String> {
     let again = migrate::prepare(
         &folder,
         &TableModel::from_schemas(&set_b),
-        &Renames::default(),
+        &fills(),
         stepwise.db().dialect(),
         &PrepareOptions {
             accept_drops: true,

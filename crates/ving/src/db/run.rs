@@ -79,25 +79,13 @@ macro_rules! with_target {
 // every lifetime (rust-lang/rust#110338), which would keep transactions out of spawned
 // tasks.
 
-/// Why `params` cannot be bound, if they cannot: a [`Param::Refused`], or text holding a
-/// NUL character (PostgreSQL stores none, and SQLite's `like` would end a pattern there:
-/// refused on every backend, so that one statement has one answer).
+/// Why `params` cannot be bound, if they cannot: a [`Param::Refused`] says.
 pub(crate) fn refused(params: &[Param]) -> Option<sqlx::Error> {
-    let nul = |text: &str| text.contains('\0');
-    let reason = params.iter().find_map(|param| match param {
-        Param::Refused(reason) => Some(reason.clone()),
-        Param::String(Some(text)) if nul(text) => Some(NUL_IN_TEXT.to_owned()),
-        Param::Array(crate::sql::ParamList::String(texts)) if texts.iter().any(|t| nul(t)) => {
-            Some(NUL_IN_TEXT.to_owned())
-        }
+    params.iter().find_map(|param| match param {
+        Param::Refused(reason) => Some(sqlx::Error::Encode(reason.clone().into())),
         _ => None,
-    })?;
-    Some(sqlx::Error::Encode(reason.into()))
+    })
 }
-
-/// Why text holding a NUL is refused.
-const NUL_IN_TEXT: &str =
-    "a text value holds a NUL character (\\0), which no backend takes alike: remove it";
 
 /// Runs one statement with parameters on `target`.
 pub(crate) fn run_execute<'c>(
@@ -220,7 +208,7 @@ pub(super) fn bind_mysql(
             Param::I64(v) => query.bind(v),
             Param::F64(v) => query.bind(v),
             Param::String(v) => query.bind(v),
-            Param::DateTime(v) => query.bind(v),
+            Param::DateTime(v) => query.bind(v.map(crate::sql::whole_seconds)),
             // MariaDB's JSON is text; bind the JSON text.
             Param::Json(v) => query.bind(v.map(|json| json.to_string())),
             Param::Array(list) => query.bind(list.to_json()),
@@ -242,7 +230,7 @@ pub(super) fn bind_postgres(
             Param::I64(v) => query.bind(v),
             Param::F64(v) => query.bind(v),
             Param::String(v) => query.bind(v),
-            Param::DateTime(v) => query.bind(v),
+            Param::DateTime(v) => query.bind(v.map(crate::sql::whole_seconds)),
             Param::Json(v) => query.bind(v.map(sqlx::types::Json)),
             Param::Array(list) => {
                 use crate::sql::ParamList;
@@ -252,7 +240,11 @@ pub(super) fn bind_postgres(
                     ParamList::I64(v) => query.bind(v),
                     ParamList::F64(v) => query.bind(v),
                     ParamList::String(v) => query.bind(v),
-                    ParamList::DateTime(v) => query.bind(v),
+                    ParamList::DateTime(v) => query.bind(
+                        v.into_iter()
+                            .map(crate::sql::whole_seconds)
+                            .collect::<Vec<_>>(),
+                    ),
                 }
             }
             Param::Refused(_) => query.bind(None::<String>),
@@ -273,7 +265,7 @@ pub(super) fn bind_sqlite<'q>(
             Param::I64(v) => query.bind(v),
             Param::F64(v) => query.bind(v),
             Param::String(v) => query.bind(v),
-            Param::DateTime(v) => query.bind(v),
+            Param::DateTime(v) => query.bind(v.map(crate::sql::whole_seconds)),
             Param::Json(v) => query.bind(v.map(|json| json.to_string())),
             Param::Array(list) => query.bind(list.to_json()),
             Param::Refused(_) => query.bind(None::<String>),

@@ -578,7 +578,7 @@ fn parse_type(sql_type: &str, check: Option<&str>) -> crate::table::ColumnType {
         ("bigint unsigned" | "bigint", _) => T::BigIntUnsigned,
         ("int" | "integer", _) => T::Int,
         ("boolean", _) => T::Boolean,
-        ("timestamp", _) => T::Timestamp,
+        ("timestamp" | "timestamp(0)", _) => T::Timestamp,
         ("datetime", _) => T::DateTime,
         ("mediumtext", _) => T::MediumText,
         ("json" | "jsonb", _) => T::Json,

@@ -587,9 +587,12 @@ impl Dialect for PostgresDialect {
             ColumnType::BigIntUnsigned => "bigint".into(),
             ColumnType::Int => "integer".into(),
             ColumnType::Boolean => "boolean".into(),
-            ColumnType::Timestamp | ColumnType::DateTime => "timestamp".into(),
+            // Whole seconds, as ving's MySQL columns keep (PostgreSQL's own `now()` would
+            // keep microseconds).
+            ColumnType::Timestamp | ColumnType::DateTime => "timestamp(0)".into(),
             ColumnType::Varchar(n) => format!("varchar({n})"),
-            ColumnType::Char(n) => format!("char({n})"),
+            // PostgreSQL pads a char(n) with spaces when read (the others do not).
+            ColumnType::Char(n) => format!("varchar({n})"),
             ColumnType::Text | ColumnType::MediumText | ColumnType::Enum(_) => "text".into(),
             ColumnType::Json => "jsonb".into(),
         }

@@ -118,7 +118,7 @@ impl ParamList {
             ParamList::String(v) => v.iter().map(|s| s.as_str().into()).collect(),
             ParamList::DateTime(v) => v
                 .iter()
-                .map(|d| d.format("%F %T%.f").to_string().into())
+                .map(|d| whole_seconds(*d).format("%F %T").to_string().into())
                 .collect(),
         };
         serde_json::Value::Array(values).to_string()
@@ -133,6 +133,14 @@ impl ParamList {
             ParamList::DateTime(_) => "DATETIME(6)",
         }
     }
+}
+
+/// `time` without its fraction of a second: what every backend keeps of a date and time
+/// (ving's columns hold whole seconds), applied to every value before it is bound so that
+/// what is written is what is read and compared.
+pub(crate) fn whole_seconds(time: NaiveDateTime) -> NaiveDateTime {
+    use chrono::Timelike as _;
+    time.with_nanosecond(0).unwrap_or(time)
 }
 
 macro_rules! param_from {

@@ -115,6 +115,13 @@ impl<D: Dialect + ?Sized> Writer<'_, D> {
                     "the like pattern {pattern:?} ends in a lone \\, which escapes nothing: write \\\\ for a backslash (escape_like does)"
                 )))
             }
+            Expr::Param(Param::String(Some(pattern))) if op.is_like() && pattern.contains('\0') => {
+                // SQLite ends a pattern at a NUL (matching every row); PostgreSQL refuses
+                // NUL in text: refused before any of them.
+                Expr::Param(Param::Refused(
+                    "a like pattern holds a NUL character (\\0), which no backend matches alike: remove it".into(),
+                ))
+            }
             right => right,
         };
         let folded = matches!(op, BinaryOp::ILike | BinaryOp::NotILike)
