@@ -9,7 +9,7 @@ use common::{setup, user};
 use ving::config::Backend;
 use ving::drizzle::{eq, like, Db, DbError};
 use ving::testing::Collation;
-use ving_sample_app::drizzle::schema::{UserInsert, UserTable};
+use ving_sample_app::drizzle::schema::{S3FileInsert, S3FileTable, UserInsert, UserTable};
 
 /// The text of a statement's error, whatever the backend.
 fn refused(result: Result<impl std::fmt::Debug, DbError>) -> String {
@@ -187,8 +187,63 @@ async fn times_are_kept_to_the_second(db: &Db) {
     );
 }
 
+/// NULLs sort as the smallest values on every backend (first ascending, last
+/// descending); `nulls_first()`/`nulls_last()` choose otherwise, on every backend.
+async fn nulls_sort_alike(db: &Db) {
+    use ving::drizzle::{asc, desc};
+    db.insert(UserTable)
+        .values([user("owner")])
+        .execute()
+        .await
+        .expect("owner");
+    db.insert(S3FileTable)
+        .values([S3FileInsert::new(1), S3FileInsert::new(1)])
+        .execute()
+        .await
+        .expect("files");
+    let with_avatar = |name: &str, avatar: Option<i64>| UserInsert {
+        avatar_id: avatar,
+        ..user(name)
+    };
+    db.insert(UserTable)
+        .values([
+            with_avatar("two", Some(2)),
+            with_avatar("none", None),
+            with_avatar("one", Some(1)),
+        ])
+        .execute()
+        .await
+        .expect("users");
+    let order = |order: ving::drizzle::Order<UserTable>| async move {
+        db.select_fields(UserTable.username)
+            .from(UserTable)
+            .where_(ving::drizzle::ne(UserTable.username, "owner"))
+            .order_by(order)
+            .all()
+            .await
+            .expect("ordered")
+    };
+    assert_eq!(
+        order(asc(UserTable.avatar_id)).await,
+        ["none", "one", "two"]
+    );
+    assert_eq!(
+        order(desc(UserTable.avatar_id)).await,
+        ["two", "one", "none"]
+    );
+    assert_eq!(
+        order(asc(UserTable.avatar_id).nulls_last()).await,
+        ["one", "two", "none"]
+    );
+    assert_eq!(
+        order(desc(UserTable.avatar_id).nulls_first()).await,
+        ["none", "two", "one"]
+    );
+}
+
 per_backend!(
     db: [
+        nulls_sort_alike,
         times_are_kept_to_the_second,
         a_pattern_with_a_nul_is_refused,
         a_pattern_ending_in_a_lone_backslash_is_refused,

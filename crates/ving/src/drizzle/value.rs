@@ -26,6 +26,8 @@ pub trait Value: Sized + Send + 'static {
     fn into_param(self) -> Param;
     /// A `NULL` of this type.
     fn null_param() -> Param;
+    /// Whether values of this type can be `NULL` (an `Option`).
+    const NULLABLE: bool = false;
 }
 
 /// A value type that is not an `Option`.
@@ -128,6 +130,7 @@ impl Numeric for Option<i32> {}
 impl Numeric for Option<f64> {}
 
 impl<T: BaseValue> Value for Option<T> {
+    const NULLABLE: bool = true;
     #[inline]
     fn decode<R: BackendRow + ?Sized>(row: &R, index: usize) -> Result<Self, sqlx::Error> {
         if row.is_null(index)? {

@@ -436,6 +436,31 @@ pub struct OrderTerm {
     pub expr: Expr,
     /// `DESC` rather than `ASC`.
     pub descending: bool,
+    /// Where NULLs go, for an expression that can be NULL: rendered the same on every
+    /// database (MySQL and SQLite put NULLs first ascending, PostgreSQL last). `None`
+    /// for one that cannot be NULL (nothing is added, so indexes serve the sort).
+    pub nulls: Option<Nulls>,
+}
+
+/// Where an `ORDER BY` term puts NULLs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Nulls {
+    /// Before every value (`NULLS FIRST`).
+    First,
+    /// After every value (`NULLS LAST`).
+    Last,
+}
+
+impl Nulls {
+    /// The default of a term that can be NULL: NULLs are smaller than every value, as on
+    /// MySQL/MariaDB and SQLite (first ascending, last descending).
+    pub fn smallest(descending: bool) -> Nulls {
+        if descending {
+            Nulls::Last
+        } else {
+            Nulls::First
+        }
+    }
 }
 
 /// A `SELECT`.

@@ -5,9 +5,10 @@ use std::fmt::Write as _;
 
 use super::dialect::{LongLists, LONG_IN_LIST};
 use super::{
-    BinaryOp, Dialect, Expr, Insert, JoinKind, OnConflict, Param, ParamList, RawPart, RowLock,
-    Select, Statement,
+    BinaryOp, Dialect, Expr, Insert, JoinKind, Nulls, OnConflict, OrderTerm, Param, ParamList,
+    RawPart, RowLock, Select, Statement,
 };
+use crate::config::Backend;
 
 /// SQL text being written, with the parameters bound so far.
 struct Writer<'d, D: ?Sized> {
@@ -99,6 +100,45 @@ impl<D: Dialect + ?Sized> Writer<'_, D> {
                 self.sql.push_str(separator);
             }
             self.operand(item);
+        }
+    }
+
+    /// `expr ASC|DESC`, with NULLs where the term says on every dialect: PostgreSQL and
+    /// SQLite spell `NULLS FIRST`/`NULLS LAST` where it differs from their own order;
+    /// MySQL, which cannot, sorts by `expr IS NULL` first.
+    fn order_term(&mut self, term: OrderTerm) {
+        let direction = if term.descending { " DESC" } else { " ASC" };
+        let nulls_smallest_natively = self.dialect.backend() != Backend::Postgres;
+        let native = if nulls_smallest_natively {
+            Nulls::smallest(term.descending)
+        } else {
+            Nulls::smallest(!term.descending)
+        };
+        match term.nulls {
+            Some(nulls) if nulls != native => {
+                if self.dialect.backend() == Backend::MySql {
+                    self.operand(term.expr.clone());
+                    self.sql.push_str(if nulls == Nulls::First {
+                        " IS NULL DESC, "
+                    } else {
+                        " IS NULL ASC, "
+                    });
+                    self.expr(term.expr);
+                    self.sql.push_str(direction);
+                } else {
+                    self.expr(term.expr);
+                    self.sql.push_str(direction);
+                    self.sql.push_str(if nulls == Nulls::First {
+                        " NULLS FIRST"
+                    } else {
+                        " NULLS LAST"
+                    });
+                }
+            }
+            _ => {
+                self.expr(term.expr);
+                self.sql.push_str(direction);
+            }
         }
     }
 
@@ -368,9 +408,7 @@ impl<D: Dialect + ?Sized> Writer<'_, D> {
         }
         for (i, term) in select.order_by.into_iter().enumerate() {
             self.sql.push_str(if i == 0 { " ORDER BY " } else { ", " });
-            self.expr(term.expr);
-            self.sql
-                .push_str(if term.descending { " DESC" } else { " ASC" });
+            self.order_term(term);
         }
         if let Some(parts) = self.dialect.limit_offset(select.limit, select.offset) {
             self.sql.push(' ');

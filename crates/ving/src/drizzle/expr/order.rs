@@ -1,11 +1,15 @@
 //! Ordering, grouping and the aggregates (`count sum avg min max`).
 
 use super::*;
+use crate::sql::Nulls;
 
-/// One term of an `ORDER BY`.
+/// One term of an `ORDER BY`. NULLs sort as the smallest values on every database
+/// (first ascending, last descending, as MySQL and SQLite do; PostgreSQL is told so);
+/// [`Order::nulls_first`] and [`Order::nulls_last`] choose otherwise.
 pub struct Order<S> {
     pub(super) node: Node,
     pub(super) descending: bool,
+    pub(super) nulls: Option<Nulls>,
     pub(super) marker: PhantomData<fn() -> S>,
 }
 
@@ -14,27 +18,43 @@ impl<S> Clone for Order<S> {
         Order {
             node: self.node.clone(),
             descending: self.descending,
+            nulls: self.nulls,
             marker: PhantomData,
         }
     }
 }
 
-/// Ascending order.
-pub fn asc<E: Expression>(expr: E) -> Order<E::Source> {
+impl<S> Order<S> {
+    /// NULLs before every value, whichever the direction.
+    pub fn nulls_first(mut self) -> Self {
+        self.nulls = Some(Nulls::First);
+        self
+    }
+
+    /// NULLs after every value, whichever the direction.
+    pub fn nulls_last(mut self) -> Self {
+        self.nulls = Some(Nulls::Last);
+        self
+    }
+}
+
+fn order<E: Expression>(expr: E, descending: bool) -> Order<E::Source> {
     Order {
         node: expr.into_node(),
-        descending: false,
+        descending,
+        nulls: E::Value::NULLABLE.then(|| Nulls::smallest(descending)),
         marker: PhantomData,
     }
 }
 
+/// Ascending order.
+pub fn asc<E: Expression>(expr: E) -> Order<E::Source> {
+    order(expr, false)
+}
+
 /// Descending order.
 pub fn desc<E: Expression>(expr: E) -> Order<E::Source> {
-    Order {
-        node: expr.into_node(),
-        descending: true,
-        marker: PhantomData,
-    }
+    order(expr, true)
 }
 
 /// What `order_by` accepts: one term (a column sorts ascending) or a tuple of terms.
@@ -51,6 +71,7 @@ impl<S> OrderList for Order<S> {
         out.push(crate::sql::OrderTerm {
             expr: self.node,
             descending: self.descending,
+            nulls: self.nulls,
         });
     }
 }

@@ -163,9 +163,11 @@ impl<'e> Kind<'e> {
         order_by
             .iter()
             .map(|o| {
+                let nullable = !self.column(&o.prop)?.not_null;
                 Ok(OrderTerm {
                     expr: self.column_expr(&o.prop)?,
                     descending: o.descending,
+                    nulls: nullable.then(|| crate::sql::Nulls::smallest(o.descending)),
                 })
             })
             .collect()
