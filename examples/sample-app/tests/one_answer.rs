@@ -241,8 +241,36 @@ async fn nulls_sort_alike(db: &Db) {
     );
 }
 
+/// `in_subquery` of a subquery with `order_by` and `limit` works on every backend
+/// (MariaDB refuses LIMIT in an IN subquery: it is wrapped in a derived table there).
+async fn an_in_subquery_may_have_a_limit(db: &Db) {
+    use ving::drizzle::{desc, in_subquery};
+    let users: Vec<UserInsert> = ["ann", "bob", "cy", "dee"].map(user).into();
+    db.insert(UserTable)
+        .values(users)
+        .execute()
+        .await
+        .expect("users");
+    let last_two = db
+        .select_fields(UserTable.id)
+        .from(UserTable)
+        .order_by(desc(UserTable.id))
+        .limit(2)
+        .values_for();
+    let names = db
+        .select_fields(UserTable.username)
+        .from(UserTable)
+        .where_(in_subquery(UserTable.id, last_two))
+        .order_by(UserTable.username)
+        .all()
+        .await
+        .expect("in a limited subquery");
+    assert_eq!(names, ["cy", "dee"]);
+}
+
 per_backend!(
     db: [
+        an_in_subquery_may_have_a_limit,
         nulls_sort_alike,
         times_are_kept_to_the_second,
         a_pattern_with_a_nul_is_refused,

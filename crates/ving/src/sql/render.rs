@@ -295,7 +295,18 @@ impl<D: Dialect + ?Sized> Writer<'_, D> {
             } => {
                 self.operand(*expr);
                 self.sql.push_str(if negated { " NOT IN " } else { " IN " });
-                self.subquery(*select);
+                let limited = select.limit.is_some() || select.offset.is_some();
+                if limited && self.dialect.backend() == Backend::MySql {
+                    // MySQL/MariaDB refuse LIMIT in an IN subquery (1235), not in a
+                    // derived table: the same rows, one level down.
+                    self.sql.push_str("(SELECT * FROM ");
+                    self.subquery(*select);
+                    self.sql.push_str(" AS ");
+                    self.ident("in_subquery");
+                    self.sql.push(')');
+                } else {
+                    self.subquery(*select);
+                }
             }
         }
     }
