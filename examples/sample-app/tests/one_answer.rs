@@ -268,8 +268,48 @@ async fn an_in_subquery_may_have_a_limit(db: &Db) {
     assert_eq!(names, ["cy", "dee"]);
 }
 
+/// An update refreshes `updatedAt` (an `autoUpdate` prop) on every backend, even when
+/// nothing else changes (MariaDB's `ON UPDATE` skipped such rows), and `RETURNING` reads
+/// the refreshed value (SQLite's trigger ran after it).
+async fn auto_update_is_refreshed_alike(db: &Db) {
+    use ving::drizzle::NaiveDateTime;
+    db.insert(UserTable)
+        .values([user("rita")])
+        .execute()
+        .await
+        .expect("rita");
+    let long_ago = NaiveDateTime::parse_from_str("2000-01-01 00:00:00", "%F %T").expect("time");
+    db.update(UserTable)
+        .set(UserTable.updated_at, long_ago)
+        .execute()
+        .await
+        .expect("an explicit updatedAt is kept");
+    let stored = || async {
+        db.select_fields(UserTable.updated_at)
+            .from(UserTable)
+            .all()
+            .await
+            .expect("updatedAt")[0]
+    };
+    assert_eq!(stored().await, long_ago);
+    // Sets realName to what it already is: nothing changes but the time.
+    let unchanged = db.update(UserTable).set(UserTable.real_name, "RITA");
+    if db.backend() == Backend::MySql {
+        unchanged.execute().await.expect("update");
+    } else {
+        let returned = unchanged.returning().await.expect("update returning");
+        assert_eq!(
+            returned[0].updated_at,
+            stored().await,
+            "RETURNING reads the stored time"
+        );
+    }
+    assert!(stored().await > long_ago, "updatedAt is refreshed");
+}
+
 per_backend!(
     db: [
+        auto_update_is_refreshed_alike,
         an_in_subquery_may_have_a_limit,
         nulls_sort_alike,
         times_are_kept_to_the_second,

@@ -428,6 +428,19 @@ fn table_module(table: &Table, source: &str) -> Result<String, CodegenError> {
         w,
         "    const PRIMARY_KEY: Option<&'static str> = {primary_key};"
     );
+    let auto_update: Vec<String> = table
+        .columns
+        .iter()
+        .filter(|c| c.on_update_now)
+        .map(|c| format!("{:?}", c.name))
+        .collect();
+    if !auto_update.is_empty() {
+        let _ = writeln!(
+            w,
+            "    const AUTO_UPDATE: &'static [&'static str] = &[{}];",
+            auto_update.join(", ")
+        );
+    }
     let _ = writeln!(w, "    type Row = {row};");
     let _ = writeln!(w, "    type Insert = {insert};");
     let _ = writeln!(w, "}}");

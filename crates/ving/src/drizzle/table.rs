@@ -24,6 +24,10 @@ pub trait Table: Copy + Send + Sync + 'static {
     const COLUMNS: &'static [&'static str];
     /// The auto-increment primary key column, if any.
     const PRIMARY_KEY: Option<&'static str>;
+    /// The `autoUpdate` columns: an update that does not set them sets them to the
+    /// current time, on every database (MySQL's `ON UPDATE` would skip a row that did not
+    /// change, SQLite's trigger runs after `RETURNING` has read the row).
+    const AUTO_UPDATE: &'static [&'static str] = &[];
     /// One row, as read.
     type Row: FromRow;
     /// One row to insert.
@@ -164,6 +168,7 @@ impl<T: Table, N: AliasName> Table for Alias<T, N> {
     const KIND: &'static str = T::KIND;
     const COLUMNS: &'static [&'static str] = T::COLUMNS;
     const PRIMARY_KEY: Option<&'static str> = T::PRIMARY_KEY;
+    const AUTO_UPDATE: &'static [&'static str] = T::AUTO_UPDATE;
     type Row = T::Row;
     type Insert = T::Insert;
 }

@@ -43,7 +43,7 @@ impl<T: Table> UpdateQuery<'_, T> {
     pub fn to_sql(&self) -> (String, Vec<Param>) {
         self.db
             .dialect()
-            .render(Statement::Update(self.update.clone()))
+            .render(Statement::Update(stamped::<T>(self.update.clone())))
     }
 
     pub(super) fn checked(&self) -> Result<(), DbError> {
@@ -59,7 +59,10 @@ impl<T: Table> UpdateQuery<'_, T> {
     /// Runs the update: the number of rows changed.
     pub async fn execute(self) -> Result<u64, DbError> {
         self.checked()?;
-        let (sql, params) = self.db.dialect().render(Statement::Update(self.update));
+        let (sql, params) = self
+            .db
+            .dialect()
+            .render(Statement::Update(stamped::<T>(self.update)));
         Ok(self.db.execute(&sql, params).await?.rows_affected)
     }
 
@@ -67,7 +70,7 @@ impl<T: Table> UpdateQuery<'_, T> {
     /// SQLite — MySQL/MariaDB have no `UPDATE … RETURNING`: an error saying so).
     pub async fn returning(self) -> Result<Vec<T::Row>, DbError> {
         self.checked()?;
-        let mut update = self.update;
+        let mut update = stamped::<T>(self.update);
         T::push_columns(&mut update.returning);
         run_update_returning::<RowsOf<T>>(self.db, update).await
     }
@@ -78,7 +81,7 @@ impl<T: Table> UpdateQuery<'_, T> {
         F: SelectionIn<T, I>,
     {
         self.checked()?;
-        let mut update = self.update;
+        let mut update = stamped::<T>(self.update);
         fields.push_exprs(&mut update.returning);
         run_update_returning::<FieldsOf<F, T, I>>(self.db, update).await
     }
@@ -96,4 +99,19 @@ pub(super) async fn run_update_returning<D: Decode>(
     }
     let (sql, params) = executor.dialect().render(Statement::Update(update));
     executor.fetch_decoded::<D>(&sql, params).await
+}
+
+/// `update` with every `autoUpdate` column of `T` it does not set set to the current
+/// time, so that every database refreshes them alike (even when nothing else changes)
+/// and `RETURNING` reads the new value.
+fn stamped<T: Table>(mut update: sql::Update) -> sql::Update {
+    for column in T::AUTO_UPDATE {
+        if !update.set.iter().any(|(set, _)| set == column) {
+            update.set.push((
+                column,
+                Node::Raw(vec![sql::RawPart::Text("CURRENT_TIMESTAMP".into())]),
+            ));
+        }
+    }
+    update
 }

@@ -114,6 +114,7 @@ impl Table for APIKeyTable {
     const KIND: &'static str = "APIKey";
     const COLUMNS: &'static [&'static str] = &["id", "createdAt", "updatedAt", "name", "url", "reason", "privateKey", "userId"];
     const PRIMARY_KEY: Option<&'static str> = Some("id");
+    const AUTO_UPDATE: &'static [&'static str] = &["updatedAt"];
     type Row = APIKeyRow;
     type Insert = APIKeyInsert;
 }

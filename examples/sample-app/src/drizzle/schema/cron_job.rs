@@ -114,6 +114,7 @@ impl Table for CronJobTable {
     const KIND: &'static str = "CronJob";
     const COLUMNS: &'static [&'static str] = &["id", "createdAt", "updatedAt", "schedule", "handler", "params", "enabled", "note"];
     const PRIMARY_KEY: Option<&'static str> = Some("id");
+    const AUTO_UPDATE: &'static [&'static str] = &["updatedAt"];
     type Row = CronJobRow;
     type Insert = CronJobInsert;
 }
