@@ -307,8 +307,48 @@ async fn auto_update_is_refreshed_alike(db: &Db) {
     assert!(stored().await > long_ago, "updatedAt is refreshed");
 }
 
+/// Generated ids continue after explicit ones on every backend (PostgreSQL's identity
+/// sequence is moved past them; MySQL and SQLite move their counters themselves).
+async fn generated_ids_follow_explicit_ones(db: &Db) {
+    let done = db
+        .insert(UserTable)
+        .values([UserInsert {
+            id: Some(10),
+            ..user("ten")
+        }])
+        .execute()
+        .await
+        .expect("an explicit id");
+    assert_eq!(done.rows_affected, 1);
+    let next = db
+        .insert(UserTable)
+        .values([user("next")])
+        .execute()
+        .await
+        .expect("a generated id after an explicit one");
+    assert_eq!(next.insert_id, Some(11));
+    let rows = db
+        .insert(UserTable)
+        .values([UserInsert {
+            id: Some(20),
+            ..user("twenty")
+        }])
+        .returning()
+        .await
+        .expect("an explicit id, returning");
+    assert_eq!(rows[0].id, 20);
+    let after = db
+        .insert(UserTable)
+        .values([user("after")])
+        .execute()
+        .await
+        .expect("a generated id");
+    assert_eq!(after.insert_id, Some(21));
+}
+
 per_backend!(
     db: [
+        generated_ids_follow_explicit_ones,
         auto_update_is_refreshed_alike,
         an_in_subquery_may_have_a_limit,
         nulls_sort_alike,

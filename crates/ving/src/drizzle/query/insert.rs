@@ -176,7 +176,10 @@ impl<'a, T: Table> InsertQuery<'a, T> {
                 statement.returning = vec![Node::column(T::NAME, key)];
             }
         }
-        atomically(executor, statements, run_inserts).await
+        let explicit_ids = gives_ids::<T>(&statements);
+        let result = atomically(executor, statements, run_inserts).await?;
+        catch_up_identity::<T>(executor, explicit_ids).await?;
+        Ok(result)
     }
 
     /// Runs the insert and reads back every row inserted (`RETURNING`; PostgreSQL,
@@ -188,8 +191,11 @@ impl<'a, T: Table> InsertQuery<'a, T> {
             T::push_columns(&mut statement.returning);
         }
         check_returning(executor, "INSERT … RETURNING").await?;
+        let explicit_ids = gives_ids::<T>(&statements);
         let statements = statements.into_iter().map(Statement::Insert).collect();
-        atomically(executor, statements, run_returning::<RowsOf<T>>).await
+        let rows = atomically(executor, statements, run_returning::<RowsOf<T>>).await?;
+        catch_up_identity::<T>(executor, explicit_ids).await?;
+        Ok(rows)
     }
 
     /// Runs the insert and reads back the chosen fields of every row inserted.
@@ -204,9 +210,42 @@ impl<'a, T: Table> InsertQuery<'a, T> {
             fields.clone().push_exprs(&mut statement.returning);
         }
         check_returning(executor, "INSERT … RETURNING").await?;
+        let explicit_ids = gives_ids::<T>(&statements);
         let statements = statements.into_iter().map(Statement::Insert).collect();
-        atomically(executor, statements, run_returning::<FieldsOf<F, T, I>>).await
+        let rows = atomically(executor, statements, run_returning::<FieldsOf<F, T, I>>).await?;
+        catch_up_identity::<T>(executor, explicit_ids).await?;
+        Ok(rows)
     }
+}
+
+/// Whether `statements` give `T`'s auto-increment key a value of their own.
+fn gives_ids<T: Table>(statements: &[sql::Insert]) -> bool {
+    T::PRIMARY_KEY.is_some_and(|key| statements.iter().any(|s| s.columns.contains(&key)))
+}
+
+/// After rows with ids of their own, moves PostgreSQL's identity sequence past the
+/// largest id, as MySQL's and SQLite's counters move by themselves: the next generated
+/// id then follows them instead of colliding. Only ever forward.
+async fn catch_up_identity<T: Table>(
+    executor: Executor<'_>,
+    explicit_ids: bool,
+) -> Result<(), DbError> {
+    let (true, Some(key)) = (explicit_ids, T::PRIMARY_KEY) else {
+        return Ok(());
+    };
+    let dialect = executor.dialect();
+    if dialect.backend() != crate::config::Backend::Postgres {
+        return Ok(());
+    }
+    let table = dialect.quote(T::SOURCE);
+    let column = dialect.quote(key);
+    let sql = format!(
+        "SELECT setval(s, m) FROM (SELECT pg_get_serial_sequence($1, $2) AS s, (SELECT max({column}) FROM {table}) AS m) AS t WHERE s IS NOT NULL AND m >= COALESCE(pg_sequence_last_value(s::regclass), 0)"
+    );
+    executor
+        .fetch_decoded::<FirstI64>(&sql, vec![table.into(), key.into()])
+        .await?;
+    Ok(())
 }
 
 /// Refuses `RETURNING` where the server has none.
