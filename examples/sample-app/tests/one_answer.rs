@@ -346,8 +346,36 @@ async fn generated_ids_follow_explicit_ones(db: &Db) {
     assert_eq!(after.insert_id, Some(21));
 }
 
+/// A negative number in an id, relation or `bigInt` column (`bigint unsigned` on MySQL)
+/// is refused before the database on every backend, in inserts and updates.
+async fn negative_unsigned_values_are_refused(db: &Db) {
+    let inserted = db
+        .insert(UserTable)
+        .values([UserInsert {
+            id: Some(-5),
+            ..user("minus")
+        }])
+        .execute()
+        .await;
+    assert!(refused(inserted).contains("users.id holds no negative number"));
+    db.insert(UserTable)
+        .values([user("rita")])
+        .execute()
+        .await
+        .expect("rita");
+    let updated = db
+        .update(UserTable)
+        .set(UserTable.avatar_id, Some(-1))
+        .execute()
+        .await;
+    assert!(refused(updated).contains("users.avatarId holds no negative number"));
+    let count = db.select_fields(UserTable.id).from(UserTable).all().await;
+    assert_eq!(count.expect("users").len(), 1, "nothing else was written");
+}
+
 per_backend!(
     db: [
+        negative_unsigned_values_are_refused,
         generated_ids_follow_explicit_ones,
         auto_update_is_refreshed_alike,
         an_in_subquery_may_have_a_limit,

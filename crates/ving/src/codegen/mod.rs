@@ -441,6 +441,19 @@ fn table_module(table: &Table, source: &str) -> Result<String, CodegenError> {
             auto_update.join(", ")
         );
     }
+    let unsigned: Vec<String> = table
+        .columns
+        .iter()
+        .filter(|c| c.column_type == ColumnType::BigIntUnsigned)
+        .map(|c| format!("{:?}", c.name))
+        .collect();
+    if !unsigned.is_empty() {
+        let _ = writeln!(
+            w,
+            "    const UNSIGNED: &'static [&'static str] = &[{}];",
+            unsigned.join(", ")
+        );
+    }
     let _ = writeln!(w, "    type Row = {row};");
     let _ = writeln!(w, "    type Insert = {insert};");
     let _ = writeln!(w, "}}");

@@ -28,6 +28,10 @@ pub trait Table: Copy + Send + Sync + 'static {
     /// current time, on every database (MySQL's `ON UPDATE` would skip a row that did not
     /// change, SQLite's trigger runs after `RETURNING` has read the row).
     const AUTO_UPDATE: &'static [&'static str] = &[];
+    /// The columns that hold no negative number (ids, relations and `bigInt`: `bigint
+    /// unsigned` on MySQL): a negative value written to one is refused before the
+    /// database on every backend.
+    const UNSIGNED: &'static [&'static str] = &[];
     /// One row, as read.
     type Row: FromRow;
     /// One row to insert.
@@ -91,6 +95,39 @@ impl<T: Table, V> fmt::Debug for Column<T, V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}.{}", T::NAME, self.name)
     }
+}
+
+/// `value` for column `column` of `T`, or a refusal when it is a negative number and the
+/// column holds none ([`Table::UNSIGNED`]).
+pub(crate) fn unsigned_checked<T: Table>(
+    column: &str,
+    value: crate::sql::Expr,
+) -> crate::sql::Expr {
+    use crate::sql::Expr;
+    match value {
+        Expr::Param(param) => Expr::Param(unsigned_param::<T>(column, param)),
+        other => other,
+    }
+}
+
+/// `param` for column `column` of `T`, or a refusal (see [`unsigned_checked`]).
+pub(crate) fn unsigned_param<T: Table>(
+    column: &str,
+    param: crate::sql::Param,
+) -> crate::sql::Param {
+    use crate::sql::Param;
+    let negative = match &param {
+        Param::I64(Some(n)) => *n < 0,
+        Param::I32(Some(n)) => *n < 0,
+        _ => false,
+    };
+    if negative && T::UNSIGNED.contains(&column) {
+        return Param::Refused(format!(
+            "{}.{column} holds no negative number (bigint unsigned on MySQL/MariaDB): refused on every database",
+            T::SOURCE
+        ));
+    }
+    param
 }
 
 /// A table of the app's map of tables (generated `TABLES`).
@@ -169,6 +206,7 @@ impl<T: Table, N: AliasName> Table for Alias<T, N> {
     const COLUMNS: &'static [&'static str] = T::COLUMNS;
     const PRIMARY_KEY: Option<&'static str> = T::PRIMARY_KEY;
     const AUTO_UPDATE: &'static [&'static str] = T::AUTO_UPDATE;
+    const UNSIGNED: &'static [&'static str] = T::UNSIGNED;
     type Row = T::Row;
     type Insert = T::Insert;
 }

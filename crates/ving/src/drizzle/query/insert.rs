@@ -145,6 +145,12 @@ impl<'a, T: Table> InsertQuery<'a, T> {
             columns.clear();
             let mut values = Vec::with_capacity(T::COLUMNS.len());
             row.into_values(&mut columns, &mut values);
+            if !T::UNSIGNED.is_empty() {
+                for (column, value) in columns.iter().zip(values.iter_mut()) {
+                    let param = std::mem::replace(value, Param::Bool(None));
+                    *value = crate::drizzle::table::unsigned_param::<T>(column, param);
+                }
+            }
             let fits = statements.last().is_some_and(|last| {
                 last.columns == columns
                     && (last.rows.len() + 1) * columns.len().max(1) <= MAX_PARAMS

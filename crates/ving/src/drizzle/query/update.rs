@@ -18,7 +18,8 @@ impl<T: Table> UpdateQuery<'_, T> {
     where
         R::Source: AppearsIn<T, I>,
     {
-        self.update.set.push((column.name(), value.into_node()));
+        let value = crate::drizzle::table::unsigned_checked::<T>(column.name(), value.into_node());
+        self.update.set.push((column.name(), value));
         self
     }
 

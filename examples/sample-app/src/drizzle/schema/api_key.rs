@@ -115,6 +115,7 @@ impl Table for APIKeyTable {
     const COLUMNS: &'static [&'static str] = &["id", "createdAt", "updatedAt", "name", "url", "reason", "privateKey", "userId"];
     const PRIMARY_KEY: Option<&'static str> = Some("id");
     const AUTO_UPDATE: &'static [&'static str] = &["updatedAt"];
+    const UNSIGNED: &'static [&'static str] = &["id", "userId"];
     type Row = APIKeyRow;
     type Insert = APIKeyInsert;
 }

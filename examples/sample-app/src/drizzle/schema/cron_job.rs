@@ -115,6 +115,7 @@ impl Table for CronJobTable {
     const COLUMNS: &'static [&'static str] = &["id", "createdAt", "updatedAt", "schedule", "handler", "params", "enabled", "note"];
     const PRIMARY_KEY: Option<&'static str> = Some("id");
     const AUTO_UPDATE: &'static [&'static str] = &["updatedAt"];
+    const UNSIGNED: &'static [&'static str] = &["id"];
     type Row = CronJobRow;
     type Insert = CronJobInsert;
 }

@@ -217,6 +217,7 @@ impl Table for S3FileTable {
     const COLUMNS: &'static [&'static str] = &["id", "createdAt", "updatedAt", "filename", "extension", "contentType", "s3folder", "sizeInBytes", "metadata", "status", "icon", "userId"];
     const PRIMARY_KEY: Option<&'static str> = Some("id");
     const AUTO_UPDATE: &'static [&'static str] = &["updatedAt"];
+    const UNSIGNED: &'static [&'static str] = &["id", "userId"];
     type Row = S3FileRow;
     type Insert = S3FileInsert;
 }

@@ -252,6 +252,7 @@ impl Table for UserTable {
     const COLUMNS: &'static [&'static str] = &["id", "createdAt", "updatedAt", "username", "email", "realName", "password", "passwordType", "useAsDisplayName", "verifiedEmail", "admin", "developer", "avatarType", "bio", "avatarId"];
     const PRIMARY_KEY: Option<&'static str> = Some("id");
     const AUTO_UPDATE: &'static [&'static str] = &["updatedAt"];
+    const UNSIGNED: &'static [&'static str] = &["id", "avatarId"];
     type Row = UserRow;
     type Insert = UserInsert;
 }
