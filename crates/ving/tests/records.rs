@@ -1761,3 +1761,35 @@ async fn aggregates_give_one_answer(backend: Backend, kinds: &Kinds<'_>) {
 }
 
 on_every_backend!(aggregates_are_one_answer, aggregates_give_one_answer);
+
+/// Records sort an enum prop by its declaration order on every backend, as ving's MariaDB
+/// does (PostgreSQL and SQLite hold enums as text).
+async fn enum_props_sort_by_declaration(backend: Backend, kinds: &Kinds<'_>) {
+    let users = kinds.kind("User").expect("User");
+    for (name, shown) in [
+        ("real", "realName"),
+        ("user", "username"),
+        ("mail", "email"),
+    ] {
+        user(&users, name, json!({ "useAsDisplayName": shown })).await;
+    }
+    let sorted = users
+        .find_many(
+            (),
+            &FindOptions {
+                order_by: vec![OrderBy::asc("useAsDisplayName")],
+                ..FindOptions::default()
+            },
+        )
+        .await
+        .expect("sorted");
+    let names: Vec<Option<&Value>> = sorted.iter().map(|u| u.get("username")).collect();
+    let want = [json!("user"), json!("mail"), json!("real")];
+    assert_eq!(
+        names,
+        want.iter().map(Some).collect::<Vec<_>>(),
+        "{backend}"
+    );
+}
+
+on_every_backend!(enums_sort_alike, enum_props_sort_by_declaration);

@@ -373,8 +373,46 @@ async fn negative_unsigned_values_are_refused(db: &Db) {
     assert_eq!(count.expect("users").len(), 1, "nothing else was written");
 }
 
+/// An enum column sorts by its values' declaration order on every backend (MariaDB's
+/// enum type does; PostgreSQL and SQLite hold text), in the builder and in records.
+async fn enums_sort_by_declaration(db: &Db) {
+    use ving::drizzle::desc;
+    use ving_sample_app::drizzle::schema::user::UseAsDisplayName;
+    let named = |name: &str, shown: UseAsDisplayName| UserInsert {
+        use_as_display_name: Some(shown),
+        ..user(name)
+    };
+    db.insert(UserTable)
+        .values([
+            named("real", UseAsDisplayName::RealName),
+            named("user", UseAsDisplayName::Username),
+            named("mail", UseAsDisplayName::Email),
+        ])
+        .execute()
+        .await
+        .expect("users");
+    let by = |order: ving::drizzle::Order<UserTable>| async move {
+        db.select_fields(UserTable.username)
+            .from(UserTable)
+            .order_by(order)
+            .all()
+            .await
+            .expect("ordered")
+    };
+    // Declared: username, email, realName.
+    assert_eq!(
+        by(ving::drizzle::asc(UserTable.use_as_display_name)).await,
+        ["user", "mail", "real"]
+    );
+    assert_eq!(
+        by(desc(UserTable.use_as_display_name)).await,
+        ["real", "mail", "user"]
+    );
+}
+
 per_backend!(
     db: [
+        enums_sort_by_declaration,
         negative_unsigned_values_are_refused,
         generated_ids_follow_explicit_ones,
         auto_update_is_refreshed_alike,

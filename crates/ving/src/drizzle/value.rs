@@ -28,6 +28,9 @@ pub trait Value: Sized + Send + 'static {
     fn null_param() -> Param;
     /// Whether values of this type can be `NULL` (an `Option`).
     const NULLABLE: bool = false;
+    /// An enum's values in declaration order (what sorting by one follows); empty for
+    /// other types.
+    const ENUM_VALUES: &'static [&'static str] = &[];
 }
 
 /// A value type that is not an `Option`.
@@ -131,6 +134,7 @@ impl Numeric for Option<f64> {}
 
 impl<T: BaseValue> Value for Option<T> {
     const NULLABLE: bool = true;
+    const ENUM_VALUES: &'static [&'static str] = T::ENUM_VALUES;
     #[inline]
     fn decode<R: BackendRow + ?Sized>(row: &R, index: usize) -> Result<Self, sqlx::Error> {
         if row.is_null(index)? {
@@ -213,6 +217,7 @@ pub trait EnumValue: Copy + Eq + Send + Sync + 'static {
 }
 
 impl<E: EnumValue> Value for E {
+    const ENUM_VALUES: &'static [&'static str] = E::VALUES;
     /// A stored value that is not one of the enum's is an error naming the column and
     /// the value.
     fn decode<R: BackendRow + ?Sized>(row: &R, index: usize) -> Result<Self, sqlx::Error> {

@@ -451,6 +451,22 @@ pub enum Nulls {
     Last,
 }
 
+/// `CASE expr WHEN 'a' THEN 0 WHEN 'b' THEN 1 … END`: an enum column's values in their
+/// declaration order, what MySQL/MariaDB sort an `enum` by, for sorting alike on every
+/// database (PostgreSQL and SQLite hold enums as text).
+pub fn declaration_order<'v>(expr: Expr, values: impl IntoIterator<Item = &'v str>) -> Expr {
+    let mut parts = vec![RawPart::Text("CASE ".into()), RawPart::Expr(expr)];
+    for (index, value) in values.into_iter().enumerate() {
+        parts.push(RawPart::Text(" WHEN ".into()));
+        parts.push(RawPart::Expr(Expr::Param(Param::String(Some(
+            value.to_owned(),
+        )))));
+        parts.push(RawPart::Text(format!(" THEN {index}")));
+    }
+    parts.push(RawPart::Text(" END".into()));
+    Expr::Raw(parts)
+}
+
 impl Nulls {
     /// The default of a term that can be NULL: NULLs are smaller than every value, as on
     /// MySQL/MariaDB and SQLite (first ascending, last descending).

@@ -38,22 +38,39 @@ impl<S> Order<S> {
     }
 }
 
-fn order<E: Expression>(expr: E, descending: bool) -> Order<E::Source> {
+fn order<E: Expression>(expr: E, descending: bool) -> Order<E::Source>
+where
+    E::Value: Comparable,
+{
+    let node = expr.into_node();
+    let values = E::Value::ENUM_VALUES;
+    // Enums sort by declaration order on every database, as MySQL sorts its enum type.
+    let node = if values.is_empty() {
+        node
+    } else {
+        crate::sql::declaration_order(node, values.iter().copied())
+    };
     Order {
-        node: expr.into_node(),
+        node,
         descending,
         nulls: E::Value::NULLABLE.then(|| Nulls::smallest(descending)),
         marker: PhantomData,
     }
 }
 
-/// Ascending order.
-pub fn asc<E: Expression>(expr: E) -> Order<E::Source> {
+/// Ascending order (not of JSON, which has no order every database shares).
+pub fn asc<E: Expression>(expr: E) -> Order<E::Source>
+where
+    E::Value: Comparable,
+{
     order(expr, false)
 }
 
-/// Descending order.
-pub fn desc<E: Expression>(expr: E) -> Order<E::Source> {
+/// Descending order (not of JSON).
+pub fn desc<E: Expression>(expr: E) -> Order<E::Source>
+where
+    E::Value: Comparable,
+{
     order(expr, true)
 }
 
@@ -76,7 +93,7 @@ impl<S> OrderList for Order<S> {
     }
 }
 
-impl<T: Table, V: Value> OrderList for Column<T, V> {
+impl<T: Table, V: Comparable> OrderList for Column<T, V> {
     type Source = T;
     fn push_terms(self, out: &mut Vec<crate::sql::OrderTerm>) {
         asc(self).push_terms(out);

@@ -163,9 +163,15 @@ impl<'e> Kind<'e> {
         order_by
             .iter()
             .map(|o| {
-                let nullable = !self.column(&o.prop)?.not_null;
+                let column = self.column(&o.prop)?;
+                let nullable = !column.not_null;
+                let mut expr = self.column_expr(&o.prop)?;
+                // Enums sort by declaration order on every database, as ving's MariaDB.
+                if let ColumnType::Enum(values) = &column.column_type {
+                    expr = crate::sql::declaration_order(expr, values.iter().map(String::as_str));
+                }
                 Ok(OrderTerm {
-                    expr: self.column_expr(&o.prop)?,
+                    expr,
                     descending: o.descending,
                     nulls: nullable.then(|| crate::sql::Nulls::smallest(o.descending)),
                 })
