@@ -202,7 +202,7 @@ impl TestDb {
             admin.close().await;
         }
         if let Some(file) = &self.file {
-            for suffix in ["", "-wal", "-shm"] {
+            for suffix in ["", "-wal", "-shm", "-journal"] {
                 let _ = std::fs::remove_file(format!("{}{suffix}", file.display()));
             }
         }

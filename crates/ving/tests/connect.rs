@@ -341,3 +341,38 @@ async fn errors_in_an_outage_keep_their_cause() {
         );
     }
 }
+
+/// A SQLite test database leaves no file behind: the database, its write-ahead log, its
+/// shared memory and any rollback journal are all removed by `cleanup`.
+#[tokio::test]
+async fn sqlite_test_databases_leave_no_files() {
+    let test = ving::testing::TestDb::fresh_or_skip(Backend::Sqlite)
+        .await
+        .expect("SQLite needs no server");
+    let stem = format!("{}.db", test.name());
+    let db = test.db();
+    db.execute_script("CREATE TABLE notes (body text)")
+        .await
+        .expect("table");
+    let tx = db.begin().await.expect("begin");
+    tx.execute_script("INSERT INTO notes VALUES ('x')")
+        .await
+        .expect("insert");
+    tx.commit().await.expect("commit");
+    // An explicit rollback journal too, as another mode of the same file would leave.
+    std::fs::write(std::env::temp_dir().join(format!("{stem}-journal")), b"").expect("journal");
+    let left = || -> Vec<String> {
+        std::fs::read_dir(std::env::temp_dir())
+            .expect("temp dir")
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|name| name.starts_with(&stem))
+            .collect()
+    };
+    assert!(
+        !left().is_empty(),
+        "the database is a file while it is open"
+    );
+    test.cleanup().await;
+    assert_eq!(left(), Vec::<String>::new());
+}
