@@ -47,28 +47,6 @@ fn constraint_name(base: &str, suffix: &str) -> String {
     format!("{prefix}_{}_{suffix}", mini_hash(base))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn mini_hash_matches_ving() {
-        assert_eq!(mini_hash("users_avatar"), "39d62890");
-        assert_eq!(mini_hash(""), "0");
-        // The hash wraps like a signed 32-bit integer and shows its absolute value.
-        assert!(mini_hash(&"z".repeat(100))
-            .chars()
-            .all(|c| c.is_ascii_hexdigit()));
-    }
-
-    #[test]
-    fn constraint_names_keep_48_characters_of_the_base() {
-        let base = "a".repeat(60);
-        let name = constraint_name(&base, "uq");
-        assert!(name.starts_with(&"a".repeat(48)));
-        assert_eq!(name, format!("{}_{}_uq", "a".repeat(48), mini_hash(&base)));
-    }
-}
 
 /// `camelCase`/`PascalCase` → `snake_case` (`APIKey` → `api_key`, `S3File` → `s3_file`).
 pub fn snake_case(name: &str) -> String {
@@ -106,4 +84,27 @@ pub(crate) fn rust_unusable(name: &str) -> Option<String> {
     Some(format!(
         "{name:?} cannot name generated Rust code: `{keyword}` is a Rust keyword that no raw identifier can spell; choose another name"
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mini_hash_matches_ving() {
+        assert_eq!(mini_hash("users_avatar"), "39d62890");
+        assert_eq!(mini_hash(""), "0");
+        // The hash wraps like a signed 32-bit integer and shows its absolute value.
+        assert!(mini_hash(&"z".repeat(100))
+            .chars()
+            .all(|c| c.is_ascii_hexdigit()));
+    }
+
+    #[test]
+    fn constraint_names_keep_48_characters_of_the_base() {
+        let base = "a".repeat(60);
+        let name = constraint_name(&base, "uq");
+        assert!(name.starts_with(&"a".repeat(48)));
+        assert_eq!(name, format!("{}_{}_uq", "a".repeat(48), mini_hash(&base)));
+    }
 }
