@@ -164,6 +164,43 @@ pub struct DatabaseSection {
     pub replicas: Vec<String>,
     /// Seconds a replica may lag behind before reads skip it (default 5).
     pub max_replica_lag: Option<f64>,
+    /// TLS to MySQL/MariaDB and PostgreSQL when the URL does not say (its `sslmode` or
+    /// `ssl-mode`): `disable`, `prefer` (the drivers' default), `require`, `verify-ca` or
+    /// `verify-full` (MySQL's spellings `DISABLED` … `VERIFY_IDENTITY` work too). The
+    /// primary and the replicas use it.
+    pub ssl_mode: Option<String>,
+    /// The certificate authority (a PEM file, relative to the project) that `verify-ca`
+    /// and `verify-full` check the server's certificate against, when the URL does not
+    /// say (`sslrootcert` or `ssl-ca`).
+    pub ssl_ca: Option<String>,
+}
+
+/// The TLS modes, as PostgreSQL's `sslmode` and MySQL's `ssl-mode` spell each.
+const SSL_MODES: &[(&str, &str)] = &[
+    ("disable", "DISABLED"),
+    ("prefer", "PREFERRED"),
+    ("require", "REQUIRED"),
+    ("verify-ca", "VERIFY_CA"),
+    ("verify-full", "VERIFY_IDENTITY"),
+];
+
+/// `mode` as `backend` spells it, or why it is not a TLS mode.
+fn ssl_mode_for(backend: Backend, mode: &str) -> Result<&'static str, String> {
+    let found = SSL_MODES
+        .iter()
+        .find(|(pg, my)| mode.eq_ignore_ascii_case(pg) || mode.eq_ignore_ascii_case(my))
+        .ok_or_else(|| {
+            let known: Vec<String> = SSL_MODES
+                .iter()
+                .map(|(pg, my)| format!("{pg} ({my})"))
+                .collect();
+            format!("{mode:?} is not a TLS mode: one of {}", known.join(", "))
+        })?;
+    Ok(if backend == Backend::MySql {
+        found.1
+    } else {
+        found.0
+    })
 }
 
 /// The connection pool's settings: from the URL's parameters (`?max_connections=20&
@@ -397,7 +434,23 @@ impl Config {
                 source_name: "ving.toml [database]".into(),
                 message,
             })?;
-        Ok(url.with_pool_fallback(settings))
+        self.with_tls_settings(url.with_pool_fallback(settings))
+    }
+
+    /// `url` with `[database] ssl_mode` and `ssl_ca` where it does not say otherwise.
+    fn with_tls_settings(&self, url: DatabaseUrl) -> Result<DatabaseUrl, ConfigError> {
+        let section = &self.file.database;
+        let ca = section
+            .ssl_ca
+            .as_ref()
+            .map(|ca| clean_join(self.root(), Path::new(ca)));
+        let shown = url.to_string();
+        url.with_tls(section.ssl_mode.as_deref(), ca.as_deref())
+            .map_err(|message| ConfigError::DatabaseUrl {
+                url: shown,
+                source_name: "ving.toml [database]".into(),
+                message,
+            })
     }
 }
 
@@ -411,7 +464,10 @@ impl Config {
                 .split(',')
                 .map(str::trim)
                 .filter(|url| !url.is_empty())
-                .map(|url| DatabaseUrl::parse_from(url, source).map(|u| u.with_pool_fallback(pool)))
+                .map(|url| {
+                    let url = DatabaseUrl::parse_from(url, source)?.with_pool_fallback(pool);
+                    self.with_tls_settings(url)
+                })
                 .collect(),
             None => self
                 .file
@@ -419,8 +475,9 @@ impl Config {
                 .replicas
                 .iter()
                 .map(|url| {
-                    DatabaseUrl::parse_from(url, "ving.toml [database] replicas")
-                        .map(|u| u.with_pool_fallback(pool))
+                    let url = DatabaseUrl::parse_from(url, "ving.toml [database] replicas")?
+                        .with_pool_fallback(pool);
+                    self.with_tls_settings(url)
                 })
                 .collect(),
         }
@@ -578,7 +635,7 @@ impl DatabaseUrl {
         let (base, query) = url.split_once('?').unwrap_or((url, ""));
         let mut log = false;
         let mut pool = PoolSettings::default();
-        let mut kept = Vec::new();
+        let mut kept: Vec<String> = Vec::new();
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             match pair.split_once('=') {
                 Some(("log", value)) => {
@@ -588,12 +645,28 @@ impl DatabaseUrl {
                         other => return Err(fail(format!("log={other} must be yes or no"))),
                     }
                 }
+                Some((name @ ("sslmode" | "ssl-mode"), value)) if backend != Backend::Sqlite => {
+                    let decoded = url::form_urlencoded::parse(value.as_bytes())
+                        .next()
+                        .map(|(k, _)| k.into_owned())
+                        .unwrap_or_default();
+                    let mode = ssl_mode_for(backend, &decoded)
+                        .map_err(|message| fail(format!("{name}: {message}")))?;
+                    kept.push(format!(
+                        "{}={mode}",
+                        if backend == Backend::MySql {
+                            "ssl-mode"
+                        } else {
+                            "sslmode"
+                        }
+                    ));
+                }
                 Some((name, value)) => {
                     if !pool.set(name, value).map_err(&fail)? {
-                        kept.push(pair);
+                        kept.push(pair.to_owned());
                     }
                 }
-                None => kept.push(pair),
+                None => kept.push(pair.to_owned()),
             }
         }
         let mut clean = base.to_owned();
@@ -631,6 +704,40 @@ impl DatabaseUrl {
     pub fn with_pool_fallback(mut self, fallback: PoolSettings) -> DatabaseUrl {
         self.pool = self.pool.or(fallback);
         self
+    }
+
+    /// The same URL with TLS `mode` and certificate authority `ca` where it does not
+    /// give its own (`sslmode`/`sslrootcert` on PostgreSQL, `ssl-mode`/`ssl-ca` on
+    /// MySQL/MariaDB); SQLite has no TLS and is returned as it is.
+    pub fn with_tls(
+        mut self,
+        mode: Option<&str>,
+        ca: Option<&Path>,
+    ) -> Result<DatabaseUrl, String> {
+        let (mode_name, ca_name) = match self.backend {
+            Backend::Sqlite => return Ok(self),
+            Backend::MySql => ("ssl-mode", "ssl-ca"),
+            Backend::Postgres => ("sslmode", "sslrootcert"),
+        };
+        let mut parsed = url::Url::parse(&self.url).map_err(|e| e.to_string())?;
+        let given: Vec<String> = parsed.query_pairs().map(|(k, _)| k.into_owned()).collect();
+        let has = |names: &[&str]| given.iter().any(|k| names.contains(&k.as_str()));
+        let mut added = Vec::new();
+        if let Some(mode) = mode {
+            if !has(&["sslmode", "ssl-mode"]) {
+                added.push((mode_name, ssl_mode_for(self.backend, mode)?.to_owned()));
+            }
+        }
+        if let Some(ca) = ca {
+            if !has(&["sslrootcert", "sslca", "ssl-ca"]) {
+                added.push((ca_name, ca.display().to_string()));
+            }
+        }
+        if !added.is_empty() {
+            parsed.query_pairs_mut().extend_pairs(added);
+            self.url = parsed.to_string();
+        }
+        Ok(self)
     }
 
     /// Which database family the URL is for.

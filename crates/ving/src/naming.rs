@@ -47,7 +47,6 @@ fn constraint_name(base: &str, suffix: &str) -> String {
     format!("{prefix}_{}_{suffix}", mini_hash(base))
 }
 
-
 /// `camelCase`/`PascalCase` → `snake_case` (`APIKey` → `api_key`, `S3File` → `s3_file`).
 pub fn snake_case(name: &str) -> String {
     let chars: Vec<char> = name.chars().collect();

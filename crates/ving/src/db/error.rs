@@ -10,7 +10,7 @@ pub enum DbError {
     #[error(transparent)]
     Config(#[from] ConfigError),
     /// The server could not be reached or refused the connection.
-    #[error("cannot connect to {backend} at {url}: {source}")]
+    #[error("cannot connect to {backend} at {url}: {source}{}", connect_hint(.source))]
     Connect {
         /// The backend.
         backend: Backend,
@@ -181,6 +181,18 @@ impl DbError {
             } => error.is_unique_violation(),
             _ => false,
         }
+    }
+}
+
+/// What to check after a connection error the driver's words leave unclear.
+fn connect_hint(error: &sqlx::Error) -> &'static str {
+    let text = error.to_string();
+    if text.contains("invalid peer certificate") {
+        " (the server's certificate is not one the TLS settings trust: check sslrootcert / ssl-ca, or the host name for verify-full / VERIFY_IDENTITY)"
+    } else if text.contains("SSL") || text.contains("TLS") || text.contains("tls") {
+        " (check the TLS settings: sslmode / ssl-mode)"
+    } else {
+        ""
     }
 }
 
