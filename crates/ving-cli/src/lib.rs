@@ -279,6 +279,7 @@ fn existing_folder(project: &Path) -> Result<(), Failure> {
 /// schema folder. Anywhere else nothing is read or written (no stray `ving.db`).
 fn load_project(project: &Path) -> Result<Config, Failure> {
     existing_folder(project)?;
+    let project = &find_project(project);
     let config = Config::load(project)?;
     if !project.join("ving.toml").is_file() && !config.schemas_dir().is_dir() {
         return Err(Failure::Other(format!(
@@ -288,6 +289,25 @@ fn load_project(project: &Path) -> Result<Config, Failure> {
         )));
     }
     Ok(config)
+}
+
+/// The project `folder` is in: the folder itself when it holds a `ving.toml` or a schema
+/// folder, else the nearest folder above it with a `ving.toml` (as cargo finds
+/// `Cargo.toml`), else the folder itself (which then says it is not a project).
+pub(crate) fn find_project(folder: &Path) -> PathBuf {
+    let is_project = |dir: &Path| {
+        dir.join("ving.toml").is_file()
+            || Config::load(dir).is_ok_and(|config| config.schemas_dir().is_dir())
+    };
+    if is_project(folder) {
+        return folder.to_path_buf();
+    }
+    let absolute = std::path::absolute(folder).unwrap_or_else(|_| folder.to_path_buf());
+    absolute
+        .ancestors()
+        .skip(1)
+        .find(|dir| dir.join("ving.toml").is_file())
+        .map_or_else(|| folder.to_path_buf(), Path::to_path_buf)
 }
 
 /// Loads and validates the project's schemas (validation runs before any generation).

@@ -731,6 +731,31 @@ async fn check_with_pending_migrations_says_so_and_finds_no_drift() {
     }
 }
 
+/// From a folder inside a project (`src/`), the command finds the project's `ving.toml`
+/// above it, as cargo finds `Cargo.toml`, and writes nothing in the folder.
+#[test]
+fn the_project_is_found_from_a_folder_inside_it() {
+    let project = sample_copy();
+    let src = project.path().join("src/record");
+    std::fs::create_dir_all(&src).expect("src");
+    let inside = src.to_str().expect("utf8");
+    let (code, out, err) = run(&["-C", inside, "schema", "-V"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert_eq!(out, "4 schemas valid: APIKey, CronJob, S3File, User\n");
+    let (code, _, err) = run(&["-C", inside, "drizzle", "--status"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert_eq!(
+        std::fs::read_dir(&src).expect("src").count(),
+        0,
+        "nothing is written in the folder the command ran from"
+    );
+    assert!(
+        !project.path().join("src/record/ving.db").exists()
+            && project.path().join("ving.db").exists(),
+        "the project's SQLite file is the project's"
+    );
+}
+
 /// A copy of the sample app on `test`'s database with `count` migrations prepared (each
 /// adds an int column `extraN` to cronjobs) and none applied.
 fn project_with_pending_migrations(

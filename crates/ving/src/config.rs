@@ -175,6 +175,58 @@ pub struct DatabaseSection {
     pub ssl_ca: Option<String>,
 }
 
+/// The URL parameters ving reads itself.
+const VING_PARAMETERS: &[&str] = &[
+    "log",
+    "max_connections",
+    "min_connections",
+    "acquire_timeout",
+    "idle_timeout",
+];
+
+/// The URL parameters sqlx reads for MySQL/MariaDB.
+const MYSQL_PARAMETERS: &[&str] = &[
+    "ssl-mode",
+    "sslmode",
+    "ssl-ca",
+    "sslca",
+    "ssl-cert",
+    "sslcert",
+    "ssl-key",
+    "sslkey",
+    "charset",
+    "collation",
+    "statement-cache-capacity",
+    "socket",
+    "timezone",
+    "time-zone",
+];
+
+/// The URL parameters sqlx reads for PostgreSQL.
+const POSTGRES_PARAMETERS: &[&str] = &[
+    "sslmode",
+    "ssl-mode",
+    "sslrootcert",
+    "ssl-root-cert",
+    "ssl-ca",
+    "sslcert",
+    "ssl-cert",
+    "sslkey",
+    "ssl-key",
+    "statement-cache-capacity",
+    "host",
+    "hostaddr",
+    "port",
+    "dbname",
+    "user",
+    "password",
+    "application_name",
+    "options",
+];
+
+/// The URL parameters sqlx reads for SQLite.
+const SQLITE_PARAMETERS: &[&str] = &["mode", "cache", "immutable", "vfs"];
+
 /// The TLS modes, as PostgreSQL's `sslmode` and MySQL's `ssl-mode` spell each.
 const SSL_MODES: &[(&str, &str)] = &[
     ("disable", "DISABLED"),
@@ -669,6 +721,21 @@ impl DatabaseUrl {
                 None => kept.push(pair.to_owned()),
             }
         }
+        let known = match backend {
+            Backend::MySql => MYSQL_PARAMETERS,
+            Backend::Postgres => POSTGRES_PARAMETERS,
+            Backend::Sqlite => SQLITE_PARAMETERS,
+        };
+        for pair in &kept {
+            let name = pair.split_once('=').map_or(pair.as_str(), |(name, _)| name);
+            if !known.contains(&name) {
+                return Err(fail(format!(
+                    "unknown parameter {name:?}: ving's are {}; the driver's for this database are {}",
+                    VING_PARAMETERS.join(", "),
+                    known.join(", ")
+                )));
+            }
+        }
         let mut clean = base.to_owned();
         if !kept.is_empty() {
             clean.push('?');
@@ -678,6 +745,12 @@ impl DatabaseUrl {
             let parsed = url::Url::parse(&clean).map_err(|e| fail(e.to_string()))?;
             if parsed.host_str().is_none_or(str::is_empty) {
                 return Err(fail("the URL names no host".into()));
+            }
+            let dbname_given = kept.iter().any(|pair| pair.starts_with("dbname="));
+            if parsed.path().trim_start_matches('/').is_empty() && !dbname_given {
+                return Err(fail(
+                    "the URL names no database: add it after the host (…/app)".into(),
+                ));
             }
         } else if clean
             .trim_start_matches("sqlite:")
@@ -894,6 +967,20 @@ mod tests {
             ("sqlite://", "names no database file"),
             ("mysql://h/db?log=maybe", "log=maybe must be yes or no"),
             ("postgres://[::1/db", "invalid IPv6"),
+            ("mysql://h", "names no database"),
+            ("postgres://u@h:5432/", "names no database"),
+            (
+                "mysql://h/db?max_conections=3",
+                "unknown parameter \"max_conections\": ving's are log, max_connections",
+            ),
+            (
+                "postgres://h/db?ssl_mode=require",
+                "unknown parameter \"ssl_mode\"",
+            ),
+            (
+                "sqlite://x.db?journal=wal",
+                "the driver's for this database are mode, cache, immutable, vfs",
+            ),
         ] {
             let error = DatabaseUrl::parse(url).unwrap_err().to_string();
             assert!(error.contains(expected), "{url}: {error}");

@@ -14,7 +14,7 @@ pub(crate) fn schema_command(
     if let Some(kind) = &args.new {
         // A new kind may start a new project: only the folder must exist.
         existing_folder(project)?;
-        return new_schema(&Config::load(project)?, kind, out);
+        return new_schema(&Config::load(&find_project(project))?, kind, out);
     }
     let config = load_project(project)?;
     let dir = config.schemas_dir();
