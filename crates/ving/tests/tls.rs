@@ -91,13 +91,13 @@ async fn postgres_modes_do_what_they_say() {
     assert!(!encrypted(&plain).await, "sslmode=disable stays plain");
     plain.close().await;
     if let Some((_, _, other)) = tls_mariadb() {
-        let error = connect(&with(
+        let wrong_ca = with(
             &base,
             &[("sslmode", "verify-ca"), ("sslrootcert", other.as_str())],
-        ))
-        .await
-        .err()
-        .expect("a CA that did not sign the certificate is refused");
+        );
+        let Err(error) = connect(&wrong_ca).await else {
+            panic!("a CA that did not sign the certificate is refused");
+        };
         assert!(
             !error.contains('\n') && error.contains("certificate"),
             "one clear line: {error}"
@@ -131,13 +131,10 @@ async fn mariadb_modes_do_what_they_say() {
             .unwrap_or_else(|e| panic!("{mode} with the CA: {e}"));
         assert!(encrypted(&db).await, "{mode} is encrypted");
         db.close().await;
-        let error = connect(&with(
-            &base,
-            &[("ssl-mode", mode), ("ssl-ca", other.as_str())],
-        ))
-        .await
-        .err()
-        .unwrap_or_else(|| panic!("{mode} with another CA is refused"));
+        let wrong_ca = with(&base, &[("ssl-mode", mode), ("ssl-ca", other.as_str())]);
+        let Err(error) = connect(&wrong_ca).await else {
+            panic!("{mode} with another CA is refused");
+        };
         assert!(
             !error.contains('\n') && error.contains("certificate"),
             "one clear line: {error}"
