@@ -138,10 +138,16 @@ fn project(backend: Backend, slow: Option<u32>) -> tempfile::TempDir {
     let folder = Folder::new(dir.path().join("ving/drizzle/migrations"));
     let dialect = ving::sql::dialect(backend);
     for (i, set) in versions().iter().enumerate() {
+        // The relation becomes required twice: a gadget without a widget would get
+        // widget 1 (no version's rows have one).
+        let mut renames = Renames::from_schemas(set);
+        renames
+            .fills
+            .insert(("gadgets".into(), "widgetId".into()), "1".into());
         migrate::prepare(
             &folder,
             &TableModel::from_schemas(set),
-            &Renames::from_schemas(set),
+            &renames,
             dialect,
             &PrepareOptions {
                 name: Some(format!("step{i}")),
