@@ -410,8 +410,55 @@ async fn enums_sort_by_declaration(db: &Db) {
     );
 }
 
+/// Comparisons between a value type and its nullable form compile either way round:
+/// a non-null column against a nullable one, a column against a scalar subquery (which
+/// may be `NULL`), a nullable column `IN` a subquery of non-null values.
+async fn nullable_and_non_null_compare_both_ways(db: &Db) {
+    use ving::drizzle::{in_subquery, max};
+    db.insert(UserTable)
+        .values([user("first"), user("second")])
+        .execute()
+        .await
+        .expect("users");
+    db.insert(S3FileTable)
+        .values([S3FileInsert::new(1)])
+        .execute()
+        .await
+        .expect("a file");
+    db.update(UserTable)
+        .set(UserTable.avatar_id, Some(1))
+        .where_(eq(UserTable.username, "first"))
+        .execute()
+        .await
+        .expect("an avatar");
+    let names = |condition: ving::drizzle::Condition<UserTable>| async move {
+        db.select_fields(UserTable.username)
+            .from(UserTable)
+            .where_(condition)
+            .order_by(UserTable.id)
+            .all()
+            .await
+            .expect("select")
+    };
+    assert_eq!(
+        names(eq(UserTable.id, UserTable.avatar_id).within(UserTable)).await,
+        ["first"]
+    );
+    let newest = db.select_fields(max(UserTable.id)).from(UserTable).scalar();
+    assert_eq!(names(eq(UserTable.id, newest)).await, ["second"]);
+    let files = db
+        .select_fields(S3FileTable.id)
+        .from(S3FileTable)
+        .values_for();
+    assert_eq!(
+        names(in_subquery(UserTable.avatar_id, files)).await,
+        ["first"]
+    );
+}
+
 per_backend!(
     db: [
+        nullable_and_non_null_compare_both_ways,
         enums_sort_by_declaration,
         negative_unsigned_values_are_refused,
         generated_ids_follow_explicit_ones,

@@ -3,13 +3,18 @@
 
 use super::*;
 
+/// The type of the values a comparison with a column of `L` takes: that of `L`'s values,
+/// nullable or not (`eq(non-null column, nullable column)` compiles as its reverse does).
+pub(super) type Compared<L> = <<L as Expression>::Value as Nullable>::Null;
+
 pub(super) type Union<L, R> =
-    <<R as Operand<<L as Expression>::Value>>::Source as With<<L as Expression>::Source>>::Output;
+    <<R as Operand<Compared<L>>>::Source as With<<L as Expression>::Source>>::Output;
 
 pub(super) fn compare<L, R>(left: L, op: BinaryOp, right: R) -> Condition<Union<L, R>>
 where
     L: Expression,
-    R: Operand<L::Value>,
+    L::Value: Nullable,
+    R: Operand<Compared<L>>,
     R::Source: With<L::Source>,
 {
     let (left, right) = (left.into_node(), right.into_node());
@@ -30,8 +35,8 @@ macro_rules! comparison {
         pub fn $name<L, R>(left: L, right: R) -> Condition<Union<L, R>>
         where
             L: Expression,
-            L::Value: Comparable,
-            R: Operand<L::Value>,
+            L::Value: Comparable + Nullable,
+            R: Operand<Compared<L>>,
             R::Source: With<L::Source>,
         {
             compare(left, BinaryOp::$op, right)
@@ -75,8 +80,8 @@ macro_rules! pattern_match {
         pub fn $name<L, R>(left: L, pattern: R) -> Condition<Union<L, R>>
         where
             L: Expression,
-            L::Value: Text,
-            R: Operand<L::Value>,
+            L::Value: Text + Nullable,
+            R: Operand<Compared<L>>,
             R::Source: With<L::Source>,
         {
             compare(left, BinaryOp::$op, pattern)
@@ -192,9 +197,8 @@ where
 pub fn in_subquery<L, V>(left: L, subquery: Subquery<V>) -> Condition<L::Source>
 where
     L: Expression,
-    L::Value: Comparable,
-    V: Value,
-    L::Value: Operand<V>,
+    L::Value: Comparable + Nullable,
+    V: Nullable<Null = Compared<L>>,
 {
     Expr::new(Node::InSubquery {
         expr: Box::new(left.into_node()),
@@ -208,9 +212,8 @@ where
 pub fn not_in_subquery<L, V>(left: L, subquery: Subquery<V>) -> Condition<L::Source>
 where
     L: Expression,
-    L::Value: Comparable,
-    V: Value,
-    L::Value: Operand<V>,
+    L::Value: Comparable + Nullable,
+    V: Nullable<Null = Compared<L>>,
 {
     Expr::new(Node::InSubquery {
         expr: Box::new(left.into_node()),
@@ -294,9 +297,39 @@ where
 
 /// In an upsert's update ([`on_conflict_do_update`](crate::drizzle::InsertQuery::on_conflict_do_update)):
 /// the value the insert proposed for `column` (`excluded.col`; MySQL's `VALUES(col)`).
-pub fn excluded<T: Table, V: Value>(column: Column<T, V>) -> Expr<V, T> {
+/// It reads [`Excluded<T>`], which only an upsert's assignments take: in a plain update
+/// it does not compile.
+pub fn excluded<T: Table, V: Value>(column: Column<T, V>) -> Expr<V, Excluded<T>> {
     Expr::new(Node::Excluded(column.name()))
 }
+
+/// The row an upsert proposed for table `T` (what [`excluded`] reads): there only in an
+/// upsert's assignments.
+pub struct Excluded<T>(PhantomData<fn() -> T>);
+
+/// What an upsert's assignment to a column of `Q` may read: the query's table, or the
+/// row the insert proposed ([`excluded`]).
+#[diagnostic::on_unimplemented(
+    message = "this expression reads a table that is not in the upsert",
+    note = "an upsert's assignment reads the existing row of `{Q}` or `excluded(column)`; it reads: `{Self}`"
+)]
+pub trait InUpsert<Q, I> {}
+
+impl<T: Table, Q: Contains<T, I>, I> InUpsert<Q, I> for T {}
+
+impl<Q> InUpsert<Q, Nothing> for () {}
+
+impl<A, B, Q, I1, I2> InUpsert<Q, (I1, I2)> for Both<A, B>
+where
+    A: InUpsert<Q, I1>,
+    B: InUpsert<Q, I2>,
+{
+}
+
+/// The position of [`Excluded`] in [`InUpsert`] (inferred, never written).
+pub struct Proposed;
+
+impl<T: Table> InUpsert<T, Proposed> for Excluded<T> {}
 
 /// A query selecting values of `V`, for [`in_subquery`]: made by a select's `values_for`.
 #[derive(Debug, Clone)]

@@ -272,3 +272,11 @@ impl<V: Value, S> Operand<V> for Expr<V, S> {
         self.into_node()
     }
 }
+
+/// An expression that is never `NULL` also stands where a nullable value goes.
+impl<V: crate::drizzle::value::BaseValue, S> Operand<Option<V>> for Expr<V, S> {
+    type Source = S;
+    fn into_node(self) -> Node {
+        self.into_node()
+    }
+}

@@ -86,7 +86,7 @@ impl<T: Table> Assignments<T> {
     /// [`excluded`](crate::drizzle::excluded)`(column)` for the value the insert proposed).
     pub fn to<V: Value, R: Operand<V>, I>(mut self, column: Column<T, V>, value: R) -> Self
     where
-        R::Source: AppearsIn<T, I>,
+        R::Source: crate::drizzle::InUpsert<T, I>,
     {
         self.set.push((column.name(), value.into_node()));
         self
