@@ -1793,3 +1793,71 @@ async fn enum_props_sort_by_declaration(backend: Backend, kinds: &Kinds<'_>) {
 }
 
 on_every_backend!(enums_sort_alike, enum_props_sort_by_declaration);
+
+/// A User's password is never stored as given, whatever sets it: `create` (through
+/// `mint`) and `set` (what `set_posted_props` and the typed setters call); a hash is kept
+/// as it is (a copy is not hashed twice), `passwordType` becomes `bcrypt`, and the empty
+/// password and the schema's default (no password) stay as they are.
+async fn passwords_are_stored_hashed(backend: Backend, kinds: &Kinds<'_>) {
+    let users = kinds.kind("User").expect("User");
+    let stored = |id: i64| {
+        let users = users.clone();
+        async move {
+            let found = users.find(id).await.expect("the user");
+            found
+                .get("password")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        }
+    };
+    let created = user(&users, "warden", json!({ "password": "Shawshank" })).await;
+    let id = created.id().expect("id");
+    let hash = stored(id).await;
+    assert!(
+        ving::record::is_password_hash(&hash),
+        "{backend}: stored {hash:?}"
+    );
+    assert!(
+        ving::record::verify_password("Shawshank", &hash),
+        "{backend}"
+    );
+    assert_eq!(
+        created.get("passwordType"),
+        Some(&json!("bcrypt")),
+        "{backend}"
+    );
+    let mut found = users.find(id).await.expect("the user");
+    found.set("password", json!("Zihuatanejo")).expect("set");
+    found.update().await.expect("update");
+    let new_hash = stored(id).await;
+    assert!(
+        ving::record::verify_password("Zihuatanejo", &new_hash),
+        "{backend}"
+    );
+    // A user without a password keeps the schema's default, which is no password: it
+    // is never hashed into one that "no-password-specified" would log in with.
+    let without = user(&users, "without", json!({})).await;
+    assert_eq!(
+        stored(without.id().expect("id")).await,
+        "no-password-specified",
+        "{backend}"
+    );
+    let copy_of = users.find(id).await.expect("the user");
+    let mut copy = users.copy(&copy_of);
+    copy.set("username", json!("copy")).expect("username");
+    copy.set("email", json!("copy@example.com")).expect("email");
+    copy.insert().await.expect("insert the copy");
+    assert_eq!(
+        stored(copy.id().expect("id")).await,
+        stored(id).await,
+        "{backend}: a hash is not hashed twice"
+    );
+    let none = user(&users, "nopass", json!({ "password": "" })).await;
+    assert_eq!(stored(none.id().expect("id")).await, "", "{backend}");
+}
+
+on_every_backend!(
+    passwords_are_never_stored_as_given,
+    passwords_are_stored_hashed
+);

@@ -75,6 +75,7 @@
 mod describe;
 mod kind;
 mod ouch;
+mod password;
 mod props;
 #[allow(clippy::module_inception)]
 mod record;
@@ -89,6 +90,7 @@ pub use kind::{
     Paging, RecordHooks, RecordId, Where,
 };
 pub use ouch::{status_message, Ouch};
+pub use password::{hash_password, is_password_hash, verify_password, BCRYPT_COST};
 pub use record::Record;
 pub use role::{CurrentUser, SessionUser};
 pub use typed::{install, installed, IntoProps, KindDef, KindOf, KindValue};

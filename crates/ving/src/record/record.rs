@@ -223,7 +223,9 @@ impl<'e> Record<'e> {
 
     /// Sets a prop, validated against the schema: 400 for an unknown prop, 442 (with
     /// zod's message, naming the prop) for a bad value. Enum and boolean values are
-    /// validated too, unlike in ving. Returns the value stored.
+    /// validated too, unlike in ving. User's `password` is stored hashed (bcrypt, cost
+    /// 10; `passwordType` becomes `bcrypt`) unless it is empty or already a hash. Returns
+    /// the value stored.
     pub fn set(&mut self, name: &str, value: Value) -> Result<&Value, Ouch> {
         let Some(prop) = self.kind.schema().props.iter().find(|p| p.name == name) else {
             return Err(Ouch::about(400, name, format!("{name} is not a prop")));
@@ -231,6 +233,21 @@ impl<'e> Record<'e> {
         let codec = self.kind.kinds.catalog.codec;
         let id_kind = self.kind.id_kind_of(prop);
         let value = check(prop, value, |text| codec.parse_kind(id_kind, text).ok())?;
+        // A password is only ever stored hashed, whatever sets it.
+        let password = super::password::is_password(self.kind.name(), name);
+        let value = if password {
+            let default = match &prop.default {
+                Some(crate::schema::PropDefault::String(text)) => Some(text.as_str()),
+                _ => None,
+            };
+            super::password::stored_password(value, default)?
+        } else {
+            value
+        };
+        let hashed = password
+            && value
+                .as_str()
+                .is_some_and(super::password::is_password_hash);
         let parent = prop
             .relation
             .as_ref()
@@ -242,6 +259,17 @@ impl<'e> Record<'e> {
             self.changes().dirty.push(name.to_owned());
         }
         self.props.insert(name, value);
+        if hashed {
+            let has_type = self
+                .kind
+                .schema()
+                .props
+                .iter()
+                .any(|p| p.name == "passwordType");
+            if has_type && self.props.get("passwordType") != Some(&Value::from("bcrypt")) {
+                self.set("passwordType", Value::from("bcrypt"))?;
+            }
+        }
         self.props
             .get(name)
             .ok_or_else(|| Ouch::about(400, name, format!("{name} is not a prop")))
@@ -279,6 +307,34 @@ impl<'e> Record<'e> {
         Ok(())
     }
 
+    /// A password that reached the props as given (`mint`, a hook writing props) is
+    /// hashed before anything is written: a User's password is never stored as given.
+    fn hash_a_plain_password(&mut self) -> Result<(), Ouch> {
+        if !super::password::is_password(self.kind.name(), "password") {
+            return Ok(());
+        }
+        let default = self
+            .kind
+            .schema()
+            .props
+            .iter()
+            .find(|p| p.name == "password")
+            .and_then(|p| match &p.default {
+                Some(crate::schema::PropDefault::String(text)) => Some(text.as_str()),
+                _ => None,
+            });
+        let plain = self
+            .props
+            .get("password")
+            .and_then(Value::as_str)
+            .is_some_and(|text| super::password::is_plain_password(text, default));
+        if plain {
+            let value = self.props.value("password").unwrap_or(Value::Null);
+            self.set("password", value)?;
+        }
+        Ok(())
+    }
+
     fn column_params(&self) -> Result<(Vec<&'static str>, Vec<Param>), Ouch> {
         let mut columns = Vec::new();
         let mut params = Vec::new();
@@ -307,6 +363,7 @@ impl<'e> Record<'e> {
     /// ving's base `insert`: 409 when the record already is inserted; marked inserted
     /// only once the insert succeeded; the id is the one the database gave.
     pub async fn base_insert(&mut self) -> Result<(), Ouch> {
+        self.hash_a_plain_password()?;
         if self.inserted {
             return Err(Ouch::new(
                 409,
@@ -377,6 +434,7 @@ impl<'e> Record<'e> {
     /// ving's base `update`: writes the dirty props (nothing at all when none is dirty);
     /// `autoUpdate` dates are set to now, in memory and in the database.
     pub async fn base_update(&mut self) -> Result<(), Ouch> {
+        self.hash_a_plain_password()?;
         if self.dirty().is_empty() {
             return Ok(());
         }

@@ -19,7 +19,7 @@ use ving::record::{link, CurrentUser, Describe, HookFuture, Ouch, Record, Record
 use super::RecordSettings;
 
 /// bcrypt's cost, as ving's.
-pub const BCRYPT_COST: u32 = 10;
+pub use ving::record::BCRYPT_COST;
 
 fn text<'r>(record: &'r Record<'_>, prop: &str) -> &'r str {
     record.get(prop).and_then(Value::as_str).unwrap_or_default()
@@ -79,10 +79,12 @@ pub async fn avatar_url(user: &Record<'_>, settings: &RecordSettings) -> Result<
 /// Hashes `password` with bcrypt (cost 10) into `password`, and `passwordType` is
 /// `bcrypt`. bcrypt reads the first 72 bytes only, as bcryptjs.
 pub fn set_password(user: &mut Record<'_>, password: &str) -> Result<(), Ouch> {
-    let hash = bcrypt::hash(password, BCRYPT_COST)
-        .map_err(|e| Ouch::about(500, "password", format!("could not hash: {e}")))?;
-    user.set("password", Value::from(hash))?;
-    user.set("passwordType", Value::from("bcrypt"))?;
+    // The empty password is hashed too (ving's setPassword does); `set` stores a hash as
+    // it is, and sets `passwordType`.
+    user.set(
+        "password",
+        Value::from(ving::record::hash_password(password)?),
+    )?;
     Ok(())
 }
 
@@ -108,7 +110,7 @@ pub fn test_password(user: &Record<'_>, password: &str) -> Result<bool, Ouch> {
             "validating other password types not implemented",
         ));
     }
-    if bcrypt::verify(password, stored).unwrap_or(false) {
+    if ving::record::verify_password(password, stored) {
         Ok(true)
     } else {
         Err(Ouch::about(454, "password", "Password does not match."))
