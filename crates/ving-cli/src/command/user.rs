@@ -27,10 +27,10 @@ pub(crate) fn set_password(
     user: &mut ving::record::Record<'_>,
     password: &str,
 ) -> Result<(), Failure> {
-    let hash = bcrypt::hash(password, 10)
-        .map_err(|e| Failure::Other(format!("cannot hash the password: {e}")))?;
+    // Hashed even when empty, as ving's setPassword; `set` keeps a hash and sets
+    // `passwordType`.
+    let hash = ving::record::hash_password(password)?;
     user.set("password", serde_json::Value::from(hash))?;
-    user.set("passwordType", serde_json::Value::from("bcrypt"))?;
     Ok(())
 }
 
