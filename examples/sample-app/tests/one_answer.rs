@@ -456,8 +456,65 @@ async fn nullable_and_non_null_compare_both_ways(db: &Db) {
     );
 }
 
+/// An upsert says the same on every backend that returns rows: rows inserted or updated
+/// (an updated row once, a row left alone not at all), the ids of those rows in order,
+/// and `insert_id` the first new row's.
+async fn upserts_count_alike(db: &Db) {
+    use ving::drizzle::excluded;
+    db.insert(UserTable)
+        .values([user("rita")])
+        .execute()
+        .await
+        .expect("rita");
+    let mut renamed = user("rita");
+    renamed.real_name = Some("Rita Repulsa".into());
+    let done = db
+        .insert(UserTable)
+        .values([renamed.clone(), user("joe")])
+        .on_conflict_do_update(UserTable.username, |set| {
+            set.to(UserTable.real_name, excluded(UserTable.real_name))
+        })
+        .execute()
+        .await
+        .expect("upsert");
+    if db.backend() == Backend::MySql && !db.supports_returning().await.expect("version") {
+        return; // MySQL returns no rows: its counts are its own (README).
+    }
+    let joe = db
+        .select_fields(UserTable.id)
+        .from(UserTable)
+        .where_(eq(UserTable.username, "joe"))
+        .all()
+        .await
+        .expect("joe")[0];
+    assert_eq!(done.rows_affected, 2, "one updated, one inserted");
+    assert_eq!(done.ids, [1, joe], "the ids of the rows written, in order");
+    assert_eq!(done.insert_id, Some(joe), "the first new row");
+    let nothing = db
+        .insert(UserTable)
+        .values([renamed, user("ann")])
+        .on_conflict_do_nothing()
+        .execute()
+        .await
+        .expect("do nothing");
+    let ann = db
+        .select_fields(UserTable.id)
+        .from(UserTable)
+        .where_(eq(UserTable.username, "ann"))
+        .all()
+        .await
+        .expect("ann")[0];
+    assert_eq!(
+        nothing.rows_affected, 1,
+        "the conflicting row is left alone"
+    );
+    assert_eq!(nothing.ids, [ann]);
+    assert_eq!(nothing.insert_id, Some(ann));
+}
+
 per_backend!(
     db: [
+        upserts_count_alike,
         nullable_and_non_null_compare_both_ways,
         enums_sort_by_declaration,
         negative_unsigned_values_are_refused,

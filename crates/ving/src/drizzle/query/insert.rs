@@ -32,15 +32,16 @@ pub struct InsertQuery<'a, T: Table> {
 /// What an insert did.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct InsertResult {
-    /// Rows inserted (for an upsert, what the database counts: MySQL/MariaDB count an
-    /// updated row twice).
+    /// Rows inserted; for an upsert, rows inserted or updated (an updated row counts
+    /// once, a conflicting row left alone not at all), the same on every database.
     pub rows_affected: u64,
     /// The id of the first row inserted (drizzle's `insertId`), for tables with an
-    /// auto-increment key.
+    /// auto-increment key; for an upsert, of the first row that was new.
     pub insert_id: Option<i64>,
     /// The id of every row inserted, in order (PostgreSQL and SQLite return them;
-    /// MySQL/MariaDB give consecutive ids to the rows of one statement). Empty for
-    /// upserts on MySQL/MariaDB, which do not say which rows were new.
+    /// MySQL/MariaDB give consecutive ids to the rows of one statement); for an upsert,
+    /// of every row inserted or updated. Empty for upserts on MySQL (and MariaDB before
+    /// 10.5), which cannot return rows.
     pub ids: Vec<i64>,
 }
 
@@ -183,7 +184,13 @@ impl<'a, T: Table> InsertQuery<'a, T> {
             }
         }
         let explicit_ids = gives_ids::<T>(&statements);
-        let result = atomically(executor, statements, run_inserts).await?;
+        let upsert = statements.iter().any(|s| s.on_conflict.is_some());
+        let result = match T::PRIMARY_KEY {
+            Some(key) if upsert && executor.db().supports_returning().await? => {
+                run_upserts(executor, statements, T::SOURCE, key).await?
+            }
+            _ => atomically(executor, statements, run_inserts).await?,
+        };
         catch_up_identity::<T>(executor, explicit_ids).await?;
         Ok(result)
     }
@@ -347,6 +354,66 @@ pub(super) async fn run_inserts(
     }
     result.insert_id = result.insert_id.or(result.ids.first().copied());
     Ok(result)
+}
+
+/// Upserts, with one answer on every database that returns rows: in one transaction
+/// (a savepoint inside the caller's), the largest id before, then each statement
+/// returning the ids it wrote. Rows with ids above the largest before were inserted;
+/// the others were updated, or (an upsert doing nothing; MariaDB returns them too) left
+/// alone and not counted.
+async fn run_upserts(
+    executor: Executor<'_>,
+    mut statements: Vec<sql::Insert>,
+    table: &'static str,
+    key: &'static str,
+) -> Result<InsertResult, DbError> {
+    for statement in &mut statements {
+        statement.returning = vec![Node::column(table, key)];
+    }
+    let tx = executor.begin_atomic().await?;
+    let result = async {
+        let on = Executor::from(&tx);
+        let dialect = on.dialect();
+        let (key_sql, table_sql) = (dialect.quote(key), dialect.quote(table));
+        let largest = format!("SELECT {key_sql} FROM {table_sql} ORDER BY {key_sql} DESC LIMIT 1");
+        let before = on
+            .fetch_decoded::<FirstI64>(&largest, Vec::new())
+            .await?
+            .first()
+            .copied()
+            .unwrap_or(0);
+        let mut result = InsertResult::default();
+        for statement in statements {
+            let does_nothing = statement
+                .on_conflict
+                .as_ref()
+                .is_some_and(|c| c.update.is_empty());
+            let (sql, params) = dialect.render(Statement::Insert(statement));
+            let ids = on.fetch_decoded::<FirstI64>(&sql, params).await?;
+            for id in ids {
+                let new = id > before;
+                if new && result.insert_id.is_none() {
+                    result.insert_id = Some(id);
+                }
+                if new || !does_nothing {
+                    result.ids.push(id);
+                    result.rows_affected += 1;
+                }
+            }
+        }
+        Ok::<_, DbError>(result)
+    }
+    .await;
+    match result {
+        Ok(result) => {
+            tx.commit().await?;
+            Ok(result)
+        }
+        Err(error) => {
+            let _ = tx.rollback().await;
+            Err(error)
+        }
+    }
 }
 
 pub(super) async fn run_returning<D: Decode>(
