@@ -512,8 +512,53 @@ async fn upserts_count_alike(db: &Db) {
     assert_eq!(nothing.insert_id, Some(ann));
 }
 
+/// A query without one answer is refused before the database on every backend: a column
+/// beside an aggregate that is not grouped by, and a distinct select ordered by a column
+/// it does not select; grouped and selected, they run.
+async fn queries_without_one_answer_are_refused(db: &Db) {
+    use ving::drizzle::{count, desc};
+    db.insert(UserTable)
+        .values([user("rita"), user("joe")])
+        .execute()
+        .await
+        .expect("users");
+    let loose = db
+        .select_fields((UserTable.username, count()))
+        .from(UserTable)
+        .all()
+        .await;
+    assert!(refused(loose).contains("users.username is selected beside an aggregate"));
+    let grouped = db
+        .select_fields((UserTable.username, count()))
+        .from(UserTable)
+        .group_by(UserTable.username)
+        .order_by(UserTable.username)
+        .all()
+        .await
+        .expect("grouped");
+    assert_eq!(grouped, [("joe".to_owned(), 1), ("rita".to_owned(), 1)]);
+    let distinct = db
+        .select_fields(UserTable.real_name)
+        .from(UserTable)
+        .distinct()
+        .order_by(desc(UserTable.id))
+        .all()
+        .await;
+    assert!(refused(distinct).contains("ordered by users.id, which it does not select"));
+    let selected = db
+        .select_fields(UserTable.real_name)
+        .from(UserTable)
+        .distinct()
+        .order_by(UserTable.real_name)
+        .all()
+        .await
+        .expect("distinct, ordered by what it selects");
+    assert_eq!(selected, ["JOE", "RITA"]);
+}
+
 per_backend!(
     db: [
+        queries_without_one_answer_are_refused,
         upserts_count_alike,
         nullable_and_non_null_compare_both_ways,
         enums_sort_by_declaration,

@@ -310,7 +310,11 @@ where
             return Err(error);
         }
         let db = self.db;
-        let (sql, params) = db.dialect().render(Statement::Select(self.into_select()));
+        let select = self.into_select();
+        if let Some(problem) = ambiguous(&select) {
+            return Err(DbError::Invalid(problem));
+        }
+        let (sql, params) = db.dialect().render(Statement::Select(select));
         Ok((db, sql, params))
     }
 
@@ -423,4 +427,45 @@ impl<Q, F: Selection> SelectQuery<'_, Q, Fields<F>> {
     {
         self.run_stream::<IntoStruct<T, F, Q, I>>()
     }
+}
+
+/// Why `select` has no one answer, if it has none: a column beside an aggregate that the
+/// query does not group by (PostgreSQL refuses it; MySQL and SQLite answer with the
+/// value of any row), or `distinct` ordered by a column it does not select (PostgreSQL
+/// refuses it; the others sort by a value of any row). Refused before the database, the
+/// same on every backend.
+fn ambiguous(select: &sql::Select) -> Option<String> {
+    let column = |expr: &Node| match expr {
+        Node::Column { table, name } => Some(format!("{table}.{name}")),
+        _ => None,
+    };
+    let aggregates = select
+        .fields
+        .iter()
+        .any(|f| matches!(f, Node::Aggregate { .. }));
+    if aggregates || !select.group_by.is_empty() {
+        let loose = select
+            .fields
+            .iter()
+            .filter(|f| !select.group_by.contains(f))
+            .find_map(column);
+        if let Some(loose) = loose {
+            return Some(format!(
+                "{loose} is selected beside an aggregate or a grouping without being grouped by: add it to group_by, or select an aggregate of it (PostgreSQL refuses such a query; MySQL and SQLite would answer with any row's value)"
+            ));
+        }
+    }
+    if select.distinct {
+        let unselected = select
+            .order_by
+            .iter()
+            .filter(|term| !select.fields.contains(&term.expr))
+            .find_map(|term| column(&term.expr));
+        if let Some(unselected) = unselected {
+            return Some(format!(
+                "a distinct select is ordered by {unselected}, which it does not select: select it too (PostgreSQL refuses such a query; the others would sort by any row's value)"
+            ));
+        }
+    }
+    None
 }
