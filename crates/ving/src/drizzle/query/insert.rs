@@ -187,7 +187,10 @@ impl<'a, T: Table> InsertQuery<'a, T> {
         let upsert = statements.iter().any(|s| s.on_conflict.is_some());
         let result = match T::PRIMARY_KEY {
             Some(key) if upsert && executor.db().supports_returning().await? => {
-                run_upserts(executor, statements, T::SOURCE, key).await?
+                for statement in &mut statements {
+                    statement.returning = vec![Node::column(T::SOURCE, key)];
+                }
+                in_transaction(executor, statements, run_upserts).await?
             }
             _ => atomically(executor, statements, run_inserts).await?,
         };
@@ -286,6 +289,19 @@ where
     if statements.len() <= 1 {
         return run.call(executor, statements).await;
     }
+    in_transaction(executor, statements, run).await
+}
+
+/// Runs `statements` with `run` in one transaction (a savepoint inside the caller's),
+/// however many there are: all or nothing.
+pub(super) async fn in_transaction<S, R, F>(
+    executor: Executor<'_>,
+    statements: Vec<S>,
+    run: F,
+) -> Result<R, DbError>
+where
+    F: for<'e> AsyncRun<'e, S, R>,
+{
     let tx = executor.begin_atomic().await?;
     match run.call(Executor::from(&tx), statements).await {
         Ok(result) => {
@@ -356,64 +372,50 @@ pub(super) async fn run_inserts(
     Ok(result)
 }
 
-/// Upserts, with one answer on every database that returns rows: in one transaction
-/// (a savepoint inside the caller's), the largest id before, then each statement
-/// returning the ids it wrote. Rows with ids above the largest before were inserted;
-/// the others were updated, or (an upsert doing nothing; MariaDB returns them too) left
-/// alone and not counted.
+/// Upserts returning their key column, with one answer on every database that returns
+/// rows (run in one transaction: see [`in_transaction`]): the largest id before, then each
+/// statement returning the ids it wrote. Rows with ids above the largest before were
+/// inserted; the others were updated, or (an upsert doing nothing; MariaDB returns them
+/// too) left alone and not counted.
 async fn run_upserts(
-    executor: Executor<'_>,
-    mut statements: Vec<sql::Insert>,
-    table: &'static str,
-    key: &'static str,
+    on: Executor<'_>,
+    statements: Vec<sql::Insert>,
 ) -> Result<InsertResult, DbError> {
-    for statement in &mut statements {
-        statement.returning = vec![Node::column(table, key)];
-    }
-    let tx = executor.begin_atomic().await?;
-    let result = async {
-        let on = Executor::from(&tx);
-        let dialect = on.dialect();
-        let (key_sql, table_sql) = (dialect.quote(key), dialect.quote(table));
-        let largest = format!("SELECT {key_sql} FROM {table_sql} ORDER BY {key_sql} DESC LIMIT 1");
-        let before = on
-            .fetch_decoded::<FirstI64>(&largest, Vec::new())
-            .await?
-            .first()
-            .copied()
-            .unwrap_or(0);
-        let mut result = InsertResult::default();
-        for statement in statements {
-            let does_nothing = statement
-                .on_conflict
-                .as_ref()
-                .is_some_and(|c| c.update.is_empty());
-            let (sql, params) = dialect.render(Statement::Insert(statement));
-            let ids = on.fetch_decoded::<FirstI64>(&sql, params).await?;
-            for id in ids {
-                let new = id > before;
-                if new && result.insert_id.is_none() {
-                    result.insert_id = Some(id);
-                }
-                if new || !does_nothing {
-                    result.ids.push(id);
-                    result.rows_affected += 1;
-                }
+    let Some(Node::Column { table, name: key }) = statements
+        .first()
+        .and_then(|s| s.returning.first())
+        .cloned()
+    else {
+        return Err(DbError::Invalid("an upsert returns its key column".into()));
+    };
+    let dialect = on.dialect();
+    let (key_sql, table_sql) = (dialect.quote(key), dialect.quote(table));
+    let largest = format!("SELECT {key_sql} FROM {table_sql} ORDER BY {key_sql} DESC LIMIT 1");
+    let before = on
+        .fetch_decoded::<FirstI64>(&largest, Vec::new())
+        .await?
+        .first()
+        .copied()
+        .unwrap_or(0);
+    let mut result = InsertResult::default();
+    for statement in statements {
+        let does_nothing = statement
+            .on_conflict
+            .as_ref()
+            .is_some_and(|c| c.update.is_empty());
+        let (sql, params) = dialect.render(Statement::Insert(statement));
+        for id in on.fetch_decoded::<FirstI64>(&sql, params).await? {
+            let new = id > before;
+            if new && result.insert_id.is_none() {
+                result.insert_id = Some(id);
+            }
+            if new || !does_nothing {
+                result.ids.push(id);
+                result.rows_affected += 1;
             }
         }
-        Ok::<_, DbError>(result)
     }
-    .await;
-    match result {
-        Ok(result) => {
-            tx.commit().await?;
-            Ok(result)
-        }
-        Err(error) => {
-            let _ = tx.rollback().await;
-            Err(error)
-        }
-    }
+    Ok(result)
 }
 
 pub(super) async fn run_returning<D: Decode>(
