@@ -172,6 +172,36 @@ fn new_writes_a_skeleton_that_validates_and_refuses_to_overwrite() {
     assert!(err.contains("MySQL reserved word"), "{err}");
 }
 
+/// `ving schema --new User` in a new folder writes ving's User kind, which validates with
+/// the default roles as written; a Widget made after it is owned by its user.
+#[test]
+fn new_user_is_ving_s_user_and_validates() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let root = dir.path().to_str().expect("utf8");
+    let (code, out, err) = run(&["-C", root, "schema", "--new", "User"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert!(out.starts_with("wrote "), "{out}");
+    let (code, out, err) = run(&["-C", root, "schema", "--new", "Widget"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert!(out.starts_with("wrote "), "{out}");
+    let (code, out, err) = run(&["-C", root, "schema", "-V"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert_eq!(out, "2 schemas valid: User, Widget\n");
+    let user = std::fs::read_to_string(dir.path().join("ving/schema/schemas/User.toml"))
+        .expect("User.toml");
+    for prop in [
+        "username",
+        "email",
+        "password",
+        "passwordType",
+        "admin",
+        "developer",
+        "verifiedEmail",
+    ] {
+        assert!(user.contains(&format!("name = \"{prop}\"")), "{prop}");
+    }
+}
+
 /// In a new folder (no User kind), the skeleton validates on its own; once the app has a
 /// User kind, the next skeleton has a userId owner relation.
 #[test]

@@ -242,4 +242,16 @@ fn a_fresh_app_builds_without_warnings_and_runs_its_first_query() {
         app.join("ving.db").exists(),
         "the app ran on my_app/ving.db"
     );
+    // And again: nothing in the skeleton makes a second widget collide with the first.
+    let again = succeed(
+        Command::new(&binary)
+            .current_dir(&app)
+            .env_remove("VING_DATABASE_URL")
+            .env_remove("VING_MYSQL"),
+        "the app, run a second time",
+    );
+    assert_eq!(
+        String::from_utf8(again.stdout).expect("utf8"),
+        "widget 2 is called First\n"
+    );
 }

@@ -129,6 +129,8 @@ pub fn record_skeleton(kind: &str) -> String {
 
 use ving::record::RecordHooks;
 
+// The kind's generated items, here beside its methods (unused until the app uses them).
+#[allow(unused_imports)]
 pub use super::generated::{module}::{{{kind}, {kind}Kind, {kind}Props, {kind}s}};
 
 impl {kind}<'_> {{

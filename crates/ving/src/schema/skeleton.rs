@@ -2,6 +2,131 @@
 //! written: with a `userId` owner relation in an app that has ving's User kind, without
 //! it (owned by the admin role, the relation shown in a comment) in an app that has not.
 
+/// ving's User kind (without the avatar relation and the child lists of the kinds an app
+/// may not have): what `ving schema --new User` writes.
+const USER: &str = r#"# ving's User kind (its roles are the boolean props admin, developer and verifiedEmail:
+# ving.toml [schema] roles). id, createdAt and updatedAt are added automatically. A
+# password is stored hashed (bcrypt); "no-password-specified" stands for none.
+kind = "User"
+tableName = "users"
+owner = ["$id", "admin"]
+
+[[props]]
+type = "string"
+name = "username"
+required = true
+filterQuery = true
+unique = true
+length = 60
+default = ""
+view = []
+edit = ["owner"]
+
+[[props]]
+type = "string"
+name = "email"
+required = true
+filterQuery = true
+unique = true
+length = 256
+default = ""
+validate = { email = true }
+view = []
+edit = ["owner"]
+
+[[props]]
+type = "string"
+name = "realName"
+required = true
+filterQuery = true
+length = 60
+default = ""
+view = []
+edit = ["owner"]
+
+[[props]]
+type = "string"
+name = "password"
+required = false
+length = 256
+default = "no-password-specified"
+db = "varchar"
+view = []
+edit = []
+
+[[props]]
+type = "enum"
+name = "passwordType"
+required = false
+default = "bcrypt"
+enums = ["bcrypt"]
+enumLabels = ["Bcrypt"]
+view = []
+edit = []
+
+[[props]]
+type = "enum"
+name = "useAsDisplayName"
+required = true
+default = "username"
+enums = ["username", "email", "realName"]
+enumLabels = ["Username", "Email Address", "Real Name"]
+view = []
+edit = ["owner"]
+
+[[props]]
+type = "boolean"
+name = "verifiedEmail"
+required = true
+default = false
+enums = [false, true]
+enumLabels = ["Not Yet Verified", "Verified"]
+view = ["owner"]
+edit = ["admin"]
+
+[[props]]
+type = "boolean"
+name = "admin"
+required = true
+filterQualifier = true
+default = false
+enums = [false, true]
+enumLabels = ["Not Admin", "Admin"]
+view = ["owner"]
+edit = ["admin"]
+
+[[props]]
+type = "boolean"
+name = "developer"
+required = true
+filterQualifier = true
+default = false
+enums = [false, true]
+enumLabels = ["Not a Software Developer", "Software Developer"]
+view = []
+edit = ["owner"]
+
+[[props]]
+type = "enum"
+name = "avatarType"
+required = true
+default = "robot"
+enums = ["robot", "uploaded"]
+enumLabels = ["Robot", "Uploaded"]
+view = []
+edit = ["owner"]
+
+[[props]]
+type = "string"
+name = "bio"
+required = false
+length = 16777215
+default = ""
+db = "mediumText"
+view = ["public"]
+edit = ["owner"]
+"#;
+
 /// The table name ving gives a new kind: its name in lower case, plus `s`.
 pub fn table_name_for(kind: &str) -> String {
     format!("{}s", kind.to_lowercase())
@@ -16,6 +141,10 @@ pub fn skeleton(kind: &str, json_schema: Option<&str>, has_user: bool) -> String
     let directive = json_schema
         .map(|path| format!("#:schema {path}\n"))
         .unwrap_or_default();
+    if kind == "User" {
+        // The kind the roles and sessions rely on: ving's own, valid as written.
+        return format!("{directive}{USER}");
+    }
     let user_relation = r#"[[props]]
 type = "id"
 name = "userId"
@@ -65,7 +194,7 @@ name = "email"
 required = true
 length = 256
 default = ""
-unique = true
+# unique = true  (then every record needs its own email: the default "" is taken once)
 validate = {{ email = true }}
 view = []
 edit = ["owner"]
