@@ -291,9 +291,10 @@ fn load_project(project: &Path) -> Result<Config, Failure> {
     Ok(config)
 }
 
-/// The project `folder` is in: the folder itself when it holds a `ving.toml` or a schema
-/// folder, else the nearest folder above it with a `ving.toml` (as cargo finds
-/// `Cargo.toml`), else the folder itself (which then says it is not a project).
+/// The project `folder` is in: the folder itself when it holds a `ving.toml` or its
+/// configured schema folder, else the nearest folder above it with a `ving.toml` or ving's
+/// schema folder ([`Config::find_root`], as cargo finds `Cargo.toml`), else the folder
+/// itself (which then says it is not a project).
 pub(crate) fn find_project(folder: &Path) -> PathBuf {
     let is_project = |dir: &Path| {
         dir.join("ving.toml").is_file()
@@ -303,11 +304,7 @@ pub(crate) fn find_project(folder: &Path) -> PathBuf {
         return folder.to_path_buf();
     }
     let absolute = std::path::absolute(folder).unwrap_or_else(|_| folder.to_path_buf());
-    absolute
-        .ancestors()
-        .skip(1)
-        .find(|dir| dir.join("ving.toml").is_file())
-        .map_or_else(|| folder.to_path_buf(), Path::to_path_buf)
+    Config::find_root(&absolute).unwrap_or_else(|| folder.to_path_buf())
 }
 
 /// Loads and validates the project's schemas (validation runs before any generation).

@@ -69,6 +69,13 @@ pub enum ConfigError {
         /// What is wrong.
         message: String,
     },
+    /// No ving project in the folder or above it, and no database URL given: the embedded
+    /// default would make an empty `ving.db` in a folder nobody chose.
+    #[error("no ving project in {} or a folder above it (no ving.toml, no ving/schema/schemas), and no database URL: ving.db would be a new, empty database here. Set VING_DATABASE_URL (or VING_MYSQL), or run from the project's folder", folder.display())]
+    NoProject {
+        /// The folder searched from.
+        folder: PathBuf,
+    },
     /// The database URL cannot be used.
     #[error("database URL {url:?} (from {source_name}): {message}")]
     DatabaseUrl {
@@ -470,6 +477,24 @@ impl Config {
         crate::schema::SchemaOptions {
             roles: self.file.schema.roles.clone(),
         }
+    }
+
+    /// The folder of the ving project `start` is in: `start` itself or the nearest
+    /// folder above it holding a `ving.toml` or ving's schema folder
+    /// (`ving/schema/schemas`), as cargo finds `Cargo.toml`; `None` when there is none.
+    pub fn find_root(start: &Path) -> Option<PathBuf> {
+        start
+            .ancestors()
+            .find(|dir| {
+                dir.join("ving.toml").is_file() || dir.join(Paths::default().schemas).is_dir()
+            })
+            .map(Path::to_path_buf)
+    }
+
+    /// Whether no variable, `.env` or `ving.toml` gives a database URL, so that the
+    /// embedded default (`sqlite://ving.db`, beside `ving.toml`) is used.
+    pub fn uses_default_database(&self) -> bool {
+        self.database_url.is_none()
     }
 
     /// The database URL by the rules in the module docs, with the pool settings of

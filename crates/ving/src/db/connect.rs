@@ -252,18 +252,24 @@ pub(super) fn driver_url(url: &DatabaseUrl) -> Result<url::Url, DbError> {
 
 pub(super) static DB: OnceCell<Db> = OnceCell::const_new();
 
-/// The process's one pool, made on first use from the project in the current directory
-/// (see [`crate::config`] for where the URL comes from). Safe to call from any task; every
-/// caller gets the same pool.
+/// The process's one pool, made on first use from the project the current directory is
+/// in (it or the nearest folder above it with a `ving.toml` or ving's schema folder; see
+/// [`crate::config`] for where the URL comes from). Outside any project and without a
+/// database URL it is [`ConfigError::NoProject`], never a new empty `ving.db` in a folder
+/// nobody chose. Safe to call from any task; every caller gets the same pool.
 pub async fn use_db() -> Result<&'static Db, DbError> {
     DB.get_or_try_init(|| async {
-        let root = std::env::current_dir().map_err(|source| {
+        let cwd = std::env::current_dir().map_err(|source| {
             DbError::Config(ConfigError::Read {
                 file: ".".into(),
                 source,
             })
         })?;
-        let config = Config::load(&root)?;
+        let root = Config::find_root(&cwd);
+        let config = Config::load(root.as_deref().unwrap_or(&cwd))?;
+        if root.is_none() && config.uses_default_database() {
+            return Err(DbError::Config(ConfigError::NoProject { folder: cwd }));
+        }
         Db::connect_with_replicas(
             &config.database_url()?,
             &config.replica_urls()?,
