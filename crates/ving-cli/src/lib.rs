@@ -60,6 +60,30 @@ pub enum Command {
     Record(RecordArgs),
     /// Users: list, search, add and modify them (basic CRUD through the record layer).
     User(UserArgs),
+    /// Everything the schemas make: tables, records and the next migration.
+    ///
+    /// Validates, then runs `drizzle --tables`, `record` and `drizzle --prepare` in one.
+    /// `--check` writes nothing and fails naming every stale generated file and a due
+    /// migration: for CI and pre-commit hooks.
+    Generate(GenerateArgs),
+}
+
+/// The arguments of `ving generate`.
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    /// Write nothing; fail (exit 1) naming whatever `ving generate` would change.
+    #[arg(long = "check", conflicts_with_all = ["name", "fill", "no_renames"])]
+    pub check: bool,
+    /// The next migration's name (otherwise a generated one).
+    #[arg(long = "name", value_name = "NAME")]
+    pub name: Option<String>,
+    /// The value rows already in a table get in a new required column (as `drizzle
+    /// --prepare --fill`).
+    #[arg(long = "fill", value_name = "TABLE.COLUMN=VALUE")]
+    pub fill: Vec<String>,
+    /// Treat tables and columns that disappear as drops, not renames.
+    #[arg(long = "no-renames")]
+    pub no_renames: bool,
 }
 
 /// The arguments of `ving user`.
@@ -216,6 +240,7 @@ pub fn run_with(cli: Cli, out: &mut dyn Write, err: &mut dyn Write, console: Con
         Command::Id(args) => id_command(&cli.project, &args, out),
         Command::Record(args) => record_command(&cli.project, &args, out),
         Command::User(args) => user_command(&cli.project, &args, out),
+        Command::Generate(args) => generate_command(&cli.project, &args, out, console),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

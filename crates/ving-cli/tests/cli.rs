@@ -786,6 +786,49 @@ fn the_project_is_found_from_a_folder_inside_it() {
     );
 }
 
+/// `ving generate` writes the tables, the records and the next migration in one go;
+/// `--check` writes nothing and fails naming each stale file and a due migration, and
+/// passes once `ving generate` has run.
+#[test]
+fn generate_writes_everything_and_check_fails_while_stale() {
+    let project = sample_copy();
+    let root = project.path().to_str().expect("utf8");
+    let before = tree(project.path());
+    let (code, _, err) = run(&["-C", root, "generate", "--check"]);
+    assert_eq!(code, ExitCode::FAILURE);
+    assert!(
+        err.starts_with("error: generated code is stale; run `ving generate`:")
+            && err.contains("src/drizzle/schema/user.rs is missing")
+            && err.contains("src/record/generated/user.rs is missing")
+            && err.contains("a migration is due"),
+        "{err}"
+    );
+    assert_eq!(tree(project.path()), before, "--check writes nothing");
+    let (code, out, err) = run(&["-C", root, "generate", "--name", "init"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert!(out.contains("0000_init.sql"), "{out}");
+    let (code, out, err) = run(&["-C", root, "generate", "--check"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert!(out.starts_with("up to date"), "{out}");
+    let cron = project.path().join("ving/schema/schemas/CronJob.toml");
+    let mut text = std::fs::read_to_string(&cron).expect("CronJob.toml");
+    text.push_str("\n[[props]]\ntype = \"int\"\nname = \"extra\"\nrequired = true\ndefault = 0\nview = []\nedit = []\n");
+    std::fs::write(&cron, text).expect("write");
+    let (code, _, err) = run(&["-C", root, "generate", "--check"]);
+    assert_eq!(code, ExitCode::FAILURE);
+    assert!(
+        err.contains("src/drizzle/schema/cron_job.rs differs")
+            && err.contains("src/record/generated/cron_job.rs differs")
+            && err.contains("a migration is due")
+            && !err.contains("user.rs"),
+        "{err}"
+    );
+    let (code, _, err) = run(&["-C", root, "generate"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    let (code, _, err) = run(&["-C", root, "generate", "--check"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+}
+
 /// A copy of the sample app on `test`'s database with `count` migrations prepared (each
 /// adds an int column `extraN` to cronjobs) and none applied.
 fn project_with_pending_migrations(

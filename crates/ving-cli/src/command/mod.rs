@@ -5,6 +5,7 @@ use super::*;
 
 mod database;
 mod drizzle;
+mod generate;
 mod id;
 mod record;
 mod schema;
@@ -12,6 +13,7 @@ mod user;
 
 pub(crate) use database::*;
 pub(crate) use drizzle::*;
+pub(crate) use generate::*;
 pub(crate) use id::*;
 pub(crate) use record::*;
 pub(crate) use schema::*;

@@ -17,17 +17,12 @@ pub(crate) fn tables_module(config: &Config) -> String {
     format!("crate::{}", parts.join("::"))
 }
 
-pub(crate) fn record_command(
-    project: &Path,
-    args: &RecordArgs,
-    out: &mut dyn Write,
-) -> Result<(), Failure> {
-    let config = load_project(project)?;
-    let schemas = load_schemas(&config)?;
-    if let Some(kind) = &args.new {
-        return new_record(&config, &schemas, kind, out);
-    }
-    let model = ving::table::TableModel::from_schemas(&schemas);
+/// The generated record files of `schemas` and the folder they belong in.
+pub(crate) fn generated_records(
+    config: &Config,
+    schemas: &SchemaSet,
+) -> Result<(PathBuf, Vec<ving::codegen::GeneratedFile>), Failure> {
+    let model = ving::table::TableModel::from_schemas(schemas);
     let source_of = |kind: &str| {
         schemas
             .get(kind)
@@ -39,13 +34,26 @@ pub(crate) fn record_command(
             .ok()
     };
     let files = ving::codegen::record_files(
-        &schemas,
+        schemas,
         &model,
-        &tables_module(&config),
+        &tables_module(config),
         source_of,
         hand_written,
     )?;
-    let dir = config.records_dir().join("generated");
+    Ok((config.records_dir().join("generated"), files))
+}
+
+pub(crate) fn record_command(
+    project: &Path,
+    args: &RecordArgs,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    let config = load_project(project)?;
+    let schemas = load_schemas(&config)?;
+    if let Some(kind) = &args.new {
+        return new_record(&config, &schemas, kind, out);
+    }
+    let (dir, files) = generated_records(&config, &schemas)?;
     if args.dry_run {
         let mut text = String::new();
         for file in &files {

@@ -1,0 +1,131 @@
+//! `ving generate`: everything the schemas make, in one command — validation, the table
+//! definitions, the records and the next migration — and `--check`, which writes
+//! nothing and fails naming whatever is stale (for CI and pre-commit hooks).
+
+use super::*;
+
+/// `ving generate [--check]`.
+pub(crate) fn generate_command(
+    project: &Path,
+    args: &GenerateArgs,
+    out: &mut dyn Write,
+    console: Console,
+) -> Result<(), Failure> {
+    if args.check {
+        return check_generated(project, out);
+    }
+    let drizzle = |tables: bool| DrizzleArgs {
+        tables,
+        prepare: !tables,
+        up: false,
+        status: false,
+        check: false,
+        down: None,
+        drop: false,
+        force: false,
+        name: args.name.clone().filter(|_| !tables),
+        custom: None,
+        dry_run: false,
+        no_renames: args.no_renames && !tables,
+        fill: if tables {
+            Vec::new()
+        } else {
+            args.fill.clone()
+        },
+    };
+    drizzle_command(project, &drizzle(true), out, console)?;
+    record_command(
+        project,
+        &RecordArgs {
+            new: None,
+            dry_run: false,
+        },
+        out,
+    )?;
+    drizzle_command(project, &drizzle(false), out, console)
+}
+
+/// What `ving generate` would change, as one failure naming each stale file and a due
+/// migration; nothing when everything is up to date. Writes nothing.
+fn check_generated(project: &Path, out: &mut dyn Write) -> Result<(), Failure> {
+    let config = load_project(project)?;
+    let schemas = load_schemas(&config)?;
+    let model = ving::table::TableModel::from_schemas(&schemas);
+    let mut stale = Vec::new();
+    let source_of = |kind: &str| {
+        schemas
+            .get(kind)
+            .map_or_else(String::new, |s| s.origin.relative_path(config.root()))
+    };
+    let tables = ving::codegen::table_files(&model, source_of)?;
+    stale.extend(stale_files(
+        &config.tables_dir(),
+        &tables,
+        ving::codegen::GENERATED_HEADER,
+    ));
+    let (records_dir, records) = generated_records(&config, &schemas)?;
+    stale.extend(stale_files(
+        &records_dir,
+        &records,
+        ving::codegen::RECORD_HEADER,
+    ));
+    let url = config.database_url()?;
+    let folder = ving::migrate::Folder::new(config.migrations_dir());
+    let options = ving::migrate::PrepareOptions {
+        dry_run: true,
+        accept_drops: true,
+        ..ving::migrate::PrepareOptions::default()
+    };
+    let mut renames = ving::migrate::Renames::from_schemas(&schemas);
+    renames.allow_unfilled = true;
+    let dialect = ving::sql::dialect(url.backend());
+    match ving::migrate::prepare(&folder, &model, &renames, dialect, &options)? {
+        ving::migrate::Prepared::NothingToDo => {}
+        ving::migrate::Prepared::Migration { statements, .. } => stale.push(format!(
+            "a migration is due in {}: the schemas differ from its newest snapshot ({} statement{})",
+            folder.dir().display(),
+            statements.len(),
+            if statements.len() == 1 { "" } else { "s" }
+        )),
+    }
+    if stale.is_empty() {
+        return write_out(
+            out,
+            "up to date: the tables, the records and the migrations are what the schemas make\n",
+        );
+    }
+    Err(Failure::Other(format!(
+        "generated code is stale; run `ving generate`:\n  {}",
+        stale.join("\n  ")
+    )))
+}
+
+/// The files of `dir` that differ from `files` (missing or changed), and generated files
+/// there (starting with `header`) that `files` no longer has, each as a line.
+fn stale_files(dir: &Path, files: &[ving::codegen::GeneratedFile], header: &str) -> Vec<String> {
+    let mut stale = Vec::new();
+    for file in files {
+        let path = dir.join(&file.name);
+        match std::fs::read_to_string(&path) {
+            Ok(text) if text == file.contents => {}
+            Ok(_) => stale.push(format!(
+                "{} differs from what the schemas make",
+                path.display()
+            )),
+            Err(_) => stale.push(format!("{} is missing", path.display())),
+        }
+    }
+    let names: std::collections::BTreeSet<&str> = files.iter().map(|f| f.name.as_str()).collect();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let generated = name.ends_with(".rs")
+            && std::fs::read_to_string(entry.path()).is_ok_and(|t| t.starts_with(header));
+        if generated && !names.contains(name.as_str()) {
+            stale.push(format!(
+                "{} is of a kind that is gone",
+                entry.path().display()
+            ));
+        }
+    }
+    stale
+}
