@@ -69,6 +69,16 @@ pub enum ConfigError {
         /// What is wrong.
         message: String,
     },
+    /// `[migrations]` names folders for other dialects but not this database's.
+    #[error("ving.toml [migrations] has no folder for {backend} (it has: {configured}): add {key} = \"ving/drizzle/migrations-{key}\" there, then `ving drizzle --prepare` writes its migrations")]
+    NoMigrationsFolder {
+        /// The database's backend.
+        backend: Backend,
+        /// The key to add (`mysql`, `postgres`, `sqlite`).
+        key: &'static str,
+        /// The keys that are set.
+        configured: String,
+    },
     /// No ving project in the folder or above it, and no database URL given: the embedded
     /// default would make an empty `ving.db` in a folder nobody chose.
     #[error("no ving project in {} or a folder above it (no ving.toml, no ving/schema/schemas), and no database URL: ving.db would be a new, empty database here. Set VING_DATABASE_URL (or VING_MYSQL), or run from the project's folder", folder.display())]
@@ -110,6 +120,25 @@ pub struct ConfigFile {
     pub database: DatabaseSection,
     /// `[schema]`: schema-wide settings.
     pub schema: SchemaSection,
+    /// `[migrations]`: a migrations folder per dialect, for an app developed on one
+    /// database and deployed on another.
+    pub migrations: MigrationsSection,
+}
+
+/// `[migrations]` of `ving.toml`: a migrations folder per dialect, relative to the
+/// project (for example `mysql = "ving/drizzle/migrations"`, drizzle-kit's folder, and
+/// `sqlite = "ving/drizzle/migrations-sqlite"`). `--prepare` writes the next migration in
+/// each, from the same diff; the commands that talk to a database use its dialect's. With
+/// none set, `[paths] migrations` serves whichever dialect it was started for.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MigrationsSection {
+    /// The MySQL/MariaDB migrations folder.
+    pub mysql: Option<String>,
+    /// The PostgreSQL migrations folder.
+    pub postgres: Option<String>,
+    /// The SQLite migrations folder.
+    pub sqlite: Option<String>,
 }
 
 /// `[paths]` of `ving.toml`.
@@ -460,6 +489,49 @@ impl Config {
     /// The migrations folder.
     pub fn migrations_dir(&self) -> PathBuf {
         clean_join(&self.root, &self.file.paths.migrations)
+    }
+
+    /// The migrations folders `[migrations]` sets, per backend (empty when it sets none).
+    pub fn migration_folders(&self) -> Vec<(Backend, PathBuf)> {
+        let section = &self.file.migrations;
+        [
+            (Backend::MySql, &section.mysql),
+            (Backend::Postgres, &section.postgres),
+            (Backend::Sqlite, &section.sqlite),
+        ]
+        .into_iter()
+        .filter_map(|(backend, dir)| {
+            Some((backend, clean_join(&self.root, Path::new(dir.as_ref()?))))
+        })
+        .collect()
+    }
+
+    /// The migrations folder of `backend`'s databases: its `[migrations]` folder, else
+    /// `[paths] migrations` when `[migrations]` sets none; an error naming the setting to
+    /// add when it sets folders for other dialects only.
+    pub fn migrations_dir_for(&self, backend: Backend) -> Result<PathBuf, ConfigError> {
+        let folders = self.migration_folders();
+        if folders.is_empty() {
+            return Ok(self.migrations_dir());
+        }
+        let key = |backend: Backend| match backend {
+            Backend::MySql => "mysql",
+            Backend::Postgres => "postgres",
+            Backend::Sqlite => "sqlite",
+        };
+        folders
+            .iter()
+            .find(|(b, _)| *b == backend)
+            .map(|(_, dir)| dir.clone())
+            .ok_or_else(|| ConfigError::NoMigrationsFolder {
+                backend,
+                key: key(backend),
+                configured: folders
+                    .iter()
+                    .map(|(b, _)| key(*b))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
     }
 
     /// The folder of generated table definitions.

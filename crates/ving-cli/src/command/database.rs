@@ -15,8 +15,8 @@ pub(crate) fn database_command(
         .enable_all()
         .build()
         .map_err(|e| Failure::Other(format!("cannot start the runtime: {e}")))?;
-    let folder = ving::migrate::Folder::new(config.migrations_dir());
     let url = config.database_url()?;
+    let folder = ving::migrate::Folder::new(config.migrations_dir_for(url.backend())?);
     runtime
         .block_on(database_action(config, &url, &folder, args, out, console))
         .map_err(|failure| match failure {

@@ -26,7 +26,7 @@ pub(crate) fn drizzle_command(
         }
         let url = config.database_url()?;
         let dialect = ving::sql::dialect(url.backend());
-        let folder = ving::migrate::Folder::new(config.migrations_dir());
+        let folder = ving::migrate::Folder::new(config.migrations_dir_for(url.backend())?);
         let options = ving::migrate::PrepareOptions {
             name: args.custom.clone().or_else(|| args.name.clone()),
             custom: args.custom.is_some(),
@@ -176,6 +176,44 @@ pub(crate) fn drizzle_command(
         } else {
             ving::migrate::prepare(&folder, &model, &renames, dialect, &options)?
         };
+        // The other dialects' folders get the same migration, under the same name.
+        let name = match &prepared {
+            ving::migrate::Prepared::Migration { tag: Some(tag), .. } => {
+                tag.split_once('_').map(|(_, name)| name.to_owned())
+            }
+            _ => None,
+        };
+        let mut others = String::new();
+        for (backend, dir) in config.migration_folders() {
+            if backend == url.backend() {
+                continue;
+            }
+            let other = ving::migrate::Folder::new(dir);
+            let options = ving::migrate::PrepareOptions {
+                name: name.clone().or_else(|| options.name.clone()),
+                ..options.clone()
+            };
+            let done = ving::migrate::prepare(
+                &other,
+                &model,
+                &renames,
+                ving::sql::dialect(backend),
+                &options,
+            )?;
+            if let ving::migrate::Prepared::Migration {
+                tag: Some(tag),
+                statements,
+                ..
+            } = done
+            {
+                others.push_str(&format!(
+                    "wrote {} ({} statement{}, {backend})\n",
+                    other.dir().join(format!("{tag}.sql")).display(),
+                    statements.len(),
+                    if statements.len() == 1 { "" } else { "s" }
+                ));
+            }
+        }
         text.push_str(&match prepared {
             ving::migrate::Prepared::NothingToDo => {
                 format!(
@@ -210,6 +248,7 @@ pub(crate) fn drizzle_command(
                 text
             }
         });
+        text.push_str(&others);
         return write_out(out, &text);
     }
     if args.tables {

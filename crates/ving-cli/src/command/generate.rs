@@ -70,7 +70,10 @@ fn check_generated(project: &Path, out: &mut dyn Write) -> Result<(), Failure> {
         ving::codegen::RECORD_HEADER,
     ));
     let url = config.database_url()?;
-    let folder = ving::migrate::Folder::new(config.migrations_dir());
+    let mut folders = config.migration_folders();
+    if folders.is_empty() {
+        folders.push((url.backend(), config.migrations_dir()));
+    }
     let options = ving::migrate::PrepareOptions {
         dry_run: true,
         accept_drops: true,
@@ -78,15 +81,18 @@ fn check_generated(project: &Path, out: &mut dyn Write) -> Result<(), Failure> {
     };
     let mut renames = ving::migrate::Renames::from_schemas(&schemas);
     renames.allow_unfilled = true;
-    let dialect = ving::sql::dialect(url.backend());
-    match ving::migrate::prepare(&folder, &model, &renames, dialect, &options)? {
-        ving::migrate::Prepared::NothingToDo => {}
-        ving::migrate::Prepared::Migration { statements, .. } => stale.push(format!(
-            "a migration is due in {}: the schemas differ from its newest snapshot ({} statement{})",
-            folder.dir().display(),
-            statements.len(),
-            if statements.len() == 1 { "" } else { "s" }
-        )),
+    for (backend, dir) in folders {
+        let folder = ving::migrate::Folder::new(dir);
+        let dialect = ving::sql::dialect(backend);
+        match ving::migrate::prepare(&folder, &model, &renames, dialect, &options)? {
+            ving::migrate::Prepared::NothingToDo => {}
+            ving::migrate::Prepared::Migration { statements, .. } => stale.push(format!(
+                "a migration is due in {}: the schemas differ from its newest snapshot ({} statement{})",
+                folder.dir().display(),
+                statements.len(),
+                if statements.len() == 1 { "" } else { "s" }
+            )),
+        }
     }
     if stale.is_empty() {
         return write_out(

@@ -76,7 +76,7 @@ impl Folder {
             return Err(file_error(
                 &path,
                 format!(
-                    "these migrations are for {} but the database is {wanted}; one migrations folder serves one dialect",
+                    "these migrations are for {} but the database is {wanted}; one migrations folder serves one dialect: give each dialect its own in ving.toml ([migrations] mysql = \"…\", postgres = \"…\", sqlite = \"…\")",
                     journal.dialect
                 ),
             ));
