@@ -37,6 +37,10 @@ pub struct Cli {
         default_value = "."
     )]
     pub project: PathBuf,
+    /// The database URL, over VING_DATABASE_URL, VING_MYSQL, .env and ving.toml (for the
+    /// commands that talk to a database, and for --prepare's dialect).
+    #[arg(long = "database-url", global = true, value_name = "URL")]
+    pub database_url: Option<String>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -236,11 +240,23 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> ExitCode {
 pub fn run_with(cli: Cli, out: &mut dyn Write, err: &mut dyn Write, console: Console) -> ExitCode {
     let result = match cli.command {
         Command::Schema(args) => schema_command(&cli.project, &args, out),
-        Command::Drizzle(args) => drizzle_command(&cli.project, &args, out, console),
+        Command::Drizzle(args) => drizzle_command(
+            &cli.project,
+            cli.database_url.as_deref(),
+            &args,
+            out,
+            console,
+        ),
         Command::Id(args) => id_command(&cli.project, &args, out),
         Command::Record(args) => record_command(&cli.project, &args, out),
-        Command::User(args) => user_command(&cli.project, &args, out),
-        Command::Generate(args) => generate_command(&cli.project, &args, out, console),
+        Command::User(args) => user_command(&cli.project, cli.database_url.as_deref(), &args, out),
+        Command::Generate(args) => generate_command(
+            &cli.project,
+            cli.database_url.as_deref(),
+            &args,
+            out,
+            console,
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -303,6 +319,11 @@ fn existing_folder(project: &Path) -> Result<(), Failure> {
 /// The configuration of the ving project at `project`: a folder with a `ving.toml` or a
 /// schema folder. Anywhere else nothing is read or written (no stray `ving.db`).
 fn load_project(project: &Path) -> Result<Config, Failure> {
+    load_project_with(project, None)
+}
+
+/// [`load_project`], with the database URL `--database-url` gave, if it gave one.
+fn load_project_with(project: &Path, database_url: Option<&str>) -> Result<Config, Failure> {
     existing_folder(project)?;
     let project = &find_project(project);
     let config = Config::load(project)?;
@@ -313,7 +334,10 @@ fn load_project(project: &Path) -> Result<Config, Failure> {
             config.schemas_dir().display()
         )));
     }
-    Ok(config)
+    Ok(match database_url {
+        Some(url) => config.with_database_url(url, "--database-url"),
+        None => config,
+    })
 }
 
 /// The project `folder` is in: the folder itself when it holds a `ving.toml` or its

@@ -899,6 +899,50 @@ async fn one_schema_history_serves_every_dialect() {
     );
 }
 
+/// `--database-url` on any command that talks to a database wins over the variables and
+/// `ving.toml`, and an error says the URL came from it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn database_url_flag_wins_over_the_configuration() {
+    for backend in [
+        ving::config::Backend::MySql,
+        ving::config::Backend::Postgres,
+    ] {
+        let Some(test) = ving::testing::TestDb::fresh_or_skip(backend).await else {
+            continue;
+        };
+        let project = sample_copy();
+        let root = project.path().to_str().expect("utf8").to_owned();
+        let flag = ["--database-url", test.url()];
+        let with_flag = |args: &[&str]| {
+            let mut all = flag.to_vec();
+            all.extend_from_slice(args);
+            ving_bin(&root, &all)
+        };
+        let (ok, _, err) = with_flag(&["drizzle", "--prepare", "--name", "init"]);
+        assert!(ok, "{backend}: {err}");
+        let (ok, out, err) = with_flag(&["drizzle", "--up"]);
+        assert!(
+            ok && out.starts_with("applied 0000_init"),
+            "{backend}: {out}{err}"
+        );
+        let (ok, out, err) = with_flag(&["drizzle", "--status"]);
+        assert!(ok && out.contains("pending: none"), "{backend}: {out}{err}");
+        assert!(
+            !project.path().join("ving.db").exists(),
+            "{backend}: ving.toml's SQLite database was not used"
+        );
+        test.cleanup().await;
+    }
+    let project = sample_copy();
+    let root = project.path().to_str().expect("utf8");
+    let (ok, _, err) = ving_bin(
+        root,
+        &["--database-url", "oracle://x/y", "drizzle", "--status"],
+    );
+    assert!(!ok);
+    assert!(err.contains("(from --database-url)"), "{err}");
+}
+
 /// A copy of the sample app on `test`'s database with `count` migrations prepared (each
 /// adds an int column `extraN` to cronjobs) and none applied.
 fn project_with_pending_migrations(

@@ -551,6 +551,13 @@ impl Config {
         }
     }
 
+    /// The same configuration with `url` as its database URL, `source` saying where it
+    /// came from (`--database-url`): it wins over the variables and `ving.toml`.
+    pub fn with_database_url(mut self, url: &str, source: &str) -> Config {
+        self.database_url = Some((url.to_owned(), source.to_owned()));
+        self
+    }
+
     /// The folder of the ving project `start` is in: `start` itself or the nearest
     /// folder above it holding a `ving.toml` or ving's schema folder
     /// (`ving/schema/schemas`), as cargo finds `Cargo.toml`; `None` when there is none.

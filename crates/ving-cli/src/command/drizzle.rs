@@ -6,11 +6,12 @@ use ving::schema;
 
 pub(crate) fn drizzle_command(
     project: &Path,
+    database_url: Option<&str>,
     args: &DrizzleArgs,
     out: &mut dyn Write,
     console: Console,
 ) -> Result<(), Failure> {
-    let config = load_project(project)?;
+    let config = load_project_with(project, database_url)?;
     if args.up || args.status || args.check || args.drop || args.down.is_some() {
         return database_command(&config, args, out, console);
     }

@@ -7,12 +7,13 @@ use super::*;
 /// `ving generate [--check]`.
 pub(crate) fn generate_command(
     project: &Path,
+    database_url: Option<&str>,
     args: &GenerateArgs,
     out: &mut dyn Write,
     console: Console,
 ) -> Result<(), Failure> {
     if args.check {
-        return check_generated(project, out);
+        return check_generated(project, database_url, out);
     }
     let drizzle = |tables: bool| DrizzleArgs {
         tables,
@@ -33,7 +34,7 @@ pub(crate) fn generate_command(
             args.fill.clone()
         },
     };
-    drizzle_command(project, &drizzle(true), out, console)?;
+    drizzle_command(project, database_url, &drizzle(true), out, console)?;
     record_command(
         project,
         &RecordArgs {
@@ -42,13 +43,17 @@ pub(crate) fn generate_command(
         },
         out,
     )?;
-    drizzle_command(project, &drizzle(false), out, console)
+    drizzle_command(project, database_url, &drizzle(false), out, console)
 }
 
 /// What `ving generate` would change, as one failure naming each stale file and a due
 /// migration; nothing when everything is up to date. Writes nothing.
-fn check_generated(project: &Path, out: &mut dyn Write) -> Result<(), Failure> {
-    let config = load_project(project)?;
+fn check_generated(
+    project: &Path,
+    database_url: Option<&str>,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    let config = load_project_with(project, database_url)?;
     let schemas = load_schemas(&config)?;
     let model = ving::table::TableModel::from_schemas(&schemas);
     let mut stale = Vec::new();

@@ -39,10 +39,11 @@ pub(crate) fn set_password(
 /// email is validated (442) and a user `--modify` cannot find is a failure.
 pub(crate) fn user_command(
     project: &Path,
+    database_url: Option<&str>,
     args: &UserArgs,
     out: &mut dyn Write,
 ) -> Result<(), Failure> {
-    let config = load_project(project)?;
+    let config = load_project_with(project, database_url)?;
     let schemas = load_schemas(&config)?;
     // Id strings are not shown: without a key, any key will do.
     let key = match config.skipjack_key() {
