@@ -1335,7 +1335,8 @@ fn messages_say_what_happened() {
     assert!(
         err.starts_with(
             "error: cannot connect to MySQL/MariaDB at mysql://root@127.0.0.1:1/test: "
-        ) && err.contains("Connection refused"),
+        ) && err.contains("Connection refused")
+            && err.ends_with("; the URL is from ving.toml [database] url\n"),
         "{err}"
     );
     assert!(

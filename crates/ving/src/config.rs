@@ -759,6 +759,7 @@ pub struct DatabaseUrl {
     url: String,
     log: bool,
     pool: PoolSettings,
+    source: String,
 }
 
 impl DatabaseUrl {
@@ -868,6 +869,7 @@ impl DatabaseUrl {
             url: clean,
             log,
             pool,
+            source: source.to_owned(),
         })
     }
 
@@ -915,6 +917,12 @@ impl DatabaseUrl {
             self.url = parsed.to_string();
         }
         Ok(self)
+    }
+
+    /// Where the URL came from (`VING_DATABASE_URL`, `ving.toml [database] url`, `the
+    /// caller` …), for messages.
+    pub fn source(&self) -> &str {
+        &self.source
     }
 
     /// Which database family the URL is for.

@@ -153,6 +153,10 @@ async fn an_unreachable_server_is_one_clear_line() {
         "{text}"
     );
     assert!(!text.contains('\n') && !text.contains("pw@"), "{text}");
+    assert!(
+        text.ends_with("; the URL is from VING_DATABASE_URL"),
+        "the error says where the URL came from: {text}"
+    );
 }
 
 #[test]

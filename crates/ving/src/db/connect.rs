@@ -133,6 +133,7 @@ impl Db {
         let connect_error = |source| DbError::Connect {
             backend: url.backend(),
             url: url.to_string(),
+            from: url.source().to_owned(),
             source,
         };
         let pool = match url.backend() {

@@ -10,12 +10,14 @@ pub enum DbError {
     #[error(transparent)]
     Config(#[from] ConfigError),
     /// The server could not be reached or refused the connection.
-    #[error("cannot connect to {backend} at {url}: {source}{}", connect_hint(.source))]
+    #[error("cannot connect to {backend} at {url}: {source}{}; the URL is from {from}", connect_hint(.source))]
     Connect {
         /// The backend.
         backend: Backend,
         /// The URL, with any password hidden.
         url: String,
+        /// Where the URL came from (`VING_DATABASE_URL`, `ving.toml [database] url`, …).
+        from: String,
         /// The driver's error.
         #[source]
         source: sqlx::Error,
