@@ -76,6 +76,7 @@ mod describe;
 mod kind;
 mod ouch;
 mod password;
+mod posted;
 mod props;
 #[allow(clippy::module_inception)]
 mod record;

@@ -1,0 +1,176 @@
+//! Posted props: what a web layer's request body may set on a record, as ving's
+//! `setPostedProps` decides it (rights, required values, unique values, ids as id
+//! strings), and the creation check of `create_and_verify`.
+
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use super::kind::fetch_rows;
+use super::record::{shown, Record};
+use super::value::is_nil;
+use super::{CurrentUser, Ouch};
+use crate::schema::{PropType, RelationType};
+use crate::sql::{BinaryOp, Expr, Param, Select, Statement};
+
+impl<'e> Record<'e> {
+    /// Whether `user` may edit `prop` of this record (`owner` counts for anyone on a
+    /// record not yet inserted, as in ving).
+    fn editable(&self, edit: &[String], is_owner: bool, user: Option<&dyn CurrentUser>) -> bool {
+        (edit.iter().any(|e| e == "owner") && (is_owner || !self.inserted))
+            || user.is_some_and(|u| u.isa_role(edit))
+    }
+
+    /// Sets posted props, through the kind's `set_posted_props` hook when the app has
+    /// one (User: the password), else [`Record::base_set_posted_props`].
+    pub async fn set_posted_props(
+        &mut self,
+        params: &Map<String, Value>,
+        user: Option<&dyn CurrentUser>,
+    ) -> Result<(), Ouch> {
+        match self.hooks() {
+            Some(hooks) => hooks.set_posted_props(self, params, user).await,
+            None => self.base_set_posted_props(params, user).await,
+        }
+    }
+
+    /// ving's base `setPostedProps`: sets the props `user` may edit from posted params, in
+    /// schema order: `''` on a required prop is 441; unique props (with their
+    /// `uniqueQualifiers`) are 409 when taken; `options` lists and enum/boolean values are
+    /// checked (442); ids are accepted as id strings (400 when not one); a parent relation
+    /// needs editing rights on the parent (403) unless `skipOwnerCheck`, checked before
+    /// the prop is set. Props the user may not edit, and unknown names, are skipped.
+    pub async fn base_set_posted_props(
+        &mut self,
+        params: &Map<String, Value>,
+        user: Option<&dyn CurrentUser>,
+    ) -> Result<(), Ouch> {
+        let is_owner = self.is_owner(user).await?;
+        let props = self.kind.schema().props.clone();
+        for prop in &props {
+            let name = &prop.name;
+            if !self.editable(&prop.edit, is_owner, user) {
+                continue;
+            }
+            let Some(posted) = params.get(name) else {
+                continue;
+            };
+            let relation = prop.relation.as_ref();
+            if relation.is_some_and(|r| r.relation_type != RelationType::Parent)
+                || prop.prop_type == PropType::Virtual
+            {
+                continue;
+            }
+            if posted.as_str() == Some("") && prop.required {
+                return Err(Ouch::about(441, name, format!("{name} is required.")));
+            }
+            let mut value = posted.clone();
+            if prop.prop_type == PropType::Id {
+                if let Value::String(text) = &value {
+                    value = Value::from(self.kind.parse_prop_id(prop, text.as_str())?);
+                }
+            }
+            if prop.unique && !value.is_null() {
+                self.check_unique(name, &value, &prop.unique_qualifiers, params)
+                    .await?;
+            }
+            if value.is_null() {
+                continue;
+            }
+            if let Some(options) = &prop.options {
+                let allowed = self.kind.kinds.catalog.options.get(options);
+                let ok = allowed
+                    .is_some_and(|list| list.iter().any(|o| o.get("value").unwrap_or(o) == &value));
+                if !ok {
+                    return Err(Ouch::about(
+                        442,
+                        name,
+                        format!("{name} was set to an invalid value"),
+                    ));
+                }
+            }
+            if let Some(relation) = relation {
+                let parent = self
+                    .kind
+                    .kinds
+                    .kind(&relation.kind)?
+                    .find_or_die(value.as_i64().unwrap_or(-1))
+                    .await?;
+                if !relation.skip_owner_check {
+                    parent.can_edit(user).await?;
+                }
+                self.set(name, value)?;
+                self.cache_parent(&relation.name, Arc::new(parent));
+                continue;
+            }
+            self.set(name, value)?;
+        }
+        Ok(())
+    }
+
+    async fn check_unique(
+        &self,
+        name: &str,
+        value: &Value,
+        qualifiers: &[String],
+        params: &Map<String, Value>,
+    ) -> Result<(), Ouch> {
+        let kind = &self.kind;
+        let mut terms = vec![kind.prop_eq(name, value.clone())?.into_expr()];
+        if self.inserted {
+            terms.push(Expr::binary(
+                kind.column_expr("id")?,
+                BinaryOp::Ne,
+                Expr::Param(Param::I64(Some(self.id().unwrap_or(-1)))),
+            ));
+        }
+        for qualifier in qualifiers {
+            let value = params
+                .get(qualifier)
+                .filter(|v| !is_nil(Some(v)))
+                .or_else(|| self.props.get(qualifier))
+                .cloned()
+                .unwrap_or(Value::Null);
+            terms.push(kind.prop_eq(qualifier, value)?.into_expr());
+        }
+        let select = Select {
+            fields: vec![Expr::Aggregate {
+                function: crate::sql::Aggregate::Count,
+                arg: None,
+            }],
+            where_: Some(Expr::And(terms)),
+            ..Select::all_of(kind.table_name(), &[])
+        };
+        let executor = kind.executor();
+        let (sql, params) = executor.dialect().render(Statement::Select(select));
+        let count = fetch_rows(executor, &sql, params, |row| row.get_i64(0)).await?;
+        if count.first().copied().unwrap_or(0) > 0 {
+            return Err(Ouch::not_unique(name, &shown(value)));
+        }
+        Ok(())
+    }
+
+    /// ving's `testCreationProps`: every required prop without a default (a required
+    /// parent relation included, unlike ving) must be in `params` and not `''` (441).
+    pub fn test_creation_props(&self, params: &Map<String, Value>) -> Result<(), Ouch> {
+        for prop in &self.kind.schema().props {
+            let has_default = match &prop.default {
+                None => false,
+                Some(crate::schema::PropDefault::String(s)) => !s.is_empty(),
+                Some(_) => true,
+            };
+            if !prop.required
+                || prop.prop_type == PropType::Virtual
+                || has_default
+                || prop.name == "id"
+            {
+                continue;
+            }
+            if is_nil(params.get(&prop.name)) {
+                let name = &prop.name;
+                return Err(Ouch::about(441, name, format!("{name} is required.")));
+            }
+        }
+        Ok(())
+    }
+}
