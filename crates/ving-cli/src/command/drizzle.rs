@@ -253,13 +253,7 @@ pub(crate) fn drizzle_command(
         return write_out(out, &text);
     }
     if args.tables {
-        let source_of = |kind: &str| {
-            schemas
-                .get(kind)
-                .map_or_else(String::new, |s| s.origin.relative_path(config.root()))
-        };
-        let files = ving::codegen::table_files(&model, source_of)?;
-        let dir = config.tables_dir();
+        let (dir, files) = generated_tables(&config, &schemas, &model)?;
         if args.dry_run {
             return write_out(out, &tables_dry_run(&dir, &files, model.tables.len()));
         }
@@ -290,35 +284,39 @@ pub(crate) fn tables_dry_run(
     files: &[ving::codegen::GeneratedFile],
     tables: usize,
 ) -> String {
+    let plan = ving::codegen::plan_files(dir, files);
     let mut text = String::new();
-    let names: std::collections::BTreeSet<&str> = files.iter().map(|f| f.name.as_str()).collect();
-    let mut removed = 0;
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let path = entry.path();
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let generated = name.ends_with(".rs")
-            && std::fs::read_to_string(&path)
-                .is_ok_and(|t| t.starts_with(ving::codegen::GENERATED_HEADER));
-        if generated && !names.contains(name.as_str()) {
-            text.push_str(&format!("would remove {}\n", path.display()));
-            removed += 1;
-        }
+    for name in &plan.removed {
+        text.push_str(&format!("would remove {}\n", dir.join(name).display()));
     }
-    let mut written = 0;
-    for file in files {
-        let path = dir.join(&file.name);
-        if std::fs::read_to_string(&path).is_ok_and(|old| old == file.contents) {
-            continue;
-        }
-        text.push_str(&format!("would write {}\n", path.display()));
-        written += 1;
+    for name in &plan.written {
+        text.push_str(&format!("would write {}\n", dir.join(name).display()));
     }
     text.push_str(&format!(
-        "dry run: {tables} table definitions in {}: {written} to write, {} unchanged, {removed} to remove; nothing written\n",
+        "dry run: {tables} table definitions in {}: {} to write, {} unchanged, {} to remove; nothing written\n",
         dir.display(),
-        files.len() - written,
+        plan.written.len(),
+        plan.unchanged.len(),
+        plan.removed.len(),
     ));
     text
+}
+
+/// The generated table files of `schemas` and the folder they belong in.
+pub(crate) fn generated_tables(
+    config: &Config,
+    schemas: &SchemaSet,
+    model: &ving::table::TableModel,
+) -> Result<(PathBuf, Vec<ving::codegen::GeneratedFile>), Failure> {
+    let source_of = |kind: &str| {
+        schemas
+            .get(kind)
+            .map_or_else(String::new, |s| s.origin.relative_path(config.root()))
+    };
+    Ok((
+        config.tables_dir(),
+        ving::codegen::table_files(model, source_of)?,
+    ))
 }
 
 /// Before a migration that removes enum values is written: counts the rows of the

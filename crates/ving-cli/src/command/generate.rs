@@ -57,23 +57,10 @@ fn check_generated(
     let schemas = load_schemas(&config)?;
     let model = ving::table::TableModel::from_schemas(&schemas);
     let mut stale = Vec::new();
-    let source_of = |kind: &str| {
-        schemas
-            .get(kind)
-            .map_or_else(String::new, |s| s.origin.relative_path(config.root()))
-    };
-    let tables = ving::codegen::table_files(&model, source_of)?;
-    stale.extend(stale_files(
-        &config.tables_dir(),
-        &tables,
-        ving::codegen::GENERATED_HEADER,
-    ));
+    let (tables_dir, tables) = generated_tables(&config, &schemas, &model)?;
+    stale.extend(stale_files(&tables_dir, &tables));
     let (records_dir, records) = generated_records(&config, &schemas)?;
-    stale.extend(stale_files(
-        &records_dir,
-        &records,
-        ving::codegen::RECORD_HEADER,
-    ));
+    stale.extend(stale_files(&records_dir, &records));
     let url = config.database_url()?;
     let mut folders = config.migration_folders();
     if folders.is_empty() {
@@ -111,32 +98,21 @@ fn check_generated(
     )))
 }
 
-/// The files of `dir` that differ from `files` (missing or changed), and generated files
-/// there (starting with `header`) that `files` no longer has, each as a line.
-fn stale_files(dir: &Path, files: &[ving::codegen::GeneratedFile], header: &str) -> Vec<String> {
-    let mut stale = Vec::new();
-    for file in files {
-        let path = dir.join(&file.name);
-        match std::fs::read_to_string(&path) {
-            Ok(text) if text == file.contents => {}
-            Ok(_) => stale.push(format!(
-                "{} differs from what the schemas make",
-                path.display()
-            )),
-            Err(_) => stale.push(format!("{} is missing", path.display())),
+/// What `ving generate` would write or remove in `dir` ([`ving::codegen::plan_files`]),
+/// each as a line.
+fn stale_files(dir: &Path, files: &[ving::codegen::GeneratedFile]) -> Vec<String> {
+    let plan = ving::codegen::plan_files(dir, files);
+    let written = plan.written.iter().map(|name| {
+        let path = dir.join(name);
+        if path.exists() {
+            format!("{} differs from what the schemas make", path.display())
+        } else {
+            format!("{} is missing", path.display())
         }
-    }
-    let names: std::collections::BTreeSet<&str> = files.iter().map(|f| f.name.as_str()).collect();
-    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let generated = name.ends_with(".rs")
-            && std::fs::read_to_string(entry.path()).is_ok_and(|t| t.starts_with(header));
-        if generated && !names.contains(name.as_str()) {
-            stale.push(format!(
-                "{} is of a kind that is gone",
-                entry.path().display()
-            ));
-        }
-    }
-    stale
+    });
+    let removed = plan
+        .removed
+        .iter()
+        .map(|name| format!("{} is of a kind that is gone", dir.join(name).display()));
+    written.chain(removed).collect()
 }

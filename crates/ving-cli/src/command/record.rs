@@ -55,11 +55,14 @@ pub(crate) fn record_command(
     }
     let (dir, files) = generated_records(&config, &schemas)?;
     if args.dry_run {
+        let plan = ving::codegen::plan_files(&dir, &files);
         let mut text = String::new();
         for file in &files {
-            let same =
-                std::fs::read_to_string(dir.join(&file.name)).is_ok_and(|old| old == file.contents);
-            let verb = if same { "unchanged" } else { "would write" };
+            let verb = if plan.unchanged.contains(&file.name) {
+                "unchanged"
+            } else {
+                "would write"
+            };
             text.push_str(&format!("{verb} {}\n", dir.join(&file.name).display()));
         }
         return write_out(out, &text);

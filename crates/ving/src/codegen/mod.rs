@@ -612,29 +612,20 @@ fn map_module(modules: &[(String, &Table)]) -> String {
     out
 }
 
-/// Writes `files` into `dir` (created if missing), leaving unchanged files untouched and
-/// removing generated files that are no longer produced. Hand-written files are never
-/// touched.
-pub fn write_files(dir: &Path, files: &[GeneratedFile]) -> Result<WriteReport, CodegenError> {
-    let fail = |path: &Path, source| CodegenError::Write {
-        path: path.display().to_string(),
-        source,
-    };
-    std::fs::create_dir_all(dir).map_err(|e| fail(dir, e))?;
+/// What [`write_files`] would do in `dir`, writing nothing: the files it would write
+/// (missing or changed), those already up to date, and the generated files of kinds that
+/// no longer exist it would remove. A missing `dir` means every file is to be written.
+pub fn plan_files(dir: &Path, files: &[GeneratedFile]) -> WriteReport {
     let mut report = WriteReport::default();
     let names: BTreeSet<&str> = files.iter().map(|f| f.name.as_str()).collect();
-    for entry in std::fs::read_dir(dir).map_err(|e| fail(dir, e))? {
-        let path = entry.map_err(|e| fail(dir, e))?.path();
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
         let generated = name.ends_with(".rs")
             && std::fs::read_to_string(&path).is_ok_and(|text| {
                 text.starts_with(GENERATED_HEADER) || text.starts_with(RECORD_HEADER)
             });
         if generated && !names.contains(name.as_str()) {
-            std::fs::remove_file(&path).map_err(|e| fail(&path, e))?;
             report.removed.push(name);
         }
     }
@@ -643,9 +634,29 @@ pub fn write_files(dir: &Path, files: &[GeneratedFile]) -> Result<WriteReport, C
         if std::fs::read_to_string(&path).is_ok_and(|old| old == file.contents) {
             report.unchanged.push(file.name.clone());
         } else {
-            std::fs::write(&path, &file.contents).map_err(|e| fail(&path, e))?;
             report.written.push(file.name.clone());
         }
+    }
+    report
+}
+
+/// Writes `files` into `dir` (created if missing), leaving unchanged files untouched and
+/// removing generated files that are no longer produced ([`plan_files`] says which).
+/// Hand-written files are never touched.
+pub fn write_files(dir: &Path, files: &[GeneratedFile]) -> Result<WriteReport, CodegenError> {
+    let fail = |path: &Path, source| CodegenError::Write {
+        path: path.display().to_string(),
+        source,
+    };
+    std::fs::create_dir_all(dir).map_err(|e| fail(dir, e))?;
+    let report = plan_files(dir, files);
+    for name in &report.removed {
+        let path = dir.join(name);
+        std::fs::remove_file(&path).map_err(|e| fail(&path, e))?;
+    }
+    for file in files.iter().filter(|f| report.written.contains(&f.name)) {
+        let path = dir.join(&file.name);
+        std::fs::write(&path, &file.contents).map_err(|e| fail(&path, e))?;
     }
     Ok(report)
 }
