@@ -355,9 +355,24 @@ fn commands_outside_a_project_write_nothing() {
 fn generated_tables_are_byte_stable_and_match_the_committed_ones() {
     let project = sample_copy();
     let root = project.path().to_str().expect("utf8");
+    // The migrations compiled in are the sample app's.
+    let migrations = project.path().join("ving/drizzle/migrations");
+    std::fs::create_dir_all(migrations.join("meta")).expect("mkdir");
+    for name in [
+        "0000_init.sql",
+        "0000_init.down.sql",
+        "meta/_journal.json",
+        "meta/0000_snapshot.json",
+    ] {
+        std::fs::copy(
+            sample_app().join("ving/drizzle/migrations").join(name),
+            migrations.join(name),
+        )
+        .expect("migration file");
+    }
     let (code, out, err) = run(&["-C", root, "drizzle", "--tables"]);
     assert_eq!(code, ExitCode::SUCCESS, "{err}");
-    assert!(out.contains("5 written, 0 unchanged, 0 removed"), "{out}");
+    assert!(out.contains("6 written, 0 unchanged, 0 removed"), "{out}");
     let generated = project.path().join("src/drizzle/schema");
     let committed = sample_app().join("src/drizzle/schema");
     let mut names: Vec<String> = std::fs::read_dir(&generated)
@@ -372,7 +387,8 @@ fn generated_tables_are_byte_stable_and_match_the_committed_ones() {
             "cron_job.rs",
             "mod.rs",
             "s3_file.rs",
-            "user.rs"
+            "user.rs",
+            "ving_embedded.rs"
         ]
     );
     for name in &names {
@@ -385,7 +401,25 @@ fn generated_tables_are_byte_stable_and_match_the_committed_ones() {
     }
     // A second run changes nothing.
     let (_, out, _) = run(&["-C", root, "drizzle", "-t"]);
-    assert!(out.contains("0 written, 5 unchanged, 0 removed"), "{out}");
+    assert!(out.contains("0 written, 6 unchanged, 0 removed"), "{out}");
+    // A migration written or discarded is compiled in, or no longer, at once.
+    let embedded = generated.join("ving_embedded.rs");
+    let before = std::fs::read_to_string(&embedded).expect("ving_embedded.rs");
+    let (code, out, err) = run(&["-C", root, "drizzle", "-p", "--custom", "seed"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert!(out.contains("ving_embedded.rs"), "{out}");
+    let after = std::fs::read_to_string(&embedded).expect("ving_embedded.rs");
+    assert!(
+        after.contains("include_str!(\"../../../ving/drizzle/migrations/0001_seed.sql\")"),
+        "{after}"
+    );
+    let (code, out, err) = run(&["-C", root, "drizzle", "--drop"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert!(out.contains("ving_embedded.rs"), "{out}");
+    assert_eq!(
+        std::fs::read_to_string(&embedded).expect("ving_embedded.rs"),
+        before
+    );
     // A kind that disappears takes its generated file with it; hand-written files stay.
     std::fs::write(generated.join("helpers.rs"), "// mine\n").expect("hand-written");
     std::fs::remove_file(project.path().join("ving/schema/schemas/CronJob.toml")).expect("remove");
@@ -1460,10 +1494,87 @@ fn generated_records_are_byte_stable_and_hand_written_files_are_never_overwritte
     let skeleton = std::fs::read_to_string(records.join("user.rs")).expect("skeleton");
     assert!(skeleton.contains("pub struct UserHooks;"), "{skeleton}");
     assert!(skeleton.contains("impl User<'_> {"), "{skeleton}");
+    assert!(
+        skeleton.contains("pub fn configure(kinds: Kinds<'_>) -> Kinds<'_> {"),
+        "{skeleton}"
+    );
+    // --new generated the records again: `kinds` calls the new file's `configure`.
+    let map = std::fs::read_to_string(generated.join("mod.rs")).expect("mod.rs");
+    assert!(
+        map.contains("    let kinds = super::user::configure(kinds);\n"),
+        "{map}"
+    );
     let (code, _, err) = run(&["-C", root, "record"]);
     assert_eq!(code, ExitCode::SUCCESS, "{err}");
     let user = std::fs::read_to_string(generated.join("user.rs")).expect("user.rs");
     assert!(user.contains("pub fn set_password(&mut self, value: impl Into<String>)"));
+}
+
+/// `ving record` writes `src/record/mod.rs` when there is none, rewrites only the lines
+/// between its markers (the code around them is the user's), and leaves a file without
+/// markers alone, saying so.
+#[test]
+fn record_writes_the_records_module_between_its_markers_only() {
+    let project = sample_copy();
+    let root = project.path().to_str().expect("utf8");
+    let records = project.path().join("src/record");
+    let module = records.join("mod.rs");
+    // None yet: a starter, declaring the generated module and re-exporting each kind.
+    let (code, out, err) = run(&["-C", root, "record"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert!(
+        out.contains(&format!("wrote {}", module.display())),
+        "{out}"
+    );
+    let starter = std::fs::read_to_string(&module).expect("mod.rs");
+    assert!(starter.contains("pub mod generated;\n"), "{starter}");
+    assert!(!starter.contains("pub mod user;"), "{starter}");
+    assert!(starter.contains("pub use generated::kinds;\n"), "{starter}");
+    assert!(
+        starter.contains("pub use generated::{User, UserKind, UserProps, Users};\n"),
+        "{starter}"
+    );
+    // The user's code around the markers is kept; a new kind file is declared.
+    let edited = format!("// mine, above\n{starter}\npub fn mine() {{}}\n");
+    std::fs::write(&module, &edited).expect("edit");
+    std::fs::write(records.join("user.rs"), "// the user's own\n").expect("user.rs");
+    let (code, out, err) = run(&["-C", root, "record"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert!(
+        out.contains(&format!("wrote {}", module.display())),
+        "{out}"
+    );
+    let updated = std::fs::read_to_string(&module).expect("mod.rs");
+    assert!(
+        updated.starts_with("// mine, above\n//! The app's records"),
+        "{updated}"
+    );
+    assert!(updated.ends_with("\npub fn mine() {}\n"), "{updated}");
+    assert!(updated.contains("\npub mod user;\n"), "{updated}");
+    assert_eq!(
+        std::fs::read_to_string(records.join("user.rs")).expect("user.rs"),
+        "// the user's own\n"
+    );
+    // Up to date: not written again; a dry run says so.
+    let (_, out, _) = run(&["-C", root, "record"]);
+    assert!(
+        !out.contains(&format!("wrote {}", module.display())),
+        "{out}"
+    );
+    let (_, out, _) = run(&["-C", root, "record", "--dry-run"]);
+    assert!(
+        out.contains(&format!("unchanged {}", module.display())),
+        "{out}"
+    );
+    // Without markers the file is the user's alone.
+    std::fs::write(&module, "pub mod generated;\n").expect("unmarked");
+    let (code, out, err) = run(&["-C", root, "record"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert!(out.contains("so it was left as it is"), "{out}");
+    assert_eq!(
+        std::fs::read_to_string(&module).expect("mod.rs"),
+        "pub mod generated;\n"
+    );
 }
 
 /// Issue 15 (13): on MariaDB, a process killed right after any statement of a migration

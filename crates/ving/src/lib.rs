@@ -19,6 +19,7 @@
 //! - [`id`]: id strings (Skip32 and ving's base 62), as ids leave the system.
 //! - [`codegen`]: the Rust table definitions `ving drizzle --tables` writes.
 //! - [`migrate`]: migrations — snapshots, the diff engine, applying and status.
+//! - [`embed`]: the schemas and migrations an app compiles in, applied at its start-up.
 //! - [`transaction`]: transactions, savepoints and the closure form.
 //! - [`testing`]: a fresh database per test, on each backend.
 
@@ -28,6 +29,7 @@ pub mod codegen;
 pub mod config;
 pub mod db;
 pub mod drizzle;
+pub mod embed;
 pub mod id;
 pub mod migrate;
 mod naming;

@@ -103,7 +103,7 @@ async fn run_backend(backend: Backend, sizes: &Sizes) -> Result<(), BoxError> {
         .execute()
         .await?;
     seed(db, sizes.find, 0).await?;
-    let kinds: Kinds<'_> = record::kinds(&schemas, db, codec()?, RecordSettings::default());
+    let kinds: Kinds<'_> = record::kinds_with(&schemas, db, codec()?, RecordSettings::default());
     let keys = kinds.kind("APIKey")?;
     let owner = kinds.kind("User")?.find_or_die(1).await?;
 
@@ -231,7 +231,7 @@ async fn find_all_child(url: &str) -> Result<(), BoxError> {
     .await?;
     let schemas = schemas()?;
     let before = vm_hwm();
-    let kinds = record::kinds(&schemas, &db, codec()?, RecordSettings::default());
+    let kinds = record::kinds_with(&schemas, &db, codec()?, RecordSettings::default());
     let keys = kinds.kind("APIKey")?;
     let mut stream = std::pin::pin!(keys.find_all((), &FindOptions::default()));
     let mut count = 0usize;
@@ -281,7 +281,7 @@ async fn main() -> Result<(), BoxError> {
             .await?;
         owner(test.db()).await?;
         seed(test.db(), 10_000, 0).await?;
-        let kinds = record::kinds(&schemas, test.db(), codec()?, RecordSettings::default());
+        let kinds = record::kinds_with(&schemas, test.db(), codec()?, RecordSettings::default());
         let keys = kinds.kind("APIKey")?;
         let owner = kinds.kind("User")?.find_or_die(1).await?;
         let page = keys

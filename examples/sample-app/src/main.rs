@@ -138,12 +138,7 @@ async fn main_job(root: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<(
     let version = db.server_version().await.map_err(fail)?;
     println!("connected to {} {version} at {url}", db.backend());
 
-    let files = ving::codegen::table_files(&model, |kind| {
-        schemas
-            .get(kind)
-            .map_or_else(String::new, |s| s.origin.relative_path(config.root()))
-    })
-    .map_err(fail)?;
+    let files = ving::codegen::project_table_files(&config, &schemas, &model).map_err(fail)?;
     let stale: Vec<&str> = files
         .iter()
         .filter(|f| {
@@ -348,7 +343,7 @@ async fn show_records(
         }
     };
     let settings = RecordSettings::from_env(|name| env(name));
-    let kinds = record::kinds(schemas, db, ving::id::IdCodec::new(key), settings);
+    let kinds = record::kinds_with(schemas, db, ving::id::IdCodec::new(key), settings);
     let users = Users.on(&kinds).map_err(fail)?;
     // A clean slate: deleting the user (its hook) also deletes its API keys.
     if let Some(mut old) = users

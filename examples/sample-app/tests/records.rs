@@ -70,7 +70,7 @@ macro_rules! on_every_backend_and_in_a_transaction {
                 let Some((test, schemas)) = fresh(backend).await else {
                     continue;
                 };
-                let kinds = record::kinds(&schemas, test.db(), codec(), settings());
+                let kinds = record::kinds_with(&schemas, test.db(), codec(), settings());
                 $check(backend, &kinds).await;
                 for kind in ["APIKey", "S3File", "CronJob", "User"] {
                     kinds
@@ -643,7 +643,7 @@ async fn bcrypt_hashes_verify_both_ways_with_bcryptjs() {
     let Some((test, schemas)) = fresh(Backend::Sqlite).await else {
         return;
     };
-    let kinds = record::kinds(&schemas, test.db(), codec(), settings());
+    let kinds = record::kinds_with(&schemas, test.db(), codec(), settings());
     let users = kinds.kind("User").expect("User");
     let mut andy = users
         .create(props(
@@ -875,7 +875,7 @@ async fn the_seed_s_line_runs_on_the_installed_kinds() {
     };
     // The installed kinds live as long as the process: the pool is leaked for them.
     let db: &'static ving::db::Db = Box::leak(Box::new(test.db().clone()));
-    let kinds = record::kinds(&schemas, db, codec(), settings());
+    let kinds = record::kinds_with(&schemas, db, codec(), settings());
     ving::record::install(kinds.clone()).expect("install");
     assert_eq!(code(ving::record::install(kinds)).0, 409);
     Users

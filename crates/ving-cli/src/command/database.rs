@@ -56,7 +56,16 @@ pub(crate) async fn database_action(
     let (url, folder) = (url.clone(), folder.clone());
     {
         if args.drop {
-            let text = discard_newest(config, &url, &folder, args.dry_run).await?;
+            let mut text = discard_newest(config, &url, &folder, args.dry_run).await?;
+            if !args.dry_run {
+                // The schemas are read only now: a folder whose schemas do not validate
+                // can still lose its newest migration (and gets its compiled-in list at
+                // the next `ving drizzle --tables`).
+                if let Ok(schemas) = load_schemas(config) {
+                    let model = ving::table::TableModel::from_schemas(&schemas);
+                    text.push_str(&refresh_embedded(config, &schemas, &model)?);
+                }
+            }
             return write_out(out, &text);
         }
         if args.dry_run {

@@ -250,6 +250,9 @@ pub(crate) fn drizzle_command(
             }
         });
         text.push_str(&others);
+        if !args.dry_run {
+            text.push_str(&refresh_embedded(&config, &schemas, &model)?);
+        }
         return write_out(out, &text);
     }
     if args.tables {
@@ -308,15 +311,36 @@ pub(crate) fn generated_tables(
     schemas: &SchemaSet,
     model: &ving::table::TableModel,
 ) -> Result<(PathBuf, Vec<ving::codegen::GeneratedFile>), Failure> {
-    let source_of = |kind: &str| {
-        schemas
-            .get(kind)
-            .map_or_else(String::new, |s| s.origin.relative_path(config.root()))
-    };
     Ok((
         config.tables_dir(),
-        ving::codegen::table_files(model, source_of)?,
+        ving::codegen::project_table_files(config, schemas, model)?,
     ))
+}
+
+/// After a migration was written or discarded: writes the tables folder's
+/// `ving_embedded.rs` again (and only it) when the folder has been generated, so the app
+/// compiles in the migrations folder as it now is. Says what it wrote.
+pub(crate) fn refresh_embedded(
+    config: &Config,
+    schemas: &SchemaSet,
+    model: &ving::table::TableModel,
+) -> Result<String, Failure> {
+    let (dir, files) = generated_tables(config, schemas, model)?;
+    if !dir.join("mod.rs").exists() {
+        return Ok(String::new());
+    }
+    let name = format!("{}.rs", ving::codegen::EMBEDDED_MODULE);
+    let files: Vec<_> = files.into_iter().filter(|f| f.name == name).collect();
+    let plan = ving::codegen::plan_files(&dir, &files);
+    if plan.written.is_empty() {
+        return Ok(String::new());
+    }
+    let path = dir.join(&name);
+    for file in &files {
+        std::fs::write(&path, &file.contents)
+            .map_err(|e| Failure::Other(format!("{}: cannot write: {e}", path.display())))?;
+    }
+    Ok(format!("wrote {}\n", path.display()))
 }
 
 /// Before a migration that removes enum values is written: counts the rows of the

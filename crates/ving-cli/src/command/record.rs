@@ -43,6 +43,40 @@ pub(crate) fn generated_records(
     Ok((config.records_dir().join("generated"), files))
 }
 
+/// What `ving record` does to the app's `src/record/mod.rs`.
+pub(crate) enum RecordsModule {
+    /// It is what the schemas make.
+    Unchanged,
+    /// It is to be written (created, or its `ving record` lines replaced) with this text.
+    Write(String),
+    /// It has no `ving record` lines: it is left as it is.
+    Unmarked,
+}
+
+/// The records folder's `mod.rs` and what `ving record` does to it: declare the generated
+/// module and each kind's hand-written file, and re-export the typed items and `kinds`.
+pub(crate) fn records_module(config: &Config, schemas: &SchemaSet) -> (PathBuf, RecordsModule) {
+    let dir = config.records_dir();
+    let path = dir.join("mod.rs");
+    let kinds: Vec<String> = schemas.schemas().iter().map(|s| s.kind.clone()).collect();
+    let with_files: Vec<String> = kinds
+        .iter()
+        .filter(|kind| {
+            dir.join(format!("{}.rs", ving::codegen::snake_case(kind)))
+                .is_file()
+        })
+        .cloned()
+        .collect();
+    let block = ving::codegen::records_block(&kinds, &with_files);
+    let existing = std::fs::read_to_string(&path).ok();
+    let action = match ving::codegen::records_module(existing.as_deref(), &block) {
+        None => RecordsModule::Unmarked,
+        Some(text) if existing.as_deref() == Some(text.as_str()) => RecordsModule::Unchanged,
+        Some(text) => RecordsModule::Write(text),
+    };
+    (path, action)
+}
+
 pub(crate) fn record_command(
     project: &Path,
     args: &RecordArgs,
@@ -65,10 +99,26 @@ pub(crate) fn record_command(
             };
             text.push_str(&format!("{verb} {}\n", dir.join(&file.name).display()));
         }
+        let (path, action) = records_module(&config, &schemas);
+        text.push_str(&match action {
+            RecordsModule::Unchanged => format!("unchanged {}\n", path.display()),
+            RecordsModule::Write(_) => format!("would write {}\n", path.display()),
+            RecordsModule::Unmarked => unmarked_note(&path),
+        });
         return write_out(out, &text);
     }
     let report = ving::codegen::write_files(&dir, &files)?;
     let mut text = String::new();
+    let (path, action) = records_module(&config, &schemas);
+    match action {
+        RecordsModule::Unchanged => {}
+        RecordsModule::Write(contents) => {
+            std::fs::write(&path, contents)
+                .map_err(|e| Failure::Other(format!("{}: cannot write: {e}", path.display())))?;
+            text.push_str(&format!("wrote {}\n", path.display()));
+        }
+        RecordsModule::Unmarked => text.push_str(&unmarked_note(&path)),
+    }
     for name in &report.written {
         text.push_str(&format!("wrote {}\n", dir.join(name).display()));
     }
@@ -86,7 +136,18 @@ pub(crate) fn record_command(
     write_out(out, &text)
 }
 
-/// `ving record --new Kind`: the kind's hand-written record file, from a template.
+/// What `ving record` says of a records `mod.rs` without its lines.
+fn unmarked_note(path: &Path) -> String {
+    format!(
+        "note: {} has no `{}` … `{}` lines, so it was left as it is; declare `pub mod generated;` and each kind's module there yourself, or delete it to have `ving record` write it\n",
+        path.display(),
+        ving::codegen::RECORDS_BEGIN,
+        ving::codegen::RECORDS_END,
+    )
+}
+
+/// `ving record --new Kind`: the kind's hand-written record file, from a template, then
+/// the records generated again so that `kinds` calls its `configure`.
 pub(crate) fn new_record(
     config: &Config,
     schemas: &SchemaSet,
@@ -118,14 +179,13 @@ pub(crate) fn new_record(
         })
         .and_then(|mut file| file.write_all(text.as_bytes()))
         .map_err(|e| Failure::Other(format!("{}: cannot write: {e}", path.display())))?;
-    let declared = std::fs::read_to_string(dir.join("mod.rs"))
-        .is_ok_and(|m| m.contains(&format!("mod {module};")));
-    let mut text = format!("wrote {}\n", path.display());
-    if !declared {
-        text.push_str(&format!(
-            "add `pub mod {module};` to {}, and register its hooks: kinds.with_hooks(\"{kind}\", {module}::{kind}Hooks)\n",
-            dir.join("mod.rs").display()
-        ));
-    }
-    write_out(out, &text)
+    write_out(out, &format!("wrote {}\n", path.display()))?;
+    record_command(
+        config.root(),
+        &RecordArgs {
+            new: None,
+            dry_run: false,
+        },
+        out,
+    )
 }

@@ -8,10 +8,18 @@
 //! holds the map of all tables. The output is plain data over generic impls — no impl per
 //! column — and byte-stable: generating from unchanged schemas changes no byte.
 
+mod embedded;
 mod records;
 
 pub use crate::naming::snake_case;
-pub use records::{method_names, record_files, record_skeleton, RECORD_HEADER};
+use embedded::embedded_module;
+pub use embedded::{
+    embed_sources, project_embed_sources, EmbedFolder, EmbedSources, EMBEDDED_MODULE,
+};
+pub use records::{
+    method_names, record_files, record_skeleton, records_block, records_module, RECORDS_BEGIN,
+    RECORDS_END, RECORD_HEADER,
+};
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -79,6 +87,15 @@ pub enum CodegenError {
         second: String,
         /// The module name both become.
         module: String,
+    },
+    /// A migrations folder's journal, whose migrations are to be compiled in, cannot be
+    /// read.
+    #[error("{path}: cannot read the journal: {message}")]
+    Journal {
+        /// The journal file.
+        path: String,
+        /// Why.
+        message: String,
     },
     /// A generated file could not be written.
     #[error("{path}: cannot write: {source}")]
@@ -227,6 +244,41 @@ pub fn table_files(
     model: &TableModel,
     source_of: impl Fn(&str) -> String,
 ) -> Result<Vec<GeneratedFile>, CodegenError> {
+    tables_and_embedded(model, source_of, None)
+}
+
+/// [`table_files`], and the app's compiled-in schemas and migrations
+/// (`ving_embedded.rs`, whose `EMBEDDED` the folder's `mod.rs` re-exports): what `ving
+/// drizzle --tables` writes.
+pub fn app_table_files(
+    model: &TableModel,
+    source_of: impl Fn(&str) -> String,
+    embed: &EmbedSources,
+) -> Result<Vec<GeneratedFile>, CodegenError> {
+    tables_and_embedded(model, source_of, Some(embed))
+}
+
+/// What `ving drizzle --tables` writes for the project `config` describes: the tables of
+/// `schemas` and its compiled-in schemas and migrations ([`app_table_files`] with
+/// [`project_embed_sources`]).
+pub fn project_table_files(
+    config: &crate::config::Config,
+    schemas: &crate::schema::SchemaSet,
+    model: &TableModel,
+) -> Result<Vec<GeneratedFile>, CodegenError> {
+    let source_of = |kind: &str| {
+        schemas
+            .get(kind)
+            .map_or_else(String::new, |s| s.origin.relative_path(config.root()))
+    };
+    app_table_files(model, source_of, &project_embed_sources(config, schemas)?)
+}
+
+fn tables_and_embedded(
+    model: &TableModel,
+    source_of: impl Fn(&str) -> String,
+    embed: Option<&EmbedSources>,
+) -> Result<Vec<GeneratedFile>, CodegenError> {
     let mut files = Vec::with_capacity(model.tables.len() + 1);
     let mut modules: Vec<(String, &Table)> = Vec::new();
     for table in &model.tables {
@@ -245,9 +297,22 @@ pub fn table_files(
         modules.push((module, table));
     }
     modules.sort_by(|a, b| a.0.cmp(&b.0));
+    if let Some(embed) = embed {
+        if let Some((_, table)) = modules.iter().find(|(m, _)| m == EMBEDDED_MODULE) {
+            return Err(CodegenError::ModuleClash {
+                first: table.kind.clone(),
+                second: "the compiled-in schemas and migrations".into(),
+                module: EMBEDDED_MODULE.into(),
+            });
+        }
+        files.push(GeneratedFile {
+            name: format!("{EMBEDDED_MODULE}.rs"),
+            contents: embedded_module(embed)?,
+        });
+    }
     files.push(GeneratedFile {
         name: "mod.rs".into(),
-        contents: map_module(&modules),
+        contents: map_module(&modules, embed.is_some()),
     });
     Ok(files)
 }
@@ -552,7 +617,7 @@ fn must_be_given(column: &crate::table::Column) -> bool {
     column.not_null && column.default.is_none() && !column.primary_key
 }
 
-fn map_module(modules: &[(String, &Table)]) -> String {
+fn map_module(modules: &[(String, &Table)], embedded: bool) -> String {
     let mut out = String::new();
     let w = &mut out;
     let _ = writeln!(w, "{GENERATED_HEADER} from the app's ving schemas.");
@@ -561,19 +626,35 @@ fn map_module(modules: &[(String, &Table)]) -> String {
     let _ = writeln!(w, "{ALLOWS}");
     // Laid out as rustfmt lays it out (a user may run `cargo fmt` over the folder: it
     // must change nothing), for any number of tables, none and one included.
-    if !modules.is_empty() {
-        for (module, table) in modules {
-            let _ = writeln!(w, "/// The `{}` table (kind `{}`).", table.name, table.kind);
+    // (module, its doc line, its re-export), sorted by module as rustfmt orders them.
+    let mut declared: Vec<(&str, String, String)> = modules
+        .iter()
+        .map(|(module, table)| {
+            let kind = &table.kind;
+            (
+                module.as_str(),
+                format!("/// The `{}` table (kind `{kind}`).", table.name),
+                format!("pub use {module}::{{{kind}Insert, {kind}Row, {kind}Table}};"),
+            )
+        })
+        .collect();
+    if embedded {
+        declared.push((
+            EMBEDDED_MODULE,
+            "/// The app's schemas and migrations, compiled in.".into(),
+            format!("pub use {EMBEDDED_MODULE}::EMBEDDED;"),
+        ));
+        declared.sort_by(|a, b| a.0.cmp(b.0));
+    }
+    if !declared.is_empty() {
+        for (module, doc, _) in &declared {
+            let _ = writeln!(w, "{doc}");
             let _ = writeln!(w, "#[rustfmt::skip]");
             let _ = writeln!(w, "pub mod {module};");
         }
         let _ = writeln!(w);
-        for (module, table) in modules {
-            let kind = &table.kind;
-            let _ = writeln!(
-                w,
-                "pub use {module}::{{{kind}Insert, {kind}Row, {kind}Table}};"
-            );
+        for (_, _, export) in &declared {
+            let _ = writeln!(w, "{export}");
         }
         let _ = writeln!(w);
     }

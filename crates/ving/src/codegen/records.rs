@@ -70,11 +70,16 @@ pub fn record_files(
 ) -> Result<Vec<GeneratedFile>, CodegenError> {
     let mut files = Vec::new();
     let mut modules = Vec::new();
+    let mut configured = Vec::new();
     for schema in schemas.schemas() {
         let Some(table) = model.tables.iter().find(|t| t.kind == schema.kind) else {
             continue;
         };
         let module = snake_case(&schema.kind);
+        let own = hand_written(&schema.kind);
+        if own.as_deref().is_some_and(defines_configure) {
+            configured.push(module.clone());
+        }
         files.push(GeneratedFile {
             name: format!("{module}.rs"),
             contents: record_module(
@@ -82,9 +87,7 @@ pub fn record_files(
                 table,
                 tables_module,
                 &source_of(&schema.kind),
-                &hand_written(&schema.kind)
-                    .map(|text| method_names(&text))
-                    .unwrap_or_default(),
+                &own.map(|text| method_names(&text)).unwrap_or_default(),
             ),
         });
         modules.push((module, schema.kind.clone()));
@@ -110,11 +113,113 @@ pub fn record_files(
             "pub use {module}::{{{kind}, {kind}Kind, {kind}Props, {kind}s}};"
         );
     }
+    configured.sort();
+    let _ = writeln!(w);
+    let _ = writeln!(
+        w,
+        "/// The app's record kinds on `executor` (a pool or a transaction): the schemas compiled"
+    );
+    let _ = writeln!(
+        w,
+        "/// into the app, ids keyed by `VING_SKIPJACK_KEY`, and what each kind's hand-written"
+    );
+    let _ = writeln!(
+        w,
+        "/// `configure` adds (hooks, default functions, option lists)."
+    );
+    let _ = writeln!(w, "pub fn kinds<'e>(");
+    let _ = writeln!(w, "    executor: impl Into<ving::drizzle::Executor<'e>>,");
+    let _ = writeln!(
+        w,
+        ") -> Result<ving::record::Kinds<'e>, ving::embed::EmbedError> {{"
+    );
+    let _ = writeln!(
+        w,
+        "    let kinds = {tables_module}::EMBEDDED.kinds(executor)?;"
+    );
+    for module in &configured {
+        let _ = writeln!(w, "    let kinds = super::{module}::configure(kinds);");
+    }
+    let _ = writeln!(w, "    Ok(kinds)");
+    let _ = writeln!(w, "}}");
     files.push(GeneratedFile {
         name: "mod.rs".into(),
         contents: out,
     });
     Ok(files)
+}
+
+/// The line that opens the part of the app's `src/record/mod.rs` that `ving record` writes.
+pub const RECORDS_BEGIN: &str = "// ving record: begin";
+/// The line that closes it.
+pub const RECORDS_END: &str = "// ving record: end";
+
+/// The lines `ving record` keeps between [`RECORDS_BEGIN`] and [`RECORDS_END`] in the
+/// app's `src/record/mod.rs` (both markers included): the generated module, the
+/// hand-written module of each kind in `with_files`, the generated `kinds` and each
+/// kind's typed items. `kinds` and `with_files` are kind names.
+pub fn records_block(kinds: &[String], with_files: &[String]) -> String {
+    let mut kinds: Vec<&String> = kinds.iter().collect();
+    kinds.sort();
+    let mut modules: Vec<String> = with_files.iter().map(|k| snake_case(k)).collect();
+    modules.sort();
+    let mut out = String::new();
+    let w = &mut out;
+    let _ = writeln!(
+        w,
+        "{RECORDS_BEGIN} (`ving record` writes these lines again: edit outside them)"
+    );
+    let _ = writeln!(
+        w,
+        "/// The typed records `ving record` generates (do not edit)."
+    );
+    let _ = writeln!(w, "pub mod generated;");
+    if !modules.is_empty() {
+        let _ = writeln!(w);
+    }
+    for module in &modules {
+        let _ = writeln!(w, "pub mod {module};");
+    }
+    let _ = writeln!(w);
+    let _ = writeln!(w, "#[allow(unused_imports)]");
+    let _ = writeln!(w, "pub use generated::kinds;");
+    for kind in kinds {
+        let _ = writeln!(w, "#[allow(unused_imports)]");
+        let _ = writeln!(
+            w,
+            "pub use generated::{{{kind}, {kind}Kind, {kind}Props, {kind}s}};"
+        );
+    }
+    let _ = writeln!(w, "{RECORDS_END}");
+    out
+}
+
+/// The app's `src/record/mod.rs` holding `block` ([`records_block`]): a starter file when
+/// there is none (`existing` is `None`), else `existing` with the lines from its
+/// [`RECORDS_BEGIN`] line to its [`RECORDS_END`] line replaced and every other line kept;
+/// `None` when `existing` has no such pair of lines (it is then the user's alone).
+pub fn records_module(existing: Option<&str>, block: &str) -> Option<String> {
+    let Some(existing) = existing else {
+        return Some(format!(
+            "//! The app's records: the typed kinds and records `ving record` generates in
+//! `generated/`, and each kind's hand-written file (`ving record --new Kind`). Add code
+//! outside the `ving record` lines; those are written again.
+
+{block}"
+        ));
+    };
+    let lines: Vec<&str> = existing.split_inclusive('\n').collect();
+    let begin = lines
+        .iter()
+        .position(|line| line.trim_start().starts_with(RECORDS_BEGIN))?;
+    let end = begin
+        + lines[begin..]
+            .iter()
+            .position(|line| line.trim_start().starts_with(RECORDS_END))?;
+    let mut out: String = lines[..begin].concat();
+    out.push_str(block);
+    out.push_str(&lines[end + 1..].concat());
+    Some(out)
 }
 
 /// The hand-written record file `ving record --new Kind` starts a kind with: methods on
@@ -124,10 +229,11 @@ pub fn record_skeleton(kind: &str) -> String {
     format!(
         r#"//! {kind}: the record code of kind `{kind}`, written by hand (`ving record --new {kind}`
 //! made it; it is never overwritten). The typed record `{kind}` and the kind value
-//! `{kind}s` are generated in `generated/{module}.rs`: add methods here, and override
-//! hooks in [`{kind}Hooks`] (register them with `kinds.with_hooks("{kind}", {kind}Hooks)`).
+//! `{kind}s` are generated in `generated/{module}.rs`: add methods here, override hooks
+//! in [`{kind}Hooks`], and add default functions or option lists in [`configure`], which
+//! the generated `kinds` calls.
 
-use ving::record::RecordHooks;
+use ving::record::{{Kinds, RecordHooks}};
 
 // The kind's generated items, here beside its methods (unused until the app uses them).
 #[allow(unused_imports)]
@@ -145,8 +251,26 @@ impl {kind}<'_> {{
 pub struct {kind}Hooks;
 
 impl RecordHooks for {kind}Hooks {{}}
+
+/// What kind `{kind}` adds to the app's kinds: its hooks (and, for props that name them,
+/// `kinds.with_default_fn(…)` and `kinds.with_options(…)`).
+pub fn configure(kinds: Kinds<'_>) -> Kinds<'_> {{
+    kinds.with_hooks("{kind}", {kind}Hooks)
+}}
 "#
     )
+}
+
+/// Whether a hand-written record file defines the kind's `pub fn configure`, which the
+/// generated `kinds` then calls (comments skipped).
+fn defines_configure(source: &str) -> bool {
+    let code: String = source
+        .lines()
+        .map(|line| line.split("//").next().unwrap_or_default())
+        .collect::<Vec<_>>()
+        .join("\n");
+    regex::Regex::new(r"\bpub(?:\s*\([^)]*\))?\s+fn\s+configure\s*(?:<[^>]*>)?\s*\(")
+        .is_ok_and(|re| re.is_match(&code))
 }
 
 /// The names of the methods (functions taking `self`) a Rust source defines, comments

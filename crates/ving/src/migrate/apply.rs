@@ -143,7 +143,7 @@ pub async fn up_with(
 }
 
 /// [`up_with`] for `migrations`, a folder's list or the start of it.
-pub(super) async fn up_these(
+pub(crate) async fn up_these(
     db: &Db,
     migrations: &[Migration],
     options: &mut RunOptions<'_>,

@@ -140,6 +140,17 @@ pub enum MigrateError {
         /// Where its down file should be.
         path: PathBuf,
     },
+    /// An app's binary holds no migrations for its database's dialect
+    /// ([`crate::embed::Embedded::migrate`]).
+    #[error("this app was built without migrations for {dialect} (compiled in: {compiled_in}): give {dialect} a migrations folder in ving.toml ([migrations] {key} = \"…\"), run `ving generate`, and build the app again")]
+    NotCompiledIn {
+        /// The database's dialect (`mysql`, `postgresql`, `sqlite`).
+        dialect: String,
+        /// The `[migrations]` key of the dialect.
+        key: String,
+        /// The folders compiled in, with their dialects, or `none`.
+        compiled_in: String,
+    },
 }
 
 impl From<sqlx::Error> for MigrateError {

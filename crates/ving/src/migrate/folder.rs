@@ -21,6 +21,15 @@ pub struct Migration {
 }
 
 impl Migration {
+    /// The migration of journal entry `entry` whose file holds `sql`.
+    pub fn new(entry: JournalEntry, sql: String) -> Migration {
+        Migration {
+            hash: hash(&sql),
+            sql,
+            entry,
+        }
+    }
+
     /// The statements, split at the breakpoints, without empty ones.
     pub fn statements(&self) -> Vec<&str> {
         self.sql
@@ -37,6 +46,26 @@ pub fn hash(text: &str) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+/// `journal`, read from `path`, if it serves `dialect`: a folder serves one dialect, and a
+/// journal of another is an error saying how to give each its own.
+pub(super) fn check_dialect(
+    path: &Path,
+    journal: Journal,
+    dialect: &dyn Dialect,
+) -> Result<Journal, MigrateError> {
+    let (_, wanted) = format_of(dialect);
+    if journal.dialect != wanted {
+        return Err(file_error(
+                path,
+                format!(
+                    "these migrations are for {} but the database is {wanted}; one migrations folder serves one dialect: give each dialect its own in ving.toml ([migrations] mysql = \"…\", postgres = \"…\", sqlite = \"…\")",
+                    journal.dialect
+                ),
+            ));
+    }
+    Ok(journal)
 }
 
 impl Folder {
@@ -71,17 +100,7 @@ impl Folder {
             }
             Err(e) => return Err(file_error(&path, e)),
         };
-        let (_, wanted) = format_of(dialect);
-        if journal.dialect != wanted {
-            return Err(file_error(
-                &path,
-                format!(
-                    "these migrations are for {} but the database is {wanted}; one migrations folder serves one dialect: give each dialect its own in ving.toml ([migrations] mysql = \"…\", postgres = \"…\", sqlite = \"…\")",
-                    journal.dialect
-                ),
-            ));
-        }
-        Ok(journal)
+        check_dialect(&path, journal, dialect)
     }
 
     /// The newest snapshot (empty before the first migration).
@@ -103,11 +122,7 @@ impl Folder {
             .map(|entry| {
                 let path = self.dir.join(format!("{}.sql", entry.tag));
                 let sql = std::fs::read_to_string(&path).map_err(|e| file_error(&path, e))?;
-                Ok(Migration {
-                    hash: hash(&sql),
-                    sql,
-                    entry,
-                })
+                Ok(Migration::new(entry, sql))
             })
             .collect()
     }

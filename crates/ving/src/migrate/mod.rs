@@ -25,7 +25,7 @@
 //! snapshots; `galera` holds what a MariaDB Galera cluster needs; `error` says why a step
 //! failed.
 
-mod apply;
+pub(crate) mod apply;
 mod check;
 mod conn;
 mod diff;

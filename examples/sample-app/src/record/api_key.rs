@@ -4,7 +4,7 @@
 pub use super::generated::api_key::{APIKey, APIKeyKind, APIKeyProps, APIKeys};
 
 use serde_json::Value;
-use ving::record::{Ouch, Record};
+use ving::record::{Kinds, Ouch, Record};
 
 /// A new private key: `pk_` and 18 random bytes in lowercase hex (39 characters), as
 /// ving's `privateKey` default. Registered as the `privateKey` default function.
@@ -54,4 +54,9 @@ impl APIKey<'_> {
     pub fn test_secret(&self, secret: &str) -> Result<bool, Ouch> {
         test_secret(self, secret)
     }
+}
+
+/// What kind `APIKey` adds to the app's kinds: the `privateKey` default function.
+pub fn configure(kinds: Kinds<'_>) -> Kinds<'_> {
+    kinds.with_default_fn("privateKey", private_key)
 }

@@ -6,7 +6,7 @@
 pub use super::generated::cron_job::{CronJob, CronJobKind, CronJobProps, CronJobs};
 
 use serde_json::{json, Map, Value};
-use ving::record::{link, Describe, HookFuture, Record, RecordHooks};
+use ving::record::{link, Describe, HookFuture, Kinds, Record, RecordHooks};
 
 /// ving's job handlers, in its order.
 pub const JOB_HANDLERS: &[&str] = &["Test", "DeleteUnusedS3File", "CronJob", "EmailRole"];
@@ -40,4 +40,15 @@ impl RecordHooks for CronJobHooks {
         links.insert("list".into(), link("/cronjobs", &["GET"], "page"));
         Box::pin(async { Ok(()) })
     }
+}
+
+/// What kind `CronJob` adds to the app's kinds: the `handlerOptions` option list (ving's
+/// job handlers) and its hooks.
+pub fn configure(kinds: Kinds<'_>) -> Kinds<'_> {
+    kinds
+        .with_options(
+            "handlerOptions",
+            handler_options(&super::RecordSettings::default().job_handlers),
+        )
+        .with_hooks("CronJob", CronJobHooks)
 }

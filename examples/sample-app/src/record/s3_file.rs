@@ -7,7 +7,7 @@ pub use super::generated::s3_file::{S3File, S3FileKind, S3FileProps, S3Files};
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
-use ving::record::{link, Describe, HookFuture, Ouch, Record, RecordHooks};
+use ving::record::{link, Describe, HookFuture, Kinds, Ouch, Record, RecordHooks};
 
 use super::RecordSettings;
 
@@ -171,4 +171,11 @@ impl S3File<'_> {
     pub fn thumbnail_url(&self, settings: &RecordSettings) -> String {
         thumbnail_url(self, settings)
     }
+}
+
+/// What kind `S3File` adds to the app's kinds: its hooks, with the buckets of the process
+/// environment.
+pub fn configure(kinds: Kinds<'_>) -> Kinds<'_> {
+    let settings = RecordSettings::from_env(|name| std::env::var(name).ok());
+    kinds.with_hooks("S3File", S3FileHooks::new(Arc::new(settings)))
 }

@@ -14,7 +14,7 @@ pub use super::generated::user::{User, UserKind, UserProps, Users};
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
-use ving::record::{link, CurrentUser, Describe, HookFuture, Ouch, Record, RecordHooks};
+use ving::record::{link, CurrentUser, Describe, HookFuture, Kinds, Ouch, Record, RecordHooks};
 
 use super::RecordSettings;
 
@@ -244,4 +244,11 @@ impl User<'_> {
     pub fn test_password(&self, password: &str) -> Result<bool, Ouch> {
         test_password(self, password)
     }
+}
+
+/// What kind `User` adds to the app's kinds: its hooks, with the buckets of the process
+/// environment (for avatars of uploaded files).
+pub fn configure(kinds: Kinds<'_>) -> Kinds<'_> {
+    let settings = RecordSettings::from_env(|name| std::env::var(name).ok());
+    kinds.with_hooks("User", UserHooks::new(Arc::new(settings)))
 }

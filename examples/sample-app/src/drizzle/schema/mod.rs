@@ -26,11 +26,15 @@ pub mod s3_file;
 /// The `users` table (kind `User`).
 #[rustfmt::skip]
 pub mod user;
+/// The app's schemas and migrations, compiled in.
+#[rustfmt::skip]
+pub mod ving_embedded;
 
 pub use api_key::{APIKeyInsert, APIKeyRow, APIKeyTable};
 pub use cron_job::{CronJobInsert, CronJobRow, CronJobTable};
 pub use s3_file::{S3FileInsert, S3FileRow, S3FileTable};
 pub use user::{UserInsert, UserRow, UserTable};
+pub use ving_embedded::EMBEDDED;
 
 /// Every table of the app, by kind.
 pub const TABLES: &[ving::drizzle::TableInfo] = &[

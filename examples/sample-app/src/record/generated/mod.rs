@@ -31,3 +31,17 @@ pub use api_key::{APIKey, APIKeyKind, APIKeyProps, APIKeys};
 pub use cron_job::{CronJob, CronJobKind, CronJobProps, CronJobs};
 pub use s3_file::{S3File, S3FileKind, S3FileProps, S3Files};
 pub use user::{User, UserKind, UserProps, Users};
+
+/// The app's record kinds on `executor` (a pool or a transaction): the schemas compiled
+/// into the app, ids keyed by `VING_SKIPJACK_KEY`, and what each kind's hand-written
+/// `configure` adds (hooks, default functions, option lists).
+pub fn kinds<'e>(
+    executor: impl Into<ving::drizzle::Executor<'e>>,
+) -> Result<ving::record::Kinds<'e>, ving::embed::EmbedError> {
+    let kinds = crate::drizzle::schema::EMBEDDED.kinds(executor)?;
+    let kinds = super::api_key::configure(kinds);
+    let kinds = super::cron_job::configure(kinds);
+    let kinds = super::s3_file::configure(kinds);
+    let kinds = super::user::configure(kinds);
+    Ok(kinds)
+}
