@@ -1,14 +1,17 @@
 //! The README's "Start your own app", followed to the letter in a temporary folder: its
-//! commands (`cargo new`, then `ving` for the schema, the tables and the migration), its
-//! dependency lines (the path pointed at this repository's `crates/ving`) and its
-//! `main.rs`. The app is built with `RUSTFLAGS="-D warnings"`, checked by clippy with
-//! `-D warnings` and by `cargo fmt --check` (the generated files are left as generated),
-//! then run on its SQLite database; it must print what the README says it prints.
+//! commands (`cargo new`, then `ving` for the schemas and `ving generate`), its
+//! `ving.toml`, its dependency lines (the path pointed at this repository's `crates/ving`)
+//! and its `main.rs`. The app is built with `RUSTFLAGS="-D warnings"`, checked by clippy
+//! with `-D warnings` and by `cargo fmt --check` (the generated files are left as
+//! generated); then its binary is copied to an empty folder, the project renamed away, and
+//! run twice on a fresh SQLite, MariaDB and PostgreSQL database: it migrates itself, prints
+//! what the README says, and stores its user's password as a bcrypt hash.
 //!
 //! The app's build shares `<target>/own-app-test` between runs, so only `ving` and the app
 //! are compiled again once it is warm. The app gets this repository's `Cargo.lock`: the
 //! versions the workspace is tested with, which are on the machine, so the build works
-//! offline. Without `cargo` the test says it is skipped; with `CI=true` that is a failure.
+//! offline. Without `cargo` the test says it is skipped; with `CI=true` that is a failure,
+//! as is a database server that cannot be reached.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -35,15 +38,22 @@ fn section() -> &'static str {
     &rest[..end]
 }
 
-/// The first fenced block of `language` in `text`.
-fn block<'a>(text: &'a str, language: &str) -> &'a str {
-    let fence = format!("```{language}\n");
-    let start = text
-        .find(&fence)
-        .unwrap_or_else(|| panic!("a ```{language} block in \"Start your own app\""))
-        + fence.len();
-    let end = text[start..].find("```").expect("closing fence") + start;
-    &text[start..end]
+/// The fenced blocks of `text`, in order: each one's language and contents.
+fn blocks(text: &str) -> Vec<(&str, &str)> {
+    let mut found = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find("\n```") {
+        let after = &rest[open + 4..];
+        let Some(line_end) = after.find('\n') else {
+            break;
+        };
+        let language = &after[..line_end];
+        let body = &after[line_end + 1..];
+        let close = body.find("```").expect("closing fence");
+        found.push((language, &body[..close]));
+        rest = &body[close + 3..];
+    }
+    found
 }
 
 fn show(output: &Output) -> String {
@@ -121,34 +131,28 @@ fn app_cargo_ok(cargo: &str, app: &Path, target: &Path, args: &[&str], what: &st
     succeed(&mut app_cargo(cargo, app, target, args), what);
 }
 
-#[test]
-fn a_fresh_app_builds_without_warnings_and_runs_its_first_query() {
-    let Some(cargo) = cargo() else {
-        return;
-    };
-    let section = section();
-    let dir = tempfile::tempdir().expect("temp dir");
-    let ving = env!("CARGO_BIN_EXE_ving");
-    // The commands, in order: `cargo new` and every `ving` line.
+/// Runs the `cargo new` and `ving` lines of a `sh` block in `dir`; the app's name when the
+/// block makes it.
+fn run_commands(commands: &str, dir: &Path, cargo: &str, ving: &str) -> Option<String> {
     let mut app_name = None;
-    for line in block(section, "sh").lines() {
+    for line in commands.lines() {
         let line = line.split('#').next().unwrap_or_default().trim();
         let words: Vec<&str> = line.split_whitespace().collect();
         match words.as_slice() {
             ["cargo", "new", name] => {
                 succeed(
-                    Command::new(&cargo)
+                    Command::new(cargo)
                         .args(["new", "--vcs", "none", name])
-                        .current_dir(dir.path()),
+                        .current_dir(dir),
                     line,
                 );
-                app_name = Some(*name);
+                app_name = Some((*name).to_owned());
             }
             ["ving", args @ ..] => {
                 succeed(
                     Command::new(ving)
                         .args(args)
-                        .current_dir(dir.path())
+                        .current_dir(dir)
                         .env_remove("VING_DATABASE_URL")
                         .env_remove("VING_MYSQL"),
                     line,
@@ -157,15 +161,59 @@ fn a_fresh_app_builds_without_warnings_and_runs_its_first_query() {
             _ => {}
         }
     }
+    app_name
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fresh_app_builds_without_warnings_and_runs_anywhere() {
+    let Some(cargo) = cargo() else {
+        return;
+    };
+    let section = section();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ving = env!("CARGO_BIN_EXE_ving");
+    // The blocks in order: the commands, ving.toml, the dependency lines, main.rs.
+    let mut app_name: Option<String> = None;
+    let mut dependencies = None;
+    let mut main_rs = None;
+    for (language, text) in blocks(section) {
+        match language {
+            "sh" => {
+                if let Some(name) = run_commands(text, dir.path(), &cargo, ving) {
+                    app_name = Some(name);
+                }
+            }
+            "toml" if text.starts_with("[dependencies]") => dependencies = Some(text),
+            "toml" => {
+                let app = app_name
+                    .as_ref()
+                    .expect("ving.toml comes after `cargo new`");
+                std::fs::write(dir.path().join(app).join("ving.toml"), text).expect("ving.toml");
+            }
+            "rust" => main_rs = Some(text),
+            _ => {}
+        }
+    }
     let app_name = app_name.expect("the README's commands start the app with `cargo new`");
-    let app = dir.path().join(app_name);
-    for generated in ["src/drizzle/schema/mod.rs", "src/drizzle/schema/widget.rs"] {
+    let app = dir.path().join(&app_name);
+    for generated in [
+        "src/drizzle/schema/mod.rs",
+        "src/drizzle/schema/widget.rs",
+        "src/drizzle/schema/user.rs",
+        "src/drizzle/schema/ving_embedded.rs",
+        "src/record/mod.rs",
+        "src/record/generated/mod.rs",
+        "src/record/generated/user.rs",
+        "ving/drizzle/migrations/meta/_journal.json",
+        "ving/drizzle/postgres/meta/_journal.json",
+        "ving/drizzle/sqlite/meta/_journal.json",
+    ] {
         assert!(app.join(generated).exists(), "{generated} was not written");
     }
 
     // The dependency lines, under cargo new's `[dependencies]`, the path made this
     // repository's; `[workspace]` keeps the app out of any workspace around the temp folder.
-    let dependencies = block(section, "toml");
+    let dependencies = dependencies.expect("a ```toml block of [dependencies]");
     assert!(
         dependencies.contains(README_PATH),
         "the README's dependency line points at {README_PATH}"
@@ -187,7 +235,8 @@ fn a_fresh_app_builds_without_warnings_and_runs_its_first_query() {
     };
     std::fs::write(&manifest_path, format!("{manifest}\n[workspace]\n")).expect("Cargo.toml");
     std::fs::copy(repo().join("Cargo.lock"), app.join("Cargo.lock")).expect("Cargo.lock");
-    std::fs::write(app.join("src/main.rs"), block(section, "rust")).expect("main.rs");
+    let main_rs = main_rs.expect("a ```rust block: the app's main.rs");
+    std::fs::write(app.join("src/main.rs"), main_rs).expect("main.rs");
 
     // Beside this test's own target folder (`<target>/debug/ving`).
     let target = Path::new(ving)
@@ -224,34 +273,82 @@ fn a_fresh_app_builds_without_warnings_and_runs_its_first_query() {
         eprintln!("note: own app test: rustfmt is not installed; formatting was not checked");
     }
 
-    let binary = target.join("debug").join(app_name);
-    let output = succeed(
-        Command::new(&binary)
-            .current_dir(&app)
-            .env_remove("VING_DATABASE_URL")
-            .env_remove("VING_MYSQL"),
-        "the app",
+    // The binary alone, in an empty folder, the project renamed away: it needs nothing
+    // but its database URL.
+    let elsewhere = tempfile::tempdir().expect("temp dir");
+    let binary = elsewhere.path().join(&app_name);
+    std::fs::copy(target.join("debug").join(&app_name), &binary).expect("copy the binary");
+    std::fs::rename(&app, dir.path().join("moved-away")).expect("rename the project");
+    let codec = ving::id::IdCodec::new(ving::id::SkipjackKey::UNSET);
+    let expected = |n: i64| {
+        let id_string = codec.stringify("User", n).expect("id string");
+        format!("widget {n} is called First\n{id_string}: \"warden{n}\"\n")
+    };
+    let first = expected(1);
+    let mut lines = first.lines();
+    let said = format!(
+        "prints `{}` and `{}`",
+        lines.next().unwrap_or_default(),
+        lines.next().unwrap_or_default()
     );
-    let printed = String::from_utf8(output.stdout).expect("utf8");
-    assert_eq!(printed, "widget 1 is called First\n");
     assert!(
-        section.contains(&format!("prints `{}`", printed.trim_end())),
-        "the README says what the app prints"
+        section.contains(&said),
+        "the README says what the app prints: {said}"
     );
-    assert!(
-        app.join("ving.db").exists(),
-        "the app ran on my_app/ving.db"
-    );
-    // And again: nothing in the skeleton makes a second widget collide with the first.
-    let again = succeed(
-        Command::new(&binary)
-            .current_dir(&app)
-            .env_remove("VING_DATABASE_URL")
-            .env_remove("VING_MYSQL"),
-        "the app, run a second time",
-    );
+    for backend in [
+        ving::config::Backend::Sqlite,
+        ving::config::Backend::MySql,
+        ving::config::Backend::Postgres,
+    ] {
+        let Some(test) = ving::testing::TestDb::fresh_or_skip_with(
+            backend,
+            ving::testing::Collation::ServerDefault,
+        )
+        .await
+        else {
+            continue;
+        };
+        for run in 1..=2 {
+            let output = succeed(
+                Command::new(&binary)
+                    .current_dir(elsewhere.path())
+                    .env("VING_DATABASE_URL", test.url())
+                    .env_remove("VING_MYSQL")
+                    .env_remove("VING_SKIPJACK_KEY"),
+                &format!("the app on {backend}, run {run}"),
+            );
+            assert_eq!(
+                String::from_utf8(output.stdout).expect("utf8"),
+                expected(run),
+                "{backend}, run {run}"
+            );
+        }
+        let stored = test
+            .db()
+            .fetch_all(
+                "SELECT password FROM users ORDER BY id",
+                Vec::new(),
+                |row| row.get_string(0),
+            )
+            .await
+            .expect("the stored passwords");
+        assert_eq!(stored.len(), 2, "{backend}: {stored:?}");
+        for hash in &stored {
+            assert!(hash.starts_with("$2b$10$"), "{backend}: stored as {hash}");
+            assert!(
+                ving::record::verify_password("Shawshank", hash),
+                "{backend}"
+            );
+        }
+        test.cleanup().await;
+    }
+    let left: Vec<_> = std::fs::read_dir(elsewhere.path())
+        .expect("the binary's folder")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
     assert_eq!(
-        String::from_utf8(again.stdout).expect("utf8"),
-        "widget 2 is called First\n"
+        left,
+        [std::ffi::OsString::from(&app_name)],
+        "nothing but the binary"
     );
 }

@@ -900,3 +900,100 @@ async fn the_seed_s_line_runs_on_the_installed_kinds() {
     assert_eq!(found.username(), "joe");
     assert_eq!(Users.count(()).await.expect("count"), 1);
 }
+
+/// The kinds `ving record` generates (`record::kinds`: the schemas compiled into the app,
+/// the key of the environment, each kind's `configure`) are the app's kinds: ving's APIKey
+/// test passes with them, and a cron job and a user describe as with the hand-wired kinds.
+#[tokio::test]
+async fn the_generated_kinds_are_the_hand_wired_ones() {
+    for backend in BACKENDS {
+        let Some((test, schemas)) = fresh(backend).await else {
+            continue;
+        };
+        let generated = record::kinds(test.db()).expect("the generated kinds");
+        ving_apikey_test(backend, &generated).await;
+        let key = ving::id::SkipjackKey::from_env(|name| std::env::var(name).ok()).expect("key");
+        let wired = record::kinds_with(
+            &schemas,
+            test.db(),
+            IdCodec::new(key),
+            RecordSettings::default(),
+        );
+        let mut warden = generated
+            .kind("User")
+            .expect("User")
+            .create(props(
+                json!({"username": "warden", "email": "w@shawshank.jail", "admin": true}),
+            ))
+            .await
+            .expect("user");
+        user::set_password(&mut warden, "Shawshank").expect("password");
+        warden.update().await.expect("update");
+        let job = props(json!({"userId": warden.id(), "handler": "Test"}));
+        let everything = Describe::new().links().options().meta();
+        let mut described = Vec::new();
+        for kinds in [&generated, &wired] {
+            let found = kinds
+                .kind("User")
+                .expect("User")
+                .find_or_die(warden.id().expect("inserted"))
+                .await
+                .expect("found");
+            let minted = kinds.kind("CronJob").expect("CronJob").mint(job.clone());
+            described.push((
+                found
+                    .describe(&everything.clone().current_user(&found))
+                    .await
+                    .expect("user"),
+                minted
+                    .describe(&everything.clone().current_user(&found))
+                    .await
+                    .expect("job"),
+            ));
+        }
+        assert_eq!(described[0], described[1], "{backend}");
+        assert_eq!(described[0].0["meta"]["displayName"], "warden", "{backend}");
+        assert!(
+            described[0].1["options"]["handler"].is_array(),
+            "{backend}: {}",
+            described[0].1
+        );
+        test.cleanup().await;
+    }
+}
+
+/// The migrations compiled into the sample app are its SQLite folder's: they create its
+/// tables on SQLite (once), and a MariaDB or PostgreSQL database is told which setting to
+/// add rather than given SQL of another dialect.
+#[tokio::test]
+async fn the_compiled_in_migrations_serve_their_dialect_only() {
+    use ving_sample_app::drizzle::schema::EMBEDDED;
+    for backend in BACKENDS {
+        let Some(test) = TestDb::fresh_or_skip(backend).await else {
+            continue;
+        };
+        match backend {
+            Backend::Sqlite => {
+                let applied = EMBEDDED.migrate(test.db()).await.expect("migrate");
+                assert_eq!(applied.len(), 1, "{applied:?}");
+                assert!(EMBEDDED.migrate(test.db()).await.expect("again").is_empty());
+                let kinds = record::kinds(test.db()).expect("kinds");
+                kinds
+                    .kind("User")
+                    .expect("User")
+                    .create(props(json!({"username": "andy", "email": "a@x.io"})))
+                    .await
+                    .expect("a user in the migrated tables");
+            }
+            _ => {
+                let error = EMBEDDED
+                    .migrate(test.db())
+                    .await
+                    .expect_err("no folder of this dialect is compiled in")
+                    .to_string();
+                assert!(error.contains("[migrations]"), "{backend}: {error}");
+            }
+        }
+        test.cleanup().await;
+    }
+}
