@@ -59,8 +59,10 @@ pub enum Command {
     Id(IdArgs),
     /// Typed records: generate them for every kind, or start a kind's own record file.
     ///
-    /// Without arguments, writes `<paths.records>/generated/` (byte-stable); `--new KIND`
-    /// writes the kind's hand-written `<paths.records>/<kind>.rs`, never overwriting it.
+    /// Without arguments, writes `<paths.records>/generated/` (byte-stable) and the lines
+    /// between `// ving record: begin` and `// ving record: end` of `<paths.records>/mod.rs`
+    /// (the whole file when there is none); `--new KIND` writes the kind's hand-written
+    /// `<paths.records>/<kind>.rs`, never overwriting it, then generates again.
     Record(RecordArgs),
     /// Users: list, search, add and modify them (basic CRUD through the record layer).
     User(UserArgs),

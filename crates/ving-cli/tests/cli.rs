@@ -357,18 +357,16 @@ fn generated_tables_are_byte_stable_and_match_the_committed_ones() {
     let root = project.path().to_str().expect("utf8");
     // The migrations compiled in are the sample app's.
     let migrations = project.path().join("ving/drizzle/migrations");
-    std::fs::create_dir_all(migrations.join("meta")).expect("mkdir");
-    for name in [
-        "0000_init.sql",
-        "0000_init.down.sql",
-        "meta/_journal.json",
-        "meta/0000_snapshot.json",
-    ] {
-        std::fs::copy(
-            sample_app().join("ving/drizzle/migrations").join(name),
-            migrations.join(name),
-        )
-        .expect("migration file");
+    for sub in ["", "meta"] {
+        std::fs::create_dir_all(migrations.join(sub)).expect("mkdir");
+        let from = sample_app().join("ving/drizzle/migrations").join(sub);
+        for entry in std::fs::read_dir(&from).expect("migrations") {
+            let path = entry.expect("entry").path();
+            if path.is_file() {
+                let name = path.file_name().expect("name");
+                std::fs::copy(&path, migrations.join(sub).join(name)).expect("migration file");
+            }
+        }
     }
     let (code, out, err) = run(&["-C", root, "drizzle", "--tables"]);
     assert_eq!(code, ExitCode::SUCCESS, "{err}");
@@ -410,7 +408,7 @@ fn generated_tables_are_byte_stable_and_match_the_committed_ones() {
     assert!(out.contains("ving_embedded.rs"), "{out}");
     let after = std::fs::read_to_string(&embedded).expect("ving_embedded.rs");
     assert!(
-        after.contains("include_str!(\"../../../ving/drizzle/migrations/0001_seed.sql\")"),
+        after.contains("include_str!(\"../../../ving/drizzle/migrations/0002_seed.sql\")"),
         "{after}"
     );
     let (code, out, err) = run(&["-C", root, "drizzle", "--drop"]);
@@ -846,6 +844,7 @@ fn generate_writes_everything_and_check_fails_while_stale() {
         err.starts_with("error: generated code is stale; run `ving generate`:")
             && err.contains("src/drizzle/schema/user.rs is missing")
             && err.contains("src/record/generated/user.rs is missing")
+            && err.contains("src/record/mod.rs is missing")
             && err.contains("a migration is due"),
         "{err}"
     );
@@ -873,6 +872,16 @@ fn generate_writes_everything_and_check_fails_while_stale() {
     assert_eq!(code, ExitCode::SUCCESS, "{err}");
     let (code, _, err) = run(&["-C", root, "generate", "--check"]);
     assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    // The `ving record` lines of src/record/mod.rs are checked too.
+    let module = project.path().join("src/record/mod.rs");
+    let text = std::fs::read_to_string(&module).expect("mod.rs");
+    std::fs::write(&module, text.replace("pub mod generated;\n", "")).expect("edit");
+    let (code, _, err) = run(&["-C", root, "generate", "--check"]);
+    assert_eq!(code, ExitCode::FAILURE);
+    assert!(
+        err.contains("src/record/mod.rs: its `ving record` lines differ"),
+        "{err}"
+    );
 }
 
 /// Developed on SQLite, deployed on MariaDB and PostgreSQL: with a migrations folder per

@@ -61,6 +61,16 @@ fn check_generated(
     stale.extend(stale_files(&tables_dir, &tables));
     let (records_dir, records) = generated_records(&config, &schemas)?;
     stale.extend(stale_files(&records_dir, &records));
+    if let (path, RecordsModule::Write(_)) = records_module(&config, &schemas) {
+        stale.push(if path.exists() {
+            format!(
+                "{}: its `ving record` lines differ from what the schemas make",
+                path.display()
+            )
+        } else {
+            format!("{} is missing", path.display())
+        });
+    }
     let url = config.database_url()?;
     let mut folders = config.migration_folders();
     if folders.is_empty() {

@@ -221,7 +221,7 @@ impl SnapshotTable {
                 check_constraints.insert(name.clone(), SnapshotCheck { name, value });
             }
         }
-        let indexes = table
+        let mut indexes: BTreeMap<String, SnapshotIndex> = table
             .unique_indexes
             .iter()
             .map(|index| {
@@ -236,6 +236,18 @@ impl SnapshotTable {
                 )
             })
             .collect();
+        if dialect.backend() != crate::config::Backend::MySql {
+            for fk in table.indexed_foreign_keys() {
+                indexes.insert(
+                    fk.name.clone(),
+                    SnapshotIndex {
+                        name: fk.name.clone(),
+                        columns: vec![fk.column.clone()],
+                        is_unique: false,
+                    },
+                );
+            }
+        }
         let unique_constraints = table
             .unique_constraints
             .iter()
@@ -507,6 +519,8 @@ impl SnapshotTable {
                         .unwrap_or_else(|| "id".into()),
                     on_delete: action(&fk.on_delete),
                     on_update: action(&fk.on_update),
+                    indexed: dialect.backend() == crate::config::Backend::MySql
+                        || self.indexes.contains_key(&fk.name),
                 })
                 .collect(),
         }

@@ -33,7 +33,7 @@ mod render;
 
 use chrono::NaiveDateTime;
 
-pub use ddl::create_statements;
+pub use ddl::{create_foreign_key_indexes, create_statements};
 pub use dialect::{
     dialect, Capabilities, Dialect, LongLists, MySqlDialect, PostgresDialect, SqliteDialect,
     LONG_IN_LIST,

@@ -161,6 +161,11 @@ pub struct ForeignKey {
     pub on_delete: ReferentialAction,
     /// Required relations cascade; optional ones do nothing.
     pub on_update: ReferentialAction,
+    /// Its column is indexed where the database does not index it by itself (see
+    /// [`Table::indexed_foreign_keys`]): always for a table made from schemas; read from
+    /// a snapshot, whether the snapshot has the index (one written before ving-rs made
+    /// them has not, and reverting to it drops the index).
+    pub indexed: bool,
 }
 
 impl TableModel {
@@ -233,6 +238,25 @@ fn in_cycle(table: &Table, pending: &[&Table]) -> bool {
 }
 
 impl Table {
+    /// The foreign keys whose column a database that does not index them by itself
+    /// (SQLite, PostgreSQL) gets an index for, as MySQL's InnoDB makes one for each:
+    /// without it, deleting or re-keying a referenced row reads the whole referencing
+    /// table. The index is named as InnoDB names its own (the constraint's name); a
+    /// column that a unique index or constraint already starts with needs none.
+    pub fn indexed_foreign_keys(&self) -> Vec<&ForeignKey> {
+        self.foreign_keys
+            .iter()
+            .filter(|fk| {
+                fk.indexed
+                    && !self.unique_indexes.iter().any(|u| u.column == fk.column)
+                    && !self
+                        .unique_constraints
+                        .iter()
+                        .any(|u| u.columns.first() == Some(&fk.column))
+            })
+            .collect()
+    }
+
     fn from_schema(schema: &Schema, schemas: &SchemaSet) -> Table {
         let mut table = Table {
             name: schema.table_name.clone(),
@@ -280,6 +304,7 @@ impl Table {
                     references_column: "id".into(),
                     on_delete,
                     on_update,
+                    indexed: true,
                 });
             }
         }

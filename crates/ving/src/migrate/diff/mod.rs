@@ -227,7 +227,7 @@ pub fn plan(
         });
         phases
             .create_tables
-            .push(Step::CreateUniqueIndexes((*table).clone()));
+            .push(Step::CreateIndexes((*table).clone()));
         phases
             .create_tables
             .push(Step::OnUpdateTriggers((*table).clone()));

@@ -90,7 +90,8 @@ pub(super) enum Step {
         table: Table,
         name: String,
     },
-    CreateUniqueIndexes(Table),
+    /// A new table's unique indexes and the indexes of its foreign keys.
+    CreateIndexes(Table),
     OnUpdateTriggers(Table),
     AddForeignKey {
         table: Table,
@@ -200,7 +201,11 @@ impl Step {
                 q(table)
             )),
             Step::CreateTable { table, name } => one(dialect.create_table_as(table, name)),
-            Step::CreateUniqueIndexes(table) => dialect.create_unique_indexes(table),
+            Step::CreateIndexes(table) => {
+                let mut statements = dialect.create_unique_indexes(table);
+                statements.extend(crate::sql::create_foreign_key_indexes(table, dialect));
+                statements
+            }
             Step::OnUpdateTriggers(table) => dialect.on_update_triggers(table),
             Step::AddForeignKey { table, fk } => one(dialect.add_foreign_key(table, fk)),
             Step::CopyRows {

@@ -32,6 +32,7 @@ pub static EMBEDDED: Embedded = Embedded {
             journal: include_str!("../../../ving/drizzle/migrations/meta/_journal.json"),
             files: &[
                 EmbeddedFile { path: "0000_init.sql", text: include_str!("../../../ving/drizzle/migrations/0000_init.sql") },
+                EmbeddedFile { path: "0001_foreign_key_indexes.sql", text: include_str!("../../../ving/drizzle/migrations/0001_foreign_key_indexes.sql") },
             ],
         },
     ],
