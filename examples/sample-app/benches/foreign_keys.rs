@@ -63,7 +63,7 @@ async fn delete_time(db: &Db, n: usize, rounds: usize) -> Result<Duration, BoxEr
         let start = Instant::now();
         let done = db.delete(UserTable).execute().await?;
         times.push(start.elapsed());
-        assert_eq!(done.rows_affected, n as u64, "every user deleted");
+        assert_eq!(done, n as u64, "every user deleted");
         let left = db
             .fetch_all("SELECT COUNT(*) FROM apikeys", Vec::new(), |row| {
                 row.get_i64(0)
