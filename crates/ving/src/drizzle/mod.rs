@@ -91,10 +91,11 @@ pub use executor::Executor;
 pub use expr::{
     and, asc, avg, between, count, count_of, count_placeholders, desc, eq, escape_like, excluded,
     gt, gte, ilike, in_array, in_subquery, is_not_null, is_null, like, lt, lte, max, min, ne, not,
-    not_ilike, not_in_array, not_in_subquery, not_like, or, sum, AppearsIn, Both, Condition,
-    Contains, Excluded, Expr, Expression, GroupList, Here, InUpsert, Inner, Join, Left, LeftOuter,
-    Nothing, Nullify, Optional, Order, OrderList, Predicate, Proposed, Required, Right, Sql,
-    SqlArg, Subquery, With,
+    not_ilike, not_in_array, not_in_subquery, not_like, or, sum, Agg, Aggregated, AppearsIn, Both,
+    Combine, Condition, Constant, Contains, Excluded, Expr, Expression, GroupList, Grouped,
+    GroupedAs, Grouping, Here, InUpsert, Inner, Join, Left, LeftOuter, Mixed, Nothing, Nullify,
+    Optional, Order, OrderList, PerRow, Predicate, Proposed, Required, Right, Sql, SqlArg,
+    Subquery, Ungrouped, With,
 };
 pub use query::{
     All, Assignments, ConflictTarget, DeleteQuery, Fields, FieldsOf, InsertQuery, InsertResult,

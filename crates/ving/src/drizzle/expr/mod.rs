@@ -15,10 +15,12 @@ use crate::sql::{Aggregate, BinaryOp, Expr as Node, RawPart};
 use super::table::{Column, Table};
 use super::value::{Comparable, Nullable, Numeric, Operand, Text, Value};
 mod conditions;
+mod grouping;
 mod order;
 mod raw;
 
 pub use conditions::*;
+pub use grouping::*;
 pub use order::*;
 pub use raw::*;
 

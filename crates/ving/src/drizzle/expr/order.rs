@@ -150,17 +150,17 @@ pub(super) fn aggregate<V, S>(function: Aggregate, arg: Option<Node>) -> Expr<V,
 }
 
 /// `count(*)`.
-pub fn count() -> Expr<i64, ()> {
+pub fn count() -> Expr<i64, Agg<()>> {
     aggregate(Aggregate::Count, None)
 }
 
 /// `count(expr)`: the rows where `expr` is not null.
-pub fn count_of<E: Expression>(expr: E) -> Expr<i64, E::Source> {
+pub fn count_of<E: Expression>(expr: E) -> Expr<i64, Agg<E::Source>> {
     aggregate(Aggregate::Count, Some(expr.into_node()))
 }
 
 /// `sum(expr)`, as a double on every database (`None` over no rows).
-pub fn sum<E: Expression>(expr: E) -> Expr<Option<f64>, E::Source>
+pub fn sum<E: Expression>(expr: E) -> Expr<Option<f64>, Agg<E::Source>>
 where
     E::Value: Numeric,
 {
@@ -168,7 +168,7 @@ where
 }
 
 /// `avg(expr)`, as a double (`None` over no rows).
-pub fn avg<E: Expression>(expr: E) -> Expr<Option<f64>, E::Source>
+pub fn avg<E: Expression>(expr: E) -> Expr<Option<f64>, Agg<E::Source>>
 where
     E::Value: Numeric,
 {
@@ -177,7 +177,7 @@ where
 
 /// `min(expr)` (`None` over no rows). Of booleans: false if any is, on every database.
 /// Not of JSON, which has no order every database shares.
-pub fn min<E: Expression>(expr: E) -> Expr<<E::Value as Nullable>::Null, E::Source>
+pub fn min<E: Expression>(expr: E) -> Expr<<E::Value as Nullable>::Null, Agg<E::Source>>
 where
     E::Value: Nullable + Comparable,
 {
@@ -191,7 +191,7 @@ where
 
 /// `max(expr)` (`None` over no rows). Of booleans: true if any is, on every database.
 /// Not of JSON, which has no order every database shares.
-pub fn max<E: Expression>(expr: E) -> Expr<<E::Value as Nullable>::Null, E::Source>
+pub fn max<E: Expression>(expr: E) -> Expr<<E::Value as Nullable>::Null, Agg<E::Source>>
 where
     E::Value: Nullable + Comparable,
 {

@@ -14,8 +14,9 @@ use crate::sql::{self, Expr as Node, JoinKind, Param, Statement};
 
 use super::expr::Condition;
 use super::expr::{
-    AppearsIn, Contains, Expr, Expression, FullOuter, GroupList, Inner, Join, LeftOuter, Nullify,
-    OrderList, Predicate, RightOuter, Subquery,
+    AppearsIn, Combine, Constant, Contains, Expr, Expression, FullOuter, GroupList, Grouped,
+    GroupedAs, Grouping, Inner, Join, LeftOuter, Nullify, OrderList, PerRow, Predicate, RightOuter,
+    Subquery, Ungrouped,
 };
 use super::table::{Column, FromRow, InsertRow, Table};
 use super::value::{Operand, Value};

@@ -120,8 +120,35 @@ impl<L: Table, R: Table> RowSource for Join<L, R, FullOuter> {
 /// What `select_fields` accepts: a column, a typed expression, or a tuple of them
 /// (up to eight).
 pub trait Selection {
+    /// What the selected values are made of ([`Constant`], [`PerRow`],
+    /// [`Aggregated`](crate::drizzle::Aggregated) or [`Mixed`](crate::drizzle::Mixed)): a
+    /// select of columns beside aggregates runs only with a `group_by`.
+    type Kind;
     /// Pushes the selected expressions.
     fn push_exprs(self, out: &mut Vec<Node>);
+}
+
+/// The kind of a nested list of kinds `(A, (B, (C, ())))`, side by side.
+pub trait FoldKinds {
+    /// Their kind together.
+    type Out;
+}
+
+impl FoldKinds for () {
+    type Out = Constant;
+}
+
+impl<H, T: FoldKinds> FoldKinds for (H, T)
+where
+    H: Combine<T::Out>,
+{
+    type Out = <H as Combine<T::Out>>::Out;
+}
+
+/// `(A, (B, (C, ())))` from `A, B, C`.
+macro_rules! nested {
+    () => { () };
+    ($head:ty $(, $tail:ty)*) => { ($head, nested!($($tail),*)) };
 }
 
 /// A [`Selection`] read from the query's tables `Q`: each result row becomes the matching
@@ -143,6 +170,7 @@ pub trait SelectionIn<Q, I>: Selection {
 }
 
 impl<T: Table, V: Value> Selection for Column<T, V> {
+    type Kind = PerRow;
     fn push_exprs(self, out: &mut Vec<Node>) {
         out.push(self.node());
     }
@@ -166,7 +194,8 @@ where
     }
 }
 
-impl<V: Value, S> Selection for crate::drizzle::expr::Expr<V, S> {
+impl<V: Value, S: Grouping> Selection for crate::drizzle::expr::Expr<V, S> {
+    type Kind = S::Kind;
     fn push_exprs(self, out: &mut Vec<Node>) {
         out.push(Expression::into_node(self));
     }
@@ -175,7 +204,7 @@ impl<V: Value, S> Selection for crate::drizzle::expr::Expr<V, S> {
 /// An expression reads as the type it was given (an aggregate's, or `typed::<V>()`'s).
 impl<V: Value, S, Q, I> SelectionIn<Q, I> for crate::drizzle::expr::Expr<V, S>
 where
-    S: AppearsIn<Q, I>,
+    S: AppearsIn<Q, I> + Grouping,
 {
     type Out = V;
     #[inline]
@@ -187,7 +216,11 @@ where
 
 macro_rules! selection_tuple {
     ($(($name:ident, $at:ident)),+) => {
-        impl<$($name: Selection),+> Selection for ($($name,)+) {
+        impl<$($name: Selection),+> Selection for ($($name,)+)
+        where
+            nested!($($name::Kind),+): FoldKinds,
+        {
+            type Kind = <nested!($($name::Kind),+) as FoldKinds>::Out;
             #[allow(non_snake_case)]
             fn push_exprs(self, out: &mut Vec<Node>) {
                 let ($($name,)+) = self;
@@ -195,7 +228,10 @@ macro_rules! selection_tuple {
             }
         }
 
-        impl<Q, $($name: SelectionIn<Q, $at>, $at),+> SelectionIn<Q, ($($at,)+)> for ($($name,)+) {
+        impl<Q, $($name: SelectionIn<Q, $at>, $at),+> SelectionIn<Q, ($($at,)+)> for ($($name,)+)
+        where
+            nested!($($name::Kind),+): FoldKinds,
+        {
             type Out = ($($name::Out,)+);
             #[inline]
             fn decode<Row: BackendRow + ?Sized>(row: &Row, index: &mut usize) -> Result<Self::Out, sqlx::Error> {

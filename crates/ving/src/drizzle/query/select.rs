@@ -25,18 +25,19 @@ impl<'a, Sel> SelectStart<'a, Sel> {
     }
 }
 
-/// A select over the tables `Q`.
+/// A select over the tables `Q`; `G` says whether it has a `group_by` ([`Ungrouped`] or
+/// [`Grouped`]: columns beside aggregates run only grouped).
 #[derive(Debug)]
-pub struct SelectQuery<'a, Q, Sel> {
+pub struct SelectQuery<'a, Q, Sel, G = Ungrouped> {
     pub(super) db: Executor<'a>,
     pub(super) select: sql::Select,
     pub(super) fields: Sel,
     /// A condition every `where_` is narrowed to (a record kind's prop defaults).
     pub(super) scope: Option<Node>,
-    pub(super) tables: PhantomData<fn() -> Q>,
+    pub(super) tables: PhantomData<fn() -> (Q, G)>,
 }
 
-impl<Q, Sel: Clone> Clone for SelectQuery<'_, Q, Sel> {
+impl<Q, Sel: Clone, G> Clone for SelectQuery<'_, Q, Sel, G> {
     fn clone(&self) -> Self {
         SelectQuery {
             db: self.db,
@@ -48,7 +49,7 @@ impl<Q, Sel: Clone> Clone for SelectQuery<'_, Q, Sel> {
     }
 }
 
-impl<'a, Q, Sel> SelectQuery<'a, Q, Sel> {
+impl<'a, Q, Sel, G> SelectQuery<'a, Q, Sel, G> {
     /// `WHERE condition` (replacing any earlier one; combine with `and`). On a record
     /// kind's builder (`apikeys.select()` of a user's keys) the condition is narrowed to
     /// the kind's prop defaults, which stay.
@@ -72,7 +73,7 @@ impl<'a, Q, Sel> SelectQuery<'a, Q, Sel> {
         self,
         kind: JoinKind,
         on: P,
-    ) -> SelectQuery<'a, Join<Q, T, K>, Sel> {
+    ) -> SelectQuery<'a, Join<Q, T, K>, Sel, G> {
         let mut select = self.select;
         select.joins.push(sql::Join {
             kind,
@@ -94,7 +95,7 @@ impl<'a, Q, Sel> SelectQuery<'a, Q, Sel> {
         self,
         table: T,
         on: P,
-    ) -> SelectQuery<'a, Join<Q, T, Inner>, Sel>
+    ) -> SelectQuery<'a, Join<Q, T, Inner>, Sel, G>
     where
         P::Source: AppearsIn<Join<Q, T, Inner>, I>,
     {
@@ -107,7 +108,7 @@ impl<'a, Q, Sel> SelectQuery<'a, Q, Sel> {
         self,
         table: T,
         on: P,
-    ) -> SelectQuery<'a, Join<Q, T, LeftOuter>, Sel>
+    ) -> SelectQuery<'a, Join<Q, T, LeftOuter>, Sel, G>
     where
         P::Source: AppearsIn<Join<Q, T, LeftOuter>, I>,
     {
@@ -121,7 +122,7 @@ impl<'a, Q, Sel> SelectQuery<'a, Q, Sel> {
         self,
         table: T,
         on: P,
-    ) -> SelectQuery<'a, Join<Q, T, RightOuter>, Sel>
+    ) -> SelectQuery<'a, Join<Q, T, RightOuter>, Sel, G>
     where
         P::Source: AppearsIn<Join<Q, T, RightOuter>, I>,
     {
@@ -135,7 +136,7 @@ impl<'a, Q, Sel> SelectQuery<'a, Q, Sel> {
         self,
         table: T,
         on: P,
-    ) -> SelectQuery<'a, Join<Q, T, FullOuter>, Sel>
+    ) -> SelectQuery<'a, Join<Q, T, FullOuter>, Sel, G>
     where
         P::Source: AppearsIn<Join<Q, T, FullOuter>, I>,
     {
@@ -219,14 +220,21 @@ impl<'a, Q, Sel> SelectQuery<'a, Q, Sel> {
         self
     }
 
-    /// `GROUP BY expressions` (replacing any earlier grouping).
-    pub fn group_by<G: GroupList, I>(mut self, expressions: G) -> Self
+    /// `GROUP BY expressions` (replacing any earlier grouping): the select may then read
+    /// columns beside aggregates.
+    pub fn group_by<L: GroupList, I>(mut self, expressions: L) -> SelectQuery<'a, Q, Sel, Grouped>
     where
-        G::Source: AppearsIn<Q, I>,
+        L::Source: AppearsIn<Q, I>,
     {
         self.select.group_by.clear();
         expressions.push_exprs(&mut self.select.group_by);
-        self
+        SelectQuery {
+            db: self.db,
+            select: self.select,
+            fields: self.fields,
+            scope: self.scope,
+            tables: PhantomData,
+        }
     }
 
     /// `HAVING condition`.
@@ -274,11 +282,12 @@ impl<Q, F: Selection> SelectTables<Fields<F>> for Q {
     }
 }
 
-impl<'a, Q, F: Selection> SelectQuery<'a, Q, Fields<F>> {
+impl<'a, Q, F: Selection, G> SelectQuery<'a, Q, Fields<F>, G> {
     /// `expr IN (this query)`: this query selects one field of `V` (`in_subquery`).
     pub fn values_for<V, I>(self) -> Subquery<V>
     where
         F: SelectionIn<Q, I, Out = V>,
+        F::Kind: GroupedAs<G>,
     {
         let mut select = self.select;
         self.fields.0.push_exprs(&mut select.fields);
@@ -290,6 +299,7 @@ impl<'a, Q, F: Selection> SelectQuery<'a, Q, Fields<F>> {
     pub fn scalar<V, I>(self) -> Expr<<V as crate::drizzle::value::Nullable>::Null, ()>
     where
         F: SelectionIn<Q, I, Out = V>,
+        F::Kind: GroupedAs<G>,
         V: crate::drizzle::value::Nullable,
     {
         let mut select = self.select;
@@ -299,7 +309,7 @@ impl<'a, Q, F: Selection> SelectQuery<'a, Q, Fields<F>> {
 }
 
 /// Running a select: one path for every terminal method.
-impl<'a, Q, Sel> SelectQuery<'a, Q, Sel>
+impl<'a, Q, Sel, G> SelectQuery<'a, Q, Sel, G>
 where
     Sel: SelectList,
     Q: SelectTables<Sel>,
@@ -358,7 +368,7 @@ where
     }
 }
 
-impl<Q: RowSource> SelectQuery<'_, Q, All> {
+impl<Q: RowSource, G> SelectQuery<'_, Q, All, G> {
     /// Runs the query: every row.
     pub async fn all(self) -> Result<Vec<Q::Out>, DbError> {
         self.run_all::<RowsOf<Q>>().await
@@ -375,11 +385,14 @@ impl<Q: RowSource> SelectQuery<'_, Q, All> {
     }
 }
 
-impl<Q, F: Selection> SelectQuery<'_, Q, Fields<F>> {
+/// The terminal methods of a select of chosen fields: columns beside aggregates only with
+/// a `group_by` ([`GroupedAs`]).
+impl<Q, F: Selection, G> SelectQuery<'_, Q, Fields<F>, G> {
     /// Runs the query: every row.
     pub async fn all<I>(self) -> Result<Vec<F::Out>, DbError>
     where
         F: SelectionIn<Q, I>,
+        F::Kind: GroupedAs<G>,
     {
         self.run_all::<FieldsOf<F, Q, I>>().await
     }
@@ -388,6 +401,7 @@ impl<Q, F: Selection> SelectQuery<'_, Q, Fields<F>> {
     pub async fn first<I>(self) -> Result<Option<F::Out>, DbError>
     where
         F: SelectionIn<Q, I>,
+        F::Kind: GroupedAs<G>,
     {
         self.run_first::<FieldsOf<F, Q, I>>().await
     }
@@ -396,6 +410,7 @@ impl<Q, F: Selection> SelectQuery<'_, Q, Fields<F>> {
     pub fn stream<I>(self) -> RowStream<F::Out>
     where
         F: SelectionIn<Q, I>,
+        F::Kind: GroupedAs<G>,
     {
         self.run_stream::<FieldsOf<F, Q, I>>()
     }
@@ -405,6 +420,7 @@ impl<Q, F: Selection> SelectQuery<'_, Q, Fields<F>> {
     pub async fn all_as<T, I>(self) -> Result<Vec<T>, DbError>
     where
         F: SelectionIn<Q, I>,
+        F::Kind: GroupedAs<G>,
         T: From<F::Out> + Send + 'static,
     {
         self.run_all::<IntoStruct<T, F, Q, I>>().await
@@ -414,6 +430,7 @@ impl<Q, F: Selection> SelectQuery<'_, Q, Fields<F>> {
     pub async fn first_as<T, I>(self) -> Result<Option<T>, DbError>
     where
         F: SelectionIn<Q, I>,
+        F::Kind: GroupedAs<G>,
         T: From<F::Out> + Send + 'static,
     {
         self.run_first::<IntoStruct<T, F, Q, I>>().await
@@ -423,6 +440,7 @@ impl<Q, F: Selection> SelectQuery<'_, Q, Fields<F>> {
     pub fn stream_as<T, I>(self) -> RowStream<T>
     where
         F: SelectionIn<Q, I>,
+        F::Kind: GroupedAs<G>,
         T: From<F::Out> + Send + 'static,
     {
         self.run_stream::<IntoStruct<T, F, Q, I>>()
