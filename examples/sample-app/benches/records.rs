@@ -77,6 +77,59 @@ async fn owner(db: &Db) -> Result<(), BoxError> {
     Ok(())
 }
 
+/// For a profiler (`--profile-describe-users [mariadb|sqlite]`): `VING_PROFILE_ROUNDS`
+/// (200) rounds of describing 1,000 users to an admin with links, options and meta (the
+/// case of `scripts/bench-ving-node`), on PostgreSQL unless told; prints the time a user.
+async fn profile_describe_users(args: &[String]) -> Result<(), BoxError> {
+    let backend = if args.iter().any(|a| a == "mariadb") {
+        Backend::MySql
+    } else if args.iter().any(|a| a == "sqlite") {
+        Backend::Sqlite
+    } else {
+        Backend::Postgres
+    };
+    let test = TestDb::fresh(backend).await?;
+    let schemas = schemas()?;
+    test.db()
+        .create_tables(&TableModel::from_schemas(&schemas))
+        .await?;
+    let users: Vec<UserInsert> = (0..1000)
+        .map(|i| UserInsert {
+            username: Some(format!("user{i}")),
+            email: Some(format!("user{i}@example.com")),
+            real_name: Some(format!("User {i}")),
+            admin: Some(i == 0),
+            ..UserInsert::new(String::new())
+        })
+        .collect();
+    test.db().insert(UserTable).values(users).execute().await?;
+    let kinds = record::kinds_with(&schemas, test.db(), codec()?, RecordSettings::default());
+    let users = kinds.kind("User")?;
+    let admin = users.find_or_die(1).await?;
+    let page = users.find_many((), &FindOptions::default()).await?;
+    let params = Describe::new()
+        .current_user(&admin)
+        .links()
+        .options()
+        .meta();
+    let rounds: u32 = std::env::var("VING_PROFILE_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(200);
+    let start = Instant::now();
+    for _ in 0..rounds {
+        for user in &page {
+            std::hint::black_box(user.describe(&params).await?);
+        }
+    }
+    println!(
+        "{:.2} µs a user",
+        start.elapsed().as_secs_f64() * 1e6 / f64::from(rounds.max(1)) / page.len() as f64
+    );
+    test.cleanup().await;
+    Ok(())
+}
+
 /// The best of the rounds: the machines are shared, and interference only ever adds.
 fn best(times: Vec<Duration>) -> Duration {
     times.into_iter().min().unwrap_or_default()
@@ -259,6 +312,9 @@ async fn main() -> Result<(), BoxError> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if let Some(i) = args.iter().position(|a| a == "--find-all-rss") {
         return find_all_child(args.get(i + 1).map_or("", String::as_str)).await;
+    }
+    if args.iter().any(|a| a == "--profile-describe-users") {
+        return profile_describe_users(&args).await;
     }
     let find_many = args.iter().any(|a| a == "--profile-find-many");
     let describe = args.iter().any(|a| a == "--profile-describe");

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Map, Value};
 
-use crate::schema::{EnumValue, Prop, PropType, RelationType};
+use crate::schema::{Prop, PropType, RelationType};
 
 use super::record::Record;
 use super::{CurrentUser, Ouch};
@@ -152,34 +152,13 @@ impl Record<'_> {
     ) -> Result<Map<String, Value>, Ouch> {
         let is_owner = all || self.is_owner(params.current_user).await?;
         let mut options = Map::new();
-        for prop in &self.kind.schema().props {
+        let info = self.kind.info();
+        for (prop, enum_options) in info.schema.props.iter().zip(&info.enum_options) {
             if !visible(prop, params, is_owner) {
                 continue;
             }
-            if matches!(prop.prop_type, PropType::Enum | PropType::Boolean)
-                && !prop.enums.is_empty()
-            {
-                let list: Vec<Value> = prop
-                    .enums
-                    .iter()
-                    .enumerate()
-                    .map(|(i, value)| {
-                        let value = match value {
-                            EnumValue::Bool(b) => Value::from(*b),
-                            EnumValue::String(s) => Value::from(s.clone()),
-                        };
-                        let label =
-                            prop.enum_labels
-                                .get(i)
-                                .cloned()
-                                .unwrap_or_else(|| match &value {
-                                    Value::String(s) => s.clone(),
-                                    other => other.to_string(),
-                                });
-                        json!({"value": value, "label": label})
-                    })
-                    .collect();
-                options.insert(prop.name.clone(), Value::Array(list));
+            if let Some(list) = enum_options {
+                options.insert(prop.name.clone(), list.clone());
             } else if let Some(name) = &prop.options {
                 let list = self
                     .kind
@@ -255,6 +234,13 @@ impl Record<'_> {
             }
             meta
         });
+        let self_href = links
+            .as_ref()
+            .and_then(|links| links.get("self"))
+            .and_then(|l| l.get("href"))
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
         let mut related = (!params.related.is_empty()).then(Map::new);
         let extra = (!params.extra.is_empty()).then(Map::new);
         for prop in &self.kind.schema().props {
@@ -287,12 +273,6 @@ impl Record<'_> {
             };
             if let Some(links) = links.as_mut() {
                 let lower = relation.name.to_lowercase();
-                let self_href = links
-                    .get("self")
-                    .and_then(|l| l.get("href"))
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned();
                 let methods: &[&str] = if relation.relation_type == RelationType::Child {
                     &["GET", "DELETE"]
                 } else {

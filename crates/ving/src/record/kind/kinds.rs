@@ -117,6 +117,38 @@ pub(crate) struct KindInfo {
     pub(crate) columns: Vec<ColumnInfo>,
     /// The column names, shared by the props of every record of the kind.
     pub(crate) names: Arc<[&'static str]>,
+    /// Per prop (in schema order), its enum or boolean options as `describe` lists them
+    /// (`[{value, label}, …]`), made once for every record of the kind.
+    pub(crate) enum_options: Vec<Option<Value>>,
+}
+
+/// A prop's enum or boolean values with their labels, as ving's options list them.
+fn enum_options(prop: &crate::schema::Prop) -> Option<Value> {
+    use crate::schema::{EnumValue, PropType};
+    if !matches!(prop.prop_type, PropType::Enum | PropType::Boolean) || prop.enums.is_empty() {
+        return None;
+    }
+    let list = prop
+        .enums
+        .iter()
+        .enumerate()
+        .map(|(i, value)| {
+            let value = match value {
+                EnumValue::Bool(b) => Value::from(*b),
+                EnumValue::String(s) => Value::from(s.clone()),
+            };
+            let label = prop
+                .enum_labels
+                .get(i)
+                .cloned()
+                .unwrap_or_else(|| match &value {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                });
+            serde_json::json!({"value": value, "label": label})
+        })
+        .collect();
+    Some(Value::Array(list))
 }
 
 impl KindInfo {
@@ -186,6 +218,7 @@ impl<'e> Kinds<'e> {
                     table: intern(&schema.table_name),
                     names: columns.iter().map(|c| c.name).collect(),
                     columns,
+                    enum_options: schema.props.iter().map(enum_options).collect(),
                 }
             })
             .collect();
