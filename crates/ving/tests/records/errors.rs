@@ -1,0 +1,346 @@
+//! Errors as ving gives them: codes, id strings of another kind, relations of the wrong type, database errors without SQL.
+
+use super::*;
+
+fn code(result: Result<impl std::fmt::Debug, Ouch>) -> (u16, String, Option<String>) {
+    let error = result.expect_err("an error");
+    (error.code, error.message, error.prop)
+}
+
+async fn errors_carry_ving_s_codes(backend: Backend, kinds: &Kinds<'_>) {
+    let users = kinds.kind("User").expect("User");
+    let apikeys = kinds.kind("APIKey").expect("APIKey");
+    let mut warden = user(&users, "warden", json!({})).await;
+    let other = user(&users, "other", json!({})).await;
+    let some = |p: &str| Some(p.to_owned());
+    assert_eq!(
+        code(warden.set("nope", json!(1))),
+        (400, "nope is not a prop".into(), some("nope"))
+    );
+    assert_eq!(
+        code(warden.set("email", json!("bad"))),
+        (442, "email: Invalid email.".into(), some("email"))
+    );
+    assert_eq!(
+        code(warden.set("username", json!("x".repeat(61)))).1,
+        "username: String must contain at most 60 character(s)."
+    );
+    assert_eq!(
+        code(warden.set("username", json!(5))).1,
+        "username: Expected string, received number."
+    );
+    assert_eq!(
+        code(warden.set("useAsDisplayName", json!("foo"))).1,
+        "useAsDisplayName: Invalid enum value. Expected 'username' | 'email' | 'realName', received 'foo'."
+    );
+    assert_eq!(
+        code(warden.set("admin", json!("yes"))).1,
+        "admin: Expected boolean, received string."
+    );
+    let mut key = apikeys.mint(props(json!({"userId": warden.id()})));
+    assert_eq!(
+        code(key.set("url", json!("example"))).1,
+        "url: Invalid url."
+    );
+    key.set_all(&props(json!({"name": "n", "url": "https://x.io"})))
+        .expect("set");
+    key.insert().await.expect("insert");
+    assert_eq!(
+        code(key.insert().await),
+        (409, "APIKey already inserted".into(), None)
+    );
+    assert_eq!(
+        code(users.find_or_die(4242).await),
+        (404, "User not found.".into(), some("id"))
+    );
+    assert!(users.find(4242).await.is_none());
+    assert_eq!(
+        code(users.find_or_die("garbage").await),
+        (
+            400,
+            "Invalid id: garbage trying to parse encrypted string as number.".into(),
+            None
+        )
+    );
+    assert_eq!(
+        users
+            .find_or_die("UservDKaLb1")
+            .await
+            .expect("by string")
+            .id(),
+        Some(1)
+    );
+    assert_eq!(
+        code(warden.can_edit(Some(&other)).await),
+        (
+            403,
+            "You do not have the privileges to access User.".into(),
+            None
+        )
+    );
+    assert_eq!(code(other.is_role_or_die("admin")).0, 403);
+    assert!(code(warden.children("nope")).0 == 404);
+    assert_eq!(
+        code(apikeys.create_and_verify(&Map::new(), None).await).0,
+        441
+    );
+    let me = warden.clone();
+    assert_eq!(
+        code(
+            apikeys
+                .create_and_verify(
+                    &props(json!({"name": "k", "url": "https://x.io"})),
+                    Some(&me)
+                )
+                .await
+        ),
+        (441, "userId is required.".into(), some("userId"))
+    );
+    assert_eq!(
+        code(
+            users
+                .create_and_verify(&props(json!({"username": "u"})), Some(&me))
+                .await
+        ),
+        (441, "email is required.".into(), some("email"))
+    );
+    // The parent's rights are checked before the prop is set.
+    let other_id = other.id_string().expect("id");
+    let mut new_key = apikeys.mint(Map::new());
+    assert_eq!(
+        code(
+            new_key
+                .set_posted_props(&props(json!({"userId": other_id})), Some(&me))
+                .await
+        )
+        .0,
+        403
+    );
+    assert_eq!(new_key.get("userId"), Some(&Value::Null));
+    let made = apikeys
+        .create_and_verify(
+            &props(json!({"name": "k", "url": "https://x.io", "userId": warden.id_string()})),
+            Some(&me),
+        )
+        .await
+        .expect("created");
+    assert_eq!(made.get("userId"), warden.get("id"));
+    // Unique: 409 naming the prop.
+    let mut again = users.mint(Map::new());
+    assert_eq!(
+        code(
+            again
+                .set_posted_props(&props(json!({"username": "other"})), Some(&me))
+                .await
+        ),
+        (
+            409,
+            "username must be unique, but other has already been used.".into(),
+            some("username")
+        )
+    );
+    assert_eq!(
+        code(
+            warden
+                .set_posted_props(&props(json!({"realName": ""})), Some(&me))
+                .await
+        ),
+        (441, "realName is required.".into(), some("realName"))
+    );
+    // update writes only what is dirty, and nothing when nothing is.
+    warden.set("bio", json!("changed")).expect("bio");
+    assert_eq!(warden.dirty(), ["bio"]);
+    warden.update().await.expect("update");
+    assert!(warden.dirty().is_empty());
+    warden.update().await.expect("no-op");
+    let _ = backend;
+}
+
+on_every_backend!(errors_are_ving_s, errors_carry_ving_s_codes);
+
+/// Issue 15 (5): an id string carries its kind. Another kind's id string for the same
+/// number is a 400 (`find_or_die`, a posted parent id, a list filter), never a record
+/// of this kind; a parent id is read as an id string of the parent's kind.
+async fn id_strings_of_another_kind_are_refused(backend: Backend, kinds: &Kinds<'_>) {
+    let users = kinds.kind("User").expect("User");
+    let apikeys = kinds.kind("APIKey").expect("APIKey");
+    let files = kinds.kind("S3File").expect("S3File");
+    let owner = user(&users, "owner", json!({})).await;
+    let id = owner.id().expect("id");
+    let codec = codec();
+    let as_user = codec.stringify("User", id).expect("User id string");
+    let as_key = codec.stringify("APIKey", id).expect("APIKey id string");
+    assert_eq!(
+        users
+            .find_or_die(as_user.as_str())
+            .await
+            .expect("its own kind")
+            .id(),
+        Some(id)
+    );
+    let error = users
+        .find_or_die(as_key.as_str())
+        .await
+        .expect_err("an APIKey id string for a User");
+    assert_eq!(error.code, 400, "{backend:?}: {error}");
+    assert!(users.find(as_key.as_str()).await.is_none());
+    // A bare base-62 number without a kind is not an id string either.
+    let bare = as_user.trim_start_matches("User");
+    assert_eq!(users.find_or_die(bare).await.expect_err("bare").code, 400);
+    // A posted parent id is an id string of the parent's kind.
+    let mut key = apikeys.mint(Map::new());
+    key.set_posted_props(
+        &props(json!({"name": "k", "url": "https://x.io", "userId": as_user})),
+        Some(&owner),
+    )
+    .await
+    .expect("userId as a User id string");
+    assert_eq!(key.get("userId"), Some(&json!(id)));
+    let mut other = apikeys.mint(Map::new());
+    let error = other
+        .set_posted_props(
+            &props(json!({"name": "k", "url": "https://x.io", "userId": as_key})),
+            Some(&owner),
+        )
+        .await
+        .expect_err("userId as an APIKey id string");
+    assert_eq!(error.code, 400, "{error}");
+    let error = apikeys
+        .mint(Map::new())
+        .set_posted_props(
+            &props(json!({"name": "k", "url": "https://x.io", "userId": "garbage"})),
+            Some(&owner),
+        )
+        .await
+        .expect_err("userId as garbage");
+    assert_eq!((error.code, error.prop.as_deref()), (400, Some("userId")));
+    // List filters on a parent id: the parent's kind only.
+    let ok = files
+        .describe_list_where(&query(&[("userId", as_user.as_str())]), &Describe::new())
+        .expect("a User id string");
+    assert_eq!(files.count(ok).await.expect("count"), 0);
+    let error = files
+        .describe_list_where(&query(&[("userId", as_key.as_str())]), &Describe::new())
+        .expect_err("an APIKey id string");
+    assert_eq!(error.code, 400);
+}
+
+on_every_backend!(
+    id_strings_name_their_kind,
+    id_strings_of_another_kind_are_refused
+);
+
+/// Issue 15 (1): `children` of a parent relation (and `parent` of a child relation) is
+/// an error naming the relation, never another relation's kind.
+async fn relations_of_the_wrong_type_are_errors(backend: Backend, kinds: &Kinds<'_>) {
+    let users = kinds.kind("User").expect("User");
+    let owner = user(&users, "owner", json!({})).await;
+    let error = owner.children("avatar").expect_err("avatar is a parent");
+    assert_eq!(error.code, 400, "{backend:?}: {error}");
+    assert!(error.message.contains("avatar"), "{error}");
+    assert!(error.message.contains("parent"), "{error}");
+    let error = owner
+        .parent("apikeys")
+        .await
+        .expect_err("apikeys are children");
+    assert_eq!(error.code, 400, "{error}");
+    assert!(error.message.contains("apikeys"), "{error}");
+    let error = owner.children("gadgets").expect_err("no such relation");
+    assert_eq!(error.code, 404);
+    assert_eq!(
+        error.message,
+        "cannot find child relation gadgets in User (its child relations: apikeys, s3files)"
+    );
+    let keys = owner.children("apikeys").expect("apikeys");
+    assert_eq!(keys.name(), "APIKey");
+}
+
+on_every_backend!(
+    relations_are_checked_by_type,
+    relations_of_the_wrong_type_are_errors
+);
+
+/// Issue 15 (6): a database error says what a client can act on, the same on every
+/// backend, and never carries SQL or the driver's text: a duplicate is ving's 409 naming
+/// the prop and the value, a missing required value a 441 naming the prop (caught before
+/// the database by `create`), anything else a 500 "database error".
+async fn database_errors_name_the_prop_never_the_sql(backend: Backend, kinds: &Kinds<'_>) {
+    let users = kinds.kind("User").expect("User");
+    let apikeys = kinds.kind("APIKey").expect("APIKey");
+    let first = user(&users, "first", json!({})).await;
+    let error = users
+        .create(props(json!({
+            "username": "second",
+            "email": "first@example.com",
+            "realName": "Second",
+        })))
+        .await
+        .expect_err("a duplicate email");
+    assert_eq!(
+        (error.code, error.prop.as_deref(), error.message.as_str()),
+        (
+            409,
+            Some("email"),
+            "email must be unique, but first@example.com has already been used."
+        ),
+        "{backend:?}"
+    );
+    let mut renamed = users
+        .find_or_die(first.id().expect("id"))
+        .await
+        .expect("find");
+    let second = user(&users, "second", json!({})).await;
+    renamed
+        .set("username", json!("second"))
+        .expect("set username");
+    let error = renamed.update().await.expect_err("a duplicate username");
+    assert_eq!(
+        (error.code, error.prop.as_deref()),
+        (409, Some("username")),
+        "{backend:?}: {error}"
+    );
+    assert!(
+        error.message.contains("second has already been used"),
+        "{error}"
+    );
+    // A required parent left out: 441 before the database.
+    let error = apikeys
+        .create(props(json!({"name": "k", "url": "https://x.io"})))
+        .await
+        .expect_err("no userId");
+    assert_eq!(
+        (error.code, error.prop.as_deref()),
+        (441, Some("userId")),
+        "{backend:?}"
+    );
+    // Straight from the database: NULL into a NOT NULL column, and a broken statement.
+    let db_error = users
+        .executor()
+        .execute("INSERT INTO users (username) VALUES (NULL)", Vec::new())
+        .await
+        .expect_err("NULL username");
+    let error = Ouch::from(db_error);
+    // MariaDB names the first column without a value (`bio`), the others `username`.
+    let prop = error.prop.clone().expect("the prop is named");
+    assert_eq!(
+        (error.code, error.message.clone()),
+        (441, format!("{prop} is required.")),
+        "{backend:?}: {error}"
+    );
+    let db_error = users
+        .executor()
+        .execute("SELECT nope FROM users", Vec::new())
+        .await
+        .expect_err("no such column");
+    let error = Ouch::from(db_error);
+    assert_eq!(
+        (error.code, error.message.as_str()),
+        (500, "database error")
+    );
+    drop(second);
+}
+
+on_every_backend!(
+    database_errors_are_ving_s,
+    database_errors_name_the_prop_never_the_sql
+);

@@ -1,0 +1,247 @@
+//! ving's Users record test, ported, and the User's own rules: passwords, posted props, delete.
+
+use super::*;
+
+/// ving's `Users.vingrecord.test.mjs`, ported. Fixed where ving's code moved on: the
+/// base link is `/api/v1/users`, an owner and an admin see 6 options (with `avatar`),
+/// a visitor sees `{avatar: …}`.
+async fn ving_users_test(backend: Backend, kinds: &Kinds<'_>) {
+    let users = kinds.kind("User").expect("User");
+    let mut warden = users
+        .create(props(json!({"username": "warden", "email": "warden@shawshank.jail", "realName": "Samuel Norton"})))
+        .await
+        .expect("warden");
+    let mut captain = users.mint(props(
+        json!({"username": "captain", "email": "captain@shawshank.jail", "realName": "Byron Hadley"}),
+    ));
+    // make user kind / can create ving record
+    assert_eq!(users.name(), "User");
+    assert_eq!(warden.get("email"), Some(&json!("warden@shawshank.jail")));
+    // is owner by id
+    assert!(warden.is_owner(Some(&warden)).await.expect("owner"));
+    // is not admin role
+    assert!(!warden.is_role("admin"));
+    // is not owner by id or role
+    captain.insert().await.expect("insert captain");
+    assert!(!captain.is_owner(Some(&warden)).await.expect("owner"));
+    assert!(!warden.is_owner(Some(&captain)).await.expect("owner"));
+    // can update ving record
+    warden.set("admin", json!(true)).expect("admin");
+    assert_eq!(warden.get("admin"), Some(&json!(true)));
+    warden.update().await.expect("update");
+    // can refetch ving record
+    warden.refresh().await.expect("refresh");
+    assert_eq!(warden.get("admin"), Some(&json!(true)), "{backend:?}");
+    // is owner by role
+    assert!(captain.is_owner(Some(&warden)).await.expect("owner"));
+    let full = Describe::new().links().options().meta();
+    // described by owner
+    let description = captain
+        .describe(&full.clone().current_user(&captain))
+        .await
+        .expect("describe");
+    assert_eq!(description["meta"]["displayName"], "captain");
+    assert_eq!(description["props"]["username"], "captain");
+    assert_eq!(description["links"]["base"]["href"], "/api/v1/users");
+    assert!(description["options"]["useAsDisplayName"].is_array());
+    assert_eq!(description["options"].as_object().map(Map::len), Some(6));
+    // propOptions by owner
+    let options = captain
+        .prop_options(&Describe::new().current_user(&captain), false)
+        .await
+        .expect("options");
+    assert!(options["useAsDisplayName"].is_array());
+    assert_eq!(options.len(), 6);
+    // described by admin
+    let description = captain
+        .describe(&full.clone().current_user(&warden))
+        .await
+        .expect("describe");
+    assert_eq!(description["meta"]["displayName"], "captain");
+    assert_eq!(description["props"]["username"], "captain");
+    assert_eq!(description["props"]["admin"], false);
+    assert_eq!(description["links"]["base"]["href"], "/api/v1/users");
+    assert_eq!(description["options"].as_object().map(Map::len), Some(6));
+    // described by visitor
+    let description = warden.describe(&full).await.expect("describe");
+    assert_eq!(description["meta"]["displayName"], "warden");
+    assert_eq!(description["props"].get("username"), None);
+    assert_eq!(description["props"].get("admin"), None);
+    assert_eq!(description["links"]["base"]["href"], "/api/v1/users");
+    let options = description["options"].as_object().expect("options");
+    assert_eq!(options.keys().collect::<Vec<_>>(), ["avatar"]);
+    // set password
+    user::set_password(&mut warden, "foo").expect("set password");
+    assert_eq!(user::test_password(&warden, "foo"), Ok(true));
+    // set password via posted params
+    let me = warden.clone();
+    warden
+        .set_posted_props(&props(json!({"password": "food"})), Some(&me))
+        .await
+        .expect("posted password");
+    assert_eq!(user::test_password(&warden, "food"), Ok(true));
+    // set useAsDisplayName via posted params
+    warden
+        .set_posted_props(&props(json!({"useAsDisplayName": "email"})), Some(&me))
+        .await
+        .expect("posted useAsDisplayName");
+    assert_eq!(warden.get("useAsDisplayName"), Some(&json!("email")));
+    // clone a record
+    let mut guard = users.copy(&captain);
+    guard
+        .set_all(&props(
+            json!({"username": "guard", "email": "guard@shawshank.jail", "realName": "Dekins"}),
+        ))
+        .expect("set_all");
+    guard.insert().await.expect("insert guard");
+    assert_eq!(guard.get("realName"), Some(&json!("Dekins")));
+    assert_ne!(guard.id(), captain.id());
+    assert!(!guard.is_role("admin"), "a user record is a current user");
+    // can use findAll
+    let options = FindOptions {
+        limit: Some(3),
+        ..FindOptions::default()
+    };
+    let found = users.find_all((), &options).count().await;
+    assert_eq!(found, 3);
+    // can delete ving record
+    warden.delete().await.expect("delete warden");
+    assert_eq!(warden.get("username"), Some(&json!("warden")));
+    let gone = users
+        .count(eq(UserTable.email, "warden@shawshank.jail"))
+        .await
+        .expect("count");
+    assert_eq!(gone, 0);
+    captain.delete().await.expect("delete captain");
+    guard.delete().await.expect("delete guard");
+    // can verify creation params
+    let mut rita = users.mint(Map::new());
+    let mut params = props(json!({"realName": "Rita Hayworth", "email": "rita@hollywood.com"}));
+    assert_eq!(code(rita.test_creation_props(&params)).0, 441);
+    params.insert("username".into(), json!("rita"));
+    assert_eq!(rita.test_creation_props(&params), Ok(()));
+    // can verify empty creation params
+    params.insert("username".into(), json!(""));
+    assert_eq!(code(rita.test_creation_props(&params)).0, 441);
+    // can verify posted params
+    params.insert("username".into(), json!("rita"));
+    params.insert("email".into(), json!("rita@rita.com"));
+    rita.set_posted_props(&params, None)
+        .await
+        .expect("posted props");
+    assert_eq!(rita.get("username"), Some(&json!("rita")));
+}
+
+on_every_backend_and_in_a_transaction!(ving_s_users_record_test, ving_users_test);
+
+async fn user_rules(backend: Backend, kinds: &Kinds<'_>) {
+    let users = kinds.kind("User").expect("User");
+    let mut captain = users
+        .create(props(json!({"username": "captain", "email": "captain@shawshank.jail", "verifiedEmail": true})))
+        .await
+        .expect("captain");
+    let stranger = users
+        .create(props(
+            json!({"username": "stranger", "email": "stranger@shawshank.jail"}),
+        ))
+        .await
+        .expect("stranger");
+    // The default password is no hash: it never matches (454); no password is 441.
+    assert_eq!(
+        code(user::test_password(&captain, "anything")),
+        (454, "Password does not match.".into())
+    );
+    assert_eq!(
+        code(user::test_password(&captain, "")),
+        (441, "You must specify a password.".into())
+    );
+    captain.set("password", json!("")).expect("clear");
+    assert_eq!(code(user::test_password(&captain, "x")).0, 400);
+    // Posted passwords: only by the owner (or an admin, an owner too).
+    let me = captain.clone();
+    captain
+        .set_posted_props(&props(json!({"password": "mine"})), Some(&me))
+        .await
+        .expect("by owner");
+    assert_eq!(user::test_password(&captain, "mine"), Ok(true));
+    assert_eq!(
+        code(user::test_password(&captain, "wrong")),
+        (454, "Password does not match.".into())
+    );
+    let hash = captain.get("password").cloned();
+    for who in [Some(&stranger as &dyn CurrentUser), None] {
+        captain
+            .set_posted_props(&props(json!({"password": "theirs"})), who)
+            .await
+            .expect("not set");
+        assert_eq!(captain.get("password").cloned(), hash, "{backend:?}");
+    }
+    // On creation by whoever creates the user.
+    let made = users
+        .create_and_verify(
+            &props(json!({"username": "new", "email": "new@shawshank.jail", "realName": "New", "password": "fresh"})),
+            Some(&stranger),
+        )
+        .await
+        .expect("create_and_verify");
+    assert_eq!(user::test_password(&made, "fresh"), Ok(true));
+    assert!(made
+        .get("password")
+        .and_then(Value::as_str)
+        .is_some_and(|h| h.starts_with("$2b$10$")));
+    // verifiedEmail is cleared only when the posted email was actually set.
+    captain.update().await.expect("update");
+    let same = json!({"email": "captain@shawshank.jail"});
+    captain
+        .set_posted_props(&props(same), Some(&me))
+        .await
+        .expect("same");
+    assert_eq!(captain.get("verifiedEmail"), Some(&json!(true)));
+    let theirs = json!({"email": "x@shawshank.jail"});
+    captain
+        .set_posted_props(&props(theirs), Some(&stranger))
+        .await
+        .expect("not editable");
+    assert_eq!(captain.get("verifiedEmail"), Some(&json!(true)));
+    let bad = json!({"email": "not an email"});
+    assert_eq!(
+        code(captain.set_posted_props(&props(bad), Some(&me)).await).0,
+        442
+    );
+    assert_eq!(captain.get("verifiedEmail"), Some(&json!(true)));
+    let new = json!({"email": "hadley@shawshank.jail"});
+    captain
+        .set_posted_props(&props(new), Some(&me))
+        .await
+        .expect("new email");
+    assert_eq!(captain.get("verifiedEmail"), Some(&json!(false)));
+    // Display names.
+    assert_eq!(user::display_name(&captain), "captain");
+    captain
+        .set("useAsDisplayName", json!("realName"))
+        .expect("set");
+    assert_eq!(user::display_name(&captain), "-unknown-");
+    // Delete removes the user's API keys and S3 files, and no one else's.
+    let keys = kinds.kind("APIKey").expect("APIKey");
+    let files = kinds.kind("S3File").expect("S3File");
+    for owner in [&captain, &stranger] {
+        keys.create(props(json!({"name": "k", "userId": owner.id()})))
+            .await
+            .expect("key");
+        files
+            .create(props(json!({"filename": "a.png", "userId": owner.id()})))
+            .await
+            .expect("file");
+    }
+    captain.delete().await.expect("delete");
+    assert_eq!(keys.count(()).await.expect("count"), 1);
+    assert_eq!(files.count(()).await.expect("count"), 1);
+    assert_eq!(
+        keys.count(keys.prop_eq("userId", stranger.id()).expect("where"))
+            .await
+            .expect("count"),
+        1
+    );
+}
+
+on_every_backend_and_in_a_transaction!(user_passwords_posted_props_and_delete, user_rules);
