@@ -150,38 +150,27 @@ pub(crate) async fn up_these(
 ) -> Result<Vec<Applied>, MigrateError> {
     let backend = db.backend();
     let table = migrations_table(backend);
-    let mut conn = Conn::acquire(db).await?;
-    let mut galera = false;
-    let result = async {
-        let server = inspect(&mut conn).await?;
-        galera = server.galera;
-        if let Some(applied) = conn.applied_if_any(table).await? {
-            if migrations
-                .iter()
-                .all(|m| applied.contains_key(&m.entry.when))
-            {
-                changed_files(migrations, &applied)?;
-                return Ok(Vec::new());
+    locked_run(
+        db,
+        options,
+        // Everything applied already (and unchanged): nothing to lock for.
+        async |conn| {
+            if let Some(applied) = conn.applied_if_any(table).await? {
+                if migrations
+                    .iter()
+                    .all(|m| applied.contains_key(&m.entry.when))
+                {
+                    changed_files(migrations, &applied)?;
+                    return Ok(Some(Vec::new()));
+                }
             }
-        }
-        let cluster = lock(&mut conn, db, &server, options).await?;
-        let result = up_locked(
-            &mut conn,
-            backend,
-            table,
-            migrations,
-            cluster.as_ref(),
-            options,
-        )
-        .await;
-        if let (Some(cluster), Some(c)) = (cluster, conn.mysql()) {
-            cluster.release(c).await;
-        }
-        result
-    }
-    .await;
-    release(conn, backend, galera, result.is_err()).await;
-    result
+            Ok(None)
+        },
+        async |conn, cluster, options| {
+            up_locked(conn, backend, table, migrations, cluster, options).await
+        },
+    )
+    .await
 }
 
 /// An applied migration whose file changed is an error.

@@ -3,6 +3,43 @@
 
 use super::*;
 
+/// A run of `up` or `down`, the one way both take and give back their lock: on a held
+/// connection, reads what kind of server it is; asks `done_already` (which reads without
+/// the lock) whether there is nothing to do, and returns its answer then; otherwise
+/// takes the lock ([`lock`]), runs `run` under it, and releases it whatever `run` gave —
+/// Galera's lock row, then the database lock, closing the connection after a failure
+/// rather than returning it to the pool in an unknown state.
+pub(super) async fn locked_run<T>(
+    db: &Db,
+    options: &mut RunOptions<'_>,
+    done_already: impl AsyncFnOnce(&mut Conn) -> Result<Option<T>, MigrateError>,
+    run: impl AsyncFnOnce(
+        &mut Conn,
+        Option<&galera::ClusterLock>,
+        &mut RunOptions<'_>,
+    ) -> Result<T, MigrateError>,
+) -> Result<T, MigrateError> {
+    let backend = db.backend();
+    let mut conn = Conn::acquire(db).await?;
+    let mut galera = false;
+    let result = async {
+        let server = inspect(&mut conn).await?;
+        galera = server.galera;
+        if let Some(done) = done_already(&mut conn).await? {
+            return Ok(done);
+        }
+        let cluster = lock(&mut conn, db, &server, options).await?;
+        let result = run(&mut conn, cluster.as_ref(), options).await;
+        if let (Some(cluster), Some(c)) = (cluster, conn.mysql()) {
+            cluster.release(c).await;
+        }
+        result
+    }
+    .await;
+    release(conn, backend, galera, result.is_err()).await;
+    result
+}
+
 /// Takes the lock of a run: Galera's lock row (returned, to be released), or the
 /// database lock ([`take_lock`]).
 pub(super) async fn lock(

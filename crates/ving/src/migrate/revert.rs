@@ -138,39 +138,33 @@ pub async fn down_with(
     let migrations = folder.migrations(db.dialect())?;
     let backend = db.backend();
     let table = migrations_table(backend);
-    let mut conn = Conn::acquire(db).await?;
-    let mut galera = false;
-    let result = async {
-        let server = inspect(&mut conn).await?;
-        galera = server.galera;
+    let migrations = &migrations;
+    locked_run(
+        db,
+        options,
         // Nothing applied: nothing to revert, nothing written.
-        let applied = conn.applied_if_any(table).await?.unwrap_or_default();
-        if !migrations
-            .iter()
-            .any(|m| applied.contains_key(&m.entry.when))
-        {
-            return Ok(Vec::new());
-        }
-        let cluster = lock(&mut conn, db, &server, options).await?;
-        let result = down_locked(
-            &mut conn,
-            backend,
-            table,
-            folder,
-            &migrations,
-            (count, force),
-            cluster.as_ref(),
-            options,
-        )
-        .await;
-        if let (Some(cluster), Some(c)) = (cluster, conn.mysql()) {
-            cluster.release(c).await;
-        }
-        result
-    }
-    .await;
-    release(conn, backend, galera, result.is_err()).await;
-    result
+        async |conn| {
+            let applied = conn.applied_if_any(table).await?.unwrap_or_default();
+            let any = migrations
+                .iter()
+                .any(|m| applied.contains_key(&m.entry.when));
+            Ok((!any).then(Vec::new))
+        },
+        async |conn, cluster, options| {
+            down_locked(
+                conn,
+                backend,
+                table,
+                folder,
+                migrations,
+                (count, force),
+                cluster,
+                options,
+            )
+            .await
+        },
+    )
+    .await
 }
 
 #[allow(clippy::too_many_arguments)]
