@@ -77,6 +77,58 @@ async fn owner(db: &Db) -> Result<(), BoxError> {
     Ok(())
 }
 
+/// The best time of `rounds` describe_lists of `list`.
+async fn list_time(
+    keys: &ving::record::Kind<'_>,
+    list: &ListParams<'_>,
+    rounds: usize,
+) -> Result<Duration, BoxError> {
+    let mut times = Vec::new();
+    for _ in 0..rounds {
+        let start = Instant::now();
+        let described = keys.describe_list(list, ()).await?;
+        times.push(start.elapsed());
+        assert_eq!(described["items"].as_array().map(Vec::len), Some(100));
+    }
+    Ok(best(times))
+}
+
+/// The same list with an index on the default sort, `(createdAt, id)`, which ving's
+/// tables do not have (a custom migration can add it), then without it again.
+async fn sort_index_cost(
+    db: &Db,
+    keys: &ving::record::Kind<'_>,
+    list: &ListParams<'_>,
+    rounds: usize,
+    rows: usize,
+    without: Duration,
+) -> Result<(), BoxError> {
+    let quote = |name: &str| match db.backend() {
+        Backend::MySql => format!("`{name}`"),
+        _ => format!("\"{name}\""),
+    };
+    db.execute_script(&format!(
+        "CREATE INDEX {} ON apikeys ({}, {})",
+        quote("apikeys_sort"),
+        quote("createdAt"),
+        quote("id")
+    ))
+    .await?;
+    let with = list_time(keys, list, rounds).await?;
+    println!(
+        "| {} | describe_list page of 100 (of {rows}), index on (createdAt, id) | {:.1} ms | {:.1}x faster | |",
+        db.backend(),
+        ms(with),
+        without.as_secs_f64() / with.as_secs_f64()
+    );
+    let drop = match db.backend() {
+        Backend::MySql => "DROP INDEX `apikeys_sort` ON apikeys".to_owned(),
+        _ => "DROP INDEX \"apikeys_sort\"".to_owned(),
+    };
+    db.execute_script(&drop).await?;
+    Ok(())
+}
+
 /// For a profiler (`--profile-describe-users [mariadb|sqlite]`): `VING_PROFILE_ROUNDS`
 /// (200) rounds of describing 1,000 users to an admin with links, options and meta (the
 /// case of `scripts/bench-ving-node`), on PostgreSQL unless told; prints the time a user.
@@ -224,21 +276,24 @@ async fn run_backend(backend: Backend, sizes: &Sizes) -> Result<(), BoxError> {
         object_params: Describe::new().current_user(&owner).links().meta(),
         ..ListParams::default()
     };
-    let mut times = Vec::new();
-    for _ in 0..sizes.rounds {
-        let start = Instant::now();
-        let described = keys.describe_list(&list, ()).await?;
-        times.push(start.elapsed());
-        assert_eq!(described["items"].as_array().map(Vec::len), Some(100));
-    }
+    let time = list_time(&keys, &list, sizes.rounds).await?;
     println!(
         "| {backend} | describe_list page of 100 (of {}) | {:.1} ms | | |",
         sizes.find,
-        ms(best(times))
+        ms(time)
     );
+    sort_index_cost(db, &keys, &list, sizes.rounds, sizes.find, time).await?;
 
     // 4. find_all of 1M records in a child process.
     seed(db, sizes.stream - sizes.find, sizes.find).await?;
+    // The default sort (createdAt, id) over all the rows, without an index and with one.
+    let time = list_time(&keys, &list, sizes.rounds.min(3)).await?;
+    println!(
+        "| {backend} | describe_list page of 100 (of {}) | {:.1} ms | | |",
+        sizes.stream,
+        ms(time)
+    );
+    sort_index_cost(db, &keys, &list, sizes.rounds.min(3), sizes.stream, time).await?;
     let rss = stream_rss(backend, &test)?;
     println!(
         "| {backend} | find_all of {} records: peak RSS | {rss} | | |",
