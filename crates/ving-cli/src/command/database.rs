@@ -62,8 +62,7 @@ pub(crate) async fn database_action(
                 // can still lose its newest migration (and gets its compiled-in list at
                 // the next `ving drizzle --tables`).
                 if let Ok(schemas) = load_schemas(config) {
-                    let model = ving::table::TableModel::from_schemas(&schemas);
-                    text.push_str(&refresh_embedded(config, &schemas, &model)?);
+                    text.push_str(&refresh_embedded(config, &schemas)?);
                 }
             }
             return write_out(out, &text);

@@ -251,7 +251,7 @@ pub(crate) fn drizzle_command(
         });
         text.push_str(&others);
         if !args.dry_run {
-            text.push_str(&refresh_embedded(&config, &schemas, &model)?);
+            text.push_str(&refresh_embedded(&config, &schemas)?);
         }
         return write_out(out, &text);
     }
@@ -320,26 +320,18 @@ pub(crate) fn generated_tables(
 /// After a migration was written or discarded: writes the tables folder's
 /// `ving_embedded.rs` again (and only it) when the folder has been generated, so the app
 /// compiles in the migrations folder as it now is. Says what it wrote.
-pub(crate) fn refresh_embedded(
-    config: &Config,
-    schemas: &SchemaSet,
-    model: &ving::table::TableModel,
-) -> Result<String, Failure> {
-    let (dir, files) = generated_tables(config, schemas, model)?;
+pub(crate) fn refresh_embedded(config: &Config, schemas: &SchemaSet) -> Result<String, Failure> {
+    let dir = config.tables_dir();
     if !dir.join("mod.rs").exists() {
         return Ok(String::new());
     }
-    let name = format!("{}.rs", ving::codegen::EMBEDDED_MODULE);
-    let files: Vec<_> = files.into_iter().filter(|f| f.name == name).collect();
-    let plan = ving::codegen::plan_files(&dir, &files);
-    if plan.written.is_empty() {
+    let file = ving::codegen::project_embedded_file(config, schemas)?;
+    let path = dir.join(&file.name);
+    if std::fs::read_to_string(&path).is_ok_and(|text| text == file.contents) {
         return Ok(String::new());
     }
-    let path = dir.join(&name);
-    for file in &files {
-        std::fs::write(&path, &file.contents)
-            .map_err(|e| Failure::Other(format!("{}: cannot write: {e}", path.display())))?;
-    }
+    std::fs::write(&path, &file.contents)
+        .map_err(|e| Failure::Other(format!("{}: cannot write: {e}", path.display())))?;
     Ok(format!("wrote {}\n", path.display()))
 }
 

@@ -87,8 +87,19 @@ pub(crate) fn record_command(
     if let Some(kind) = &args.new {
         return new_record(&config, &schemas, kind, out);
     }
-    let (dir, files) = generated_records(&config, &schemas)?;
-    if args.dry_run {
+    write_records(&config, &schemas, args.dry_run, out)
+}
+
+/// The generated records and the records module's `ving record` lines, written (or with
+/// `dry_run`, what would be).
+fn write_records(
+    config: &Config,
+    schemas: &SchemaSet,
+    dry_run: bool,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    let (dir, files) = generated_records(config, schemas)?;
+    if dry_run {
         let plan = ving::codegen::plan_files(&dir, &files);
         let mut text = String::new();
         for file in &files {
@@ -99,7 +110,7 @@ pub(crate) fn record_command(
             };
             text.push_str(&format!("{verb} {}\n", dir.join(&file.name).display()));
         }
-        let (path, action) = records_module(&config, &schemas);
+        let (path, action) = records_module(config, schemas);
         text.push_str(&match action {
             RecordsModule::Unchanged => format!("unchanged {}\n", path.display()),
             RecordsModule::Write(_) => format!("would write {}\n", path.display()),
@@ -109,7 +120,7 @@ pub(crate) fn record_command(
     }
     let report = ving::codegen::write_files(&dir, &files)?;
     let mut text = String::new();
-    let (path, action) = records_module(&config, &schemas);
+    let (path, action) = records_module(config, schemas);
     match action {
         RecordsModule::Unchanged => {}
         RecordsModule::Write(contents) => {
@@ -180,12 +191,5 @@ pub(crate) fn new_record(
         .and_then(|mut file| file.write_all(text.as_bytes()))
         .map_err(|e| Failure::Other(format!("{}: cannot write: {e}", path.display())))?;
     write_out(out, &format!("wrote {}\n", path.display()))?;
-    record_command(
-        config.root(),
-        &RecordArgs {
-            new: None,
-            dry_run: false,
-        },
-        out,
-    )
+    write_records(config, schemas, false, out)
 }

@@ -274,6 +274,18 @@ pub fn project_table_files(
     app_table_files(model, source_of, &project_embed_sources(config, schemas)?)
 }
 
+/// `ving_embedded.rs` alone, as [`project_table_files`] makes it: for rewriting it when
+/// a migration is written or discarded, without making every table module again.
+pub fn project_embedded_file(
+    config: &crate::config::Config,
+    schemas: &crate::schema::SchemaSet,
+) -> Result<GeneratedFile, CodegenError> {
+    Ok(GeneratedFile {
+        name: format!("{EMBEDDED_MODULE}.rs"),
+        contents: embedded_module(&project_embed_sources(config, schemas)?)?,
+    })
+}
+
 fn tables_and_embedded(
     model: &TableModel,
     source_of: impl Fn(&str) -> String,

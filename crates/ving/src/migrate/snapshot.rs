@@ -236,17 +236,15 @@ impl SnapshotTable {
                 )
             })
             .collect();
-        if dialect.backend() != crate::config::Backend::MySql {
-            for fk in table.indexed_foreign_keys() {
-                indexes.insert(
-                    fk.name.clone(),
-                    SnapshotIndex {
-                        name: fk.name.clone(),
-                        columns: vec![fk.column.clone()],
-                        is_unique: false,
-                    },
-                );
-            }
+        for fk in crate::sql::foreign_key_indexes(table, dialect) {
+            indexes.insert(
+                fk.name.clone(),
+                SnapshotIndex {
+                    name: fk.name.clone(),
+                    columns: vec![fk.column.clone()],
+                    is_unique: false,
+                },
+            );
         }
         let unique_constraints = table
             .unique_constraints
@@ -519,7 +517,7 @@ impl SnapshotTable {
                         .unwrap_or_else(|| "id".into()),
                     on_delete: action(&fk.on_delete),
                     on_update: action(&fk.on_update),
-                    indexed: dialect.backend() == crate::config::Backend::MySql
+                    indexed: !crate::sql::indexes_foreign_keys(dialect)
                         || self.indexes.contains_key(&fk.name),
                 })
                 .collect(),

@@ -1,7 +1,7 @@
 //! DDL for a whole table model: the statements that create every table from nothing.
 
 use crate::config::Backend;
-use crate::table::{Table, TableModel};
+use crate::table::{ForeignKey, Table, TableModel};
 
 use super::Dialect;
 
@@ -27,15 +27,27 @@ pub fn create_statements(model: &TableModel, dialect: &dyn Dialect) -> Vec<Strin
     statements
 }
 
-/// `CREATE INDEX` on the column of each foreign key of `table` ([`Table::indexed_foreign_keys`])
-/// where the database does not index it by itself: SQLite and PostgreSQL (MySQL's InnoDB
-/// makes the same index, under the same name, with the constraint).
-pub fn create_foreign_key_indexes(table: &Table, dialect: &dyn Dialect) -> Vec<String> {
-    if dialect.backend() == Backend::MySql {
-        return Vec::new();
+/// Whether ving-rs indexes foreign keys' columns itself on `dialect`'s databases: on
+/// SQLite and PostgreSQL, which do not; MySQL's InnoDB makes the same index, under the
+/// same name, with the constraint.
+pub fn indexes_foreign_keys(dialect: &dyn Dialect) -> bool {
+    dialect.backend() != Backend::MySql
+}
+
+/// The foreign keys of `table` whose column ving-rs indexes on `dialect`'s databases
+/// ([`indexes_foreign_keys`], [`Table::indexed_foreign_keys`]); the index is named as the
+/// constraint.
+pub fn foreign_key_indexes<'t>(table: &'t Table, dialect: &dyn Dialect) -> Vec<&'t ForeignKey> {
+    if indexes_foreign_keys(dialect) {
+        table.indexed_foreign_keys()
+    } else {
+        Vec::new()
     }
-    table
-        .indexed_foreign_keys()
+}
+
+/// `CREATE INDEX` on the column of each of [`foreign_key_indexes`].
+pub fn create_foreign_key_indexes(table: &Table, dialect: &dyn Dialect) -> Vec<String> {
+    foreign_key_indexes(table, dialect)
         .into_iter()
         .map(|fk| {
             format!(

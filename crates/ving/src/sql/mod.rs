@@ -33,7 +33,9 @@ mod render;
 
 use chrono::NaiveDateTime;
 
-pub use ddl::{create_foreign_key_indexes, create_statements};
+pub use ddl::{
+    create_foreign_key_indexes, create_statements, foreign_key_indexes, indexes_foreign_keys,
+};
 pub use dialect::{
     dialect, Capabilities, Dialect, LongLists, MySqlDialect, PostgresDialect, SqliteDialect,
     LONG_IN_LIST,
