@@ -342,6 +342,21 @@ async fn a_fresh_app_builds_without_warnings_and_runs_anywhere() {
         }
         test.cleanup().await;
     }
+    // A server that is down: one line saying so and where the URL came from, exit 1.
+    let down = Command::new(&binary)
+        .current_dir(elsewhere.path())
+        .env("VING_DATABASE_URL", "mysql://root@127.0.0.1:1/nothing")
+        .env_remove("VING_MYSQL")
+        .output()
+        .expect("run the app");
+    let said = String::from_utf8_lossy(&down.stderr);
+    assert!(!down.status.success(), "{}", show(&down));
+    assert!(
+        said.starts_with("error: cannot connect")
+            && said.contains("VING_DATABASE_URL")
+            && said.lines().count() == 1,
+        "{said}"
+    );
     let left: Vec<_> = std::fs::read_dir(elsewhere.path())
         .expect("the binary's folder")
         .map(|e| e.expect("entry").file_name())
