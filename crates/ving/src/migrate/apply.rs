@@ -61,6 +61,7 @@ impl<'a> RunOptions<'a> {
 /// What a run must know of the server before it writes.
 pub(super) struct Server {
     /// MariaDB Galera (`wsrep_on`): the lock is a row, not `GET_LOCK`.
+    #[cfg_attr(not(feature = "mysql"), allow(dead_code))]
     pub(super) galera: bool,
 }
 

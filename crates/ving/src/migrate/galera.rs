@@ -389,7 +389,7 @@ impl ClusterLock {
 
     /// Lets go of the lock: deletes the row and hands this run's progress rows over to
     /// the next run (a migration stopped on a failing statement continues from there).
-    pub(super) async fn release(self, conn: &mut MySqlConnection) {
+    pub(super) async fn hand_over(self, conn: &mut MySqlConnection) {
         self.heartbeat.abort();
         let statements = [
             format!(

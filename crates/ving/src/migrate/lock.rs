@@ -1,14 +1,32 @@
-//! The lock of a run: MySQL's `GET_LOCK`, PostgreSQL's advisory lock, SQLite's exclusive
-//! transaction, or on Galera a lock row every node agrees on (see `galera.rs`).
+//! The lock of a run, one [`RunLock`] a kind of server: MySQL's `GET_LOCK`, PostgreSQL's
+//! advisory lock, SQLite's (each migration then runs in an exclusive transaction), or on
+//! Galera a lock row every node agrees on (see `galera.rs`). [`locked_run`] is the one
+//! way `up` and `down` take and give back the lock that fits their server.
 
 use super::*;
+
+/// A lock a run of `up` or `down` holds on its connection while it writes, so that
+/// concurrent runs apply each migration once.
+pub(super) trait RunLock: Sized {
+    /// Takes the lock on `conn`, a connection of `db`: waits at most the options'
+    /// timeout, saying once through `on_wait` that it waits.
+    async fn take(
+        conn: &mut Conn,
+        db: &Db,
+        options: &mut RunOptions<'_>,
+    ) -> Result<Self, MigrateError>;
+
+    /// Gives the lock back (best effort: a connection that fails here is closed by
+    /// the caller, which lets go of every lock it held).
+    async fn release(self, conn: &mut Conn);
+}
 
 /// A run of `up` or `down`, the one way both take and give back their lock: on a held
 /// connection, reads what kind of server it is; asks `done_already` (which reads without
 /// the lock) whether there is nothing to do, and returns its answer then; otherwise
-/// takes the lock ([`lock`]), runs `run` under it, and releases it whatever `run` gave —
-/// Galera's lock row, then the database lock, closing the connection after a failure
-/// rather than returning it to the pool in an unknown state.
+/// takes the server's lock ([`HeldLock::take`]), runs `run` under it, and releases it
+/// whatever `run` gave, closing the connection after a failure rather than returning it
+/// to the pool in an unknown state.
 pub(super) async fn locked_run<T>(
     db: &Db,
     options: &mut RunOptions<'_>,
@@ -19,58 +37,181 @@ pub(super) async fn locked_run<T>(
         &mut RunOptions<'_>,
     ) -> Result<T, MigrateError>,
 ) -> Result<T, MigrateError> {
-    let backend = db.backend();
     let mut conn = Conn::acquire(db).await?;
-    let mut galera = false;
     let result = async {
         let server = inspect(&mut conn).await?;
-        galera = server.galera;
         if let Some(done) = done_already(&mut conn).await? {
             return Ok(done);
         }
-        let cluster = lock(&mut conn, db, &server, options).await?;
-        let result = run(&mut conn, cluster.as_ref(), options).await;
-        if let (Some(cluster), Some(c)) = (cluster, conn.mysql()) {
-            cluster.release(c).await;
+        let held = HeldLock::take(&mut conn, db, &server, options).await?;
+        let result = async {
+            if held.cluster().is_none() {
+                // Galera's lock made the table with its own.
+                conn.run(create_migrations_table(db.backend())).await?;
+            }
+            run(&mut conn, held.cluster(), options).await
         }
+        .await;
+        held.release(&mut conn).await;
         result
     }
     .await;
-    release(conn, backend, galera, result.is_err()).await;
+    if result.is_err() {
+        conn.close().await;
+    }
     result
 }
 
-/// Takes the lock of a run: Galera's lock row (returned, to be released), or the
-/// database lock ([`take_lock`]).
-pub(super) async fn lock(
-    conn: &mut Conn,
-    db: &Db,
-    server: &Server,
-    options: &mut RunOptions<'_>,
-) -> Result<Option<galera::ClusterLock>, MigrateError> {
-    let backend = db.backend();
-    if !server.galera {
-        take_lock(conn, backend, options).await?;
-        conn.run(create_migrations_table(backend)).await?;
-        return Ok(None);
-    }
-    #[cfg(not(feature = "mysql"))]
-    {
-        // Only a MySQL connection can be a Galera node.
-        let _ = options;
-        Ok(None)
-    }
+/// The lock a run holds: the one its server needs.
+pub(super) enum HeldLock {
+    /// MySQL's or MariaDB's `GET_LOCK`.
     #[cfg(feature = "mysql")]
-    {
-        #[allow(irrefutable_let_patterns)]
-        let (Conn::MySql(c), Pool::MySql(pool)) = (conn, db.pool()) else {
-            return Ok(None);
+    MySql(MySqlLock),
+    /// A lock row every node of a MariaDB Galera cluster agrees on.
+    #[cfg(feature = "mysql")]
+    Galera(galera::ClusterLock),
+    /// PostgreSQL's advisory lock.
+    #[cfg(feature = "postgres")]
+    Postgres(PostgresLock),
+    /// SQLite's.
+    #[cfg(feature = "sqlite")]
+    Sqlite(SqliteLock),
+}
+
+impl HeldLock {
+    /// Takes the lock `server` needs on `conn`.
+    async fn take(
+        conn: &mut Conn,
+        db: &Db,
+        server: &Server,
+        options: &mut RunOptions<'_>,
+    ) -> Result<HeldLock, MigrateError> {
+        // Only a MySQL connection can be a Galera node.
+        #[cfg(not(feature = "mysql"))]
+        let _ = server;
+        match *conn {
+            #[cfg(feature = "mysql")]
+            Conn::MySql(_) if server.galera => Ok(HeldLock::Galera(
+                galera::ClusterLock::take(conn, db, options).await?,
+            )),
+            #[cfg(feature = "mysql")]
+            Conn::MySql(_) => Ok(HeldLock::MySql(MySqlLock::take(conn, db, options).await?)),
+            #[cfg(feature = "postgres")]
+            Conn::Postgres(_) => Ok(HeldLock::Postgres(
+                PostgresLock::take(conn, db, options).await?,
+            )),
+            #[cfg(feature = "sqlite")]
+            Conn::Sqlite(_) => Ok(HeldLock::Sqlite(SqliteLock::take(conn, db, options).await?)),
+        }
+    }
+
+    /// Galera's lock row, which the run renews with each migration it records.
+    fn cluster(&self) -> Option<&galera::ClusterLock> {
+        match self {
+            #[cfg(feature = "mysql")]
+            HeldLock::Galera(cluster) => Some(cluster),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        }
+    }
+
+    /// Gives the lock back.
+    async fn release(self, conn: &mut Conn) {
+        match self {
+            #[cfg(feature = "mysql")]
+            HeldLock::MySql(lock) => lock.release(conn).await,
+            #[cfg(feature = "mysql")]
+            HeldLock::Galera(lock) => lock.release(conn).await,
+            #[cfg(feature = "postgres")]
+            HeldLock::Postgres(lock) => lock.release(conn).await,
+            #[cfg(feature = "sqlite")]
+            HeldLock::Sqlite(lock) => lock.release(conn).await,
+        }
+    }
+}
+
+/// What a run says when it starts waiting for another run's lock.
+#[cfg_attr(not(any(feature = "mysql", feature = "postgres")), allow(dead_code))]
+const WAITING: &str = "another run is applying migrations: waiting for it";
+
+/// MySQL's `GET_LOCK`, named per database so that runs on different databases of one
+/// server do not wait for each other (lock names are server-wide and at most 64
+/// characters).
+#[cfg(feature = "mysql")]
+pub(super) struct MySqlLock;
+
+#[cfg(feature = "mysql")]
+impl MySqlLock {
+    /// The lock's name, as SQL.
+    const NAME: &str = "LEFT(CONCAT('ving_migrate:', IFNULL(DATABASE(), '')), 64)";
+}
+
+#[cfg(feature = "mysql")]
+impl RunLock for MySqlLock {
+    async fn take(
+        conn: &mut Conn,
+        _: &Db,
+        options: &mut RunOptions<'_>,
+    ) -> Result<MySqlLock, MigrateError> {
+        let timeout = options.lock_timeout;
+        let Some(c) = conn.mysql() else {
+            return Ok(MySqlLock);
         };
-        // Reads wait until this node has applied what the cluster committed before them.
+        let get = |seconds: u64| {
+            format!(
+                "SELECT GET_LOCK(n, {seconds}), n FROM (SELECT {} AS n) AS l",
+                MySqlLock::NAME
+            )
+        };
+        // 1: taken; 0: timed out; NULL: an error (the name could not be used).
+        let row = sqlx::query(&get(0)).fetch_one(&mut *c).await?;
+        let mut taken: Option<i64> = row.try_get(0)?;
+        if taken == Some(0) {
+            options.wait_note(&format!("{WAITING} (at most {} s)", timeout.as_secs()));
+            let row = sqlx::query(&get(timeout.as_secs()))
+                .fetch_one(&mut *c)
+                .await?;
+            taken = row.try_get(0)?;
+        }
+        if taken != Some(1) {
+            let name = row.try_get_unchecked::<String, _>(1).unwrap_or_default();
+            return Err(MigrateError::Locked {
+                lock: name,
+                seconds: timeout.as_secs(),
+            });
+        }
+        Ok(MySqlLock)
+    }
+
+    async fn release(self, conn: &mut Conn) {
+        let _ = conn
+            .run(&format!("SELECT RELEASE_LOCK({})", MySqlLock::NAME))
+            .await;
+    }
+}
+
+/// The lock row of a MariaDB Galera cluster, where `GET_LOCK` is node-local; reads on
+/// this connection wait until the node has applied what the cluster committed before
+/// them while it is held.
+#[cfg(feature = "mysql")]
+impl RunLock for galera::ClusterLock {
+    async fn take(
+        conn: &mut Conn,
+        db: &Db,
+        options: &mut RunOptions<'_>,
+    ) -> Result<galera::ClusterLock, MigrateError> {
+        #[allow(irrefutable_let_patterns)]
+        let (Some(c), Pool::MySql(pool)) = (conn.mysql(), db.pool()) else {
+            // The connection is one of `db`'s, which `HeldLock::take` found MySQL's.
+            let wrong = "a Galera lock needs a MySQL connection".to_string();
+            return Err(MigrateError::Database(Box::new(
+                sqlx::Error::Configuration(wrong.into()),
+            )));
+        };
         sqlx::raw_sql("SET SESSION wsrep_sync_wait = 1")
-            .execute(&mut **c)
+            .execute(&mut *c)
             .await?;
-        galera::prepare_tables(c, migrations_table(backend)).await?;
+        galera::prepare_tables(c, migrations_table(Backend::MySql)).await?;
         let options_of_pool = pool.connect_options();
         let RunOptions {
             lock_timeout,
@@ -87,105 +228,79 @@ pub(super) async fn lock(
             galera::take(c, &options_of_pool, *lock_timeout, *lock_expiry, on_wait).await?;
         if let Some(from) = &cluster.took_over_from {
             on_wait(&format!(
-            "took over the migration lock of run {from}, which was not renewed within {} s; continuing from its progress",
-            lock_expiry.as_secs()
-        ));
+                "took over the migration lock of run {from}, which was not renewed within {} s; continuing from its progress",
+                lock_expiry.as_secs()
+            ));
         }
-        Ok(Some(cluster))
+        Ok(cluster)
+    }
+
+    async fn release(self, conn: &mut Conn) {
+        if let Some(c) = conn.mysql() {
+            self.hand_over(c).await;
+        }
+        let _ = conn.run("SET SESSION wsrep_sync_wait = DEFAULT").await;
     }
 }
 
-/// The name of the MySQL lock runs take: one per database, so that runs on different
-/// databases of one server do not wait for each other (lock names are server-wide and
-/// at most 64 characters).
-#[cfg_attr(not(feature = "mysql"), allow(dead_code))]
-pub(super) const MYSQL_LOCK_NAME: &str =
-    "LEFT(CONCAT('ving_migrate:', IFNULL(DATABASE(), '')), 64)";
+/// PostgreSQL's session-level advisory lock.
+#[cfg(feature = "postgres")]
+pub(super) struct PostgresLock;
 
-/// What a run says when it starts waiting for another run's lock.
-#[cfg_attr(not(any(feature = "mysql", feature = "postgres")), allow(dead_code))]
-pub(super) const WAITING: &str = "another run is applying migrations: waiting for it";
+#[cfg(feature = "postgres")]
+impl PostgresLock {
+    /// The advisory lock's key, the same for every ving run.
+    const KEY: i64 = 7301999;
+}
 
-/// Takes the database lock (SQLite: foreign key checks off; each migration then runs in
-/// an exclusive transaction, checked again inside). On MySQL, waits at most the
-/// options' timeout. When the lock is held, says so once through `on_wait`.
-pub(super) async fn take_lock(
-    conn: &mut Conn,
-    backend: Backend,
-    options: &mut RunOptions<'_>,
-) -> Result<(), MigrateError> {
-    // SQLite has no lock to wait for.
-    let _ = &options;
-    match backend {
-        #[cfg(feature = "mysql")]
-        Backend::MySql => {
-            let timeout = options.lock_timeout;
-            #[allow(irrefutable_let_patterns)]
-            let Conn::MySql(c) = conn
-            else {
-                return Ok(());
-            };
-            let get = |seconds: u64| {
-                format!(
-                    "SELECT GET_LOCK(n, {seconds}), n FROM (SELECT {MYSQL_LOCK_NAME} AS n) AS l"
-                )
-            };
-            // 1: taken; 0: timed out; NULL: an error (the name could not be used).
-            let row = sqlx::query(&get(0)).fetch_one(&mut **c).await?;
-            let mut taken: Option<i64> = row.try_get(0)?;
-            if taken == Some(0) {
-                options.wait_note(&format!("{WAITING} (at most {} s)", timeout.as_secs()));
-                let row = sqlx::query(&get(timeout.as_secs()))
-                    .fetch_one(&mut **c)
-                    .await?;
-                taken = row.try_get(0)?;
-            }
-            if taken != Some(1) {
-                let name = row.try_get_unchecked::<String, _>(1).unwrap_or_default();
-                return Err(MigrateError::Locked {
-                    lock: name,
-                    seconds: timeout.as_secs(),
-                });
-            }
-            Ok(())
+#[cfg(feature = "postgres")]
+impl RunLock for PostgresLock {
+    async fn take(
+        conn: &mut Conn,
+        _: &Db,
+        options: &mut RunOptions<'_>,
+    ) -> Result<PostgresLock, MigrateError> {
+        let key = PostgresLock::KEY;
+        #[allow(irrefutable_let_patterns)]
+        let Conn::Postgres(c) = conn
+        else {
+            return Ok(PostgresLock);
+        };
+        let taken: bool = sqlx::query(&format!("SELECT pg_try_advisory_lock({key})"))
+            .fetch_one(&mut **c)
+            .await?
+            .try_get(0)?;
+        if !taken {
+            options.wait_note(WAITING);
+            conn.run(&format!("SELECT pg_advisory_lock({key})")).await?;
         }
-        #[cfg(feature = "postgres")]
-        Backend::Postgres => {
-            #[allow(irrefutable_let_patterns)]
-            let Conn::Postgres(c) = conn
-            else {
-                return Ok(());
-            };
-            let taken: bool = sqlx::query("SELECT pg_try_advisory_lock(7301999)")
-                .fetch_one(&mut **c)
-                .await?
-                .try_get(0)?;
-            if !taken {
-                options.wait_note(WAITING);
-                conn.run("SELECT pg_advisory_lock(7301999)").await?;
-            }
-            Ok(())
-        }
-        Backend::Sqlite => Ok(conn.run("PRAGMA foreign_keys = OFF").await?),
-        // A backend left out of the build has no connection to lock.
-        #[allow(unreachable_patterns)]
-        _ => Ok(()),
+        Ok(PostgresLock)
+    }
+
+    async fn release(self, conn: &mut Conn) {
+        let key = PostgresLock::KEY;
+        let _ = conn.run(&format!("SELECT pg_advisory_unlock({key})")).await;
     }
 }
 
-/// Releases the lock; a connection left in an unknown state by a failure is closed
-/// rather than returned to the pool.
-pub(super) async fn release(mut conn: Conn, backend: Backend, galera: bool, failed: bool) {
-    let _ = match backend {
-        Backend::MySql if galera => conn.run("SET SESSION wsrep_sync_wait = DEFAULT").await,
-        Backend::MySql => {
-            conn.run(&format!("SELECT RELEASE_LOCK({MYSQL_LOCK_NAME})"))
-                .await
-        }
-        Backend::Postgres => conn.run("SELECT pg_advisory_unlock(7301999)").await,
-        Backend::Sqlite => conn.run("PRAGMA foreign_keys = ON").await,
-    };
-    if failed {
-        conn.close().await;
+/// SQLite's: a file has one writer, and each migration runs in an exclusive transaction
+/// that checks again inside what is applied; the lock turns foreign key checks off for
+/// the run (a table rebuilt by a migration would fail them half-way).
+#[cfg(feature = "sqlite")]
+pub(super) struct SqliteLock;
+
+#[cfg(feature = "sqlite")]
+impl RunLock for SqliteLock {
+    async fn take(
+        conn: &mut Conn,
+        _: &Db,
+        _: &mut RunOptions<'_>,
+    ) -> Result<SqliteLock, MigrateError> {
+        conn.run("PRAGMA foreign_keys = OFF").await?;
+        Ok(SqliteLock)
+    }
+
+    async fn release(self, conn: &mut Conn) {
+        let _ = conn.run("PRAGMA foreign_keys = ON").await;
     }
 }

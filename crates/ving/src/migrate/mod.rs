@@ -55,9 +55,6 @@ mod galera {
         pub(super) fn lost(&self) -> bool {
             match self.never {}
         }
-        pub(super) async fn release(&self, _: &mut MySqlConnection) {
-            match self.never {}
-        }
         pub(super) async fn write(
             &self,
             _: &mut MySqlConnection,
