@@ -1,10 +1,12 @@
 //! `describe`: a record as ving's JSON — the props the viewer may see (ids as id strings),
 //! and on request links, options, meta, related parents, extra and warnings.
 
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{json, Map, Value};
 
 use crate::schema::{Prop, PropType, RelationType};
 
+use super::links::{link, Links};
 use super::record::Record;
 use super::{CurrentUser, Ouch};
 
@@ -90,18 +92,6 @@ impl<'u> Describe<'u> {
     }
 }
 
-/// `{href, methods, usage}`.
-pub fn link(href: &str, methods: &[&str], usage: &str) -> Value {
-    let mut link = Map::with_capacity(3);
-    link.insert("href".into(), Value::from(href));
-    link.insert(
-        "methods".into(),
-        Value::Array(methods.iter().map(|m| Value::from(*m)).collect()),
-    );
-    link.insert("usage".into(), Value::from(usage));
-    Value::Object(link)
-}
-
 /// Whether a viewer sees `prop` (`all`: owner-level props for everyone, as the REST
 /// options endpoint asks).
 pub(super) fn visible(prop: &Prop, params: &Describe<'_>, is_owner: bool) -> bool {
@@ -114,26 +104,20 @@ pub(super) fn visible(prop: &Prop, params: &Describe<'_>, is_owner: bool) -> boo
             .is_some_and(|u| roles.any(|r| u.is_role(r)))
 }
 
-impl Record<'_> {
+impl<'e> Record<'e> {
     /// ving's base links, `base` and `self`, then the kind's own (its `describe_links`
     /// hook).
     pub async fn describe_links(
         &self,
         id_string: &str,
         params: &Describe<'_>,
-    ) -> Result<Map<String, Value>, Ouch> {
+    ) -> Result<Links, Ouch> {
         let version = &self.kind.kinds.catalog.rest_version;
         let base = format!("/api/{version}/{}s", self.kind.name().to_lowercase());
-        let mut links = Map::with_capacity(8);
-        links.insert("base".into(), link(&base, &["GET", "POST"], "rest"));
-        links.insert(
-            "self".into(),
-            link(
-                &format!("{base}/{id_string}"),
-                &["GET", "PUT", "DELETE"],
-                "rest",
-            ),
-        );
+        let mut links = Links::with_capacity(16);
+        let self_href = format!("{base}/{id_string}");
+        links.insert("base", link(base, &["GET", "POST"], "rest"));
+        links.insert("self", link(self_href, &["GET", "PUT", "DELETE"], "rest"));
         if let Some(hooks) = self.kind.kinds.catalog.hooks.get(self.kind.name()) {
             hooks
                 .describe_links(self, id_string, params, &mut links)
@@ -151,50 +135,53 @@ impl Record<'_> {
         all: bool,
     ) -> Result<Map<String, Value>, Ouch> {
         let is_owner = all || self.is_owner(params.current_user).await?;
-        let mut options = Map::new();
-        let info = self.kind.info();
-        for (prop, enum_options) in info.schema.props.iter().zip(&info.enum_options) {
-            if !visible(prop, params, is_owner) {
-                continue;
-            }
-            if let Some(list) = enum_options {
-                options.insert(prop.name.clone(), list.clone());
-            } else if let Some(name) = &prop.options {
-                let list = self
-                    .kind
-                    .kinds
-                    .catalog
-                    .options
-                    .get(name)
-                    .cloned()
-                    .unwrap_or_default();
-                options.insert(prop.name.clone(), Value::Array(list));
-            } else if let Some(relation) = prop.relation.as_ref().filter(|r| {
-                r.relation_type == RelationType::Parent && !r.accepted_file_extensions.is_empty()
-            }) {
-                options.insert(
-                    relation.name.clone(),
-                    json!(relation.accepted_file_extensions),
-                );
-            }
+        let options = Options {
+            record: self,
+            params,
+            is_owner,
+        };
+        match to_value(&options)? {
+            Value::Object(options) => Ok(options),
+            _ => Ok(Map::new()),
         }
-        Ok(options)
     }
 
     /// The record as ving describes it, through the kind's `describe` hook when the app
     /// has one, else [`Record::base_describe`].
     pub async fn describe(&self, params: &Describe<'_>) -> Result<Value, Ouch> {
-        match self.hooks() {
-            Some(hooks) => hooks.describe(self, params).await,
-            None => self.base_describe(params).await,
+        let hooks = self.kind.kinds.catalog.hooks.get(self.kind.name());
+        if let Some(described) = hooks.and_then(|hooks| hooks.describe(self, params)) {
+            return described.await;
         }
+        self.base_describe(params).await
+    }
+
+    /// The record as [`Record::describe`] gives it, written to `out` as JSON (the same
+    /// bytes as serializing its value) without a JSON value in between, unless the
+    /// kind's `describe` hook makes one.
+    pub async fn describe_to(&self, params: &Describe<'_>, out: &mut Vec<u8>) -> Result<(), Ouch> {
+        let hooks = self.kind.kinds.catalog.hooks.get(self.kind.name());
+        if let Some(described) = hooks.and_then(|hooks| hooks.describe(self, params)) {
+            return write_json(out, &described.await?);
+        }
+        write_json(out, &self.described(params).await?)
     }
 
     /// ving's base `describe` (§2.13 of the record spec), with ving-rs's differences: a
     /// null id is `null`, and a related parent that is not set is `null`.
     pub async fn base_describe(&self, params: &Describe<'_>) -> Result<Value, Ouch> {
+        to_value(&self.described(params).await?)
+    }
+
+    /// Reads what a describe needs that takes a database or a hook (whether the viewer
+    /// owns the record, the ids as id strings, links, meta, related parents); the rest
+    /// is written from the record's cells as it is serialized.
+    async fn described<'r, 'u>(
+        &'r self,
+        params: &'r Describe<'u>,
+    ) -> Result<Described<'r, 'e, 'u>, Ouch> {
         let is_owner = self.is_owner(params.current_user).await?;
-        let kind_name = self.kind.name().to_owned();
+        let kind_name = self.kind.name();
         let codec = self.kind.kinds.catalog.codec;
         // A null id is null (ving: the id string of 0); an id too big for an id string
         // is an error (ving wraps it).
@@ -210,24 +197,17 @@ impl Record<'_> {
                 _ => Value::Null,
             })
         };
-        let id_string = stringify(&kind_name, self.props.value("id"))?;
-        let mut props = Map::with_capacity(self.kind.schema().props.len());
-        props.insert("id".into(), id_string.clone());
+        let id = stringify(kind_name, self.props.value("id"))?;
         let mut links = match params.links {
             true => Some(
-                self.describe_links(id_string.as_str().unwrap_or("null"), params)
+                self.describe_links(id.as_str().unwrap_or("null"), params)
                     .await?,
             ),
             false => None,
         };
-        let options = if params.options {
-            Some(self.prop_options(params, false).await?)
-        } else {
-            None
-        };
         let mut meta = params.meta.then(|| {
             let mut meta = Map::new();
-            meta.insert("kind".into(), Value::from(kind_name.clone()));
+            meta.insert("kind".into(), Value::from(kind_name));
             meta.insert("isOwner".into(), Value::from(is_owner));
             if self.is_deleted() {
                 meta.insert("deleted".into(), Value::from(true));
@@ -236,14 +216,12 @@ impl Record<'_> {
         });
         let self_href = links
             .as_ref()
-            .and_then(|links| links.get("self"))
-            .and_then(|l| l.get("href"))
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned();
+            .map(|links| links.href("self").to_owned())
+            .unwrap_or_default();
         let mut related = (!params.related.is_empty()).then(Map::new);
-        let extra = (!params.extra.is_empty()).then(Map::new);
-        for prop in &self.kind.schema().props {
+        let schema = self.kind.schema();
+        let mut shown = Vec::with_capacity(schema.props.len());
+        for prop in &schema.props {
             if let Some(meta) = meta.as_mut().filter(|_| prop.allow_real_public_id) {
                 let real = meta.entry("realId").or_insert_with(|| json!({}));
                 if let Some(real) = real.as_object_mut() {
@@ -254,34 +232,31 @@ impl Record<'_> {
                 }
             }
             if prop.name == "id" || !visible(prop, params, is_owner) {
+                shown.push(Shown::Hidden);
                 continue;
             }
             if prop.prop_type == PropType::Id {
                 let kind = prop
                     .relation
                     .as_ref()
-                    .map_or(kind_name.as_str(), |r| r.kind.as_str());
-                props.insert(
-                    prop.name.clone(),
-                    stringify(kind, self.props.value(&prop.name))?,
-                );
-            } else if let Some(value) = self.props.value(&prop.name) {
-                props.insert(prop.name.clone(), value);
+                    .map_or(kind_name, |r| r.kind.as_str());
+                shown.push(Shown::Id(stringify(kind, self.props.value(&prop.name))?));
+            } else {
+                shown.push(Shown::Held);
             }
             let Some(relation) = &prop.relation else {
                 continue;
             };
             if let Some(links) = links.as_mut() {
                 let lower = relation.name.to_lowercase();
-                let methods: &[&str] = if relation.relation_type == RelationType::Child {
-                    &["GET", "DELETE"]
-                } else {
-                    &["GET"]
-                };
-                links.insert(
-                    lower.clone(),
-                    link(&format!("{self_href}/{lower}"), methods, "rest"),
-                );
+                let methods: &'static [&'static str] =
+                    if relation.relation_type == RelationType::Child {
+                        &["GET", "DELETE"]
+                    } else {
+                        &["GET"]
+                    };
+                let href = format!("{self_href}/{lower}");
+                links.insert(lower, link(href, methods, "rest"));
             }
             if relation.relation_type == RelationType::Parent
                 && params.related.contains(&relation.name)
@@ -298,26 +273,147 @@ impl Record<'_> {
             }
         }
         if let Some(meta) = meta.as_mut() {
-            if let Some(hooks) = self.kind.kinds.catalog.hooks.get(&kind_name) {
+            if let Some(hooks) = self.kind.kinds.catalog.hooks.get(kind_name) {
                 hooks.describe_meta(self, meta);
             }
         }
-        let mut out = Map::with_capacity(6);
-        out.insert("props".into(), Value::Object(props));
-        for (key, part) in [
-            ("links", links),
-            ("options", options),
-            ("meta", meta),
-            ("related", related),
-            ("extra", extra),
-        ] {
-            if let Some(part) = part {
-                out.insert(key.into(), Value::Object(part));
+        Ok(Described {
+            record: self,
+            params,
+            is_owner,
+            id,
+            shown,
+            links,
+            meta,
+            related,
+        })
+    }
+}
+
+/// How a prop shows in a describe.
+enum Shown {
+    /// Not to this viewer (or `id`, which comes first).
+    Hidden,
+    /// An id, as its id string.
+    Id(Value),
+    /// As the record holds it (left out when it does not).
+    Held,
+}
+
+/// A record described: what [`Record::described`] read, beside the record whose props
+/// and options it writes as it is serialized (`{props, links, options, meta, related,
+/// extra, warnings}`, each part only when asked for).
+struct Described<'r, 'e, 'u> {
+    record: &'r Record<'e>,
+    params: &'r Describe<'u>,
+    is_owner: bool,
+    id: Value,
+    shown: Vec<Shown>,
+    links: Option<Links>,
+    meta: Option<Map<String, Value>>,
+    related: Option<Map<String, Value>>,
+}
+
+impl Serialize for Described<'_, '_, '_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let record = self.record;
+        let mut out = serializer.serialize_map(None)?;
+        out.serialize_entry("props", &Props(self))?;
+        if let Some(links) = &self.links {
+            out.serialize_entry("links", links)?;
+        }
+        if self.params.options {
+            let options = Options {
+                record,
+                params: self.params,
+                is_owner: self.is_owner,
+            };
+            out.serialize_entry("options", &options)?;
+        }
+        if let Some(meta) = &self.meta {
+            out.serialize_entry("meta", meta)?;
+        }
+        if let Some(related) = &self.related {
+            out.serialize_entry("related", related)?;
+        }
+        if !self.params.extra.is_empty() {
+            out.serialize_entry("extra", &Map::new())?;
+        }
+        if !record.warnings().is_empty() {
+            out.serialize_entry("warnings", record.warnings())?;
+        }
+        out.end()
+    }
+}
+
+/// The props part of a describe: `id`, then the props the viewer sees in the schema's
+/// order.
+struct Props<'d, 'r, 'e, 'u>(&'d Described<'r, 'e, 'u>);
+
+impl Serialize for Props<'_, '_, '_, '_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let described = self.0;
+        let record = described.record;
+        let mut props = serializer.serialize_map(None)?;
+        props.serialize_entry("id", &described.id)?;
+        for (prop, shown) in record.kind.schema().props.iter().zip(&described.shown) {
+            match shown {
+                Shown::Hidden => {}
+                Shown::Id(id) => props.serialize_entry(&prop.name, id)?,
+                Shown::Held => {
+                    if let Some(value) = record.props.held(&prop.name) {
+                        props.serialize_entry(&prop.name, &value)?;
+                    }
+                }
             }
         }
-        if !self.warnings().is_empty() {
-            out.insert("warnings".into(), Value::Array(self.warnings().to_vec()));
-        }
-        Ok(Value::Object(out))
+        props.end()
     }
+}
+
+/// The options part of a describe ([`Record::prop_options`]).
+struct Options<'r, 'e, 'u> {
+    record: &'r Record<'e>,
+    params: &'r Describe<'u>,
+    is_owner: bool,
+}
+
+impl Serialize for Options<'_, '_, '_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let kind = &self.record.kind;
+        let info = kind.info();
+        let mut options = serializer.serialize_map(None)?;
+        for (prop, enum_options) in info.schema.props.iter().zip(&info.enum_options) {
+            if !visible(prop, self.params, self.is_owner) {
+                continue;
+            }
+            if let Some(list) = enum_options {
+                options.serialize_entry(&prop.name, list)?;
+            } else if let Some(name) = &prop.options {
+                let list = kind.kinds.catalog.options.get(name);
+                options.serialize_entry(&prop.name, list.map_or(&[][..], Vec::as_slice))?;
+            } else if let Some(relation) = prop.relation.as_ref().filter(|r| {
+                r.relation_type == RelationType::Parent && !r.accepted_file_extensions.is_empty()
+            }) {
+                options.serialize_entry(&relation.name, &relation.accepted_file_extensions)?;
+            }
+        }
+        options.end()
+    }
+}
+
+/// `value` as a JSON value (which only a failing `Serialize` of an app's value refuses).
+pub(super) fn to_value(value: &impl Serialize) -> Result<Value, Ouch> {
+    serde_json::to_value(value).map_err(not_described)
+}
+
+/// `value` written to `out` as JSON.
+pub(super) fn write_json(out: &mut Vec<u8>, value: &impl Serialize) -> Result<(), Ouch> {
+    serde_json::to_writer(out, value).map_err(not_described)
+}
+
+/// Why a describe could not be written, logged; the caller is told only that it failed.
+fn not_described(error: serde_json::Error) -> Ouch {
+    tracing::error!(%error, "a record could not be written as JSON");
+    Ouch::new(500, "The record could not be described.")
 }

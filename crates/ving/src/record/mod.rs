@@ -74,6 +74,7 @@
 
 mod describe;
 mod kind;
+mod links;
 mod ouch;
 mod password;
 mod posted;
@@ -85,11 +86,12 @@ mod typed;
 mod validate;
 mod value;
 
-pub use describe::{link, Describe};
+pub use describe::Describe;
 pub use kind::{
     DefaultFn, FindOptions, HookFuture, IntoWhere, Kind, Kinds, ListFilter, ListParams, OrderBy,
     Paging, RecordHooks, RecordId, Where,
 };
+pub use links::{link, Link, Links};
 pub use ouch::{status_message, Ouch};
 pub use password::{hash_password, is_password_hash, verify_password, BCRYPT_COST};
 pub use record::Record;

@@ -9,7 +9,7 @@ use std::sync::{Arc, OnceLock};
 use chrono::NaiveDateTime;
 use serde_json::{Map, Value};
 
-use super::value::format_date;
+use super::value::DateText;
 
 /// One prop's value as read from a row or set.
 #[derive(Clone, Debug, PartialEq)]
@@ -50,10 +50,34 @@ impl Cell {
             Cell::Int(n) => Value::from(*n),
             Cell::Bool(b) => Value::Bool(*b),
             Cell::Text(s) => Value::String(String::from(&**s)),
-            Cell::Date(d) => Value::String(format_date(*d)),
+            Cell::Date(d) => Value::String(DateText(*d).to_string()),
             Cell::Json(v) => (**v).clone(),
         })
     }
+}
+
+impl serde::Serialize for Cell {
+    /// The cell as ving's JSON (what [`Cell::to_value`] makes), written straight out.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Cell::Absent | Cell::Null => serializer.serialize_unit(),
+            Cell::Int(n) => serializer.serialize_i64(*n),
+            Cell::Bool(b) => serializer.serialize_bool(*b),
+            Cell::Text(s) => serializer.serialize_str(s),
+            Cell::Date(d) => serializer.collect_str(&DateText(*d)),
+            Cell::Json(v) => v.serialize(serializer),
+        }
+    }
+}
+
+/// A prop's value where the record holds it: a column's cell, or another prop's JSON.
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+pub(crate) enum Held<'a> {
+    /// A column's cell (never [`Cell::Absent`]).
+    Cell(&'a Cell),
+    /// A prop that is not a column.
+    Value(&'a Value),
 }
 
 /// A record's props.
@@ -124,6 +148,22 @@ impl Props {
                 .as_ref()
                 .and_then(|extra| extra.get(name))
                 .cloned(),
+        }
+    }
+
+    /// The value of `name` where the record holds it, to be written without a copy
+    /// (what [`Props::value`] would make).
+    pub(crate) fn held(&self, name: &str) -> Option<Held<'_>> {
+        match self.slot(name) {
+            Some(i) => match &self.cells[i] {
+                Cell::Absent => None,
+                cell => Some(Held::Cell(cell)),
+            },
+            None => self
+                .extra
+                .as_ref()
+                .and_then(|extra| extra.get(name))
+                .map(Held::Value),
         }
     }
 

@@ -14,35 +14,40 @@ use super::Ouch;
 
 /// A date as ving writes it in JSON: `2025-04-09T22:31:46.000Z` (UTC, milliseconds).
 pub fn format_date(date: NaiveDateTime) -> String {
-    use chrono::{Datelike, Timelike};
-    let year = date.year();
-    if !(0..=9999).contains(&year) || date.nanosecond() >= 1_000_000_000 {
-        return date.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
-    }
-    // Written by hand: chrono's `format` parses its pattern on every call, and every
-    // date of every record read goes through here.
-    fn digits(text: &mut String, value: u32, width: u32) {
-        for power in (0..width).rev() {
-            let digit = (value / 10u32.pow(power)) % 10;
-            text.push(char::from(b'0' + digit as u8));
+    DateText(date).to_string()
+}
+
+/// A date shown as ving writes it in JSON ([`format_date`]), written where it goes
+/// without a string of its own.
+pub(crate) struct DateText(pub(crate) NaiveDateTime);
+
+impl std::fmt::Display for DateText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        use chrono::{Datelike, Timelike};
+        let date = self.0;
+        let year = date.year();
+        if !(0..=9999).contains(&year) || date.nanosecond() >= 1_000_000_000 {
+            return write!(f, "{}", date.format("%Y-%m-%dT%H:%M:%S%.3fZ"));
         }
+        // Written by hand: chrono's `format` parses its pattern on every call, and every
+        // date of every record described goes through here.
+        let mut text = *b"0000-00-00T00:00:00.000Z";
+        let mut digits = |at: usize, value: u32, width: usize| {
+            for (i, slot) in text[at..at + width].iter_mut().enumerate() {
+                let power = (width - 1 - i) as u32;
+                *slot = b'0' + ((value / 10u32.pow(power)) % 10) as u8;
+            }
+        };
+        digits(0, year.unsigned_abs(), 4);
+        digits(5, date.month(), 2);
+        digits(8, date.day(), 2);
+        digits(11, date.hour(), 2);
+        digits(14, date.minute(), 2);
+        digits(17, date.second(), 2);
+        digits(20, date.nanosecond() / 1_000_000, 3);
+        // Only ASCII digits and separators were written.
+        f.write_str(std::str::from_utf8(&text).map_err(|_| std::fmt::Error)?)
     }
-    let mut text = String::with_capacity(24);
-    digits(&mut text, year.unsigned_abs(), 4);
-    text.push('-');
-    digits(&mut text, date.month(), 2);
-    text.push('-');
-    digits(&mut text, date.day(), 2);
-    text.push('T');
-    digits(&mut text, date.hour(), 2);
-    text.push(':');
-    digits(&mut text, date.minute(), 2);
-    text.push(':');
-    digits(&mut text, date.second(), 2);
-    text.push('.');
-    digits(&mut text, date.nanosecond() / 1_000_000, 3);
-    text.push('Z');
-    text
 }
 
 /// Reads a date written as ving writes it, as RFC 3339 with any offset, or as SQL's

@@ -11,8 +11,8 @@ use ving::config::Backend;
 use ving::drizzle::Tx;
 use ving::id::IdCodec;
 use ving::record::{
-    link, CurrentUser, Describe, FindOptions, HookFuture, Kind, Kinds, ListParams, OrderBy, Ouch,
-    Record, RecordHooks,
+    link, CurrentUser, Describe, FindOptions, HookFuture, Kind, Kinds, Links, ListParams, OrderBy,
+    Ouch, Record, RecordHooks,
 };
 use ving::schema::{SchemaOptions, SchemaSet};
 use ving::sql::{Expr as SqlExpr, RawPart};
@@ -38,46 +38,40 @@ impl RecordHooks for UserHooks {
         record: &'a Record<'_>,
         id: &'a str,
         _params: &'a Describe<'_>,
-        links: &'a mut Map<String, Value>,
+        links: &'a mut Links,
     ) -> HookFuture<'a, ()> {
-        let base = links["base"]["href"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
-        let me = links["self"]["href"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
+        let base = links.href("base").to_owned();
+        let me = links.href("self").to_owned();
         let page = |href: &str| link(href, &["GET"], "page");
-        links.insert("profile".into(), page(&format!("/users/{id}/profile")));
-        links.insert("logout".into(), page("/users/logout"));
-        links.insert("list".into(), page("/users/admin"));
-        links.insert("edit".into(), page(&format!("/users/admin/{id}")));
-        links.insert("settings".into(), page("/users/settings"));
-        links.insert("preferences".into(), page("/users/settings/preferences"));
-        links.insert("listApikeys".into(), page("/users/settings/apikeys"));
-        links.insert("account".into(), page("/users/settings/account"));
+        links.insert("profile", page(&format!("/users/{id}/profile")));
+        links.insert("logout", page("/users/logout"));
+        links.insert("list", page("/users/admin"));
+        links.insert("edit", page(&format!("/users/admin/{id}")));
+        links.insert("settings", page("/users/settings"));
+        links.insert("preferences", page("/users/settings/preferences"));
+        links.insert("listApikeys", page("/users/settings/apikeys"));
+        links.insert("account", page("/users/settings/account"));
         links.insert(
-            "messagebus".into(),
-            link(&format!("{base}/messagebus"), &["GET"], "rest"),
+            "messagebus",
+            link(format!("{base}/messagebus"), &["GET"], "rest"),
         );
         // The robot avatar: robohash of the id string without its kind prefix.
         let bare = id.trim_start_matches(record.kind().name());
         links.insert(
-            "avatarImage".into(),
+            "avatarImage",
             link(
-                &format!("https://robohash.org/{bare}/size_300x300"),
+                format!("https://robohash.org/{bare}/size_300x300"),
                 &["GET"],
                 "image",
             ),
         );
         links.insert(
-            "describeAvatar".into(),
-            link(&format!("{me}/avatar"), &["GET"], "rest"),
+            "describeAvatar",
+            link(format!("{me}/avatar"), &["GET"], "rest"),
         );
         links.insert(
-            "importAvatar".into(),
-            link(&format!("{me}/import-avatar"), &["PUT"], "rest"),
+            "importAvatar",
+            link(format!("{me}/import-avatar"), &["PUT"], "rest"),
         );
         Box::pin(async { Ok(()) })
     }
@@ -237,16 +231,16 @@ impl RecordHooks for APIKeyHooks {
         &'a self,
         record: &'a Record<'_>,
         params: &'a Describe<'_>,
-    ) -> HookFuture<'a, Value> {
+    ) -> Option<HookFuture<'a, Value>> {
         self.calls.lock().expect("calls").push("describe");
-        Box::pin(async move {
+        Some(Box::pin(async move {
             let mut json = record.base_describe(params).await?;
             if let Some(props) = json["props"].as_object_mut() {
                 props.remove("url");
                 props.insert("shout".into(), json!(true));
             }
             Ok(json)
-        })
+        }))
     }
 }
 

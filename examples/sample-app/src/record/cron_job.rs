@@ -5,8 +5,8 @@
 
 pub use super::generated::cron_job::{CronJob, CronJobKind, CronJobProps, CronJobs};
 
-use serde_json::{json, Map, Value};
-use ving::record::{link, Describe, HookFuture, Kinds, Record, RecordHooks};
+use serde_json::{json, Value};
+use ving::record::{link, Describe, HookFuture, Kinds, Links, Record, RecordHooks};
 
 /// ving's job handlers, in its order.
 pub const JOB_HANDLERS: &[&str] = &["Test", "DeleteUnusedS3File", "CronJob", "EmailRole"];
@@ -31,13 +31,13 @@ impl RecordHooks for CronJobHooks {
         _record: &'a Record<'_>,
         id_string: &'a str,
         _params: &'a Describe<'_>,
-        links: &'a mut Map<String, Value>,
+        links: &'a mut Links,
     ) -> HookFuture<'a, ()> {
         links.insert(
-            "edit".into(),
-            link(&format!("/cronjobs/{id_string}/edit"), &["GET"], "page"),
+            "edit",
+            link(format!("/cronjobs/{id_string}/edit"), &["GET"], "page"),
         );
-        links.insert("list".into(), link("/cronjobs", &["GET"], "page"));
+        links.insert("list", link("/cronjobs", &["GET"], "page"));
         Box::pin(async { Ok(()) })
     }
 }

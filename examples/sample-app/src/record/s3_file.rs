@@ -6,8 +6,8 @@ pub use super::generated::s3_file::{S3File, S3FileKind, S3FileProps, S3Files};
 
 use std::sync::Arc;
 
-use serde_json::{Map, Value};
-use ving::record::{link, Describe, HookFuture, Kinds, Ouch, Record, RecordHooks};
+use serde_json::Value;
+use ving::record::{link, Describe, HookFuture, Kinds, Links, Ouch, Record, RecordHooks};
 
 use super::RecordSettings;
 
@@ -143,18 +143,18 @@ impl RecordHooks for S3FileHooks {
         record: &'a Record<'_>,
         _id_string: &'a str,
         params: &'a Describe<'_>,
-        links: &'a mut Map<String, Value>,
+        links: &'a mut Links,
     ) -> HookFuture<'a, ()> {
         Box::pin(async move {
             if record.is_owner(params.current_user).await? {
                 links.insert(
-                    "file".into(),
-                    link(&file_url(record, &self.settings), &["GET"], "file"),
+                    "file",
+                    link(file_url(record, &self.settings), &["GET"], "file"),
                 );
             }
             links.insert(
-                "thumbnail".into(),
-                link(&thumbnail_url(record, &self.settings), &["GET"], "image"),
+                "thumbnail",
+                link(thumbnail_url(record, &self.settings), &["GET"], "image"),
             );
             Ok::<(), Ouch>(())
         })

@@ -14,7 +14,9 @@ pub use super::generated::user::{User, UserKind, UserProps, Users};
 use std::sync::Arc;
 
 use serde_json::{Map, Value};
-use ving::record::{link, CurrentUser, Describe, HookFuture, Kinds, Ouch, Record, RecordHooks};
+use ving::record::{
+    link, CurrentUser, Describe, HookFuture, Kinds, Links, Ouch, Record, RecordHooks,
+};
 
 use super::RecordSettings;
 
@@ -137,40 +139,33 @@ impl RecordHooks for UserHooks {
         record: &'a Record<'_>,
         id: &'a str,
         _params: &'a Describe<'_>,
-        links: &'a mut Map<String, Value>,
+        links: &'a mut Links,
     ) -> HookFuture<'a, ()> {
         Box::pin(async move {
-            let href = |name: &str| {
-                links
-                    .get(name)
-                    .and_then(|l| l.get("href"))
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned()
-            };
+            let href = |name: &str| links.href(name).to_owned();
             let (base, me) = (href("base"), href("self"));
             let page = |href: &str| link(href, &["GET"], "page");
-            links.insert("profile".into(), page(&format!("/users/{id}/profile")));
-            links.insert("logout".into(), page("/users/logout"));
-            links.insert("list".into(), page("/users/admin"));
-            links.insert("edit".into(), page(&format!("/users/admin/{id}")));
-            links.insert("settings".into(), page("/users/settings"));
-            links.insert("preferences".into(), page("/users/settings/preferences"));
-            links.insert("listApikeys".into(), page("/users/settings/apikeys"));
-            links.insert("account".into(), page("/users/settings/account"));
+            links.insert("profile", page(&format!("/users/{id}/profile")));
+            links.insert("logout", page("/users/logout"));
+            links.insert("list", page("/users/admin"));
+            links.insert("edit", page(&format!("/users/admin/{id}")));
+            links.insert("settings", page("/users/settings"));
+            links.insert("preferences", page("/users/settings/preferences"));
+            links.insert("listApikeys", page("/users/settings/apikeys"));
+            links.insert("account", page("/users/settings/account"));
             links.insert(
-                "messagebus".into(),
-                link(&format!("{base}/messagebus"), &["GET"], "rest"),
+                "messagebus",
+                link(format!("{base}/messagebus"), &["GET"], "rest"),
             );
             let avatar = avatar_url(record, &self.settings).await?;
-            links.insert("avatarImage".into(), link(&avatar, &["GET"], "image"));
+            links.insert("avatarImage", link(&avatar, &["GET"], "image"));
             links.insert(
-                "describeAvatar".into(),
-                link(&format!("{me}/avatar"), &["GET"], "rest"),
+                "describeAvatar",
+                link(format!("{me}/avatar"), &["GET"], "rest"),
             );
             links.insert(
-                "importAvatar".into(),
-                link(&format!("{me}/import-avatar"), &["PUT"], "rest"),
+                "importAvatar",
+                link(format!("{me}/import-avatar"), &["PUT"], "rest"),
             );
             Ok(())
         })

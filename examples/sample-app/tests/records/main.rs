@@ -14,7 +14,7 @@ use serde_json::{json, Map, Value};
 use ving::config::Backend;
 use ving::drizzle::{eq, Tx};
 use ving::id::IdCodec;
-use ving::record::{CurrentUser, Describe, FindOptions, Kinds, Ouch, Record};
+use ving::record::{CurrentUser, Describe, FindOptions, Kinds, ListParams, Ouch, Record};
 use ving::schema::{SchemaOptions, SchemaSet};
 use ving::table::TableModel;
 use ving::testing::{in_ci, TestDb, BACKENDS};

@@ -245,3 +245,107 @@ async fn user_rules(backend: Backend, kinds: &Kinds<'_>) {
 }
 
 on_every_backend_and_in_a_transaction!(user_passwords_posted_props_and_delete, user_rules);
+
+/// `describe_to` and `describe_list_to` write the bytes of `describe` and
+/// `describe_list` serialized, for every kind, viewer and part (links, options, meta,
+/// related, extra, private), with dates, nulls, ids of parents, warnings and a deleted
+/// record among them.
+async fn written_describes(backend: Backend, kinds: &Kinds<'_>) {
+    let users = kinds.kind("User").expect("User");
+    let keys = kinds.kind("APIKey").expect("APIKey");
+    let admin = users
+        .create(props(json!({"username": "warden", "email": "warden@shawshank.jail", "realName": "Samuel \"Sam\" Norton", "admin": true})))
+        .await
+        .expect("admin");
+    let andy = users
+        .create(props(json!({"username": "andy", "email": "andy@shawshank.jail", "realName": "Andy Dufresne ✓"})))
+        .await
+        .expect("andy");
+    keys.create(props(
+        json!({"name": "Rock hammer", "userId": andy.id(), "reason": "tunnel\n\"digging\""}),
+    ))
+    .await
+    .expect("key");
+    kinds
+        .kind("CronJob")
+        .expect("CronJob")
+        .create(props(json!({"schedule": "* * * * *", "handler": "Test", "params": {"a": [1, 2.5, null]}, "note": "every minute"})))
+        .await
+        .expect("cron job");
+    let mut warned = users.mint(props(
+        json!({"username": "new", "email": "new@shawshank.jail"}),
+    ));
+    warned.add_warning(json!({"code": 200, "message": "a warning"}));
+    let viewers: [Option<&dyn CurrentUser>; 3] = [None, Some(&andy), Some(&admin)];
+    let all = Describe::new().links().options().meta();
+    for viewer in viewers {
+        let with = |d: Describe<'static>| -> Describe<'_> {
+            match viewer {
+                Some(user) => d.current_user(user),
+                None => d,
+            }
+        };
+        let cases = [
+            with(Describe::new()),
+            with(all.clone()),
+            with(all.clone().related("user").extra("anything")),
+            with(Describe::new().private().links()),
+        ];
+        for params in &cases {
+            for kind in ["User", "APIKey", "CronJob", "S3File"] {
+                let kind = kinds.kind(kind).expect("kind");
+                let mut records = kind
+                    .find_many((), &FindOptions::default())
+                    .await
+                    .expect("records");
+                if kind.name() == "User" {
+                    records.push(warned.clone());
+                }
+                for record in &records {
+                    let value = record.describe(params).await.expect("describe");
+                    let mut written = Vec::new();
+                    record
+                        .describe_to(params, &mut written)
+                        .await
+                        .expect("describe_to");
+                    assert_eq!(
+                        String::from_utf8_lossy(&written),
+                        serde_json::to_string(&value).expect("json"),
+                        "{backend:?} {} {params:?}",
+                        kind.name()
+                    );
+                }
+                let list = ListParams {
+                    items_per_page: Some(2),
+                    page: Some(1),
+                    object_params: params.clone(),
+                    ..ListParams::default()
+                };
+                let value = kind.describe_list(&list, ()).await.expect("list");
+                let mut written = Vec::new();
+                kind.describe_list_to(&list, (), &mut written)
+                    .await
+                    .expect("list_to");
+                assert_eq!(
+                    String::from_utf8_lossy(&written),
+                    serde_json::to_string(&value).expect("json"),
+                    "{backend:?} {} list {params:?}",
+                    kind.name()
+                );
+            }
+        }
+    }
+    let mut gone = users
+        .find_or_die(andy.id().expect("id"))
+        .await
+        .expect("andy");
+    gone.delete().await.expect("delete");
+    let value = gone.describe(&all).await.expect("describe");
+    assert_eq!(value["meta"]["deleted"], json!(true));
+    let mut written = Vec::new();
+    gone.describe_to(&all, &mut written)
+        .await
+        .expect("describe_to");
+    assert_eq!(written, serde_json::to_vec(&value).expect("json"));
+}
+on_every_backend_and_in_a_transaction!(describe_to_writes_the_bytes_of_describe, written_describes);

@@ -2,6 +2,7 @@
 //! options, and the hooks a kind's own record code installs ([`RecordHooks`]).
 
 use super::*;
+use crate::record::Links;
 
 /// A name that lives as long as the program (the statement tree holds `&'static str`
 /// names); each distinct name is kept once.
@@ -39,7 +40,7 @@ pub trait RecordHooks: Send + Sync {
         record: &'a Record<'_>,
         id_string: &'a str,
         params: &'a Describe<'_>,
-        links: &'a mut Map<String, Value>,
+        links: &'a mut Links,
     ) -> HookFuture<'a, ()> {
         let _ = (record, id_string, params, links);
         Box::pin(async { Ok(()) })
@@ -64,14 +65,17 @@ pub trait RecordHooks: Send + Sync {
         Box::pin(record.base_set_posted_props(params, user))
     }
 
-    /// Describes the record (an app adds or removes fields of ving's JSON); the default
-    /// is [`Record::base_describe`].
+    /// Describes the record in place of ving's base describe, when an app adds or
+    /// removes fields of ving's JSON (its override calls [`Record::base_describe`] and
+    /// changes the value). The default, `None`, keeps ving's base describe, which
+    /// [`Record::describe_to`] writes straight to its output.
     fn describe<'a>(
         &'a self,
         record: &'a Record<'_>,
         params: &'a Describe<'_>,
-    ) -> HookFuture<'a, Value> {
-        Box::pin(record.base_describe(params))
+    ) -> Option<HookFuture<'a, Value>> {
+        let _ = (record, params);
+        None
     }
 
     /// Inserts the record (an app fills in or checks props first); the default is

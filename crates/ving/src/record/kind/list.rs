@@ -197,6 +197,46 @@ impl<'e> Kind<'e> {
         params: &ListParams<'_>,
         where_: impl IntoWhere,
     ) -> Result<Value, Ouch> {
+        let (paging, records) = self.list_page(params, where_).await?;
+        let mut items = Vec::with_capacity(records.len());
+        for record in &records {
+            items.push(record.describe(&params.object_params).await?);
+        }
+        let mut out = Map::new();
+        out.insert("paging".into(), crate::record::describe::to_value(&paging)?);
+        out.insert("items".into(), Value::Array(items));
+        Ok(Value::Object(out))
+    }
+
+    /// The page [`Kind::describe_list`] gives, written to `out` as JSON (the same bytes
+    /// as serializing its value), each record straight from its cells
+    /// ([`Record::describe_to`]).
+    pub async fn describe_list_to(
+        &self,
+        params: &ListParams<'_>,
+        where_: impl IntoWhere,
+        out: &mut Vec<u8>,
+    ) -> Result<(), Ouch> {
+        let (paging, records) = self.list_page(params, where_).await?;
+        out.extend_from_slice(b"{\"paging\":");
+        crate::record::describe::write_json(out, &paging)?;
+        out.extend_from_slice(b",\"items\":[");
+        for (i, record) in records.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            record.describe_to(&params.object_params, out).await?;
+        }
+        out.extend_from_slice(b"]}");
+        Ok(())
+    }
+
+    /// The paging of a list and its page of records, their related parents loaded.
+    async fn list_page(
+        &self,
+        params: &ListParams<'_>,
+        where_: impl IntoWhere,
+    ) -> Result<(PagingJson, Vec<Record<'e>>), Ouch> {
         let where_ = where_.into_where();
         for prop in &params.sort_by {
             self.check_listable(prop, &params.object_params, "sort")?;
@@ -215,35 +255,27 @@ impl<'e> Kind<'e> {
         }
         let total_items = self.count(where_.clone()).await?;
         let total_pages = paging.total_pages(total_items);
-        let mut items = Vec::new();
+        let mut records = Vec::new();
         if let Some(take) = paging.items_this_page() {
             let options = FindOptions {
                 limit: Some(paging.items_per_page as u64),
                 offset: Some((paging.items_per_page * (paging.page - 1)) as u64),
                 order_by,
             };
-            let mut records = self.find_many(where_, &options).await?;
+            records = self.find_many(where_, &options).await?;
             records.truncate(take as usize);
             self.preload_parents(&mut records, &params.object_params.related)
                 .await?;
-            for record in &records {
-                items.push(record.describe(&params.object_params).await?);
-            }
         }
-        let mut out = Map::new();
-        out.insert(
-            "paging".into(),
-            serde_json::json!({
-                "page": paging.page,
-                "nextPage": (paging.page + 1).min(total_pages.max(1)),
-                "previousPage": if paging.page < 2 { 1 } else { paging.page - 1 },
-                "itemsPerPage": paging.items_per_page,
-                "totalItems": total_items,
-                "totalPages": total_pages,
-            }),
-        );
-        out.insert("items".into(), Value::Array(items));
-        Ok(Value::Object(out))
+        let json = PagingJson {
+            page: paging.page,
+            next_page: (paging.page + 1).min(total_pages.max(1)),
+            previous_page: if paging.page < 2 { 1 } else { paging.page - 1 },
+            items_per_page: paging.items_per_page,
+            total_items,
+            total_pages,
+        };
+        Ok((json, records))
     }
 
     /// Fetches the parents named in `related` for every record in one query a relation,
@@ -354,4 +386,16 @@ impl Paging {
         let total_items = total_items.max(0);
         total_items / self.items_per_page + i64::from(total_items % self.items_per_page != 0)
     }
+}
+
+/// The `paging` part of a list, as ving writes it.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PagingJson {
+    page: i64,
+    next_page: i64,
+    previous_page: i64,
+    items_per_page: i64,
+    total_items: i64,
+    total_pages: i64,
 }
