@@ -5,6 +5,10 @@
 //!    rows (typed rows): the ratio is the record layer's cost,
 //! 2. `describe` of 1,000 records (links, options and meta, to their owner),
 //! 3. a `describe_list` page of 100 (count, page query, each record described),
+//! 5. Users as `scripts/bench-ving-node` measures them on ving: `describe` of 1,000 Users
+//!    to an admin (links, options and meta), and `describe_list` of 100 pages of 100 Users
+//!    without includes and with them, each as JSON values (`describe`, `describe_list`)
+//!    beside JSON text (`describe_to`, `describe_list_to`),
 //! 4. `find_all` of 1,000,000 records in a child process, with its peak RSS (VmHWM).
 //!
 //! Each case runs several rounds (the two sides of case 1 alternately) and reports the
@@ -129,7 +133,108 @@ async fn sort_index_cost(
     Ok(())
 }
 
-/// For a profiler (`--profile-describe-users [mariadb|sqlite]`): `VING_PROFILE_ROUNDS`
+/// Case 5: an admin and 10,000 users, each described by the admin (links, options,
+/// meta), and listed 100 pages of 100 without includes and with them; JSON values beside
+/// JSON text.
+async fn users_cases(db: &Db, kinds: &Kinds<'_>, sizes: &Sizes) -> Result<(), BoxError> {
+    let backend = db.backend();
+    let user = |i: usize, admin: bool| UserInsert {
+        username: Some(format!("user{i}")),
+        email: Some(format!("user{i}@example.com")),
+        real_name: Some(format!("User {i}")),
+        admin: Some(admin),
+        ..UserInsert::new(String::new())
+    };
+    db.insert(UserTable).values([user(0, true)]).execute().await?;
+    let admin_id = db.select().from(UserTable).all().await?.len() as i64;
+    for first in (1..=10_000).step_by(1000) {
+        let batch: Vec<UserInsert> = (first..first + 1000).map(|i| user(i, false)).collect();
+        db.insert(UserTable).values(batch).execute().await?;
+    }
+    let users = kinds.kind("User")?;
+    let admin = users.find_or_die(admin_id).await?;
+    let page = users
+        .find_many(
+            (),
+            &FindOptions {
+                limit: Some(sizes.describe as u64),
+                ..FindOptions::default()
+            },
+        )
+        .await?;
+    let full = Describe::new()
+        .current_user(&admin)
+        .links()
+        .options()
+        .meta();
+    let (mut values, mut texts) = (Vec::new(), Vec::new());
+    let mut out = Vec::new();
+    for _ in 0..sizes.rounds {
+        let start = Instant::now();
+        for user in &page {
+            std::hint::black_box(user.describe(&full).await?);
+        }
+        values.push(start.elapsed());
+        let start = Instant::now();
+        for user in &page {
+            out.clear();
+            user.describe_to(&full, &mut out).await?;
+            std::hint::black_box(&out);
+        }
+        texts.push(start.elapsed());
+    }
+    let (value, text) = (best(values), best(texts));
+    let each = |d: Duration| d.as_secs_f64() * 1e6 / page.len() as f64;
+    println!(
+        "| {backend} | describe of {} Users to an admin (links, options, meta): value, text | {:.1} µs a record | {:.1} µs a record | {:.2} |",
+        page.len(),
+        each(value),
+        each(text),
+        value.as_secs_f64() / text.as_secs_f64()
+    );
+    for (what, object_params) in [
+        ("no includes", Describe::new().current_user(&admin)),
+        ("links, options, meta", full.clone()),
+    ] {
+        let (mut values, mut texts) = (Vec::new(), Vec::new());
+        for _ in 0..sizes.rounds.min(3) {
+            let start = Instant::now();
+            for page in 1..=100 {
+                let list = ListParams {
+                    items_per_page: Some(100),
+                    page: Some(page),
+                    object_params: object_params.clone(),
+                    ..ListParams::default()
+                };
+                std::hint::black_box(users.describe_list(&list, ()).await?);
+            }
+            values.push(start.elapsed());
+            let start = Instant::now();
+            for page in 1..=100 {
+                let list = ListParams {
+                    items_per_page: Some(100),
+                    page: Some(page),
+                    object_params: object_params.clone(),
+                    ..ListParams::default()
+                };
+                out.clear();
+                users.describe_list_to(&list, (), &mut out).await?;
+                std::hint::black_box(&out);
+            }
+            texts.push(start.elapsed());
+        }
+        let (value, text) = (best(values), best(texts));
+        println!(
+            "| {backend} | describe_list of 100 pages of 100 Users ({what}): value, text | {:.1} ms | {:.1} ms | {:.2} |",
+            ms(value),
+            ms(text),
+            value.as_secs_f64() / text.as_secs_f64()
+        );
+    }
+    Ok(())
+}
+
+/// For a profiler (`--profile-describe-users [mariadb|sqlite] [bytes]`): `VING_PROFILE_ROUNDS`
 /// (200) rounds of describing 1,000 users to an admin with links, options and meta (the
 /// case of `scripts/bench-ving-node`), on PostgreSQL unless told; prints the time a user.
 async fn profile_describe_users(args: &[String]) -> Result<(), BoxError> {
@@ -171,8 +276,14 @@ async fn profile_describe_users(args: &[String]) -> Result<(), BoxError> {
     let a_user = |time: Duration| {
         time.as_secs_f64() * 1e6 / f64::from(rounds.max(1)) / page.len() as f64
     };
+    // `bytes`: describe_to alone, for a profile of it.
+    let value_rounds = if args.iter().any(|a| a == "bytes") {
+        0
+    } else {
+        rounds
+    };
     let start = Instant::now();
-    for _ in 0..rounds {
+    for _ in 0..value_rounds {
         for user in &page {
             std::hint::black_box(user.describe(&params).await?);
         }
@@ -298,6 +409,9 @@ async fn run_backend(backend: Backend, sizes: &Sizes) -> Result<(), BoxError> {
         ms(time)
     );
     sort_index_cost(db, &keys, &list, sizes.rounds, sizes.find, time).await?;
+
+    // 5. Users, as ving on node is measured.
+    users_cases(db, &kinds, sizes).await?;
 
     // 4. find_all of 1M records in a child process.
     seed(db, sizes.stream - sizes.find, sizes.find).await?;

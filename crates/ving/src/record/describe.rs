@@ -135,10 +135,13 @@ impl<'e> Record<'e> {
         all: bool,
     ) -> Result<Map<String, Value>, Ouch> {
         let is_owner = all || self.is_owner(params.current_user).await?;
+        let seen: Vec<bool> = (self.kind.schema().props.iter())
+            .map(|prop| visible(prop, params, is_owner))
+            .collect();
         let options = Options {
             record: self,
-            params,
-            is_owner,
+            seen: &seen,
+            text: false,
         };
         match to_value(&options)? {
             Value::Object(options) => Ok(options),
@@ -164,7 +167,9 @@ impl<'e> Record<'e> {
         if let Some(described) = hooks.and_then(|hooks| hooks.describe(self, params)) {
             return write_json(out, &described.await?);
         }
-        write_json(out, &self.described(params).await?)
+        let mut described = self.described(params).await?;
+        described.text = true;
+        write_json(out, &described)
     }
 
     /// ving's base `describe` (§2.13 of the record spec), with ving-rs's differences: a
@@ -221,6 +226,7 @@ impl<'e> Record<'e> {
         let mut related = (!params.related.is_empty()).then(Map::new);
         let schema = self.kind.schema();
         let mut shown = Vec::with_capacity(schema.props.len());
+        let mut seen = Vec::with_capacity(schema.props.len());
         for prop in &schema.props {
             if let Some(meta) = meta.as_mut().filter(|_| prop.allow_real_public_id) {
                 let real = meta.entry("realId").or_insert_with(|| json!({}));
@@ -231,7 +237,9 @@ impl<'e> Record<'e> {
                     );
                 }
             }
-            if prop.name == "id" || !visible(prop, params, is_owner) {
+            let sees = visible(prop, params, is_owner);
+            seen.push(sees);
+            if prop.name == "id" || !sees {
                 shown.push(Shown::Hidden);
                 continue;
             }
@@ -280,9 +288,10 @@ impl<'e> Record<'e> {
         Ok(Described {
             record: self,
             params,
-            is_owner,
             id,
             shown,
+            seen,
+            text: false,
             links,
             meta,
             related,
@@ -306,9 +315,12 @@ enum Shown {
 struct Described<'r, 'e, 'u> {
     record: &'r Record<'e>,
     params: &'r Describe<'u>,
-    is_owner: bool,
     id: Value,
     shown: Vec<Shown>,
+    /// Per prop, whether the viewer sees it.
+    seen: Vec<bool>,
+    /// Written as JSON text: what is made once a kind is written as it is.
+    text: bool,
     links: Option<Links>,
     meta: Option<Map<String, Value>>,
     related: Option<Map<String, Value>>,
@@ -325,8 +337,8 @@ impl Serialize for Described<'_, '_, '_> {
         if self.params.options {
             let options = Options {
                 record,
-                params: self.params,
-                is_owner: self.is_owner,
+                seen: &self.seen,
+                text: self.text,
             };
             out.serialize_entry("options", &options)?;
         }
@@ -354,14 +366,16 @@ impl Serialize for Props<'_, '_, '_, '_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let described = self.0;
         let record = described.record;
+        let info = record.kind.info();
         let mut props = serializer.serialize_map(None)?;
         props.serialize_entry("id", &described.id)?;
-        for (prop, shown) in record.kind.schema().props.iter().zip(&described.shown) {
+        let slots = info.schema.props.iter().zip(&info.slots);
+        for ((prop, slot), shown) in slots.zip(&described.shown) {
             match shown {
                 Shown::Hidden => {}
                 Shown::Id(id) => props.serialize_entry(&prop.name, id)?,
                 Shown::Held => {
-                    if let Some(value) = record.props.held(&prop.name) {
+                    if let Some(value) = record.props.held_at(&info.names, *slot, &prop.name) {
                         props.serialize_entry(&prop.name, &value)?;
                     }
                 }
@@ -371,24 +385,29 @@ impl Serialize for Props<'_, '_, '_, '_> {
     }
 }
 
-/// The options part of a describe ([`Record::prop_options`]).
-struct Options<'r, 'e, 'u> {
+/// The options part of a describe ([`Record::prop_options`]), of the props `seen`.
+struct Options<'r, 'e> {
     record: &'r Record<'e>,
-    params: &'r Describe<'u>,
-    is_owner: bool,
+    seen: &'r [bool],
+    /// Enum lists written from their text (made once a kind), not their values.
+    text: bool,
 }
 
-impl Serialize for Options<'_, '_, '_> {
+impl Serialize for Options<'_, '_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let kind = &self.record.kind;
         let info = kind.info();
         let mut options = serializer.serialize_map(None)?;
-        for (prop, enum_options) in info.schema.props.iter().zip(&info.enum_options) {
-            if !visible(prop, self.params, self.is_owner) {
+        let props = info.schema.props.iter().enumerate().zip(&info.enum_options);
+        for (((i, prop), enum_options), seen) in props.zip(self.seen) {
+            if !seen {
                 continue;
             }
             if let Some(list) = enum_options {
-                options.serialize_entry(&prop.name, list)?;
+                match info.enum_options_text.get(i).and_then(Option::as_ref) {
+                    Some(text) if self.text => options.serialize_entry(&prop.name, text)?,
+                    _ => options.serialize_entry(&prop.name, list)?,
+                }
             } else if let Some(name) = &prop.options {
                 let list = kind.kinds.catalog.options.get(name);
                 options.serialize_entry(&prop.name, list.map_or(&[][..], Vec::as_slice))?;

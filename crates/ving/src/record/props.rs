@@ -167,6 +167,28 @@ impl Props {
         }
     }
 
+    /// [`Props::held`] for the prop at `slot` among `names` (the kind's column names, as
+    /// its schema's props map to them), without looking the name up.
+    pub(crate) fn held_at(
+        &self,
+        names: &Arc<[&'static str]>,
+        slot: Option<usize>,
+        name: &str,
+    ) -> Option<Held<'_>> {
+        if !Arc::ptr_eq(&self.names, names) {
+            return self.held(name);
+        }
+        match slot.and_then(|i| self.cells.get(i)) {
+            Some(Cell::Absent) => None,
+            Some(cell) => Some(Held::Cell(cell)),
+            None => self
+                .extra
+                .as_ref()
+                .and_then(|extra| extra.get(name))
+                .map(Held::Value),
+        }
+    }
+
     /// Sets `name`.
     pub(crate) fn insert(&mut self, name: &str, value: Value) {
         match self.slot(name) {

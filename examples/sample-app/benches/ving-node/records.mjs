@@ -9,8 +9,12 @@
 //   2. describe of 1,000 API keys to their owner, with links, options and meta,
 //   3. a describeList page of 100 (itemsPerPage 100, page 3; each item described to the
 //      owner with links and meta),
+//   4. describe of 1,000 Users to an admin, with links, options and meta,
+//   5. describeList of 100 pages of 100 Users (to the admin), without includes and with
+//      links, options and meta,
 //
-// each for 15 rounds, printing the best round as rows of the Rust bench's markdown table.
+// each for 15 rounds (cases 5: 3), printing the best round as rows of the Rust bench's
+// markdown table.
 // Case 4 of the Rust bench (find_all of 1,000,000 records, peak RSS) is not run.
 //
 // Normally run through `scripts/bench-ving-node` (it checks the checkout, provides redis,
@@ -28,7 +32,9 @@
 // (what `ving drizzle --prepare` generates; the wrapper generates them if missing) and
 // seeds like the Rust bench: user 1 `owner` (owner@example.com, minted by ving with ving's
 // defaults), then 10,000 API keys in batches of 1,000 (name `key {i}`, privateKey `pk_` +
-// i zero-padded to 36 digits, url `https://example.com/{i}`, reason `benchmark`, userId 1).
+// i zero-padded to 36 digits, url `https://example.com/{i}`, reason `benchmark`, userId 1),
+// user 2 `admin` (admin@example.com, admin), and 10,000 users in batches of 1,000
+// (username `user{i}`, email `user{i}@example.com`, realName `User {i}`).
 // It refuses a database whose name does not contain `bench`, as it drops it first.
 
 import { createRequire } from 'node:module';
@@ -39,6 +45,7 @@ import { performance } from 'node:perf_hooks';
 
 const KEYS = 10_000;
 const DESCRIBE = 1_000;
+const USERS = 10_000;
 
 const die = (message) => {
     process.stderr.write(`error: ${message}\n`);
@@ -106,7 +113,15 @@ async function setup() {
     }
     const count = await keys.count();
     if (count !== KEYS) die(`seeded ${count} API keys, not ${KEYS}`);
-    process.stderr.write(`seeded ${database}: user 1 (owner) and ${count} API keys\n`);
+    const admin = await users.create({ username: 'admin', email: 'admin@example.com', admin: true });
+    if (admin.get('id') !== 2) die(`the admin got id ${admin.get('id')}, not 2`);
+    for (let first = 0; first < USERS; first += 1000) {
+        const batch = [];
+        for (let i = first; i < Math.min(first + 1000, USERS); i++)
+            batch.push({ username: `user${i}`, email: `user${i}@example.com`, realName: `User ${i}`, bio: "" });
+        await users.insert.values(batch);
+    }
+    process.stderr.write(`seeded ${database}: users 1 (owner) and 2 (admin), ${count} API keys, ${await users.count()} users\n`);
 }
 
 const best = (times) => Math.min(...times);
@@ -169,6 +184,44 @@ async function bench() {
         sink += described.items.length;
     }
     console.log(`| ${backend} | describe_list page of 100 (of ${KEYS}) | ${ms(best(times))} ms | | |`);
+
+    // 4. describe of 1,000 Users to an admin, with links, options and meta.
+    const users = await useKind('User');
+    const admin = await users.findOrDie(2);
+    check('admin', admin.get('admin'), true);
+    const people = await users.findMany(undefined, { limit: DESCRIBE });
+    check('findMany users', people.length, DESCRIBE);
+    const full = { currentUser: admin, include: { links: true, options: true, meta: true } };
+    times = [];
+    for (let r = 0; r < rounds; r++) {
+        const start = performance.now();
+        for (const user of people) {
+            const described = await user.describe(full);
+            sink += described.props.id.length;
+        }
+        times.push(performance.now() - start);
+    }
+    const userTime = best(times);
+    console.log(`| ${backend} | describe of ${people.length} Users to an admin (links, options, meta) | ${ms(userTime)} ms | ${(userTime * 1000 / people.length).toFixed(1)} µs a record | |`);
+
+    // 5. describeList of 100 pages of 100 Users, without includes and with them.
+    for (const [what, include] of [['no includes', {}], ['links, options, meta', full.include]]) {
+        times = [];
+        for (let r = 0; r < Math.min(rounds, 3); r++) {
+            const start = performance.now();
+            for (let page = 1; page <= 100; page++) {
+                const described = await users.describeList({
+                    itemsPerPage: 100,
+                    page,
+                    objectParams: { currentUser: admin, include },
+                });
+                check('describeList users', described.items.length, 100);
+                sink += described.items.length;
+            }
+            times.push(performance.now() - start);
+        }
+        console.log(`| ${backend} | describe_list of 100 pages of 100 Users (${what}) | ${ms(best(times))} ms | | |`);
+    }
     if (sink < 0) console.log(sink);
 }
 

@@ -124,6 +124,10 @@ pub(crate) struct KindInfo {
     /// Per prop (in schema order), its enum or boolean options as `describe` lists them
     /// (`[{value, label}, …]`), made once for every record of the kind.
     pub(crate) enum_options: Vec<Option<Value>>,
+    /// The same lists as JSON text, written as they are by [`Record::describe_to`].
+    pub(crate) enum_options_text: Vec<Option<Box<serde_json::value::RawValue>>>,
+    /// Per prop (in schema order), its place among the column names.
+    pub(crate) slots: Vec<Option<usize>>,
 }
 
 /// A prop's enum or boolean values with their labels, as ving's options list them.
@@ -217,12 +221,28 @@ impl<'e> Kinds<'e> {
                             .collect()
                     })
                     .unwrap_or_default();
+                let enum_options: Vec<Option<Value>> =
+                    schema.props.iter().map(enum_options).collect();
+                let enum_options_text = enum_options
+                    .iter()
+                    .map(|list| {
+                        let text = serde_json::to_string(list.as_ref()?).ok()?;
+                        serde_json::value::RawValue::from_string(text).ok()
+                    })
+                    .collect();
+                let slots = schema
+                    .props
+                    .iter()
+                    .map(|prop| columns.iter().position(|c| c.name == prop.name))
+                    .collect();
                 KindInfo {
                     schema: schema.clone(),
                     table: intern(&schema.table_name),
                     names: columns.iter().map(|c| c.name).collect(),
                     columns,
-                    enum_options: schema.props.iter().map(enum_options).collect(),
+                    enum_options,
+                    enum_options_text,
+                    slots,
                 }
             })
             .collect();
