@@ -145,7 +145,10 @@ async fn users_cases(db: &Db, kinds: &Kinds<'_>, sizes: &Sizes) -> Result<(), Bo
         admin: Some(admin),
         ..UserInsert::new(String::new())
     };
-    db.insert(UserTable).values([user(0, true)]).execute().await?;
+    db.insert(UserTable)
+        .values([user(0, true)])
+        .execute()
+        .await?;
     let admin_id = db.select().from(UserTable).all().await?.len() as i64;
     for first in (1..=10_000).step_by(1000) {
         let batch: Vec<UserInsert> = (first..first + 1000).map(|i| user(i, false)).collect();
@@ -273,9 +276,8 @@ async fn profile_describe_users(args: &[String]) -> Result<(), BoxError> {
         .ok()
         .and_then(|r| r.parse().ok())
         .unwrap_or(200);
-    let a_user = |time: Duration| {
-        time.as_secs_f64() * 1e6 / f64::from(rounds.max(1)) / page.len() as f64
-    };
+    let a_user =
+        |time: Duration| time.as_secs_f64() * 1e6 / f64::from(rounds.max(1)) / page.len() as f64;
     // `bytes`: describe_to alone, for a profile of it.
     let value_rounds = if args.iter().any(|a| a == "bytes") {
         0

@@ -2,6 +2,7 @@
 //! and on request links, options, meta, related parents, extra and warnings.
 
 use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 
 use crate::schema::{Prop, PropType, RelationType};
@@ -138,15 +139,7 @@ impl<'e> Record<'e> {
         let seen: Vec<bool> = (self.kind.schema().props.iter())
             .map(|prop| visible(prop, params, is_owner))
             .collect();
-        let options = Options {
-            record: self,
-            seen: &seen,
-            text: false,
-        };
-        match to_value(&options)? {
-            Value::Object(options) => Ok(options),
-            _ => Ok(Map::new()),
-        }
+        Ok(options_map(self, &seen))
     }
 
     /// The record as ving describes it, through the kind's `describe` hook when the app
@@ -167,15 +160,28 @@ impl<'e> Record<'e> {
         if let Some(described) = hooks.and_then(|hooks| hooks.describe(self, params)) {
             return write_json(out, &described.await?);
         }
-        let mut described = self.described(params).await?;
-        described.text = true;
-        write_json(out, &described)
+        write_json(out, &self.described(params).await?)
     }
 
     /// ving's base `describe` (§2.13 of the record spec), with ving-rs's differences: a
     /// null id is `null`, and a related parent that is not set is `null`.
     pub async fn base_describe(&self, params: &Describe<'_>) -> Result<Value, Ouch> {
-        to_value(&self.described(params).await?)
+        let mut described = self.described(params).await?;
+        described.apart = true;
+        let mut value = to_value(&described)?;
+        if let Value::Object(parts) = &mut value {
+            // After props, as written.
+            let mut at = 1;
+            if let Some(links) = &described.links {
+                parts.shift_insert(at, "links".into(), Value::Object(links.to_map()));
+                at += 1;
+            }
+            if params.options {
+                let options = Value::Object(options_map(self, &described.seen));
+                parts.shift_insert(at, "options".into(), options);
+            }
+        }
+        Ok(value)
     }
 
     /// Reads what a describe needs that takes a database or a hook (whether the viewer
@@ -291,7 +297,7 @@ impl<'e> Record<'e> {
             id,
             shown,
             seen,
-            text: false,
+            apart: false,
             links,
             meta,
             related,
@@ -319,8 +325,10 @@ struct Described<'r, 'e, 'u> {
     shown: Vec<Shown>,
     /// Per prop, whether the viewer sees it.
     seen: Vec<bool>,
-    /// Written as JSON text: what is made once a kind is written as it is.
-    text: bool,
+    /// Links and options left out, for a describe made as a value: they are put in as
+    /// made ([`Links::to_map`], the options cloned), which costs less than serializing
+    /// them into values.
+    apart: bool,
     links: Option<Links>,
     meta: Option<Map<String, Value>>,
     related: Option<Map<String, Value>>,
@@ -331,16 +339,12 @@ impl Serialize for Described<'_, '_, '_> {
         let record = self.record;
         let mut out = serializer.serialize_map(None)?;
         out.serialize_entry("props", &Props(self))?;
-        if let Some(links) = &self.links {
+        if let Some(links) = self.links.as_ref().filter(|_| !self.apart) {
             out.serialize_entry("links", links)?;
         }
-        if self.params.options {
-            let options = Options {
-                record,
-                seen: &self.seen,
-                text: self.text,
-            };
-            out.serialize_entry("options", &options)?;
+        if self.params.options && !self.apart {
+            let seen = &self.seen;
+            out.serialize_entry("options", &OptionsText { record, seen })?;
         }
         if let Some(meta) = &self.meta {
             out.serialize_entry("meta", meta)?;
@@ -385,36 +389,74 @@ impl Serialize for Props<'_, '_, '_, '_> {
     }
 }
 
-/// The options part of a describe ([`Record::prop_options`]), of the props `seen`.
-struct Options<'r, 'e> {
-    record: &'r Record<'e>,
-    seen: &'r [bool],
-    /// Enum lists written from their text (made once a kind), not their values.
-    text: bool,
+/// One prop's options: an enum's or boolean's `[{value, label}, …]` (with its text, made
+/// once a kind), a registered list, or a parent relation's accepted file extensions.
+enum OptionList<'a> {
+    Enum(&'a Value, Option<&'a RawValue>),
+    Registered(&'a [Value]),
+    Extensions(&'a [String]),
 }
 
-impl Serialize for Options<'_, '_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let kind = &self.record.kind;
-        let info = kind.info();
-        let mut options = serializer.serialize_map(None)?;
-        let props = info.schema.props.iter().enumerate().zip(&info.enum_options);
-        for (((i, prop), enum_options), seen) in props.zip(self.seen) {
-            if !seen {
-                continue;
+/// The options of the props `seen` of `record`'s kind, in the schema's order, under the
+/// names a describe gives them.
+fn option_lists<'a>(
+    record: &'a Record<'_>,
+    seen: &'a [bool],
+) -> impl Iterator<Item = (&'a str, OptionList<'a>)> {
+    let kind = &record.kind;
+    let info = kind.info();
+    let catalog = &kind.kinds.catalog;
+    let props = info.schema.props.iter().zip(&info.enum_options);
+    props
+        .zip(&info.enum_options_text)
+        .zip(seen)
+        .filter(|(_, seen)| **seen)
+        .filter_map(move |(((prop, list), text), _)| {
+            if let Some(list) = list {
+                return Some((prop.name.as_str(), OptionList::Enum(list, text.as_deref())));
             }
-            if let Some(list) = enum_options {
-                match info.enum_options_text.get(i).and_then(Option::as_ref) {
-                    Some(text) if self.text => options.serialize_entry(&prop.name, text)?,
-                    _ => options.serialize_entry(&prop.name, list)?,
-                }
-            } else if let Some(name) = &prop.options {
-                let list = kind.kinds.catalog.options.get(name);
-                options.serialize_entry(&prop.name, list.map_or(&[][..], Vec::as_slice))?;
-            } else if let Some(relation) = prop.relation.as_ref().filter(|r| {
+            if let Some(name) = &prop.options {
+                let list = catalog.options.get(name).map_or(&[][..], Vec::as_slice);
+                return Some((prop.name.as_str(), OptionList::Registered(list)));
+            }
+            let relation = prop.relation.as_ref().filter(|r| {
                 r.relation_type == RelationType::Parent && !r.accepted_file_extensions.is_empty()
-            }) {
-                options.serialize_entry(&relation.name, &relation.accepted_file_extensions)?;
+            })?;
+            let extensions = OptionList::Extensions(&relation.accepted_file_extensions);
+            Some((relation.name.as_str(), extensions))
+        })
+}
+
+/// The options part of a describe as a JSON object (the enum lists cloned, which is
+/// cheaper than making them again).
+fn options_map(record: &Record<'_>, seen: &[bool]) -> Map<String, Value> {
+    option_lists(record, seen)
+        .map(|(name, list)| {
+            let list = match list {
+                OptionList::Enum(list, _) => list.clone(),
+                OptionList::Registered(list) => Value::Array(list.to_vec()),
+                OptionList::Extensions(extensions) => json!(extensions),
+            };
+            (name.to_owned(), list)
+        })
+        .collect()
+}
+
+/// The options part of a describe written as JSON text.
+struct OptionsText<'r, 'e> {
+    record: &'r Record<'e>,
+    seen: &'r [bool],
+}
+
+impl Serialize for OptionsText<'_, '_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut options = serializer.serialize_map(None)?;
+        for (name, list) in option_lists(self.record, self.seen) {
+            match list {
+                OptionList::Enum(_, Some(text)) => options.serialize_entry(name, text)?,
+                OptionList::Enum(list, None) => options.serialize_entry(name, list)?,
+                OptionList::Registered(list) => options.serialize_entry(name, list)?,
+                OptionList::Extensions(list) => options.serialize_entry(name, list)?,
             }
         }
         options.end()
