@@ -24,7 +24,7 @@ use super::RecordSettings;
 pub use ving::record::BCRYPT_COST;
 
 fn text<'r>(record: &'r Record<'_>, prop: &str) -> &'r str {
-    record.get(prop).and_then(Value::as_str).unwrap_or_default()
+    record.get_str(prop).unwrap_or_default()
 }
 
 /// The name to show: the prop `useAsDisplayName` names (`username`, `email` or
@@ -65,12 +65,21 @@ pub fn robohash_url(kind: &str, id_string: &str) -> String {
 /// The avatar's URL by `avatarType`: `robot` the robohash of the id string, `uploaded`
 /// (with an avatar) the file's URL (404 when the file is gone), else `/img/avatar.png`.
 pub async fn avatar_url(user: &Record<'_>, settings: &RecordSettings) -> Result<String, Ouch> {
+    avatar_url_of(user, user.id_string().as_deref(), settings).await
+}
+
+/// [`avatar_url`] of a user whose id string is known already (`None`: it has no id).
+async fn avatar_url_of(
+    user: &Record<'_>,
+    id_string: Option<&str>,
+    settings: &RecordSettings,
+) -> Result<String, Ouch> {
     match text(user, "avatarType") {
-        "robot" => Ok(match user.id_string() {
-            Some(id) => robohash_url(user.kind().name(), &id),
+        "robot" => Ok(match id_string {
+            Some(id) => robohash_url(user.kind().name(), id),
             None => "/img/avatar.png".into(),
         }),
-        "uploaded" if user.get("avatarId").is_some_and(|v| v.as_i64().is_some()) => {
+        "uploaded" if user.get_i64("avatarId").is_some() => {
             let file = user.parent("avatar").await?;
             Ok(super::s3_file::file_url(&file, settings))
         }
@@ -157,7 +166,9 @@ impl RecordHooks for UserHooks {
                 "messagebus",
                 link(format!("{base}/messagebus"), &["GET"], "rest"),
             );
-            let avatar = avatar_url(record, &self.settings).await?;
+            // The id string of a user without an id is `null`, as ving's.
+            let id_string = Some(id).filter(|id| *id != "null");
+            let avatar = avatar_url_of(record, id_string, &self.settings).await?;
             links.insert("avatarImage", link(&avatar, &["GET"], "image"));
             links.insert(
                 "describeAvatar",
