@@ -195,6 +195,11 @@ async fn users_cases(db: &Db, kinds: &Kinds<'_>, sizes: &Sizes) -> Result<(), Bo
         each(text),
         value.as_secs_f64() / text.as_secs_f64()
     );
+    let sql = raw_list_time(db, sizes.rounds.min(3)).await?;
+    println!(
+        "| {backend} | its SQL: the count and the page query of 100 pages of 100 Users, raw through sqlx | {:.1} ms | | |",
+        ms(sql)
+    );
     for (what, object_params) in [
         ("no includes", Describe::new().current_user(&admin)),
         ("links, options, meta", full.clone()),
@@ -228,13 +233,53 @@ async fn users_cases(db: &Db, kinds: &Kinds<'_>, sizes: &Sizes) -> Result<(), Bo
         }
         let (value, text) = (best(values), best(texts));
         println!(
-            "| {backend} | describe_list of 100 pages of 100 Users ({what}): value, text | {:.1} ms | {:.1} ms | {:.2} |",
+            "| {backend} | describe_list of 100 pages of 100 Users ({what}): value, text; text / its SQL | {:.1} ms | {:.1} ms | {:.2} |",
             ms(value),
             ms(text),
-            value.as_secs_f64() / text.as_secs_f64()
+            text.as_secs_f64() / sql.as_secs_f64()
         );
     }
     Ok(())
+}
+
+/// What the SQL of case 5's lists costs alone: per page, the count and the page query
+/// (ving's default sort, `createdAt` then `id`) run raw through sqlx, the rows fetched.
+async fn raw_list_time(db: &Db, rounds: usize) -> Result<Duration, BoxError> {
+    use ving::db::Pool;
+    let (created, id) = match db.backend() {
+        Backend::MySql => ("`createdAt`", "`id`"),
+        _ => ("\"createdAt\"", "\"id\""),
+    };
+    let count = "SELECT COUNT(*) FROM users";
+    let mut times = Vec::new();
+    for _ in 0..rounds {
+        let start = Instant::now();
+        for page in 0..100 {
+            let sql = format!(
+                "SELECT * FROM users ORDER BY {created}, {id} LIMIT 100 OFFSET {}",
+                page * 100
+            );
+            let rows = match db.pool() {
+                Pool::MySql(pool) => {
+                    ving::sqlx::query(count).fetch_one(pool).await?;
+                    ving::sqlx::query(&sql).fetch_all(pool).await?.len()
+                }
+                Pool::Postgres(pool) => {
+                    ving::sqlx::query(count).fetch_one(pool).await?;
+                    ving::sqlx::query(&sql).fetch_all(pool).await?.len()
+                }
+                Pool::Sqlite(pool) => {
+                    ving::sqlx::query(count).fetch_one(pool).await?;
+                    ving::sqlx::query(&sql).fetch_all(pool).await?.len()
+                }
+                #[allow(unreachable_patterns)]
+                _ => return Err("this backend is not in the build".into()),
+            };
+            assert_eq!(rows, 100);
+        }
+        times.push(start.elapsed());
+    }
+    Ok(best(times))
 }
 
 /// For a profiler (`--profile-describe-users [mariadb|sqlite] [bytes]`): `VING_PROFILE_ROUNDS`
