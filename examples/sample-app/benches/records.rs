@@ -23,7 +23,7 @@ use futures_util::StreamExt;
 use ving::config::Backend;
 use ving::db::Db;
 use ving::id::IdCodec;
-use ving::record::{Describe, FindOptions, Kinds, ListParams};
+use ving::record::{Describe, FindOptions, Kinds, ListParams, Record};
 use ving::schema::{SchemaOptions, SchemaSet};
 use ving::table::TableModel;
 use ving::testing::TestDb;
@@ -66,6 +66,26 @@ async fn seed(db: &Db, total: usize, start: usize) -> Result<(), BoxError> {
         db.insert(APIKeyTable).values(batch).execute().await?;
     }
     Ok(())
+}
+
+/// User `i` of the User cases (`user{i}`, `User {i}`).
+fn user(i: usize, admin: bool) -> UserInsert {
+    UserInsert {
+        username: Some(format!("user{i}")),
+        email: Some(format!("user{i}@example.com")),
+        real_name: Some(format!("User {i}")),
+        admin: Some(admin),
+        ..UserInsert::new(String::new())
+    }
+}
+
+/// The first `n` records of `kind`.
+async fn first<'e>(kind: &ving::record::Kind<'e>, n: usize) -> Result<Vec<Record<'e>>, BoxError> {
+    let options = FindOptions {
+        limit: Some(n as u64),
+        ..FindOptions::default()
+    };
+    Ok(kind.find_many((), &options).await?)
 }
 
 /// The user every API key belongs to (id 1).
@@ -138,13 +158,6 @@ async fn sort_index_cost(
 /// JSON text.
 async fn users_cases(db: &Db, kinds: &Kinds<'_>, sizes: &Sizes) -> Result<(), BoxError> {
     let backend = db.backend();
-    let user = |i: usize, admin: bool| UserInsert {
-        username: Some(format!("user{i}")),
-        email: Some(format!("user{i}@example.com")),
-        real_name: Some(format!("User {i}")),
-        admin: Some(admin),
-        ..UserInsert::new(String::new())
-    };
     db.insert(UserTable)
         .values([user(0, true)])
         .execute()
@@ -156,15 +169,7 @@ async fn users_cases(db: &Db, kinds: &Kinds<'_>, sizes: &Sizes) -> Result<(), Bo
     }
     let users = kinds.kind("User")?;
     let admin = users.find_or_die(admin_id).await?;
-    let page = users
-        .find_many(
-            (),
-            &FindOptions {
-                limit: Some(sizes.describe as u64),
-                ..FindOptions::default()
-            },
-        )
-        .await?;
+    let page = first(&users, sizes.describe).await?;
     let full = Describe::new()
         .current_user(&admin)
         .links()
@@ -298,15 +303,7 @@ async fn profile_describe_users(args: &[String]) -> Result<(), BoxError> {
     test.db()
         .create_tables(&TableModel::from_schemas(&schemas))
         .await?;
-    let users: Vec<UserInsert> = (0..1000)
-        .map(|i| UserInsert {
-            username: Some(format!("user{i}")),
-            email: Some(format!("user{i}@example.com")),
-            real_name: Some(format!("User {i}")),
-            admin: Some(i == 0),
-            ..UserInsert::new(String::new())
-        })
-        .collect();
+    let users: Vec<UserInsert> = (0..1000).map(|i| user(i, i == 0)).collect();
     test.db().insert(UserTable).values(users).execute().await?;
     let kinds = record::kinds_with(&schemas, test.db(), codec()?, RecordSettings::default());
     let users = kinds.kind("User")?;
@@ -372,14 +369,7 @@ async fn run_backend(backend: Backend, sizes: &Sizes) -> Result<(), BoxError> {
     let db = test.db();
     db.create_tables(&TableModel::from_schemas(&schemas))
         .await?;
-    db.insert(UserTable)
-        .values([UserInsert {
-            username: Some("owner".into()),
-            email: Some("owner@example.com".into()),
-            ..UserInsert::new(String::new())
-        }])
-        .execute()
-        .await?;
+    owner(db).await?;
     seed(db, sizes.find, 0).await?;
     let kinds: Kinds<'_> = record::kinds_with(&schemas, db, codec()?, RecordSettings::default());
     let keys = kinds.kind("APIKey")?;
@@ -412,15 +402,7 @@ async fn run_backend(backend: Backend, sizes: &Sizes) -> Result<(), BoxError> {
     }
 
     // 2. describe of 1,000 records to their owner, with links, options and meta.
-    let page = keys
-        .find_many(
-            (),
-            &FindOptions {
-                limit: Some(sizes.describe as u64),
-                ..FindOptions::default()
-            },
-        )
-        .await?;
+    let page = first(&keys, sizes.describe).await?;
     let params = Describe::new()
         .current_user(&owner)
         .links()
@@ -571,15 +553,7 @@ async fn main() -> Result<(), BoxError> {
         let kinds = record::kinds_with(&schemas, test.db(), codec()?, RecordSettings::default());
         let keys = kinds.kind("APIKey")?;
         let owner = kinds.kind("User")?.find_or_die(1).await?;
-        let page = keys
-            .find_many(
-                (),
-                &FindOptions {
-                    limit: Some(1000),
-                    ..FindOptions::default()
-                },
-            )
-            .await?;
+        let page = first(&keys, 1000).await?;
         let params = Describe::new()
             .current_user(&owner)
             .links()
