@@ -559,3 +559,107 @@ on_every_backend!(
     passwords_are_never_stored_as_given,
     passwords_are_stored_hashed
 );
+
+/// Any JSON value a JSON prop may hold: nulls, booleans, integers, finite fractions,
+/// strings with quotes, backslashes, control characters and non-ASCII, nested.
+fn any_json() -> impl proptest::strategy::Strategy<Value = Value> {
+    use proptest::prelude::*;
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::from),
+        any::<i64>().prop_map(Value::from),
+        (-1e12f64..1e12).prop_map(Value::from),
+        "[a-z\"\\\\\u{0}-\u{1f}é✓ ]{0,12}".prop_map(Value::from),
+    ];
+    leaf.prop_recursive(3, 24, 4, |inner| {
+        prop_oneof![
+            proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::from),
+            proptest::collection::btree_map("[a-z\"é]{1,6}", inner, 0..4)
+                .prop_map(|map| Value::Object(map.into_iter().collect())),
+        ]
+    })
+}
+
+/// The law of `describe_to`: whatever a record holds (strings with anything in them,
+/// any JSON, dates read back from the database) and whoever looks, it writes the bytes of
+/// `describe` serialized.
+#[test]
+fn describe_to_writes_what_describe_gives() {
+    use proptest::prelude::*;
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let Some((test, schemas)) = runtime.block_on(fresh(Backend::Sqlite)) else {
+        return;
+    };
+    let kinds = kinds(&schemas, test.db());
+    let (users, jobs) = (
+        kinds.kind("User").expect("User"),
+        kinds.kind("CronJob").expect("CronJob"),
+    );
+    let owner = runtime.block_on(user(&users, "owner", json!({"admin": true})));
+    let text = "[a-zA-Z0-9\"\\\\\u{0}-\u{1f}é✓<>&' ]{0,24}";
+    let n = std::sync::atomic::AtomicU64::new(0);
+    let mut runner = proptest::test_runner::TestRunner::new(proptest::test_runner::Config {
+        cases: 48,
+        ..Default::default()
+    });
+    runner
+        .run(
+            &(text, text, any_json(), any::<bool>(), 0u8..4),
+            |(name, note, params, saved, viewer)| {
+                runtime.block_on(async {
+                    let n = n.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let mut user = users.mint(props(json!({
+                        "username": format!("u{n}"),
+                        "email": format!("u{n}@example.com"),
+                        "realName": name,
+                        "useAsDisplayName": "realName",
+                    })));
+                    let mut job = jobs.mint(props(json!({
+                        "schedule": "* * * * *",
+                        "handler": "Test",
+                        "params": params,
+                        "note": note,
+                    })));
+                    if saved {
+                        user.insert().await.expect("user");
+                        job.insert().await.expect("job");
+                        // Read back: dates as dates, JSON as stored.
+                        user = users
+                            .find_or_die(user.id().expect("id"))
+                            .await
+                            .expect("user");
+                        job = jobs.find_or_die(job.id().expect("id")).await.expect("job");
+                    }
+                    let params = match viewer {
+                        0 => Describe::new(),
+                        1 => Describe::new().links().options().meta(),
+                        2 => Describe::new()
+                            .current_user(&owner)
+                            .links()
+                            .options()
+                            .meta(),
+                        _ => Describe::new()
+                            .current_user(&user)
+                            .private()
+                            .links()
+                            .options(),
+                    };
+                    for record in [&user, &job] {
+                        let value = record.describe(&params).await.expect("describe");
+                        let mut written = Vec::new();
+                        record
+                            .describe_to(&params, &mut written)
+                            .await
+                            .expect("describe_to");
+                        prop_assert_eq!(
+                            String::from_utf8_lossy(&written),
+                            serde_json::to_string(&value).expect("json")
+                        );
+                    }
+                    Ok(())
+                })
+            },
+        )
+        .expect("describe_to is describe serialized");
+    runtime.block_on(test.cleanup());
+}
