@@ -13,7 +13,10 @@
 //! is down is skipped) or `-- sqlite` / `-- mariadb` / `-- postgres` for one, and
 //! `-- --quick` for fewer rows. For instruction counts (valgrind's callgrind, repeatable on
 //! a noisy machine), `-- --stream-rss <url>` and `-- --stream-raw <url>` stream every row of
-//! `apikeys` at `<url>` with ving and with raw sqlx respectively.
+//! `apikeys` at `<url>` with ving and with raw sqlx respectively; `-- --lookups
+//! setup|ving|raw <url> <n>` makes the tables and n API keys at `<url>`, or times n selects
+//! by primary key there (beside `ving-node/lookups.mjs`, node's mysql2 on the same rows;
+//! `--current-thread` runs on tokio's single-threaded runtime).
 
 use std::time::{Duration, Instant};
 
@@ -532,8 +535,20 @@ fn vm_hwm() -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
-#[tokio::main]
-async fn main() -> Result<(), BoxError> {
+fn main() -> Result<(), BoxError> {
+    // `--current-thread`: on tokio's single-threaded runtime (the driver's I/O and the
+    // caller on one thread), to compare with the default multi-threaded one.
+    let runtime = if std::env::args().any(|a| a == "--current-thread") {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+    } else {
+        tokio::runtime::Runtime::new()?
+    };
+    runtime.block_on(run())
+}
+
+async fn run() -> Result<(), BoxError> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if let Some(i) = args.iter().position(|a| a == "--stream-raw") {
         let url = args.get(i + 1).map_or("", String::as_str);
@@ -581,6 +596,7 @@ async fn main() -> Result<(), BoxError> {
         }
         let raw = Raw { db: &db };
         let mut found = 0;
+        let start = Instant::now();
         for id in 1..=n as i64 {
             found += if side == "raw" {
                 raw.lookup(id).await?
@@ -588,7 +604,12 @@ async fn main() -> Result<(), BoxError> {
                 ving_lookup(&db, id).await?
             };
         }
-        println!("{side}: {found} rows");
+        let time = start.elapsed();
+        println!(
+            "{side}: {found} rows in {:.1} ms ({:.1} µs a select)",
+            time.as_secs_f64() * 1e3,
+            time.as_secs_f64() * 1e6 / n.max(1) as f64
+        );
         return Ok(());
     }
     let quick = args.iter().any(|a| a == "--quick");
