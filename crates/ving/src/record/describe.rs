@@ -230,10 +230,11 @@ impl<'e> Record<'e> {
             .map(|links| links.href("self").to_owned())
             .unwrap_or_default();
         let mut related = (!params.related.is_empty()).then(Map::new);
-        let schema = self.kind.schema();
+        let info = self.kind.info();
+        let schema = &info.schema;
         let mut shown = Vec::with_capacity(schema.props.len());
         let mut seen = Vec::with_capacity(schema.props.len());
-        for prop in &schema.props {
+        for (i, prop) in schema.props.iter().enumerate() {
             if let Some(meta) = meta.as_mut().filter(|_| prop.allow_real_public_id) {
                 let real = meta.entry("realId").or_insert_with(|| json!({}));
                 if let Some(real) = real.as_object_mut() {
@@ -262,7 +263,11 @@ impl<'e> Record<'e> {
                 continue;
             };
             if let Some(links) = links.as_mut() {
-                let lower = relation.name.to_lowercase();
+                let lower: std::borrow::Cow<'static, str> =
+                    match info.relation_links.get(i).copied().flatten() {
+                        Some(lower) => lower.into(),
+                        None => relation.name.to_lowercase().into(),
+                    };
                 let methods: &'static [&'static str] =
                     if relation.relation_type == RelationType::Child {
                         &["GET", "DELETE"]

@@ -10,8 +10,8 @@ use serde_json::{Map, Value};
 /// One link of a describe: `{href, methods, usage}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Link {
-    /// Where it points.
-    pub href: String,
+    /// Where it points (a fixed path is borrowed, not copied).
+    pub href: Cow<'static, str>,
     /// The HTTP methods it takes.
     pub methods: &'static [&'static str],
     /// What it is for (`rest`, `page`, `image`, `file` …).
@@ -25,7 +25,7 @@ pub struct Link {
 /// assert_eq!(profile.href, "/users/1/profile");
 /// ```
 pub fn link(
-    href: impl Into<String>,
+    href: impl Into<Cow<'static, str>>,
     methods: &'static [&'static str],
     usage: impl Into<Cow<'static, str>>,
 ) -> Link {
@@ -40,7 +40,7 @@ impl Link {
     /// The link as ving's JSON.
     pub fn to_value(&self) -> Value {
         let mut link = Map::with_capacity(3);
-        link.insert("href".into(), Value::from(self.href.as_str()));
+        link.insert("href".into(), Value::from(self.href.as_ref()));
         link.insert(
             "methods".into(),
             Value::Array(self.methods.iter().map(|m| Value::from(*m)).collect()),
@@ -95,7 +95,7 @@ impl Links {
 
     /// The href of the link `name` (`""` when there is none).
     pub fn href(&self, name: &str) -> &str {
-        self.get(name).map_or("", |link| link.href.as_str())
+        self.get(name).map_or("", |link| link.href.as_ref())
     }
 
     /// Removes the link `name`, returning it.

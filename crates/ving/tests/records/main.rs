@@ -42,11 +42,13 @@ impl RecordHooks for UserHooks {
     ) -> HookFuture<'a, ()> {
         let base = links.href("base").to_owned();
         let me = links.href("self").to_owned();
-        let page = |href: &str| link(href, &["GET"], "page");
-        links.insert("profile", page(&format!("/users/{id}/profile")));
+        fn page(href: impl Into<std::borrow::Cow<'static, str>>) -> ving::record::Link {
+            link(href, &["GET"], "page")
+        }
+        links.insert("profile", page(format!("/users/{id}/profile")));
         links.insert("logout", page("/users/logout"));
         links.insert("list", page("/users/admin"));
-        links.insert("edit", page(&format!("/users/admin/{id}")));
+        links.insert("edit", page(format!("/users/admin/{id}")));
         links.insert("settings", page("/users/settings"));
         links.insert("preferences", page("/users/settings/preferences"));
         links.insert("listApikeys", page("/users/settings/apikeys"));

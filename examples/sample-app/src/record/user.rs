@@ -153,11 +153,13 @@ impl RecordHooks for UserHooks {
         Box::pin(async move {
             let href = |name: &str| links.href(name).to_owned();
             let (base, me) = (href("base"), href("self"));
-            let page = |href: &str| link(href, &["GET"], "page");
-            links.insert("profile", page(&format!("/users/{id}/profile")));
+            fn page(href: impl Into<std::borrow::Cow<'static, str>>) -> ving::record::Link {
+                link(href, &["GET"], "page")
+            }
+            links.insert("profile", page(format!("/users/{id}/profile")));
             links.insert("logout", page("/users/logout"));
             links.insert("list", page("/users/admin"));
-            links.insert("edit", page(&format!("/users/admin/{id}")));
+            links.insert("edit", page(format!("/users/admin/{id}")));
             links.insert("settings", page("/users/settings"));
             links.insert("preferences", page("/users/settings/preferences"));
             links.insert("listApikeys", page("/users/settings/apikeys"));
@@ -169,7 +171,7 @@ impl RecordHooks for UserHooks {
             // The id string of a user without an id is `null`, as ving's.
             let id_string = Some(id).filter(|id| *id != "null");
             let avatar = avatar_url_of(record, id_string, &self.settings).await?;
-            links.insert("avatarImage", link(&avatar, &["GET"], "image"));
+            links.insert("avatarImage", link(avatar, &["GET"], "image"));
             links.insert(
                 "describeAvatar",
                 link(format!("{me}/avatar"), &["GET"], "rest"),

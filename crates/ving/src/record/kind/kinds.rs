@@ -128,6 +128,9 @@ pub(crate) struct KindInfo {
     pub(crate) enum_options_text: Vec<Option<Box<serde_json::value::RawValue>>>,
     /// Per prop (in schema order), its place among the column names.
     pub(crate) slots: Vec<Option<usize>>,
+    /// Per prop (in schema order), the name of its relation's link (the relation's name
+    /// in lower case), made once.
+    pub(crate) relation_links: Vec<Option<&'static str>>,
 }
 
 /// A prop's enum or boolean values with their labels, as ving's options list them.
@@ -235,7 +238,13 @@ impl<'e> Kinds<'e> {
                     .iter()
                     .map(|prop| columns.iter().position(|c| c.name == prop.name))
                     .collect();
+                let relation_links = schema
+                    .props
+                    .iter()
+                    .map(|prop| Some(intern(&prop.relation.as_ref()?.name.to_lowercase())))
+                    .collect();
                 KindInfo {
+                    relation_links,
                     schema: schema.clone(),
                     table: intern(&schema.table_name),
                     names: columns.iter().map(|c| c.name).collect(),
