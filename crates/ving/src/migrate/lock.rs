@@ -130,6 +130,14 @@ impl HeldLock {
     }
 }
 
+/// The error of a lock asked of a connection to another kind of server, which
+/// [`HeldLock::take`] (choosing the lock by the connection) never does.
+#[cfg(any(feature = "mysql", feature = "postgres"))]
+fn wrong_connection(lock: &str) -> MigrateError {
+    let wrong = format!("{lock} needs a connection to its own kind of server");
+    MigrateError::Database(Box::new(sqlx::Error::Configuration(wrong.into())))
+}
+
 /// What a run says when it starts waiting for another run's lock.
 #[cfg_attr(not(any(feature = "mysql", feature = "postgres")), allow(dead_code))]
 const WAITING: &str = "another run is applying migrations: waiting for it";
@@ -155,7 +163,7 @@ impl RunLock for MySqlLock {
     ) -> Result<MySqlLock, MigrateError> {
         let timeout = options.lock_timeout;
         let Some(c) = conn.mysql() else {
-            return Ok(MySqlLock);
+            return Err(wrong_connection("MySQL's GET_LOCK"));
         };
         let get = |seconds: u64| {
             format!(
@@ -202,11 +210,7 @@ impl RunLock for galera::ClusterLock {
     ) -> Result<galera::ClusterLock, MigrateError> {
         #[allow(irrefutable_let_patterns)]
         let (Some(c), Pool::MySql(pool)) = (conn.mysql(), db.pool()) else {
-            // The connection is one of `db`'s, which `HeldLock::take` found MySQL's.
-            let wrong = "a Galera lock needs a MySQL connection".to_string();
-            return Err(MigrateError::Database(Box::new(
-                sqlx::Error::Configuration(wrong.into()),
-            )));
+            return Err(wrong_connection("Galera's lock row"));
         };
         sqlx::raw_sql("SET SESSION wsrep_sync_wait = 1")
             .execute(&mut *c)
@@ -264,7 +268,7 @@ impl RunLock for PostgresLock {
         #[allow(irrefutable_let_patterns)]
         let Conn::Postgres(c) = conn
         else {
-            return Ok(PostgresLock);
+            return Err(wrong_connection("PostgreSQL's advisory lock"));
         };
         let taken: bool = sqlx::query(&format!("SELECT pg_try_advisory_lock({key})"))
             .fetch_one(&mut **c)

@@ -119,7 +119,7 @@ impl<'e> Record<'e> {
         let self_href = format!("{base}/{id_string}");
         links.insert("base", link(base, &["GET", "POST"], "rest"));
         links.insert("self", link(self_href, &["GET", "PUT", "DELETE"], "rest"));
-        if let Some(hooks) = self.kind.kinds.catalog.hooks.get(self.kind.name()) {
+        if let Some(hooks) = self.registered_hooks() {
             hooks
                 .describe_links(self, id_string, params, &mut links)
                 .await?;
@@ -145,7 +145,7 @@ impl<'e> Record<'e> {
     /// The record as ving describes it, through the kind's `describe` hook when the app
     /// has one, else [`Record::base_describe`].
     pub async fn describe(&self, params: &Describe<'_>) -> Result<Value, Ouch> {
-        let hooks = self.kind.kinds.catalog.hooks.get(self.kind.name());
+        let hooks = self.registered_hooks();
         if let Some(described) = hooks.and_then(|hooks| hooks.describe(self, params)) {
             return described.await;
         }
@@ -156,7 +156,7 @@ impl<'e> Record<'e> {
     /// bytes as serializing its value) without a JSON value in between, unless the
     /// kind's `describe` hook makes one.
     pub async fn describe_to(&self, params: &Describe<'_>, out: &mut Vec<u8>) -> Result<(), Ouch> {
-        let hooks = self.kind.kinds.catalog.hooks.get(self.kind.name());
+        let hooks = self.registered_hooks();
         if let Some(described) = hooks.and_then(|hooks| hooks.describe(self, params)) {
             return write_json(out, &described.await?);
         }
@@ -292,7 +292,7 @@ impl<'e> Record<'e> {
             }
         }
         if let Some(meta) = meta.as_mut() {
-            if let Some(hooks) = self.kind.kinds.catalog.hooks.get(kind_name) {
+            if let Some(hooks) = self.registered_hooks() {
                 hooks.describe_meta(self, meta);
             }
         }

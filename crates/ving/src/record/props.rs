@@ -175,17 +175,10 @@ impl Props {
         slot: Option<usize>,
         name: &str,
     ) -> Option<Held<'_>> {
-        if !Arc::ptr_eq(&self.names, names) {
-            return self.held(name);
-        }
         match slot.and_then(|i| self.cells.get(i)) {
-            Some(Cell::Absent) => None,
-            Some(cell) => Some(Held::Cell(cell)),
-            None => self
-                .extra
-                .as_ref()
-                .and_then(|extra| extra.get(name))
-                .map(Held::Value),
+            Some(Cell::Absent) if Arc::ptr_eq(&self.names, names) => None,
+            Some(cell) if Arc::ptr_eq(&self.names, names) => Some(Held::Cell(cell)),
+            _ => self.held(name),
         }
     }
 

@@ -505,9 +505,15 @@ impl<'e> Record<'e> {
         self.update().await
     }
 
-    /// The kind's hooks, if the app registered any.
+    /// The kind's hooks, if the app registered any (a count of them, for a caller that
+    /// then lends the record out mutably).
     pub(crate) fn hooks(&self) -> Option<std::sync::Arc<dyn super::RecordHooks>> {
-        self.kind.kinds.catalog.hooks.get(self.kind.name()).cloned()
+        self.registered_hooks().cloned()
+    }
+
+    /// The kind's hooks, if the app registered any, borrowed.
+    pub(crate) fn registered_hooks(&self) -> Option<&std::sync::Arc<dyn super::RecordHooks>> {
+        self.kind.kinds.catalog.hooks.get(self.kind.name())
     }
 
     /// Deletes the record, through the kind's `delete` hook when the app has one (User:
