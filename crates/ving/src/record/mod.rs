@@ -20,6 +20,14 @@
 //! - [`CurrentUser`]: who privileges are checked against; a User [`Record`] is one.
 //! - [`Ouch`]: ving's errors (code, message, prop).
 //!
+//! The rooms, floor by floor: values, props' cells, `Ouch`, roles, links and the viewer
+//! ([`Describe`], which props a viewer sees) at the bottom; above them a [`Kind`] (its
+//! catalog, arguments and list filters, `kind/`) and a [`Record`] (`record.rs`, with
+//! validation, posted props and passwords) — two types that hold each other, as a table
+//! and its rows do (a record keeps its kind for its schema, executor and hooks; a kind
+//! finds and makes records); at the top `describe/`, which reads both and writes ving's
+//! JSON of a record (`mod.rs`) and of a page of them (`list.rs`).
+//!
 //! Values are held as ving holds them: a JSON map of prop name to value, ids as numbers,
 //! dates as ving's ISO strings (`2025-04-09T22:31:46.000Z`, whole seconds as ving's
 //! columns keep them), booleans as booleans and JSON props as JSON values on every
@@ -85,8 +93,8 @@ mod role;
 mod typed;
 mod validate;
 mod value;
+mod viewer;
 
-pub use describe::Describe;
 pub use kind::{
     DefaultFn, FindOptions, HookFuture, IntoWhere, Kind, Kinds, ListFilter, ListParams, OrderBy,
     Paging, RecordHooks, RecordId, Where,
@@ -98,6 +106,7 @@ pub use record::Record;
 pub use role::{CurrentUser, SessionUser};
 pub use typed::{install, installed, IntoProps, KindDef, KindOf, KindValue};
 pub use value::{format_date, parse_date};
+pub use viewer::Describe;
 
 /// A record's props by name, as ving holds them.
 pub type PropMap = serde_json::Map<String, serde_json::Value>;

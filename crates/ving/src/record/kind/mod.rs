@@ -14,10 +14,10 @@ use crate::schema::{Prop, PropDefault, PropType, RelationType, Schema, SchemaSet
 use crate::sql::{Aggregate, BinaryOp, Delete, Expr, OrderTerm, Param, RawPart, Select, Statement};
 use crate::table::{ColumnType, TableModel};
 
-use super::describe::Describe;
 use super::props::Props;
 use super::record::Record;
 use super::value::{now_string, read_cells, read_json, to_param};
+use super::viewer::Describe;
 use super::{CurrentUser, Ouch};
 mod args;
 mod kinds;
@@ -154,7 +154,7 @@ impl<'e> Kind<'e> {
         all_of(terms)
     }
 
-    fn select(&self) -> Select {
+    pub(crate) fn select(&self) -> Select {
         let columns: Vec<&'static str> = self.info().columns.iter().map(|c| c.name).collect();
         Select::all_of(self.table_name(), &columns)
     }
