@@ -21,6 +21,7 @@
 //! - [`migrate`]: migrations — snapshots, the diff engine, applying and status.
 //! - [`embed`]: the schemas and migrations an app compiles in, applied at its start-up.
 //! - [`transaction`]: transactions, savepoints and the closure form.
+//! - `rest` (feature `rest`): records served over HTTP as ving serves them.
 //! - [`testing`]: a fresh database per test, on each backend.
 
 #![warn(missing_docs)]
@@ -34,6 +35,8 @@ pub mod id;
 pub mod migrate;
 mod naming;
 pub mod record;
+#[cfg(feature = "rest")]
+pub mod rest;
 pub use db::replicas;
 pub mod schema;
 pub mod sql;

@@ -10,6 +10,9 @@
 //! schemas changed, apply what is pending, show the status, query; then records: check
 //! the generated records, create a user and an API key, describe the user as JSON and
 //! describe a page of users.
+//!
+//! `cargo run -p ving-sample-app -- serve [--listen 127.0.0.1:3000]` serves the same
+//! database's records over HTTP as ving serves them (see `ving::rest`).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -28,12 +31,26 @@ const DATABASE_VARIABLE: &str = "VING_SAMPLE_DATABASE_URL";
 /// The table that marks a database whose tables the sample app created.
 const MARKER_TABLE: &str = "ving_sample_app_marker";
 
+mod serve;
+
 #[tokio::main]
 async fn main() -> ExitCode {
-    let root = std::env::args_os()
-        .nth(1)
-        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
-    match main_job(&root, &|name| std::env::var(name).ok()).await {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let app_root = || PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let env = |name: &str| std::env::var(name).ok();
+    let done = match args.first().map(String::as_str) {
+        Some("serve") => match serve::listen_address(&args[1..]) {
+            Ok(listen) => serve::serve(&app_root(), &env, &listen).await,
+            Err(usage) => Err(usage),
+        },
+        _ => {
+            let root = std::env::args_os()
+                .nth(1)
+                .map_or_else(app_root, PathBuf::from);
+            main_job(&root, &env).await
+        }
+    };
+    match done {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("{message}");

@@ -199,10 +199,12 @@ impl RecordHooks for UserHooks {
     {
         Box::pin(async move {
             let email = record.get("email").cloned();
-            let may_set_password = match user {
-                Some(user) => !record.is_inserted() || record.is_owner(Some(user)).await?,
-                None => false,
-            };
+            // A new record's (ving's sign-up, without a user) or its owner's.
+            let may_set_password = !record.is_inserted()
+                || match user {
+                    Some(user) => record.is_owner(Some(user)).await?,
+                    None => false,
+                };
             record.base_set_posted_props(params, user).await?;
             let password = params
                 .get("password")

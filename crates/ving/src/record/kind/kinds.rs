@@ -316,6 +316,16 @@ impl<'e> Kinds<'e> {
         self.catalog.codec
     }
 
+    /// The names of the kinds, in the order their schemas were loaded.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.catalog.kinds.iter().map(|k| k.schema.kind.as_str())
+    }
+
+    /// The version in the REST paths of links (`v1`: `/api/v1/users`).
+    pub fn rest_version(&self) -> &str {
+        &self.catalog.rest_version
+    }
+
     /// The kind named `name`; ving's 404 `ving schema <name> not found` if there is none.
     pub fn kind(&self, name: &str) -> Result<Kind<'e>, Ouch> {
         let index = self

@@ -1,0 +1,248 @@
+//! Records served over HTTP as ving serves them (feature `rest`, on axum): for every kind,
+//! the routes ving's `record --rest` generates, and ving's sessions.
+//!
+//! | route | what it does (ving's handler) |
+//! |---|---|
+//! | `GET /api/v1/<kind>s` | a page of records: `describeList` with ving's paging, sort, `search`, qualifiers and `_start_`/`_end_` ranges |
+//! | `POST /api/v1/<kind>s` | `createAndVerify` by a user with the kind's create role (`verifiedEmail`) |
+//! | `GET /api/v1/<kind>s/options` | the options of every prop (`propOptions`) |
+//! | `GET /api/v1/<kind>s/{id}` | `describe` |
+//! | `PUT /api/v1/<kind>s/{id}` | `canEdit`, then `updateAndVerify` |
+//! | `DELETE /api/v1/<kind>s/{id}` | `canEdit`, then `delete` (the body says `meta.deleted` when asked for meta) |
+//! | `GET /api/v1/<kind>s/{id}/<child>` | a page of the record's children |
+//! | `DELETE /api/v1/<kind>s/{id}/<child>` | deletes the children the user owns, then lists the rest |
+//! | `GET /api/v1/<kind>s/{id}/<parent>` | the parent, described |
+//! | `POST /api/v1/sessions` | log in (`login` + `password`, with `sessionType: "native"`; or `apiKey` + `privateKey`) |
+//! | `GET`/`DELETE /api/v1/sessions/{id}`, `DELETE /api/v1/sessions` | the session, or its end |
+//!
+//! Every describe takes ving's `includeLinks`, `includeOptions=true`, `includeMeta`,
+//! `includeRelated` and `includeExtra` query parameters; private props are never shown.
+//! The session is the `vingSessionId` cookie (HttpOnly), kept in the database
+//! ([`Sessions`]). Errors are ving's codes as HTTP statuses with nitro's JSON body; a
+//! server error's detail is logged (target `ving::rest`), never sent.
+//!
+//! A kind's rules are ving's generated handlers; ving's own User handlers differ, and
+//! [`KindRules::users`] is theirs (the list is for admins, anyone may sign up, account
+//! settings change only in a person's session).
+//!
+//! # Examples
+//!
+//! ```
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+//!     .join("../../examples/sample-app/ving/schema/schemas");
+//! let schemas = ving::schema::SchemaSet::load(&dir, &Default::default()).unwrap();
+//! let url = ving::config::DatabaseUrl::parse("sqlite::memory:").unwrap();
+//! let db = ving::db::Db::connect(&url, std::path::Path::new(".")).await.unwrap();
+//! db.create_tables(&ving::table::TableModel::from_schemas(&schemas)).await.unwrap();
+//! // A server keeps its database for as long as it runs.
+//! let db: &'static ving::db::Db = Box::leak(Box::new(db));
+//! let codec = ving::id::IdCodec::new("11,22,33,44,55,66,77,88,99,111".parse().unwrap());
+//! let kinds = ving::record::Kinds::new(&schemas, db, codec);
+//! let rest = ving::rest::Rest::new(kinds).await.unwrap()
+//!     .with_rules("User", ving::rest::KindRules::users());
+//! let router = rest.router();
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+//! let server = tokio::spawn(async move { axum::serve(listener, router).await });
+//! # server.abort();
+//! # });
+//! ```
+
+mod params;
+mod reply;
+mod routes;
+mod session;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::routing::{get, post};
+use axum::Router;
+
+use crate::record::{Kinds, Ouch, Record};
+
+/// The HTTP framework the routes are made with, for an app that serves them
+/// (`ving::rest::axum::serve(listener, router)`).
+pub use axum;
+pub use session::{Session, SessionType, Sessions, LIFETIME_SECONDS, TABLE as SESSIONS_TABLE};
+
+/// How a secret a client sends is tested against a record (a user's password, an API
+/// key's private key): `Ok(true)` when it matches, else ving's error (454 when wrong).
+pub type SecretTest = fn(&Record<'_>, &str) -> Result<bool, Ouch>;
+
+/// Who may do what to a kind's records over HTTP, beyond the records' own privileges.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KindRules {
+    /// The role a user needs to list the records (`None`: anyone, as ving generates).
+    pub list_role: Option<String>,
+    /// Who may create records: a user with this role (ving generates `verifiedEmail`),
+    /// or anyone, without a session, when `None` (ving's User sign-up).
+    pub create_role: Option<String>,
+    /// Whether changes need a session a person started (not an API key's).
+    pub edit_needs_human: bool,
+}
+
+impl Default for KindRules {
+    /// ving's generated handlers: anyone lists, a `verifiedEmail` user creates.
+    fn default() -> Self {
+        KindRules {
+            list_role: None,
+            create_role: Some("verifiedEmail".into()),
+            edit_needs_human: false,
+        }
+    }
+}
+
+impl KindRules {
+    /// ving's User handlers: admins list users, anyone signs up, and account settings
+    /// change only in a person's session.
+    pub fn users() -> KindRules {
+        KindRules {
+            list_role: Some("admin".into()),
+            create_role: None,
+            edit_needs_human: true,
+        }
+    }
+}
+
+/// The largest request body read by default (1 MiB).
+pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+
+/// An app's records as a web service: its kinds, its sessions and the rules of each
+/// kind. [`Rest::router`] makes the routes.
+#[derive(Clone)]
+pub struct Rest {
+    pub(crate) kinds: Kinds<'static>,
+    pub(crate) sessions: Sessions,
+    pub(crate) rules: HashMap<String, KindRules>,
+    pub(crate) paths: HashMap<String, String>,
+    pub(crate) body_limit: usize,
+    pub(crate) password_test: SecretTest,
+    pub(crate) secret_test: SecretTest,
+}
+
+impl std::fmt::Debug for Rest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Rest")
+            .field("kinds", &self.kinds)
+            .field("rules", &self.rules)
+            .field("body_limit", &self.body_limit)
+            .finish()
+    }
+}
+
+impl Rest {
+    /// The web service of `kinds` (on a pool the server keeps while it runs), with its
+    /// sessions table made when the database has none.
+    pub async fn new(kinds: Kinds<'static>) -> Result<Rest, Ouch> {
+        let sessions = Sessions::new(kinds.executor.db());
+        sessions.prepare().await?;
+        let paths = kinds
+            .names()
+            .map(|name| (format!("{}s", name.to_lowercase()), name.to_owned()))
+            .collect();
+        Ok(Rest {
+            kinds,
+            sessions,
+            rules: HashMap::new(),
+            paths,
+            body_limit: DEFAULT_BODY_LIMIT,
+            password_test: default_password_test,
+            secret_test: default_secret_test,
+        })
+    }
+
+    /// With `rules` for the kind `kind`.
+    pub fn with_rules(mut self, kind: &str, rules: KindRules) -> Self {
+        self.rules.insert(kind.to_owned(), rules);
+        self
+    }
+
+    /// With the app's test of a user's password (ving's `testPassword`).
+    pub fn with_password_test(mut self, test: SecretTest) -> Self {
+        self.password_test = test;
+        self
+    }
+
+    /// With the app's test of an API key's private key (ving's `testSecret`).
+    pub fn with_secret_test(mut self, test: SecretTest) -> Self {
+        self.secret_test = test;
+        self
+    }
+
+    /// With request bodies limited to `bytes` (larger ones are a 413).
+    pub fn with_body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+
+    /// The sessions the service keeps.
+    pub fn sessions(&self) -> &Sessions {
+        &self.sessions
+    }
+
+    /// The routes of every kind and of the sessions, under `/api/<version>` (the kinds'
+    /// REST version, `ving.toml`'s `rest.version`).
+    pub fn router(self) -> Router {
+        let base = format!("/api/{}", self.kinds.rest_version());
+        Router::new()
+            .route(
+                &format!("{base}/sessions"),
+                post(routes::log_in).delete(routes::log_out),
+            )
+            .route(
+                &format!("{base}/sessions/{{id}}"),
+                get(routes::read_session).delete(routes::end_session),
+            )
+            .route(
+                &format!("{base}/{{kind}}"),
+                get(routes::list).post(routes::create),
+            )
+            .route(&format!("{base}/{{kind}}/options"), get(routes::options))
+            .route(
+                &format!("{base}/{{kind}}/{{id}}"),
+                get(routes::read).put(routes::update).delete(routes::delete),
+            )
+            .route(
+                &format!("{base}/{{kind}}/{{id}}/{{relation}}"),
+                get(routes::related).delete(routes::delete_children),
+            )
+            .fallback(routes::no_route)
+            .method_not_allowed_fallback(routes::wrong_method)
+            .with_state(Arc::new(self))
+    }
+}
+
+/// A user's password as ving's base user tests it: the bcrypt hash in `password`
+/// (441 when none is given, 454 `Password does not match.` when it is wrong).
+pub fn default_password_test(user: &Record<'_>, password: &str) -> Result<bool, Ouch> {
+    if password.is_empty() {
+        return Err(Ouch::about(441, "password", "You must specify a password."));
+    }
+    let stored = user.get_str("password").unwrap_or_default();
+    if crate::record::verify_password(password, stored) {
+        Ok(true)
+    } else {
+        Err(Ouch::about(454, "password", "Password does not match."))
+    }
+}
+
+/// An API key's private key as ving tests it: `privateKey` compared in constant time
+/// (441 when none is given, 454 `Secret does not match.` when it differs).
+pub fn default_secret_test(api_key: &Record<'_>, secret: &str) -> Result<bool, Ouch> {
+    if secret.is_empty() {
+        return Err(Ouch::about(441, "secret", "You must specify a secret."));
+    }
+    let private = api_key.get_str("privateKey").unwrap_or_default();
+    let same = private.len() == secret.len()
+        && private
+            .bytes()
+            .zip(secret.bytes())
+            .fold(0u8, |diff, (a, b)| diff | (a ^ b))
+            == 0;
+    if same {
+        Ok(true)
+    } else {
+        Err(Ouch::about(454, "secret", "Secret does not match."))
+    }
+}

@@ -1,0 +1,116 @@
+//! What a request's query string asks of a describe or a list, read as ving's
+//! `includeParams` and `pagingParams` read it.
+
+use crate::record::{CurrentUser, Describe, ListParams};
+
+/// A query string's pairs, in order (a repeated key appears once for each value).
+pub(crate) fn pairs(query: Option<&str>) -> Vec<(String, String)> {
+    query.map_or_else(Vec::new, |query| {
+        url::form_urlencoded::parse(query.as_bytes())
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect()
+    })
+}
+
+fn values<'q>(query: &'q [(String, String)], key: &'q str) -> impl Iterator<Item = &'q str> {
+    query
+        .iter()
+        .filter(move |(k, _)| k == key)
+        .map(|(_, v)| v.as_str())
+}
+
+/// The one value of `key` (ving reads a repeated key as a list, which these params
+/// ignore).
+fn single<'q>(query: &'q [(String, String)], key: &'q str) -> Option<&'q str> {
+    let mut found = values(query, key);
+    match (found.next(), found.next()) {
+        (Some(value), None) => Some(value),
+        _ => None,
+    }
+}
+
+/// ving's `includeParams`: `includeOptions=true` (any case) for options, `includeLinks`
+/// and `includeMeta` with any value, `includeRelated` and `includeExtra` once or more.
+/// There is no `includePrivate`: private props are never shown to a client.
+pub(crate) fn describe_params<'u>(
+    query: &[(String, String)],
+    user: Option<&'u dyn CurrentUser>,
+) -> Describe<'u> {
+    Describe {
+        current_user: user,
+        links: single(query, "includeLinks").is_some(),
+        options: single(query, "includeOptions").is_some_and(|v| v.eq_ignore_ascii_case("true")),
+        meta: single(query, "includeMeta").is_some(),
+        private: false,
+        related: values(query, "includeRelated").map(str::to_owned).collect(),
+        extra: values(query, "includeExtra").map(str::to_owned).collect(),
+    }
+}
+
+/// A number as JavaScript's `Number` reads a query value, when it is a whole one (else
+/// the list's default).
+fn number(text: &str) -> Option<i64> {
+    let text = text.trim();
+    text.parse::<i64>().ok().or_else(|| {
+        text.parse::<f64>()
+            .ok()
+            .filter(|f| f.is_finite())
+            .map(|f| f as i64)
+    })
+}
+
+/// ving's `describeListParams`: `itemsPerPage`, `page`, `sortBy` (once or more) and
+/// `sortOrder` (`asc` or `desc`), then each record described as [`describe_params`].
+pub(crate) fn list_params<'u>(
+    query: &[(String, String)],
+    user: Option<&'u dyn CurrentUser>,
+) -> ListParams<'u> {
+    let first = |key: &str| values(query, key).next().and_then(number);
+    ListParams {
+        items_per_page: first("itemsPerPage"),
+        page: first("page"),
+        sort_by: values(query, "sortBy")
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        descending: single(query, "sortOrder") == Some("desc"),
+        max_items: None,
+        object_params: describe_params(query, user),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn includes_are_read_as_ving_reads_them() {
+        let query = pairs(Some(
+            "includeLinks=&includeOptions=TRUE&includeRelated=user&includeRelated=apikeys&includePrivate=true&includeMeta=1&includeMeta=2",
+        ));
+        let params = describe_params(&query, None);
+        assert!(params.links && params.options && !params.private);
+        assert!(
+            !params.meta,
+            "a repeated includeMeta is a list, which ving ignores"
+        );
+        assert_eq!(params.related, ["user", "apikeys"]);
+        let params = describe_params(&pairs(Some("includeOptions=yes")), None);
+        assert!(!params.options && !params.links);
+    }
+
+    #[test]
+    fn paging_is_read_as_ving_reads_it() {
+        let query = pairs(Some(
+            "itemsPerPage=5&page=2.0&sortBy=username&sortBy=email&sortOrder=desc",
+        ));
+        let params = list_params(&query, None);
+        assert_eq!(params.items_per_page, Some(5));
+        assert_eq!(params.page, Some(2));
+        assert_eq!(params.sort_by, ["username", "email"]);
+        assert!(params.descending);
+        let params = list_params(&pairs(Some("page=abc&sortOrder=down")), None);
+        assert_eq!(params.page, None);
+        assert!(!params.descending);
+    }
+}

@@ -1,0 +1,500 @@
+//! The handlers: ving's generated per-kind handlers and its session handlers, one
+//! function each, over the record layer.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, Uri};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Map, Value};
+
+use super::params::{describe_params, list_params, pairs};
+use super::reply::{json_bytes, json_value, read_body, require, AtUrl, Failure, Reply};
+use super::session::{Session, SessionType, LIFETIME_SECONDS};
+use super::{KindRules, Rest};
+use crate::record::{CurrentUser, Kind, Ouch, Record};
+use crate::schema::RelationType;
+
+/// The cookie a session's id is kept in.
+const COOKIE: &str = "vingSessionId";
+
+type Shared = State<Arc<Rest>>;
+
+impl Rest {
+    /// The kind whose REST path segment is `path` (`users`), else ving's 404.
+    fn kind(&self, path: &str) -> Result<Kind<'static>, Ouch> {
+        match self.paths.get(path) {
+            Some(name) => self.kinds.kind(name),
+            None => Err(Ouch::new(404, format!("{path} not found."))),
+        }
+    }
+
+    fn rules(&self, kind: &Kind<'_>) -> KindRules {
+        self.rules.get(kind.name()).cloned().unwrap_or_default()
+    }
+
+    /// The session of the request's cookie; none when there is no cookie or it names no
+    /// live session (as ving's session middleware, which ignores a failed fetch).
+    async fn session(&self, headers: &HeaderMap) -> Option<Session> {
+        let id = session_cookie(headers)?;
+        match self.sessions.fetch(&self.kinds, id).await {
+            Ok(session) => Some(session),
+            Err(ouch) => {
+                tracing::debug!(target: "ving::rest", code = ouch.code, message = %ouch.message, "no session from the cookie");
+                None
+            }
+        }
+    }
+}
+
+/// The `vingSessionId` of the request's cookies.
+fn session_cookie(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|cookies| cookies.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == COOKIE)
+        .map(|(_, value)| value.trim_matches('"'))
+}
+
+fn as_user(session: &Option<Session>) -> Option<&dyn CurrentUser> {
+    session.as_ref().map(|s| s as &dyn CurrentUser)
+}
+
+/// ving's `obtainSessionIfRole`: 401 `Login required.` without a session, 403 when the
+/// user lacks `role`.
+fn session_with_role<'s>(session: &'s Option<Session>, role: &str) -> Result<&'s Session, Ouch> {
+    let session = session
+        .as_ref()
+        .ok_or_else(|| Ouch::new(401, "Login required."))?;
+    session.is_role_or_die(role)?;
+    Ok(session)
+}
+
+/// The record as the request's includes ask, as JSON.
+async fn described(
+    record: &Record<'_>,
+    query: &[(String, String)],
+    user: Option<&dyn CurrentUser>,
+) -> Result<Response, Ouch> {
+    let mut out = Vec::with_capacity(1024);
+    record
+        .describe_to(&describe_params(query, user), &mut out)
+        .await?;
+    Ok(json_bytes(out))
+}
+
+/// A page of `kind`'s records as the request's paging, filters and includes ask.
+async fn listed(
+    kind: &Kind<'_>,
+    query: &[(String, String)],
+    user: Option<&dyn CurrentUser>,
+) -> Result<Response, Ouch> {
+    let params = list_params(query, user);
+    let where_ = kind.describe_list_where(query, &params.object_params)?;
+    let mut out = Vec::with_capacity(16 * 1024);
+    kind.describe_list_to(&params, where_, &mut out).await?;
+    Ok(json_bytes(out))
+}
+
+/// `GET /api/v1/<kind>s`: ving's `describeList`.
+pub(super) async fn list(
+    State(rest): Shared,
+    Path(path): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Reply {
+    let url = uri.path();
+    let kind = rest.kind(&path).at(url)?;
+    let session = rest.session(&headers).await;
+    if let Some(role) = rest.rules(&kind).list_role {
+        session_with_role(&session, &role).at(url)?;
+    }
+    listed(&kind, &pairs(query.as_deref()), as_user(&session))
+        .await
+        .at(url)
+}
+
+/// `POST /api/v1/<kind>s`: `createAndVerify` by a user with the kind's create role, or
+/// ving's sign-up (mint, test the creation props, set the posted props, insert).
+pub(super) async fn create(
+    State(rest): Shared,
+    Path(path): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    uri: Uri,
+    body: Body,
+) -> Reply {
+    let url = uri.path();
+    let kind = rest.kind(&path).at(url)?;
+    let session = rest.session(&headers).await;
+    let query = pairs(query.as_deref());
+    let role = rest.rules(&kind).create_role;
+    if let Some(role) = &role {
+        session_with_role(&session, role).at(url)?;
+    }
+    let body = read_body(body, headers.get(header::CONTENT_TYPE), rest.body_limit)
+        .await
+        .at(url)?;
+    let props = require(&body, &[]).at(url)?;
+    let record = match role {
+        Some(_) => kind.create_and_verify(props, as_user(&session)).await,
+        None => sign_up(&kind, props).await,
+    }
+    .at(url)?;
+    described(&record, &query, as_user(&session)).await.at(url)
+}
+
+/// ving's User sign-up: a record made from posted props without a session.
+async fn sign_up(
+    kind: &Kind<'static>,
+    props: &Map<String, Value>,
+) -> Result<Record<'static>, Ouch> {
+    let mut record = kind.mint(Map::new());
+    record.test_creation_props(props)?;
+    record.set_posted_props(props, None).await?;
+    record.insert().await?;
+    Ok(record)
+}
+
+/// `GET /api/v1/<kind>s/options`: the options of every prop.
+pub(super) async fn options(
+    State(rest): Shared,
+    Path(path): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Reply {
+    let url = uri.path();
+    let kind = rest.kind(&path).at(url)?;
+    let session = rest.session(&headers).await;
+    let query = pairs(query.as_deref());
+    let options = kind
+        .mint(Map::new())
+        .prop_options(&describe_params(&query, as_user(&session)), true)
+        .await
+        .at(url)?;
+    Ok(json_value(&Value::Object(options)))
+}
+
+/// `GET /api/v1/<kind>s/{id}`: the record, described.
+pub(super) async fn read(
+    State(rest): Shared,
+    Path((path, id)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Reply {
+    let url = uri.path();
+    let kind = rest.kind(&path).at(url)?;
+    let session = rest.session(&headers).await;
+    let record = kind.find_or_die(id).await.at(url)?;
+    described(&record, &pairs(query.as_deref()), as_user(&session))
+        .await
+        .at(url)
+}
+
+/// `PUT /api/v1/<kind>s/{id}`: `canEdit`, then `updateAndVerify` with the body.
+pub(super) async fn update(
+    State(rest): Shared,
+    Path((path, id)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    uri: Uri,
+    body: Body,
+) -> Reply {
+    let url = uri.path();
+    let kind = rest.kind(&path).at(url)?;
+    let session = rest.session(&headers).await;
+    let mut record = kind.find_or_die(id).await.at(url)?;
+    record.can_edit(as_user(&session)).await.at(url)?;
+    if rest.rules(&kind).edit_needs_human && !session.as_ref().is_some_and(Session::is_human) {
+        return Err(Ouch::new(
+            403,
+            "You must be a human to modify user account settings.",
+        ))
+        .at(url);
+    }
+    let body = read_body(body, headers.get(header::CONTENT_TYPE), rest.body_limit)
+        .await
+        .at(url)?;
+    let props = require(&body, &[]).at(url)?;
+    record
+        .update_and_verify(props, as_user(&session))
+        .await
+        .at(url)?;
+    described(&record, &pairs(query.as_deref()), as_user(&session))
+        .await
+        .at(url)
+}
+
+/// `DELETE /api/v1/<kind>s/{id}`: `canEdit`, then `delete`; the record is described
+/// as it was.
+pub(super) async fn delete(
+    State(rest): Shared,
+    Path((path, id)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Reply {
+    let url = uri.path();
+    let kind = rest.kind(&path).at(url)?;
+    let session = rest.session(&headers).await;
+    let mut record = kind.find_or_die(id).await.at(url)?;
+    record.can_edit(as_user(&session)).await.at(url)?;
+    record.delete().await.at(url)?;
+    described(&record, &pairs(query.as_deref()), as_user(&session))
+        .await
+        .at(url)
+}
+
+/// Whether `name` is a child or a parent relation of `kind` (ving's relation names,
+/// matched as its generated paths write them: lowercase).
+fn relation_type(kind: &Kind<'_>, name: &str) -> Option<(RelationType, String)> {
+    kind.schema().props.iter().find_map(|prop| {
+        let relation = prop.relation.as_ref()?;
+        (relation.name.to_lowercase() == name)
+            .then(|| (relation.relation_type, relation.name.clone()))
+    })
+}
+
+/// `GET /api/v1/<kind>s/{id}/<relation>`: a page of the record's children, or its
+/// parent described.
+pub(super) async fn related(
+    State(rest): Shared,
+    Path((path, id, relation)): Path<(String, String, String)>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Reply {
+    let url = uri.path();
+    let kind = rest.kind(&path).at(url)?;
+    let session = rest.session(&headers).await;
+    let query = pairs(query.as_deref());
+    let Some((relation_type, name)) = relation_type(&kind, &relation) else {
+        return Err(Ouch::new(404, format!("{relation} not found."))).at(url);
+    };
+    let record = kind.find_or_die(id).await.at(url)?;
+    match relation_type {
+        RelationType::Child => {
+            let children = record.children(&name).at(url)?;
+            listed(&children, &query, as_user(&session)).await.at(url)
+        }
+        RelationType::Parent => {
+            let parent = record.parent(&name).await.at(url)?;
+            described(&parent, &query, as_user(&session)).await.at(url)
+        }
+    }
+}
+
+/// `DELETE /api/v1/<kind>s/{id}/<children>`: deletes the children the user owns, then
+/// lists what is left.
+pub(super) async fn delete_children(
+    State(rest): Shared,
+    Path((path, id, relation)): Path<(String, String, String)>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Reply {
+    let url = uri.path();
+    let kind = rest.kind(&path).at(url)?;
+    let session = rest.session(&headers).await;
+    let query = pairs(query.as_deref());
+    let name = match relation_type(&kind, &relation) {
+        Some((RelationType::Child, name)) => name,
+        _ => return Err(Ouch::new(404, format!("{relation} not found."))).at(url),
+    };
+    let record = kind.find_or_die(id).await.at(url)?;
+    let children = record.children(&name).at(url)?;
+    let all = children.find_many((), &Default::default()).await.at(url)?;
+    for mut child in all {
+        if child.is_owner(as_user(&session)).await.at(url)? {
+            child.delete().await.at(url)?;
+        }
+    }
+    listed(&children, &query, as_user(&session)).await.at(url)
+}
+
+/// The `Set-Cookie` of a started session.
+fn session_cookie_header(session: &Session) -> Option<HeaderValue> {
+    HeaderValue::from_str(&format!(
+        "{COOKIE}={}; Max-Age={}; Path=/; HttpOnly; SameSite=Lax",
+        session.id, LIFETIME_SECONDS
+    ))
+    .ok()
+}
+
+/// A body's text field (a missing or non-text one is empty).
+fn text<'b>(body: &'b Map<String, Value>, field: &str) -> &'b str {
+    body.get(field).and_then(Value::as_str).unwrap_or_default()
+}
+
+/// `POST /api/v1/sessions`: ving's login. `sessionType: "native"` finds the user by
+/// `login` (the email, then the username) and tests `password`; otherwise `apiKey` (an
+/// API key's id) and `privateKey`. The session's id is set in the `vingSessionId`
+/// cookie and the session described.
+pub(super) async fn log_in(
+    State(rest): Shared,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    uri: Uri,
+    body: Body,
+) -> Reply {
+    let url = uri.path();
+    let body = read_body(body, headers.get(header::CONTENT_TYPE), rest.body_limit)
+        .await
+        .at(url)?;
+    let session = start_session(&rest, &body).await.at(url)?;
+    let query = pairs(query.as_deref());
+    let params = describe_params(&query, Some(&session));
+    let described = session
+        .describe(&params, rest.kinds.rest_version())
+        .await
+        .at(url)?;
+    let mut response = json_value(&described);
+    if let Some(cookie) = session_cookie_header(&session) {
+        response.headers_mut().insert(header::SET_COOKIE, cookie);
+    }
+    Ok(response)
+}
+
+async fn start_session(rest: &Rest, body: &Option<Map<String, Value>>) -> Result<Session, Ouch> {
+    let native = body
+        .as_ref()
+        .is_some_and(|b| b.get("sessionType").and_then(Value::as_str) == Some("native"));
+    if native {
+        let body = require(body, &["login", "password"])?;
+        let users = rest.kinds.kind("User")?;
+        let login = text(body, "login");
+        let mut user = users.find_one(users.prop_eq("email", login)?).await?;
+        if user.is_none() {
+            user = users.find_one(users.prop_eq("username", login)?).await?;
+        }
+        let user = user.ok_or_else(|| Ouch::new(404, "User not found."))?;
+        (rest.password_test)(&user, text(body, "password"))?;
+        return rest
+            .sessions
+            .start(Arc::new(user), SessionType::Native, None)
+            .await;
+    }
+    let body = require(body, &["apiKey", "privateKey"])?;
+    let api_keys = rest.kinds.kind("APIKey")?;
+    let api_key = api_keys.find_or_die(text(body, "apiKey")).await?;
+    (rest.secret_test)(&api_key, text(body, "privateKey"))?;
+    let user = api_key.parent("user").await?;
+    rest.sessions
+        .start(user, SessionType::ApiKey, api_key.id())
+        .await
+}
+
+/// ving's `testSession`: 401 `Session expired.` without one.
+fn live(session: &Option<Session>) -> Result<&Session, Ouch> {
+    session
+        .as_ref()
+        .ok_or_else(|| Ouch::new(401, "Session expired."))
+}
+
+/// The session named in the path, when it is the request's own or the user is an
+/// admin; else ving's 403.
+fn own_session<'s>(session: &'s Option<Session>, id: &str) -> Result<&'s Session, Ouch> {
+    let session = live(session)?;
+    if session.id == id || session.is_role("admin") {
+        Ok(session)
+    } else {
+        Err(Ouch::new(
+            403,
+            "Session ID in cookie must match the one in the endpoint.",
+        ))
+    }
+}
+
+/// `GET /api/v1/sessions/{id}`: the session, described.
+pub(super) async fn read_session(
+    State(rest): Shared,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Reply {
+    let url = uri.path();
+    let session = rest.session(&headers).await;
+    let session = own_session(&session, &id).at(url)?;
+    let query = pairs(query.as_deref());
+    let described = session
+        .describe(
+            &describe_params(&query, Some(session)),
+            rest.kinds.rest_version(),
+        )
+        .await
+        .at(url)?;
+    Ok(json_value(&described))
+}
+
+/// `DELETE /api/v1/sessions/{id}`: ends the session (the request's own, or any for an
+/// admin), described as it was.
+pub(super) async fn end_session(
+    State(rest): Shared,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Reply {
+    let url = uri.path();
+    let session = rest.session(&headers).await;
+    let session = own_session(&session, &id).at(url)?;
+    // The session the path names (ving ends the request's own, whichever it names).
+    rest.sessions.end(&id).await.at(url)?;
+    let query = pairs(query.as_deref());
+    let described = session
+        .describe(
+            &describe_params(&query, Some(session)),
+            rest.kinds.rest_version(),
+        )
+        .await
+        .at(url)?;
+    Ok(json_value(&described))
+}
+
+/// `DELETE /api/v1/sessions`: ends the request's session (log out).
+pub(super) async fn log_out(
+    State(rest): Shared,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Reply {
+    let url = uri.path();
+    let session = rest.session(&headers).await;
+    let session = live(&session).at(url)?;
+    rest.sessions.end(&session.id).await.at(url)?;
+    let query = pairs(query.as_deref());
+    let described = session
+        .describe(
+            &describe_params(&query, Some(session)),
+            rest.kinds.rest_version(),
+        )
+        .await
+        .at(url)?;
+    Ok(json_value(&described))
+}
+
+/// Any other path: ving's 404.
+pub(super) async fn no_route(uri: Uri) -> Response {
+    Failure {
+        ouch: Ouch::new(404, format!("{} not found.", uri.path())),
+        url: uri.path().to_owned(),
+    }
+    .into_response()
+}
+
+/// A known path with another method: 405.
+pub(super) async fn wrong_method(method: Method, uri: Uri) -> Response {
+    Failure {
+        ouch: Ouch::new(405, format!("{method} is not allowed on {}.", uri.path())),
+        url: uri.path().to_owned(),
+    }
+    .into_response()
+}

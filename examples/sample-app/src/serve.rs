@@ -1,0 +1,86 @@
+//! `serve --listen ADDRESS`: the sample app's four kinds served over HTTP as ving serves
+//! them (`ving::rest`), on the database the main job uses, until Ctrl-C.
+
+use std::path::Path;
+
+use ving::config::Config;
+use ving::db::Db;
+use ving::migrate::{self, Folder};
+use ving::rest::{KindRules, Rest};
+use ving::schema::SchemaSet;
+use ving::table::TableModel;
+use ving_sample_app::record::{self, api_key, user, RecordSettings};
+
+use super::{choose_database, claim, fail, table_exists};
+
+/// Where `serve` listens when `--listen` is not given.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:3000";
+
+/// The address of `serve [--listen ADDRESS]`'s arguments (after `serve`).
+pub fn listen_address(args: &[String]) -> Result<String, String> {
+    match args {
+        [] => Ok(DEFAULT_LISTEN.to_owned()),
+        [flag, address] if flag == "--listen" => Ok(address.clone()),
+        _ => Err(format!(
+            "error: usage: ving-sample-app serve [--listen ADDRESS] (default {DEFAULT_LISTEN})"
+        )),
+    }
+}
+
+/// Opens the app's database as the main job does (the tables made or migrated when
+/// missing), then serves the records at `listen` until Ctrl-C.
+pub async fn serve(
+    root: &Path,
+    env: &dyn Fn(&str) -> Option<String>,
+    listen: &str,
+) -> Result<(), String> {
+    let config = Config::load_with_env(root, |_| None).map_err(fail)?;
+    let schemas = SchemaSet::load(&config.schemas_dir(), &config.schema_options())
+        .map_err(|errors| format!("{errors}\nthe schemas are invalid"))?;
+    let (url, explicit, note) = choose_database(&config, env)?;
+    if let Some(note) = note {
+        println!("{note}");
+    }
+    let db = Db::connect(&url, config.root()).await.map_err(fail)?;
+    let model = TableModel::from_schemas(&schemas);
+    if explicit {
+        claim(&db, &url, &model).await?;
+    }
+    let folder = Folder::new(config.migrations_dir());
+    if folder.journal(db.dialect()).is_ok() {
+        migrate::up(&db, &folder).await.map_err(fail)?;
+    } else if !table_exists(&db, "users").await {
+        db.create_tables(&model).await.map_err(fail)?;
+    }
+    let key = match config.skipjack_key() {
+        Ok(key) => key,
+        Err(_) => "11,22,33,44,55,66,77,88,99,111".parse().map_err(fail)?,
+    };
+    // The server keeps its pool for as long as it runs.
+    let db: &'static Db = Box::leak(Box::new(db));
+    let settings = RecordSettings::from_env(env);
+    let kinds = record::kinds_with(&schemas, db, ving::id::IdCodec::new(key), settings)
+        .with_rest_version(&format!("v{}", config.file().rest.version));
+    let router = Rest::new(kinds)
+        .await
+        .map_err(fail)?
+        .with_rules("User", KindRules::users())
+        .with_password_test(user::test_password)
+        .with_secret_test(api_key::test_secret)
+        .router();
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| format!("error: cannot listen on {listen}: {e}"))?;
+    let address = listener.local_addr().map_err(fail)?;
+    println!(
+        "serving the sample app's records on http://{address}/api/ (database {url}); Ctrl-C stops"
+    );
+    ving::rest::axum::serve(listener, router)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(fail)?;
+    db.close().await;
+    Ok(())
+}

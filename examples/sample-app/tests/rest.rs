@@ -1,0 +1,660 @@
+//! The sample app's records over HTTP (`ving::rest`), with a real client over loopback,
+//! on SQLite, MariaDB and PostgreSQL: ving's REST examples (create, read, update, delete,
+//! lists with paging, includes, filters, options), sessions, privileges and bad input.
+
+#[macro_use]
+mod common;
+
+use std::sync::Arc;
+
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use ving::config::Backend;
+use ving::db::Db;
+use ving::id::IdCodec;
+use ving::record::Kinds;
+use ving::rest::{KindRules, Rest};
+use ving::schema::{SchemaOptions, SchemaSet};
+use ving::testing::{Collation, TestDb};
+use ving_sample_app::record::{self, api_key, user, RecordSettings};
+
+use common::setup;
+
+/// A server of the sample app's records on a test database, and a client of it.
+struct Server {
+    base: String,
+    client: reqwest::Client,
+    kinds: Kinds<'static>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+/// A response: its status, body and the session cookie it set, if any.
+struct Answer {
+    status: StatusCode,
+    body: Value,
+    text: String,
+    cookie: Option<String>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn serve(test: &TestDb) -> Server {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ving/schema/schemas");
+    let schemas = SchemaSet::load(&dir, &SchemaOptions::default()).expect("schemas");
+    // The server keeps a handle on the test's pool; the test closes the pool at its end.
+    let db: &'static Db = Box::leak(Box::new(test.db().clone()));
+    let codec = IdCodec::new("11,22,33,44,55,66,77,88,99,111".parse().expect("key"));
+    let kinds = record::kinds_with(&schemas, db, codec, RecordSettings::default());
+    let router = Rest::new(kinds.clone())
+        .await
+        .expect("rest")
+        .with_rules("User", KindRules::users())
+        .with_password_test(user::test_password)
+        .with_secret_test(api_key::test_secret)
+        .with_body_limit(64 * 1024)
+        .router();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("listen");
+    let address = listener.local_addr().expect("address");
+    let task = tokio::spawn(async move {
+        ving::rest::axum::serve(listener, router)
+            .await
+            .expect("serve");
+    });
+    Server {
+        base: format!("http://{address}/api/v1"),
+        client: reqwest::Client::new(),
+        kinds,
+        task,
+    }
+}
+
+impl Server {
+    /// Sends `method path` with `cookie` and a JSON `body`.
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        cookie: Option<&str>,
+        body: Option<Value>,
+    ) -> Answer {
+        let mut request = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(cookie) = cookie {
+            request = request.header("cookie", format!("vingSessionId={cookie}"));
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        self.answer(request).await
+    }
+
+    async fn answer(&self, request: reqwest::RequestBuilder) -> Answer {
+        let response = request.send().await.expect("request");
+        let status = response.status();
+        let cookie = response
+            .headers()
+            .get("set-cookie")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .and_then(|v| v.strip_prefix("vingSessionId="))
+            .map(str::to_owned);
+        let text = response.text().await.expect("body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        assert!(
+            !text.contains("$2a$") && !text.contains("$2b$") && !text.contains("$2y$"),
+            "a password hash was sent: {text}"
+        );
+        assert!(
+            !text.to_lowercase().contains("select ") && !text.contains("sqlx"),
+            "SQL or driver detail was sent: {text}"
+        );
+        Answer {
+            status,
+            body,
+            text,
+            cookie,
+        }
+    }
+
+    async fn get(&self, path: &str, cookie: Option<&str>) -> Answer {
+        self.call(Method::GET, path, cookie, None).await
+    }
+
+    /// Signs `name` up and logs in: the user's id string and session cookie.
+    async fn sign_up(&self, name: &str) -> (String, String) {
+        let made = self
+            .call(
+                Method::POST,
+                "/users",
+                None,
+                Some(json!({
+                    "username": name, "email": format!("{name}@shawshank.jail"),
+                    "realName": name.to_uppercase(), "password": "Zihuatanejo",
+                })),
+            )
+            .await;
+        assert_eq!(made.status, StatusCode::OK, "{}", made.text);
+        let id = made.body["props"]["id"].as_str().expect("id").to_owned();
+        let session = self
+            .call(
+                Method::POST,
+                "/sessions",
+                None,
+                Some(json!({"login": name, "password": "Zihuatanejo", "sessionType": "native"})),
+            )
+            .await;
+        assert_eq!(session.status, StatusCode::OK, "{}", session.text);
+        assert_eq!(session.body["props"]["userId"], id.as_str());
+        (id, session.cookie.expect("a session cookie"))
+    }
+
+    /// Sets a role prop of the user `id` straight in the database.
+    async fn grant(&self, id: &str, role: &str) {
+        let users = self.kinds.kind("User").expect("User");
+        let mut user = users.find_or_die(id).await.expect("user");
+        user.set(role, Value::Bool(true)).expect("set");
+        user.update().await.expect("update");
+    }
+
+    async fn count(&self, kind: &str) -> i64 {
+        let kind = self.kinds.kind(kind).expect("kind");
+        kind.count(()).await.expect("count")
+    }
+}
+
+/// ving's error body: the code as the status and in both of ving's shapes.
+fn assert_ouch(answer: &Answer, code: u16, message: &str) {
+    assert_eq!(answer.status.as_u16(), code, "{}", answer.text);
+    assert_eq!(answer.body["statusCode"], code, "{}", answer.text);
+    assert_eq!(answer.body["error"]["code"], code, "{}", answer.text);
+    assert!(
+        answer.body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains(message)),
+        "expected {message:?} in {}",
+        answer.text
+    );
+}
+
+/// ving's REST walk-through: sign up, log in, create, read, update, list, delete, log out.
+async fn records_over_http(test: &TestDb) {
+    let server = serve(test).await;
+    let (andy, andy_cookie) = server.sign_up("andy").await;
+    let (red, red_cookie) = server.sign_up("red").await;
+
+    // The account described to its owner, and to someone else.
+    let own = server
+        .get(
+            &format!("/users/{andy}?includeMeta=true"),
+            Some(&andy_cookie),
+        )
+        .await;
+    assert_eq!(own.status, StatusCode::OK);
+    assert_eq!(own.body["props"]["email"], "andy@shawshank.jail");
+    assert_eq!(own.body["meta"]["displayName"], "andy");
+    let theirs = server
+        .get(
+            &format!("/users/{andy}?includeMeta=true"),
+            Some(&red_cookie),
+        )
+        .await;
+    assert_eq!(theirs.body["props"]["email"], Value::Null);
+    assert_eq!(theirs.body["props"]["id"], andy.as_str());
+    let anonymous = server.get(&format!("/users/{andy}"), None).await;
+    assert_eq!(
+        anonymous.body["props"].get("email"),
+        None,
+        "{}",
+        anonymous.text
+    );
+
+    // Creating needs a session and a verified email.
+    let key = json!({"name": "Reports", "url": "https://example.com", "reason": "audits"});
+    let refused = server
+        .call(Method::POST, "/apikeys", None, Some(key.clone()))
+        .await;
+    assert_ouch(&refused, 401, "Login required.");
+    let refused = server
+        .call(
+            Method::POST,
+            "/apikeys",
+            Some(&andy_cookie),
+            Some(key.clone()),
+        )
+        .await;
+    assert_ouch(&refused, 403, "Not a member of verifiedEmail");
+    server.grant(&andy, "verifiedEmail").await;
+    let mut body = key.clone();
+    body["userId"] = json!(andy);
+    let made = server
+        .call(
+            Method::POST,
+            "/apikeys?includeMeta=true&includeLinks",
+            Some(&andy_cookie),
+            Some(body),
+        )
+        .await;
+    assert_eq!(made.status, StatusCode::OK, "{}", made.text);
+    let key_id = made.body["props"]["id"].as_str().expect("id").to_owned();
+    assert_eq!(made.body["props"]["name"], "Reports");
+    assert_eq!(made.body["props"]["userId"], andy.as_str());
+    assert_eq!(made.body["meta"]["kind"], "APIKey");
+    assert_eq!(
+        made.body["links"]["self"]["href"],
+        format!("/api/v1/apikeys/{key_id}")
+    );
+    let private_key = made.body["props"]["privateKey"]
+        .as_str()
+        .expect("owner sees it")
+        .to_owned();
+
+    // Read, with every include, and as someone else (no private key).
+    let read = server
+        .get(
+            &format!("/apikeys/{key_id}?includeOptions=true&includeRelated=user&includeMeta"),
+            Some(&andy_cookie),
+        )
+        .await;
+    assert_eq!(read.status, StatusCode::OK, "{}", read.text);
+    assert_eq!(read.body["related"]["user"]["props"]["id"], andy.as_str());
+    assert!(read.body["options"].is_object());
+    let other = server
+        .get(&format!("/apikeys/{key_id}"), Some(&red_cookie))
+        .await;
+    assert_eq!(
+        other.body["props"].get("privateKey"),
+        None,
+        "{}",
+        other.text
+    );
+
+    // Update: the owner may, someone else may not (and nothing changes).
+    let denied = server
+        .call(
+            Method::PUT,
+            &format!("/apikeys/{key_id}"),
+            Some(&red_cookie),
+            Some(json!({"name": "Mine"})),
+        )
+        .await;
+    assert_ouch(&denied, 403, "");
+    let updated = server
+        .call(
+            Method::PUT,
+            &format!("/apikeys/{key_id}"),
+            Some(&andy_cookie),
+            Some(json!({"name": "Audits"})),
+        )
+        .await;
+    assert_eq!(updated.status, StatusCode::OK, "{}", updated.text);
+    assert_eq!(updated.body["props"]["name"], "Audits");
+
+    // Children and parents.
+    let children = server
+        .get(&format!("/users/{andy}/apikeys"), Some(&andy_cookie))
+        .await;
+    assert_eq!(children.status, StatusCode::OK, "{}", children.text);
+    assert_eq!(children.body["paging"]["totalItems"], 1);
+    assert_eq!(children.body["items"][0]["props"]["name"], "Audits");
+    let parent = server
+        .get(&format!("/apikeys/{key_id}/user"), Some(&andy_cookie))
+        .await;
+    assert_eq!(parent.body["props"]["id"], andy.as_str());
+    assert_ouch(
+        &server
+            .get(&format!("/apikeys/{key_id}/nothing"), None)
+            .await,
+        404,
+        "",
+    );
+
+    // An API key's session: a program's, which may not change account settings.
+    let robot = server
+        .call(
+            Method::POST,
+            "/sessions",
+            None,
+            Some(json!({"apiKey": key_id, "privateKey": private_key})),
+        )
+        .await;
+    assert_eq!(robot.status, StatusCode::OK, "{}", robot.text);
+    let robot_cookie = robot.cookie.expect("cookie");
+    let human_only = server
+        .call(
+            Method::PUT,
+            &format!("/users/{andy}"),
+            Some(&robot_cookie),
+            Some(json!({"bio": "robot"})),
+        )
+        .await;
+    assert_ouch(&human_only, 403, "You must be a human");
+    let wrong = server
+        .call(
+            Method::POST,
+            "/sessions",
+            None,
+            Some(json!({"apiKey": key_id, "privateKey": "pk_nope"})),
+        )
+        .await;
+    assert_ouch(&wrong, 454, "Secret does not match.");
+
+    // Delete: ving's meta.deleted, then the record is gone.
+    let deleted = server
+        .call(
+            Method::DELETE,
+            &format!("/apikeys/{key_id}?includeMeta=true"),
+            Some(&andy_cookie),
+            None,
+        )
+        .await;
+    assert_eq!(deleted.status, StatusCode::OK, "{}", deleted.text);
+    assert_eq!(deleted.body["meta"]["deleted"], true);
+    assert_ouch(
+        &server.get(&format!("/apikeys/{key_id}"), None).await,
+        404,
+        "APIKey not found.",
+    );
+
+    // Sessions: read one's own, not another's; log out ends it.
+    let mine = server
+        .get(&format!("/sessions/{andy_cookie}"), Some(&andy_cookie))
+        .await;
+    assert_eq!(mine.body["props"]["userId"], andy.as_str());
+    let not_mine = server
+        .get(&format!("/sessions/{red_cookie}"), Some(&andy_cookie))
+        .await;
+    assert_ouch(&not_mine, 403, "Session ID in cookie must match");
+    let out = server
+        .call(Method::DELETE, "/sessions", Some(&andy_cookie), None)
+        .await;
+    assert_eq!(out.status, StatusCode::OK);
+    let after = server
+        .get(&format!("/sessions/{andy_cookie}"), Some(&andy_cookie))
+        .await;
+    assert_ouch(&after, 401, "Session expired.");
+    let _ = red;
+}
+
+/// Logging in: ving's errors for a missing field, an unknown user, a wrong password; a
+/// changed password ends the sessions started before it.
+async fn logins(test: &TestDb) {
+    let server = serve(test).await;
+    let (andy, cookie) = server.sign_up("andy").await;
+    let session = |body: Value| server.call(Method::POST, "/sessions", None, Some(body));
+    assert_ouch(
+        &session(json!({"login": "andy", "sessionType": "native"})).await,
+        441,
+        "password is required.",
+    );
+    assert_ouch(
+        &session(json!({"login": "nobody", "password": "x", "sessionType": "native"})).await,
+        404,
+        "User not found.",
+    );
+    assert_ouch(
+        &session(
+            json!({"login": "andy@shawshank.jail", "password": "wrong", "sessionType": "native"}),
+        )
+        .await,
+        454,
+        "Password does not match.",
+    );
+    let by_email = session(
+        json!({"login": "andy@shawshank.jail", "password": "Zihuatanejo", "sessionType": "native"}),
+    )
+    .await;
+    assert_eq!(by_email.status, StatusCode::OK, "{}", by_email.text);
+    assert_ouch(
+        &session(json!({"apiKey": "APIKeyvKDWmj"})).await,
+        441,
+        "privateKey is required.",
+    );
+
+    // The password changes: the old session is over.
+    let users = server.kinds.kind("User").expect("User");
+    let mut user = users.find_or_die(andy.as_str()).await.expect("user");
+    user.set(
+        "password",
+        json!(ving::record::hash_password("Rita Hayworth").expect("hash")),
+    )
+    .expect("set");
+    user.update().await.expect("update");
+    let stale = server
+        .get(&format!("/sessions/{cookie}"), Some(&cookie))
+        .await;
+    assert_ouch(&stale, 401, "Session expired.");
+    // A made-up cookie is no session.
+    let made_up = server.get("/sessions/x", Some("not-a-session")).await;
+    assert_ouch(&made_up, 401, "Session expired.");
+}
+
+/// Lists: admins only for users, ving's paging, sort, search, qualifiers and ranges;
+/// hidden props can be neither sorted nor filtered by.
+async fn lists(test: &TestDb) {
+    let server = serve(test).await;
+    let (admin, admin_cookie) = server.sign_up("warden").await;
+    let (_, plain_cookie) = server.sign_up("heywood").await;
+    server.grant(&admin, "admin").await;
+    for name in ["bogs", "tommy", "brooks", "norton", "hadley"] {
+        server.sign_up(name).await;
+    }
+    assert_ouch(&server.get("/users", None).await, 401, "Login required.");
+    assert_ouch(
+        &server.get("/users", Some(&plain_cookie)).await,
+        403,
+        "Not a member of admin",
+    );
+
+    let page = server
+        .get(
+            "/users?itemsPerPage=3&page=2&sortBy=username&sortOrder=desc",
+            Some(&admin_cookie),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    assert_eq!(
+        page.body["paging"],
+        json!({"page": 2, "nextPage": 3, "previousPage": 1, "itemsPerPage": 3, "totalItems": 7, "totalPages": 3})
+    );
+    let names: Vec<&str> = page.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["props"]["username"].as_str())
+        .collect();
+    let sorted = {
+        let mut all = vec![
+            "warden", "heywood", "bogs", "tommy", "brooks", "norton", "hadley",
+        ];
+        all.sort_unstable_by(|a, b| b.cmp(a));
+        all
+    };
+    assert_eq!(names, sorted[3..6]);
+
+    let found = server.get("/users?search=OMM", Some(&admin_cookie)).await;
+    assert_eq!(found.body["paging"]["totalItems"], 1, "{}", found.text);
+    assert_eq!(found.body["items"][0]["props"]["username"], "tommy");
+    let admins = server.get("/users?admin=true", Some(&admin_cookie)).await;
+    assert_eq!(admins.body["paging"]["totalItems"], 1, "{}", admins.text);
+    let not_admins = server.get("/users?admin=<>true", Some(&admin_cookie)).await;
+    assert_eq!(
+        not_admins.body["paging"]["totalItems"], 6,
+        "{}",
+        not_admins.text
+    );
+    let ranged = server
+        .get("/users?_start_createdAt=2000-01-01T00:00:00.000Z&_end_createdAt=2001-01-01T00:00:00.000Z", Some(&admin_cookie))
+        .await;
+    assert_eq!(ranged.status, StatusCode::OK, "{}", ranged.text);
+
+    // Hidden props and injection attempts are refused, not run.
+    assert_ouch(
+        &server
+            .get("/users?sortBy=password", Some(&admin_cookie))
+            .await,
+        400,
+        "",
+    );
+    assert_ouch(
+        &server
+            .get(
+                "/users?sortBy=username%3BDROP%20TABLE%20users",
+                Some(&admin_cookie),
+            )
+            .await,
+        400,
+        "",
+    );
+    assert_eq!(server.count("User").await, 7);
+
+    // Options, for anyone.
+    let options = server.get("/users/options", None).await;
+    assert_eq!(options.status, StatusCode::OK, "{}", options.text);
+    assert!(
+        options.body["useAsDisplayName"].is_array(),
+        "{}",
+        options.text
+    );
+}
+
+/// Bad input gets ving's 4xx and writes nothing.
+async fn bad_input(test: &TestDb) {
+    let server = serve(test).await;
+    let (andy, cookie) = server.sign_up("andy").await;
+    server.grant(&andy, "verifiedEmail").await;
+    let raw = |method: Method, path: &str, content_type: &str, body: Vec<u8>| {
+        server.answer(
+            server
+                .client
+                .request(method, format!("{}{path}", server.base))
+                .header("cookie", format!("vingSessionId={cookie}"))
+                .header("content-type", content_type)
+                .body(body),
+        )
+    };
+    let json_type = "application/json";
+    assert_ouch(
+        &raw(
+            Method::POST,
+            "/apikeys",
+            json_type,
+            b"{\"name\": \"x\",}".to_vec(),
+        )
+        .await,
+        400,
+        "Malformed body JSON",
+    );
+    assert_ouch(
+        &raw(Method::POST, "/apikeys", json_type, b"[1, 2]".to_vec()).await,
+        400,
+        "Malformed body JSON",
+    );
+    assert_ouch(
+        &raw(Method::POST, "/apikeys", "text/plain", b"{}".to_vec()).await,
+        415,
+        "Only JSON",
+    );
+    let huge = format!("{{\"name\": \"{}\"}}", "x".repeat(100 * 1024));
+    assert_ouch(
+        &raw(Method::POST, "/apikeys", json_type, huge.into_bytes()).await,
+        413,
+        "larger than",
+    );
+    assert_ouch(
+        &raw(Method::POST, "/apikeys", json_type, Vec::new()).await,
+        400,
+        "No params detected.",
+    );
+    // A foreign id string, a missing required prop, an unknown kind and an id of nothing.
+    let foreign = server
+        .call(
+            Method::POST,
+            "/apikeys",
+            Some(&cookie),
+            Some(json!({"name": "x", "url": "https://e.x", "userId": "APIKeyvKDWmj"})),
+        )
+        .await;
+    assert_eq!(foreign.status.as_u16(), 400, "{}", foreign.text);
+    assert_ouch(
+        &server
+            .call(
+                Method::POST,
+                "/apikeys",
+                Some(&cookie),
+                Some(json!({"name": "x"})),
+            )
+            .await,
+        441,
+        "is required",
+    );
+    assert_ouch(&server.get("/nothings", None).await, 404, "");
+    assert_ouch(
+        &server.get("/users/UserNotAnId", None).await,
+        400,
+        "Invalid id",
+    );
+    assert_ouch(
+        &server.call(Method::PATCH, "/users", None, None).await,
+        405,
+        "",
+    );
+    assert_eq!(server.count("APIKey").await, 0);
+    // Unknown props are skipped; a prop the user may not edit is not changed.
+    let skipped = server
+        .call(
+            Method::PUT,
+            &format!("/users/{andy}"),
+            Some(&cookie),
+            Some(json!({"bio": "Hope is a good thing", "nonsense": 1, "admin": true})),
+        )
+        .await;
+    assert_eq!(skipped.status, StatusCode::OK, "{}", skipped.text);
+    assert_eq!(skipped.body["props"]["bio"], "Hope is a good thing");
+    assert_eq!(skipped.body["props"]["admin"], false);
+    // No session: nothing may be changed or deleted.
+    let anonymous = server
+        .call(Method::DELETE, &format!("/users/{andy}"), None, None)
+        .await;
+    assert_ouch(&anonymous, 403, "");
+    assert_eq!(server.count("User").await, 1);
+}
+
+/// Many clients at once on one server: every answer right.
+async fn concurrent_clients(test: &TestDb) {
+    let server = Arc::new(serve(test).await);
+    let (andy, cookie) = server.sign_up("andy").await;
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let server = server.clone();
+        let andy = andy.clone();
+        let cookie = cookie.clone();
+        tasks.push(tokio::spawn(async move {
+            let answer = if i % 2 == 0 {
+                server.get(&format!("/users/{andy}"), Some(&cookie)).await
+            } else {
+                server
+                    .call(
+                        Method::PUT,
+                        &format!("/users/{andy}"),
+                        Some(&cookie),
+                        Some(json!({"bio": format!("bio {i}")})),
+                    )
+                    .await
+            };
+            assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+        }));
+    }
+    for task in tasks {
+        task.await.expect("client");
+    }
+}
+
+per_backend!(
+    db: [],
+    test: [records_over_http, logins, lists, bad_input, concurrent_clients],
+);
