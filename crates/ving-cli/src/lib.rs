@@ -136,6 +136,10 @@ pub struct RecordArgs {
     /// Write `<paths.records>/<kind>.rs` for KIND: where its methods and hooks go.
     #[arg(long = "new", value_name = "KIND")]
     pub new: Option<String>,
+    /// Write `<paths.rest>/<kind>.rs` for KIND (its rules and routes over HTTP) and serve
+    /// it from `<paths.rest>/mod.rs`'s `router`.
+    #[arg(long = "rest", value_name = "KIND", conflicts_with = "new")]
+    pub rest: Option<String>,
     /// Show what would be written, write nothing.
     #[arg(long = "dry-run", conflicts_with = "new")]
     pub dry_run: bool,

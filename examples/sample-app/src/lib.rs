@@ -1,5 +1,6 @@
 //! The sample ving app: ving's four kinds (`User`, `APIKey`, `CronJob`, `S3File`), their
-//! generated table definitions, their records, and the main job (`src/main.rs`).
+//! generated table definitions, their records, their REST routes (`ving record --rest`),
+//! and the main job (`src/main.rs`).
 
 pub mod drizzle {
     //! The data layer's generated code.
@@ -7,3 +8,4 @@ pub mod drizzle {
 }
 
 pub mod record;
+pub mod rest;

@@ -6,7 +6,7 @@ use std::path::Path;
 use ving::config::Config;
 use ving::db::Db;
 use ving::migrate::{self, Folder};
-use ving::rest::{KindRules, Rest};
+use ving::rest::Rest;
 use ving::schema::SchemaSet;
 use ving::table::TableModel;
 use ving_sample_app::record::{self, api_key, user, RecordSettings};
@@ -61,13 +61,12 @@ pub async fn serve(
     let settings = RecordSettings::from_env(env);
     let kinds = record::kinds_with(&schemas, db, ving::id::IdCodec::new(key), settings)
         .with_rest_version(&format!("v{}", config.file().rest.version));
-    let router = Rest::new(kinds)
+    let rest = Rest::new(kinds)
         .await
         .map_err(fail)?
-        .with_rules("User", KindRules::users())
         .with_password_test(user::test_password)
-        .with_secret_test(api_key::test_secret)
-        .router();
+        .with_secret_test(api_key::test_secret);
+    let router = ving_sample_app::rest::router(rest);
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| format!("error: cannot listen on {listen}: {e}"))?;

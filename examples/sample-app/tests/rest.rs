@@ -13,7 +13,7 @@ use ving::config::Backend;
 use ving::db::Db;
 use ving::id::IdCodec;
 use ving::record::Kinds;
-use ving::rest::{KindRules, Rest};
+use ving::rest::Rest;
 use ving::schema::{SchemaOptions, SchemaSet};
 use ving::testing::{Collation, TestDb};
 use ving_sample_app::record::{self, api_key, user, RecordSettings};
@@ -49,14 +49,14 @@ async fn serve(test: &TestDb) -> Server {
     let db: &'static Db = Box::leak(Box::new(test.db().clone()));
     let codec = IdCodec::new("11,22,33,44,55,66,77,88,99,111".parse().expect("key"));
     let kinds = record::kinds_with(&schemas, db, codec, RecordSettings::default());
-    let router = Rest::new(kinds.clone())
+    let rest = Rest::new(kinds.clone())
         .await
         .expect("rest")
-        .with_rules("User", KindRules::users())
         .with_password_test(user::test_password)
         .with_secret_test(api_key::test_secret)
-        .with_body_limit(64 * 1024)
-        .router();
+        .with_body_limit(64 * 1024);
+    // The app's router, with its generated rules and its own routes (`whoami`).
+    let router = ving_sample_app::rest::router(rest);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("listen");
@@ -359,6 +359,14 @@ async fn records_over_http(test: &TestDb) {
         404,
         "APIKey not found.",
     );
+
+    // The app's own route beside ving's (and ving's routes of users still there).
+    let me = server
+        .get("/users/whoami?includeMeta", Some(&andy_cookie))
+        .await;
+    assert_eq!(me.body["props"]["id"], andy.as_str(), "{}", me.text);
+    assert_eq!(me.body["meta"]["kind"], "User");
+    assert_eq!(server.get("/users/whoami", None).await.body, json!({}));
 
     // Sessions: read one's own, not another's; log out ends it.
     let mine = server

@@ -39,6 +39,7 @@ pub(crate) fn generate_command(
         project,
         &RecordArgs {
             new: None,
+            rest: None,
             dry_run: false,
         },
         out,

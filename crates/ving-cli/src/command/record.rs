@@ -87,6 +87,9 @@ pub(crate) fn record_command(
     if let Some(kind) = &args.new {
         return new_record(&config, &schemas, kind, out);
     }
+    if let Some(kind) = &args.rest {
+        return rest_record(&config, &schemas, kind, args.dry_run, out);
+    }
     write_records(&config, &schemas, args.dry_run, out)
 }
 
@@ -192,4 +195,94 @@ pub(crate) fn new_record(
         .map_err(|e| Failure::Other(format!("{}: cannot write: {e}", path.display())))?;
     write_out(out, &format!("wrote {}\n", path.display()))?;
     write_records(config, schemas, false, out)
+}
+
+/// `ving record --rest Kind`: the kind's REST module (never overwritten), then the REST
+/// folder's `mod.rs` lines that serve every kind with a module (or, with `dry_run`, what
+/// would be written).
+fn rest_record(
+    config: &Config,
+    schemas: &SchemaSet,
+    kind: &str,
+    dry_run: bool,
+    out: &mut dyn Write,
+) -> Result<(), Failure> {
+    if schemas.get(kind).is_none() {
+        return Err(Failure::Other(format!(
+            "no kind {kind} in {}; run `ving schema --new {kind}` first",
+            config.schemas_dir().display()
+        )));
+    }
+    let dir = config.rest_dir();
+    let path = dir.join(format!("{}.rs", ving::codegen::snake_case(kind)));
+    let new_file = !path.exists();
+    let with_files: Vec<String> = schemas
+        .schemas()
+        .iter()
+        .map(|s| s.kind.clone())
+        .filter(|k| {
+            k == kind
+                || dir
+                    .join(format!("{}.rs", ving::codegen::snake_case(k)))
+                    .is_file()
+        })
+        .collect();
+    let module_path = dir.join("mod.rs");
+    let existing = std::fs::read_to_string(&module_path).ok();
+    let block = ving::codegen::rest_block(&with_files);
+    let module = ving::codegen::rest_module(existing.as_deref(), &block);
+    let module_changes = module
+        .as_ref()
+        .is_some_and(|text| existing.as_deref() != Some(text.as_str()));
+    let unmarked = format!(
+        "note: {} has no `{}` … `{}` lines, so it was left as it is; serve the module there yourself (`.with_rules(\"{kind}\", …::rules())`)\n",
+        module_path.display(),
+        ving::codegen::REST_BEGIN,
+        ving::codegen::REST_END,
+    );
+    let mut text = String::new();
+    if dry_run {
+        text.push_str(&if new_file {
+            format!("would write {}\n", path.display())
+        } else {
+            format!("kept {} (it is the app's)\n", path.display())
+        });
+        text.push_str(&match &module {
+            None => unmarked,
+            Some(_) if module_changes => format!("would write {}\n", module_path.display()),
+            Some(_) => format!("unchanged {}\n", module_path.display()),
+        });
+        return write_out(out, &text);
+    }
+    let cannot =
+        |p: &Path, e: std::io::Error| Failure::Other(format!("{}: cannot write: {e}", p.display()));
+    std::fs::create_dir_all(&dir).map_err(|e| cannot(&dir, e))?;
+    if new_file {
+        let version = format!("v{}", config.file().rest.version);
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .and_then(|mut file| {
+                file.write_all(ving::codegen::rest_skeleton(kind, &version).as_bytes())
+            })
+            .map_err(|e| cannot(&path, e))?;
+        text.push_str(&format!("wrote {}\n", path.display()));
+    } else {
+        text.push_str(&format!("kept {} (it is the app's)\n", path.display()));
+    }
+    match module {
+        None => text.push_str(&unmarked),
+        Some(contents) if module_changes => {
+            std::fs::write(&module_path, contents).map_err(|e| cannot(&module_path, e))?;
+            text.push_str(&format!("wrote {}\n", module_path.display()));
+            if existing.is_none() {
+                text.push_str(
+                    "note: declare `pub mod rest;` in src/lib.rs and serve `rest::router(Rest::new(kinds).await?)` (the cargo feature `rest` of ving)\n",
+                );
+            }
+        }
+        Some(_) => {}
+    }
+    write_out(out, &text)
 }

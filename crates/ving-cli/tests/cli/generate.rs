@@ -313,3 +313,45 @@ fn record_writes_the_records_module_between_its_markers_only() {
         "pub mod generated;\n"
     );
 }
+
+/// `ving record --rest Kind` writes the kind's REST module once (never again: it is the
+/// app's) and the REST folder's `mod.rs` lines serving every kind with a module, as the
+/// sample app's committed files are; a dry run writes nothing.
+#[test]
+fn record_rest_writes_a_kind_s_module_once_and_serves_it() {
+    let project = sample_copy();
+    let root = project.path().to_str().expect("utf8");
+    let rest = project.path().join("src/rest");
+    let (code, out, err) = run(&["-C", root, "record", "--rest", "User", "--dry-run"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert!(out.contains("would write") && out.contains("user.rs"), "{out}");
+    assert!(!rest.exists(), "a dry run writes nothing");
+    for kind in ["APIKey", "CronJob", "S3File", "User"] {
+        let (code, out, err) = run(&["-C", root, "record", "--rest", kind]);
+        assert_eq!(code, ExitCode::SUCCESS, "{err}");
+        assert!(out.contains("wrote"), "{out}");
+    }
+    let committed = sample_app().join("src/rest");
+    for name in ["api_key.rs", "cron_job.rs", "s3_file.rs"] {
+        assert_eq!(
+            std::fs::read_to_string(rest.join(name)).expect("written"),
+            std::fs::read_to_string(committed.join(name)).expect("committed"),
+            "{name}: the sample app's is what `ving record --rest` writes"
+        );
+    }
+    let module = std::fs::read_to_string(rest.join("mod.rs")).expect("mod.rs");
+    let kept = std::fs::read_to_string(committed.join("mod.rs")).expect("committed mod.rs");
+    assert_eq!(module, kept);
+    // The User module is the app's: edited, and never written again.
+    std::fs::write(rest.join("user.rs"), "// mine\n").expect("edit");
+    let (code, out, err) = run(&["-C", root, "record", "--rest", "User"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert!(out.contains("kept") && out.contains("it is the app's"), "{out}");
+    assert_eq!(
+        std::fs::read_to_string(rest.join("user.rs")).expect("user.rs"),
+        "// mine\n"
+    );
+    let (code, _, err) = run(&["-C", root, "record", "--rest", "Gadget"]);
+    assert_eq!(code, ExitCode::FAILURE);
+    assert!(err.contains("no kind Gadget"), "{err}");
+}

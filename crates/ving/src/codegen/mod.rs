@@ -10,6 +10,7 @@
 
 mod embedded;
 mod records;
+mod rest;
 
 pub use crate::naming::snake_case;
 use embedded::embedded_module;
@@ -20,6 +21,7 @@ pub use records::{
     method_names, record_files, record_skeleton, records_block, records_module, RECORDS_BEGIN,
     RECORDS_END, RECORD_HEADER,
 };
+pub use rest::{rest_block, rest_module, rest_skeleton, REST_BEGIN, REST_END};
 
 use std::collections::BTreeSet;
 use std::fmt::Write as _;

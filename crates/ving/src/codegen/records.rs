@@ -199,26 +199,37 @@ pub fn records_block(kinds: &[String], with_files: &[String]) -> String {
 /// [`RECORDS_BEGIN`] line to its [`RECORDS_END`] line replaced and every other line kept;
 /// `None` when `existing` has no such pair of lines (it is then the user's alone).
 pub fn records_module(existing: Option<&str>, block: &str) -> Option<String> {
-    let Some(existing) = existing else {
-        return Some(format!(
-            "//! The app's records: the typed kinds and records `ving record` generates in
+    let starter = "//! The app's records: the typed kinds and records `ving record` generates in
 //! `generated/`, and each kind's hand-written file (`ving record --new Kind`). Add code
 //! outside the `ving record` lines; those are written again.
+";
+    marked_module(existing, block, starter, RECORDS_BEGIN, RECORDS_END)
+}
 
-{block}"
-        ));
+/// `existing` with the lines from its `begin` line to its `end` line replaced by `block`
+/// and every other line kept (`None` when it has no such pair: it is the user's alone),
+/// or, when there is no file, `starter` (its doc comment) and `block`.
+pub(super) fn marked_module(
+    existing: Option<&str>,
+    block: &str,
+    starter: &str,
+    begin: &str,
+    end: &str,
+) -> Option<String> {
+    let Some(existing) = existing else {
+        return Some(format!("{starter}\n{block}"));
     };
     let lines: Vec<&str> = existing.split_inclusive('\n').collect();
-    let begin = lines
+    let first = lines
         .iter()
-        .position(|line| line.trim_start().starts_with(RECORDS_BEGIN))?;
-    let end = begin
-        + lines[begin..]
+        .position(|line| line.trim_start().starts_with(begin))?;
+    let last = first
+        + lines[first..]
             .iter()
-            .position(|line| line.trim_start().starts_with(RECORDS_END))?;
-    let mut out: String = lines[..begin].concat();
+            .position(|line| line.trim_start().starts_with(end))?;
+    let mut out: String = lines[..first].concat();
     out.push_str(block);
-    out.push_str(&lines[end + 1..].concat());
+    out.push_str(&lines[last + 1..].concat());
     Some(out)
 }
 

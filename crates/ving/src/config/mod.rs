@@ -157,6 +157,8 @@ pub struct Paths {
     pub tables: PathBuf,
     /// The record modules (`src/record`).
     pub records: PathBuf,
+    /// The REST modules `ving record --rest` writes (`src/rest`).
+    pub rest: PathBuf,
 }
 
 impl Default for Paths {
@@ -166,6 +168,7 @@ impl Default for Paths {
             migrations: "ving/drizzle/migrations".into(),
             tables: "src/drizzle/schema".into(),
             records: "src/record".into(),
+            rest: "src/rest".into(),
         }
     }
 }
@@ -359,6 +362,11 @@ impl Config {
     /// The folder of record modules.
     pub fn records_dir(&self) -> PathBuf {
         clean_join(&self.root, &self.file.paths.records)
+    }
+
+    /// Where `ving record --rest` writes the REST modules.
+    pub fn rest_dir(&self) -> PathBuf {
+        clean_join(&self.root, &self.file.paths.rest)
     }
 
     /// Options for schema validation (the roles).

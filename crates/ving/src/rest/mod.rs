@@ -48,6 +48,7 @@
 //! # });
 //! ```
 
+mod extract;
 mod params;
 mod reply;
 mod routes;
@@ -64,6 +65,7 @@ use crate::record::{Kinds, Ouch, Record};
 /// The HTTP framework the routes are made with, for an app that serves them
 /// (`ving::rest::axum::serve(listener, router)`).
 pub use axum;
+pub use extract::Ving;
 pub use session::{Session, SessionType, Sessions, LIFETIME_SECONDS, TABLE as SESSIONS_TABLE};
 
 /// How a secret a client sends is tested against a record (a user's password, an API
@@ -184,7 +186,15 @@ impl Rest {
     /// The routes of every kind and of the sessions, under `/api/<version>` (the kinds'
     /// REST version, `ving.toml`'s `rest.version`).
     pub fn router(self) -> Router {
+        self.router_with(Router::new())
+    }
+
+    /// [`Rest::router`] with the app's own routes in `own`, whose handlers read the
+    /// request with [`Ving`]. A path of ving's with a kind's name in it
+    /// (`/api/v1/users/{id}`) replaces ving's route for that kind.
+    pub fn router_with(self, own: Router) -> Router {
         let base = format!("/api/{}", self.kinds.rest_version());
+        let rest = Arc::new(self);
         Router::new()
             .route(
                 &format!("{base}/sessions"),
@@ -209,7 +219,9 @@ impl Rest {
             )
             .fallback(routes::no_route)
             .method_not_allowed_fallback(routes::wrong_method)
-            .with_state(Arc::new(self))
+            .with_state(rest.clone())
+            .merge(own)
+            .layer(axum::Extension(rest))
     }
 }
 

@@ -36,7 +36,7 @@ impl Rest {
 
     /// The session of the request's cookie; none when there is no cookie or it names no
     /// live session (as ving's session middleware, which ignores a failed fetch).
-    async fn session(&self, headers: &HeaderMap) -> Option<Session> {
+    pub(super) async fn session(&self, headers: &HeaderMap) -> Option<Session> {
         let id = session_cookie(headers)?;
         match self.sessions.fetch(&self.kinds, id).await {
             Ok(session) => Some(session),

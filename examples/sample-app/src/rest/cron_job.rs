@@ -1,0 +1,24 @@
+//! CronJob over HTTP (`/api/v1/cronjobs`): `ving record --rest CronJob` made this file and never
+//! writes it again. The routes are ving's (see `ving::rest`); here are the rules they
+//! follow for CronJobs and the routes the app adds or replaces.
+
+use ving::rest::axum::Router;
+use ving::rest::KindRules;
+
+/// Who may list, create and change CronJobs over HTTP, beyond each record's own
+/// privileges (ving's generated handlers: anyone lists, a user with a verified email creates).
+pub fn rules() -> KindRules {
+    KindRules {
+        list_role: None,
+        create_role: Some("verifiedEmail".into()),
+        edit_needs_human: false,
+    }
+}
+
+/// Routes of the app's own for CronJobs, beside ving's: a path of its own
+/// (`/api/v1/cronjobs/{id}/archive`), or ving's path for CronJobs alone, which then replaces ving's
+/// route (`own.route("/api/v1/cronjobs/{id}", get(my_handler))`). A handler reads the request
+/// with `ving::rest::Ving` (the session, the includes asked for).
+pub fn routes(own: Router) -> Router {
+    own
+}
