@@ -324,7 +324,10 @@ fn record_rest_writes_a_kind_s_module_once_and_serves_it() {
     let rest = project.path().join("src/rest");
     let (code, out, err) = run(&["-C", root, "record", "--rest", "User", "--dry-run"]);
     assert_eq!(code, ExitCode::SUCCESS, "{err}");
-    assert!(out.contains("would write") && out.contains("user.rs"), "{out}");
+    assert!(
+        out.contains("would write") && out.contains("user.rs"),
+        "{out}"
+    );
     assert!(!rest.exists(), "a dry run writes nothing");
     for kind in ["APIKey", "CronJob", "S3File", "User"] {
         let (code, out, err) = run(&["-C", root, "record", "--rest", kind]);
@@ -346,7 +349,10 @@ fn record_rest_writes_a_kind_s_module_once_and_serves_it() {
     std::fs::write(rest.join("user.rs"), "// mine\n").expect("edit");
     let (code, out, err) = run(&["-C", root, "record", "--rest", "User"]);
     assert_eq!(code, ExitCode::SUCCESS, "{err}");
-    assert!(out.contains("kept") && out.contains("it is the app's"), "{out}");
+    assert!(
+        out.contains("kept") && out.contains("it is the app's"),
+        "{out}"
+    );
     assert_eq!(
         std::fs::read_to_string(rest.join("user.rs")).expect("user.rs"),
         "// mine\n"
