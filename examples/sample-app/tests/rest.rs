@@ -662,7 +662,305 @@ async fn concurrent_clients(test: &TestDb) {
     }
 }
 
+/// Who looks, in the privilege matrix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Viewer {
+    Anonymous,
+    Other,
+    Owner,
+    Admin,
+}
+
+/// Whether `viewer` may see `prop` of a record of `kind` they own (`owns`): a public
+/// prop, an owner's when they own it, one of a role they have (verifiedEmail for every
+/// signed-in user here, admin for the admin). The schema's rule, stated over the files.
+fn may_see(schemas: &SchemaSet, kind: &str, prop: &str, viewer: Viewer, owns: bool) -> bool {
+    if ["id", "createdAt", "updatedAt"].contains(&prop) {
+        return true;
+    }
+    let Some(prop) = schemas
+        .get(kind)
+        .and_then(|s| s.props.iter().find(|p| p.name == prop))
+    else {
+        return false;
+    };
+    let roles: Vec<&str> = prop
+        .view
+        .iter()
+        .chain(&prop.edit)
+        .map(String::as_str)
+        .collect();
+    roles.contains(&"public")
+        || (owns && roles.contains(&"owner"))
+        || (viewer != Viewer::Anonymous && roles.contains(&"verifiedEmail"))
+        || (viewer == Viewer::Admin && !roles.is_empty())
+}
+
+/// Every described record in `body` (a record, a list's items, related records) shows
+/// only props `viewer` may see.
+fn check_props(
+    schemas: &SchemaSet,
+    body: &Value,
+    kind: &str,
+    viewer: Viewer,
+    owns: bool,
+    what: &str,
+) {
+    let records: Vec<&Value> = match body.get("items") {
+        Some(Value::Array(items)) => items.iter().collect(),
+        _ => vec![body],
+    };
+    for record in records {
+        let Some(props) = record["props"].as_object() else {
+            continue;
+        };
+        for name in props.keys() {
+            assert!(
+                may_see(schemas, kind, name, viewer, owns),
+                "{what}: {viewer:?} was shown {kind}.{name}: {body}"
+            );
+        }
+    }
+}
+
+/// Anonymous, another user, the owner and an admin × every route × every kind: the
+/// statuses ving's handlers give, no prop a viewer may not see in any body, and no
+/// change made without the right to make it.
+async fn privilege_matrix(test: &TestDb) {
+    let server = serve(test).await;
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ving/schema/schemas");
+    let schemas = SchemaSet::load(&dir, &SchemaOptions::default()).expect("schemas");
+    let (owner, owner_cookie) = server.sign_up("andy").await;
+    let (other, other_cookie) = server.sign_up("red").await;
+    let (admin, admin_cookie) = server.sign_up("warden").await;
+    for user in [&owner, &other, &admin] {
+        server.grant(user, "verifiedEmail").await;
+    }
+    server.grant(&admin, "admin").await;
+
+    let owner_number = server
+        .kinds
+        .kind("User")
+        .expect("User")
+        .parse_id(owner.as_str())
+        .expect("id");
+    let make = |kind: &'static str, props: Value| {
+        let kinds = server.kinds.clone();
+        async move {
+            let props = props.as_object().cloned().expect("props");
+            let record = kinds
+                .kind(kind)
+                .expect("kind")
+                .create(props)
+                .await
+                .expect("create");
+            record.id_string().expect("id string")
+        }
+    };
+    let api_key = make(
+        "APIKey",
+        json!({"name": "Reports", "url": "https://e.x", "userId": owner_number}),
+    )
+    .await;
+    let cron_job = make(
+        "CronJob",
+        json!({"schedule": "* * * * *", "handler": "Test", "enabled": true}),
+    )
+    .await;
+    let s3_file = make(
+        "S3File",
+        json!({"filename": "a.png", "extension": "png", "contentType": "image/png", "s3folder": "x", "status": "ready", "icon": "self", "userId": owner_number}),
+    )
+    .await;
+    // Each kind: its path, a record, a change its owner may make, whether the owner
+    // viewer owns it (a cron job is the admins').
+    let cases = [
+        (
+            "User",
+            "users",
+            owner.clone(),
+            json!({"bio": "changed"}),
+            true,
+        ),
+        (
+            "APIKey",
+            "apikeys",
+            api_key,
+            json!({"reason": "changed"}),
+            true,
+        ),
+        (
+            "CronJob",
+            "cronjobs",
+            cron_job,
+            json!({"note": "changed"}),
+            false,
+        ),
+        (
+            "S3File",
+            "s3files",
+            s3_file,
+            json!({"userId": owner.clone()}),
+            true,
+        ),
+    ];
+    let viewers = [
+        (Viewer::Anonymous, None),
+        (Viewer::Other, Some(other_cookie.as_str())),
+        (Viewer::Owner, Some(owner_cookie.as_str())),
+        (Viewer::Admin, Some(admin_cookie.as_str())),
+    ];
+    let includes = "includeMeta&includeOptions=true&includeLinks&includePrivate=true";
+    for (kind, path, id, change, owned) in &cases {
+        let before = server
+            .get(&format!("/{path}/{id}?includePrivate"), Some(&admin_cookie))
+            .await;
+        for (viewer, cookie) in viewers {
+            let owns = viewer == Viewer::Admin || (viewer == Viewer::Owner && *owned);
+            let what = format!("{kind} {viewer:?}");
+
+            let list = server.get(&format!("/{path}?{includes}"), cookie).await;
+            let expected = match (*kind, viewer) {
+                ("User", Viewer::Anonymous) => 401,
+                ("User", Viewer::Admin) | (_, _) if *kind != "User" || viewer == Viewer::Admin => {
+                    200
+                }
+                _ => 403,
+            };
+            assert_eq!(list.status.as_u16(), expected, "list {what}: {}", list.text);
+            if expected == 200 {
+                for item in list.body["items"].as_array().expect("items") {
+                    let mine = viewer == Viewer::Admin
+                        || (viewer == Viewer::Owner
+                            && *owned
+                            && item["props"]["id"] == id.as_str());
+                    check_props(&schemas, item, kind, viewer, mine, &format!("list {what}"));
+                }
+            }
+
+            let read = server
+                .get(&format!("/{path}/{id}?{includes}"), cookie)
+                .await;
+            assert_eq!(read.status, StatusCode::OK, "read {what}: {}", read.text);
+            check_props(
+                &schemas,
+                &read.body,
+                kind,
+                viewer,
+                owns,
+                &format!("read {what}"),
+            );
+
+            let options = server.get(&format!("/{path}/options"), cookie).await;
+            assert_eq!(options.status, StatusCode::OK, "options {what}");
+
+            let update = server
+                .call(
+                    Method::PUT,
+                    &format!("/{path}/{id}?{includes}"),
+                    cookie,
+                    Some(change.clone()),
+                )
+                .await;
+            let delete = if owns {
+                None
+            } else {
+                Some(
+                    server
+                        .call(Method::DELETE, &format!("/{path}/{id}"), cookie, None)
+                        .await,
+                )
+            };
+            if owns {
+                assert_eq!(
+                    update.status,
+                    StatusCode::OK,
+                    "update {what}: {}",
+                    update.text
+                );
+                check_props(
+                    &schemas,
+                    &update.body,
+                    kind,
+                    viewer,
+                    owns,
+                    &format!("update {what}"),
+                );
+            } else {
+                assert_eq!(
+                    update.status.as_u16(),
+                    403,
+                    "update {what}: {}",
+                    update.text
+                );
+                let delete = delete.expect("tried");
+                assert_eq!(
+                    delete.status.as_u16(),
+                    403,
+                    "delete {what}: {}",
+                    delete.text
+                );
+            }
+        }
+        // Nothing but the owners' changes was made: the record is there, changed as they
+        // changed it and in nothing else.
+        let after = server
+            .get(&format!("/{path}/{id}?includePrivate"), Some(&admin_cookie))
+            .await;
+        assert_eq!(after.status, StatusCode::OK, "{kind} is still there");
+        let (before, after) = (&before.body["props"], &after.body["props"]);
+        for (name, value) in after.as_object().expect("props") {
+            if name == "updatedAt" || change.get(name).is_some() {
+                continue;
+            }
+            assert_eq!(
+                &before[name], value,
+                "{kind}.{name} changed without the right to"
+            );
+        }
+    }
+
+    // Children and parents, to each viewer: only what they may see.
+    for (viewer, cookie) in viewers {
+        let keys = server
+            .get(&format!("/users/{owner}/apikeys?includeMeta"), cookie)
+            .await;
+        assert_eq!(keys.status, StatusCode::OK, "{}", keys.text);
+        let owns = matches!(viewer, Viewer::Owner | Viewer::Admin);
+        check_props(&schemas, &keys.body, "APIKey", viewer, owns, "children");
+        let user = server
+            .get(&format!("/apikeys/{}/user", cases[1].2), cookie)
+            .await;
+        check_props(&schemas, &user.body, "User", viewer, owns, "parent");
+        // Creating: a session with verifiedEmail, then the records' own rights.
+        let made = server
+            .call(
+                Method::POST,
+                "/apikeys",
+                cookie,
+                Some(json!({"name": "n", "url": "https://e.x", "userId": owner})),
+            )
+            .await;
+        let expected = match viewer {
+            Viewer::Anonymous => 401,
+            Viewer::Other => 403,
+            Viewer::Owner | Viewer::Admin => 200,
+        };
+        assert_eq!(
+            made.status.as_u16(),
+            expected,
+            "create {viewer:?}: {}",
+            made.text
+        );
+    }
+    assert_eq!(
+        server.count("APIKey").await,
+        3,
+        "two made by the owner and the admin"
+    );
+}
+
 per_backend!(
     db: [],
-    test: [records_over_http, logins, lists, bad_input, concurrent_clients],
+    test: [records_over_http, logins, lists, bad_input, concurrent_clients, privilege_matrix],
 );
