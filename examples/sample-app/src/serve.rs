@@ -1,5 +1,6 @@
 //! `serve --listen ADDRESS`: the sample app's four kinds served over HTTP as ving serves
-//! them (`ving::rest`), on the database the main job uses, until Ctrl-C.
+//! them (`ving::rest`), on the database the main job uses, until Ctrl-C; the sessions in
+//! the database, or in redis when `VING_REDIS` (ving's variable) names a server.
 
 use std::path::Path;
 
@@ -66,13 +67,23 @@ pub async fn serve(
         .map_err(fail)?
         .with_password_test(user::test_password)
         .with_secret_test(api_key::test_secret);
+    // ving's variable for its redis: the sessions go there when it is set.
+    let redis = env("VING_REDIS").filter(|url| !url.is_empty());
+    let rest = match &redis {
+        Some(url) => rest.with_redis_sessions(url).await.map_err(fail)?,
+        None => rest,
+    };
     let router = ving_sample_app::rest::router(rest);
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| format!("error: cannot listen on {listen}: {e}"))?;
     let address = listener.local_addr().map_err(fail)?;
+    let sessions = redis.map_or_else(
+        || "the database".to_owned(),
+        |url| format!("redis at {url}"),
+    );
     println!(
-        "serving the sample app's records on http://{address}/api/ (database {url}); Ctrl-C stops"
+        "serving the sample app's records on http://{address}/api/ (database {url}, sessions in {sessions}); Ctrl-C stops"
     );
     ving::rest::axum::serve(listener, router)
         .with_graceful_shutdown(async {

@@ -43,6 +43,68 @@ impl Drop for Server {
 }
 
 async fn serve(test: &TestDb) -> Server {
+    serve_with(test, None).await
+}
+
+/// A redis server of the test's own, on a free port, stopped when dropped.
+struct Redis {
+    child: std::process::Child,
+    url: String,
+}
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts a redis server for a test (none, with a message, where redis-server is not
+/// installed, except in CI).
+fn start_redis() -> Option<Redis> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let child = std::process::Command::new("redis-server")
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
+        .stdout(std::process::Stdio::null())
+        .spawn();
+    let child = match child {
+        Ok(child) => child,
+        Err(error) => {
+            assert!(
+                !ving::testing::in_ci(),
+                "redis-server is needed in CI: {error}"
+            );
+            eprintln!("SKIPPED the redis session tests: redis-server cannot be started: {error}");
+            return None;
+        }
+    };
+    let started = std::time::Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            started.elapsed().as_secs() < 20,
+            "redis-server never listened"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    Some(Redis {
+        child,
+        url: format!("redis://127.0.0.1:{port}"),
+    })
+}
+
+async fn serve_with(test: &TestDb, redis: Option<&Redis>) -> Server {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ving/schema/schemas");
     let schemas = SchemaSet::load(&dir, &SchemaOptions::default()).expect("schemas");
     // The server keeps a handle on the test's pool; the test closes the pool at its end.
@@ -55,6 +117,10 @@ async fn serve(test: &TestDb) -> Server {
         .with_password_test(user::test_password)
         .with_secret_test(api_key::test_secret)
         .with_body_limit(64 * 1024);
+    let rest = match redis {
+        Some(redis) => rest.with_redis_sessions(&redis.url).await.expect("redis"),
+        None => rest,
+    };
     // The app's router, with its generated rules and its own routes (`whoami`).
     let router = ving_sample_app::rest::router(rest);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -391,7 +457,57 @@ async fn records_over_http(test: &TestDb) {
 /// Logging in: ving's errors for a missing field, an unknown user, a wrong password; a
 /// changed password ends the sessions started before it.
 async fn logins(test: &TestDb) {
-    let server = serve(test).await;
+    logins_on(serve(test).await).await;
+}
+
+/// The same walk-through and logins with the sessions in redis; nothing of them in the
+/// database.
+async fn sessions_in_redis(test: &TestDb) {
+    let Some(redis) = start_redis() else {
+        return;
+    };
+    logins_on(serve_with(test, Some(&redis)).await).await;
+    let server = serve_with(test, Some(&redis)).await;
+    let (andy, cookie) = server.sign_up("heywood").await;
+    let mine = server
+        .get(&format!("/sessions/{cookie}"), Some(&cookie))
+        .await;
+    assert_eq!(mine.body["props"]["userId"], andy.as_str(), "{}", mine.text);
+    let kept = std::process::Command::new("redis-cli")
+        .args(["-u", &redis.url, "TTL", &format!("session-{cookie}")])
+        .output()
+        .map(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .trim()
+                .parse::<i64>()
+                .unwrap_or(0)
+        });
+    if let Ok(ttl) = kept {
+        assert!(ttl > 600_000 && ttl <= 604_800, "a week to live: {ttl}");
+    }
+    let rows = test
+        .db()
+        .fetch_all(
+            &format!(
+                "SELECT COUNT(*) FROM {}",
+                test.db().dialect().quote(ving::rest::SESSIONS_TABLE)
+            ),
+            Vec::new(),
+            |row| row.get_i64(0),
+        )
+        .await
+        .expect("count");
+    assert_eq!(rows, [0], "no session was kept in the database");
+    server
+        .call(Method::DELETE, "/sessions", Some(&cookie), None)
+        .await;
+    let after = server
+        .get(&format!("/sessions/{cookie}"), Some(&cookie))
+        .await;
+    assert_ouch(&after, 401, "Session expired.");
+}
+
+async fn logins_on(server: Server) {
     let (andy, cookie) = server.sign_up("andy").await;
     let session = |body: Value| server.call(Method::POST, "/sessions", None, Some(body));
     assert_ouch(
@@ -962,5 +1078,5 @@ async fn privilege_matrix(test: &TestDb) {
 
 per_backend!(
     db: [],
-    test: [records_over_http, logins, lists, bad_input, concurrent_clients, privilege_matrix],
+    test: [records_over_http, logins, lists, bad_input, concurrent_clients, privilege_matrix, sessions_in_redis],
 );

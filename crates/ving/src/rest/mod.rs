@@ -53,6 +53,7 @@ mod params;
 mod reply;
 mod routes;
 mod session;
+mod store;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -66,7 +67,8 @@ use crate::record::{Kinds, Ouch, Record};
 /// (`ving::rest::axum::serve(listener, router)`).
 pub use axum;
 pub use extract::Ving;
-pub use session::{Session, SessionType, Sessions, LIFETIME_SECONDS, TABLE as SESSIONS_TABLE};
+pub use session::{Session, SessionType, Sessions, LIFETIME_SECONDS};
+pub use store::TABLE as SESSIONS_TABLE;
 
 /// How a secret a client sends is tested against a record (a user's password, an API
 /// key's private key): `Ok(true)` when it matches, else ving's error (454 when wrong).
@@ -170,6 +172,14 @@ impl Rest {
     pub fn with_secret_test(mut self, test: SecretTest) -> Self {
         self.secret_test = test;
         self
+    }
+
+    /// With the sessions kept in the redis server at `url` (`redis://127.0.0.1:6379`, as
+    /// ving's `VING_REDIS`) instead of the database; 504 when it cannot be reached.
+    #[cfg(feature = "redis")]
+    pub async fn with_redis_sessions(mut self, url: &str) -> Result<Self, Ouch> {
+        self.sessions = Sessions::in_redis(url).await?;
+        Ok(self)
     }
 
     /// With request bodies limited to `bytes` (larger ones are a 413).

@@ -1,8 +1,8 @@
 //! ving's sessions: who a request is. A session is started by a login (`native`: a
 //! user's email or username and password; `apiKey`: an API key's id and private key),
-//! named by a random id the client keeps in the `vingSessionId` cookie, and held in the
-//! app's database (the table `ving_sessions`, which [`Sessions::prepare`] makes when it
-//! is missing) for a week, as ving's cache holds it.
+//! named by a random id the client keeps in the `vingSessionId` cookie, and held for a
+//! week, as ving's cache holds it: in the app's database (the table `ving_sessions`,
+//! which [`Sessions::prepare`] makes when it is missing), or in redis.
 //!
 //! Unlike ving, a session does not keep a copy of the user's props (ving's holds the
 //! password hash too): it keeps the user's id and a SHA-256 tag of the password hash the
@@ -14,12 +14,9 @@ use std::sync::Arc;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
+use super::store::{Store, Stored};
 use crate::db::Db;
 use crate::record::{CurrentUser, Describe, Kinds, Ouch, Record};
-use crate::sql::Param;
-
-/// The table sessions are kept in.
-pub const TABLE: &str = "ving_sessions";
 
 /// How long a session lasts from its start: a week, as ving's.
 pub const LIFETIME_SECONDS: i64 = 60 * 60 * 24 * 7;
@@ -45,7 +42,7 @@ impl SessionType {
         }
     }
 
-    fn parse(text: &str) -> Option<SessionType> {
+    pub(super) fn parse(text: &str) -> Option<SessionType> {
         match text {
             "native" => Some(SessionType::Native),
             "become" => Some(SessionType::Become),
@@ -110,10 +107,10 @@ impl CurrentUser for Session {
     }
 }
 
-/// The sessions of an app, kept in its database.
+/// The sessions of an app, kept in its database or in redis.
 #[derive(Debug, Clone)]
 pub struct Sessions {
-    db: &'static Db,
+    store: Store,
 }
 
 /// The tag of a password hash a session remembers: the session ends when it changes.
@@ -128,35 +125,25 @@ fn now_seconds() -> i64 {
 }
 
 impl Sessions {
-    /// The sessions kept in `db`.
+    /// The sessions kept in `db` (call [`Sessions::prepare`] before the first).
     pub fn new(db: &'static Db) -> Sessions {
-        Sessions { db }
+        Sessions {
+            store: Store::Database(db),
+        }
     }
 
-    fn quote(&self, identifier: &str) -> String {
-        self.db.dialect().quote(identifier)
+    /// The sessions kept in the redis server at `url` (`redis://127.0.0.1:6379`), under
+    /// `session-<id>` keys that expire with them; 504 when it cannot be reached.
+    #[cfg(feature = "redis")]
+    pub async fn in_redis(url: &str) -> Result<Sessions, Ouch> {
+        Ok(Sessions {
+            store: Store::redis(url).await?,
+        })
     }
 
-    fn placeholder(&self, index: usize) -> String {
-        self.db.dialect().placeholder(index)
-    }
-
-    /// Makes the sessions table when the database has none (the same DDL on every
-    /// backend: text ids, integer seconds).
+    /// Makes what the store needs (the sessions table when the database has none).
     pub async fn prepare(&self) -> Result<(), Ouch> {
-        let q = |name: &str| self.quote(name);
-        let sql = format!(
-            "CREATE TABLE IF NOT EXISTS {} ({} VARCHAR(36) NOT NULL PRIMARY KEY, {} BIGINT NOT NULL, {} VARCHAR(16) NOT NULL, {} BIGINT NULL, {} VARCHAR(64) NOT NULL, {} BIGINT NOT NULL)",
-            q(TABLE),
-            q("id"),
-            q("userId"),
-            q("sessionType"),
-            q("apiKeyId"),
-            q("passwordTag"),
-            q("expiresAt"),
-        );
-        self.db.execute_script(&sql).await?;
-        Ok(())
+        self.store.prepare().await
     }
 
     /// Starts a session for `user` (with the API key that logged in, for `apiKey`).
@@ -170,32 +157,14 @@ impl Sessions {
             return Err(Ouch::new(404, "User not found."));
         };
         let id = uuid::Uuid::new_v4().to_string();
-        let q = |name: &str| self.quote(name);
-        let sql = format!(
-            "INSERT INTO {} ({}, {}, {}, {}, {}, {}) VALUES ({}, {}, {}, {}, {}, {})",
-            q(TABLE),
-            q("id"),
-            q("userId"),
-            q("sessionType"),
-            q("apiKeyId"),
-            q("passwordTag"),
-            q("expiresAt"),
-            self.placeholder(1),
-            self.placeholder(2),
-            self.placeholder(3),
-            self.placeholder(4),
-            self.placeholder(5),
-            self.placeholder(6),
-        );
-        let params = vec![
-            Param::String(Some(id.clone())),
-            Param::I64(Some(user_id)),
-            Param::String(Some(session_type.as_str().to_owned())),
-            Param::I64(api_key_id),
-            Param::String(Some(password_tag(&user))),
-            Param::I64(Some(now_seconds() + LIFETIME_SECONDS)),
-        ];
-        self.db.execute(&sql, params).await?;
+        let stored = Stored {
+            user_id,
+            session_type,
+            api_key_id,
+            password_tag: password_tag(&user),
+            expires_at: now_seconds() + LIFETIME_SECONDS,
+        };
+        self.store.put(&id, &stored).await?;
         Ok(Session {
             id,
             session_type,
@@ -212,76 +181,34 @@ impl Sessions {
         if uuid::Uuid::parse_str(id).is_err() {
             return Err(expired());
         }
-        let q = |name: &str| self.quote(name);
-        let sql = format!(
-            "SELECT {}, {}, {}, {}, {} FROM {} WHERE {} = {}",
-            q("userId"),
-            q("sessionType"),
-            q("apiKeyId"),
-            q("passwordTag"),
-            q("expiresAt"),
-            q(TABLE),
-            q("id"),
-            self.placeholder(1),
-        );
-        let rows = self
-            .db
-            .fetch_all(&sql, vec![Param::String(Some(id.to_owned()))], |row| {
-                let api_key_id = if row.is_null(2)? {
-                    None
-                } else {
-                    Some(row.get_i64(2)?)
-                };
-                Ok((
-                    row.get_i64(0)?,
-                    row.get_string(1)?,
-                    api_key_id,
-                    row.get_string(3)?,
-                    row.get_i64(4)?,
-                ))
-            })
-            .await?;
-        let Some((user_id, session_type, api_key_id, tag, expires_at)) = rows.into_iter().next()
-        else {
+        let Some(stored) = self.store.get(id).await? else {
             return Err(expired());
         };
-        let Some(session_type) = SessionType::parse(&session_type) else {
-            return Err(expired());
-        };
-        if expires_at <= now_seconds() {
+        if stored.expires_at <= now_seconds() {
             self.end(id).await?;
             return Err(expired());
         }
-        let Some(user) = kinds.kind("User")?.find(user_id).await else {
+        let Some(user) = kinds.kind("User")?.find(stored.user_id).await else {
             self.end(id).await?;
             return Err(Ouch::new(
                 404,
-                format!("The user {user_id} no longer exists."),
+                format!("The user {} no longer exists.", stored.user_id),
             ));
         };
-        if password_tag(&user) != tag {
+        if password_tag(&user) != stored.password_tag {
             self.end(id).await?;
             return Err(expired());
         }
         Ok(Session {
             id: id.to_owned(),
-            session_type,
-            api_key_id,
+            session_type: stored.session_type,
+            api_key_id: stored.api_key_id,
             user: Arc::new(user),
         })
     }
 
     /// Ends the session named `id` (nothing when there is none).
     pub async fn end(&self, id: &str) -> Result<(), Ouch> {
-        let sql = format!(
-            "DELETE FROM {} WHERE {} = {}",
-            self.quote(TABLE),
-            self.quote("id"),
-            self.placeholder(1),
-        );
-        self.db
-            .execute(&sql, vec![Param::String(Some(id.to_owned()))])
-            .await?;
-        Ok(())
+        self.store.delete(id).await
     }
 }

@@ -1,0 +1,254 @@
+//! Where sessions are kept: a table of the app's database (the default), or redis.
+
+use serde::{Deserialize, Serialize};
+
+use super::session::SessionType;
+use crate::db::Db;
+use crate::record::Ouch;
+use crate::sql::Param;
+
+/// The table sessions are kept in.
+pub const TABLE: &str = "ving_sessions";
+
+/// What is kept of a session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Stored {
+    pub(super) user_id: i64,
+    pub(super) session_type: SessionType,
+    pub(super) api_key_id: Option<i64>,
+    /// The SHA-256 tag of the user's password hash at login.
+    pub(super) password_tag: String,
+    /// When it ends (seconds since 1970).
+    pub(super) expires_at: i64,
+}
+
+/// A stored session as JSON (redis's values).
+#[derive(Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct StoredJson {
+    user_id: i64,
+    session_type: String,
+    api_key_id: Option<i64>,
+    password_tag: String,
+    expires_at: i64,
+}
+
+/// A store of sessions.
+#[derive(Clone)]
+pub(super) enum Store {
+    /// The table [`TABLE`] of the app's database.
+    Database(&'static Db),
+    /// A redis server: `session-<id>` keys, expiring with their sessions.
+    #[cfg(feature = "redis")]
+    Redis(redis::aio::ConnectionManager),
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Store::Database(db) => f.debug_tuple("Database").field(&db.backend()).finish(),
+            #[cfg(feature = "redis")]
+            Store::Redis(_) => f.write_str("Redis"),
+        }
+    }
+}
+
+/// What a client is told when the session store fails (the detail is logged).
+#[cfg(feature = "redis")]
+fn unreachable(error: redis::RedisError) -> Ouch {
+    tracing::error!(target: "ving::rest", %error, "the session store failed");
+    Ouch::new(504, "the session store cannot be reached")
+}
+
+impl Store {
+    /// The redis server at `url`: connections and answers time out after 2 s, and a
+    /// lost connection is tried again twice, so that a server that is down is a 504
+    /// rather than a request that waits.
+    #[cfg(feature = "redis")]
+    pub(super) async fn redis(url: &str) -> Result<Store, Ouch> {
+        let client = redis::Client::open(url).map_err(unreachable)?;
+        let limit = std::time::Duration::from_secs(2);
+        let config = redis::aio::ConnectionManagerConfig::new()
+            .set_connection_timeout(limit)
+            .set_response_timeout(limit)
+            .set_number_of_retries(2)
+            .set_max_delay(500);
+        let manager =
+            tokio::time::timeout(limit * 4, client.get_connection_manager_with_config(config))
+                .await
+                .map_err(|_| {
+                    tracing::error!(target: "ving::rest", url, "the session store did not answer");
+                    Ouch::new(504, "the session store cannot be reached")
+                })?
+                .map_err(unreachable)?;
+        Ok(Store::Redis(manager))
+    }
+
+    /// Makes the sessions table when the database has none (the same DDL on every
+    /// backend: text ids, integer seconds); redis needs nothing.
+    pub(super) async fn prepare(&self) -> Result<(), Ouch> {
+        match self {
+            Store::Database(db) => {
+                let q = |name: &str| db.dialect().quote(name);
+                let sql = format!(
+                    "CREATE TABLE IF NOT EXISTS {} ({} VARCHAR(36) NOT NULL PRIMARY KEY, {} BIGINT NOT NULL, {} VARCHAR(16) NOT NULL, {} BIGINT NULL, {} VARCHAR(64) NOT NULL, {} BIGINT NOT NULL)",
+                    q(TABLE),
+                    q("id"),
+                    q("userId"),
+                    q("sessionType"),
+                    q("apiKeyId"),
+                    q("passwordTag"),
+                    q("expiresAt"),
+                );
+                db.execute_script(&sql).await?;
+                Ok(())
+            }
+            #[cfg(feature = "redis")]
+            Store::Redis(_) => Ok(()),
+        }
+    }
+
+    /// Keeps the session `id`.
+    pub(super) async fn put(&self, id: &str, stored: &Stored) -> Result<(), Ouch> {
+        match self {
+            Store::Database(db) => {
+                let q = |name: &str| db.dialect().quote(name);
+                let p = |index: usize| db.dialect().placeholder(index);
+                let sql = format!(
+                    "INSERT INTO {} ({}, {}, {}, {}, {}, {}) VALUES ({}, {}, {}, {}, {}, {})",
+                    q(TABLE),
+                    q("id"),
+                    q("userId"),
+                    q("sessionType"),
+                    q("apiKeyId"),
+                    q("passwordTag"),
+                    q("expiresAt"),
+                    p(1),
+                    p(2),
+                    p(3),
+                    p(4),
+                    p(5),
+                    p(6),
+                );
+                let params = vec![
+                    Param::String(Some(id.to_owned())),
+                    Param::I64(Some(stored.user_id)),
+                    Param::String(Some(stored.session_type.as_str().to_owned())),
+                    Param::I64(stored.api_key_id),
+                    Param::String(Some(stored.password_tag.clone())),
+                    Param::I64(Some(stored.expires_at)),
+                ];
+                db.execute(&sql, params).await?;
+                Ok(())
+            }
+            #[cfg(feature = "redis")]
+            Store::Redis(redis) => {
+                let json = StoredJson {
+                    user_id: stored.user_id,
+                    session_type: stored.session_type.as_str().to_owned(),
+                    api_key_id: stored.api_key_id,
+                    password_tag: stored.password_tag.clone(),
+                    expires_at: stored.expires_at,
+                };
+                let text = serde_json::to_string(&json).map_err(|error| {
+                    tracing::error!(target: "ving::rest", %error, "a session could not be written");
+                    Ouch::new(500, "Undefined Error")
+                })?;
+                let seconds = (stored.expires_at - chrono::Utc::now().timestamp()).max(1) as u64;
+                redis::cmd("SET")
+                    .arg(key(id))
+                    .arg(text)
+                    .arg("EX")
+                    .arg(seconds)
+                    .query_async::<()>(&mut redis.clone())
+                    .await
+                    .map_err(unreachable)
+            }
+        }
+    }
+
+    /// The session `id`, if it is kept (one that cannot be read is none).
+    pub(super) async fn get(&self, id: &str) -> Result<Option<Stored>, Ouch> {
+        let json = match self {
+            Store::Database(db) => {
+                let q = |name: &str| db.dialect().quote(name);
+                let sql = format!(
+                    "SELECT {}, {}, {}, {}, {} FROM {} WHERE {} = {}",
+                    q("userId"),
+                    q("sessionType"),
+                    q("apiKeyId"),
+                    q("passwordTag"),
+                    q("expiresAt"),
+                    q(TABLE),
+                    q("id"),
+                    db.dialect().placeholder(1),
+                );
+                let rows = db
+                    .fetch_all(&sql, vec![Param::String(Some(id.to_owned()))], |row| {
+                        let api_key_id = if row.is_null(2)? {
+                            None
+                        } else {
+                            Some(row.get_i64(2)?)
+                        };
+                        Ok(StoredJson {
+                            user_id: row.get_i64(0)?,
+                            session_type: row.get_string(1)?,
+                            api_key_id,
+                            password_tag: row.get_string(3)?,
+                            expires_at: row.get_i64(4)?,
+                        })
+                    })
+                    .await?;
+                rows.into_iter().next()
+            }
+            #[cfg(feature = "redis")]
+            Store::Redis(redis) => {
+                let text: Option<String> = redis::cmd("GET")
+                    .arg(key(id))
+                    .query_async(&mut redis.clone())
+                    .await
+                    .map_err(unreachable)?;
+                text.and_then(|text| serde_json::from_str(&text).ok())
+            }
+        };
+        Ok(json.and_then(|json| {
+            Some(Stored {
+                user_id: json.user_id,
+                session_type: SessionType::parse(&json.session_type)?,
+                api_key_id: json.api_key_id,
+                password_tag: json.password_tag,
+                expires_at: json.expires_at,
+            })
+        }))
+    }
+
+    /// Forgets the session `id` (nothing when it is not kept).
+    pub(super) async fn delete(&self, id: &str) -> Result<(), Ouch> {
+        match self {
+            Store::Database(db) => {
+                let q = |name: &str| db.dialect().quote(name);
+                let sql = format!(
+                    "DELETE FROM {} WHERE {} = {}",
+                    q(TABLE),
+                    q("id"),
+                    db.dialect().placeholder(1),
+                );
+                db.execute(&sql, vec![Param::String(Some(id.to_owned()))])
+                    .await?;
+                Ok(())
+            }
+            #[cfg(feature = "redis")]
+            Store::Redis(redis) => redis::cmd("DEL")
+                .arg(key(id))
+                .query_async::<()>(&mut redis.clone())
+                .await
+                .map_err(unreachable),
+        }
+    }
+}
+
+/// The redis key of the session `id` (ving's).
+#[cfg(feature = "redis")]
+fn key(id: &str) -> String {
+    format!("session-{id}")
+}
