@@ -716,7 +716,16 @@ async fn bad_input(test: &TestDb) {
         441,
         "is required",
     );
-    assert_ouch(&server.get("/nothings", None).await, 404, "");
+    assert_ouch(
+        &server.get("/nothings", None).await,
+        404,
+        "Cannot find any path matching /api/v1/nothings.",
+    );
+    assert_ouch(
+        &server.get("/nothings/x/y/z", None).await,
+        404,
+        "Cannot find any path",
+    );
     assert_ouch(
         &server.get("/users/UserNotAnId", None).await,
         400,

@@ -59,6 +59,17 @@ pub fn verify_password(password: &str, stored: &str) -> bool {
     is_password_hash(stored) && bcrypt::verify(password, stored).unwrap_or(false)
 }
 
+/// Whether `secret` is `expected`, compared in constant time (as long as the lengths
+/// agree): what tests an API key's private key without telling its prefix by timing.
+pub fn same_secret(expected: &str, secret: &str) -> bool {
+    expected.len() == secret.len()
+        && expected
+            .bytes()
+            .zip(secret.bytes())
+            .fold(0u8, |diff, (a, b)| diff | (a ^ b))
+            == 0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -256,13 +256,7 @@ pub fn default_secret_test(api_key: &Record<'_>, secret: &str) -> Result<bool, O
         return Err(Ouch::about(441, "secret", "You must specify a secret."));
     }
     let private = api_key.get_str("privateKey").unwrap_or_default();
-    let same = private.len() == secret.len()
-        && private
-            .bytes()
-            .zip(secret.bytes())
-            .fold(0u8, |diff, (a, b)| diff | (a ^ b))
-            == 0;
-    if same {
+    if crate::record::same_secret(private, secret) {
         Ok(true)
     } else {
         Err(Ouch::about(454, "secret", "Secret does not match."))

@@ -22,11 +22,11 @@ const COOKIE: &str = "vingSessionId";
 type Shared = State<Arc<Rest>>;
 
 impl Rest {
-    /// The kind whose REST path segment is `path` (`users`), else ving's 404.
-    fn kind(&self, path: &str) -> Result<Kind<'static>, Ouch> {
+    /// The kind whose REST path segment is `path` (`users`), else ving's 404 for `url`.
+    fn kind(&self, path: &str, url: &str) -> Result<Kind<'static>, Ouch> {
         match self.paths.get(path) {
             Some(name) => self.kinds.kind(name),
-            None => Err(Ouch::new(404, format!("{path} not found."))),
+            None => Err(not_found(url)),
         }
     }
 
@@ -109,7 +109,7 @@ pub(super) async fn list(
     uri: Uri,
 ) -> Reply {
     let url = uri.path();
-    let kind = rest.kind(&path).at(url)?;
+    let kind = rest.kind(&path, url).at(url)?;
     let session = rest.session(&headers).await;
     if let Some(role) = rest.rules(&kind).list_role {
         session_with_role(&session, &role).at(url)?;
@@ -130,7 +130,7 @@ pub(super) async fn create(
     body: Body,
 ) -> Reply {
     let url = uri.path();
-    let kind = rest.kind(&path).at(url)?;
+    let kind = rest.kind(&path, url).at(url)?;
     let session = rest.session(&headers).await;
     let query = pairs(query.as_deref());
     let role = rest.rules(&kind).create_role;
@@ -170,7 +170,7 @@ pub(super) async fn options(
     uri: Uri,
 ) -> Reply {
     let url = uri.path();
-    let kind = rest.kind(&path).at(url)?;
+    let kind = rest.kind(&path, url).at(url)?;
     let session = rest.session(&headers).await;
     let query = pairs(query.as_deref());
     let options = kind
@@ -190,7 +190,7 @@ pub(super) async fn read(
     uri: Uri,
 ) -> Reply {
     let url = uri.path();
-    let kind = rest.kind(&path).at(url)?;
+    let kind = rest.kind(&path, url).at(url)?;
     let session = rest.session(&headers).await;
     let record = kind.find_or_die(id).await.at(url)?;
     described(&record, &pairs(query.as_deref()), as_user(&session))
@@ -208,7 +208,7 @@ pub(super) async fn update(
     body: Body,
 ) -> Reply {
     let url = uri.path();
-    let kind = rest.kind(&path).at(url)?;
+    let kind = rest.kind(&path, url).at(url)?;
     let session = rest.session(&headers).await;
     let mut record = kind.find_or_die(id).await.at(url)?;
     record.can_edit(as_user(&session)).await.at(url)?;
@@ -242,7 +242,7 @@ pub(super) async fn delete(
     uri: Uri,
 ) -> Reply {
     let url = uri.path();
-    let kind = rest.kind(&path).at(url)?;
+    let kind = rest.kind(&path, url).at(url)?;
     let session = rest.session(&headers).await;
     let mut record = kind.find_or_die(id).await.at(url)?;
     record.can_edit(as_user(&session)).await.at(url)?;
@@ -272,11 +272,11 @@ pub(super) async fn related(
     uri: Uri,
 ) -> Reply {
     let url = uri.path();
-    let kind = rest.kind(&path).at(url)?;
+    let kind = rest.kind(&path, url).at(url)?;
     let session = rest.session(&headers).await;
     let query = pairs(query.as_deref());
     let Some((relation_type, name)) = relation_type(&kind, &relation) else {
-        return Err(Ouch::new(404, format!("{relation} not found."))).at(url);
+        return Err(not_found(url)).at(url);
     };
     let record = kind.find_or_die(id).await.at(url)?;
     match relation_type {
@@ -301,12 +301,12 @@ pub(super) async fn delete_children(
     uri: Uri,
 ) -> Reply {
     let url = uri.path();
-    let kind = rest.kind(&path).at(url)?;
+    let kind = rest.kind(&path, url).at(url)?;
     let session = rest.session(&headers).await;
     let query = pairs(query.as_deref());
     let name = match relation_type(&kind, &relation) {
         Some((RelationType::Child, name)) => name,
-        _ => return Err(Ouch::new(404, format!("{relation} not found."))).at(url),
+        _ => return Err(not_found(url)).at(url),
     };
     let record = kind.find_or_die(id).await.at(url)?;
     let children = record.children(&name).at(url)?;
@@ -481,10 +481,15 @@ pub(super) async fn log_out(
     Ok(json_value(&described))
 }
 
+/// Nitro's 404 for a path no route serves (what ving answers).
+fn not_found(path: &str) -> Ouch {
+    Ouch::new(404, format!("Cannot find any path matching {path}."))
+}
+
 /// Any other path: ving's 404.
 pub(super) async fn no_route(uri: Uri) -> Response {
     Failure {
-        ouch: Ouch::new(404, format!("{} not found.", uri.path())),
+        ouch: not_found(uri.path()),
         url: uri.path().to_owned(),
     }
     .into_response()

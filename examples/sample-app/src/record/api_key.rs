@@ -36,13 +36,7 @@ pub fn test_secret(api_key: &Record<'_>, secret: &str) -> Result<bool, Ouch> {
         .get("privateKey")
         .and_then(Value::as_str)
         .unwrap_or_default();
-    let same = private.len() == secret.len()
-        && private
-            .bytes()
-            .zip(secret.bytes())
-            .fold(0u8, |diff, (a, b)| diff | (a ^ b))
-            == 0;
-    if same {
+    if ving::record::same_secret(private, secret) {
         Ok(true)
     } else {
         Err(Ouch::about(454, "secret", "Secret does not match."))
