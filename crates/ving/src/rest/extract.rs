@@ -8,8 +8,8 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 
-use super::params::{describe_params, pairs};
-use super::reply::{json_bytes, Failure};
+use super::params::pairs;
+use super::reply::Failure;
 use super::session::Session;
 use super::Rest;
 use crate::record::{CurrentUser, Kinds, Ouch, Record};
@@ -17,11 +17,11 @@ use crate::record::{CurrentUser, Kinds, Ouch, Record};
 /// A request to a route of the app's own, served by [`Rest::router`]'s router (an
 /// extractor: `async fn whoami(ving: Ving) -> Response`).
 pub struct Ving {
-    rest: Arc<Rest>,
+    pub(super) rest: Arc<Rest>,
     /// The session of the request's `vingSessionId` cookie, if it names a live one.
     pub session: Option<Session>,
-    query: Vec<(String, String)>,
-    url: String,
+    pub(super) query: Vec<(String, String)>,
+    pub(super) url: String,
 }
 
 impl std::fmt::Debug for Ving {
@@ -75,11 +75,9 @@ impl Ving {
     /// `record` described to the session's user as the query's includes ask (ving's
     /// `describe(describeParams(event))`), or ving's error.
     pub async fn describe(&self, record: &Record<'_>) -> Response {
-        let mut out = Vec::with_capacity(1024);
-        let params = describe_params(&self.query, self.current_user());
-        match record.describe_to(&params, &mut out).await {
-            Ok(()) => json_bytes(out),
-            Err(ouch) => self.error(ouch),
+        match self.described(record).await {
+            Ok(response) => response,
+            Err(failure) => failure.into_response(),
         }
     }
 

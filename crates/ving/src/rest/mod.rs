@@ -229,7 +229,6 @@ impl Rest {
             )
             .fallback(routes::no_route)
             .method_not_allowed_fallback(routes::wrong_method)
-            .with_state(rest.clone())
             .merge(own)
             .layer(axum::Extension(rest))
     }

@@ -1,39 +1,26 @@
 //! The handlers: ving's generated per-kind handlers and its session handlers, one
-//! function each, over the record layer.
+//! function each, over the record layer. Each reads the request through [`Ving`] (the
+//! service, the session of the cookie, the query, the path for errors).
 
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::Path;
 use axum::http::{header, HeaderMap, HeaderValue, Method, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
 
-use super::params::{describe_params, list_params, pairs};
+use super::params::{describe_params, list_params};
 use super::reply::{json_bytes, json_value, read_body, require, AtUrl, Failure, Reply};
 use super::session::{Session, SessionType, LIFETIME_SECONDS};
-use super::{KindRules, Rest};
+use super::{KindRules, Rest, Ving};
 use crate::record::{CurrentUser, Kind, Ouch, Record};
 use crate::schema::RelationType;
 
 /// The cookie a session's id is kept in.
 const COOKIE: &str = "vingSessionId";
 
-type Shared = State<Arc<Rest>>;
-
 impl Rest {
-    /// The kind whose REST path segment is `path` (`users`), else ving's 404 for `url`.
-    fn kind(&self, path: &str, url: &str) -> Result<Kind<'static>, Ouch> {
-        match self.paths.get(path) {
-            Some(name) => self.kinds.kind(name),
-            None => Err(not_found(url)),
-        }
-    }
-
-    fn rules(&self, kind: &Kind<'_>) -> KindRules {
-        self.rules.get(kind.name()).cloned().unwrap_or_default()
-    }
-
     /// The session of the request's cookie; none when there is no cookie or it names no
     /// live session (as ving's session middleware, which ignores a failed fetch).
     pub(super) async fn session(&self, headers: &HeaderMap) -> Option<Session> {
@@ -45,6 +32,72 @@ impl Rest {
                 None
             }
         }
+    }
+}
+
+impl Ving {
+    /// The kind whose REST path segment is `path` (`users`), else nitro's 404.
+    fn kind(&self, path: &str) -> Result<Kind<'static>, Failure> {
+        match self.rest.paths.get(path) {
+            Some(name) => self.rest.kinds.kind(name).at(&self.url),
+            None => Err(not_found(&self.url)).at(&self.url),
+        }
+    }
+
+    fn rules(&self, kind: &Kind<'_>) -> KindRules {
+        self.rest
+            .rules
+            .get(kind.name())
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The request's body as ving's `getBody` reads it.
+    async fn body(
+        &self,
+        headers: &HeaderMap,
+        body: Body,
+    ) -> Result<Option<Map<String, Value>>, Failure> {
+        read_body(
+            body,
+            headers.get(header::CONTENT_TYPE),
+            self.rest.body_limit,
+        )
+        .await
+        .at(&self.url)
+    }
+
+    /// `record` described as the request's includes ask, to the session's user.
+    pub(super) async fn described(&self, record: &Record<'_>) -> Reply {
+        let mut out = Vec::with_capacity(1024);
+        record
+            .describe_to(&describe_params(&self.query, self.current_user()), &mut out)
+            .await
+            .at(&self.url)?;
+        Ok(json_bytes(out))
+    }
+
+    /// A page of `kind`'s records as the request's paging, filters and includes ask.
+    async fn listed(&self, kind: &Kind<'_>) -> Reply {
+        let params = list_params(&self.query, self.current_user());
+        let where_ = kind
+            .describe_list_where(&self.query, &params.object_params)
+            .at(&self.url)?;
+        let mut out = Vec::with_capacity(16 * 1024);
+        kind.describe_list_to(&params, where_, &mut out)
+            .await
+            .at(&self.url)?;
+        Ok(json_bytes(out))
+    }
+
+    /// `session` described as the request's includes ask.
+    async fn session_described(&self, session: &Session) -> Reply {
+        let params = describe_params(&self.query, Some(session));
+        let described = session
+            .describe(&params, self.rest.kinds.rest_version())
+            .await
+            .at(&self.url)?;
+        Ok(json_value(&described))
     }
 }
 
@@ -60,10 +113,6 @@ fn session_cookie(headers: &HeaderMap) -> Option<&str> {
         .map(|(_, value)| value.trim_matches('"'))
 }
 
-fn as_user(session: &Option<Session>) -> Option<&dyn CurrentUser> {
-    session.as_ref().map(|s| s as &dyn CurrentUser)
-}
-
 /// ving's `obtainSessionIfRole`: 401 `Login required.` without a session, 403 when the
 /// user lacks `role`.
 fn session_with_role<'s>(session: &'s Option<Session>, role: &str) -> Result<&'s Session, Ouch> {
@@ -74,79 +123,36 @@ fn session_with_role<'s>(session: &'s Option<Session>, role: &str) -> Result<&'s
     Ok(session)
 }
 
-/// The record as the request's includes ask, as JSON.
-async fn described(
-    record: &Record<'_>,
-    query: &[(String, String)],
-    user: Option<&dyn CurrentUser>,
-) -> Result<Response, Ouch> {
-    let mut out = Vec::with_capacity(1024);
-    record
-        .describe_to(&describe_params(query, user), &mut out)
-        .await?;
-    Ok(json_bytes(out))
-}
-
-/// A page of `kind`'s records as the request's paging, filters and includes ask.
-async fn listed(
-    kind: &Kind<'_>,
-    query: &[(String, String)],
-    user: Option<&dyn CurrentUser>,
-) -> Result<Response, Ouch> {
-    let params = list_params(query, user);
-    let where_ = kind.describe_list_where(query, &params.object_params)?;
-    let mut out = Vec::with_capacity(16 * 1024);
-    kind.describe_list_to(&params, where_, &mut out).await?;
-    Ok(json_bytes(out))
-}
-
 /// `GET /api/v1/<kind>s`: ving's `describeList`.
-pub(super) async fn list(
-    State(rest): Shared,
-    Path(path): Path<String>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Reply {
-    let url = uri.path();
-    let kind = rest.kind(&path, url).at(url)?;
-    let session = rest.session(&headers).await;
-    if let Some(role) = rest.rules(&kind).list_role {
-        session_with_role(&session, &role).at(url)?;
+pub(super) async fn list(Path(path): Path<String>, ving: Ving) -> Reply {
+    let kind = ving.kind(&path)?;
+    if let Some(role) = ving.rules(&kind).list_role {
+        session_with_role(&ving.session, &role).at(&ving.url)?;
     }
-    listed(&kind, &pairs(query.as_deref()), as_user(&session))
-        .await
-        .at(url)
+    ving.listed(&kind).await
 }
 
 /// `POST /api/v1/<kind>s`: `createAndVerify` by a user with the kind's create role, or
 /// ving's sign-up (mint, test the creation props, set the posted props, insert).
 pub(super) async fn create(
-    State(rest): Shared,
     Path(path): Path<String>,
-    RawQuery(query): RawQuery,
+    ving: Ving,
     headers: HeaderMap,
-    uri: Uri,
     body: Body,
 ) -> Reply {
-    let url = uri.path();
-    let kind = rest.kind(&path, url).at(url)?;
-    let session = rest.session(&headers).await;
-    let query = pairs(query.as_deref());
-    let role = rest.rules(&kind).create_role;
+    let kind = ving.kind(&path)?;
+    let role = ving.rules(&kind).create_role;
     if let Some(role) = &role {
-        session_with_role(&session, role).at(url)?;
+        session_with_role(&ving.session, role).at(&ving.url)?;
     }
-    let body = read_body(body, headers.get(header::CONTENT_TYPE), rest.body_limit)
-        .await
-        .at(url)?;
-    let props = require(&body, &[]).at(url)?;
+    let body = ving.body(&headers, body).await?;
+    let props = require(&body, &[]).at(&ving.url)?;
     let record = match role {
-        Some(_) => kind.create_and_verify(props, as_user(&session)).await,
+        Some(_) => kind.create_and_verify(props, ving.current_user()).await,
         None => sign_up(&kind, props).await,
     }
-    .at(url)?;
-    described(&record, &query, as_user(&session)).await.at(url)
+    .at(&ving.url)?;
+    ving.described(&record).await
 }
 
 /// ving's User sign-up: a record made from posted props without a session.
@@ -162,94 +168,53 @@ async fn sign_up(
 }
 
 /// `GET /api/v1/<kind>s/options`: the options of every prop.
-pub(super) async fn options(
-    State(rest): Shared,
-    Path(path): Path<String>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Reply {
-    let url = uri.path();
-    let kind = rest.kind(&path, url).at(url)?;
-    let session = rest.session(&headers).await;
-    let query = pairs(query.as_deref());
+pub(super) async fn options(Path(path): Path<String>, ving: Ving) -> Reply {
+    let kind = ving.kind(&path)?;
     let options = kind
         .mint(Map::new())
-        .prop_options(&describe_params(&query, as_user(&session)), true)
+        .prop_options(&describe_params(&ving.query, ving.current_user()), true)
         .await
-        .at(url)?;
+        .at(&ving.url)?;
     Ok(json_value(&Value::Object(options)))
 }
 
 /// `GET /api/v1/<kind>s/{id}`: the record, described.
-pub(super) async fn read(
-    State(rest): Shared,
-    Path((path, id)): Path<(String, String)>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Reply {
-    let url = uri.path();
-    let kind = rest.kind(&path, url).at(url)?;
-    let session = rest.session(&headers).await;
-    let record = kind.find_or_die(id).await.at(url)?;
-    described(&record, &pairs(query.as_deref()), as_user(&session))
-        .await
-        .at(url)
+pub(super) async fn read(Path((path, id)): Path<(String, String)>, ving: Ving) -> Reply {
+    let record = ving.kind(&path)?.find_or_die(id).await.at(&ving.url)?;
+    ving.described(&record).await
 }
 
 /// `PUT /api/v1/<kind>s/{id}`: `canEdit`, then `updateAndVerify` with the body.
 pub(super) async fn update(
-    State(rest): Shared,
     Path((path, id)): Path<(String, String)>,
-    RawQuery(query): RawQuery,
+    ving: Ving,
     headers: HeaderMap,
-    uri: Uri,
     body: Body,
 ) -> Reply {
-    let url = uri.path();
-    let kind = rest.kind(&path, url).at(url)?;
-    let session = rest.session(&headers).await;
-    let mut record = kind.find_or_die(id).await.at(url)?;
-    record.can_edit(as_user(&session)).await.at(url)?;
-    if rest.rules(&kind).edit_needs_human && !session.as_ref().is_some_and(Session::is_human) {
-        return Err(Ouch::new(
-            403,
-            "You must be a human to modify user account settings.",
-        ))
-        .at(url);
+    let kind = ving.kind(&path)?;
+    let mut record = kind.find_or_die(id).await.at(&ving.url)?;
+    record.can_edit(ving.current_user()).await.at(&ving.url)?;
+    let human = ving.session.as_ref().is_some_and(Session::is_human);
+    if ving.rules(&kind).edit_needs_human && !human {
+        let ouch = Ouch::new(403, "You must be a human to modify user account settings.");
+        return Err(ouch).at(&ving.url);
     }
-    let body = read_body(body, headers.get(header::CONTENT_TYPE), rest.body_limit)
-        .await
-        .at(url)?;
-    let props = require(&body, &[]).at(url)?;
+    let body = ving.body(&headers, body).await?;
+    let props = require(&body, &[]).at(&ving.url)?;
     record
-        .update_and_verify(props, as_user(&session))
+        .update_and_verify(props, ving.current_user())
         .await
-        .at(url)?;
-    described(&record, &pairs(query.as_deref()), as_user(&session))
-        .await
-        .at(url)
+        .at(&ving.url)?;
+    ving.described(&record).await
 }
 
 /// `DELETE /api/v1/<kind>s/{id}`: `canEdit`, then `delete`; the record is described
 /// as it was.
-pub(super) async fn delete(
-    State(rest): Shared,
-    Path((path, id)): Path<(String, String)>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Reply {
-    let url = uri.path();
-    let kind = rest.kind(&path, url).at(url)?;
-    let session = rest.session(&headers).await;
-    let mut record = kind.find_or_die(id).await.at(url)?;
-    record.can_edit(as_user(&session)).await.at(url)?;
-    record.delete().await.at(url)?;
-    described(&record, &pairs(query.as_deref()), as_user(&session))
-        .await
-        .at(url)
+pub(super) async fn delete(Path((path, id)): Path<(String, String)>, ving: Ving) -> Reply {
+    let mut record = ving.kind(&path)?.find_or_die(id).await.at(&ving.url)?;
+    record.can_edit(ving.current_user()).await.at(&ving.url)?;
+    record.delete().await.at(&ving.url)?;
+    ving.described(&record).await
 }
 
 /// Whether `name` is a child or a parent relation of `kind` (ving's relation names,
@@ -265,28 +230,19 @@ fn relation_type(kind: &Kind<'_>, name: &str) -> Option<(RelationType, String)> 
 /// `GET /api/v1/<kind>s/{id}/<relation>`: a page of the record's children, or its
 /// parent described.
 pub(super) async fn related(
-    State(rest): Shared,
     Path((path, id, relation)): Path<(String, String, String)>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    uri: Uri,
+    ving: Ving,
 ) -> Reply {
-    let url = uri.path();
-    let kind = rest.kind(&path, url).at(url)?;
-    let session = rest.session(&headers).await;
-    let query = pairs(query.as_deref());
+    let kind = ving.kind(&path)?;
     let Some((relation_type, name)) = relation_type(&kind, &relation) else {
-        return Err(not_found(url)).at(url);
+        return Err(not_found(&ving.url)).at(&ving.url);
     };
-    let record = kind.find_or_die(id).await.at(url)?;
+    let record = kind.find_or_die(id).await.at(&ving.url)?;
     match relation_type {
-        RelationType::Child => {
-            let children = record.children(&name).at(url)?;
-            listed(&children, &query, as_user(&session)).await.at(url)
-        }
+        RelationType::Child => ving.listed(&record.children(&name).at(&ving.url)?).await,
         RelationType::Parent => {
-            let parent = record.parent(&name).await.at(url)?;
-            described(&parent, &query, as_user(&session)).await.at(url)
+            ving.described(&*record.parent(&name).await.at(&ving.url)?)
+                .await
         }
     }
 }
@@ -294,29 +250,26 @@ pub(super) async fn related(
 /// `DELETE /api/v1/<kind>s/{id}/<children>`: deletes the children the user owns, then
 /// lists what is left.
 pub(super) async fn delete_children(
-    State(rest): Shared,
     Path((path, id, relation)): Path<(String, String, String)>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    uri: Uri,
+    ving: Ving,
 ) -> Reply {
-    let url = uri.path();
-    let kind = rest.kind(&path, url).at(url)?;
-    let session = rest.session(&headers).await;
-    let query = pairs(query.as_deref());
+    let kind = ving.kind(&path)?;
     let name = match relation_type(&kind, &relation) {
         Some((RelationType::Child, name)) => name,
-        _ => return Err(not_found(url)).at(url),
+        _ => return Err(not_found(&ving.url)).at(&ving.url),
     };
-    let record = kind.find_or_die(id).await.at(url)?;
-    let children = record.children(&name).at(url)?;
-    let all = children.find_many((), &Default::default()).await.at(url)?;
+    let record = kind.find_or_die(id).await.at(&ving.url)?;
+    let children = record.children(&name).at(&ving.url)?;
+    let all = children
+        .find_many((), &Default::default())
+        .await
+        .at(&ving.url)?;
     for mut child in all {
-        if child.is_owner(as_user(&session)).await.at(url)? {
-            child.delete().await.at(url)?;
+        if child.is_owner(ving.current_user()).await.at(&ving.url)? {
+            child.delete().await.at(&ving.url)?;
         }
     }
-    listed(&children, &query, as_user(&session)).await.at(url)
+    ving.listed(&children).await
 }
 
 /// The `Set-Cookie` of a started session.
@@ -337,25 +290,10 @@ fn text<'b>(body: &'b Map<String, Value>, field: &str) -> &'b str {
 /// `login` (the email, then the username) and tests `password`; otherwise `apiKey` (an
 /// API key's id) and `privateKey`. The session's id is set in the `vingSessionId`
 /// cookie and the session described.
-pub(super) async fn log_in(
-    State(rest): Shared,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    uri: Uri,
-    body: Body,
-) -> Reply {
-    let url = uri.path();
-    let body = read_body(body, headers.get(header::CONTENT_TYPE), rest.body_limit)
-        .await
-        .at(url)?;
-    let session = start_session(&rest, &body).await.at(url)?;
-    let query = pairs(query.as_deref());
-    let params = describe_params(&query, Some(&session));
-    let described = session
-        .describe(&params, rest.kinds.rest_version())
-        .await
-        .at(url)?;
-    let mut response = json_value(&described);
+pub(super) async fn log_in(ving: Ving, headers: HeaderMap, body: Body) -> Reply {
+    let body = ving.body(&headers, body).await?;
+    let session = start_session(&ving.rest, &body).await.at(&ving.url)?;
+    let mut response = ving.session_described(&session).await?;
     if let Some(cookie) = session_cookie_header(&session) {
         response.headers_mut().insert(header::SET_COOKIE, cookie);
     }
@@ -413,72 +351,25 @@ fn own_session<'s>(session: &'s Option<Session>, id: &str) -> Result<&'s Session
 }
 
 /// `GET /api/v1/sessions/{id}`: the session, described.
-pub(super) async fn read_session(
-    State(rest): Shared,
-    Path(id): Path<String>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Reply {
-    let url = uri.path();
-    let session = rest.session(&headers).await;
-    let session = own_session(&session, &id).at(url)?;
-    let query = pairs(query.as_deref());
-    let described = session
-        .describe(
-            &describe_params(&query, Some(session)),
-            rest.kinds.rest_version(),
-        )
-        .await
-        .at(url)?;
-    Ok(json_value(&described))
+pub(super) async fn read_session(Path(id): Path<String>, ving: Ving) -> Reply {
+    let session = own_session(&ving.session, &id).at(&ving.url)?;
+    ving.session_described(session).await
 }
 
-/// `DELETE /api/v1/sessions/{id}`: ends the session (the request's own, or any for an
-/// admin), described as it was.
-pub(super) async fn end_session(
-    State(rest): Shared,
-    Path(id): Path<String>,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Reply {
-    let url = uri.path();
-    let session = rest.session(&headers).await;
-    let session = own_session(&session, &id).at(url)?;
-    // The session the path names (ving ends the request's own, whichever it names).
-    rest.sessions.end(&id).await.at(url)?;
-    let query = pairs(query.as_deref());
-    let described = session
-        .describe(
-            &describe_params(&query, Some(session)),
-            rest.kinds.rest_version(),
-        )
-        .await
-        .at(url)?;
-    Ok(json_value(&described))
+/// `DELETE /api/v1/sessions/{id}`: ends the session the path names (the request's own,
+/// or any for an admin; ving ends the request's own whichever it names), described as
+/// it was.
+pub(super) async fn end_session(Path(id): Path<String>, ving: Ving) -> Reply {
+    let session = own_session(&ving.session, &id).at(&ving.url)?;
+    ving.rest.sessions.end(&id).await.at(&ving.url)?;
+    ving.session_described(session).await
 }
 
 /// `DELETE /api/v1/sessions`: ends the request's session (log out).
-pub(super) async fn log_out(
-    State(rest): Shared,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    uri: Uri,
-) -> Reply {
-    let url = uri.path();
-    let session = rest.session(&headers).await;
-    let session = live(&session).at(url)?;
-    rest.sessions.end(&session.id).await.at(url)?;
-    let query = pairs(query.as_deref());
-    let described = session
-        .describe(
-            &describe_params(&query, Some(session)),
-            rest.kinds.rest_version(),
-        )
-        .await
-        .at(url)?;
-    Ok(json_value(&described))
+pub(super) async fn log_out(ving: Ving) -> Reply {
+    let session = live(&ving.session).at(&ving.url)?;
+    ving.rest.sessions.end(&session.id).await.at(&ving.url)?;
+    ving.session_described(session).await
 }
 
 /// Nitro's 404 for a path no route serves (what ving answers).
