@@ -123,6 +123,28 @@ async fn claim(db: &Db, url: &DatabaseUrl, model: &TableModel) -> Result<(), Str
     Ok(())
 }
 
+/// The app's database, as `env` and the configuration choose it (a note said when
+/// variables are ignored), claimed when chosen explicitly; with the app's table model.
+async fn open_database(
+    config: &Config,
+    schemas: &SchemaSet,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<(Db, DatabaseUrl, TableModel), String> {
+    let (url, explicit, note) = choose_database(config, env)?;
+    if let Some(note) = note {
+        println!("{note}");
+    }
+    let db = Db::connect(&url, config.root()).await.map_err(fail)?;
+    let model = TableModel::from_schemas(schemas);
+    if explicit {
+        if let Err(message) = claim(&db, &url, &model).await {
+            db.close().await;
+            return Err(message);
+        }
+    }
+    Ok((db, url, model))
+}
+
 async fn main_job(root: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<(), String> {
     let config = Config::load_with_env(root, |_| None).map_err(fail)?;
     let schemas = SchemaSet::load(&config.schemas_dir(), &config.schema_options())
@@ -140,18 +162,7 @@ async fn main_job(root: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<(
     let generated: Vec<&str> = TABLES.iter().map(|t| t.name).collect();
     println!("generated table definitions: {}", generated.join(", "));
 
-    let (url, explicit, note) = choose_database(&config, env)?;
-    if let Some(note) = note {
-        println!("{note}");
-    }
-    let db = Db::connect(&url, config.root()).await.map_err(fail)?;
-    let model = TableModel::from_schemas(&schemas);
-    if explicit {
-        if let Err(message) = claim(&db, &url, &model).await {
-            db.close().await;
-            return Err(message);
-        }
-    }
+    let (db, url, model) = open_database(&config, &schemas, env).await?;
     let version = db.server_version().await.map_err(fail)?;
     println!("connected to {} {version} at {url}", db.backend());
 

@@ -9,10 +9,9 @@ use ving::db::Db;
 use ving::migrate::{self, Folder};
 use ving::rest::Rest;
 use ving::schema::SchemaSet;
-use ving::table::TableModel;
 use ving_sample_app::record::{self, api_key, user, RecordSettings};
 
-use super::{choose_database, claim, fail, table_exists};
+use super::{fail, open_database, table_exists};
 
 /// Where `serve` listens when `--listen` is not given.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:3000";
@@ -38,15 +37,7 @@ pub async fn serve(
     let config = Config::load_with_env(root, |_| None).map_err(fail)?;
     let schemas = SchemaSet::load(&config.schemas_dir(), &config.schema_options())
         .map_err(|errors| format!("{errors}\nthe schemas are invalid"))?;
-    let (url, explicit, note) = choose_database(&config, env)?;
-    if let Some(note) = note {
-        println!("{note}");
-    }
-    let db = Db::connect(&url, config.root()).await.map_err(fail)?;
-    let model = TableModel::from_schemas(&schemas);
-    if explicit {
-        claim(&db, &url, &model).await?;
-    }
+    let (db, url, model) = open_database(&config, &schemas, env).await?;
     let folder = Folder::new(config.migrations_dir());
     if folder.journal(db.dialect()).is_ok() {
         migrate::up(&db, &folder).await.map_err(fail)?;

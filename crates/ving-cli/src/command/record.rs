@@ -160,6 +160,17 @@ fn unmarked_note(path: &Path) -> String {
     )
 }
 
+/// `Ok` when `kind` has a schema, else an error saying how to make one.
+fn known_kind(config: &Config, schemas: &SchemaSet, kind: &str) -> Result<(), Failure> {
+    match schemas.get(kind) {
+        Some(_) => Ok(()),
+        None => Err(Failure::Other(format!(
+            "no kind {kind} in {}; run `ving schema --new {kind}` first",
+            config.schemas_dir().display()
+        ))),
+    }
+}
+
 /// `ving record --new Kind`: the kind's hand-written record file, from a template, then
 /// the records generated again so that `kinds` calls its `configure`.
 pub(crate) fn new_record(
@@ -168,12 +179,7 @@ pub(crate) fn new_record(
     kind: &str,
     out: &mut dyn Write,
 ) -> Result<(), Failure> {
-    if schemas.get(kind).is_none() {
-        return Err(Failure::Other(format!(
-            "no kind {kind} in {}; run `ving schema --new {kind}` first",
-            config.schemas_dir().display()
-        )));
-    }
+    known_kind(config, schemas, kind)?;
     let module = ving::codegen::snake_case(kind);
     let dir = config.records_dir();
     let path = dir.join(format!("{module}.rs"));
@@ -207,12 +213,7 @@ fn rest_record(
     dry_run: bool,
     out: &mut dyn Write,
 ) -> Result<(), Failure> {
-    if schemas.get(kind).is_none() {
-        return Err(Failure::Other(format!(
-            "no kind {kind} in {}; run `ving schema --new {kind}` first",
-            config.schemas_dir().display()
-        )));
-    }
+    known_kind(config, schemas, kind)?;
     let dir = config.rest_dir();
     let path = dir.join(format!("{}.rs", ving::codegen::snake_case(kind)));
     let new_file = !path.exists();

@@ -10,6 +10,26 @@ use crate::sql::Param;
 /// The table sessions are kept in.
 pub const TABLE: &str = "ving_sessions";
 
+/// The table's columns and their types, the same on every backend (text ids, integer
+/// seconds); the key first.
+const COLUMNS: [(&str, &str); 6] = [
+    ("id", "VARCHAR(36) NOT NULL PRIMARY KEY"),
+    ("userId", "BIGINT NOT NULL"),
+    ("sessionType", "VARCHAR(16) NOT NULL"),
+    ("apiKeyId", "BIGINT NULL"),
+    ("passwordTag", "VARCHAR(64) NOT NULL"),
+    ("expiresAt", "BIGINT NOT NULL"),
+];
+
+/// The columns after the key, quoted for `db`, separated by commas.
+fn columns(db: &Db, from: usize) -> String {
+    let quoted: Vec<String> = COLUMNS[from..]
+        .iter()
+        .map(|(name, _)| db.dialect().quote(name))
+        .collect();
+    quoted.join(", ")
+}
+
 /// What is kept of a session.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Stored {
@@ -89,16 +109,14 @@ impl Store {
     pub(super) async fn prepare(&self) -> Result<(), Ouch> {
         match self {
             Store::Database(db) => {
-                let q = |name: &str| db.dialect().quote(name);
+                let definitions: Vec<String> = COLUMNS
+                    .iter()
+                    .map(|(name, sql_type)| format!("{} {sql_type}", db.dialect().quote(name)))
+                    .collect();
                 let sql = format!(
-                    "CREATE TABLE IF NOT EXISTS {} ({} VARCHAR(36) NOT NULL PRIMARY KEY, {} BIGINT NOT NULL, {} VARCHAR(16) NOT NULL, {} BIGINT NULL, {} VARCHAR(64) NOT NULL, {} BIGINT NOT NULL)",
-                    q(TABLE),
-                    q("id"),
-                    q("userId"),
-                    q("sessionType"),
-                    q("apiKeyId"),
-                    q("passwordTag"),
-                    q("expiresAt"),
+                    "CREATE TABLE IF NOT EXISTS {} ({})",
+                    db.dialect().quote(TABLE),
+                    definitions.join(", ")
                 );
                 db.execute_script(&sql).await?;
                 Ok(())
@@ -112,23 +130,14 @@ impl Store {
     pub(super) async fn put(&self, id: &str, stored: &Stored) -> Result<(), Ouch> {
         match self {
             Store::Database(db) => {
-                let q = |name: &str| db.dialect().quote(name);
-                let p = |index: usize| db.dialect().placeholder(index);
+                let placeholders: Vec<String> = (1..=COLUMNS.len())
+                    .map(|index| db.dialect().placeholder(index))
+                    .collect();
                 let sql = format!(
-                    "INSERT INTO {} ({}, {}, {}, {}, {}, {}) VALUES ({}, {}, {}, {}, {}, {})",
-                    q(TABLE),
-                    q("id"),
-                    q("userId"),
-                    q("sessionType"),
-                    q("apiKeyId"),
-                    q("passwordTag"),
-                    q("expiresAt"),
-                    p(1),
-                    p(2),
-                    p(3),
-                    p(4),
-                    p(5),
-                    p(6),
+                    "INSERT INTO {} ({}) VALUES ({})",
+                    db.dialect().quote(TABLE),
+                    columns(db, 0),
+                    placeholders.join(", ")
                 );
                 let params = vec![
                     Param::String(Some(id.to_owned())),
@@ -171,16 +180,11 @@ impl Store {
     pub(super) async fn get(&self, id: &str) -> Result<Option<Stored>, Ouch> {
         let json = match self {
             Store::Database(db) => {
-                let q = |name: &str| db.dialect().quote(name);
                 let sql = format!(
-                    "SELECT {}, {}, {}, {}, {} FROM {} WHERE {} = {}",
-                    q("userId"),
-                    q("sessionType"),
-                    q("apiKeyId"),
-                    q("passwordTag"),
-                    q("expiresAt"),
-                    q(TABLE),
-                    q("id"),
+                    "SELECT {} FROM {} WHERE {} = {}",
+                    columns(db, 1),
+                    db.dialect().quote(TABLE),
+                    db.dialect().quote("id"),
                     db.dialect().placeholder(1),
                 );
                 let rows = db
