@@ -53,17 +53,15 @@ pub async fn serve(
     let settings = RecordSettings::from_env(env);
     let kinds = record::kinds_with(&schemas, db, ving::id::IdCodec::new(key), settings)
         .with_rest_version(&format!("v{}", config.file().rest.version));
-    let rest = Rest::new(kinds)
-        .await
-        .map_err(fail)?
-        .with_password_test(user::test_password)
-        .with_secret_test(api_key::test_secret);
     // ving's variable for its redis: the sessions go there when it is set.
     let redis = env("VING_REDIS").filter(|url| !url.is_empty());
     let rest = match &redis {
-        Some(url) => rest.with_redis_sessions(url).await.map_err(fail)?,
-        None => rest,
-    };
+        Some(url) => Rest::in_redis(kinds, url).await,
+        None => Rest::new(kinds).await,
+    }
+    .map_err(fail)?
+    .with_password_test(user::test_password)
+    .with_secret_test(api_key::test_secret);
     let router = ving_sample_app::rest::router(rest);
     let listener = tokio::net::TcpListener::bind(listen)
         .await

@@ -101,7 +101,9 @@ pub use kind::{
 };
 pub use links::{link, Link, Links};
 pub use ouch::{status_message, Ouch};
-pub use password::{hash_password, is_password_hash, same_secret, verify_password, BCRYPT_COST};
+pub use password::{
+    hash_password, is_password_hash, same_secret, test_password, verify_password, BCRYPT_COST,
+};
 pub use record::Record;
 pub use role::{CurrentUser, SessionUser};
 pub use typed::{install, installed, IntoProps, KindDef, KindOf, KindValue};

@@ -1,6 +1,7 @@
 //! ving's errors as a web layer returns them: a code (400, 403, 404, 409, 441, 442, 454 …),
 //! a message, and the prop it is about, serialised as ving's `ouch` body
-//! (`{"statusCode": 442, "statusMessage": "Out of Range", "message": "…", "data": {"prop": "email"}}`).
+//! (`{"statusCode": 442, "statusMessage": "Out of Range", "message": "…", "data": "email"}`:
+//! the data is the prop's name, as ving's `ouch(code, message, prop)` puts it).
 
 use serde::ser::SerializeStruct;
 
@@ -84,7 +85,7 @@ impl serde::Serialize for Ouch {
         body.serialize_field("statusMessage", self.status_message())?;
         body.serialize_field("message", &self.message)?;
         match &self.prop {
-            Some(prop) => body.serialize_field("data", &serde_json::json!({ "prop": prop }))?,
+            Some(prop) => body.serialize_field("data", prop)?,
             None => body.serialize_field("data", &serde_json::Value::Null)?,
         }
         body.end()
@@ -138,7 +139,7 @@ mod tests {
                 "statusCode": 442,
                 "statusMessage": "Out of Range",
                 "message": "email is not an email address",
-                "data": {"prop": "email"}
+                "data": "email"
             })
         );
         assert_eq!(

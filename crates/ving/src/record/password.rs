@@ -59,6 +59,20 @@ pub fn verify_password(password: &str, stored: &str) -> bool {
     is_password_hash(stored) && bcrypt::verify(password, stored).unwrap_or(false)
 }
 
+/// `password` tested against a user's bcrypt hash in `stored`, as ving's base user's
+/// `testPassword`: `Ok(true)` when it matches, 441 when none is given, 454 `Password does
+/// not match.` when it is wrong.
+pub fn test_password(password: &str, stored: &str) -> Result<bool, Ouch> {
+    if password.is_empty() {
+        return Err(Ouch::about(441, "password", "You must specify a password."));
+    }
+    if verify_password(password, stored) {
+        Ok(true)
+    } else {
+        Err(Ouch::about(454, "password", "Password does not match."))
+    }
+}
+
 /// Whether `secret` is `expected`, compared in constant time (as long as the lengths
 /// agree): what tests an API key's private key without telling its prefix by timing.
 pub fn same_secret(expected: &str, secret: &str) -> bool {

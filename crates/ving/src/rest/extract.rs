@@ -37,7 +37,7 @@ impl<S: Send + Sync> FromRequestParts<S> for Ving {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Ving, Response> {
-        let url = parts.uri.path().to_owned();
+        let url = super::reply::url_of(&parts.uri);
         let Some(rest) = parts.extensions.get::<Arc<Rest>>().cloned() else {
             tracing::error!(target: "ving::rest", %url, "a route of the app's own is served outside Rest::router");
             return Err(Failure {

@@ -16,7 +16,8 @@
 //! | `GET`/`DELETE /api/v1/sessions/{id}`, `DELETE /api/v1/sessions` | the session, or its end |
 //!
 //! Every describe takes ving's `includeLinks`, `includeOptions=true`, `includeMeta`,
-//! `includeRelated` and `includeExtra` query parameters; private props are never shown.
+//! `includeRelated` and `includeExtra` query parameters (an empty value is off, as in
+//! ving: `?includeMeta=true`, not `?includeMeta`); private props are never shown.
 //! The session is the `vingSessionId` cookie (HttpOnly), kept in the database
 //! ([`Sessions`]). Errors are ving's codes as HTTP statuses with nitro's JSON body; a
 //! server error's detail is logged (target `ving::rest`), never sent.
@@ -119,6 +120,8 @@ pub struct Rest {
     pub(crate) kinds: Kinds<'static>,
     pub(crate) sessions: Sessions,
     pub(crate) rules: HashMap<String, KindRules>,
+    /// The rules of a kind with none of its own (ving's generated handlers').
+    pub(crate) default_rules: KindRules,
     pub(crate) paths: HashMap<String, String>,
     pub(crate) body_limit: usize,
     pub(crate) password_test: SecretTest,
@@ -137,23 +140,39 @@ impl std::fmt::Debug for Rest {
 
 impl Rest {
     /// The web service of `kinds` (on a pool the server keeps while it runs), with its
-    /// sessions table made when the database has none.
+    /// sessions kept in the app's database: the sessions table is made when the database
+    /// has none.
     pub async fn new(kinds: Kinds<'static>) -> Result<Rest, Ouch> {
         let sessions = Sessions::new(kinds.executor.db());
         sessions.prepare().await?;
+        Ok(Rest::with_sessions(kinds, sessions))
+    }
+
+    /// The web service of `kinds` with its sessions kept in the redis server at `url`
+    /// (`redis://127.0.0.1:6379`, as ving's `VING_REDIS`) instead of the database, which
+    /// it leaves alone; 504 when the server cannot be reached.
+    #[cfg(feature = "redis")]
+    pub async fn in_redis(kinds: Kinds<'static>, url: &str) -> Result<Rest, Ouch> {
+        let sessions = Sessions::in_redis(url).await?;
+        sessions.prepare().await?;
+        Ok(Rest::with_sessions(kinds, sessions))
+    }
+
+    fn with_sessions(kinds: Kinds<'static>, sessions: Sessions) -> Rest {
         let paths = kinds
             .names()
             .map(|name| (format!("{}s", name.to_lowercase()), name.to_owned()))
             .collect();
-        Ok(Rest {
+        Rest {
             kinds,
             sessions,
             rules: HashMap::new(),
+            default_rules: KindRules::default(),
             paths,
             body_limit: DEFAULT_BODY_LIMIT,
             password_test: default_password_test,
             secret_test: default_secret_test,
-        })
+        }
     }
 
     /// With `rules` for the kind `kind`.
@@ -172,14 +191,6 @@ impl Rest {
     pub fn with_secret_test(mut self, test: SecretTest) -> Self {
         self.secret_test = test;
         self
-    }
-
-    /// With the sessions kept in the redis server at `url` (`redis://127.0.0.1:6379`, as
-    /// ving's `VING_REDIS`) instead of the database; 504 when it cannot be reached.
-    #[cfg(feature = "redis")]
-    pub async fn with_redis_sessions(mut self, url: &str) -> Result<Self, Ouch> {
-        self.sessions = Sessions::in_redis(url).await?;
-        Ok(self)
     }
 
     /// With request bodies limited to `bytes` (larger ones are a 413).
@@ -237,15 +248,7 @@ impl Rest {
 /// A user's password as ving's base user tests it: the bcrypt hash in `password`
 /// (441 when none is given, 454 `Password does not match.` when it is wrong).
 pub fn default_password_test(user: &Record<'_>, password: &str) -> Result<bool, Ouch> {
-    if password.is_empty() {
-        return Err(Ouch::about(441, "password", "You must specify a password."));
-    }
-    let stored = user.get_str("password").unwrap_or_default();
-    if crate::record::verify_password(password, stored) {
-        Ok(true)
-    } else {
-        Err(Ouch::about(454, "password", "Password does not match."))
-    }
+    crate::record::test_password(password, user.get_str("password").unwrap_or_default())
 }
 
 /// An API key's private key as ving tests it: `privateKey` compared in constant time

@@ -29,21 +29,31 @@ fn single<'q>(query: &'q [(String, String)], key: &'q str) -> Option<&'q str> {
     }
 }
 
+/// The non-empty values of `key`: the names an include asks for.
+fn named(query: &[(String, String)], key: &str) -> Vec<String> {
+    values(query, key)
+        .filter(|v| !v.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
 /// ving's `includeParams`: `includeOptions=true` (any case) for options, `includeLinks`
-/// and `includeMeta` with any value, `includeRelated` and `includeExtra` once or more.
-/// There is no `includePrivate`: private props are never shown to a client.
+/// and `includeMeta` with any value but an empty one (ving's `isNil('')`: a bare
+/// `?includeMeta` is off), `includeRelated` and `includeExtra` once or more (an empty
+/// name asks for nothing). There is no `includePrivate`: private props are never shown
+/// to a client.
 pub(crate) fn describe_params<'u>(
     query: &[(String, String)],
     user: Option<&'u dyn CurrentUser>,
 ) -> Describe<'u> {
     Describe {
         current_user: user,
-        links: single(query, "includeLinks").is_some(),
+        links: single(query, "includeLinks").is_some_and(|v| !v.is_empty()),
         options: single(query, "includeOptions").is_some_and(|v| v.eq_ignore_ascii_case("true")),
-        meta: single(query, "includeMeta").is_some(),
+        meta: single(query, "includeMeta").is_some_and(|v| !v.is_empty()),
         private: false,
-        related: values(query, "includeRelated").map(str::to_owned).collect(),
-        extra: values(query, "includeExtra").map(str::to_owned).collect(),
+        related: named(query, "includeRelated"),
+        extra: named(query, "includeExtra"),
     }
 }
 
@@ -86,7 +96,7 @@ mod tests {
     #[test]
     fn includes_are_read_as_ving_reads_them() {
         let query = pairs(Some(
-            "includeLinks=&includeOptions=TRUE&includeRelated=user&includeRelated=apikeys&includePrivate=true&includeMeta=1&includeMeta=2",
+            "includeLinks=1&includeOptions=TRUE&includeRelated=user&includeRelated=&includeRelated=apikeys&includePrivate=true&includeMeta=1&includeMeta=2",
         ));
         let params = describe_params(&query, None);
         assert!(params.links && params.options && !params.private);
@@ -97,6 +107,16 @@ mod tests {
         assert_eq!(params.related, ["user", "apikeys"]);
         let params = describe_params(&pairs(Some("includeOptions=yes")), None);
         assert!(!params.options && !params.links);
+        let params = describe_params(
+            &pairs(Some(
+                "includeLinks&includeMeta=&includeOptions&includeRelated",
+            )),
+            None,
+        );
+        assert!(
+            !params.links && !params.meta && !params.options && params.related.is_empty(),
+            "an empty value is ving's isNil: off"
+        );
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! What goes back to a client: JSON bodies, and ving's errors with the code as the HTTP
 //! status, in a body that reads as both ving's documented one (`{"error": {"code",
 //! "message", "data"}}`) and the one its server sends (nitro's `url`, `statusCode`,
-//! `statusMessage`, `message`, `data`, which ving's front end reads). A server error's detail is logged with a request id, which
-//! the response carries in `x-request-id`; the client reads only ving's wording.
+//! `statusMessage`, `message`, `stack`, `data`, which ving's front end reads). A server
+//! error's detail is logged with a request id, which the response carries in
+//! `x-request-id`; the client reads only ving's wording.
 
 use axum::body::{Body, Bytes};
 use axum::http::{header, HeaderValue, StatusCode};
@@ -47,6 +48,12 @@ pub(crate) fn json_bytes(body: Vec<u8>) -> Response {
         .into_response()
 }
 
+/// A request's path with its query, as nitro's error body names the request.
+pub(crate) fn url_of(uri: &axum::http::Uri) -> String {
+    uri.path_and_query()
+        .map_or_else(|| uri.path().to_owned(), |p| p.as_str().to_owned())
+}
+
 /// `value` as a 200 JSON response.
 pub(crate) fn json_value(value: &Value) -> Response {
     json_bytes(serde_json::to_vec(value).unwrap_or_else(|_| b"null".to_vec()))
@@ -74,6 +81,10 @@ impl IntoResponse for Failure {
             );
             body.insert("url".into(), Value::String(url));
             body.extend(fields);
+            // nitro's body has an empty stack (outside development) before the data.
+            let data = body.shift_remove("data").unwrap_or(Value::Null);
+            body.insert("stack".into(), Value::String(String::new()));
+            body.insert("data".into(), data);
         }
         let mut response = (status, json_value(&Value::Object(body))).into_response();
         if let Ok(id) = HeaderValue::from_str(&request_id) {

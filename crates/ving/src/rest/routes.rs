@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
 
 use super::params::{describe_params, list_params};
-use super::reply::{json_bytes, json_value, read_body, require, AtUrl, Failure, Reply};
+use super::reply::{json_bytes, json_value, read_body, require, url_of, AtUrl, Failure, Reply};
 use super::session::{Session, SessionType, LIFETIME_SECONDS};
 use super::{KindRules, Rest, Ving};
 use crate::record::{CurrentUser, Kind, Ouch, Record};
@@ -44,12 +44,11 @@ impl Ving {
         }
     }
 
-    fn rules(&self, kind: &Kind<'_>) -> KindRules {
+    fn rules(&self, kind: &Kind<'_>) -> &KindRules {
         self.rest
             .rules
             .get(kind.name())
-            .cloned()
-            .unwrap_or_default()
+            .unwrap_or(&self.rest.default_rules)
     }
 
     /// The request's body as ving's `getBody` reads it.
@@ -126,8 +125,8 @@ fn session_with_role<'s>(session: &'s Option<Session>, role: &str) -> Result<&'s
 /// `GET /api/v1/<kind>s`: ving's `describeList`.
 pub(super) async fn list(Path(path): Path<String>, ving: Ving) -> Reply {
     let kind = ving.kind(&path)?;
-    if let Some(role) = ving.rules(&kind).list_role {
-        session_with_role(&ving.session, &role).at(&ving.url)?;
+    if let Some(role) = &ving.rules(&kind).list_role {
+        session_with_role(&ving.session, role).at(&ving.url)?;
     }
     ving.listed(&kind).await
 }
@@ -141,7 +140,7 @@ pub(super) async fn create(
     body: Body,
 ) -> Reply {
     let kind = ving.kind(&path)?;
-    let role = ving.rules(&kind).create_role;
+    let role = ving.rules(&kind).create_role.clone();
     if let Some(role) = &role {
         session_with_role(&ving.session, role).at(&ving.url)?;
     }
@@ -381,7 +380,7 @@ fn not_found(path: &str) -> Ouch {
 pub(super) async fn no_route(uri: Uri) -> Response {
     Failure {
         ouch: not_found(uri.path()),
-        url: uri.path().to_owned(),
+        url: url_of(&uri),
     }
     .into_response()
 }
@@ -390,7 +389,7 @@ pub(super) async fn no_route(uri: Uri) -> Response {
 pub(super) async fn wrong_method(method: Method, uri: Uri) -> Response {
     Failure {
         ouch: Ouch::new(405, format!("{method} is not allowed on {}.", uri.path())),
-        url: uri.path().to_owned(),
+        url: url_of(&uri),
     }
     .into_response()
 }

@@ -121,11 +121,7 @@ pub fn test_password(user: &Record<'_>, password: &str) -> Result<bool, Ouch> {
             "validating other password types not implemented",
         ));
     }
-    if ving::record::verify_password(password, stored) {
-        Ok(true)
-    } else {
-        Err(Ouch::about(454, "password", "Password does not match."))
-    }
+    ving::record::test_password(password, stored)
 }
 
 /// User's overrides: links and `meta.displayName` in `describe`, the password and
