@@ -1,15 +1,17 @@
 //! `describe`: a record as ving's JSON — the props the viewer may see (ids as id strings),
 //! and on request links, options, meta, related parents, extra and warnings.
 
-use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::{json, Map, Value};
 
 use crate::schema::{PropType, RelationType};
 
 mod list;
+mod text;
 
 use super::links::{link, Links};
+use super::props::Held;
 use super::record::Record;
 use super::viewer::{visible, Describe};
 use super::Ouch;
@@ -69,28 +71,13 @@ impl<'e> Record<'e> {
         if let Some(described) = hooks.and_then(|hooks| hooks.describe(self, params)) {
             return write_json(out, &described.await?);
         }
-        write_json(out, &self.described(params).await?)
+        self.described(params).await?.write_text(out)
     }
 
     /// ving's base `describe` (§2.13 of the record spec), with ving-rs's differences: a
     /// null id is `null`, and a related parent that is not set is `null`.
     pub async fn base_describe(&self, params: &Describe<'_>) -> Result<Value, Ouch> {
-        let mut described = self.described(params).await?;
-        described.apart = true;
-        let mut value = to_value(&described)?;
-        if let Value::Object(parts) = &mut value {
-            // After props, as written.
-            let mut at = 1;
-            if let Some(links) = &described.links {
-                parts.shift_insert(at, "links".into(), Value::Object(links.to_map()));
-                at += 1;
-            }
-            if params.options {
-                let options = Value::Object(options_map(self, &described.seen));
-                parts.shift_insert(at, "options".into(), options);
-            }
-        }
-        Ok(value)
+        Ok(self.described(params).await?.into_value())
     }
 
     /// Reads what a describe needs that takes a database or a hook (whether the viewer
@@ -211,7 +198,6 @@ impl<'e> Record<'e> {
             id,
             shown,
             seen,
-            apart: false,
             links,
             meta,
             related,
@@ -230,8 +216,7 @@ enum Shown {
 }
 
 /// A record described: what [`Record::described`] read, beside the record whose props
-/// and options it writes as it is serialized (`{props, links, options, meta, related,
-/// extra, warnings}`, each part only when asked for).
+/// and options it writes as text ([`Described::write_text`]).
 struct Described<'r, 'e, 'u> {
     record: &'r Record<'e>,
     params: &'r Describe<'u>,
@@ -239,67 +224,55 @@ struct Described<'r, 'e, 'u> {
     shown: Vec<Shown>,
     /// Per prop, whether the viewer sees it.
     seen: Vec<bool>,
-    /// Links and options left out, for a describe made as a value: they are put in as
-    /// made ([`Links::to_map`], the options cloned), which costs less than serializing
-    /// them into values.
-    apart: bool,
     links: Option<Links>,
     meta: Option<Map<String, Value>>,
     related: Option<Map<String, Value>>,
 }
 
-impl Serialize for Described<'_, '_, '_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+impl Described<'_, '_, '_> {
+    /// The describe as a JSON value, with the same parts in the same order as
+    /// [`Described::write_text`] writes (built directly: serializing into a value, or
+    /// reading the text back, costs more).
+    fn into_value(self) -> Value {
         let record = self.record;
-        let mut out = serializer.serialize_map(None)?;
-        out.serialize_entry("props", &Props(self))?;
-        if let Some(links) = self.links.as_ref().filter(|_| !self.apart) {
-            out.serialize_entry("links", links)?;
+        let info = record.kind.info();
+        let mut props = Map::with_capacity(self.shown.len() + 1);
+        props.insert("id".into(), self.id);
+        let slots = info.schema.props.iter().zip(&info.slots);
+        for ((prop, slot), shown) in slots.zip(self.shown) {
+            let value = match shown {
+                Shown::Hidden => continue,
+                Shown::Id(id) => id,
+                Shown::Held => match record.props.held_at(&info.names, *slot, &prop.name) {
+                    Some(Held::Cell(cell)) => cell.to_value().unwrap_or(Value::Null),
+                    Some(Held::Value(value)) => value.clone(),
+                    None => continue,
+                },
+            };
+            props.insert(prop.name.clone(), value);
         }
-        if self.params.options && !self.apart {
-            let seen = &self.seen;
-            out.serialize_entry("options", &OptionsText { record, seen })?;
+        let mut out = Map::with_capacity(7);
+        out.insert("props".into(), Value::Object(props));
+        if let Some(links) = &self.links {
+            out.insert("links".into(), Value::Object(links.to_map()));
         }
-        if let Some(meta) = &self.meta {
-            out.serialize_entry("meta", meta)?;
+        if self.params.options {
+            let options = options_map(record, &self.seen);
+            out.insert("options".into(), Value::Object(options));
         }
-        if let Some(related) = &self.related {
-            out.serialize_entry("related", related)?;
+        if let Some(meta) = self.meta {
+            out.insert("meta".into(), Value::Object(meta));
+        }
+        if let Some(related) = self.related {
+            out.insert("related".into(), Value::Object(related));
         }
         if !self.params.extra.is_empty() {
-            out.serialize_entry("extra", &Map::new())?;
+            out.insert("extra".into(), Value::Object(Map::new()));
         }
         if !record.warnings().is_empty() {
-            out.serialize_entry("warnings", record.warnings())?;
+            out.insert("warnings".into(), Value::Array(record.warnings().to_vec()));
         }
-        out.end()
-    }
-}
-
-/// The props part of a describe: `id`, then the props the viewer sees in the schema's
-/// order.
-struct Props<'d, 'r, 'e, 'u>(&'d Described<'r, 'e, 'u>);
-
-impl Serialize for Props<'_, '_, '_, '_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let described = self.0;
-        let record = described.record;
-        let info = record.kind.info();
-        let mut props = serializer.serialize_map(None)?;
-        props.serialize_entry("id", &described.id)?;
-        let slots = info.schema.props.iter().zip(&info.slots);
-        for ((prop, slot), shown) in slots.zip(&described.shown) {
-            match shown {
-                Shown::Hidden => {}
-                Shown::Id(id) => props.serialize_entry(&prop.name, id)?,
-                Shown::Held => {
-                    if let Some(value) = record.props.held_at(&info.names, *slot, &prop.name) {
-                        props.serialize_entry(&prop.name, &value)?;
-                    }
-                }
-            }
-        }
-        props.end()
+        Value::Object(out)
     }
 }
 
@@ -356,34 +329,13 @@ fn options_map(record: &Record<'_>, seen: &[bool]) -> Map<String, Value> {
         .collect()
 }
 
-/// The options part of a describe written as JSON text.
-struct OptionsText<'r, 'e> {
-    record: &'r Record<'e>,
-    seen: &'r [bool],
-}
-
-impl Serialize for OptionsText<'_, '_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut options = serializer.serialize_map(None)?;
-        for (name, list) in option_lists(self.record, self.seen) {
-            match list {
-                OptionList::Enum(_, Some(text)) => options.serialize_entry(name, text)?,
-                OptionList::Enum(list, None) => options.serialize_entry(name, list)?,
-                OptionList::Registered(list) => options.serialize_entry(name, list)?,
-                OptionList::Extensions(list) => options.serialize_entry(name, list)?,
-            }
-        }
-        options.end()
-    }
-}
-
 /// `value` as a JSON value (which only a failing `Serialize` of an app's value refuses).
 pub(super) fn to_value(value: &impl Serialize) -> Result<Value, Ouch> {
     serde_json::to_value(value).map_err(not_described)
 }
 
 /// `value` written to `out` as JSON.
-pub(super) fn write_json(out: &mut Vec<u8>, value: &impl Serialize) -> Result<(), Ouch> {
+pub(super) fn write_json(out: &mut Vec<u8>, value: &(impl Serialize + ?Sized)) -> Result<(), Ouch> {
     serde_json::to_writer(out, value).map_err(not_described)
 }
 

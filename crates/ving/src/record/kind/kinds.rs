@@ -131,6 +131,9 @@ pub(crate) struct KindInfo {
     /// Per prop (in schema order), the name of its relation's link (the relation's name
     /// in lower case), made once.
     pub(crate) relation_links: Vec<Option<&'static str>>,
+    /// Per prop (in schema order), `,"name":` as a describe's JSON text writes it before
+    /// the prop's value.
+    pub(crate) prop_keys: Vec<Box<[u8]>>,
 }
 
 /// A prop's enum or boolean values with their labels, as ving's options list them.
@@ -243,8 +246,17 @@ impl<'e> Kinds<'e> {
                     .iter()
                     .map(|prop| Some(intern(&prop.relation.as_ref()?.name.to_lowercase())))
                     .collect();
+                let prop_keys = schema
+                    .props
+                    .iter()
+                    .map(|prop| {
+                        let name = serde_json::to_string(&prop.name).unwrap_or_default();
+                        format!(",{name}:").into_bytes().into_boxed_slice()
+                    })
+                    .collect();
                 KindInfo {
                     relation_links,
+                    prop_keys,
                     schema: schema.clone(),
                     table: intern(&schema.table_name),
                     names: columns.iter().map(|c| c.name).collect(),

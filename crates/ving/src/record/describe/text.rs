@@ -1,0 +1,217 @@
+//! A describe written as JSON text, straight from what [`Described`] read and the
+//! record's cells: the same bytes serde_json writes for the describe's value (keys in
+//! the schema's order, strings escaped as serde_json escapes them), without a serializer
+//! between the parts and the output. Most strings of a describe (prop names, hrefs, id
+//! strings, dates, words) need no escaping, so each is checked in one pass the compiler
+//! vectorizes and copied whole; the rare one that needs escaping goes through serde_json.
+
+use std::io::Write as _;
+
+use serde::Serialize;
+
+use super::{option_lists, Described, OptionList, Shown};
+use crate::record::links::Links;
+use crate::record::props::{Cell, Held};
+use crate::record::value::DateText;
+use crate::record::Ouch;
+
+impl Described<'_, '_, '_> {
+    /// The describe as JSON text (`{props, links, options, meta, related, extra,
+    /// warnings}`, each part only when asked for), appended to `out`.
+    pub(super) fn write_text(&self, out: &mut Vec<u8>) -> Result<(), Ouch> {
+        let record = self.record;
+        let info = record.kind.info();
+        out.extend_from_slice(br#"{"props":{"id":"#);
+        id_text(out, &self.id)?;
+        let props = info
+            .schema
+            .props
+            .iter()
+            .zip(&info.slots)
+            .zip(&info.prop_keys);
+        for (((prop, slot), key), shown) in props.zip(&self.shown) {
+            match shown {
+                Shown::Hidden => {}
+                Shown::Id(id) => {
+                    out.extend_from_slice(key);
+                    id_text(out, id)?;
+                }
+                Shown::Held => {
+                    if let Some(held) = record.props.held_at(&info.names, *slot, &prop.name) {
+                        out.extend_from_slice(key);
+                        match held {
+                            Held::Cell(cell) => write_cell(out, cell)?,
+                            Held::Value(value) => json(out, value)?,
+                        }
+                    }
+                }
+            }
+        }
+        out.push(b'}');
+        if let Some(links) = &self.links {
+            out.extend_from_slice(br#","links":"#);
+            write_links(out, links);
+        }
+        if self.params.options {
+            out.extend_from_slice(br#","options":{"#);
+            for (i, (name, list)) in option_lists(record, &self.seen).enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                string(out, name);
+                out.push(b':');
+                match list {
+                    OptionList::Enum(_, Some(text)) => out.extend_from_slice(text.get().as_bytes()),
+                    OptionList::Enum(list, None) => json(out, list)?,
+                    OptionList::Registered(list) => json(out, list)?,
+                    OptionList::Extensions(list) => json(out, list)?,
+                }
+            }
+            out.push(b'}');
+        }
+        if let Some(meta) = &self.meta {
+            out.extend_from_slice(br#","meta":"#);
+            json(out, meta)?;
+        }
+        if let Some(related) = &self.related {
+            out.extend_from_slice(br#","related":"#);
+            json(out, related)?;
+        }
+        if !self.params.extra.is_empty() {
+            out.extend_from_slice(br#","extra":{}"#);
+        }
+        if !record.warnings().is_empty() {
+            out.extend_from_slice(br#","warnings":"#);
+            json(out, record.warnings())?;
+        }
+        out.push(b'}');
+        Ok(())
+    }
+}
+
+/// An id as a describe shows it: its id string, or `null`.
+fn id_text(out: &mut Vec<u8>, id: &serde_json::Value) -> Result<(), Ouch> {
+    match id {
+        serde_json::Value::String(text) => string(out, text),
+        other => json(out, other)?,
+    }
+    Ok(())
+}
+
+/// A cell as ving's JSON of it (what [`Cell::to_value`] makes, serialized).
+fn write_cell(out: &mut Vec<u8>, cell: &Cell) -> Result<(), Ouch> {
+    match cell {
+        Cell::Absent | Cell::Null => out.extend_from_slice(b"null"),
+        Cell::Int(n) => out.extend_from_slice(itoa::Buffer::new().format(*n).as_bytes()),
+        Cell::Bool(true) => out.extend_from_slice(b"true"),
+        Cell::Bool(false) => out.extend_from_slice(b"false"),
+        Cell::Text(text) => string(out, text),
+        Cell::Date(date) => {
+            out.push(b'"');
+            // Only digits and separators: nothing to escape. Writing to a vector
+            // cannot fail.
+            let _ = write!(out, "{}", DateText(*date));
+            out.push(b'"');
+        }
+        Cell::Json(value) => json(out, value)?,
+    }
+    Ok(())
+}
+
+/// Links as ving's JSON: `{name: {href, methods, usage}, …}` in their order.
+fn write_links(out: &mut Vec<u8>, links: &Links) {
+    out.push(b'{');
+    for (i, (name, link)) in links.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        string(out, name);
+        out.extend_from_slice(br#":{"href":"#);
+        string(out, &link.href);
+        out.extend_from_slice(br#","methods":["#);
+        for (j, method) in link.methods.iter().enumerate() {
+            if j > 0 {
+                out.push(b',');
+            }
+            string(out, method);
+        }
+        out.extend_from_slice(br#"],"usage":"#);
+        string(out, &link.usage);
+        out.push(b'}');
+    }
+    out.push(b'}');
+}
+
+/// Any other part, as serde_json writes it.
+fn json(out: &mut Vec<u8>, value: &(impl Serialize + ?Sized)) -> Result<(), Ouch> {
+    super::write_json(out, value)
+}
+
+/// `text` as a JSON string, quoted and escaped as serde_json escapes it.
+pub(super) fn string(out: &mut Vec<u8>, text: &str) {
+    if needs_no_escape(text.as_bytes()) {
+        out.reserve(text.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(text.as_bytes());
+        out.push(b'"');
+    } else {
+        // A string's serialization into a vector cannot fail.
+        let _ = serde_json::to_writer(&mut *out, text);
+    }
+}
+
+/// Whether no byte of `bytes` is one serde_json escapes (`"`, `\` or a control
+/// character below 0x20). Every byte is looked at (no early return), which lets the
+/// compiler compare sixteen at a time.
+fn needs_no_escape(bytes: &[u8]) -> bool {
+    !bytes.iter().fold(false, |found, &b| {
+        found | (b < 0x20) | (b == b'"') | (b == b'\\')
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn written(text: &str) -> String {
+        let mut out = Vec::new();
+        string(&mut out, text);
+        String::from_utf8(out).expect("utf-8")
+    }
+
+    #[test]
+    fn strings_are_escaped_as_serde_json_escapes_them() {
+        for text in [
+            "",
+            "plain",
+            "/api/v1/users/UserXyz/apikeys",
+            "quote \" here",
+            "back\\slash",
+            "tab\tand\nnewline and \u{1} and \u{1f}",
+            "twelve bytes\"",
+            "é ü 日本 \u{7f} \u{80}",
+            "0123456789abcdef\u{0}",
+        ] {
+            assert_eq!(
+                written(text),
+                serde_json::to_string(text).expect("json"),
+                "{text:?}"
+            );
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn any_string_is_written_as_serde_json_writes_it(text in any::<String>()) {
+            prop_assert_eq!(written(&text), serde_json::to_string(&text).expect("json"));
+        }
+
+        #[test]
+        fn any_ascii_with_escapes_is_written_as_serde_json_writes_it(
+            text in "[ -~\\x00-\\x1f\"\\\\]{0,40}"
+        ) {
+            prop_assert_eq!(written(&text), serde_json::to_string(&text).expect("json"));
+        }
+    }
+}
