@@ -34,6 +34,12 @@ pub async fn serve(
     env: &dyn Fn(&str) -> Option<String>,
     listen: &str,
 ) -> Result<(), String> {
+    // What the server logs (the detail of a request that failed, with its request id;
+    // the database's errors) goes to standard error; a client sees only ving's wording.
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(tracing_subscriber::filter::LevelFilter::INFO)
+        .with_writer(std::io::stderr)
+        .try_init();
     let config = Config::load_with_env(root, |_| None).map_err(fail)?;
     let schemas = SchemaSet::load(&config.schemas_dir(), &config.schema_options())
         .map_err(|errors| format!("{errors}\nthe schemas are invalid"))?;

@@ -1112,7 +1112,48 @@ async fn privilege_matrix(test: &TestDb) {
     );
 }
 
+/// The database fails under a logged-in client: its requests are server errors without
+/// the driver's detail, not a visitor's answers, and its session is not ended by it.
+async fn a_failing_database(test: &TestDb) {
+    let server = serve(test).await;
+    let (_, cookie) = server.sign_up("andy").await;
+    let url = ving::config::DatabaseUrl::parse(test.url()).expect("url");
+    // The server's pool is the test's (a clone): closing it fails every query after.
+    test.db().close().await;
+    for path in ["/users/whoami", "/apikeys", "/sessions/x"] {
+        let answer = server.get(path, Some(&cookie)).await;
+        assert!(
+            answer.status.is_server_error(),
+            "{path}: {} {}",
+            answer.status,
+            answer.text
+        );
+        let message = answer.body["message"].as_str().unwrap_or_default();
+        assert!(
+            ["database error", "the database cannot be reached"].contains(&message),
+            "{path}: only ving's wording reaches the client: {}",
+            answer.text
+        );
+    }
+    let db = Db::connect(&url, &std::env::temp_dir())
+        .await
+        .expect("a new connection");
+    let kept = db
+        .fetch_all(
+            &format!(
+                "SELECT COUNT(*) FROM {}",
+                db.dialect().quote(ving::rest::SESSIONS_TABLE)
+            ),
+            Vec::new(),
+            |row| row.get_i64(0),
+        )
+        .await
+        .expect("count");
+    assert_eq!(kept, [1], "the session outlives the failure");
+    db.close().await;
+}
+
 per_backend!(
     db: [],
-    test: [records_over_http, logins, lists, bad_input, concurrent_clients, privilege_matrix, sessions_in_redis],
+    test: [records_over_http, logins, lists, bad_input, concurrent_clients, privilege_matrix, sessions_in_redis, a_failing_database],
 );

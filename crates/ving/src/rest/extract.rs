@@ -46,7 +46,10 @@ impl<S: Send + Sync> FromRequestParts<S> for Ving {
             }
             .into_response());
         };
-        let session = rest.session(&parts.headers).await;
+        let session = match rest.session(&parts.headers).await {
+            Ok(session) => session,
+            Err(ouch) => return Err(Failure { ouch, url }.into_response()),
+        };
         Ok(Ving {
             rest,
             session,

@@ -22,14 +22,19 @@ const COOKIE: &str = "vingSessionId";
 
 impl Rest {
     /// The session of the request's cookie; none when there is no cookie or it names no
-    /// live session (as ving's session middleware, which ignores a failed fetch).
-    pub(super) async fn session(&self, headers: &HeaderMap) -> Option<Session> {
-        let id = session_cookie(headers)?;
+    /// live session (as ving's session middleware, which ignores a session that has
+    /// ended). A store that fails (the database or redis down) is the request's error,
+    /// not a visitor: the request is not answered as if no one had logged in.
+    pub(super) async fn session(&self, headers: &HeaderMap) -> Result<Option<Session>, Ouch> {
+        let Some(id) = session_cookie(headers) else {
+            return Ok(None);
+        };
         match self.sessions.fetch(&self.kinds, id).await {
-            Ok(session) => Some(session),
+            Ok(session) => Ok(Some(session)),
+            Err(ouch) if ouch.code >= 500 => Err(ouch),
             Err(ouch) => {
                 tracing::debug!(target: "ving::rest", code = ouch.code, message = %ouch.message, "no session from the cookie");
-                None
+                Ok(None)
             }
         }
     }

@@ -175,7 +175,8 @@ impl Sessions {
 
     /// The session named `id` with its user read now: ving's 401 `Session expired.` when
     /// there is none, it is over, or the user's password changed since; 404 when the
-    /// user is gone (the session is ended).
+    /// user is gone (the session is ended); the store's or the database's error (5xx)
+    /// when they fail, the session kept.
     pub async fn fetch(&self, kinds: &Kinds<'static>, id: &str) -> Result<Session, Ouch> {
         let expired = || Ouch::new(401, "Session expired.");
         if uuid::Uuid::parse_str(id).is_err() {
@@ -188,12 +189,18 @@ impl Sessions {
             self.end(id).await?;
             return Err(expired());
         }
-        let Some(user) = kinds.kind("User")?.find(stored.user_id).await else {
-            self.end(id).await?;
-            return Err(Ouch::new(
-                404,
-                format!("The user {} no longer exists.", stored.user_id),
-            ));
+        // Only a user that is gone ends the session; a read that fails (the database
+        // down) is the request's error and leaves the session as it is.
+        let user = match kinds.kind("User")?.find_or_die(stored.user_id).await {
+            Ok(user) => user,
+            Err(ouch) if ouch.code == 404 => {
+                self.end(id).await?;
+                return Err(Ouch::new(
+                    404,
+                    format!("The user {} no longer exists.", stored.user_id),
+                ));
+            }
+            Err(ouch) => return Err(ouch),
         };
         if password_tag(&user) != stored.password_tag {
             self.end(id).await?;
