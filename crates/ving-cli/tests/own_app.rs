@@ -5,7 +5,9 @@
 //! with `-D warnings` and by `cargo fmt --check` (the generated files are left as
 //! generated); then its binary is copied to an empty folder, the project renamed away, and
 //! run twice on a fresh SQLite, MariaDB and PostgreSQL database: it migrates itself, prints
-//! what the README says, and stores its user's password as a bcrypt hash.
+//! what the README says, and stores its user's password as a bcrypt hash; given an address,
+//! it serves its records over HTTP (the routes `ving record --rest` wrote), which answer a
+//! list, a login and a describe as ving's do.
 //!
 //! The app's build shares `<target>/own-app-test` between runs, so only `ving` and the app
 //! are compiled again once it is warm. The app gets this repository's `Cargo.lock`: the
@@ -162,6 +164,98 @@ fn run_commands(commands: &str, dir: &Path, cargo: &str, ving: &str) -> Option<S
         }
     }
     app_name
+}
+
+/// One HTTP/1.1 request to `address`: the status and the body.
+fn request(address: &str, method: &str, path: &str, cookie: &str, body: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(address).expect("connect to the app");
+    let mut head = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    if !body.is_empty() {
+        head.push_str("Content-Type: application/json\r\n");
+    }
+    if !cookie.is_empty() {
+        head.push_str(&format!("Cookie: vingSessionId={cookie}\r\n"));
+    }
+    stream
+        .write_all(format!("{head}\r\n{body}").as_bytes())
+        .expect("send");
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).expect("read");
+    let status = answer
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = answer
+        .split_once("\r\n\r\n")
+        .map_or("", |(_, b)| b)
+        .to_owned();
+    (status, body)
+}
+
+/// The app's binary given an address (the README's `my_app 127.0.0.1:3000`), on the
+/// database at `url`: it serves the widgets, a login and the warden as ving does.
+fn served(
+    binary: &Path,
+    folder: &Path,
+    url: &str,
+    codec: &ving::id::IdCodec,
+    backend: ving::config::Backend,
+) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let address = format!("127.0.0.1:{port}");
+    let mut server = Command::new(binary)
+        .arg(&address)
+        .current_dir(folder)
+        .env("VING_DATABASE_URL", url)
+        .env_remove("VING_MYSQL")
+        .env_remove("VING_SKIPJACK_KEY")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("start the app's server");
+    let up = (0..200).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        std::net::TcpStream::connect(&address).is_ok()
+    });
+    let check = || {
+        assert!(up, "{backend}: the app serves {address}");
+        let (status, widgets) = request(&address, "GET", "/api/v1/widgets", "", "");
+        assert_eq!(status, 200, "{backend}: {widgets}");
+        let widgets: serde_json::Value = serde_json::from_str(&widgets).expect("json");
+        assert_eq!(widgets["paging"]["totalItems"], 3, "{backend}: {widgets}");
+        assert_eq!(widgets["items"][0]["props"]["name"], "First");
+        let login = r#"{"login":"warden1","password":"Shawshank","sessionType":"native"}"#;
+        let (status, session) = request(&address, "POST", "/api/v1/sessions", "", login);
+        assert_eq!(status, 200, "{backend}: {session}");
+        let session: serde_json::Value = serde_json::from_str(&session).expect("json");
+        let cookie = session["props"]["id"].as_str().expect("the session's id");
+        let warden = codec.stringify("User", 1).expect("id string");
+        let path = format!("/api/v1/users/{warden}");
+        let (status, own) = request(&address, "GET", &path, cookie, "");
+        assert_eq!(status, 200, "{backend}: {own}");
+        let own: serde_json::Value = serde_json::from_str(&own).expect("json");
+        assert_eq!(own["props"]["username"], "warden1", "{backend}: {own}");
+        assert_eq!(
+            own["props"]["email"], "warden1@example.com",
+            "the owner sees it"
+        );
+        assert!(own["props"].get("password").is_none(), "{backend}: {own}");
+        let (status, _) = request(&address, "GET", &path, "", "");
+        assert_eq!(status, 200, "{backend}: a visitor sees the public props");
+    };
+    let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(check));
+    let _ = server.kill();
+    let _ = server.wait();
+    if let Err(failure) = checked {
+        std::panic::resume_unwind(failure);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -340,6 +434,7 @@ async fn a_fresh_app_builds_without_warnings_and_runs_anywhere() {
                 "{backend}"
             );
         }
+        served(&binary, elsewhere.path(), test.url(), &codec, backend);
         test.cleanup().await;
     }
     // A server that is down: one line saying so and where the URL came from, exit 1.

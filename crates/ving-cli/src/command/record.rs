@@ -279,7 +279,7 @@ fn rest_record(
             text.push_str(&format!("wrote {}\n", module_path.display()));
             if existing.is_none() {
                 text.push_str(
-                    "note: declare `pub mod rest;` in src/lib.rs and serve `rest::router(Rest::new(kinds).await?)` (the cargo feature `rest` of ving)\n",
+                    "note: declare `mod rest;` in src/main.rs (or `pub mod rest;` in src/lib.rs) and serve `rest::router(Rest::new(kinds).await?)` (the cargo feature `rest` of ving)\n",
                 );
             }
         }

@@ -35,7 +35,6 @@ pub fn rest_skeleton(kind: &str, version: &str) -> String {
 //! writes it again. The routes are ving's (see `ving::rest`); here are the rules they
 //! follow for {kind}s and the routes the app adds or replaces.
 
-use ving::rest::axum::Router;
 use ving::rest::KindRules;
 
 /// Who may list, create and change {kind}s over HTTP, beyond each record's own
@@ -50,7 +49,7 @@ pub fn rules() -> KindRules {{
 /// (`{path}/{{id}}/archive`), or ving's path for {kind}s alone, which then replaces ving's
 /// route (`own.route("{path}/{{id}}", get(my_handler))`). A handler reads the request
 /// with `ving::rest::Ving` (the session, the includes asked for).
-pub fn routes(own: Router) -> Router {{
+pub fn routes(own: ving::rest::axum::Router) -> ving::rest::axum::Router {{
     own
 }}
 "#

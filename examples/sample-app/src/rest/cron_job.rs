@@ -2,7 +2,6 @@
 //! writes it again. The routes are ving's (see `ving::rest`); here are the rules they
 //! follow for CronJobs and the routes the app adds or replaces.
 
-use ving::rest::axum::Router;
 use ving::rest::KindRules;
 
 /// Who may list, create and change CronJobs over HTTP, beyond each record's own
@@ -19,6 +18,6 @@ pub fn rules() -> KindRules {
 /// (`/api/v1/cronjobs/{id}/archive`), or ving's path for CronJobs alone, which then replaces ving's
 /// route (`own.route("/api/v1/cronjobs/{id}", get(my_handler))`). A handler reads the request
 /// with `ving::rest::Ving` (the session, the includes asked for).
-pub fn routes(own: Router) -> Router {
+pub fn routes(own: ving::rest::axum::Router) -> ving::rest::axum::Router {
     own
 }
