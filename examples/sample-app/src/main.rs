@@ -89,24 +89,16 @@ fn choose_database(
     Ok((url, explicit, note))
 }
 
-/// Whether `table` exists in `db`.
-async fn table_exists(db: &Db, table: &str) -> bool {
-    let quoted = db.dialect().quote(table);
-    db.execute_script(&format!("SELECT 1 FROM {quoted} WHERE 1 = 0"))
-        .await
-        .is_ok()
-}
-
 /// On a database chosen explicitly, refuses to go on when it holds any of the app's
 /// tables that the app did not create (no marker table); otherwise marks it as the
 /// app's.
 async fn claim(db: &Db, url: &DatabaseUrl, model: &TableModel) -> Result<(), String> {
-    if table_exists(db, MARKER_TABLE).await {
+    if db.has_table(MARKER_TABLE).await {
         return Ok(());
     }
     let mut found = Vec::new();
     for table in &model.tables {
-        if table_exists(db, &table.name).await {
+        if db.has_table(&table.name).await {
             found.push(table.name.as_str());
         }
     }

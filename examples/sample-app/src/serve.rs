@@ -11,7 +11,7 @@ use ving::rest::Rest;
 use ving::schema::SchemaSet;
 use ving_sample_app::record::{self, api_key, user, RecordSettings};
 
-use super::{fail, open_database, table_exists};
+use super::{fail, open_database};
 
 /// Where `serve` listens when `--listen` is not given.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:3000";
@@ -47,7 +47,7 @@ pub async fn serve(
     let folder = Folder::new(config.migrations_dir());
     if folder.journal(db.dialect()).is_ok() {
         migrate::up(&db, &folder).await.map_err(fail)?;
-    } else if !table_exists(&db, "users").await {
+    } else if !db.has_table("users").await {
         db.create_tables(&model).await.map_err(fail)?;
     }
     let key = match config.skipjack_key() {

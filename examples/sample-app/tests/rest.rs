@@ -1153,6 +1153,56 @@ async fn a_failing_database(test: &TestDb) {
     db.close().await;
 }
 
+/// A server whose database user may read and write rows but not create tables (a
+/// read-only SQLite connection here) starts once the sessions table is there, and says
+/// what is wrong while it is not.
+#[tokio::test]
+async fn the_sessions_table_is_read_when_it_is_there() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("app.db");
+    let url = |query: &str| {
+        ving::config::DatabaseUrl::parse(&format!("sqlite://{}{query}", file.display()))
+            .expect("url")
+    };
+    let schemas = SchemaSet::load(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ving/schema/schemas"),
+        &SchemaOptions::default(),
+    )
+    .expect("schemas");
+    let codec = || IdCodec::new("11,22,33,44,55,66,77,88,99,111".parse().expect("key"));
+    let kinds =
+        |db: &'static Db| record::kinds_with(&schemas, db, codec(), RecordSettings::default());
+    let writer: &'static Db = Box::leak(Box::new(
+        Db::connect(&url(""), dir.path()).await.expect("connect"),
+    ));
+    writer
+        .create_tables(&ving::table::TableModel::from_schemas(&schemas))
+        .await
+        .expect("tables");
+    let reader: &'static Db = Box::leak(Box::new(
+        Db::connect(&url("?mode=ro"), dir.path())
+            .await
+            .expect("connect read-only"),
+    ));
+    let missing = Rest::new(kinds(reader))
+        .await
+        .expect_err("no table, no right to make it");
+    assert!(
+        missing
+            .message
+            .contains("the sessions table ving_sessions is missing"),
+        "{missing}"
+    );
+    Rest::new(kinds(writer))
+        .await
+        .expect("made by a user who may");
+    Rest::new(kinds(reader))
+        .await
+        .expect("the table there: read, not made again");
+    reader.close().await;
+    writer.close().await;
+}
+
 per_backend!(
     db: [],
     test: [records_over_http, logins, lists, bad_input, concurrent_clients, privilege_matrix, sessions_in_redis, a_failing_database],

@@ -347,6 +347,16 @@ impl Db {
         self.query_error(sql, source)
     }
 
+    /// Whether the database has a table (or view) called `table` that this connection may
+    /// read: a select of no rows, which needs no right beyond reading it. `false` too when
+    /// the database cannot be asked.
+    pub async fn has_table(&self, table: &str) -> bool {
+        let quoted = self.dialect().quote(table);
+        self.execute_script(&format!("SELECT 1 FROM {quoted} WHERE 1 = 0"))
+            .await
+            .is_ok()
+    }
+
     /// Creates every table of `model` from nothing (see [`crate::sql::create_statements`]);
     /// returns the number of statements run.
     pub async fn create_tables(&self, model: &crate::table::TableModel) -> Result<usize, DbError> {

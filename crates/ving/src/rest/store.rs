@@ -105,9 +105,12 @@ impl Store {
     }
 
     /// Makes the sessions table when the database has none (the same DDL on every
-    /// backend: text ids, integer seconds); redis needs nothing.
+    /// backend: text ids, integer seconds); redis needs nothing. A table that is there
+    /// is only read, so that a server whose database user may not create tables starts
+    /// once the table was made (by a user who may).
     pub(super) async fn prepare(&self) -> Result<(), Ouch> {
         match self {
+            Store::Database(db) if db.has_table(TABLE).await => Ok(()),
             Store::Database(db) => {
                 let definitions: Vec<String> = COLUMNS
                     .iter()
@@ -118,7 +121,14 @@ impl Store {
                     db.dialect().quote(TABLE),
                     definitions.join(", ")
                 );
-                db.execute_script(&sql).await?;
+                db.execute_script(&sql).await.map_err(|error| {
+                    let ouch = Ouch::from(error);
+                    let message = format!(
+                        "the sessions table {TABLE} is missing and could not be made ({}: the log says why); make it with a database user who may create tables",
+                        ouch.message
+                    );
+                    Ouch::new(ouch.code, message)
+                })?;
                 Ok(())
             }
             #[cfg(feature = "redis")]
