@@ -559,6 +559,47 @@ async fn logins_on(server: Server) {
         "privateKey is required.",
     );
 
+    // An admin becomes andy (ving's `become`): the admin's session ends, andy's starts.
+    let (admin, admin_cookie) = server.sign_up("warden").await;
+    server.grant(&admin, "admin").await;
+    let become_path = format!("/users/{andy}/become");
+    let refused = server
+        .call(Method::POST, &become_path, Some(&cookie), None)
+        .await;
+    assert_ouch(&refused, 403, "Not a member of admin");
+    let anonymous = server.call(Method::POST, &become_path, None, None).await;
+    assert_ouch(&anonymous, 401, "Login required.");
+    let nobody = server
+        .call(
+            Method::POST,
+            "/users/UserNotAnId/become",
+            Some(&admin_cookie),
+            None,
+        )
+        .await;
+    assert_eq!(nobody.status, StatusCode::BAD_REQUEST, "{}", nobody.text);
+    let not_users = server
+        .call(Method::POST, "/apikeys/x/become", Some(&admin_cookie), None)
+        .await;
+    assert_eq!(not_users.status.as_u16(), 405, "{}", not_users.text);
+    let became = server
+        .call(Method::POST, &become_path, Some(&admin_cookie), None)
+        .await;
+    assert_eq!(became.status, StatusCode::OK, "{}", became.text);
+    assert_eq!(became.body["props"]["id"], andy.as_str());
+    assert_eq!(
+        became.body["props"]["email"], "andy@shawshank.jail",
+        "andy's own view"
+    );
+    let as_andy = became.cookie.clone().expect("a become session's cookie");
+    assert_ne!(as_andy, admin_cookie);
+    let me = server.get("/users/whoami", Some(&as_andy)).await;
+    assert_eq!(me.body["props"]["id"], andy.as_str(), "{}", me.text);
+    let ended = server
+        .get(&format!("/sessions/{admin_cookie}"), Some(&admin_cookie))
+        .await;
+    assert_ouch(&ended, 401, "Session expired.");
+
     // The password changes: the old session is over.
     let users = server.kinds.kind("User").expect("User");
     let mut user = users.find_or_die(andy.as_str()).await.expect("user");

@@ -12,6 +12,7 @@
 //! | `GET /api/v1/<kind>s/{id}/<child>` | a page of the record's children |
 //! | `DELETE /api/v1/<kind>s/{id}/<child>` | deletes the children the user owns, then lists the rest |
 //! | `GET /api/v1/<kind>s/{id}/<parent>` | the parent, described |
+//! | `POST /api/v1/users/{id}/become` | an admin becomes the user (a `become` session, its cookie) |
 //! | `POST /api/v1/sessions` | log in (`login` + `password`, with `sessionType: "native"`; or `apiKey` + `privateKey`) |
 //! | `GET`/`DELETE /api/v1/sessions/{id}`, `DELETE /api/v1/sessions` | the session, or its end |
 //!
@@ -236,7 +237,9 @@ impl Rest {
             )
             .route(
                 &format!("{base}/{{kind}}/{{id}}/{{relation}}"),
-                get(routes::related).delete(routes::delete_children),
+                get(routes::related)
+                    .delete(routes::delete_children)
+                    .post(routes::become_user),
             )
             .fallback(routes::no_route)
             .method_not_allowed_fallback(routes::wrong_method)

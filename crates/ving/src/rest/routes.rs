@@ -251,6 +251,43 @@ pub(super) async fn related(
     }
 }
 
+/// `POST /api/v1/users/{id}/become`: an admin becomes the user `id` (ving's `become`): the
+/// admin's session ends, a `become` session of the user starts (its cookie set), and the
+/// user is described to it. Any other kind or relation has no POST.
+pub(super) async fn become_user(
+    Path((path, id, relation)): Path<(String, String, String)>,
+    ving: Ving,
+) -> Reply {
+    let kind = ving.kind(&path)?;
+    if kind.name() != "User" || relation != "become" {
+        return Err(Failure {
+            ouch: Ouch::new(405, format!("POST is not allowed on {}.", ving.url)),
+            url: ving.url.clone(),
+        });
+    }
+    let admin = session_with_role(&ving.session, "admin").at(&ving.url)?;
+    let user = kind.find_or_die(id).await.at(&ving.url)?;
+    ving.rest.sessions.end(&admin.id).await.at(&ving.url)?;
+    let session = ving
+        .rest
+        .sessions
+        .start(Arc::new(user), SessionType::Become, None)
+        .await
+        .at(&ving.url)?;
+    let mut out = Vec::with_capacity(1024);
+    let params = describe_params(&ving.query, Some(&session));
+    session
+        .user
+        .describe_to(&params, &mut out)
+        .await
+        .at(&ving.url)?;
+    let mut response = json_bytes(out);
+    if let Some(cookie) = session_cookie_header(&session) {
+        response.headers_mut().insert(header::SET_COOKIE, cookie);
+    }
+    Ok(response)
+}
+
 /// `DELETE /api/v1/<kind>s/{id}/<children>`: deletes the children the user owns, then
 /// lists what is left.
 pub(super) async fn delete_children(
