@@ -600,6 +600,68 @@ async fn logins_on(server: Server) {
         .await;
     assert_ouch(&ended, 401, "Session expired.");
 
+    // ving's extras its front end calls: the echo, and the alert only an admin sets (kept
+    // in memory beside database sessions, in redis beside redis ones).
+    let echo = server
+        .call(
+            Method::POST,
+            "/test?a=1&a=2&b",
+            None,
+            Some(json!({"x": [1]})),
+        )
+        .await;
+    assert_eq!(echo.status, StatusCode::OK, "{}", echo.text);
+    assert_eq!(echo.body["success"], true);
+    assert_eq!(echo.body["httpMethod"], "POST");
+    assert_eq!(echo.body["query"], json!({"a": ["1", "2"], "b": ""}));
+    assert_eq!(echo.body["body"], json!({"x": [1]}));
+    assert!(echo.body["serverTime"]
+        .as_str()
+        .is_some_and(|t| t.ends_with('Z')));
+    let (alerter, admin) = server.sign_up("alerter").await;
+    server.grant(&alerter, "admin").await;
+    let empty = json!({"message": "", "ttl": 3_600_000, "severity": "success"});
+    assert_eq!(server.get("/system-wide-alert", None).await.body, empty);
+    let alert = json!({"message": "Maintenance at noon", "ttl": 60_000, "severity": "warn"});
+    let refused = server
+        .call(
+            Method::POST,
+            "/system-wide-alert",
+            Some(&cookie),
+            Some(alert.clone()),
+        )
+        .await;
+    assert_ouch(&refused, 403, "Not a member of admin");
+    let set = server
+        .call(
+            Method::POST,
+            "/system-wide-alert",
+            Some(&admin),
+            Some(alert.clone()),
+        )
+        .await;
+    assert_eq!(set.body, alert, "{}", set.text);
+    assert_eq!(server.get("/system-wide-alert", None).await.body, alert);
+    let short = json!({"message": "gone soon", "ttl": 1, "severity": "info"});
+    server
+        .call(
+            Method::POST,
+            "/system-wide-alert",
+            Some(&admin),
+            Some(short),
+        )
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    assert_eq!(
+        server.get("/system-wide-alert", None).await.body,
+        empty,
+        "kept for its ttl (milliseconds)"
+    );
+    let cleared = server
+        .call(Method::DELETE, "/system-wide-alert", Some(&admin), None)
+        .await;
+    assert_eq!(cleared.body, empty, "{}", cleared.text);
+
     // The password changes: the old session is over.
     let users = server.kinds.kind("User").expect("User");
     let mut user = users.find_or_die(andy.as_str()).await.expect("user");

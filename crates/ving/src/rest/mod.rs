@@ -13,6 +13,7 @@
 //! | `DELETE /api/v1/<kind>s/{id}/<child>` | deletes the children the user owns, then lists the rest |
 //! | `GET /api/v1/<kind>s/{id}/<parent>` | the parent, described |
 //! | `POST /api/v1/users/{id}/become` | an admin becomes the user (a `become` session, its cookie) |
+//! | `/api/v1/test`, `GET`/`POST`/`DELETE /api/v1/system-wide-alert` | ving's echo; the alert an admin sets |
 //! | `POST /api/v1/sessions` | log in (`login` + `password`, with `sessionType: "native"`; or `apiKey` + `privateKey`) |
 //! | `GET`/`DELETE /api/v1/sessions/{id}`, `DELETE /api/v1/sessions` | the session, or its end |
 //!
@@ -50,7 +51,9 @@
 //! # });
 //! ```
 
+mod cache;
 mod extract;
+mod extras;
 mod params;
 mod reply;
 mod routes;
@@ -60,7 +63,7 @@ mod store;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use axum::Router;
 
 use crate::record::{Kinds, Ouch, Record};
@@ -120,6 +123,8 @@ pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 pub struct Rest {
     pub(crate) kinds: Kinds<'static>,
     pub(crate) sessions: Sessions,
+    /// What ving keeps in its cache beside sessions (the system-wide alert).
+    cache: cache::Cache,
     pub(crate) rules: HashMap<String, KindRules>,
     /// The rules of a kind with none of its own (ving's generated handlers').
     pub(crate) default_rules: KindRules,
@@ -146,7 +151,7 @@ impl Rest {
     pub async fn new(kinds: Kinds<'static>) -> Result<Rest, Ouch> {
         let sessions = Sessions::new(kinds.executor.db());
         sessions.prepare().await?;
-        Ok(Rest::with_sessions(kinds, sessions))
+        Ok(Rest::with_sessions(kinds, sessions, cache::Cache::memory()))
     }
 
     /// The web service of `kinds` with its sessions kept in the redis server at `url`
@@ -156,10 +161,11 @@ impl Rest {
     pub async fn in_redis(kinds: Kinds<'static>, url: &str) -> Result<Rest, Ouch> {
         let sessions = Sessions::in_redis(url).await?;
         sessions.prepare().await?;
-        Ok(Rest::with_sessions(kinds, sessions))
+        let cache = sessions.redis_cache();
+        Ok(Rest::with_sessions(kinds, sessions, cache))
     }
 
-    fn with_sessions(kinds: Kinds<'static>, sessions: Sessions) -> Rest {
+    fn with_sessions(kinds: Kinds<'static>, sessions: Sessions, cache: cache::Cache) -> Rest {
         let paths = kinds
             .names()
             .map(|name| (format!("{}s", name.to_lowercase()), name.to_owned()))
@@ -167,6 +173,7 @@ impl Rest {
         Rest {
             kinds,
             sessions,
+            cache,
             rules: HashMap::new(),
             default_rules: KindRules::default(),
             paths,
@@ -225,6 +232,13 @@ impl Rest {
             .route(
                 &format!("{base}/sessions/{{id}}"),
                 get(routes::read_session).delete(routes::end_session),
+            )
+            .route(&format!("{base}/test"), any(extras::test))
+            .route(
+                &format!("{base}/system-wide-alert"),
+                get(extras::read_alert)
+                    .post(extras::set_alert)
+                    .delete(extras::clear_alert),
             )
             .route(
                 &format!("{base}/{{kind}}"),

@@ -56,8 +56,13 @@ impl Ving {
             .unwrap_or(&self.rest.default_rules)
     }
 
+    /// The session, when it is an admin's (ving's `obtainSessionIfRole(event, 'admin')`).
+    pub(super) fn admin(&self) -> Result<&Session, Ouch> {
+        session_with_role(&self.session, "admin")
+    }
+
     /// The request's body as ving's `getBody` reads it.
-    async fn body(
+    pub(super) async fn body(
         &self,
         headers: &HeaderMap,
         body: Body,
@@ -265,7 +270,7 @@ pub(super) async fn become_user(
             url: ving.url.clone(),
         });
     }
-    let admin = session_with_role(&ving.session, "admin").at(&ving.url)?;
+    let admin = ving.admin().at(&ving.url)?;
     let user = kind.find_or_die(id).await.at(&ving.url)?;
     ving.rest.sessions.end(&admin.id).await.at(&ving.url)?;
     let session = ving

@@ -141,6 +141,15 @@ impl Sessions {
         })
     }
 
+    /// A cache in the same redis server as these sessions.
+    #[cfg(feature = "redis")]
+    pub(super) fn redis_cache(&self) -> super::cache::Cache {
+        match &self.store {
+            Store::Redis(redis) => super::cache::Cache::Redis(redis.clone()),
+            Store::Database(_) => super::cache::Cache::memory(),
+        }
+    }
+
     /// Makes what the store needs (the sessions table when the database has none).
     pub async fn prepare(&self) -> Result<(), Ouch> {
         self.store.prepare().await
