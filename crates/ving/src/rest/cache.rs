@@ -83,7 +83,8 @@ impl Cache {
     ) -> Result<(), Ouch> {
         match self {
             Cache::Memory(map) => {
-                let until = ttl.map(|ttl| Instant::now() + ttl);
+                // A time too far to be kept is no end.
+                let until = ttl.and_then(|ttl| Instant::now().checked_add(ttl));
                 map.lock()
                     .unwrap_or_else(|poisoned| poisoned.into_inner())
                     .insert(key.to_owned(), (value.clone(), until));

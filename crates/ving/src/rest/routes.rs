@@ -56,6 +56,11 @@ impl Ving {
             .unwrap_or(&self.rest.default_rules)
     }
 
+    /// The request's path, without its query.
+    fn path(&self) -> &str {
+        self.url.split('?').next().unwrap_or_default()
+    }
+
     /// The session, when it is an admin's (ving's `obtainSessionIfRole(event, 'admin')`).
     pub(super) fn admin(&self) -> Result<&Session, Ouch> {
         session_with_role(&self.session, "admin")
@@ -266,7 +271,7 @@ pub(super) async fn become_user(
     let kind = ving.kind(&path)?;
     if kind.name() != "User" || relation != "become" {
         return Err(Failure {
-            ouch: Ouch::new(405, format!("POST is not allowed on {}.", ving.url)),
+            ouch: Ouch::new(405, format!("POST is not allowed on {}.", ving.path())),
             url: ving.url.clone(),
         });
     }
