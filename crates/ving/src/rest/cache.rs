@@ -51,16 +51,13 @@ impl Cache {
         match self {
             Cache::Memory(map) => {
                 let mut map = map.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-                let live = match map.get(key) {
-                    Some((_, Some(until))) if *until <= Instant::now() => false,
-                    Some(_) => true,
-                    None => return Ok(None),
-                };
-                if !live {
-                    map.remove(key);
-                    return Ok(None);
+                match map.get(key) {
+                    Some((_, Some(until))) if *until <= Instant::now() => {
+                        map.remove(key);
+                        Ok(None)
+                    }
+                    found => Ok(found.map(|(value, _)| value.clone())),
                 }
-                Ok(map.get(key).map(|(value, _)| value.clone()))
             }
             #[cfg(feature = "redis")]
             Cache::Redis(redis) => {

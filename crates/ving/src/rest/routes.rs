@@ -83,9 +83,14 @@ impl Ving {
 
     /// `record` described as the request's includes ask, to the session's user.
     pub(super) async fn described(&self, record: &Record<'_>) -> Reply {
+        self.described_to(record, self.current_user()).await
+    }
+
+    /// `record` described as the request's includes ask, to `user`.
+    async fn described_to(&self, record: &Record<'_>, user: Option<&dyn CurrentUser>) -> Reply {
         let mut out = Vec::with_capacity(1024);
         record
-            .describe_to(&describe_params(&self.query, self.current_user()), &mut out)
+            .describe_to(&describe_params(&self.query, user), &mut out)
             .await
             .at(&self.url)?;
         Ok(json_bytes(out))
@@ -284,18 +289,8 @@ pub(super) async fn become_user(
         .start(Arc::new(user), SessionType::Become, None)
         .await
         .at(&ving.url)?;
-    let mut out = Vec::with_capacity(1024);
-    let params = describe_params(&ving.query, Some(&session));
-    session
-        .user
-        .describe_to(&params, &mut out)
-        .await
-        .at(&ving.url)?;
-    let mut response = json_bytes(out);
-    if let Some(cookie) = session_cookie_header(&session) {
-        response.headers_mut().insert(header::SET_COOKIE, cookie);
-    }
-    Ok(response)
+    let response = ving.described_to(&session.user, Some(&session)).await?;
+    Ok(with_session_cookie(response, &session))
 }
 
 /// `DELETE /api/v1/<kind>s/{id}/<children>`: deletes the children the user owns, then
@@ -323,13 +318,16 @@ pub(super) async fn delete_children(
     ving.listed(&children).await
 }
 
-/// The `Set-Cookie` of a started session.
-fn session_cookie_header(session: &Session) -> Option<HeaderValue> {
-    HeaderValue::from_str(&format!(
+/// `response` with the `Set-Cookie` of the started `session`.
+fn with_session_cookie(mut response: Response, session: &Session) -> Response {
+    let cookie = HeaderValue::from_str(&format!(
         "{COOKIE}={}; Max-Age={}; Path=/; HttpOnly; SameSite=Lax",
         session.id, LIFETIME_SECONDS
-    ))
-    .ok()
+    ));
+    if let Ok(cookie) = cookie {
+        response.headers_mut().insert(header::SET_COOKIE, cookie);
+    }
+    response
 }
 
 /// A body's text field (a missing or non-text one is empty).
@@ -344,11 +342,8 @@ fn text<'b>(body: &'b Map<String, Value>, field: &str) -> &'b str {
 pub(super) async fn log_in(ving: Ving, headers: HeaderMap, body: Body) -> Reply {
     let body = ving.body(&headers, body).await?;
     let session = start_session(&ving.rest, &body).await.at(&ving.url)?;
-    let mut response = ving.session_described(&session).await?;
-    if let Some(cookie) = session_cookie_header(&session) {
-        response.headers_mut().insert(header::SET_COOKIE, cookie);
-    }
-    Ok(response)
+    let response = ving.session_described(&session).await?;
+    Ok(with_session_cookie(response, &session))
 }
 
 async fn start_session(rest: &Rest, body: &Option<Map<String, Value>>) -> Result<Session, Ouch> {

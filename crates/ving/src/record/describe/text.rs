@@ -7,9 +7,7 @@
 
 use std::io::Write as _;
 
-use serde::Serialize;
-
-use super::{option_lists, Described, OptionList, Shown};
+use super::{option_lists, write_json, Described, OptionList, Shown};
 use crate::record::links::Links;
 use crate::record::props::{Cell, Held};
 use crate::record::value::DateText;
@@ -41,7 +39,7 @@ impl Described<'_, '_, '_> {
                         out.extend_from_slice(key);
                         match held {
                             Held::Cell(cell) => write_cell(out, cell)?,
-                            Held::Value(value) => json(out, value)?,
+                            Held::Value(value) => write_json(out, value)?,
                         }
                     }
                 }
@@ -62,27 +60,27 @@ impl Described<'_, '_, '_> {
                 out.push(b':');
                 match list {
                     OptionList::Enum(_, Some(text)) => out.extend_from_slice(text.get().as_bytes()),
-                    OptionList::Enum(list, None) => json(out, list)?,
-                    OptionList::Registered(list) => json(out, list)?,
-                    OptionList::Extensions(list) => json(out, list)?,
+                    OptionList::Enum(list, None) => write_json(out, list)?,
+                    OptionList::Registered(list) => write_json(out, list)?,
+                    OptionList::Extensions(list) => write_json(out, list)?,
                 }
             }
             out.push(b'}');
         }
         if let Some(meta) = &self.meta {
             out.extend_from_slice(br#","meta":"#);
-            json(out, meta)?;
+            write_json(out, meta)?;
         }
         if let Some(related) = &self.related {
             out.extend_from_slice(br#","related":"#);
-            json(out, related)?;
+            write_json(out, related)?;
         }
         if !self.params.extra.is_empty() {
             out.extend_from_slice(br#","extra":{}"#);
         }
         if !record.warnings().is_empty() {
             out.extend_from_slice(br#","warnings":"#);
-            json(out, record.warnings())?;
+            write_json(out, record.warnings())?;
         }
         out.push(b'}');
         Ok(())
@@ -93,7 +91,7 @@ impl Described<'_, '_, '_> {
 fn id_text(out: &mut Vec<u8>, id: &serde_json::Value) -> Result<(), Ouch> {
     match id {
         serde_json::Value::String(text) => string(out, text),
-        other => json(out, other)?,
+        other => write_json(out, other)?,
     }
     Ok(())
 }
@@ -113,7 +111,7 @@ fn write_cell(out: &mut Vec<u8>, cell: &Cell) -> Result<(), Ouch> {
             let _ = write!(out, "{}", DateText(*date));
             out.push(b'"');
         }
-        Cell::Json(value) => json(out, value)?,
+        Cell::Json(value) => write_json(out, value)?,
     }
     Ok(())
 }
@@ -140,11 +138,6 @@ fn write_links(out: &mut Vec<u8>, links: &Links) {
         out.push(b'}');
     }
     out.push(b'}');
-}
-
-/// Any other part, as serde_json writes it.
-fn json(out: &mut Vec<u8>, value: &(impl Serialize + ?Sized)) -> Result<(), Ouch> {
-    super::write_json(out, value)
 }
 
 /// `text` as a JSON string, quoted and escaped as serde_json escapes it.
