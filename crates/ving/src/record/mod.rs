@@ -80,9 +80,11 @@
 //! # });
 //! ```
 
+mod date;
 mod describe;
 mod kind;
 mod links;
+mod model;
 mod ouch;
 mod password;
 mod posted;
@@ -95,19 +97,16 @@ mod validate;
 mod value;
 mod viewer;
 
-pub use kind::{
-    DefaultFn, FindOptions, HookFuture, IntoWhere, Kind, Kinds, ListFilter, ListParams, OrderBy,
-    Paging, RecordHooks, RecordId, Where,
-};
+pub use date::{format_date, parse_date};
+pub use kind::{FindOptions, IntoWhere, ListFilter, ListParams, OrderBy, Paging, RecordId, Where};
 pub use links::{link, Link, Links};
+pub use model::{DefaultFn, HookFuture, Kind, Kinds, Record, RecordHooks};
 pub use ouch::{status_message, Ouch};
 pub use password::{
     hash_password, is_password_hash, same_secret, test_password, verify_password, BCRYPT_COST,
 };
-pub use record::Record;
 pub use role::{CurrentUser, SessionUser};
 pub use typed::{install, installed, IntoProps, KindDef, KindOf, KindValue};
-pub use value::{format_date, parse_date};
 pub use viewer::Describe;
 
 /// A record's props by name, as ving holds them.

@@ -125,6 +125,14 @@ impl From<crate::db::DbError> for Ouch {
     }
 }
 
+/// ving's 400 for a string that is not an id string.
+pub(crate) fn invalid_id(text: &str) -> Ouch {
+    Ouch::new(
+        400,
+        format!("Invalid id: {text} trying to parse encrypted string as number."),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

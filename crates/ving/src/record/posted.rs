@@ -7,7 +7,8 @@ use std::sync::Arc;
 use serde_json::{Map, Value};
 
 use super::kind::fetch_rows;
-use super::record::{shown, Record};
+use super::model::Record;
+use super::record::shown;
 use super::value::is_nil;
 use super::{CurrentUser, Ouch};
 use crate::schema::{PropType, RelationType};

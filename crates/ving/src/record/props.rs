@@ -9,7 +9,7 @@ use std::sync::{Arc, OnceLock};
 use chrono::NaiveDateTime;
 use serde_json::{Map, Value};
 
-use super::value::DateText;
+use super::date::DateText;
 
 /// One prop's value as read from a row or set.
 #[derive(Clone, Debug, PartialEq)]

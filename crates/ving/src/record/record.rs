@@ -1,7 +1,6 @@
 //! Records: a row of a kind, holding its props as ving holds them (a JSON map of prop
 //! name to value), with the dirty set, the inserted flag, warnings and a parent cache.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDateTime;
@@ -10,57 +9,13 @@ use serde_json::{Map, Value};
 use crate::schema::{Owner, PropType, RelationType};
 use crate::sql::{Delete, Expr, Insert, Param, Statement, Update};
 
-use super::kind::{invalid_id, Kind};
+use super::date::{now_string, parse_date};
+use super::model::{Changes, Kind, ParentCache, Record};
+use super::ouch::invalid_id;
 use super::props::{Cell, Props};
 use super::validate::check;
-use super::value::{now_string, parse_date, to_param};
+use super::value::to_param;
 use super::{CurrentUser, Ouch};
-
-/// The parents a record has read, by relation name.
-type ParentCache<'e> = HashMap<String, Arc<Record<'e>>>;
-
-/// A record of a kind.
-pub struct Record<'e> {
-    /// Shared by the records read together.
-    pub(crate) kind: Arc<Kind<'e>>,
-    pub(crate) props: Props,
-    pub(super) inserted: bool,
-    /// What a record read from a row does not have yet (boxed: a record stays small).
-    changes: Option<Box<Changes>>,
-    parents: Mutex<Option<Box<ParentCache<'e>>>>,
-}
-
-/// The props set since the last read or write, the warnings added and whether the
-/// record was deleted.
-#[derive(Clone, Debug, Default)]
-struct Changes {
-    dirty: Vec<String>,
-    warnings: Vec<Value>,
-    deleted: bool,
-}
-
-impl Clone for Record<'_> {
-    fn clone(&self) -> Self {
-        Record {
-            kind: self.kind.clone(),
-            props: self.props.clone(),
-            inserted: self.inserted,
-            changes: self.changes.clone(),
-            parents: Mutex::new(self.parent_cache().clone()),
-        }
-    }
-}
-
-impl std::fmt::Debug for Record<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Record")
-            .field("kind", &self.kind.name())
-            .field("props", &self.props)
-            .field("dirty", &self.dirty())
-            .field("inserted", &self.inserted)
-            .finish()
-    }
-}
 
 impl<'e> Record<'e> {
     pub(crate) fn from_row(kind: Arc<Kind<'e>>, props: Props) -> Record<'e> {
@@ -90,7 +45,7 @@ impl<'e> Record<'e> {
         }
     }
 
-    fn parent_cache(&self) -> std::sync::MutexGuard<'_, Option<Box<ParentCache<'e>>>> {
+    pub(super) fn parent_cache(&self) -> std::sync::MutexGuard<'_, Option<Box<ParentCache<'e>>>> {
         match self.parents.lock() {
             Ok(cache) => cache,
             Err(poisoned) => poisoned.into_inner(),

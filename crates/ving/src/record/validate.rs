@@ -5,7 +5,8 @@ use serde_json::Value;
 
 use crate::schema::{EnumValue, Prop, PropType};
 
-use super::value::{format_date, parse_date, zod_type};
+use super::date::{format_date, parse_date};
+use super::value::zod_type;
 use super::Ouch;
 
 /// The value `prop` holds for `value`, or ving's 442 naming it.

@@ -72,7 +72,8 @@ use crate::record::{Kinds, Ouch, Record};
 /// (`ving::rest::axum::serve(listener, router)`).
 pub use axum;
 pub use extract::Ving;
-pub use session::{Session, SessionType, Sessions, LIFETIME_SECONDS};
+pub use session::{Session, Sessions, LIFETIME_SECONDS};
+pub use store::SessionType;
 pub use store::TABLE as SESSIONS_TABLE;
 
 /// How a secret a client sends is tested against a record (a user's password, an API

@@ -12,7 +12,8 @@ use serde_json::{Map, Value};
 
 use super::params::{describe_params, list_params};
 use super::reply::{json_bytes, json_value, read_body, require, url_of, AtUrl, Failure, Reply};
-use super::session::{Session, SessionType, LIFETIME_SECONDS};
+use super::session::{Session, LIFETIME_SECONDS};
+use super::store::SessionType;
 use super::{KindRules, Rest, Ving};
 use crate::record::{CurrentUser, Kind, Ouch, Record};
 use crate::schema::RelationType;

@@ -14,43 +14,12 @@ use std::sync::Arc;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use super::store::{Store, Stored};
+use super::store::{SessionType, Store, Stored};
 use crate::db::Db;
 use crate::record::{CurrentUser, Describe, Kinds, Ouch, Record};
 
 /// How long a session lasts from its start: a week, as ving's.
 pub const LIFETIME_SECONDS: i64 = 60 * 60 * 24 * 7;
-
-/// How a session was started (ving's session types).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SessionType {
-    /// A login by a person, with a password.
-    Native,
-    /// An admin became another user.
-    Become,
-    /// A program, with an API key and its private key.
-    ApiKey,
-}
-
-impl SessionType {
-    /// ving's name of the type.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SessionType::Native => "native",
-            SessionType::Become => "become",
-            SessionType::ApiKey => "apiKey",
-        }
-    }
-
-    pub(super) fn parse(text: &str) -> Option<SessionType> {
-        match text {
-            "native" => Some(SessionType::Native),
-            "become" => Some(SessionType::Become),
-            "apiKey" => Some(SessionType::ApiKey),
-            _ => None,
-        }
-    }
-}
 
 /// A user's session, with the user as the database has them now.
 #[derive(Debug)]

@@ -2,10 +2,40 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::session::SessionType;
 use crate::db::Db;
 use crate::record::Ouch;
 use crate::sql::Param;
+
+/// How a session was started (ving's session types).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionType {
+    /// A login by a person, with a password.
+    Native,
+    /// An admin became another user.
+    Become,
+    /// A program, with an API key and its private key.
+    ApiKey,
+}
+
+impl SessionType {
+    /// ving's name of the type.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionType::Native => "native",
+            SessionType::Become => "become",
+            SessionType::ApiKey => "apiKey",
+        }
+    }
+
+    pub(super) fn parse(text: &str) -> Option<SessionType> {
+        match text {
+            "native" => Some(SessionType::Native),
+            "become" => Some(SessionType::Become),
+            "apiKey" => Some(SessionType::ApiKey),
+            _ => None,
+        }
+    }
+}
 
 /// The table sessions are kept in.
 pub const TABLE: &str = "ving_sessions";

@@ -9,8 +9,8 @@ use serde_json::{Map, Value};
 use crate::schema::RelationType;
 use crate::sql::{Expr, Param};
 
-use super::super::kind::{FindOptions, IntoWhere, Kind, ListParams, OrderBy, Paging};
-use super::super::record::Record;
+use super::super::kind::{FindOptions, IntoWhere, ListParams, OrderBy, Paging};
+use super::super::model::{Kind, Record};
 use super::super::Ouch;
 
 impl<'e> Kind<'e> {

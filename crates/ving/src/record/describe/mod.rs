@@ -11,8 +11,8 @@ mod list;
 mod text;
 
 use super::links::{link, Links};
+use super::model::Record;
 use super::props::Held;
-use super::record::Record;
 use super::viewer::{visible, Describe};
 use super::Ouch;
 

@@ -8,9 +8,9 @@
 use std::io::Write as _;
 
 use super::{option_lists, write_json, Described, OptionList, Shown};
+use crate::record::date::DateText;
 use crate::record::links::Links;
 use crate::record::props::{Cell, Held};
-use crate::record::value::DateText;
 use crate::record::Ouch;
 
 impl Described<'_, '_, '_> {

@@ -146,11 +146,3 @@ impl From<String> for RecordId {
         RecordId::Text(id)
     }
 }
-
-/// ving's 400 for a string that is not an id string.
-pub(crate) fn invalid_id(text: &str) -> Ouch {
-    Ouch::new(
-        400,
-        format!("Invalid id: {text} trying to parse encrypted string as number."),
-    )
-}

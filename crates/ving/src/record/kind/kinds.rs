@@ -2,7 +2,6 @@
 //! options, and the hooks a kind's own record code installs ([`RecordHooks`]).
 
 use super::*;
-use crate::record::Links;
 
 /// A name that lives as long as the program (the statement tree holds `&'static str`
 /// names); each distinct name is kept once.
@@ -19,121 +18,6 @@ pub(crate) fn intern(name: &str) -> &'static str {
     let leaked: &'static str = Box::leak(name.to_owned().into_boxed_str());
     names.insert(leaked);
     leaked
-}
-
-/// A default computed when a record is minted (`default = { fn = "privateKey" }`).
-pub type DefaultFn = Arc<dyn Fn() -> Value + Send + Sync>;
-
-/// A hook's future: boxed, so hooks stay object safe.
-pub type HookFuture<'a, T> =
-    std::pin::Pin<Box<dyn std::future::Future<Output = Result<T, Ouch>> + Send + 'a>>;
-
-/// What an app's record code overrides for a kind (ving's record subclasses, as its User
-/// record overrides `describeLinks`, `describe`, `setPostedProps` and `delete`). Each
-/// hook's default is ving's base behaviour; an override calls the `base_…` method of
-/// [`Record`] where ving calls `super`.
-pub trait RecordHooks: Send + Sync {
-    /// Adds links after `base` and `self` (User: `profile`, `avatarImage` …), for the
-    /// describe `params` (S3File shows its `file` link to its owner only).
-    fn describe_links<'a>(
-        &'a self,
-        record: &'a Record<'_>,
-        id_string: &'a str,
-        params: &'a Describe<'_>,
-        links: &'a mut Links,
-    ) -> HookFuture<'a, ()> {
-        let _ = (record, id_string, params, links);
-        Box::pin(async { Ok(()) })
-    }
-
-    /// Adds to `meta` (User: `displayName`).
-    fn describe_meta(&self, record: &Record<'_>, meta: &mut Map<String, Value>) {
-        let _ = (record, meta);
-    }
-
-    /// Sets posted props (User: the password, and `verifiedEmail` cleared on a new
-    /// email); the default is [`Record::base_set_posted_props`].
-    fn set_posted_props<'a, 'e>(
-        &'a self,
-        record: &'a mut Record<'e>,
-        params: &'a Map<String, Value>,
-        user: Option<&'a dyn CurrentUser>,
-    ) -> HookFuture<'a, ()>
-    where
-        'e: 'a,
-    {
-        Box::pin(record.base_set_posted_props(params, user))
-    }
-
-    /// Describes the record in place of ving's base describe, when an app adds or
-    /// removes fields of ving's JSON (its override calls [`Record::base_describe`] and
-    /// changes the value). The default, `None`, keeps ving's base describe, which
-    /// [`Record::describe_to`] writes straight to its output.
-    fn describe<'a>(
-        &'a self,
-        record: &'a Record<'_>,
-        params: &'a Describe<'_>,
-    ) -> Option<HookFuture<'a, Value>> {
-        let _ = (record, params);
-        None
-    }
-
-    /// Inserts the record (an app fills in or checks props first); the default is
-    /// [`Record::base_insert`].
-    fn insert<'a, 'e>(&'a self, record: &'a mut Record<'e>) -> HookFuture<'a, ()>
-    where
-        'e: 'a,
-    {
-        Box::pin(record.base_insert())
-    }
-
-    /// Writes the dirty props (an app derives props from others first); the default is
-    /// [`Record::base_update`].
-    fn update<'a, 'e>(&'a self, record: &'a mut Record<'e>) -> HookFuture<'a, ()>
-    where
-        'e: 'a,
-    {
-        Box::pin(record.base_update())
-    }
-
-    /// Deletes the record (User: its API keys and files first); the default is
-    /// [`Record::base_delete`].
-    fn delete<'a, 'e>(&'a self, record: &'a mut Record<'e>) -> HookFuture<'a, ()>
-    where
-        'e: 'a,
-    {
-        Box::pin(record.base_delete())
-    }
-}
-
-/// One column a kind reads and writes.
-#[derive(Debug, Clone)]
-pub(crate) struct ColumnInfo {
-    pub(crate) name: &'static str,
-    pub(crate) column_type: ColumnType,
-    pub(crate) not_null: bool,
-}
-
-/// A kind's schema and table, as the record layer uses them.
-pub(crate) struct KindInfo {
-    pub(crate) schema: Schema,
-    pub(crate) table: &'static str,
-    pub(crate) columns: Vec<ColumnInfo>,
-    /// The column names, shared by the props of every record of the kind.
-    pub(crate) names: Arc<[&'static str]>,
-    /// Per prop (in schema order), its enum or boolean options as `describe` lists them
-    /// (`[{value, label}, …]`), made once for every record of the kind.
-    pub(crate) enum_options: Vec<Option<Value>>,
-    /// The same lists as JSON text, written as they are by [`Record::describe_to`].
-    pub(crate) enum_options_text: Vec<Option<Box<serde_json::value::RawValue>>>,
-    /// Per prop (in schema order), its place among the column names.
-    pub(crate) slots: Vec<Option<usize>>,
-    /// Per prop (in schema order), the name of its relation's link (the relation's name
-    /// in lower case), made once.
-    pub(crate) relation_links: Vec<Option<&'static str>>,
-    /// Per prop (in schema order), `,"name":` as a describe's JSON text writes it before
-    /// the prop's value.
-    pub(crate) prop_keys: Vec<Box<[u8]>>,
 }
 
 /// A prop's enum or boolean values with their labels, as ving's options list them.
@@ -163,43 +47,6 @@ fn enum_options(prop: &crate::schema::Prop) -> Option<Value> {
         })
         .collect();
     Some(Value::Array(list))
-}
-
-impl KindInfo {
-    pub(crate) fn column(&self, name: &str) -> Option<&ColumnInfo> {
-        self.columns.iter().find(|c| c.name == name)
-    }
-}
-
-/// Everything the kinds of an app share: schemas, tables, the id codec, the app's default
-/// functions, option lists and hooks.
-#[derive(Clone)]
-pub(crate) struct Catalog {
-    pub(crate) kinds: Arc<Vec<KindInfo>>,
-    pub(crate) codec: IdCodec,
-    pub(crate) defaults: HashMap<String, DefaultFn>,
-    pub(crate) options: HashMap<String, Vec<Value>>,
-    pub(crate) hooks: HashMap<String, Arc<dyn RecordHooks>>,
-    pub(crate) rest_version: String,
-}
-
-/// The kinds of an app on one executor (a pool or a transaction).
-#[derive(Clone)]
-pub struct Kinds<'e> {
-    pub(crate) catalog: Arc<Catalog>,
-    pub(crate) executor: Executor<'e>,
-}
-
-impl std::fmt::Debug for Kinds<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let names: Vec<&str> = self
-            .catalog
-            .kinds
-            .iter()
-            .map(|k| k.schema.kind.as_str())
-            .collect();
-        f.debug_struct("Kinds").field("kinds", &names).finish()
-    }
 }
 
 impl<'e> Kinds<'e> {

@@ -14,9 +14,11 @@ use crate::schema::{Prop, PropDefault, PropType, RelationType, Schema, SchemaSet
 use crate::sql::{Aggregate, BinaryOp, Delete, Expr, OrderTerm, Param, RawPart, Select, Statement};
 use crate::table::{ColumnType, TableModel};
 
+use super::date::now_string;
+use super::model::{Catalog, ColumnInfo, Kind, KindInfo, Kinds, Record, RecordHooks};
+use super::ouch::invalid_id;
 use super::props::Props;
-use super::record::Record;
-use super::value::{now_string, read_cells, read_json, to_param};
+use super::value::{read_cells, read_json, to_param};
 use super::viewer::Describe;
 use super::{CurrentUser, Ouch};
 mod args;
@@ -24,27 +26,7 @@ mod kinds;
 mod list;
 
 pub use args::*;
-pub use kinds::*;
 pub use list::*;
-
-/// A kind: its schema, its table, and the prop defaults that scope it (a record's
-/// children).
-#[derive(Clone)]
-pub struct Kind<'e> {
-    pub(crate) kinds: Kinds<'e>,
-    pub(crate) index: usize,
-    /// Shared by every record the kind reads (cloned per record: one count).
-    pub(crate) prop_defaults: Arc<[(String, Value)]>,
-}
-
-impl std::fmt::Debug for Kind<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Kind")
-            .field("kind", &self.name())
-            .field("prop_defaults", &self.prop_defaults)
-            .finish()
-    }
-}
 
 impl<'e> Kind<'e> {
     pub(crate) fn info(&self) -> &KindInfo {
