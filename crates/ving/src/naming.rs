@@ -2,6 +2,14 @@
 //! foreign keys, enum checks and `autoUpdate` triggers. A floor below both the schema
 //! validator (which refuses names that collide) and the table model (which uses them).
 
+/// The table `ving::rest` keeps its logins in: part of the table model of every app with
+/// ving's `User` kind, so no kind may take its name.
+pub const SESSIONS_TABLE: &str = "ving_sessions";
+
+/// The kind the sessions table is generated as (its typed table is `VingSessionTable`):
+/// no schema may take it either.
+pub const SESSIONS_KIND: &str = "VingSession";
+
 /// ving's miniHash: a Java-style string hash over UTF-16 code units, wrapped to a signed
 /// 32-bit integer, written as lower-case hex of its absolute value.
 pub fn mini_hash(text: &str) -> String {

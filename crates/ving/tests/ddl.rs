@@ -53,7 +53,19 @@ fn the_model_has_vings_names_and_actions() {
         .iter()
         .map(|t| t.name.as_str())
         .collect();
-    assert_eq!(order, ["cronjobs", "s3files", "users", "apikeys"]);
+    assert_eq!(
+        order,
+        ["cronjobs", "s3files", "users", "apikeys", "ving_sessions"]
+    );
+    // With ving's User kind comes the sessions table: a session is deleted with its user.
+    let sessions = model.table(ving::table::SESSIONS_TABLE).expect("sessions");
+    assert_eq!(sessions.kind, ving::table::SESSIONS_KIND);
+    let user = &sessions.foreign_keys[0];
+    assert_eq!(
+        (user.references_table.as_str(), user.on_delete),
+        ("users", ReferentialAction::Cascade)
+    );
+    assert_eq!(sessions.unique_indexes[0].column, "sessionId");
 }
 
 #[test]
@@ -149,7 +161,7 @@ async fn the_four_kinds_are_created_on_every_backend() {
                 .collect()
         };
         assert_eq!(columns, expected_columns, "{backend}");
-        assert_eq!(fks.len(), 3, "{backend}: {fks:?}");
+        assert_eq!(fks.len(), 4, "{backend}: {fks:?}");
         if backend != Backend::Sqlite {
             assert!(
                 fks.contains(&"users_avatar_39d62890_fk".to_owned()),
@@ -162,10 +174,15 @@ async fn the_four_kinds_are_created_on_every_backend() {
             "apikeys_user_90ada4_fk",
             "s3files_user_40cb3d4d_fk",
             "users_avatar_39d62890_fk",
+            "ving_sessions_user_3cd62126_fk",
         ];
         expected_indexes.extend(match backend {
-            Backend::MySql => ["emailIndex", "usernameIndex"],
-            _ => ["users_emailIndex", "users_usernameIndex"],
+            Backend::MySql => ["emailIndex", "usernameIndex", "sessionIdIndex"],
+            _ => [
+                "users_emailIndex",
+                "users_usernameIndex",
+                "ving_sessions_sessionIdIndex",
+            ],
         });
         expected_indexes.sort_unstable();
         assert_eq!(indexes, expected_indexes, "{backend}");

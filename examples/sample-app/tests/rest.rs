@@ -15,6 +15,7 @@ use ving::id::IdCodec;
 use ving::record::Kinds;
 use ving::rest::Rest;
 use ving::schema::{SchemaOptions, SchemaSet};
+use ving::sql::Param;
 use ving::testing::{Collation, TestDb};
 use ving_sample_app::record::{self, api_key, user, RecordSettings};
 
@@ -471,6 +472,10 @@ async fn logins(test: &TestDb) {
     logins_on(serve(test).await).await;
 }
 
+async fn sessions_table(test: &TestDb) {
+    sessions_table_on(serve(test).await).await;
+}
+
 /// The same walk-through and logins with the sessions in redis; nothing of them in the
 /// database.
 async fn sessions_in_redis(test: &TestDb) {
@@ -506,10 +511,12 @@ async fn sessions_in_redis(test: &TestDb) {
             Vec::new(),
             |row| row.get_i64(0),
         )
-        .await;
-    assert!(
-        table.is_err(),
-        "with redis, the database is left alone (no sessions table): {table:?}"
+        .await
+        .expect("the migrations' sessions table");
+    assert_eq!(
+        table,
+        [0],
+        "with redis, the database's sessions table is left alone"
     );
     server
         .call(Method::DELETE, "/sessions", Some(&cookie), None)
@@ -518,6 +525,67 @@ async fn sessions_in_redis(test: &TestDb) {
         .get(&format!("/sessions/{cookie}"), Some(&cookie))
         .await;
     assert_ouch(&after, 401, "Session expired.");
+}
+
+/// The sessions table the migrations make: a login adds a row and deletes the user's
+/// sessions that have ended; deleting a user deletes its sessions.
+async fn sessions_table_on(server: Server) {
+    let (red, _) = server.sign_up("red").await;
+    let users = server.kinds.kind("User").expect("User");
+    let mut user = users.find_or_die(red.as_str()).await.expect("red");
+    let user_id = user.id().expect("an id");
+    let db = users.executor().db();
+    let q = |name: &str| db.dialect().quote(name);
+    let rows = || async {
+        let sql = format!(
+            "SELECT {} FROM {} WHERE {} = {} ORDER BY {}",
+            q("expiresAt"),
+            q(ving::rest::SESSIONS_TABLE),
+            q("userId"),
+            db.dialect().placeholder(1),
+            q("expiresAt"),
+        );
+        db.fetch_all(&sql, vec![Param::I64(Some(user_id))], |row| row.get_i64(0))
+            .await
+            .expect("the user's sessions")
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs() as i64;
+    let kept = rows().await;
+    assert_eq!(kept.len(), 1, "one login, one row: {kept:?}");
+    assert!(kept[0] > now + 6 * 24 * 3600, "a week: {kept:?}");
+    // The session ends (its time is up); the next login takes it away.
+    db.execute(
+        &format!(
+            "UPDATE {} SET {} = 1 WHERE {} = {}",
+            q(ving::rest::SESSIONS_TABLE),
+            q("expiresAt"),
+            q("userId"),
+            db.dialect().placeholder(1)
+        ),
+        vec![Param::I64(Some(user_id))],
+    )
+    .await
+    .expect("end the session");
+    let login = server
+        .call(
+            Method::POST,
+            "/sessions",
+            None,
+            Some(json!({"login": "red", "password": "Zihuatanejo", "sessionType": "native"})),
+        )
+        .await;
+    assert_eq!(login.status, StatusCode::OK, "{}", login.text);
+    let kept = rows().await;
+    assert_eq!(kept.len(), 1, "the ended session is gone: {kept:?}");
+    assert!(kept[0] > now, "the live one stays: {kept:?}");
+    user.delete().await.expect("delete red");
+    assert!(
+        rows().await.is_empty(),
+        "a user's sessions go with the user"
+    );
 }
 
 async fn logins_on(server: Server) {
@@ -1256,11 +1324,11 @@ async fn a_failing_database(test: &TestDb) {
     db.close().await;
 }
 
-/// A server whose database user may read and write rows but not create tables (a
-/// read-only SQLite connection here) starts once the sessions table is there, and says
-/// what is wrong while it is not.
+/// The sessions table is the migrations': a server does not make it (its database user
+/// may not create tables: a read-only SQLite connection here), says what to do while it
+/// is missing, and starts once the app's table model made it.
 #[tokio::test]
-async fn the_sessions_table_is_read_when_it_is_there() {
+async fn the_sessions_table_is_the_migrations() {
     let dir = tempfile::tempdir().expect("temp dir");
     let file = dir.path().join("app.db");
     let url = |query: &str| {
@@ -1278,35 +1346,48 @@ async fn the_sessions_table_is_read_when_it_is_there() {
     let writer: &'static Db = Box::leak(Box::new(
         Db::connect(&url(""), dir.path()).await.expect("connect"),
     ));
+    let mut model = ving::table::TableModel::from_schemas(&schemas);
+    let sessions = model
+        .tables
+        .pop()
+        .filter(|t| t.name == ving::rest::SESSIONS_TABLE)
+        .expect("the model's last table is the sessions table, with the User kind");
     writer
-        .create_tables(&ving::table::TableModel::from_schemas(&schemas))
+        .create_tables(&model)
         .await
-        .expect("tables");
+        .expect("the kinds' tables");
     let reader: &'static Db = Box::leak(Box::new(
         Db::connect(&url("?mode=ro"), dir.path())
             .await
             .expect("connect read-only"),
     ));
-    let missing = Rest::new(kinds(reader))
-        .await
-        .expect_err("no table, no right to make it");
+    for db in [reader, writer] {
+        let missing = Rest::new(kinds(db)).await.expect_err("no sessions table");
+        assert!(
+            missing.message.contains(
+                "the sessions table ving_sessions is missing: it comes with the User kind in the app's migrations"
+            ),
+            "{missing}"
+        );
+    }
     assert!(
-        missing
-            .message
-            .contains("the sessions table ving_sessions is missing"),
-        "{missing}"
+        !writer.has_table(ving::rest::SESSIONS_TABLE).await,
+        "a server does not make tables"
     );
-    Rest::new(kinds(writer))
+    writer
+        .create_tables(&ving::table::TableModel {
+            tables: vec![sessions],
+        })
         .await
-        .expect("made by a user who may");
+        .expect("the sessions table");
     Rest::new(kinds(reader))
         .await
-        .expect("the table there: read, not made again");
+        .expect("the table there: read by a user who may not create tables");
     reader.close().await;
     writer.close().await;
 }
 
 per_backend!(
     db: [],
-    test: [records_over_http, logins, lists, bad_input, concurrent_clients, privilege_matrix, sessions_in_redis, a_failing_database],
+    test: [records_over_http, logins, sessions_table, lists, bad_input, concurrent_clients, privilege_matrix, sessions_in_redis, a_failing_database],
 );

@@ -21,7 +21,7 @@ fn generated_tables_are_byte_stable_and_match_the_committed_ones() {
     }
     let (code, out, err) = run(&["-C", root, "drizzle", "--tables"]);
     assert_eq!(code, ExitCode::SUCCESS, "{err}");
-    assert!(out.contains("6 written, 0 unchanged, 0 removed"), "{out}");
+    assert!(out.contains("7 written, 0 unchanged, 0 removed"), "{out}");
     let generated = project.path().join("src/drizzle/schema");
     let committed = sample_app().join("src/drizzle/schema");
     let mut names: Vec<String> = std::fs::read_dir(&generated)
@@ -37,7 +37,8 @@ fn generated_tables_are_byte_stable_and_match_the_committed_ones() {
             "mod.rs",
             "s3_file.rs",
             "user.rs",
-            "ving_embedded.rs"
+            "ving_embedded.rs",
+            "ving_session.rs"
         ]
     );
     for name in &names {
@@ -50,7 +51,7 @@ fn generated_tables_are_byte_stable_and_match_the_committed_ones() {
     }
     // A second run changes nothing.
     let (_, out, _) = run(&["-C", root, "drizzle", "-t"]);
-    assert!(out.contains("0 written, 6 unchanged, 0 removed"), "{out}");
+    assert!(out.contains("0 written, 7 unchanged, 0 removed"), "{out}");
     // A migration written or discarded is compiled in, or no longer, at once.
     let embedded = generated.join("ving_embedded.rs");
     let before = std::fs::read_to_string(&embedded).expect("ving_embedded.rs");
@@ -59,7 +60,7 @@ fn generated_tables_are_byte_stable_and_match_the_committed_ones() {
     assert!(out.contains("ving_embedded.rs"), "{out}");
     let after = std::fs::read_to_string(&embedded).expect("ving_embedded.rs");
     assert!(
-        after.contains("include_str!(\"../../../ving/drizzle/migrations/0002_seed.sql\")"),
+        after.contains("include_str!(\"../../../ving/drizzle/migrations/0003_seed.sql\")"),
         "{after}"
     );
     let (code, out, err) = run(&["-C", root, "drizzle", "--drop"]);

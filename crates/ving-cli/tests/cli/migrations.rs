@@ -356,7 +356,7 @@ fn prepare_stops_at_a_required_column_without_a_default_until_filled() {
     assert_eq!(code, ExitCode::FAILURE);
     assert!(err.contains("expected TABLE.COLUMN=VALUE"), "{err}");
     for (fill, problem) in [
-        ("cronjob.ownerId=1", "there is no table cronjob (the tables: apikeys, cronjobs, s3files, users)"),
+        ("cronjob.ownerId=1", "there is no table cronjob (the tables: apikeys, cronjobs, s3files, users, ving_sessions)"),
         ("cronjobs.owner=1", "table cronjobs has no column owner (its columns: id, createdAt, updatedAt, schedule, handler, params, enabled, note, ownerId)"),
     ] {
         let (code, _, err) = run(&["-C", root, "drizzle", "--prepare", "--fill", fill]);

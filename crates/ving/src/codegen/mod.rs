@@ -306,7 +306,7 @@ fn tables_and_embedded(
         }
         files.push(GeneratedFile {
             name: format!("{module}.rs"),
-            contents: table_module(table, &source_of(&table.kind))?,
+            contents: table_module(table, &table_source(table, &source_of))?,
         });
         modules.push((module, table));
     }
@@ -329,6 +329,15 @@ fn tables_and_embedded(
         contents: map_module(&modules, embed.is_some()),
     });
     Ok(files)
+}
+
+/// Where a table comes from, as its module's header says: its kind's schema file, or for
+/// the sessions table (no schema's) what brings it.
+fn table_source(table: &Table, source_of: &impl Fn(&str) -> String) -> String {
+    if table.kind == crate::table::SESSIONS_KIND && table.name == crate::table::SESSIONS_TABLE {
+        return "ving::table::SESSIONS_TABLE".into();
+    }
+    source_of(&table.kind)
 }
 
 fn table_module(table: &Table, source: &str) -> Result<String, CodegenError> {

@@ -147,8 +147,8 @@ impl std::fmt::Debug for Rest {
 
 impl Rest {
     /// The web service of `kinds` (on a pool the server keeps while it runs), with its
-    /// sessions kept in the app's database: the sessions table is made when the database
-    /// has none.
+    /// sessions kept in the app's database, in the sessions table its migrations make
+    /// ([`SESSIONS_TABLE`]; an error says so when it is missing).
     pub async fn new(kinds: Kinds<'static>) -> Result<Rest, Ouch> {
         let sessions = Sessions::new(kinds.executor.db());
         sessions.prepare().await?;

@@ -2,7 +2,7 @@
 //! user's email or username and password; `apiKey`: an API key's id and private key),
 //! named by a random id the client keeps in the `vingSessionId` cookie, and held for a
 //! week, as ving's cache holds it: in the app's database (the table `ving_sessions`,
-//! which [`Sessions::prepare`] makes when it is missing), or in redis.
+//! which the app's migrations make with its `User` kind), or in redis.
 //!
 //! Unlike ving, a session does not keep a copy of the user's props (ving's holds the
 //! password hash too): it keeps the user's id and a SHA-256 tag of the password hash the
@@ -119,7 +119,8 @@ impl Sessions {
         }
     }
 
-    /// Makes what the store needs (the sessions table when the database has none).
+    /// Checks that the store is ready: the sessions table is there (an error says how
+    /// to make it when it is not).
     pub async fn prepare(&self) -> Result<(), Ouch> {
         self.store.prepare().await
     }

@@ -37,25 +37,25 @@ impl SessionType {
     }
 }
 
-/// The table sessions are kept in.
-pub const TABLE: &str = "ving_sessions";
+/// The table sessions are kept in: part of the app's migrations (the table model has it
+/// beside ving's `User` kind).
+pub const TABLE: &str = crate::table::SESSIONS_TABLE;
 
-/// The table's columns and their types, the same on every backend (text ids, integer
-/// seconds); the key first.
-const COLUMNS: [(&str, &str); 6] = [
-    ("id", "VARCHAR(36) NOT NULL PRIMARY KEY"),
-    ("userId", "BIGINT NOT NULL"),
-    ("sessionType", "VARCHAR(16) NOT NULL"),
-    ("apiKeyId", "BIGINT NULL"),
-    ("passwordTag", "VARCHAR(64) NOT NULL"),
-    ("expiresAt", "BIGINT NOT NULL"),
+/// The columns a session is written to and read from, the key (the cookie's id) first.
+const COLUMNS: [&str; 6] = [
+    "sessionId",
+    "userId",
+    "sessionType",
+    "apiKeyId",
+    "passwordTag",
+    "expiresAt",
 ];
 
-/// The columns after the key, quoted for `db`, separated by commas.
+/// The columns from `from` on, quoted for `db`, separated by commas.
 fn columns(db: &Db, from: usize) -> String {
     let quoted: Vec<String> = COLUMNS[from..]
         .iter()
-        .map(|(name, _)| db.dialect().quote(name))
+        .map(|name| db.dialect().quote(name))
         .collect();
     quoted.join(", ")
 }
@@ -134,33 +134,18 @@ impl Store {
         Ok(Store::Redis(manager))
     }
 
-    /// Makes the sessions table when the database has none (the same DDL on every
-    /// backend: text ids, integer seconds); redis needs nothing. A table that is there
-    /// is only read, so that a server whose database user may not create tables starts
-    /// once the table was made (by a user who may).
+    /// Checks that the database has the sessions table, which the app's migrations make
+    /// (it is only read: the server's database user need not create tables); redis
+    /// needs nothing.
     pub(super) async fn prepare(&self) -> Result<(), Ouch> {
         match self {
             Store::Database(db) if db.has_table(TABLE).await => Ok(()),
-            Store::Database(db) => {
-                let definitions: Vec<String> = COLUMNS
-                    .iter()
-                    .map(|(name, sql_type)| format!("{} {sql_type}", db.dialect().quote(name)))
-                    .collect();
-                let sql = format!(
-                    "CREATE TABLE IF NOT EXISTS {} ({})",
-                    db.dialect().quote(TABLE),
-                    definitions.join(", ")
-                );
-                db.execute_script(&sql).await.map_err(|error| {
-                    let ouch = Ouch::from(error);
-                    let message = format!(
-                        "the sessions table {TABLE} is missing and could not be made ({}: the log says why); make it with a database user who may create tables",
-                        ouch.message
-                    );
-                    Ouch::new(ouch.code, message)
-                })?;
-                Ok(())
-            }
+            Store::Database(_) => Err(Ouch::new(
+                500,
+                format!(
+                    "the sessions table {TABLE} is missing: it comes with the User kind in the app's migrations; prepare and apply them (`ving drizzle --prepare`, `ving drizzle --up`), or keep sessions in redis"
+                ),
+            )),
             #[cfg(feature = "redis")]
             Store::Redis(_) => Ok(()),
         }
@@ -188,6 +173,23 @@ impl Store {
                     Param::I64(Some(stored.expires_at)),
                 ];
                 db.execute(&sql, params).await?;
+                // The user's sessions that have ended go (redis lets its keys expire): the
+                // table holds no more than its users' live sessions and one login's worth.
+                let q = |name: &str| db.dialect().quote(name);
+                let sql = format!(
+                    "DELETE FROM {} WHERE {} = {} AND {} <= {}",
+                    q(TABLE),
+                    q(COLUMNS[1]),
+                    db.dialect().placeholder(1),
+                    q(COLUMNS[5]),
+                    db.dialect().placeholder(2),
+                );
+                let now = chrono::Utc::now().timestamp();
+                db.execute(
+                    &sql,
+                    vec![Param::I64(Some(stored.user_id)), Param::I64(Some(now))],
+                )
+                .await?;
                 Ok(())
             }
             #[cfg(feature = "redis")]
@@ -224,7 +226,7 @@ impl Store {
                     "SELECT {} FROM {} WHERE {} = {}",
                     columns(db, 1),
                     db.dialect().quote(TABLE),
-                    db.dialect().quote("id"),
+                    db.dialect().quote(COLUMNS[0]),
                     db.dialect().placeholder(1),
                 );
                 let rows = db
@@ -274,7 +276,7 @@ impl Store {
                 let sql = format!(
                     "DELETE FROM {} WHERE {} = {}",
                     q(TABLE),
-                    q("id"),
+                    q(COLUMNS[0]),
                     db.dialect().placeholder(1),
                 );
                 db.execute(&sql, vec![Param::String(Some(id.to_owned()))])

@@ -199,6 +199,18 @@ impl Checker<'_> {
                 format!("kind {kind:?} must be PascalCase: an upper-case letter, then letters and digits"),
             );
         }
+        if naming::snake_case(kind) == naming::snake_case(naming::SESSIONS_KIND) {
+            self.error(
+                &schema.origin,
+                "kind",
+                kind.clone(),
+                format!(
+                    "kind {kind:?} is the name of the sessions table's kind ({}, table {})",
+                    naming::SESSIONS_KIND,
+                    naming::SESSIONS_TABLE
+                ),
+            );
+        }
         if let Some(problem) = naming::rust_unusable(kind) {
             self.error(
                 &schema.origin,
@@ -253,6 +265,8 @@ impl Checker<'_> {
             Some("must be lower case: letters, digits and _".to_owned())
         } else if !name.ends_with('s') {
             Some("must end in \"s\"".to_owned())
+        } else if name == naming::SESSIONS_TABLE {
+            Some("is the table ving keeps sessions in".to_owned())
         } else if RESERVED_TABLE_NAMES.contains(&name.to_ascii_uppercase().as_str()) {
             Some("is a MySQL reserved word".to_owned())
         } else if name.len() > MAX_IDENTIFIER_LENGTH {

@@ -12,9 +12,12 @@
 //! assert_eq!(mini_hash("users_avatar"), "39d62890");
 //! ```
 
+mod sessions;
+
 pub use crate::naming::mini_hash;
 use crate::naming::{foreign_key_name, unique_constraint_name, unique_index_name};
 use crate::schema::{DbHelper, Prop, PropDefault, PropType, RelationType, Schema, SchemaSet};
+pub use sessions::{SESSIONS_KIND, SESSIONS_TABLE};
 
 /// Every table of an app, in schema order.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -169,13 +172,15 @@ pub struct ForeignKey {
 }
 
 impl TableModel {
-    /// The tables of every schema of a validated set.
+    /// The tables of every schema of a validated set, and with ving's `User` kind the
+    /// sessions table ([`SESSIONS_TABLE`], last).
     pub fn from_schemas(schemas: &SchemaSet) -> TableModel {
         TableModel {
             tables: schemas
                 .schemas()
                 .iter()
                 .map(|schema| Table::from_schema(schema, schemas))
+                .chain(sessions::sessions_table(schemas))
                 .collect(),
         }
     }

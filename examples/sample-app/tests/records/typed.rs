@@ -296,7 +296,7 @@ async fn the_compiled_in_migrations_serve_their_dialect_only() {
         match backend {
             Backend::Sqlite => {
                 let applied = EMBEDDED.migrate(test.db()).await.expect("migrate");
-                assert_eq!(applied.len(), 2, "{applied:?}");
+                assert_eq!(applied.len(), 3, "{applied:?}");
                 assert!(EMBEDDED.migrate(test.db()).await.expect("again").is_empty());
                 let kinds = record::kinds(test.db()).expect("kinds");
                 kinds

@@ -28,7 +28,7 @@
 use crate::config::Backend;
 use crate::table::{Column, ColumnDefault, ColumnType, ForeignKey, Table};
 
-use super::{render, Aggregate, Param, RawPart, Statement};
+use super::{Aggregate, Param, RawPart, Statement};
 
 mod mysql;
 mod postgres;
@@ -350,10 +350,10 @@ pub trait Dialect: Send + Sync {
     }
 
     /// Renders a statement: SQL text (with this dialect's placeholders) and its
-    /// parameters, moved out of the statement.
-    fn render(&self, statement: Statement) -> (String, Vec<Param>) {
-        render::render(self, statement)
-    }
+    /// parameters, moved out of the statement. Each dialect hands the statement to the
+    /// renderer (`sql/render.rs`), which sits above this module: it asks the dialect how
+    /// to quote, bind and page.
+    fn render(&self, statement: Statement) -> (String, Vec<Param>);
 }
 
 /// ` CHECK (col IN (…))` for an enum column where the database has no enum type.

@@ -3,6 +3,10 @@
 use super::*;
 
 impl Dialect for MySqlDialect {
+    fn render(&self, statement: Statement) -> (String, Vec<Param>) {
+        crate::sql::render::render(self, statement)
+    }
+
     fn backend(&self) -> Backend {
         Backend::MySql
     }

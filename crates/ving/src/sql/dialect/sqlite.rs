@@ -4,6 +4,10 @@
 use super::*;
 
 impl Dialect for SqliteDialect {
+    fn render(&self, statement: Statement) -> (String, Vec<Param>) {
+        crate::sql::render::render(self, statement)
+    }
+
     fn backend(&self) -> Backend {
         Backend::Sqlite
     }

@@ -29,12 +29,16 @@ pub mod user;
 /// The app's schemas and migrations, compiled in.
 #[rustfmt::skip]
 pub mod ving_embedded;
+/// The `ving_sessions` table (kind `VingSession`).
+#[rustfmt::skip]
+pub mod ving_session;
 
 pub use api_key::{APIKeyInsert, APIKeyRow, APIKeyTable};
 pub use cron_job::{CronJobInsert, CronJobRow, CronJobTable};
 pub use s3_file::{S3FileInsert, S3FileRow, S3FileTable};
 pub use user::{UserInsert, UserRow, UserTable};
 pub use ving_embedded::EMBEDDED;
+pub use ving_session::{VingSessionInsert, VingSessionRow, VingSessionTable};
 
 /// Every table of the app, by kind.
 pub const TABLES: &[ving::drizzle::TableInfo] = &[
@@ -57,5 +61,10 @@ pub const TABLES: &[ving::drizzle::TableInfo] = &[
         kind: "User",
         name: "users",
         columns: <UserTable as ving::drizzle::Table>::COLUMNS,
+    },
+    ving::drizzle::TableInfo {
+        kind: "VingSession",
+        name: "ving_sessions",
+        columns: <VingSessionTable as ving::drizzle::Table>::COLUMNS,
     },
 ];

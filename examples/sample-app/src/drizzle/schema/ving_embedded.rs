@@ -33,6 +33,7 @@ pub static EMBEDDED: Embedded = Embedded {
             files: &[
                 EmbeddedFile { path: "0000_init.sql", text: include_str!("../../../ving/drizzle/migrations/0000_init.sql") },
                 EmbeddedFile { path: "0001_foreign_key_indexes.sql", text: include_str!("../../../ving/drizzle/migrations/0001_foreign_key_indexes.sql") },
+                EmbeddedFile { path: "0002_sessions.sql", text: include_str!("../../../ving/drizzle/migrations/0002_sessions.sql") },
             ],
         },
     ],
