@@ -1374,6 +1374,25 @@ async fn the_sessions_table_is_the_migrations() {
         !writer.has_table(ving::rest::SESSIONS_TABLE).await,
         "a server does not make tables"
     );
+    // The table an earlier ving-rs made itself (keyed by the session id) is named at
+    // start-up, not at the first login.
+    writer
+        .execute_script("CREATE TABLE ving_sessions (id VARCHAR(36) NOT NULL PRIMARY KEY, userId BIGINT NOT NULL, sessionType VARCHAR(16) NOT NULL, apiKeyId BIGINT NULL, passwordTag VARCHAR(64) NOT NULL, expiresAt BIGINT NOT NULL)")
+        .await
+        .expect("an earlier sessions table");
+    let earlier = Rest::new(kinds(reader))
+        .await
+        .expect_err("a sessions table of another shape");
+    assert!(
+        earlier.message.contains(
+            "the sessions table ving_sessions lacks one of the columns sessionId, userId"
+        ),
+        "{earlier}"
+    );
+    writer
+        .execute_script("DROP TABLE ving_sessions")
+        .await
+        .expect("drop it");
     writer
         .create_tables(&ving::table::TableModel {
             tables: vec![sessions],

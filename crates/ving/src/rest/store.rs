@@ -139,7 +139,26 @@ impl Store {
     /// needs nothing.
     pub(super) async fn prepare(&self) -> Result<(), Ouch> {
         match self {
-            Store::Database(db) if db.has_table(TABLE).await => Ok(()),
+            Store::Database(db) if db.has_table(TABLE).await => {
+                // A table of another making (an earlier ving-rs made its own) is named
+                // here, not at the first login.
+                let sql = format!(
+                    "SELECT {} FROM {} WHERE 1 = 0",
+                    columns(db, 0),
+                    db.dialect().quote(TABLE)
+                );
+                db.execute_script(&sql).await.map_err(|error| {
+                    tracing::error!(target: "ving::rest", %error, "the sessions table cannot be read");
+                    Ouch::new(
+                        500,
+                        format!(
+                            "the sessions table {TABLE} lacks one of the columns {} (an earlier ving-rs made it itself): drop it, which only logs its users out, and apply the app's migrations",
+                            COLUMNS.join(", ")
+                        ),
+                    )
+                })?;
+                Ok(())
+            }
             Store::Database(_) => Err(Ouch::new(
                 500,
                 format!(
