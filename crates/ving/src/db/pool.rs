@@ -294,7 +294,7 @@ impl Db {
     /// read: a select of no rows, which needs no right beyond reading it. `false` too when
     /// the database cannot be asked.
     pub async fn has_table(&self, table: &str) -> bool {
-        let quoted = self.dialect().quote(table);
+        let quoted = self.dialect().statement_name(table);
         self.execute_script(&format!("SELECT 1 FROM {quoted} WHERE 1 = 0"))
             .await
             .is_ok()

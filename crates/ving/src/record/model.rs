@@ -134,6 +134,9 @@ pub(crate) struct KindInfo {
     /// Per prop (in schema order), `,"name":` as a describe's JSON text writes it before
     /// the prop's value.
     pub(crate) prop_keys: Vec<Box<[u8]>>,
+    /// The most links a describe of the kind has had: what the next one makes room for
+    /// (a User's hooks add a dozen to `base`, `self` and its relations).
+    pub(crate) links_seen: std::sync::atomic::AtomicUsize,
 }
 
 impl KindInfo {
@@ -150,8 +153,12 @@ pub(crate) struct Catalog {
     pub(crate) codec: IdCodec,
     pub(crate) defaults: HashMap<String, DefaultFn>,
     pub(crate) options: HashMap<String, Vec<Value>>,
-    pub(crate) hooks: HashMap<String, Arc<dyn RecordHooks>>,
+    /// Per kind (in schema order), the hooks the app registered for it.
+    pub(crate) hooks: Vec<Option<Arc<dyn RecordHooks>>>,
     pub(crate) rest_version: String,
+    /// Per kind (in schema order), the `base` link of its describes
+    /// (`/api/v1/users`), made once a version.
+    pub(crate) base_hrefs: Vec<&'static str>,
 }
 
 /// The kinds of an app on one executor (a pool or a transaction).

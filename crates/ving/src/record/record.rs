@@ -468,7 +468,7 @@ impl<'e> Record<'e> {
 
     /// The kind's hooks, if the app registered any, borrowed.
     pub(crate) fn registered_hooks(&self) -> Option<&std::sync::Arc<dyn super::RecordHooks>> {
-        self.kind.kinds.catalog.hooks.get(self.kind.name())
+        self.kind.kinds.catalog.hooks.get(self.kind.index)?.as_ref()
     }
 
     /// Deletes the record, through the kind's `delete` hook when the app has one (User:

@@ -50,7 +50,7 @@ pub(super) fn render<D: Dialect + ?Sized>(
 
 impl<D: Dialect + ?Sized> Writer<'_, D> {
     fn ident(&mut self, name: &str) {
-        self.dialect.push_quoted(&mut self.sql, name);
+        self.dialect.push_statement_name(&mut self.sql, name);
     }
 
     fn param(&mut self, param: Param) {

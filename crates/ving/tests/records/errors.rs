@@ -260,6 +260,46 @@ on_every_backend!(
     relations_of_the_wrong_type_are_errors
 );
 
+/// A prop whose column the table lacks (its migration not applied yet) is an error on
+/// every backend, never the column's name read as its value: records name their columns
+/// with their table, and a statement's names are quoted so that SQLite, which reads a
+/// double-quoted name no column has as a string, refuses them too.
+async fn a_missing_column_is_an_error(backend: Backend, kinds: &Kinds<'_>) {
+    let users = kinds.kind("User").expect("User");
+    let owner = user(&users, "owner", json!({"bio": "kept"})).await;
+    let id = owner.id().expect("id");
+    let db = users.executor().db();
+    db.execute_script(&format!(
+        "ALTER TABLE {} DROP COLUMN {}",
+        db.dialect().quote("users"),
+        db.dialect().quote("bio")
+    ))
+    .await
+    .unwrap_or_else(|e| panic!("{backend:?}: drop bio: {e}"));
+    match users.find_or_die(id).await {
+        Err(error) => assert_eq!(error.code, 500, "{backend:?}: {error}"),
+        Ok(found) => panic!(
+            "{backend:?}: a missing column was read as {:?}",
+            found.get("bio")
+        ),
+    }
+    let unqualified = format!(
+        "SELECT {} FROM {}",
+        db.dialect().statement_name("bio"),
+        db.dialect().statement_name("users")
+    );
+    let read = db
+        .fetch_all(&unqualified, Vec::new(), |row| row.get_string(0))
+        .await;
+    assert!(read.is_err(), "{backend:?}: {unqualified} read {read:?}");
+    let mut owner = owner;
+    owner.set("bio", json!("new")).expect("bio");
+    let error = owner.update().await.expect_err("no column to write");
+    assert_eq!(error.code, 500, "{backend:?}: {error}");
+}
+
+on_every_backend!(missing_columns_are_errors, a_missing_column_is_an_error);
+
 /// Issue 15 (6): a database error says what a client can act on, the same on every
 /// backend, and never carries SQL or the driver's text: a duplicate is ving's 409 naming
 /// the prop and the value, a missing required value a 441 naming the prop (caught before

@@ -147,21 +147,17 @@ async fn describe_list_runs_one_count_one_page_and_one_query_per_relation() {
     let updates: Vec<&str> = logged.lines().filter(|l| l.contains("sql=")).collect();
     assert_eq!(updates.len(), 1, "{logged}");
     assert!(
-        updates[0].contains(r#"SET \"bio\" = ?, \"updatedAt\" = ?"#),
+        updates[0].contains("SET `bio` = ?, `updatedAt` = ?"),
         "{}",
         updates[0]
     );
     assert!(statements[0].contains("count(*)"), "{}", statements[0]);
     assert!(
-        statements[1].contains(r#"FROM \"apikeys\""#),
+        statements[1].contains("FROM `apikeys`"),
         "{}",
         statements[1]
     );
-    assert!(
-        statements[2].contains(r#"FROM \"users\""#),
-        "{}",
-        statements[2]
-    );
+    assert!(statements[2].contains("FROM `users`"), "{}", statements[2]);
     db.close().await;
 }
 

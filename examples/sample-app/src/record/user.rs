@@ -46,7 +46,11 @@ pub fn display_name(user: &Record<'_>) -> String {
 /// bg1, `a–z` bg2); a last digit or `_` adds neither.
 pub fn robohash_url(kind: &str, id_string: &str) -> String {
     let bare = id_string.strip_prefix(kind).unwrap_or(id_string);
-    let mut url = format!("https://robohash.org/{bare}/size_300x300");
+    // Room for the longest suffixes: one allocation.
+    let mut url = String::with_capacity(64 + bare.len());
+    url.push_str("https://robohash.org/");
+    url.push_str(bare);
+    url.push_str("/size_300x300");
     let last = bare.chars().last().unwrap_or('0');
     match last {
         'A'..='M' => url.push_str("/set_set2"),
@@ -147,35 +151,30 @@ impl RecordHooks for UserHooks {
         links: &'a mut Links,
     ) -> HookFuture<'a, ()> {
         Box::pin(async move {
-            let href = |name: &str| links.href(name).to_owned();
-            let (base, me) = (href("base"), href("self"));
+            // The hrefs made from `base` and `self`, each at its size (`concat`), before
+            // the links are changed.
+            let (base, me) = (links.href("base"), links.href("self"));
+            let messagebus = [base, "/messagebus"].concat();
+            let describe_avatar = [me, "/avatar"].concat();
+            let import_avatar = [me, "/import-avatar"].concat();
             fn page(href: impl Into<std::borrow::Cow<'static, str>>) -> ving::record::Link {
                 link(href, &["GET"], "page")
             }
-            links.insert("profile", page(format!("/users/{id}/profile")));
+            links.insert("profile", page(["/users/", id, "/profile"].concat()));
             links.insert("logout", page("/users/logout"));
             links.insert("list", page("/users/admin"));
-            links.insert("edit", page(format!("/users/admin/{id}")));
+            links.insert("edit", page(["/users/admin/", id].concat()));
             links.insert("settings", page("/users/settings"));
             links.insert("preferences", page("/users/settings/preferences"));
             links.insert("listApikeys", page("/users/settings/apikeys"));
             links.insert("account", page("/users/settings/account"));
-            links.insert(
-                "messagebus",
-                link(format!("{base}/messagebus"), &["GET"], "rest"),
-            );
+            links.insert("messagebus", link(messagebus, &["GET"], "rest"));
             // The id string of a user without an id is `null`, as ving's.
             let id_string = Some(id).filter(|id| *id != "null");
             let avatar = avatar_url_of(record, id_string, &self.settings).await?;
             links.insert("avatarImage", link(avatar, &["GET"], "image"));
-            links.insert(
-                "describeAvatar",
-                link(format!("{me}/avatar"), &["GET"], "rest"),
-            );
-            links.insert(
-                "importAvatar",
-                link(format!("{me}/import-avatar"), &["PUT"], "rest"),
-            );
+            links.insert("describeAvatar", link(describe_avatar, &["GET"], "rest"));
+            links.insert("importAvatar", link(import_avatar, &["PUT"], "rest"));
             Ok(())
         })
     }

@@ -389,7 +389,7 @@ async fn run_upserts(
         return Err(DbError::Invalid("an upsert returns its key column".into()));
     };
     let dialect = on.dialect();
-    let (key_sql, table_sql) = (dialect.quote(key), dialect.quote(table));
+    let (key_sql, table_sql) = (dialect.statement_name(key), dialect.statement_name(table));
     let largest = format!("SELECT {key_sql} FROM {table_sql} ORDER BY {key_sql} DESC LIMIT 1");
     let before = on
         .fetch_decoded::<FirstI64>(&largest, Vec::new())

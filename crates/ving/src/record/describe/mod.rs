@@ -24,10 +24,13 @@ impl<'e> Record<'e> {
         id_string: &str,
         params: &Describe<'_>,
     ) -> Result<Links, Ouch> {
-        let version = &self.kind.kinds.catalog.rest_version;
-        let base = format!("/api/{version}/{}s", self.kind.name().to_lowercase());
-        let mut links = Links::with_capacity(16);
-        let self_href = format!("{base}/{id_string}");
+        use std::sync::atomic::Ordering;
+        let catalog = &self.kind.kinds.catalog;
+        let base: &'static str = catalog.base_hrefs[self.kind.index];
+        // Room for as many links as the kind's describes have had (no growing on the way).
+        let seen = &self.kind.info().links_seen;
+        let mut links = Links::with_capacity(seen.load(Ordering::Relaxed).max(2));
+        let self_href = [base, "/", id_string].concat();
         links.insert("base", link(base, &["GET", "POST"], "rest"));
         links.insert("self", link(self_href, &["GET", "PUT", "DELETE"], "rest"));
         if let Some(hooks) = self.registered_hooks() {
@@ -170,7 +173,7 @@ impl<'e> Record<'e> {
                     } else {
                         &["GET"]
                     };
-                let href = format!("{self_href}/{lower}");
+                let href = [self_href.as_str(), "/", &lower].concat();
                 links.insert(lower, link(href, methods, "rest"));
             }
             if relation.relation_type == RelationType::Parent
@@ -191,6 +194,10 @@ impl<'e> Record<'e> {
             if let Some(hooks) = self.registered_hooks() {
                 hooks.describe_meta(self, meta);
             }
+        }
+        if let Some(links) = &links {
+            let seen = &info.links_seen;
+            seen.fetch_max(links.len(), std::sync::atomic::Ordering::Relaxed);
         }
         Ok(Described {
             record: self,

@@ -116,9 +116,12 @@ fn write_cell(out: &mut Vec<u8>, cell: &Cell) -> Result<(), Ouch> {
     Ok(())
 }
 
-/// Links as ving's JSON: `{name: {href, methods, usage}, …}` in their order.
+/// Links as ving's JSON: `{name: {href, methods, usage}, …}` in their order. Most links
+/// share their methods and usage with the link before (a User's eight `page` links), so
+/// the text of those two is copied from where the previous link's was written.
 fn write_links(out: &mut Vec<u8>, links: &Links) {
     out.push(b'{');
+    let mut last: Option<(&[&str], &str, std::ops::Range<usize>)> = None;
     for (i, (name, link)) in links.iter().enumerate() {
         if i > 0 {
             out.push(b',');
@@ -126,16 +129,27 @@ fn write_links(out: &mut Vec<u8>, links: &Links) {
         string(out, name);
         out.extend_from_slice(br#":{"href":"#);
         string(out, &link.href);
-        out.extend_from_slice(br#","methods":["#);
-        for (j, method) in link.methods.iter().enumerate() {
-            if j > 0 {
-                out.push(b',');
+        match &last {
+            Some((methods, usage, written))
+                if *methods == link.methods && *usage == link.usage.as_ref() =>
+            {
+                out.extend_from_within(written.clone());
             }
-            string(out, method);
+            _ => {
+                let start = out.len();
+                out.extend_from_slice(br#","methods":["#);
+                for (j, method) in link.methods.iter().enumerate() {
+                    if j > 0 {
+                        out.push(b',');
+                    }
+                    string(out, method);
+                }
+                out.extend_from_slice(br#"],"usage":"#);
+                string(out, &link.usage);
+                out.push(b'}');
+                last = Some((link.methods, link.usage.as_ref(), start..out.len()));
+            }
         }
-        out.extend_from_slice(br#"],"usage":"#);
-        string(out, &link.usage);
-        out.push(b'}');
     }
     out.push(b'}');
 }
@@ -154,12 +168,28 @@ pub(super) fn string(out: &mut Vec<u8>, text: &str) {
 }
 
 /// Whether no byte of `bytes` is one serde_json escapes (`"`, `\` or a control
-/// character below 0x20). Every byte is looked at (no early return), which lets the
-/// compiler compare sixteen at a time.
+/// character below 0x20): eight bytes at a time, each word tested for all three at once
+/// (a byte below 0x20, or one that XOR with `"` or `\` makes zero, leaves its high bit
+/// in `found`), the tail byte by byte.
 fn needs_no_escape(bytes: &[u8]) -> bool {
-    !bytes.iter().fold(false, |found, &b| {
-        found | (b < 0x20) | (b == b'"') | (b == b'\\')
-    })
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let below = |word: u64, n: u8| word.wrapping_sub(ONES * u64::from(n)) & !word & HIGHS;
+    let mut words = bytes.chunks_exact(8);
+    let mut found = 0;
+    for chunk in &mut words {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let word = u64::from_le_bytes(word);
+        found |= below(word, 0x20)
+            | below(word ^ (ONES * u64::from(b'"')), 1)
+            | below(word ^ (ONES * u64::from(b'\\')), 1);
+    }
+    found == 0
+        && words
+            .remainder()
+            .iter()
+            .all(|&b| b >= 0x20 && b != b'"' && b != b'\\')
 }
 
 #[cfg(test)]
@@ -191,6 +221,45 @@ mod tests {
                 serde_json::to_string(text).expect("json"),
                 "{text:?}"
             );
+        }
+    }
+
+    #[test]
+    fn links_are_written_as_serde_json_writes_them() {
+        use crate::record::links::link;
+        let mut links = Links::with_capacity(2);
+        links.insert("base", link("/api/v1/users", &["GET", "POST"], "rest"));
+        links.insert(
+            "self",
+            link("/api/v1/users/Userv1", &["GET", "POST"], "rest"),
+        );
+        links.insert("same methods", link("/x", &["GET", "POST"], "page"));
+        links.insert("same usage", link("/y", &["GET"], "page"));
+        links.insert("again", link("/z", &["GET"], "page"));
+        links.insert("none", link("/q\"w", &[], "page"));
+        links.insert("back", link("/api", &["GET", "POST"], "rest"));
+        let mut out = Vec::new();
+        write_links(&mut out, &links);
+        assert_eq!(
+            String::from_utf8(out).expect("utf-8"),
+            serde_json::to_string(&links).expect("json")
+        );
+    }
+
+    #[test]
+    fn every_byte_to_escape_is_found_wherever_it_sits_in_a_word() {
+        for special in [
+            '"', '\\', '\u{0}', '\u{1f}', ' ', '\u{7f}', 'é', '!', '#', ']',
+        ] {
+            for at in 0..24 {
+                let mut text: String = "abcdefghijklmnopqrstuvwx".into();
+                text.replace_range(at..at + 1, &special.to_string());
+                assert_eq!(
+                    written(&text),
+                    serde_json::to_string(&text).expect("json"),
+                    "{special:?} at {at}"
+                );
+            }
         }
     }
 

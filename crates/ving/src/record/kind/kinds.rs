@@ -20,6 +20,18 @@ pub(crate) fn intern(name: &str) -> &'static str {
     leaked
 }
 
+/// Each kind's `base` link in the REST API `version` (`/api/v1/users`), kept for the
+/// life of the program (one string a kind and version).
+fn base_hrefs(kinds: &[KindInfo], version: &str) -> Vec<&'static str> {
+    kinds
+        .iter()
+        .map(|info| {
+            let kind = info.schema.kind.to_lowercase();
+            intern(&["/api/", version, "/", &kind, "s"].concat())
+        })
+        .collect()
+}
+
 /// A prop's enum or boolean values with their labels, as ving's options list them.
 fn enum_options(prop: &crate::schema::Prop) -> Option<Value> {
     use crate::schema::{EnumValue, PropType};
@@ -57,7 +69,7 @@ impl<'e> Kinds<'e> {
         codec: IdCodec,
     ) -> Kinds<'e> {
         let model = TableModel::from_schemas(schemas);
-        let kinds = schemas
+        let kinds: Vec<KindInfo> = schemas
             .schemas()
             .iter()
             .map(|schema| {
@@ -111,17 +123,20 @@ impl<'e> Kinds<'e> {
                     enum_options,
                     enum_options_text,
                     slots,
+                    links_seen: std::sync::atomic::AtomicUsize::new(0),
                 }
             })
             .collect();
+        let rest_version = "v1";
         Kinds {
             catalog: Arc::new(Catalog {
+                base_hrefs: base_hrefs(&kinds, rest_version),
                 kinds: Arc::new(kinds),
                 codec,
                 defaults: HashMap::new(),
                 options: HashMap::new(),
-                hooks: HashMap::new(),
-                rest_version: "v1".into(),
+                hooks: vec![None; schemas.schemas().len()],
+                rest_version: rest_version.into(),
             }),
             executor: executor.into(),
         }
@@ -148,17 +163,22 @@ impl<'e> Kinds<'e> {
         self
     }
 
-    /// Registers what the app adds to the descriptions of `kind`.
+    /// Registers what the app adds to the descriptions of `kind` (a kind the schemas do
+    /// not have has no records to add to: nothing is registered).
     pub fn with_hooks(mut self, kind: &str, hooks: impl RecordHooks + 'static) -> Self {
-        Arc::make_mut(&mut self.catalog)
-            .hooks
-            .insert(kind.to_owned(), Arc::new(hooks));
+        let catalog = Arc::make_mut(&mut self.catalog);
+        let index = catalog.kinds.iter().position(|k| k.schema.kind == kind);
+        if let Some(slot) = index.and_then(|index| catalog.hooks.get_mut(index)) {
+            *slot = Some(Arc::new(hooks));
+        }
         self
     }
 
     /// The REST version in links (`v1`, ving's default).
     pub fn with_rest_version(mut self, version: &str) -> Self {
-        Arc::make_mut(&mut self.catalog).rest_version = version.to_owned();
+        let catalog = Arc::make_mut(&mut self.catalog);
+        catalog.base_hrefs = base_hrefs(&catalog.kinds, version);
+        catalog.rest_version = version.to_owned();
         self
     }
 

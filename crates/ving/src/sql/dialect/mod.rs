@@ -109,26 +109,30 @@ pub trait Dialect: Send + Sync {
 
     /// Writes a quoted identifier (the quote character doubled inside it).
     fn push_quoted(&self, out: &mut String, identifier: &str) {
-        let quote = self.quote_char();
-        out.push(quote);
-        if identifier.contains(quote) {
-            for c in identifier.chars() {
-                if c == quote {
-                    out.push(quote);
-                }
-                out.push(c);
-            }
-        } else {
-            // The usual case, copied whole.
-            out.push_str(identifier);
-        }
-        out.push(quote);
+        push_quoted_with(out, identifier, self.quote_char());
     }
 
     /// A quoted identifier.
     fn quote(&self, identifier: &str) -> String {
         let mut out = String::with_capacity(identifier.len() + 2);
         self.push_quoted(&mut out, identifier);
+        out
+    }
+
+    /// Writes a table or column that a statement reads or writes (select, insert, update,
+    /// delete), quoted so that a name the database does not have is an error: as
+    /// [`Dialect::push_quoted`] quotes it, except on SQLite, which reads a double-quoted
+    /// name that no column has as a string (`SELECT "nope" FROM users` gives `'nope'` on
+    /// every row) and whose statements are therefore quoted with backticks, which are
+    /// only ever names.
+    fn push_statement_name(&self, out: &mut String, identifier: &str) {
+        self.push_quoted(out, identifier);
+    }
+
+    /// [`Dialect::push_statement_name`] as a string.
+    fn statement_name(&self, identifier: &str) -> String {
+        let mut out = String::with_capacity(identifier.len() + 2);
+        self.push_statement_name(&mut out, identifier);
         out
     }
 
@@ -354,6 +358,23 @@ pub trait Dialect: Send + Sync {
     /// renderer (`sql/render.rs`), which sits above this module: it asks the dialect how
     /// to quote, bind and page.
     fn render(&self, statement: Statement) -> (String, Vec<Param>);
+}
+
+/// Writes `identifier` between `quote`s, a `quote` inside it doubled.
+fn push_quoted_with(out: &mut String, identifier: &str, quote: char) {
+    out.push(quote);
+    if identifier.contains(quote) {
+        for c in identifier.chars() {
+            if c == quote {
+                out.push(quote);
+            }
+            out.push(c);
+        }
+    } else {
+        // The usual case, copied whole.
+        out.push_str(identifier);
+    }
+    out.push(quote);
 }
 
 /// ` CHECK (col IN (…))` for an enum column where the database has no enum type.

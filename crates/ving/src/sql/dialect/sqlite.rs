@@ -8,6 +8,10 @@ impl Dialect for SqliteDialect {
         crate::sql::render::render(self, statement)
     }
 
+    fn push_statement_name(&self, out: &mut String, identifier: &str) {
+        push_quoted_with(out, identifier, '`');
+    }
+
     fn backend(&self) -> Backend {
         Backend::Sqlite
     }
