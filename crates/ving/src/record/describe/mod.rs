@@ -196,8 +196,12 @@ impl<'e> Record<'e> {
             }
         }
         if let Some(links) = &links {
+            // Written only when it grows: describes on many threads share the count.
+            use std::sync::atomic::Ordering::Relaxed;
             let seen = &info.links_seen;
-            seen.fetch_max(links.len(), std::sync::atomic::Ordering::Relaxed);
+            if links.len() > seen.load(Relaxed) {
+                seen.fetch_max(links.len(), Relaxed);
+            }
         }
         Ok(Described {
             record: self,
