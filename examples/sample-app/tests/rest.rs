@@ -1403,6 +1403,12 @@ async fn the_sessions_table_is_the_migrations() {
         .await
         .expect("the table there: read by a user who may not create tables");
     reader.close().await;
+    // A database that cannot be asked is not a missing table.
+    let closed = Rest::new(kinds(reader)).await.expect_err("a closed pool");
+    assert!(
+        !closed.message.contains("missing") && closed.code >= 500,
+        "{closed}"
+    );
     writer.close().await;
 }
 

@@ -159,12 +159,16 @@ impl Store {
                 })?;
                 Ok(())
             }
-            Store::Database(_) => Err(Ouch::new(
-                500,
-                format!(
-                    "the sessions table {TABLE} is missing: it comes with the User kind in the app's migrations; prepare and apply them (`ving drizzle --prepare`, `ving drizzle --up`), or keep sessions in redis"
-                ),
-            )),
+            Store::Database(db) => {
+                // A database that cannot be asked is that, not a missing table.
+                db.ping().await.map_err(Ouch::from)?;
+                Err(Ouch::new(
+                    500,
+                    format!(
+                        "the sessions table {TABLE} is missing: it comes with the User kind in the app's migrations; prepare and apply them (`ving drizzle --prepare`, `ving drizzle --up`), or keep sessions in redis"
+                    ),
+                ))
+            }
             #[cfg(feature = "redis")]
             Store::Redis(_) => Ok(()),
         }
