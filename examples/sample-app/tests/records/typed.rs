@@ -250,7 +250,11 @@ async fn the_generated_kinds_are_the_hand_wired_ones() {
             .expect("user");
         user::set_password(&mut warden, "Shawshank").expect("password");
         warden.update().await.expect("update");
-        let job = props(json!({"userId": warden.id(), "handler": "Test"}));
+        // Its dates given: minted twice, a job dated `now` may straddle a second.
+        let job = props(json!({
+            "userId": warden.id(), "handler": "Test",
+            "createdAt": "2026-01-02T03:04:05.000Z", "updatedAt": "2026-01-02T03:04:05.000Z",
+        }));
         let everything = Describe::new().links().options().meta();
         let mut described = Vec::new();
         for kinds in [&generated, &wired] {
@@ -274,6 +278,10 @@ async fn the_generated_kinds_are_the_hand_wired_ones() {
         }
         assert_eq!(described[0], described[1], "{backend}");
         assert_eq!(described[0].0["meta"]["displayName"], "warden", "{backend}");
+        assert_eq!(
+            described[0].1["props"]["createdAt"], "2026-01-02T03:04:05.000Z",
+            "{backend}"
+        );
         assert!(
             described[0].1["options"]["handler"].is_array(),
             "{backend}: {}",
