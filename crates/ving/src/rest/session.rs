@@ -97,7 +97,7 @@ impl Sessions {
     /// The sessions kept in `db` (call [`Sessions::prepare`] before the first).
     pub fn new(db: &'static Db) -> Sessions {
         Sessions {
-            store: Store::Database(db),
+            store: Store::database(db),
         }
     }
 
@@ -115,7 +115,7 @@ impl Sessions {
     pub(super) fn redis_cache(&self) -> super::cache::Cache {
         match &self.store {
             Store::Redis(redis) => super::cache::Cache::Redis(redis.clone()),
-            Store::Database(_) => super::cache::Cache::memory(),
+            Store::Database(..) => super::cache::Cache::memory(),
         }
     }
 

@@ -51,13 +51,50 @@ const COLUMNS: [&str; 6] = [
     "expiresAt",
 ];
 
-/// The columns from `from` on, quoted for `db`, separated by commas.
-fn columns(db: &Db, from: usize) -> String {
-    let quoted: Vec<String> = COLUMNS[from..]
-        .iter()
-        .map(|name| db.dialect().statement_name(name))
-        .collect();
-    quoted.join(", ")
+/// The store's statements in a database's dialect, written once when the store is made
+/// rather than on every request.
+#[derive(Debug)]
+pub(super) struct Statements {
+    /// Reads no row, but every column: fails on a table of another shape.
+    probe: String,
+    insert: String,
+    /// Deletes a user's (`$1`) sessions that ended by `$2`.
+    purge: String,
+    /// Reads a session (`$1`), every column after the key.
+    get: String,
+    delete: String,
+}
+
+impl Statements {
+    fn new(db: &Db) -> Statements {
+        let dialect = db.dialect();
+        let q = |name: &str| dialect.statement_name(name);
+        let columns = |from: usize| -> String {
+            let quoted: Vec<String> = COLUMNS[from..].iter().map(|name| q(name)).collect();
+            quoted.join(", ")
+        };
+        let placeholders: Vec<String> = (1..=COLUMNS.len())
+            .map(|index| dialect.placeholder(index))
+            .collect();
+        let (table, key) = (q(TABLE), q(COLUMNS[0]));
+        let first = dialect.placeholder(1);
+        Statements {
+            probe: format!("SELECT {} FROM {table} WHERE 1 = 0", columns(0)),
+            insert: format!(
+                "INSERT INTO {table} ({}) VALUES ({})",
+                columns(0),
+                placeholders.join(", ")
+            ),
+            purge: format!(
+                "DELETE FROM {table} WHERE {} = {first} AND {} <= {}",
+                q(COLUMNS[1]),
+                q(COLUMNS[5]),
+                dialect.placeholder(2),
+            ),
+            get: format!("SELECT {} FROM {table} WHERE {key} = {first}", columns(1)),
+            delete: format!("DELETE FROM {table} WHERE {key} = {first}"),
+        }
+    }
 }
 
 /// What is kept of a session.
@@ -86,8 +123,8 @@ struct StoredJson {
 /// A store of sessions.
 #[derive(Clone)]
 pub(super) enum Store {
-    /// The table [`TABLE`] of the app's database.
-    Database(&'static Db),
+    /// The table [`TABLE`] of the app's database, and the statements that use it.
+    Database(&'static Db, std::sync::Arc<Statements>),
     /// A redis server: `session-<id>` keys, expiring with their sessions.
     #[cfg(feature = "redis")]
     Redis(redis::aio::ConnectionManager),
@@ -96,7 +133,7 @@ pub(super) enum Store {
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Store::Database(db) => f.debug_tuple("Database").field(&db.backend()).finish(),
+            Store::Database(db, _) => f.debug_tuple("Database").field(&db.backend()).finish(),
             #[cfg(feature = "redis")]
             Store::Redis(_) => f.write_str("Redis"),
         }
@@ -111,6 +148,11 @@ fn unreachable(error: redis::RedisError) -> Ouch {
 }
 
 impl Store {
+    /// The sessions table of `db`.
+    pub(super) fn database(db: &'static Db) -> Store {
+        Store::Database(db, std::sync::Arc::new(Statements::new(db)))
+    }
+
     /// The redis server at `url`: connections and answers time out after 2 s, and a
     /// lost connection is tried again twice, so that a server that is down is a 504
     /// rather than a request that waits.
@@ -139,15 +181,10 @@ impl Store {
     /// needs nothing.
     pub(super) async fn prepare(&self) -> Result<(), Ouch> {
         match self {
-            Store::Database(db) if db.has_table(TABLE).await => {
+            Store::Database(db, sql) if db.has_table(TABLE).await => {
                 // A table of another making (an earlier ving-rs made its own) is named
                 // here, not at the first login.
-                let sql = format!(
-                    "SELECT {} FROM {} WHERE 1 = 0",
-                    columns(db, 0),
-                    db.dialect().statement_name(TABLE)
-                );
-                db.execute_script(&sql).await.map_err(|error| {
+                db.execute_script(&sql.probe).await.map_err(|error| {
                     tracing::error!(target: "ving::rest", %error, "the sessions table cannot be read");
                     Ouch::new(
                         500,
@@ -159,7 +196,7 @@ impl Store {
                 })?;
                 Ok(())
             }
-            Store::Database(db) => {
+            Store::Database(db, _) => {
                 // A database that cannot be asked is that, not a missing table.
                 db.ping().await.map_err(Ouch::from)?;
                 Err(Ouch::new(
@@ -177,16 +214,7 @@ impl Store {
     /// Keeps the session `id`.
     pub(super) async fn put(&self, id: &str, stored: &Stored) -> Result<(), Ouch> {
         match self {
-            Store::Database(db) => {
-                let placeholders: Vec<String> = (1..=COLUMNS.len())
-                    .map(|index| db.dialect().placeholder(index))
-                    .collect();
-                let sql = format!(
-                    "INSERT INTO {} ({}) VALUES ({})",
-                    db.dialect().statement_name(TABLE),
-                    columns(db, 0),
-                    placeholders.join(", ")
-                );
+            Store::Database(db, sql) => {
                 let params = vec![
                     Param::String(Some(id.to_owned())),
                     Param::I64(Some(stored.user_id)),
@@ -195,23 +223,14 @@ impl Store {
                     Param::String(Some(stored.password_tag.clone())),
                     Param::I64(Some(stored.expires_at)),
                 ];
-                db.execute(&sql, params).await?;
+                db.execute(&sql.insert, params).await?;
                 // The user's sessions that have ended go (redis lets its keys expire): the
                 // table holds no more than its users' live sessions and one login's worth.
                 // Housekeeping only: the session is kept whatever becomes of it (a lock
                 // wait lost to a concurrent login of the same user is logged).
-                let q = |name: &str| db.dialect().statement_name(name);
-                let sql = format!(
-                    "DELETE FROM {} WHERE {} = {} AND {} <= {}",
-                    q(TABLE),
-                    q(COLUMNS[1]),
-                    db.dialect().placeholder(1),
-                    q(COLUMNS[5]),
-                    db.dialect().placeholder(2),
-                );
                 let now = chrono::Utc::now().timestamp();
                 let params = vec![Param::I64(Some(stored.user_id)), Param::I64(Some(now))];
-                if let Err(error) = db.execute(&sql, params).await {
+                if let Err(error) = db.execute(&sql.purge, params).await {
                     tracing::warn!(target: "ving::rest", %error, "ended sessions were not deleted");
                 }
                 Ok(())
@@ -245,16 +264,9 @@ impl Store {
     /// The session `id`, if it is kept (one that cannot be read is none).
     pub(super) async fn get(&self, id: &str) -> Result<Option<Stored>, Ouch> {
         let json = match self {
-            Store::Database(db) => {
-                let sql = format!(
-                    "SELECT {} FROM {} WHERE {} = {}",
-                    columns(db, 1),
-                    db.dialect().statement_name(TABLE),
-                    db.dialect().statement_name(COLUMNS[0]),
-                    db.dialect().placeholder(1),
-                );
+            Store::Database(db, sql) => {
                 let rows = db
-                    .fetch_all(&sql, vec![Param::String(Some(id.to_owned()))], |row| {
+                    .fetch_all(&sql.get, vec![Param::String(Some(id.to_owned()))], |row| {
                         let api_key_id = if row.is_null(2)? {
                             None
                         } else {
@@ -295,15 +307,8 @@ impl Store {
     /// Forgets the session `id` (nothing when it is not kept).
     pub(super) async fn delete(&self, id: &str) -> Result<(), Ouch> {
         match self {
-            Store::Database(db) => {
-                let q = |name: &str| db.dialect().statement_name(name);
-                let sql = format!(
-                    "DELETE FROM {} WHERE {} = {}",
-                    q(TABLE),
-                    q(COLUMNS[0]),
-                    db.dialect().placeholder(1),
-                );
-                db.execute(&sql, vec![Param::String(Some(id.to_owned()))])
+            Store::Database(db, sql) => {
+                db.execute(&sql.delete, vec![Param::String(Some(id.to_owned()))])
                     .await?;
                 Ok(())
             }
