@@ -110,31 +110,39 @@ const F_TABLE: [u8; 256] = [
     0x5e, 0x6c, 0xa9, 0x13, 0x57, 0x25, 0xb5, 0xe3, 0xbd, 0xa8, 0x3a, 0x01, 0x05, 0x59, 0x2a, 0x46,
 ];
 
-/// Skip32's round function on one 16-bit half.
-fn g(key: &[u8; 10], k: usize, w: u16) -> u16 {
+/// Skip32's round function on one 16-bit half, with the round's four key bytes.
+fn g(key: &[u8; 4], w: u16) -> u16 {
     let [g1, g2] = w.to_be_bytes();
-    let g3 = F_TABLE[usize::from(g2 ^ key[(4 * k) % 10])] ^ g1;
-    let g4 = F_TABLE[usize::from(g3 ^ key[(4 * k + 1) % 10])] ^ g2;
-    let g5 = F_TABLE[usize::from(g4 ^ key[(4 * k + 2) % 10])] ^ g3;
-    let g6 = F_TABLE[usize::from(g5 ^ key[(4 * k + 3) % 10])] ^ g4;
+    let g3 = F_TABLE[usize::from(g2 ^ key[0])] ^ g1;
+    let g4 = F_TABLE[usize::from(g3 ^ key[1])] ^ g2;
+    let g5 = F_TABLE[usize::from(g4 ^ key[2])] ^ g3;
+    let g6 = F_TABLE[usize::from(g5 ^ key[3])] ^ g4;
     u16::from_be_bytes([g5, g6])
 }
 
 /// Skip32: 24 rounds of a Feistel network over the two 16-bit halves.
 fn skip32(key: &[u8; 10], value: u32, encrypt: bool) -> u32 {
+    // Round k takes the four key bytes from 4k (mod 10), wrapping around the key: as
+    // 4 * 5 is 0 mod 10, there are five such quartets, round k's being k mod 5.
+    let quartets: [[u8; 4]; 5] =
+        std::array::from_fn(|q| std::array::from_fn(|j| key[(4 * q + j) % 10]));
+    // The round number, as a byte, also goes into each half.
+    let round = |k: usize, w: u16| g(&quartets[k % 5], w) ^ k as u16;
     let bytes = value.to_be_bytes();
     let mut left = u16::from_be_bytes([bytes[0], bytes[1]]);
     let mut right = u16::from_be_bytes([bytes[2], bytes[3]]);
-    for pair in 0..12 {
-        // Rounds 0, 1, …, 23 to encrypt; 23, 22, …, 0 to decrypt.
-        let (first, second) = if encrypt {
-            (2 * pair, 2 * pair + 1)
-        } else {
-            (23 - 2 * pair, 22 - 2 * pair)
-        };
-        // The round number, as a byte, also goes into each half.
-        right ^= g(key, first, left) ^ first as u16;
-        left ^= g(key, second, right) ^ second as u16;
+    if encrypt {
+        // Rounds 0, 1, …, 23.
+        for k in (0..24).step_by(2) {
+            right ^= round(k, left);
+            left ^= round(k + 1, right);
+        }
+    } else {
+        // Rounds 23, 22, …, 0.
+        for k in (1..24).rev().step_by(2) {
+            right ^= round(k, left);
+            left ^= round(k - 1, right);
+        }
     }
     let [r1, r2] = right.to_be_bytes();
     let [l1, l2] = left.to_be_bytes();

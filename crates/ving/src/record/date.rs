@@ -12,13 +12,14 @@ pub fn format_date(date: NaiveDateTime) -> String {
 /// without a string of its own.
 pub(crate) struct DateText(pub(crate) NaiveDateTime);
 
-impl std::fmt::Display for DateText {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl DateText {
+    /// The text, for a year from 0 to 9999 (any other is written by chrono).
+    pub(crate) fn bytes(&self) -> Option<[u8; 24]> {
         use chrono::{Datelike, Timelike};
         let date = self.0;
         let year = date.year();
         if !(0..=9999).contains(&year) || date.nanosecond() >= 1_000_000_000 {
-            return write!(f, "{}", date.format("%Y-%m-%dT%H:%M:%S%.3fZ"));
+            return None;
         }
         // Written by hand: chrono's `format` parses its pattern on every call, and every
         // date of every record described goes through here.
@@ -36,8 +37,17 @@ impl std::fmt::Display for DateText {
         digits(14, date.minute(), 2);
         digits(17, date.second(), 2);
         digits(20, date.nanosecond() / 1_000_000, 3);
-        // Only ASCII digits and separators were written.
-        f.write_str(std::str::from_utf8(&text).map_err(|_| std::fmt::Error)?)
+        Some(text)
+    }
+}
+
+impl std::fmt::Display for DateText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.bytes() {
+            // Only ASCII digits and separators were written.
+            Some(text) => f.write_str(std::str::from_utf8(&text).map_err(|_| std::fmt::Error)?),
+            None => write!(f, "{}", self.0.format("%Y-%m-%dT%H:%M:%S%.3fZ")),
+        }
     }
 }
 

@@ -63,34 +63,86 @@ impl Serialize for Link {
 /// The links of a describe in their order (`base`, `self`, the kind's own, then one a
 /// relation). A name inserted again keeps its place and takes the new link, as in a
 /// JSON object.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default)]
 pub struct Links {
-    entries: Vec<(Cow<'static, str>, Link)>,
+    /// Each link with its name and [`name_key`] of its name (names are compared by
+    /// their keys first).
+    entries: Vec<(u64, Cow<'static, str>, Link)>,
+    /// A bit for each name's key (of 64, by a hash of it): a name whose bit is not set
+    /// is not among the links, which is the rule when links are added.
+    names: u64,
 }
+
+/// A name's length and first seven bytes in one word: two names with different keys
+/// differ, and two of seven bytes or fewer with equal keys are equal (most link names),
+/// so a link is found among the others without comparing their text.
+fn name_key(name: &str) -> u64 {
+    let bytes = name.as_bytes();
+    let len = bytes.len();
+    let word = |at: usize| {
+        bytes[at..]
+            .first_chunk::<4>()
+            .map_or(0, |w| u32::from_le_bytes(*w))
+    };
+    let head = match bytes.first_chunk::<8>() {
+        Some(first) => u64::from_le_bytes(*first) & 0x00ff_ffff_ffff_ffff,
+        // Four to seven bytes: two overlapping words, the second moved to where it sits.
+        None if len >= 4 => u64::from(word(0)) | (u64::from(word(len - 4)) << (8 * (len - 4))),
+        None => (bytes.iter().rev()).fold(0, |key, &byte| (key << 8) | u64::from(byte)),
+    };
+    head | ((len.min(255) as u64) << 56)
+}
+
+/// The bit of [`Links::names`] for a name of key `key` (the top six bits of a
+/// multiplicative hash).
+fn name_bit(key: u64) -> u64 {
+    1 << (key.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 58)
+}
+
+/// Links are equal when they have the same names and links in the same order.
+impl PartialEq for Links {
+    fn eq(&self, other: &Links) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Links {}
 
 impl Links {
     /// No links yet, with room for `capacity`.
     pub fn with_capacity(capacity: usize) -> Links {
         Links {
             entries: Vec::with_capacity(capacity),
+            names: 0,
         }
     }
 
     /// Adds the link `name` (or replaces it, in its place).
     pub fn insert(&mut self, name: impl Into<Cow<'static, str>>, link: Link) {
         let name = name.into();
-        match self.entries.iter_mut().find(|(n, _)| *n == name) {
-            Some((_, old)) => *old = link,
-            None => self.entries.push((name, link)),
+        let key = name_key(&name);
+        match self.position(key, &name) {
+            Some(at) => self.entries[at].2 = link,
+            None => {
+                self.names |= name_bit(key);
+                self.entries.push((key, name, link));
+            }
         }
+    }
+
+    /// Where the link `name`, of [`name_key`] `key`, is.
+    fn position(&self, key: u64, name: &str) -> Option<usize> {
+        if self.names & name_bit(key) == 0 {
+            return None;
+        }
+        let short = name.len() <= 7;
+        (self.entries.iter()).position(|(k, n, _)| *k == key && (short || n == name))
     }
 
     /// The link `name`.
     pub fn get(&self, name: &str) -> Option<&Link> {
-        self.entries
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, link)| link)
+        let at = self.position(name_key(name), name)?;
+        Some(&self.entries[at].2)
     }
 
     /// The href of the link `name` (`""` when there is none).
@@ -100,15 +152,17 @@ impl Links {
 
     /// Removes the link `name`, returning it.
     pub fn remove(&mut self, name: &str) -> Option<Link> {
-        let at = self.entries.iter().position(|(n, _)| n == name)?;
-        Some(self.entries.remove(at).1)
+        let at = self.position(name_key(name), name)?;
+        // The name's bit stays: it may be another's too (and a bit set for a name not
+        // there only costs a look).
+        Some(self.entries.remove(at).2)
     }
 
     /// The links in order, with their names.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Link)> {
         self.entries
             .iter()
-            .map(|(name, link)| (name.as_ref(), link))
+            .map(|(_, name, link)| (name.as_ref(), link))
     }
 
     /// How many there are.
@@ -132,9 +186,79 @@ impl Links {
 impl Serialize for Links {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(self.entries.len()))?;
-        for (name, link) in &self.entries {
+        for (_, name, link) in &self.entries {
             map.serialize_entry(name.as_ref(), link)?;
         }
         map.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// What links must do, as a list of names and hrefs: a name inserted again keeps its
+    /// place and takes the new href.
+    fn model_insert(model: &mut Vec<(String, String)>, name: &str, href: &str) {
+        match model.iter_mut().find(|(n, _)| n == name) {
+            Some((_, old)) => *old = href.to_owned(),
+            None => model.push((name.to_owned(), href.to_owned())),
+        }
+    }
+
+    proptest! {
+        // Names from a small alphabet, so that inserts meet the same name, names share
+        // their first seven bytes, and bits of the name filter collide.
+        #[test]
+        fn links_keep_names_as_an_ordered_map_does(
+            steps in proptest::collection::vec(("(ab){0,5}c?|[a-c]{1,9}|profileImage|profileImages", 0..4u8, any::<bool>()), 0..60)
+        ) {
+            let mut links = Links::with_capacity(2);
+            let mut model: Vec<(String, String)> = Vec::new();
+            for (i, (name, step, remove)) in steps.iter().enumerate() {
+                let href = format!("/{i}");
+                if *remove && *step == 0 {
+                    let at = model.iter().position(|(n, _)| n == name);
+                    let removed = links.remove(name);
+                    prop_assert_eq!(removed.map(|l| l.href.into_owned()), at.map(|at| model.remove(at).1));
+                } else {
+                    links.insert(name.clone(), link(href.clone(), &["GET"], "page"));
+                    model_insert(&mut model, name, &href);
+                }
+                for (n, h) in &model {
+                    prop_assert_eq!(links.href(n), h.as_str());
+                }
+                prop_assert_eq!(links.get("not a name of the alphabet"), None);
+            }
+            let names: Vec<(String, String)> =
+                links.iter().map(|(n, l)| (n.to_owned(), l.href.to_string())).collect();
+            prop_assert_eq!(names, model);
+        }
+    }
+
+    #[test]
+    fn a_name_key_is_the_length_and_first_seven_bytes() {
+        let text = "abcdefghijklmnopqrst";
+        for len in 0..=text.len() {
+            let name = &text[..len];
+            let mut key = [0u8; 8];
+            key[..len.min(7)].copy_from_slice(&name.as_bytes()[..len.min(7)]);
+            key[7] = len as u8;
+            assert_eq!(name_key(name), u64::from_le_bytes(key), "{name:?}");
+        }
+    }
+
+    #[test]
+    fn links_are_equal_by_their_entries() {
+        let mut one = Links::with_capacity(1);
+        one.insert("gone", link("/x", &["GET"], "page"));
+        one.insert("kept", link("/y", &["GET"], "page"));
+        one.remove("gone");
+        let mut other = Links::default();
+        other.insert("kept", link("/y", &["GET"], "page"));
+        assert_eq!(one, other);
+        other.insert("kept", link("/z", &["GET"], "page"));
+        assert_ne!(one, other);
     }
 }

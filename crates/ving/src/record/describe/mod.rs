@@ -50,10 +50,8 @@ impl<'e> Record<'e> {
         all: bool,
     ) -> Result<Map<String, Value>, Ouch> {
         let is_owner = all || self.is_owner(params.current_user).await?;
-        let seen: Vec<bool> = (self.kind.schema().props.iter())
-            .map(|prop| visible(prop, params, is_owner))
-            .collect();
-        Ok(options_map(self, &seen))
+        let seen = (self.kind.schema().props.iter()).map(|prop| visible(prop, params, is_owner));
+        Ok(options_map(self, seen))
     }
 
     /// The record as ving describes it, through the kind's `describe` hook when the app
@@ -124,15 +122,10 @@ impl<'e> Record<'e> {
             }
             meta
         });
-        let self_href = links
-            .as_ref()
-            .map(|links| links.href("self").to_owned())
-            .unwrap_or_default();
         let mut related = (!params.related.is_empty()).then(Map::new);
         let info = self.kind.info();
         let schema = &info.schema;
         let mut shown = Vec::with_capacity(schema.props.len());
-        let mut seen = Vec::with_capacity(schema.props.len());
         for (i, prop) in schema.props.iter().enumerate() {
             if let Some(meta) = meta.as_mut().filter(|_| prop.allow_real_public_id) {
                 let real = meta.entry("realId").or_insert_with(|| json!({}));
@@ -143,10 +136,12 @@ impl<'e> Record<'e> {
                     );
                 }
             }
-            let sees = visible(prop, params, is_owner);
-            seen.push(sees);
-            if prop.name == "id" || !sees {
+            if !visible(prop, params, is_owner) {
                 shown.push(Shown::Hidden);
+                continue;
+            }
+            if prop.name == "id" {
+                shown.push(Shown::First);
                 continue;
             }
             if prop.prop_type == PropType::Id {
@@ -173,7 +168,7 @@ impl<'e> Record<'e> {
                     } else {
                         &["GET"]
                     };
-                let href = [self_href.as_str(), "/", &lower].concat();
+                let href = [links.href("self"), "/", &lower].concat();
                 links.insert(lower, link(href, methods, "rest"));
             }
             if relation.relation_type == RelationType::Parent
@@ -208,7 +203,6 @@ impl<'e> Record<'e> {
             params,
             id,
             shown,
-            seen,
             links,
             meta,
             related,
@@ -218,8 +212,10 @@ impl<'e> Record<'e> {
 
 /// How a prop shows in a describe.
 enum Shown {
-    /// Not to this viewer (or `id`, which comes first).
+    /// Not to this viewer.
     Hidden,
+    /// `id`, written first.
+    First,
     /// An id, as its id string.
     Id(Value),
     /// As the record holds it (left out when it does not).
@@ -232,27 +228,34 @@ struct Described<'r, 'e, 'u> {
     record: &'r Record<'e>,
     params: &'r Describe<'u>,
     id: Value,
+    /// Per prop, how it shows.
     shown: Vec<Shown>,
-    /// Per prop, whether the viewer sees it.
-    seen: Vec<bool>,
     links: Option<Links>,
     meta: Option<Map<String, Value>>,
     related: Option<Map<String, Value>>,
 }
 
 impl Described<'_, '_, '_> {
+    /// Per prop, whether the viewer sees it.
+    fn seen(&self) -> impl Iterator<Item = bool> + '_ {
+        self.shown
+            .iter()
+            .map(|shown| !matches!(shown, Shown::Hidden))
+    }
+
     /// The describe as a JSON value, with the same parts in the same order as
     /// [`Described::write_text`] writes (built directly: serializing into a value, or
     /// reading the text back, costs more).
     fn into_value(self) -> Value {
         let record = self.record;
         let info = record.kind.info();
+        let options = (self.params.options).then(|| options_map(record, self.seen()));
         let mut props = Map::with_capacity(self.shown.len() + 1);
         props.insert("id".into(), self.id);
         let slots = info.schema.props.iter().zip(&info.slots);
         for ((prop, slot), shown) in slots.zip(self.shown) {
             let value = match shown {
-                Shown::Hidden => continue,
+                Shown::Hidden | Shown::First => continue,
                 Shown::Id(id) => id,
                 Shown::Held => match record.props.held_at(&info.names, *slot, &prop.name) {
                     Some(Held::Cell(cell)) => cell.to_value().unwrap_or(Value::Null),
@@ -267,8 +270,7 @@ impl Described<'_, '_, '_> {
         if let Some(links) = &self.links {
             out.insert("links".into(), Value::Object(links.to_map()));
         }
-        if self.params.options {
-            let options = options_map(record, &self.seen);
+        if let Some(options) = options {
             out.insert("options".into(), Value::Object(options));
         }
         if let Some(meta) = self.meta {
@@ -295,11 +297,11 @@ enum OptionList<'a> {
     Extensions(&'a [String]),
 }
 
-/// The options of the props `seen` of `record`'s kind, in the schema's order, under the
-/// names a describe gives them.
+/// The options of the props `seen` (one answer a prop, in the schema's order) of
+/// `record`'s kind, in the schema's order, under the names a describe gives them.
 fn option_lists<'a>(
     record: &'a Record<'_>,
-    seen: &'a [bool],
+    seen: impl Iterator<Item = bool> + 'a,
 ) -> impl Iterator<Item = (&'a str, OptionList<'a>)> {
     let kind = &record.kind;
     let info = kind.info();
@@ -308,7 +310,7 @@ fn option_lists<'a>(
     props
         .zip(&info.enum_options_text)
         .zip(seen)
-        .filter(|(_, seen)| **seen)
+        .filter(|(_, seen)| *seen)
         .filter_map(move |(((prop, list), text), _)| {
             if let Some(list) = list {
                 return Some((prop.name.as_str(), OptionList::Enum(list, text.as_deref())));
@@ -327,7 +329,7 @@ fn option_lists<'a>(
 
 /// The options part of a describe as a JSON object (the enum lists cloned, which is
 /// cheaper than making them again).
-fn options_map(record: &Record<'_>, seen: &[bool]) -> Map<String, Value> {
+fn options_map(record: &Record<'_>, seen: impl Iterator<Item = bool>) -> Map<String, Value> {
     option_lists(record, seen)
         .map(|(name, list)| {
             let list = match list {

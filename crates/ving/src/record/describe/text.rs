@@ -29,7 +29,7 @@ impl Described<'_, '_, '_> {
             .zip(&info.prop_keys);
         for (((prop, slot), key), shown) in props.zip(&self.shown) {
             match shown {
-                Shown::Hidden => {}
+                Shown::Hidden | Shown::First => {}
                 Shown::Id(id) => {
                     out.extend_from_slice(key);
                     id_text(out, id)?;
@@ -52,7 +52,7 @@ impl Described<'_, '_, '_> {
         }
         if self.params.options {
             out.extend_from_slice(br#","options":{"#);
-            for (i, (name, list)) in option_lists(record, &self.seen).enumerate() {
+            for (i, (name, list)) in option_lists(record, self.seen()).enumerate() {
                 if i > 0 {
                     out.push(b',');
                 }
@@ -69,7 +69,7 @@ impl Described<'_, '_, '_> {
         }
         if let Some(meta) = &self.meta {
             out.extend_from_slice(br#","meta":"#);
-            write_json(out, meta)?;
+            write_object(out, meta)?;
         }
         if let Some(related) = &self.related {
             out.extend_from_slice(br#","related":"#);
@@ -105,14 +105,44 @@ fn write_cell(out: &mut Vec<u8>, cell: &Cell) -> Result<(), Ouch> {
         Cell::Bool(false) => out.extend_from_slice(b"false"),
         Cell::Text(text) => string(out, text),
         Cell::Date(date) => {
+            // Only digits and separators: nothing to escape.
             out.push(b'"');
-            // Only digits and separators: nothing to escape. Writing to a vector
-            // cannot fail.
-            let _ = write!(out, "{}", DateText(*date));
+            match DateText(*date).bytes() {
+                Some(text) => out.extend_from_slice(&text),
+                None => {
+                    // Writing to a vector cannot fail.
+                    let _ = write!(out, "{}", DateText(*date));
+                }
+            }
             out.push(b'"');
         }
         Cell::Json(value) => write_json(out, value)?,
     }
+    Ok(())
+}
+
+/// A JSON object as serde_json writes it, its keys and string values by [`string`]
+/// (most are words that need no escaping).
+fn write_object(
+    out: &mut Vec<u8>,
+    object: &serde_json::Map<String, serde_json::Value>,
+) -> Result<(), Ouch> {
+    out.push(b'{');
+    for (i, (key, value)) in object.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        string(out, key);
+        out.push(b':');
+        match value {
+            serde_json::Value::String(text) => string(out, text),
+            serde_json::Value::Bool(true) => out.extend_from_slice(b"true"),
+            serde_json::Value::Bool(false) => out.extend_from_slice(b"false"),
+            serde_json::Value::Object(object) => write_object(out, object)?,
+            other => write_json(out, other)?,
+        }
+    }
+    out.push(b'}');
     Ok(())
 }
 
@@ -131,7 +161,8 @@ fn write_links(out: &mut Vec<u8>, links: &Links) {
         string(out, &link.href);
         match &last {
             Some((methods, usage, written))
-                if *methods == link.methods && *usage == link.usage.as_ref() =>
+                if (std::ptr::eq(*methods, link.methods) || *methods == link.methods)
+                    && *usage == link.usage.as_ref() =>
             {
                 out.extend_from_within(written.clone());
             }
@@ -168,28 +199,48 @@ pub(super) fn string(out: &mut Vec<u8>, text: &str) {
 }
 
 /// Whether no byte of `bytes` is one serde_json escapes (`"`, `\` or a control
-/// character below 0x20): eight bytes at a time, each word tested for all three at once
-/// (a byte below 0x20, or one that XOR with `"` or `\` makes zero, leaves its high bit
-/// in `found`), the tail byte by byte.
+/// character below 0x20), eight bytes at a time: each word is tested for all three at
+/// once (a byte below 0x20, or one that XOR with `"` or `\` makes zero, leaves its high
+/// bit set). There is no tail byte by byte: a string of eight bytes or more ends with a
+/// word that overlaps the one before, and a shorter one of four or more is read as two
+/// overlapping halves.
 fn needs_no_escape(bytes: &[u8]) -> bool {
+    let len = bytes.len();
+    if len >= 8 {
+        let word = |at: usize| {
+            bytes[at..]
+                .first_chunk::<8>()
+                .map_or(0, |w| u64::from_le_bytes(*w))
+        };
+        let mut found = 0;
+        let mut at = 0;
+        while at + 8 < len {
+            found |= to_escape(word(at));
+            at += 8;
+        }
+        (found | to_escape(word(len - 8))) == 0
+    } else if len >= 4 {
+        let half = |at: usize| {
+            bytes[at..]
+                .first_chunk::<4>()
+                .map_or(0, |w| u32::from_le_bytes(*w))
+        };
+        to_escape(u64::from(half(0)) | (u64::from(half(len - 4)) << 32)) == 0
+    } else {
+        bytes.iter().all(|&b| b >= 0x20 && b != b'"' && b != b'\\')
+    }
+}
+
+/// The high bit of each byte of `word` that is one to escape (any others besides may be
+/// set by a borrow, so only "none" is exact, which is all [`needs_no_escape`] asks).
+#[inline(always)]
+fn to_escape(word: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
     let below = |word: u64, n: u8| word.wrapping_sub(ONES * u64::from(n)) & !word & HIGHS;
-    let mut words = bytes.chunks_exact(8);
-    let mut found = 0;
-    for chunk in &mut words {
-        let mut word = [0u8; 8];
-        word.copy_from_slice(chunk);
-        let word = u64::from_le_bytes(word);
-        found |= below(word, 0x20)
-            | below(word ^ (ONES * u64::from(b'"')), 1)
-            | below(word ^ (ONES * u64::from(b'\\')), 1);
-    }
-    found == 0
-        && words
-            .remainder()
-            .iter()
-            .all(|&b| b >= 0x20 && b != b'"' && b != b'\\')
+    below(word, 0x20)
+        | below(word ^ (ONES * u64::from(b'"')), 1)
+        | below(word ^ (ONES * u64::from(b'\\')), 1)
 }
 
 #[cfg(test)]
@@ -225,6 +276,26 @@ mod tests {
     }
 
     #[test]
+    fn objects_are_written_as_serde_json_writes_them() {
+        let value = serde_json::json!({
+            "kind": "User",
+            "isOwner": true,
+            "no": false,
+            "displayName": "a \"quoted\" name\n",
+            "realId": {"id": 1, "avatarId": null, "déjà": "vu"},
+            "list": [1, "two", {"three": 3.5}],
+            "": "",
+        });
+        let object = value.as_object().expect("an object");
+        let mut out = Vec::new();
+        write_object(&mut out, object).expect("written");
+        assert_eq!(
+            String::from_utf8(out).expect("utf-8"),
+            serde_json::to_string(object).expect("json")
+        );
+    }
+
+    #[test]
     fn links_are_written_as_serde_json_writes_them() {
         use crate::record::links::link;
         let mut links = Links::with_capacity(2);
@@ -251,14 +322,16 @@ mod tests {
         for special in [
             '"', '\\', '\u{0}', '\u{1f}', ' ', '\u{7f}', 'é', '!', '#', ']',
         ] {
-            for at in 0..24 {
-                let mut text: String = "abcdefghijklmnopqrstuvwx".into();
-                text.replace_range(at..at + 1, &special.to_string());
-                assert_eq!(
-                    written(&text),
-                    serde_json::to_string(&text).expect("json"),
-                    "{special:?} at {at}"
-                );
+            for len in 1..=24 {
+                for at in 0..len {
+                    let mut text: String = "abcdefghijklmnopqrstuvwx"[..len].into();
+                    text.replace_range(at..at + 1, &special.to_string());
+                    assert_eq!(
+                        written(&text),
+                        serde_json::to_string(&text).expect("json"),
+                        "{special:?} at {at} of {len}"
+                    );
+                }
             }
         }
     }
