@@ -200,11 +200,24 @@ async fn users_cases(db: &Db, kinds: &Kinds<'_>, sizes: &Sizes) -> Result<(), Bo
         each(text),
         value.as_secs_f64() / text.as_secs_f64()
     );
-    let sql = raw_list_time(db, sizes.rounds.min(3)).await?;
+    let keys_first = ving::sql::dialect(db.backend())
+        .capabilities()
+        .defer_deep_pages;
+    let sql = raw_list_time(db, sizes.rounds.min(3), keys_first).await?;
     println!(
         "| {backend} | its SQL: the count and the page query of 100 pages of 100 Users, raw through sqlx | {:.1} ms | | |",
         ms(sql)
     );
+    if keys_first {
+        // What the deep pages would cost as plain selects (ving's query, and ving-rs's
+        // before it read them by their keys first).
+        let plain = raw_list_time(db, sizes.rounds.min(3), false).await?;
+        println!(
+            "| {backend} | the same with every page a plain select | {:.1} ms | | {:.2} |",
+            ms(plain),
+            plain.as_secs_f64() / sql.as_secs_f64()
+        );
+    }
     for (what, object_params) in [
         ("no includes", Describe::new().current_user(&admin)),
         ("links, options, meta", full.clone()),
@@ -249,7 +262,9 @@ async fn users_cases(db: &Db, kinds: &Kinds<'_>, sizes: &Sizes) -> Result<(), Bo
 
 /// What the SQL of case 5's lists costs alone: per page, the count and the page query
 /// (ving's default sort, `createdAt` then `id`) run raw through sqlx, the rows fetched.
-async fn raw_list_time(db: &Db, rounds: usize) -> Result<Duration, BoxError> {
+/// With `keys_first`, the page query is the one `describe_list` runs on a backend that
+/// reads deep pages by their keys first: from `ving::sql::DEEP_PAGE` on, that form.
+async fn raw_list_time(db: &Db, rounds: usize, keys_first: bool) -> Result<Duration, BoxError> {
     use ving::db::Pool;
     let (created, id) = match db.backend() {
         Backend::MySql => ("`createdAt`", "`id`"),
@@ -259,11 +274,17 @@ async fn raw_list_time(db: &Db, rounds: usize) -> Result<Duration, BoxError> {
     let mut times = Vec::new();
     for _ in 0..rounds {
         let start = Instant::now();
-        for page in 0..100 {
-            let sql = format!(
-                "SELECT * FROM users ORDER BY {created}, {id} LIMIT 100 OFFSET {}",
-                page * 100
-            );
+        for page in 0..100u64 {
+            let offset = page * 100;
+            let sql = if keys_first && offset >= ving::sql::DEEP_PAGE {
+                format!(
+                    "SELECT users.* FROM users INNER JOIN (SELECT {id} FROM users ORDER BY \
+                     {created}, {id} LIMIT 100 OFFSET {offset}) AS page_keys ON page_keys.{id} = \
+                     users.{id} ORDER BY users.{created}, users.{id}"
+                )
+            } else {
+                format!("SELECT * FROM users ORDER BY {created}, {id} LIMIT 100 OFFSET {offset}")
+            };
             let rows = match db.pool() {
                 Pool::MySql(pool) => {
                     ving::sqlx::query(count).fetch_one(pool).await?;
@@ -287,7 +308,7 @@ async fn raw_list_time(db: &Db, rounds: usize) -> Result<Duration, BoxError> {
     Ok(best(times))
 }
 
-/// For a profiler (`--profile-describe-users [mariadb|sqlite] [bytes]`): `VING_PROFILE_ROUNDS`
+/// For a profiler (`--profile-describe-users [mariadb|sqlite] [bytes] [show]`): `VING_PROFILE_ROUNDS`
 /// (200) rounds of describing 1,000 users to an admin with links, options and meta (the
 /// case of `scripts/bench-ving-node`), on PostgreSQL unless told; prints the time a user.
 async fn profile_describe_users(args: &[String]) -> Result<(), BoxError> {
@@ -344,10 +365,15 @@ async fn profile_describe_users(args: &[String]) -> Result<(), BoxError> {
     }
     let bytes = start.elapsed();
     println!(
-        "{:.2} µs a user as a JSON value (describe), {:.2} µs as JSON text (describe_to)",
+        "{:.2} µs a user as a JSON value (describe), {:.2} µs as JSON text (describe_to), {} bytes the last",
         a_user(value),
-        a_user(bytes)
+        a_user(bytes),
+        out.len()
     );
+    // `show`: the last describe, to see what is written.
+    if args.iter().any(|a| a == "show") {
+        println!("{}", String::from_utf8_lossy(&out));
+    }
     test.cleanup().await;
     Ok(())
 }

@@ -38,7 +38,7 @@ pub use ddl::{
 };
 pub use dialect::{
     dialect, Capabilities, Dialect, LongLists, MySqlDialect, PostgresDialect, SqliteDialect,
-    LONG_IN_LIST,
+    DEEP_PAGE, LONG_IN_LIST,
 };
 
 /// A value bound to a statement; `None` is SQL `NULL` of that type.
@@ -424,11 +424,21 @@ pub struct Join {
     /// Inner, left, right or full.
     pub kind: JoinKind,
     /// The joined table.
-    pub table: &'static str,
+    pub table: JoinTable,
     /// The name it goes by in the query (`FROM users AS parent`), when not its own.
     pub alias: Option<&'static str>,
     /// The join condition.
     pub on: Expr,
+}
+
+/// What a join joins.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JoinTable {
+    /// A table.
+    Named(&'static str),
+    /// The rows of a select, `(SELECT …) AS alias` (the join's alias names them; a
+    /// derived table must have one).
+    Select(Box<Select>),
 }
 
 /// One term of `ORDER BY`.

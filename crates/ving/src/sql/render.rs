@@ -5,8 +5,8 @@ use std::fmt::Write as _;
 
 use super::dialect::{LongLists, LONG_IN_LIST};
 use super::{
-    BinaryOp, Dialect, Expr, Insert, JoinKind, Nulls, OnConflict, OrderTerm, Param, ParamList,
-    RawPart, RowLock, Select, Statement,
+    BinaryOp, Dialect, Expr, Insert, JoinKind, JoinTable, Nulls, OnConflict, OrderTerm, Param,
+    ParamList, RawPart, RowLock, Select, Statement,
 };
 use crate::config::Backend;
 
@@ -404,7 +404,14 @@ impl<D: Dialect + ?Sized> Writer<'_, D> {
                 JoinKind::Right => " RIGHT JOIN ",
                 JoinKind::Full => " FULL JOIN ",
             });
-            self.table_as(join.table, join.alias);
+            match join.table {
+                JoinTable::Named(table) => self.table_as(table, join.alias),
+                JoinTable::Select(rows) => {
+                    self.subquery(*rows);
+                    self.sql.push_str(" AS ");
+                    self.ident(join.alias.unwrap_or("rows"));
+                }
+            }
             self.sql.push_str(" ON ");
             self.expr(join.on);
         }

@@ -77,7 +77,7 @@ impl<'a, Q, Sel, G> SelectQuery<'a, Q, Sel, G> {
         let mut select = self.select;
         select.joins.push(sql::Join {
             kind,
-            table: T::SOURCE,
+            table: sql::JoinTable::Named(T::SOURCE),
             alias: (T::SOURCE != T::NAME).then_some(T::NAME),
             on: on.into_condition(),
         });

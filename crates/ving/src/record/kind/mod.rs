@@ -11,7 +11,10 @@ use crate::db::{DbError, DbRow};
 use crate::drizzle::{Executor, Predicate};
 use crate::id::IdCodec;
 use crate::schema::{Prop, PropDefault, PropType, RelationType, Schema, SchemaSet};
-use crate::sql::{Aggregate, BinaryOp, Delete, Expr, OrderTerm, Param, RawPart, Select, Statement};
+use crate::sql::{
+    Aggregate, BinaryOp, Delete, Expr, Join, JoinKind, JoinTable, OrderTerm, Param, RawPart,
+    Select, Statement,
+};
 use crate::table::{ColumnType, TableModel};
 
 use super::date::now_string;
@@ -354,6 +357,11 @@ impl<'e> Kind<'e> {
         select.order_by = self.order_terms(&options.order_by)?;
         select.limit = options.limit;
         select.offset = options.offset;
+        let deep = options.offset.is_some_and(|o| o >= crate::sql::DEEP_PAGE);
+        let sorted = !select.order_by.is_empty();
+        if deep && sorted && self.executor().dialect().capabilities().defer_deep_pages {
+            select = keys_first(select, self.table_name(), self.column("id")?.name);
+        }
         self.fetch_records(select).await
     }
 
@@ -607,5 +615,66 @@ pub(crate) async fn fetch_rows<T: Send>(
     match executor {
         Executor::Pool(db) => db.fetch_all(sql, params, decode).await,
         Executor::Transaction(tx) => tx.fetch_all(sql, params, decode).await,
+    }
+}
+
+/// `page`, a sorted page of `table`'s rows, read by its keys first (see
+/// [`crate::sql::Capabilities::defer_deep_pages`]): the ids of the rows it selects, sorted,
+/// skipped and limited as it says, are a derived table that the rows are joined to, and
+/// the rows come in the same order. The same rows as `page` itself.
+fn keys_first(mut page: Select, table: &'static str, id: &'static str) -> Select {
+    const KEYS: &str = "ving_page_keys";
+    let keys = Select {
+        fields: vec![Expr::column(table, id)],
+        where_: page.where_.take(),
+        order_by: page.order_by.clone(),
+        limit: page.limit.take(),
+        offset: page.offset.take(),
+        ..Select::all_of(table, &[])
+    };
+    page.joins.push(Join {
+        kind: JoinKind::Inner,
+        table: JoinTable::Select(Box::new(keys)),
+        alias: Some(KEYS),
+        on: Expr::Binary {
+            left: Box::new(Expr::column(KEYS, id)),
+            op: BinaryOp::Eq,
+            right: Box::new(Expr::column(table, id)),
+        },
+    });
+    page
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sql::{Dialect, MySqlDialect, OrderTerm};
+
+    #[test]
+    fn a_deep_page_joins_its_rows_to_its_sorted_keys() {
+        let mut page = Select::all_of("users", &["id", "createdAt"]);
+        page.where_ = Some(Expr::Binary {
+            left: Box::new(Expr::column("users", "admin")),
+            op: BinaryOp::Eq,
+            right: Box::new(Expr::Param(Param::Bool(Some(false)))),
+        });
+        page.order_by = vec![OrderTerm {
+            expr: Expr::column("users", "createdAt"),
+            descending: true,
+            nulls: None,
+        }];
+        page.limit = Some(100);
+        page.offset = Some(4_900);
+        let (sql, params) = MySqlDialect.render(Statement::Select(keys_first(page, "users", "id")));
+        assert_eq!(
+            sql,
+            "SELECT `users`.`id`, `users`.`createdAt` FROM `users` INNER JOIN (SELECT `users`.`id` \
+             FROM `users` WHERE `users`.`admin` = ? ORDER BY `users`.`createdAt` DESC LIMIT ? \
+             OFFSET ?) AS `ving_page_keys` ON `ving_page_keys`.`id` = `users`.`id` ORDER BY \
+             `users`.`createdAt` DESC"
+        );
+        // The where's value, then the inner select's limit and offset.
+        assert_eq!(params.len(), 3, "{params:?}");
+        assert_eq!(params[0], Param::Bool(Some(false)));
     }
 }
