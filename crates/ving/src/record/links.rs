@@ -68,8 +68,9 @@ pub struct Links {
     /// Each link with its name and [`name_key`] of its name (names are compared by
     /// their keys first).
     entries: Vec<(u64, Cow<'static, str>, Link)>,
-    /// A bit for each name's key (of 64, by a hash of it): a name whose bit is not set
-    /// is not among the links, which is the rule when links are added.
+    /// A bit for each name's key (one of 64, by a hash of it): a name whose bit is clear
+    /// is not among the links, so most names a describe adds (new ones) are added
+    /// without looking at the others.
     names: u64,
 }
 
