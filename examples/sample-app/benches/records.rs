@@ -279,7 +279,7 @@ async fn raw_list_time(db: &Db, rounds: usize, keys_first: bool) -> Result<Durat
             let sql = if keys_first && offset >= ving::sql::DEEP_PAGE {
                 format!(
                     "SELECT users.* FROM users INNER JOIN (SELECT {id} FROM users ORDER BY \
-                     {created}, {id} LIMIT 100 OFFSET {offset}) AS page_keys ON page_keys.{id} = \
+                     {created}, {id} LIMIT 100 OFFSET {offset}) AS ving_page ON ving_page.{id} = \
                      users.{id} ORDER BY users.{created}, users.{id}"
                 )
             } else {

@@ -623,7 +623,8 @@ pub(crate) async fn fetch_rows<T: Send>(
 /// skipped and limited as it says, are a derived table that the rows are joined to, and
 /// the rows come in the same order. The same rows as `page` itself.
 fn keys_first(mut page: Select, table: &'static str, id: &'static str) -> Select {
-    const KEYS: &str = "ving_page_keys";
+    // Not a table name: a kind's table name ends in "s".
+    const KEYS: &str = "ving_page";
     let keys = Select {
         fields: vec![Expr::column(table, id)],
         where_: page.where_.take(),
@@ -670,7 +671,7 @@ mod tests {
             sql,
             "SELECT `users`.`id`, `users`.`createdAt` FROM `users` INNER JOIN (SELECT `users`.`id` \
              FROM `users` WHERE `users`.`admin` = ? ORDER BY `users`.`createdAt` DESC LIMIT ? \
-             OFFSET ?) AS `ving_page_keys` ON `ving_page_keys`.`id` = `users`.`id` ORDER BY \
+             OFFSET ?) AS `ving_page` ON `ving_page`.`id` = `users`.`id` ORDER BY \
              `users`.`createdAt` DESC"
         );
         // The where's value, then the inner select's limit and offset.
