@@ -45,7 +45,7 @@ impl BackendRow for SqliteRow {
     sqlite_getter!(get_string, String);
 
     /// Dates as SQLite holds them (text `YYYY-MM-DD hh:mm:ss[.f…]`, what ving-rs binds and
-    /// `CURRENT_TIMESTAMP` writes) are read by [`sql_datetime`]; anything else as sqlx
+    /// `CURRENT_TIMESTAMP` writes) are read by hand; anything else as sqlx
     /// reads it. sqlx tries chrono's pattern parser on a dozen patterns, offsets first:
     /// about 4,700 instructions a date, half of what reading a User cost.
     fn get_datetime(&self, index: usize) -> Result<chrono::NaiveDateTime, sqlx::Error> {
