@@ -359,7 +359,7 @@ impl<'e> Kind<'e> {
         select.offset = options.offset;
         let deep = options.offset.is_some_and(|o| o >= crate::sql::DEEP_PAGE);
         let sorted = !select.order_by.is_empty();
-        if deep && sorted && self.executor().dialect().capabilities().defer_deep_pages {
+        if deep && sorted {
             select = keys_first(select, self.table_name(), self.column("id")?.name);
         }
         self.fetch_records(select).await
@@ -619,7 +619,7 @@ pub(crate) async fn fetch_rows<T: Send>(
 }
 
 /// `page`, a sorted page of `table`'s rows, read by its keys first (see
-/// [`crate::sql::Capabilities::defer_deep_pages`]): the ids of the rows it selects, sorted,
+/// [`crate::sql::DEEP_PAGE`]): the ids of the rows it selects, sorted,
 /// skipped and limited as it says, are a derived table that the rows are joined to, and
 /// the rows come in the same order. The same rows as `page` itself.
 fn keys_first(mut page: Select, table: &'static str, id: &'static str) -> Select {

@@ -75,17 +75,16 @@ pub struct Capabilities {
     /// A column is changed by restating it whole (`MODIFY COLUMN`); otherwise its type,
     /// default and nullability change one by one (`ALTER COLUMN … TYPE/SET/DROP`).
     pub restate_column: bool,
-    /// A deep page of rows (see [`DEEP_PAGE`]) is read faster by sorting and skipping
-    /// their primary keys first, then joining the page's rows to those keys: MariaDB and
-    /// SQLite sort whole rows (every row up to the page's end held in the sort), while
-    /// PostgreSQL's own plan for the plain select is the faster one.
-    pub defer_deep_pages: bool,
 }
 
-/// The offset from which a page is deep: below it, the plain select was as fast or
-/// faster on every backend (measured on 10,000 users sorted by `createdAt, id`: at
-/// offset 0 the deferred page cost 1.2x the plain one on MariaDB, at 1,000 0.7x, at
-/// 4,900 0.5x).
+/// The offset from which a page of records is deep, and read by its keys first: its
+/// rows' primary keys sorted, skipped and limited, then the page's rows joined to them.
+/// A plain select sorts whole rows, every row up to the page's end held in the sort
+/// (MariaDB sorts rows with a text column by row id and reads each again; SQLite's top-N
+/// sort carries every column; PostgreSQL's spills to disk once the rows outgrow
+/// `work_mem`); the keys are small. Below this offset the plain select was as fast or
+/// faster (measured on 10,000 of ving's Users sorted by `createdAt, id`: at offset 0 the
+/// keys-first page cost 1.2x the plain one on MariaDB, at 1,000 0.7x, at 4,900 0.5x).
 pub const DEEP_PAGE: u64 = 1_000;
 
 /// How an `IN` list of more than [`LONG_IN_LIST`] values is bound: as one parameter, so

@@ -45,7 +45,6 @@ impl Dialect for MySqlDialect {
             long_lists: LongLists::JsonTable,
             alter_columns: true,
             restate_column: true,
-            defer_deep_pages: true,
         }
     }
 

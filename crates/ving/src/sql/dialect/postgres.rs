@@ -29,7 +29,6 @@ impl Dialect for PostgresDialect {
             long_lists: LongLists::Array,
             alter_columns: true,
             restate_column: false,
-            defer_deep_pages: false,
         }
     }
 

@@ -33,7 +33,6 @@ impl Dialect for SqliteDialect {
             long_lists: LongLists::JsonEach,
             alter_columns: false,
             restate_column: false,
-            defer_deep_pages: true,
         }
     }
 
