@@ -200,14 +200,20 @@ async fn users_cases(db: &Db, kinds: &Kinds<'_>, sizes: &Sizes) -> Result<(), Bo
         each(text),
         value.as_secs_f64() / text.as_secs_f64()
     );
-    let sql = raw_list_time(db, sizes.rounds.min(3), true).await?;
+    // The form describe_list sends: the count in the page's statement on MariaDB.
+    let sent = if db.dialect().capabilities().count_in_page {
+        ListSql::Subquery
+    } else {
+        ListSql::KeysFirst
+    };
+    let sql = raw_list_time(db, sizes.rounds.min(3), sent).await?;
     println!(
         "| {backend} | its SQL: the count and the page query of 100 pages of 100 Users, raw through sqlx | {:.1} ms | | |",
         ms(sql)
     );
     // What the deep pages would cost as plain selects (ving's query, and ving-rs's before
     // it read them by their keys first).
-    let plain = raw_list_time(db, sizes.rounds.min(3), false).await?;
+    let plain = raw_list_time(db, sizes.rounds.min(3), ListSql::Plain).await?;
     println!(
         "| {backend} | the same with every page a plain select | {:.1} ms | | {:.2} |",
         ms(plain),
@@ -255,11 +261,23 @@ async fn users_cases(db: &Db, kinds: &Kinds<'_>, sizes: &Sizes) -> Result<(), Bo
     Ok(())
 }
 
+/// The forms of a list's SQL [`raw_list_time`] runs.
+#[derive(Clone, Copy, PartialEq)]
+enum ListSql {
+    /// A count, then every page a plain sorted select.
+    Plain,
+    /// A count, then pages from `ving::sql::DEEP_PAGE` on read by their keys first.
+    KeysFirst,
+    /// Keys first, the count in the page's own query (`COUNT(*) OVER ()`): one statement.
+    Windowed,
+    /// Keys first, the count a scalar subquery of the page's query: one statement.
+    Subquery,
+}
+
 /// What the SQL of case 5's lists costs alone: per page, the count and the page query
-/// (ving's default sort, `createdAt` then `id`) run raw through sqlx, the rows fetched.
-/// With `keys_first`, the page query is the one `describe_list` runs: from
-/// `ving::sql::DEEP_PAGE` on, the page read by its keys first.
-async fn raw_list_time(db: &Db, rounds: usize, keys_first: bool) -> Result<Duration, BoxError> {
+/// (ving's default sort, `createdAt` then `id`) run raw through sqlx, the rows fetched,
+/// in the form `form` says.
+async fn raw_list_time(db: &Db, rounds: usize, form: ListSql) -> Result<Duration, BoxError> {
     use ving::db::Pool;
     let (created, id) = match db.backend() {
         Backend::MySql => ("`createdAt`", "`id`"),
@@ -271,26 +289,55 @@ async fn raw_list_time(db: &Db, rounds: usize, keys_first: bool) -> Result<Durat
         let start = Instant::now();
         for page in 0..100u64 {
             let offset = page * 100;
-            let sql = if keys_first && offset >= ving::sql::DEEP_PAGE {
-                format!(
+            let deep = form != ListSql::Plain && offset >= ving::sql::DEEP_PAGE;
+            let windowed = matches!(form, ListSql::Windowed | ListSql::Subquery);
+            let sql = match (deep, windowed) {
+                (true, true) if form == ListSql::Subquery => format!(
+                    "SELECT users.*, (SELECT COUNT(*) FROM users) AS ving_total FROM users INNER \
+                     JOIN (SELECT {id} FROM users ORDER BY {created}, {id} LIMIT 100 OFFSET \
+                     {offset}) AS ving_page ON ving_page.{id} = users.{id} ORDER BY \
+                     users.{created}, users.{id}"
+                ),
+                (false, true) if form == ListSql::Subquery => format!(
+                    "SELECT users.*, (SELECT COUNT(*) FROM users) AS ving_total FROM users ORDER \
+                     BY {created}, {id} LIMIT 100 OFFSET {offset}"
+                ),
+                (true, false) => format!(
                     "SELECT users.* FROM users INNER JOIN (SELECT {id} FROM users ORDER BY \
                      {created}, {id} LIMIT 100 OFFSET {offset}) AS ving_page ON ving_page.{id} = \
                      users.{id} ORDER BY users.{created}, users.{id}"
-                )
-            } else {
-                format!("SELECT * FROM users ORDER BY {created}, {id} LIMIT 100 OFFSET {offset}")
+                ),
+                (true, true) => format!(
+                    "SELECT users.*, ving_page.ving_total FROM users INNER JOIN (SELECT {id}, \
+                     COUNT(*) OVER () AS ving_total FROM users ORDER BY {created}, {id} LIMIT 100 \
+                     OFFSET {offset}) AS ving_page ON ving_page.{id} = users.{id} ORDER BY \
+                     users.{created}, users.{id}"
+                ),
+                (false, false) => format!(
+                    "SELECT * FROM users ORDER BY {created}, {id} LIMIT 100 OFFSET {offset}"
+                ),
+                (false, true) => format!(
+                    "SELECT users.*, COUNT(*) OVER () AS ving_total FROM users ORDER BY \
+                     {created}, {id} LIMIT 100 OFFSET {offset}"
+                ),
             };
             let rows = match db.pool() {
                 Pool::MySql(pool) => {
-                    ving::sqlx::query(count).fetch_one(pool).await?;
+                    if !windowed {
+                        ving::sqlx::query(count).fetch_one(pool).await?;
+                    }
                     ving::sqlx::query(&sql).fetch_all(pool).await?.len()
                 }
                 Pool::Postgres(pool) => {
-                    ving::sqlx::query(count).fetch_one(pool).await?;
+                    if !windowed {
+                        ving::sqlx::query(count).fetch_one(pool).await?;
+                    }
                     ving::sqlx::query(&sql).fetch_all(pool).await?.len()
                 }
                 Pool::Sqlite(pool) => {
-                    ving::sqlx::query(count).fetch_one(pool).await?;
+                    if !windowed {
+                        ving::sqlx::query(count).fetch_one(pool).await?;
+                    }
                     ving::sqlx::query(&sql).fetch_all(pool).await?.len()
                 }
                 #[allow(unreachable_patterns)]
@@ -301,6 +348,46 @@ async fn raw_list_time(db: &Db, rounds: usize, keys_first: bool) -> Result<Durat
         times.push(start.elapsed());
     }
     Ok(best(times))
+}
+
+/// `--list-sql [backends]`: case 5's lists' SQL alone, in each of its forms, alternately
+/// (five rounds of 100 pages, best of each), with ratios against the form `describe_list`
+/// sends.
+async fn list_sql_forms(backend: Backend) -> Result<(), BoxError> {
+    let Some(test) = TestDb::fresh_or_skip(backend).await else {
+        return Ok(());
+    };
+    let db = test.db();
+    db.create_tables(&TableModel::from_schemas(&schemas()?))
+        .await?;
+    for first in (0..10_001).step_by(1000) {
+        let batch: Vec<UserInsert> = (first..(first + 1000).min(10_001))
+            .map(|i| user(i, i == 0))
+            .collect();
+        db.insert(UserTable).values(batch).execute().await?;
+    }
+    let forms = [
+        ("a count, then keys first", ListSql::KeysFirst),
+        ("a count, then plain selects", ListSql::Plain),
+        ("keys first, the count windowed", ListSql::Windowed),
+        ("keys first, the count a scalar subquery", ListSql::Subquery),
+    ];
+    let mut times = vec![Vec::new(); forms.len()];
+    for _ in 0..5 {
+        for (i, (_, form)) in forms.iter().enumerate() {
+            times[i].push(raw_list_time(db, 1, *form).await?);
+        }
+    }
+    let times: Vec<Duration> = times.into_iter().map(best).collect();
+    for ((what, _), time) in forms.iter().zip(&times) {
+        println!(
+            "| {backend} | 100 pages of 100 Users' SQL: {what} | {:.1} ms | {:.2} |",
+            ms(*time),
+            time.as_secs_f64() / times[0].as_secs_f64()
+        );
+    }
+    test.cleanup().await;
+    Ok(())
 }
 
 /// For a profiler (`--profile-describe-users [mariadb|sqlite] [bytes] [show]`): `VING_PROFILE_ROUNDS`
@@ -549,6 +636,18 @@ async fn main() -> Result<(), BoxError> {
     }
     if args.iter().any(|a| a == "--profile-describe-users") {
         return profile_describe_users(&args).await;
+    }
+    if args.iter().any(|a| a == "--list-sql") {
+        for (name, backend) in [
+            ("sqlite", Backend::Sqlite),
+            ("mariadb", Backend::MySql),
+            ("postgres", Backend::Postgres),
+        ] {
+            if args.iter().all(|a| a.starts_with("--")) || args.iter().any(|a| a == name) {
+                list_sql_forms(backend).await?;
+            }
+        }
+        return Ok(());
     }
     let find_many = args.iter().any(|a| a == "--profile-find-many");
     let describe = args.iter().any(|a| a == "--profile-describe");

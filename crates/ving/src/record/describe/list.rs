@@ -16,7 +16,8 @@ use super::super::Ouch;
 impl<'e> Kind<'e> {
     /// A page of records, described: ving's `describeList`. One count, one page query,
     /// and one query per relation in `object_params.related` (the parents of the whole
-    /// page at once). `nextPage` is `min(page + 1, totalPages)` (at least 1), where ving
+    /// page at once); on MariaDB the count is read in the page's query
+    /// ([`crate::sql::Capabilities::count_in_page`]). `nextPage` is `min(page + 1, totalPages)` (at least 1), where ving
     /// gives the current page on the second-to-last one.
     pub async fn describe_list(
         &self,
@@ -79,20 +80,24 @@ impl<'e> Kind<'e> {
         for order in &mut order_by {
             order.descending = params.descending;
         }
-        let total_items = self.count(where_.clone()).await?;
-        let total_pages = paging.total_pages(total_items);
         let mut records = Vec::new();
+        let mut counted = None;
         if let Some(take) = paging.items_this_page() {
             let options = FindOptions {
                 limit: Some(paging.items_per_page as u64),
                 offset: Some((paging.items_per_page * (paging.page - 1)) as u64),
                 order_by,
             };
-            records = self.find_many(where_, &options).await?;
+            (records, counted) = self.find_counted_page(where_.clone(), &options).await?;
             records.truncate(take as usize);
-            self.preload_parents(&mut records, &params.object_params.related)
-                .await?;
         }
+        let total_items = match counted {
+            Some(total) => total,
+            None => self.count(where_).await?,
+        };
+        let total_pages = paging.total_pages(total_items);
+        self.preload_parents(&mut records, &params.object_params.related)
+            .await?;
         let json = PagingJson {
             page: paging.page,
             next_page: (paging.page + 1).min(total_pages.max(1)),

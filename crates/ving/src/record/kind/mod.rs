@@ -2,6 +2,7 @@
 //! create, find, count, aggregate, delete and ving's paged `describe_list`.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use futures_util::Stream;
@@ -166,6 +167,17 @@ impl<'e> Kind<'e> {
 
     /// Runs a select of this kind's columns and makes records of the rows.
     pub(crate) async fn fetch_records(&self, select: Select) -> Result<Vec<Record<'e>>, Ouch> {
+        Ok(self.fetch_counted_records(select, false).await?.0)
+    }
+
+    /// Runs a select of this kind's columns, with a count after them when `counted`, and
+    /// makes records of the rows; the count is the last row's (`None` when not counted or
+    /// no row came).
+    async fn fetch_counted_records(
+        &self,
+        select: Select,
+        counted: bool,
+    ) -> Result<(Vec<Record<'e>>, Option<i64>), Ouch> {
         let executor = self.executor();
         let (sql, params) = executor.dialect().render(Statement::Select(select));
         let types: Vec<(ColumnType, bool)> = self
@@ -176,15 +188,22 @@ impl<'e> Kind<'e> {
             .collect();
         let names = self.info().names.clone();
         let kind = Arc::new(self.clone());
+        let total = AtomicI64::new(-1);
+        let total_at = types.len();
         // Each row becomes its record as it is decoded: no second vector of rows.
-        Ok(fetch_rows(executor, &sql, params, move |row| {
+        let records = fetch_rows(executor, &sql, params, |row| {
             let cells = read_cells(&row, &types)?;
+            if counted {
+                total.store(row.get_i64(total_at)?, Ordering::Relaxed);
+            }
             Ok(Record::from_row(
                 kind.clone(),
                 Props::from_cells(names.clone(), cells),
             ))
         })
-        .await?)
+        .await?;
+        let total = total.into_inner();
+        Ok((records, (total >= 0).then_some(total)))
     }
 
     /// A record in memory with the kind's defaults, the prop defaults and `props` (taken
@@ -352,17 +371,64 @@ impl<'e> Kind<'e> {
         where_: impl IntoWhere,
         options: &FindOptions,
     ) -> Result<Vec<Record<'e>>, Ouch> {
+        let where_ = self.calc_where(where_)?.map(|w| w.0);
+        let select = self.page_select(where_, options, None)?;
+        self.fetch_records(select).await
+    }
+
+    /// A page of [`Kind::find_many`] and, where the database reads them faster together
+    /// ([`crate::sql::Capabilities::count_in_page`]), how many records match `where` on
+    /// every page, from the same statement; `None` when it was not read with the page (or
+    /// the page is empty): count them apart.
+    pub(crate) async fn find_counted_page(
+        &self,
+        where_: impl IntoWhere,
+        options: &FindOptions,
+    ) -> Result<(Vec<Record<'e>>, Option<i64>), Ouch> {
+        let where_ = self.calc_where(where_)?.map(|w| w.0);
+        if !self.executor().dialect().capabilities().count_in_page {
+            let select = self.page_select(where_, options, None)?;
+            return Ok((self.fetch_records(select).await?, None));
+        }
+        let count = self.count_select(where_.clone());
+        let select = self.page_select(where_, options, Some(count))?;
+        self.fetch_counted_records(select, true).await
+    }
+
+    /// The select of `find_many` (a deep, sorted page read by its keys first), with
+    /// `count` as a last field when given.
+    fn page_select(
+        &self,
+        where_: Option<Expr>,
+        options: &FindOptions,
+        count: Option<Select>,
+    ) -> Result<Select, Ouch> {
         let mut select = self.select();
-        select.where_ = self.calc_where(where_)?.map(|w| w.0);
+        select.where_ = where_;
         select.order_by = self.order_terms(&options.order_by)?;
         select.limit = options.limit;
         select.offset = options.offset;
+        if let Some(count) = count {
+            select.fields.push(Expr::Subquery(Box::new(count)));
+        }
         let deep = options.offset.is_some_and(|o| o >= crate::sql::DEEP_PAGE);
         let sorted = !select.order_by.is_empty();
         if deep && sorted {
             select = keys_first(select, self.table_name(), self.column("id")?.name);
         }
-        self.fetch_records(select).await
+        Ok(select)
+    }
+
+    /// `SELECT COUNT(*) FROM <table> WHERE <where_>`.
+    fn count_select(&self, where_: Option<Expr>) -> Select {
+        Select {
+            fields: vec![Expr::Aggregate {
+                function: Aggregate::Count,
+                arg: None,
+            }],
+            where_,
+            ..Select::all_of(self.table_name(), &[])
+        }
     }
 
     /// The records matching `where`, as a stream that holds one batch of rows at a time
@@ -503,11 +569,8 @@ impl<'e> Kind<'e> {
             }
             None => (None, ColumnType::BigIntUnsigned),
         };
-        let select = Select {
-            fields: vec![Expr::Aggregate { function, arg }],
-            where_: self.calc_where(where_)?.map(|w| w.0),
-            ..Select::all_of(self.table_name(), &[])
-        };
+        let mut select = self.count_select(self.calc_where(where_)?.map(|w| w.0));
+        select.fields = vec![Expr::Aggregate { function, arg }];
         let executor = self.executor();
         let (sql, params) = executor.dialect().render(Statement::Select(select));
         let rows = fetch_rows(executor, &sql, params, move |row| {
@@ -596,7 +659,6 @@ impl<'e> Kind<'e> {
     }
 }
 
-/// Runs a query on a pool or a transaction and decodes each row with `decode`.
 /// `a AND b AND …`: nothing for no terms, the term itself for one.
 fn all_of(mut terms: Vec<Expr>) -> Option<Expr> {
     match terms.len() {
@@ -606,6 +668,7 @@ fn all_of(mut terms: Vec<Expr>) -> Option<Expr> {
     }
 }
 
+/// Runs a query on a pool or a transaction and decodes each row with `decode`.
 pub(crate) async fn fetch_rows<T: Send>(
     executor: Executor<'_>,
     sql: &str,
@@ -677,5 +740,43 @@ mod tests {
         // The where's value, then the inner select's limit and offset.
         assert_eq!(params.len(), 3, "{params:?}");
         assert_eq!(params[0], Param::Bool(Some(false)));
+    }
+
+    #[test]
+    fn a_counted_deep_page_binds_its_where_twice_in_order() {
+        let admin = Expr::Binary {
+            left: Box::new(Expr::column("users", "admin")),
+            op: BinaryOp::Eq,
+            right: Box::new(Expr::Param(Param::Bool(Some(false)))),
+        };
+        let mut count = Select::all_of("users", &[]);
+        count.fields = vec![Expr::Aggregate {
+            function: Aggregate::Count,
+            arg: None,
+        }];
+        count.where_ = Some(admin.clone());
+        let mut page = Select::all_of("users", &["id"]);
+        page.fields.push(Expr::Subquery(Box::new(count)));
+        page.where_ = Some(admin);
+        page.order_by = vec![OrderTerm {
+            expr: Expr::column("users", "id"),
+            descending: false,
+            nulls: None,
+        }];
+        page.limit = Some(100);
+        page.offset = Some(1_000);
+        let (sql, params) = MySqlDialect.render(Statement::Select(keys_first(page, "users", "id")));
+        assert_eq!(
+            sql,
+            "SELECT `users`.`id`, (SELECT count(*) FROM `users` WHERE `users`.`admin` = ?) FROM \
+             `users` INNER JOIN (SELECT `users`.`id` FROM `users` WHERE `users`.`admin` = ? ORDER \
+             BY `users`.`id` ASC LIMIT ? OFFSET ?) AS `ving_page` ON `ving_page`.`id` = \
+             `users`.`id` ORDER BY `users`.`id` ASC"
+        );
+        assert_eq!(
+            params[..2],
+            [Param::Bool(Some(false)), Param::Bool(Some(false))]
+        );
+        assert_eq!(params.len(), 4, "{params:?}");
     }
 }

@@ -45,6 +45,7 @@ impl Dialect for MySqlDialect {
             long_lists: LongLists::JsonTable,
             alter_columns: true,
             restate_column: true,
+            count_in_page: true,
         }
     }
 

@@ -29,6 +29,7 @@ impl Dialect for PostgresDialect {
             long_lists: LongLists::Array,
             alter_columns: true,
             restate_column: false,
+            count_in_page: false,
         }
     }
 

@@ -33,6 +33,7 @@ impl Dialect for SqliteDialect {
             long_lists: LongLists::JsonEach,
             alter_columns: false,
             restate_column: false,
+            count_in_page: false,
         }
     }
 
