@@ -67,11 +67,26 @@ impl Serialize for Link {
 pub struct Links {
     /// Each link with its name and [`name_key`] of its name (names are compared by
     /// their keys first).
-    entries: Vec<(u64, Cow<'static, str>, Link)>,
+    entries: Vec<Entry>,
     /// A bit for each name's key (one of 64, by a hash of it): a name whose bit is clear
     /// is not among the links, so most names a describe adds (new ones) are added
     /// without looking at the others.
     names: u64,
+}
+
+/// A link with its name and the name's [`name_key`].
+pub(crate) type Entry = (u64, Cow<'static, str>, Link);
+
+/// The most entries a list may have for its room to be kept on its thread when it is
+/// dropped ([`SPARE`]).
+const SPARE_MOST: usize = 64;
+
+thread_local! {
+    /// The room of the last list of links dropped on this thread (empty), for the next
+    /// one made there: a describe's list is a block of over a kilobyte (a User's
+    /// seventeen links), which the allocator neither keeps nor hands out as cheaply as
+    /// small ones, and describes come one after the other.
+    static SPARE: std::cell::Cell<Vec<Entry>> = const { std::cell::Cell::new(Vec::new()) };
 }
 
 /// A name's length and first seven bytes in one word: two names with different keys
@@ -112,10 +127,9 @@ impl Eq for Links {}
 impl Links {
     /// No links yet, with room for `capacity`.
     pub fn with_capacity(capacity: usize) -> Links {
-        Links {
-            entries: Vec::with_capacity(capacity),
-            names: 0,
-        }
+        let mut entries = SPARE.with(std::cell::Cell::take);
+        entries.reserve(capacity);
+        Links { entries, names: 0 }
     }
 
     /// Adds the link `name` (or replaces it, in its place).
@@ -166,6 +180,11 @@ impl Links {
             .map(|(_, name, link)| (name.as_ref(), link))
     }
 
+    /// The links in order, with their names as given (borrowed or owned) and their keys.
+    pub(crate) fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
     /// How many there are.
     pub fn len(&self) -> usize {
         self.entries.len()
@@ -181,6 +200,17 @@ impl Links {
         self.iter()
             .map(|(name, link)| (name.to_owned(), link.to_value()))
             .collect()
+    }
+}
+
+/// A dropped list leaves its room (not its links) to the next one made on its thread.
+impl Drop for Links {
+    fn drop(&mut self) {
+        if (1..=SPARE_MOST).contains(&self.entries.capacity()) {
+            let mut room = std::mem::take(&mut self.entries);
+            room.clear();
+            SPARE.with(|spare| spare.set(room));
+        }
     }
 }
 

@@ -5,11 +5,12 @@
 //! strings, dates, words) need no escaping, so each is checked in one pass the compiler
 //! vectorizes and copied whole; the rare one that needs escaping goes through serde_json.
 
+use std::borrow::Cow;
 use std::io::Write as _;
 
 use super::{option_lists, write_json, Described, OptionList, Shown};
 use crate::record::date::DateText;
-use crate::record::links::Links;
+use crate::record::links::{Link, Links};
 use crate::record::props::{Cell, Held};
 use crate::record::Ouch;
 
@@ -146,41 +147,138 @@ fn write_object(
     Ok(())
 }
 
-/// Links as ving's JSON: `{name: {href, methods, usage}, …}` in their order. Most links
-/// share their methods and usage with the link before (a User's eight `page` links), so
-/// the text of those two is copied from where the previous link's was written.
+/// Links as ving's JSON: `{name: {href, methods, usage}, …}` in their order. Describes of
+/// a kind mostly have links of the same names, methods and usages (only the hrefs
+/// differ), so the text around the hrefs is made once a shape ([`LinksText`]) and kept on
+/// the thread: a describe then writes its hrefs between the pieces of that text.
 fn write_links(out: &mut Vec<u8>, links: &Links) {
-    out.push(b'{');
-    let mut last: Option<(&[&str], &str, std::ops::Range<usize>)> = None;
+    LINKS_TEXTS.with(|texts| {
+        let mut texts = texts.borrow_mut();
+        let at = match texts.iter().position(|text| text.fits(links)) {
+            Some(at) => at,
+            None if texts.len() < LINKS_TEXTS_MOST => {
+                texts.push(LinksText::of(links));
+                texts.len() - 1
+            }
+            None => return write_links_plain(out, links),
+        };
+        texts[at].write(out, links);
+    });
+}
+
+/// The most shapes of links a thread keeps the text of ([`LINKS_TEXTS`]); links of
+/// other shapes are written whole.
+const LINKS_TEXTS_MOST: usize = 8;
+
+thread_local! {
+    /// The texts of the shapes of links written on this thread, the first ones met.
+    static LINKS_TEXTS: std::cell::RefCell<Vec<LinksText>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// The JSON text of links of one shape (names, methods and usages, in order) but for
+/// their hrefs: piece `i` of `text` (up to `ends[i]`) goes before the `i`th href, the
+/// last piece after the last one.
+struct LinksText {
+    /// Each link's name, methods and usage.
+    shape: Vec<(
+        Cow<'static, str>,
+        &'static [&'static str],
+        Cow<'static, str>,
+    )>,
+    text: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl LinksText {
+    /// The text of the shape of `links`.
+    fn of(links: &Links) -> LinksText {
+        let mut text = Vec::new();
+        let mut ends = Vec::with_capacity(links.len() + 1);
+        for (i, (_, name, _)) in links.entries().iter().enumerate() {
+            if i > 0 {
+                link_tail(&mut text, &links.entries()[i - 1].2);
+            }
+            link_head(&mut text, i, name);
+            ends.push(text.len());
+        }
+        links_tail(&mut text, links);
+        ends.push(text.len());
+        let shape = (links.entries().iter())
+            .map(|(_, name, link)| (name.clone(), link.methods, link.usage.clone()))
+            .collect();
+        LinksText { shape, text, ends }
+    }
+
+    /// Whether `links` are of this shape.
+    fn fits(&self, links: &Links) -> bool {
+        let entries = links.entries();
+        self.shape.len() == entries.len()
+            && (self.shape.iter().zip(entries)).all(|((name, methods, usage), (_, n, link))| {
+                same_text(name, n)
+                    && (std::ptr::eq(*methods, link.methods) || *methods == link.methods)
+                    && same_text(usage, &link.usage)
+            })
+    }
+
+    /// `links`, of this shape, as JSON.
+    fn write(&self, out: &mut Vec<u8>, links: &Links) {
+        let mut from = 0;
+        for ((_, _, link), &end) in links.entries().iter().zip(&self.ends) {
+            out.extend_from_slice(&self.text[from..end]);
+            string(out, &link.href);
+            from = end;
+        }
+        out.extend_from_slice(&self.text[from..]);
+    }
+}
+
+/// Whether two texts are the same, without comparing them when they are the same text
+/// in memory (a name or usage borrowed from the same literal).
+fn same_text(a: &str, b: &str) -> bool {
+    a.len() == b.len() && (std::ptr::eq(a.as_ptr(), b.as_ptr()) || a == b)
+}
+
+/// Links as ving's JSON, each written whole.
+fn write_links_plain(out: &mut Vec<u8>, links: &Links) {
     for (i, (name, link)) in links.iter().enumerate() {
         if i > 0 {
+            link_tail(out, &links.entries()[i - 1].2);
+        }
+        link_head(out, i, name);
+        string(out, &link.href);
+    }
+    links_tail(out, links);
+}
+
+/// What comes before the `i`th link's href: `{"name":{"href":` (`,` for `{` after the
+/// first).
+fn link_head(out: &mut Vec<u8>, i: usize, name: &str) {
+    out.push(if i == 0 { b'{' } else { b',' });
+    string(out, name);
+    out.extend_from_slice(br#":{"href":"#);
+}
+
+/// What comes after a link's href: `,"methods":[…],"usage":"…"}`.
+fn link_tail(out: &mut Vec<u8>, link: &Link) {
+    out.extend_from_slice(br#","methods":["#);
+    for (j, method) in link.methods.iter().enumerate() {
+        if j > 0 {
             out.push(b',');
         }
-        string(out, name);
-        out.extend_from_slice(br#":{"href":"#);
-        string(out, &link.href);
-        match &last {
-            Some((methods, usage, written))
-                if (std::ptr::eq(*methods, link.methods) || *methods == link.methods)
-                    && *usage == link.usage.as_ref() =>
-            {
-                out.extend_from_within(written.clone());
-            }
-            _ => {
-                let start = out.len();
-                out.extend_from_slice(br#","methods":["#);
-                for (j, method) in link.methods.iter().enumerate() {
-                    if j > 0 {
-                        out.push(b',');
-                    }
-                    string(out, method);
-                }
-                out.extend_from_slice(br#"],"usage":"#);
-                string(out, &link.usage);
-                out.push(b'}');
-                last = Some((link.methods, link.usage.as_ref(), start..out.len()));
-            }
-        }
+        string(out, method);
+    }
+    out.extend_from_slice(br#"],"usage":"#);
+    string(out, &link.usage);
+    out.push(b'}');
+}
+
+/// What comes after the last link's href: its tail and the object's end (`{}` for no
+/// links).
+fn links_tail(out: &mut Vec<u8>, links: &Links) {
+    match links.entries().last() {
+        Some((_, _, link)) => link_tail(out, link),
+        None => out.push(b'{'),
     }
     out.push(b'}');
 }
@@ -314,6 +412,68 @@ mod tests {
         assert_eq!(
             String::from_utf8(out).expect("utf-8"),
             serde_json::to_string(&links).expect("json")
+        );
+    }
+
+    /// Links from a few names, methods, usages and hrefs (some to escape), so that shapes
+    /// repeat, differ in one part only, and outnumber the texts a thread keeps.
+    fn some_links() -> impl Strategy<Value = Links> {
+        use crate::record::links::link;
+        const METHODS: [&[&str]; 3] = [&["GET"], &["GET", "POST"], &[]];
+        let one = (0..5usize, 0..3usize, 0..3usize, "[a/\"\\\n]{0,12}");
+        proptest::collection::vec(one, 0..6).prop_map(|parts| {
+            let mut links = Links::with_capacity(parts.len());
+            for (name, methods, usage, href) in parts {
+                let name = ["base", "self", "profile", "a\"b", "listApikeys"][name];
+                // An owned usage equal to a borrowed one, and one of its own.
+                let usage: Cow<'static, str> = match usage {
+                    0 => "page".into(),
+                    1 => String::from("page").into(),
+                    _ => "re\tst".into(),
+                };
+                links.insert(name, link(href, METHODS[methods], usage));
+            }
+            links
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn links_of_any_shape_are_written_as_serde_json_writes_them(
+            lists in proptest::collection::vec(some_links(), 1..40)
+        ) {
+            // Written twice each: once making (or finding) its shape's text, once from it.
+            for links in &lists {
+                for _ in 0..2 {
+                    let mut out = Vec::new();
+                    write_links(&mut out, links);
+                    prop_assert_eq!(
+                        String::from_utf8(out).expect("utf-8"),
+                        serde_json::to_string(links).expect("json")
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn links_of_more_shapes_than_a_thread_keeps_are_written_whole() {
+        use crate::record::links::link;
+        for n in 0..LINKS_TEXTS_MOST + 3 {
+            let mut links = Links::with_capacity(n);
+            for i in 0..n {
+                links.insert(format!("l{i}"), link(format!("/{i}"), &["GET"], "page"));
+            }
+            let mut out = Vec::new();
+            write_links(&mut out, &links);
+            assert_eq!(
+                String::from_utf8(out).expect("utf-8"),
+                serde_json::to_string(&links).expect("json")
+            );
+        }
+        assert_eq!(
+            LINKS_TEXTS.with(|texts| texts.borrow().len()),
+            LINKS_TEXTS_MOST
         );
     }
 
