@@ -89,6 +89,49 @@ thread_local! {
     static SPARE: std::cell::Cell<Vec<Entry>> = const { std::cell::Cell::new(Vec::new()) };
 }
 
+/// The most strings [`SPARE_TEXTS`] keeps, and the most room one may have to be kept.
+const SPARE_TEXTS_MOST: (usize, usize) = (32, 512);
+
+thread_local! {
+    /// The (emptied) hrefs of links dropped on this thread, for [`href`] to fill again:
+    /// a describe makes a dozen hrefs and drops them when it is written.
+    static SPARE_TEXTS: std::cell::RefCell<Vec<String>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// `parts` joined (what `parts.concat()` gives), for an href: in a string that the hrefs
+/// of a dropped [`Links`] left on this thread when there is one, so that describing one
+/// record after another allocates no new hrefs.
+///
+/// ```
+/// let me = "/api/v1/users/UservDKaLb1";
+/// assert_eq!(ving::record::href(&[me, "/avatar"]), "/api/v1/users/UservDKaLb1/avatar");
+/// ```
+pub fn href(parts: &[&str]) -> String {
+    let mut text = SPARE_TEXTS
+        .with(|spare| spare.borrow_mut().pop())
+        .unwrap_or_default();
+    text.reserve(parts.iter().map(|part| part.len()).sum());
+    for part in parts {
+        text.push_str(part);
+    }
+    text
+}
+
+/// Keeps `text`, emptied, for [`href`] (unless there are enough, or it is too big).
+fn spare_text(mut text: String) {
+    let (most, room) = SPARE_TEXTS_MOST;
+    if text.capacity() <= room {
+        SPARE_TEXTS.with(|spare| {
+            let mut spare = spare.borrow_mut();
+            if spare.len() < most {
+                text.clear();
+                spare.push(text);
+            }
+        });
+    }
+}
+
 /// A name's length and first seven bytes in one word: two names with different keys
 /// differ, and two of seven bytes or fewer with equal keys are equal (most link names),
 /// so a link is found among the others without comparing their text.
@@ -203,12 +246,17 @@ impl Links {
     }
 }
 
-/// A dropped list leaves its room (not its links) to the next one made on its thread.
+/// A dropped list leaves its room (not its links) to the next one made on its thread,
+/// and its hrefs' to [`href`].
 impl Drop for Links {
     fn drop(&mut self) {
+        for (_, _, link) in self.entries.drain(..) {
+            if let Cow::Owned(text) = link.href {
+                spare_text(text);
+            }
+        }
         if (1..=SPARE_MOST).contains(&self.entries.capacity()) {
-            let mut room = std::mem::take(&mut self.entries);
-            room.clear();
+            let room = std::mem::take(&mut self.entries);
             SPARE.with(|spare| spare.set(room));
         }
     }
@@ -278,6 +326,22 @@ mod tests {
             key[7] = len as u8;
             assert_eq!(name_key(name), u64::from_le_bytes(key), "{name:?}");
         }
+    }
+
+    #[test]
+    fn hrefs_are_made_in_the_room_of_dropped_ones() {
+        let mut links = Links::with_capacity(2);
+        let long = href(&["/api/v1/users/", "UservDKaLb1", "/import-avatar"]);
+        assert_eq!(long, "/api/v1/users/UservDKaLb1/import-avatar");
+        let room = long.as_ptr();
+        links.insert("importAvatar", link(long, &["PUT"], "rest"));
+        links.insert("logout", link("/users/logout", &["GET"], "page"));
+        drop(links);
+        // The room of the dropped href, emptied: nothing of its text is left.
+        let again = href(&["/x", "", "/y"]);
+        assert_eq!(again, "/x/y");
+        assert_eq!(again.as_ptr(), room);
+        assert_eq!(href(&[]), "");
     }
 
     #[test]

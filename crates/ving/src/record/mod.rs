@@ -99,7 +99,7 @@ mod viewer;
 
 pub use date::{format_date, parse_date};
 pub use kind::{FindOptions, IntoWhere, ListFilter, ListParams, OrderBy, Paging, RecordId, Where};
-pub use links::{link, Link, Links};
+pub use links::{href, link, Link, Links};
 pub use model::{DefaultFn, HookFuture, Kind, Kinds, Record, RecordHooks};
 pub use ouch::{status_message, Ouch};
 pub use password::{

@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 use ving::record::{
-    link, CurrentUser, Describe, HookFuture, Kinds, Links, Ouch, Record, RecordHooks,
+    href, link, CurrentUser, Describe, HookFuture, Kinds, Links, Ouch, Record, RecordHooks,
 };
 
 use super::RecordSettings;
@@ -46,24 +46,26 @@ pub fn display_name(user: &Record<'_>) -> String {
 /// bg1, `a–z` bg2); a last digit or `_` adds neither.
 pub fn robohash_url(kind: &str, id_string: &str) -> String {
     let bare = id_string.strip_prefix(kind).unwrap_or(id_string);
-    // Room for the longest suffixes: one allocation.
-    let mut url = String::with_capacity(64 + bare.len());
-    url.push_str("https://robohash.org/");
-    url.push_str(bare);
-    url.push_str("/size_300x300");
     let last = bare.chars().last().unwrap_or('0');
-    match last {
-        'A'..='M' => url.push_str("/set_set2"),
-        'a'..='m' => url.push_str("/set_set3"),
-        'N'..='Z' => url.push_str("/set_set4"),
-        _ => {}
-    }
-    match last {
-        'A'..='Z' => url.push_str("/bgset_bg1"),
-        'a'..='z' => url.push_str("/bgset_bg2"),
-        _ => {}
-    }
-    url
+    let set = match last {
+        'A'..='M' => "/set_set2",
+        'a'..='m' => "/set_set3",
+        'N'..='Z' => "/set_set4",
+        _ => "",
+    };
+    let background = match last {
+        'A'..='Z' => "/bgset_bg1",
+        'a'..='z' => "/bgset_bg2",
+        _ => "",
+    };
+    // One string, from the room of hrefs dropped before when there is some.
+    href(&[
+        "https://robohash.org/",
+        bare,
+        "/size_300x300",
+        set,
+        background,
+    ])
 }
 
 /// The avatar's URL by `avatarType`: `robot` the robohash of the id string, `uploaded`
@@ -151,19 +153,19 @@ impl RecordHooks for UserHooks {
         links: &'a mut Links,
     ) -> HookFuture<'a, ()> {
         Box::pin(async move {
-            // The hrefs made from `base` and `self`, each at its size (`concat`), before
-            // the links are changed.
+            // The hrefs made from `base` and `self` (by `href`, in the room of hrefs
+            // dropped before), before the links are changed.
             let (base, me) = (links.href("base"), links.href("self"));
-            let messagebus = [base, "/messagebus"].concat();
-            let describe_avatar = [me, "/avatar"].concat();
-            let import_avatar = [me, "/import-avatar"].concat();
+            let messagebus = href(&[base, "/messagebus"]);
+            let describe_avatar = href(&[me, "/avatar"]);
+            let import_avatar = href(&[me, "/import-avatar"]);
             fn page(href: impl Into<std::borrow::Cow<'static, str>>) -> ving::record::Link {
                 link(href, &["GET"], "page")
             }
-            links.insert("profile", page(["/users/", id, "/profile"].concat()));
+            links.insert("profile", page(href(&["/users/", id, "/profile"])));
             links.insert("logout", page("/users/logout"));
             links.insert("list", page("/users/admin"));
-            links.insert("edit", page(["/users/admin/", id].concat()));
+            links.insert("edit", page(href(&["/users/admin/", id])));
             links.insert("settings", page("/users/settings"));
             links.insert("preferences", page("/users/settings/preferences"));
             links.insert("listApikeys", page("/users/settings/apikeys"));

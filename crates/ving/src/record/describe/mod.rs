@@ -10,7 +10,7 @@ use crate::schema::{PropType, RelationType};
 mod list;
 mod text;
 
-use super::links::{link, Links};
+use super::links::{href, link, Links};
 use super::model::Record;
 use super::props::Held;
 use super::viewer::{visible, Describe};
@@ -30,7 +30,7 @@ impl<'e> Record<'e> {
         // Room for as many links as the kind's describes have had (no growing on the way).
         let seen = &self.kind.info().links_seen;
         let mut links = Links::with_capacity(seen.load(Ordering::Relaxed).max(2));
-        let self_href = [base, "/", id_string].concat();
+        let self_href = href(&[base, "/", id_string]);
         links.insert("base", link(base, &["GET", "POST"], "rest"));
         links.insert("self", link(self_href, &["GET", "PUT", "DELETE"], "rest"));
         if let Some(hooks) = self.registered_hooks() {
@@ -168,8 +168,8 @@ impl<'e> Record<'e> {
                     } else {
                         &["GET"]
                     };
-                let href = [links.href("self"), "/", &lower].concat();
-                links.insert(lower, link(href, methods, "rest"));
+                let to = href(&[links.href("self"), "/", &lower]);
+                links.insert(lower, link(to, methods, "rest"));
             }
             if relation.relation_type == RelationType::Parent
                 && params.related.contains(&relation.name)
