@@ -134,6 +134,8 @@ pub(crate) struct KindInfo {
     /// Per prop (in schema order), `,"name":` as a describe's JSON text writes it before
     /// the prop's value.
     pub(crate) prop_keys: Vec<Box<[u8]>>,
+    /// Per prop (in schema order), who may see it.
+    pub(crate) viewers: Vec<super::viewer::Viewers>,
     /// The most links a describe of the kind has had: what the next one makes room for
     /// (a User's hooks add a dozen to `base`, `self` and its relations).
     pub(crate) links_seen: std::sync::atomic::AtomicUsize,

@@ -88,14 +88,35 @@ impl<'u> Describe<'u> {
     }
 }
 
-/// Whether a viewer sees `prop` (`all`: owner-level props for everyone, as the REST
-/// options endpoint asks).
-pub(crate) fn visible(prop: &Prop, params: &Describe<'_>, is_owner: bool) -> bool {
-    let mut roles = prop.view.iter().chain(&prop.edit);
-    roles.clone().any(|r| r == "public")
-        || params.private
-        || (is_owner && roles.clone().any(|r| r == "owner"))
-        || params
-            .current_user
-            .is_some_and(|u| roles.any(|r| u.is_role(r)))
+/// Who may see a prop, read once a kind from its `view` and `edit` roles: everyone
+/// (`public`), its record's owner (`owner`), users of its other roles.
+#[derive(Debug, Clone)]
+pub(crate) struct Viewers {
+    public: bool,
+    owner: bool,
+    /// Every role but `public` (which lets everyone see), asked of the current user.
+    roles: Box<[String]>,
+}
+
+impl Viewers {
+    /// The viewers of `prop`.
+    pub(crate) fn of(prop: &Prop) -> Viewers {
+        let roles = prop.view.iter().chain(&prop.edit);
+        Viewers {
+            public: roles.clone().any(|r| r == "public"),
+            owner: roles.clone().any(|r| r == "owner"),
+            roles: roles.filter(|r| *r != "public").cloned().collect(),
+        }
+    }
+
+    /// Whether a viewer sees the prop (`is_owner`: the viewer owns the record, or
+    /// owner-level props are shown to everyone, as the REST options endpoint asks).
+    pub(crate) fn see(&self, params: &Describe<'_>, is_owner: bool) -> bool {
+        self.public
+            || params.private
+            || (is_owner && self.owner)
+            || params
+                .current_user
+                .is_some_and(|u| self.roles.iter().any(|r| u.is_role(r)))
+    }
 }

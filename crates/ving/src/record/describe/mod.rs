@@ -13,7 +13,7 @@ mod text;
 use super::links::{href, link, Links};
 use super::model::Record;
 use super::props::Held;
-use super::viewer::{visible, Describe};
+use super::viewer::Describe;
 use super::Ouch;
 
 impl<'e> Record<'e> {
@@ -50,7 +50,7 @@ impl<'e> Record<'e> {
         all: bool,
     ) -> Result<Map<String, Value>, Ouch> {
         let is_owner = all || self.is_owner(params.current_user).await?;
-        let seen = (self.kind.schema().props.iter()).map(|prop| visible(prop, params, is_owner));
+        let seen = (self.kind.info().viewers.iter()).map(|viewers| viewers.see(params, is_owner));
         Ok(options_map(self, seen))
     }
 
@@ -136,7 +136,7 @@ impl<'e> Record<'e> {
                     );
                 }
             }
-            if !visible(prop, params, is_owner) {
+            if !info.viewers[i].see(params, is_owner) {
                 shown.push(Shown::Hidden);
                 continue;
             }

@@ -2,6 +2,7 @@
 //! options, and the hooks a kind's own record code installs ([`RecordHooks`]).
 
 use super::*;
+use crate::record::viewer::Viewers;
 
 /// A name that lives as long as the program (the statement tree holds `&'static str`
 /// names); each distinct name is kept once.
@@ -116,6 +117,7 @@ impl<'e> Kinds<'e> {
                 KindInfo {
                     relation_links,
                     prop_keys,
+                    viewers: schema.props.iter().map(Viewers::of).collect(),
                     schema: schema.clone(),
                     table: intern(&schema.table_name),
                     names: columns.iter().map(|c| c.name).collect(),

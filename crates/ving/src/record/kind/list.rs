@@ -2,7 +2,6 @@
 //! records described, the parents preloaded, and the paging arithmetic ([`Paging`]).
 
 use super::*;
-use crate::record::viewer::visible;
 use crate::schema::Owner;
 
 impl<'e> Kind<'e> {
@@ -139,7 +138,7 @@ impl<'e> Kind<'e> {
     /// `include.private`. Lists sort, search and filter only by such props.
     fn listable(&self, prop: &str, viewer: &Describe<'_>) -> bool {
         let schema = self.schema();
-        let Some(prop) = schema.props.iter().find(|p| p.name == prop) else {
+        let Some(at) = schema.props.iter().position(|p| p.name == prop) else {
             return false;
         };
         let owns_all = viewer.current_user.is_some_and(|user| {
@@ -148,7 +147,7 @@ impl<'e> Kind<'e> {
                 .iter()
                 .any(|owner| matches!(owner, Owner::Role(role) if user.is_role(role)))
         });
-        visible(prop, viewer, owns_all)
+        self.info().viewers[at].see(viewer, owns_all)
     }
 
     /// ving's 400 for a prop a list cannot `how` (sort, filter) by: an unknown prop and a
