@@ -17,7 +17,8 @@ impl<'e> Kind<'e> {
     /// A page of records, described: ving's `describeList`. One count, one page query,
     /// and one query per relation in `object_params.related` (the parents of the whole
     /// page at once); on MariaDB the count is read in the page's query
-    /// ([`crate::sql::Capabilities::count_in_page`]). `nextPage` is `min(page + 1, totalPages)` (at least 1), where ving
+    /// ([`crate::sql::Capabilities::count_in_page`]). `nextPage` is
+    /// `min(page + 1, totalPages)` (at least 1), where ving
     /// gives the current page on the second-to-last one.
     pub async fn describe_list(
         &self,

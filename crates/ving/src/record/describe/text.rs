@@ -151,6 +151,7 @@ fn write_object(
 /// a kind mostly have links of the same names, methods and usages (only the hrefs
 /// differ), so the text around the hrefs is made once a shape ([`LinksText`]) and kept on
 /// the thread: a describe then writes its hrefs between the pieces of that text.
+/// (Links of a shape not kept have a text made for them alone.)
 fn write_links(out: &mut Vec<u8>, links: &Links) {
     LINKS_TEXTS.with(|texts| {
         let mut texts = texts.borrow_mut();
@@ -160,7 +161,8 @@ fn write_links(out: &mut Vec<u8>, links: &Links) {
                 texts.push(LinksText::of(links));
                 texts.len() - 1
             }
-            None => return write_links_plain(out, links),
+            // A shape of its own: its text made for it alone.
+            None => return LinksText::of(links).write(out, links),
         };
         texts[at].write(out, links);
     });
@@ -237,18 +239,6 @@ impl LinksText {
 /// in memory (a name or usage borrowed from the same literal).
 fn same_text(a: &str, b: &str) -> bool {
     a.len() == b.len() && (std::ptr::eq(a.as_ptr(), b.as_ptr()) || a == b)
-}
-
-/// Links as ving's JSON, each written whole.
-fn write_links_plain(out: &mut Vec<u8>, links: &Links) {
-    for (i, (name, link)) in links.iter().enumerate() {
-        if i > 0 {
-            link_tail(out, &links.entries()[i - 1].2);
-        }
-        link_head(out, i, name);
-        string(out, &link.href);
-    }
-    links_tail(out, links);
 }
 
 /// What comes before the `i`th link's href: `{"name":{"href":` (`,` for `{` after the

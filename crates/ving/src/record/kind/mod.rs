@@ -390,7 +390,7 @@ impl<'e> Kind<'e> {
             let select = self.page_select(where_, options, None)?;
             return Ok((self.fetch_records(select).await?, None));
         }
-        let count = self.count_select(where_.clone());
+        let count = self.aggregate_select(Aggregate::Count, None, where_.clone());
         let select = self.page_select(where_, options, Some(count))?;
         self.fetch_counted_records(select, true).await
     }
@@ -419,13 +419,15 @@ impl<'e> Kind<'e> {
         Ok(select)
     }
 
-    /// `SELECT COUNT(*) FROM <table> WHERE <where_>`.
-    fn count_select(&self, where_: Option<Expr>) -> Select {
+    /// `SELECT <function>(<arg>) FROM <table> WHERE <where_>` (`count(*)` without an arg).
+    fn aggregate_select(
+        &self,
+        function: Aggregate,
+        arg: Option<Box<Expr>>,
+        where_: Option<Expr>,
+    ) -> Select {
         Select {
-            fields: vec![Expr::Aggregate {
-                function: Aggregate::Count,
-                arg: None,
-            }],
+            fields: vec![Expr::Aggregate { function, arg }],
             where_,
             ..Select::all_of(self.table_name(), &[])
         }
@@ -569,8 +571,7 @@ impl<'e> Kind<'e> {
             }
             None => (None, ColumnType::BigIntUnsigned),
         };
-        let mut select = self.count_select(self.calc_where(where_)?.map(|w| w.0));
-        select.fields = vec![Expr::Aggregate { function, arg }];
+        let select = self.aggregate_select(function, arg, self.calc_where(where_)?.map(|w| w.0));
         let executor = self.executor();
         let (sql, params) = executor.dialect().render(Statement::Select(select));
         let rows = fetch_rows(executor, &sql, params, move |row| {
@@ -714,21 +715,31 @@ mod tests {
     use super::*;
     use crate::sql::{Dialect, MySqlDialect, OrderTerm};
 
-    #[test]
-    fn a_deep_page_joins_its_rows_to_its_sorted_keys() {
-        let mut page = Select::all_of("users", &["id", "createdAt"]);
-        page.where_ = Some(Expr::Binary {
+    /// `users.admin = false`, a bound value.
+    fn not_admin() -> Expr {
+        Expr::Binary {
             left: Box::new(Expr::column("users", "admin")),
             op: BinaryOp::Eq,
             right: Box::new(Expr::Param(Param::Bool(Some(false)))),
-        });
+        }
+    }
+
+    /// `page` sorted by `users.<column>`, a page of 100 from `offset`.
+    fn sort_and_page(page: &mut Select, column: &'static str, descending: bool, offset: u64) {
         page.order_by = vec![OrderTerm {
-            expr: Expr::column("users", "createdAt"),
-            descending: true,
+            expr: Expr::column("users", column),
+            descending,
             nulls: None,
         }];
         page.limit = Some(100);
-        page.offset = Some(4_900);
+        page.offset = Some(offset);
+    }
+
+    #[test]
+    fn a_deep_page_joins_its_rows_to_its_sorted_keys() {
+        let mut page = Select::all_of("users", &["id", "createdAt"]);
+        page.where_ = Some(not_admin());
+        sort_and_page(&mut page, "createdAt", true, 4_900);
         let (sql, params) = MySqlDialect.render(Statement::Select(keys_first(page, "users", "id")));
         assert_eq!(
             sql,
@@ -744,27 +755,16 @@ mod tests {
 
     #[test]
     fn a_counted_deep_page_binds_its_where_twice_in_order() {
-        let admin = Expr::Binary {
-            left: Box::new(Expr::column("users", "admin")),
-            op: BinaryOp::Eq,
-            right: Box::new(Expr::Param(Param::Bool(Some(false)))),
-        };
         let mut count = Select::all_of("users", &[]);
         count.fields = vec![Expr::Aggregate {
             function: Aggregate::Count,
             arg: None,
         }];
-        count.where_ = Some(admin.clone());
+        count.where_ = Some(not_admin());
         let mut page = Select::all_of("users", &["id"]);
         page.fields.push(Expr::Subquery(Box::new(count)));
-        page.where_ = Some(admin);
-        page.order_by = vec![OrderTerm {
-            expr: Expr::column("users", "id"),
-            descending: false,
-            nulls: None,
-        }];
-        page.limit = Some(100);
-        page.offset = Some(1_000);
+        page.where_ = Some(not_admin());
+        sort_and_page(&mut page, "id", false, 1_000);
         let (sql, params) = MySqlDialect.render(Statement::Select(keys_first(page, "users", "id")));
         assert_eq!(
             sql,
