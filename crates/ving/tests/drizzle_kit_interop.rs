@@ -395,7 +395,7 @@ fn drizzle_kit_and_ving_continue_each_others_folders() {
     )
     .expect("ving prepare");
     assert!(
-        matches!(prepared, Prepared::Migration { tag: Some(ref tag), .. } if tag == "0001_add_note"),
+        matches!(prepared, Prepared::Migration { ref tag, .. } if tag == "0001_add_note"),
         "{prepared:?}"
     );
     std::fs::write(work.join("schema.mjs"), drizzle_schema(true)).expect("schema");

@@ -194,7 +194,7 @@ async fn main_job(root: &Path, env: &dyn Fn(&str) -> Option<String>) -> Result<(
                     println!("drizzle --prepare: nothing to do, the migrations match the schemas")
                 }
                 Prepared::Migration { tag, .. } => {
-                    println!("drizzle --prepare: wrote {}", tag.unwrap_or_default())
+                    println!("drizzle --prepare: wrote {tag}")
                 }
             }
             let applied = migrate::up(&db, &folder).await.map_err(fail)?;

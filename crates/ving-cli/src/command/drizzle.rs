@@ -4,6 +4,37 @@
 use super::*;
 use ving::schema;
 
+/// `wrote FILE`, or in a dry run (which prints SQL) the comment `-- would write FILE`: the
+/// file named as it will be, or by its number when the name is made when written.
+fn written_or_not(file: &Path, args: &DrizzleArgs) -> String {
+    if !args.dry_run {
+        return format!("wrote {}", file.display());
+    }
+    if args.name.is_some() || args.custom.is_some() {
+        return format!("-- would write {}; nothing written", file.display());
+    }
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    let number = name.split_once('_').map_or(name.as_ref(), |(n, _)| n);
+    let dir = file.parent().unwrap_or(file);
+    format!(
+        "-- would write {}/{number}_<a name made when written>.sql; nothing written",
+        dir.display()
+    )
+}
+
+/// What a prepared migration holds: `1 statement`, `2 statements`, or that it is a custom
+/// migration.
+fn what_it_holds(statements: &[String], args: &DrizzleArgs) -> String {
+    if args.custom.is_some() {
+        return "a custom migration, for SQL written by hand".into();
+    }
+    let n = statements.len();
+    format!("{n} statement{}", if n == 1 { "" } else { "s" })
+}
+
 pub(crate) fn drizzle_command(
     project: &Path,
     database_url: Option<&str>,
@@ -179,7 +210,7 @@ pub(crate) fn drizzle_command(
         };
         // The other dialects' folders get the same migration, under the same name.
         let name = match &prepared {
-            ving::migrate::Prepared::Migration { tag: Some(tag), .. } => {
+            ving::migrate::Prepared::Migration { tag, .. } if !args.dry_run => {
                 tag.split_once('_').map(|(_, name)| name.to_owned())
             }
             _ => None,
@@ -202,16 +233,13 @@ pub(crate) fn drizzle_command(
                 &options,
             )?;
             if let ving::migrate::Prepared::Migration {
-                tag: Some(tag),
-                statements,
-                ..
+                tag, statements, ..
             } = done
             {
                 others.push_str(&format!(
-                    "wrote {} ({} statement{}, {backend})\n",
-                    other.dir().join(format!("{tag}.sql")).display(),
-                    statements.len(),
-                    if statements.len() == 1 { "" } else { "s" }
+                    "{} ({}, {backend})\n",
+                    written_or_not(&other.dir().join(format!("{tag}.sql")), args),
+                    what_it_holds(&statements, args),
                 ));
             }
         }
@@ -232,18 +260,15 @@ pub(crate) fn drizzle_command(
                 for warning in &warnings {
                     text.push_str(&format!("warning: this migration {warning}\n"));
                 }
-                match tag {
-                    Some(tag) => text.push_str(&format!(
-                        "wrote {} ({} statement{})\n",
-                        folder.dir().join(format!("{tag}.sql")).display(),
-                        statements.len(),
-                        if statements.len() == 1 { "" } else { "s" }
-                    )),
-                    None => {
-                        for statement in &statements {
-                            text.push_str(statement);
-                            text.push_str(";\n");
-                        }
+                text.push_str(&format!(
+                    "{} ({})\n",
+                    written_or_not(&folder.dir().join(format!("{tag}.sql")), args),
+                    what_it_holds(&statements, args)
+                ));
+                if args.dry_run {
+                    for statement in &statements {
+                        text.push_str(statement);
+                        text.push_str(";\n");
                     }
                 }
                 text

@@ -36,9 +36,10 @@ fn prepare_up_and_status_on_the_embedded_database() {
         "--dry-run",
     ]);
     assert_eq!(code, ExitCode::SUCCESS);
-    assert!(
-        out.is_empty(),
-        "a dry run of a custom migration prints its (empty) SQL: {out}"
+    assert_eq!(
+        out,
+        format!("-- would write {root}/ving/drizzle/migrations/0001_fix_data.sql; nothing written (a custom migration, for SQL written by hand)\n"),
+        "a dry run of a custom migration says what it would write"
     );
     let (code, out, err) = run(&["-C", root, "drizzle", "--check"]);
     assert_eq!(code, ExitCode::SUCCESS, "{err}");
@@ -411,6 +412,15 @@ fn prepare_stops_when_rows_hold_a_removed_enum_value() {
         out.starts_with(
             "warning: this migration removes enum value email from users.useAsDisplayName"
         ),
+        "{out}"
+    );
+    // What it would write, named by its number (its name is made when it is written).
+    assert!(
+        out.contains("\n-- would write ")
+            && out.contains(
+                "/ving/drizzle/migrations/0001_<a name made when written>.sql; nothing written ("
+            )
+            && out.contains(" statements)\n"),
         "{out}"
     );
     let url = ving::config::DatabaseUrl::parse("sqlite://ving.db").expect("url");

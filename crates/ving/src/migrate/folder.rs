@@ -127,6 +127,12 @@ impl Folder {
             .collect()
     }
 
+    /// The tag the next migration named `name` gets (`0003_fix_data`).
+    pub fn next_tag(&self, dialect: &dyn Dialect, name: &str) -> Result<String, MigrateError> {
+        let journal = self.journal(dialect)?;
+        Ok(next_tag(&journal, name))
+    }
+
     /// Writes the next migration: its SQL, its snapshot and its journal entry. Returns
     /// the tag.
     pub fn write(
@@ -138,8 +144,8 @@ impl Folder {
         snapshot: &Snapshot,
     ) -> Result<String, MigrateError> {
         let mut journal = self.journal(dialect)?;
+        let tag = next_tag(&journal, name);
         let idx = journal.entries.last().map_or(0, |e| e.idx + 1);
-        let tag = format!("{idx:04}_{name}");
         let meta = self.dir.join("meta");
         std::fs::create_dir_all(&meta).map_err(|e| file_error(&meta, e))?;
         let sql: Vec<String> = statements
@@ -228,4 +234,10 @@ impl Folder {
             files,
         })
     }
+}
+
+/// The tag of the migration after the journal's last, named `name`.
+fn next_tag(journal: &Journal, name: &str) -> String {
+    let idx = journal.entries.last().map_or(0, |e| e.idx + 1);
+    format!("{idx:04}_{name}")
 }

@@ -42,8 +42,9 @@ pub enum Prepared {
     NothingToDo,
     /// A migration was planned (and written unless dry-run).
     Migration {
-        /// Its tag (`0001_brave_otter`); `None` for a dry run.
-        tag: Option<String>,
+        /// Its tag (`0001_brave_otter`): its file's name without `.sql`, written or (in a
+        /// dry run) to be written.
+        tag: String,
         /// Its statements.
         statements: Vec<String>,
         /// Its destructive steps.
@@ -78,7 +79,7 @@ pub fn prepare(
         snapshot.prev_id = old.id.clone();
         snapshot.id = uuid::Uuid::new_v4().to_string();
         let tag = if options.dry_run {
-            None
+            folder.next_tag(dialect, &name)?
         } else {
             let down = Plan {
                 warnings: vec![
@@ -87,13 +88,13 @@ pub fn prepare(
                 ],
                 ..Plan::default()
             };
-            Some(folder.write(
+            folder.write(
                 dialect,
                 &name,
                 &["-- Custom SQL migration file, put your code below! --".into()],
                 &down,
                 &snapshot,
-            )?)
+            )?
         };
         return Ok(Prepared::Migration {
             tag,
@@ -142,9 +143,9 @@ pub fn prepare(
     }
     let down = diff::plan(&snapshot, &old_model, dialect, &reverse, true)?;
     let tag = if options.dry_run {
-        None
+        folder.next_tag(dialect, &name)?
     } else {
-        Some(folder.write(dialect, &name, &plan.statements, &down, &snapshot)?)
+        folder.write(dialect, &name, &plan.statements, &down, &snapshot)?
     };
     Ok(Prepared::Migration {
         tag,

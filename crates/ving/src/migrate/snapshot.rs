@@ -624,7 +624,9 @@ fn parse_default(
         }
     };
     match default {
+        // `now()`: what PostgreSQL folders prepared before the cut to whole seconds hold.
         "(now())" | "now()" | "CURRENT_TIMESTAMP" => D::Now,
+        _ if default == dialect.default_literal(&D::Now) => D::Now,
         "NULL" => D::Null,
         "true" => D::Boolean(true),
         "false" => D::Boolean(false),

@@ -115,7 +115,7 @@ async fn a_failing_statement_rolls_back_or_resumes_after_the_fix() {
             ..PrepareOptions::default()
         };
         let model = TableModel::from_schemas(&schemas(&[widget("")]));
-        let Prepared::Migration { tag: Some(tag), .. } =
+        let Prepared::Migration { tag, .. } =
             migrate::prepare(&folder, &model, &Renames::default(), db.dialect(), &custom)
                 .expect("custom")
         else {
@@ -373,7 +373,7 @@ async fn a_drizzle_kit_folder_is_continued_on_mariadb() {
     else {
         panic!("a migration was expected");
     };
-    assert_eq!(tag.as_deref(), Some("0001_add_note"));
+    assert_eq!(tag, "0001_add_note");
     assert_eq!(
         statements,
         ["ALTER TABLE `widgets` ADD COLUMN `note` varchar(100) NOT NULL DEFAULT ''"]
@@ -500,4 +500,162 @@ async fn mariadb_resumes_after_a_kill_between_any_statement_and_its_record() {
             test.cleanup().await;
         }
     }
+}
+
+/// Waits until the clock is late in a second (past .6), then runs `act` on `db` and reads
+/// `column` of the one widget: the second it ran in, with what the database stamped. Done
+/// again if the second turned while it ran.
+async fn stamped_late_in_a_second(
+    db: &Db,
+    act: &str,
+    column: &str,
+) -> (chrono::NaiveDateTime, chrono::NaiveDateTime) {
+    use chrono::Timelike;
+    let read = format!("SELECT {} FROM widgets", db.dialect().quote(column));
+    loop {
+        let millis = chrono::Utc::now().timestamp_subsec_millis();
+        if !(600..800).contains(&millis) {
+            let wait = (1_650 - u64::from(millis)) % 1_000;
+            tokio::time::sleep(std::time::Duration::from_millis(wait)).await;
+            continue;
+        }
+        let second = ving::drizzle::now();
+        db.execute_script(act).await.expect(act);
+        let stamped = db
+            .fetch_all(&read, Vec::new(), |row| row.get_datetime(0))
+            .await
+            .expect("stamp")[0];
+        if ving::drizzle::now() == second {
+            assert_eq!(stamped.nanosecond(), 0, "{column} keeps whole seconds");
+            return (second, stamped);
+        }
+    }
+}
+
+/// The second a widget made and then changed late in a second are stamped with by the
+/// database's defaults (`createdAt`) and on-update rules (`updatedAt`).
+async fn stamps_late_in_a_second(db: &Db) -> [(chrono::NaiveDateTime, chrono::NaiveDateTime); 2] {
+    db.execute_script("DELETE FROM widgets")
+        .await
+        .expect("empty");
+    let made = stamped_late_in_a_second(
+        db,
+        "INSERT INTO widgets (label) VALUES ('late')",
+        "createdAt",
+    )
+    .await;
+    let changed =
+        stamped_late_in_a_second(db, "UPDATE widgets SET label = 'later'", "updatedAt").await;
+    [made, changed]
+}
+
+/// A row stamped by the database keeps the second it was made in, cut as the record layer
+/// cuts the times it writes: PostgreSQL's `now()` stored in a `timestamp(0)` was rounded,
+/// so rows stamped late in a second sorted after records made later in that second.
+#[tokio::test]
+async fn the_database_stamps_the_second_cut_as_records_are() {
+    for backend in BACKENDS {
+        let Some(test) = TestDb::fresh_or_skip(backend).await else {
+            continue;
+        };
+        let db = test.db();
+        let dir = tempfile::tempdir().expect("temp dir");
+        migrate_to(db, &Folder::new(dir.path()), &schemas(&[widget("")])).await;
+        for (second, stamped) in stamps_late_in_a_second(db).await {
+            assert_eq!(stamped, second, "{backend}");
+        }
+        test.cleanup().await;
+    }
+}
+
+/// A PostgreSQL folder prepared while ving-rs wrote `DEFAULT now()` (rounded) gets the
+/// defaults and triggers that cut the second at its next `--prepare`, and then nothing more.
+#[tokio::test]
+async fn a_postgres_folder_prepared_before_gets_the_second_cut() {
+    let Some(test) = TestDb::fresh_or_skip(Backend::Postgres).await else {
+        return;
+    };
+    let db = test.db();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let folder = Folder::new(dir.path());
+    let widgets = schemas(&[widget("")]);
+    let model = TableModel::from_schemas(&widgets);
+    migrate::prepare(
+        &folder,
+        &model,
+        &renames(&widgets),
+        db.dialect(),
+        &options(),
+    )
+    .expect("prepare");
+    // The folder as ving-rs wrote it before.
+    let mut rewritten = 0;
+    for entry in walk(dir.path()) {
+        let text = std::fs::read_to_string(&entry).expect("read");
+        let old = text.replace("date_trunc('second', now())", "now()");
+        if old != text {
+            std::fs::write(&entry, old).expect("write");
+            rewritten += 1;
+        }
+    }
+    assert_eq!(rewritten, 2, "the SQL and the snapshot");
+    migrate::up(db, &folder).await.expect("up");
+    for (second, stamped) in stamps_late_in_a_second(db).await {
+        assert_eq!(
+            stamped,
+            second + chrono::Duration::seconds(1),
+            "rounded before"
+        );
+    }
+
+    let Prepared::Migration { statements, .. } = migrate::prepare(
+        &folder,
+        &model,
+        &renames(&widgets),
+        db.dialect(),
+        &options(),
+    )
+    .expect("prepare again") else {
+        panic!("the defaults are written anew");
+    };
+    assert_eq!(
+        statements,
+        [
+            "DROP TRIGGER IF EXISTS \"widgets_updatedAt_on_update\" ON \"widgets\"",
+            "ALTER TABLE \"widgets\" ALTER COLUMN \"createdAt\" SET DEFAULT date_trunc('second', now())",
+            "ALTER TABLE \"widgets\" ALTER COLUMN \"updatedAt\" SET DEFAULT date_trunc('second', now())",
+            "CREATE OR REPLACE FUNCTION \"widgets_updatedAt_on_update\"() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.\"updatedAt\" IS NOT DISTINCT FROM OLD.\"updatedAt\" THEN NEW.\"updatedAt\" := date_trunc('second', now()); END IF; RETURN NEW; END $$",
+            "CREATE TRIGGER \"widgets_updatedAt_on_update\" BEFORE UPDATE ON \"widgets\" FOR EACH ROW EXECUTE FUNCTION \"widgets_updatedAt_on_update\"()",
+        ]
+    );
+    migrate::up(db, &folder).await.expect("up again");
+    for (second, stamped) in stamps_late_in_a_second(db).await {
+        assert_eq!(stamped, second, "cut after");
+    }
+    assert!(matches!(
+        migrate::prepare(
+            &folder,
+            &model,
+            &renames(&widgets),
+            db.dialect(),
+            &options()
+        )
+        .expect("prepare a third time"),
+        Prepared::NothingToDo
+    ));
+    test.cleanup().await;
+}
+
+/// Every file under `dir`.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("read dir").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(&path));
+        } else {
+            files.push(path);
+        }
+    }
+    files
 }

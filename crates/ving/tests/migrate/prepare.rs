@@ -104,7 +104,7 @@ fn the_folder_follows_drizzle_kit() {
         &options,
     )
     .expect("prepare");
-    assert!(matches!(prepared, Prepared::Migration { tag: Some(ref t), .. } if t == "0000_init"));
+    assert!(matches!(prepared, Prepared::Migration { tag: ref t, .. } if t == "0000_init"));
     let sql = std::fs::read_to_string(dir.path().join("0000_init.sql")).expect("sql");
     assert!(sql.contains(";\n--> statement-breakpoint\n"), "{sql}");
     let journal: serde_json::Value = serde_json::from_str(

@@ -199,8 +199,11 @@ pub(super) fn alter_table(
 
     let uniques_changed = old.unique_constraints != new.unique_constraints;
     let fks_changed = old.foreign_keys != new.foreign_keys;
-    let triggers_changed = changed.iter().any(|(o, n)| o.on_update != n.on_update)
-        || added.iter().any(|c| c.on_update == Some(true))
+    // A trigger sets its column to the column's default time: when that default is
+    // written anew (PostgreSQL's `now()` cut to whole seconds), so are the triggers.
+    let triggers_changed = changed.iter().any(|(o, n)| {
+        o.on_update != n.on_update || (n.on_update == Some(true) && o.default != n.default)
+    }) || added.iter().any(|c| c.on_update == Some(true))
         || removed.iter().any(|c| c.on_update == Some(true));
 
     // Indexes: drop what changed or went, create what changed or came.

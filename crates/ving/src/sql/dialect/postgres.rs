@@ -3,6 +3,12 @@
 
 use super::*;
 
+/// The current time cut to the second, as a `timestamp(0)` default and the on-update
+/// triggers set it: a plain `now()` stored in `timestamp(0)` is rounded to the nearest
+/// second, so a row stamped in the second half of a second would sort after rows stamped
+/// (cut, as MariaDB, SQLite and the record layer do) later in the same second.
+const NOW_WHOLE_SECONDS: &str = "date_trunc('second', now())";
+
 impl Dialect for PostgresDialect {
     fn render(&self, statement: Statement) -> (String, Vec<Param>) {
         crate::sql::render::render(self, statement)
@@ -112,7 +118,7 @@ impl Dialect for PostgresDialect {
     fn default_literal(&self, default: &ColumnDefault) -> String {
         match default {
             ColumnDefault::Json(text) => format!("{}::jsonb", self.string_literal(text)),
-            ColumnDefault::Now => "now()".into(),
+            ColumnDefault::Now => NOW_WHOLE_SECONDS.into(),
             ColumnDefault::String(text) => self.string_literal(text),
             ColumnDefault::Integer(n) => n.to_string(),
             ColumnDefault::Boolean(b) => b.to_string(),
@@ -133,7 +139,7 @@ impl Dialect for PostgresDialect {
             let name = self.quote(&format!("{}_{}_on_update", table.name, column.name));
             let col = self.quote(&column.name);
             statements.push(format!(
-                "CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.{col} IS NOT DISTINCT FROM OLD.{col} THEN NEW.{col} := now(); END IF; RETURN NEW; END $$"
+                "CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.{col} IS NOT DISTINCT FROM OLD.{col} THEN NEW.{col} := {NOW_WHOLE_SECONDS}; END IF; RETURN NEW; END $$"
             ));
             statements.push(format!(
                 "CREATE TRIGGER {name} BEFORE UPDATE ON {} FOR EACH ROW EXECUTE FUNCTION {name}()",
