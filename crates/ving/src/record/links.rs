@@ -118,20 +118,6 @@ pub fn href(parts: &[&str]) -> String {
     text
 }
 
-/// Keeps `text`, emptied, for [`href`] (unless there are enough, or it is too big).
-fn spare_text(mut text: String) {
-    let (most, room) = SPARE_TEXTS_MOST;
-    if text.capacity() <= room {
-        SPARE_TEXTS.with(|spare| {
-            let mut spare = spare.borrow_mut();
-            if spare.len() < most {
-                text.clear();
-                spare.push(text);
-            }
-        });
-    }
-}
-
 /// A name's length and first seven bytes in one word: two names with different keys
 /// differ, and two of seven bytes or fewer with equal keys are equal (most link names),
 /// so a link is found among the others without comparing their text.
@@ -250,11 +236,18 @@ impl Links {
 /// and its hrefs' to [`href`].
 impl Drop for Links {
     fn drop(&mut self) {
-        for (_, _, link) in self.entries.drain(..) {
-            if let Cow::Owned(text) = link.href {
-                spare_text(text);
+        let (most, room) = SPARE_TEXTS_MOST;
+        SPARE_TEXTS.with(|spare| {
+            let mut spare = spare.borrow_mut();
+            for (_, _, link) in self.entries.drain(..) {
+                if let Cow::Owned(mut text) = link.href {
+                    if spare.len() < most && text.capacity() <= room {
+                        text.clear();
+                        spare.push(text);
+                    }
+                }
             }
-        }
+        });
         if (1..=SPARE_MOST).contains(&self.entries.capacity()) {
             let room = std::mem::take(&mut self.entries);
             SPARE.with(|spare| spare.set(room));

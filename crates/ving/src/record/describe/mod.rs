@@ -12,7 +12,7 @@ mod text;
 
 use super::links::{href, link, Links};
 use super::model::Record;
-use super::props::Held;
+use super::props::{Cell, Held};
 use super::viewer::Describe;
 use super::Ouch;
 
@@ -105,7 +105,18 @@ impl<'e> Record<'e> {
                 _ => Value::Null,
             })
         };
-        let id = stringify(kind_name, self.props.value("id"))?;
+        let info = self.kind.info();
+        // An id prop read from its cell when it holds an integer (most do), else from its
+        // value.
+        let id_of = |kind: &str, at: Option<usize>, name: &str| -> Result<Value, Ouch> {
+            let slot = at.and_then(|at| info.slots.get(at).copied().flatten());
+            match self.props.held_at(&info.names, slot, name) {
+                Some(Held::Cell(Cell::Int(id))) => Ok(Value::from(codec.stringify(kind, *id)?)),
+                _ => stringify(kind, self.props.value(name)),
+            }
+        };
+        let id_at = info.schema.props.iter().position(|prop| prop.name == "id");
+        let id = id_of(kind_name, id_at, "id")?;
         let mut links = match params.links {
             true => Some(
                 self.describe_links(id.as_str().unwrap_or("null"), params)
@@ -114,7 +125,8 @@ impl<'e> Record<'e> {
             false => None,
         };
         let mut meta = params.meta.then(|| {
-            let mut meta = Map::new();
+            // Room for what the kind's hook adds without growing.
+            let mut meta = Map::with_capacity(4);
             meta.insert("kind".into(), Value::from(kind_name));
             meta.insert("isOwner".into(), Value::from(is_owner));
             if self.is_deleted() {
@@ -123,7 +135,6 @@ impl<'e> Record<'e> {
             meta
         });
         let mut related = (!params.related.is_empty()).then(Map::new);
-        let info = self.kind.info();
         let schema = &info.schema;
         let mut shown = Vec::with_capacity(schema.props.len());
         for (i, prop) in schema.props.iter().enumerate() {
@@ -149,7 +160,7 @@ impl<'e> Record<'e> {
                     .relation
                     .as_ref()
                     .map_or(kind_name, |r| r.kind.as_str());
-                shown.push(Shown::Id(stringify(kind, self.props.value(&prop.name))?));
+                shown.push(Shown::Id(id_of(kind, Some(i), &prop.name)?));
             } else {
                 shown.push(Shown::Held);
             }
