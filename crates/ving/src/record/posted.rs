@@ -72,6 +72,9 @@ impl<'e> Record<'e> {
                 }
             }
             if prop.unique && !value.is_null() {
+                // A value set would refuse (a number for a string) is refused as set
+                // refuses it, not looked for.
+                let value = self.checked(prop, value.clone())?;
                 self.check_unique(name, &value, &prop.unique_qualifiers, params)
                     .await?;
             }
@@ -126,12 +129,15 @@ impl<'e> Record<'e> {
             ));
         }
         for qualifier in qualifiers {
-            let value = params
-                .get(qualifier)
-                .filter(|v| !is_nil(Some(v)))
-                .or_else(|| self.props.get(qualifier))
-                .cloned()
-                .unwrap_or(Value::Null);
+            let posted = params.get(qualifier).filter(|v| !is_nil(Some(v)));
+            let value = match (
+                posted,
+                kind.schema().props.iter().find(|p| &p.name == qualifier),
+            ) {
+                // As it would be set (an id string read as its id).
+                (Some(posted), Some(prop)) => self.checked(prop, posted.clone())?,
+                _ => self.props.get(qualifier).cloned().unwrap_or(Value::Null),
+            };
             terms.push(kind.prop_eq(qualifier, value)?.into_expr());
         }
         let select = Select {

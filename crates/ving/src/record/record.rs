@@ -176,6 +176,14 @@ impl<'e> Record<'e> {
         self.changes.as_ref().map_or(&[], |c| &c.warnings)
     }
 
+    /// `value` as [`Record::set`] would store it in `prop` (before a password's hashing),
+    /// or its 442 (400 for an id string of another kind).
+    pub(crate) fn checked(&self, prop: &crate::schema::Prop, value: Value) -> Result<Value, Ouch> {
+        let codec = self.kind.kinds.catalog.codec;
+        let id_kind = self.kind.id_kind_of(prop);
+        check(prop, value, |text| codec.parse_kind(id_kind, text).ok())
+    }
+
     /// Sets a prop, validated against the schema: 400 for an unknown prop, 442 (with
     /// zod's message, naming the prop) for a bad value. Enum and boolean values are
     /// validated too, unlike in ving. User's `password` is stored hashed (bcrypt, cost
@@ -185,9 +193,7 @@ impl<'e> Record<'e> {
         let Some(prop) = self.kind.schema().props.iter().find(|p| p.name == name) else {
             return Err(Ouch::about(400, name, format!("{name} is not a prop")));
         };
-        let codec = self.kind.kinds.catalog.codec;
-        let id_kind = self.kind.id_kind_of(prop);
-        let value = check(prop, value, |text| codec.parse_kind(id_kind, text).ok())?;
+        let value = self.checked(prop, value)?;
         // A password is only ever stored hashed, whatever sets it.
         let password = super::password::is_password(self.kind.name(), name);
         let value = if password {

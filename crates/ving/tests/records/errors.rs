@@ -139,6 +139,22 @@ async fn errors_carry_ving_s_codes(backend: Backend, kinds: &Kinds<'_>) {
             some("username")
         )
     );
+    // A unique prop's value of the wrong type: zod's 442, as `set` gives it (not a
+    // refusal of the lookup for duplicates, which would name the column's type).
+    for (posted, received) in [(json!(5), "number"), (json!(["a"]), "array")] {
+        assert_eq!(
+            code(
+                again
+                    .set_posted_props(&props(json!({"username": posted})), Some(&me))
+                    .await
+            ),
+            (
+                442,
+                format!("username: Expected string, received {received}."),
+                some("username")
+            )
+        );
+    }
     assert_eq!(
         code(
             warden
@@ -384,3 +400,102 @@ on_every_backend!(
     database_errors_are_ving_s,
     database_errors_name_the_prop_never_the_sql
 );
+
+/// A badge's name is unique per user: a composite unique whose qualifier is a parent id.
+const BADGE: &str = r#"
+kind = "Badge"
+tableName = "badges"
+owner = ["$userId", "admin"]
+
+[[props]]
+type = "string"
+name = "name"
+required = true
+length = 60
+default = ""
+unique = true
+uniqueQualifiers = ["userId"]
+view = ["public"]
+edit = ["owner"]
+
+[[props]]
+type = "id"
+name = "userId"
+required = true
+filterQualifier = true
+view = ["public"]
+edit = ["owner"]
+[props.relation]
+type = "parent"
+name = "user"
+kind = "User"
+"#;
+
+/// A unique prop's qualifier posted as an id string is read as the id it stands for (and
+/// another kind's id string is a 400), as the prop itself would be set.
+#[tokio::test]
+async fn a_unique_prop_qualified_by_a_posted_parent_id() {
+    let dir =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/sample-app/ving/schema/schemas");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .expect("schemas")
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|e| e == "toml"))
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).expect("schema");
+            ving::schema::SourceFile::new(path.clone(), text)
+        })
+        .collect();
+    files.push(ving::schema::SourceFile::new("Badge.toml", BADGE));
+    let schemas = SchemaSet::from_files(&files, &SchemaOptions::default()).expect("schemas");
+    for backend in BACKENDS {
+        let Some(test) = TestDb::fresh_or_skip(backend).await else {
+            continue;
+        };
+        test.db()
+            .create_tables(&TableModel::from_schemas(&schemas))
+            .await
+            .expect("tables");
+        let kinds = kinds(&schemas, test.db());
+        let users = kinds.kind("User").expect("User");
+        let badges = kinds.kind("Badge").expect("Badge");
+        let ann = user(&users, "ann", json!({})).await;
+        let bob = user(&users, "bob", json!({})).await;
+        let badge = |name: &str, owner: &Record<'_>| {
+            props(json!({"name": name, "userId": owner.id_string()}))
+        };
+        badges
+            .create_and_verify(&badge("gold", &ann), Some(&ann))
+            .await
+            .unwrap_or_else(|e| panic!("{backend}: {e}"));
+        assert_eq!(
+            code(
+                badges
+                    .create_and_verify(&badge("gold", &ann), Some(&ann))
+                    .await
+            ),
+            (
+                409,
+                "name must be unique, but gold has already been used.".into(),
+                Some("name".into())
+            ),
+            "{backend}"
+        );
+        badges
+            .create_and_verify(&badge("gold", &bob), Some(&bob))
+            .await
+            .unwrap_or_else(|e| panic!("{backend}: another user's gold: {e}"));
+        let foreign = codec()
+            .stringify("APIKey", ann.id().expect("id"))
+            .expect("id string");
+        let refused = badges
+            .create_and_verify(
+                &props(json!({"name": "silver", "userId": foreign})),
+                Some(&ann),
+            )
+            .await;
+        assert_eq!(code(refused).0, 400, "{backend}");
+        test.cleanup().await;
+    }
+}
