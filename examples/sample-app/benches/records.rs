@@ -390,7 +390,7 @@ async fn list_sql_forms(backend: Backend) -> Result<(), BoxError> {
     Ok(())
 }
 
-/// For a profiler (`--profile-describe-users [mariadb|sqlite] [bytes] [show]`): `VING_PROFILE_ROUNDS`
+/// For a profiler (`--profile-describe-users [mariadb|sqlite] [bytes] [show] [list [raw]]`): `VING_PROFILE_ROUNDS`
 /// (200) rounds of describing 1,000 users to an admin with links, options and meta (the
 /// case of `scripts/bench-ving-node`), on PostgreSQL unless told; prints the time a user.
 async fn profile_describe_users(args: &[String]) -> Result<(), BoxError> {
@@ -406,11 +406,48 @@ async fn profile_describe_users(args: &[String]) -> Result<(), BoxError> {
     test.db()
         .create_tables(&TableModel::from_schemas(&schemas))
         .await?;
-    let users: Vec<UserInsert> = (0..1000).map(|i| user(i, i == 0)).collect();
-    test.db().insert(UserTable).values(users).execute().await?;
+    // `list`: 10,000 users, listed rather than described one by one.
+    let list = args.iter().any(|a| a == "list");
+    for first in (0..if list { 10_000 } else { 1_000 }).step_by(1000) {
+        let users: Vec<UserInsert> = (first..first + 1000).map(|i| user(i, i == 0)).collect();
+        test.db().insert(UserTable).values(users).execute().await?;
+    }
     let kinds = record::kinds_with(&schemas, test.db(), codec()?, RecordSettings::default());
     let users = kinds.kind("User")?;
     let admin = users.find_or_die(1).await?;
+    if list {
+        // `list`: VING_PROFILE_ROUNDS rounds of describe_list_to over 100 pages of 100
+        // Users to the admin, without includes (or, with `raw`, the SQL alone).
+        let rounds: u32 = std::env::var("VING_PROFILE_ROUNDS")
+            .ok()
+            .and_then(|r| r.parse().ok())
+            .unwrap_or(10);
+        let start = Instant::now();
+        let mut out = Vec::new();
+        for _ in 0..rounds {
+            if args.iter().any(|a| a == "raw") {
+                raw_list_time(test.db(), 1, ListSql::KeysFirst).await?;
+                continue;
+            }
+            for page in 1..=100 {
+                let list = ListParams {
+                    items_per_page: Some(100),
+                    page: Some(page),
+                    object_params: Describe::new().current_user(&admin),
+                    ..ListParams::default()
+                };
+                out.clear();
+                users.describe_list_to(&list, (), &mut out).await?;
+                std::hint::black_box(&out);
+            }
+        }
+        println!(
+            "{:.1} ms a round",
+            ms(start.elapsed()) / f64::from(rounds.max(1))
+        );
+        test.cleanup().await;
+        return Ok(());
+    }
     let page = users.find_many((), &FindOptions::default()).await?;
     let params = Describe::new()
         .current_user(&admin)

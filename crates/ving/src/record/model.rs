@@ -161,6 +161,66 @@ pub(crate) struct Catalog {
     /// Per kind (in schema order), the `base` link of its describes
     /// (`/api/v1/users`), made once a version.
     pub(crate) base_hrefs: Vec<&'static str>,
+    /// The options parts of describes as JSON text, made once for each kind and set of
+    /// props seen.
+    pub(crate) option_texts: OptionTexts,
+}
+
+/// The options part of a kind's describes (`{"prop":[…],…}`) as JSON text, made once for
+/// each set of props a viewer sees (a describe's options depend on nothing else): most
+/// describes of a kind are by viewers who see the same props. Kinds of more than 64 props,
+/// and sets beyond the first [`OptionTexts::MOST`], are written each time instead.
+#[derive(Default)]
+pub(crate) struct OptionTexts(std::sync::RwLock<Vec<OptionText>>);
+
+/// A kind (its index), the props seen (a bit each), and the text of their options.
+type OptionText = (usize, u64, Arc<[u8]>);
+
+impl OptionTexts {
+    /// The most texts kept.
+    const MOST: usize = 64;
+
+    /// Writes the text of kind `kind`'s options for the props of `seen` (a bit a prop, in
+    /// schema order) to `out`, made by `make` the first time.
+    pub(crate) fn write(
+        &self,
+        out: &mut Vec<u8>,
+        (kind, seen): (usize, u64),
+        make: impl FnOnce(&mut Vec<u8>) -> Result<(), super::Ouch>,
+    ) -> Result<(), super::Ouch> {
+        let kept = |texts: &[OptionText]| {
+            (texts.iter())
+                .find(|(k, s, _)| *k == kind && *s == seen)
+                .map(|(_, _, text)| Arc::clone(text))
+        };
+        // A poisoned lock only means a writer panicked: the texts kept are whole.
+        let read = self.0.read().unwrap_or_else(|e| e.into_inner());
+        if let Some(text) = kept(&read) {
+            out.extend_from_slice(&text);
+            return Ok(());
+        }
+        drop(read);
+        let mut text = Vec::new();
+        make(&mut text)?;
+        out.extend_from_slice(&text);
+        let mut texts = self.0.write().unwrap_or_else(|e| e.into_inner());
+        if texts.len() < Self::MOST && kept(&texts).is_none() {
+            texts.push((kind, seen, text.into()));
+        }
+        Ok(())
+    }
+
+    /// Forgets the texts (the option lists they were made from changed).
+    pub(crate) fn clear(&mut self) {
+        self.0.get_mut().unwrap_or_else(|e| e.into_inner()).clear();
+    }
+}
+
+/// A catalog's copy starts without texts: they are made again from its own lists.
+impl Clone for OptionTexts {
+    fn clone(&self) -> OptionTexts {
+        OptionTexts::default()
+    }
 }
 
 /// The kinds of an app on one executor (a pool or a transaction).

@@ -663,3 +663,57 @@ fn describe_to_writes_what_describe_gives() {
         .expect("describe_to is describe serialized");
     runtime.block_on(test.cleanup());
 }
+
+/// A new cron job described with its options by `kinds`, in text and as a value (the
+/// same), and the options of its handler.
+async fn described(kinds: Kinds<'static>) -> (Kinds<'static>, Value) {
+    // An admin, who sees the handler.
+    let admin = ving::record::SessionUser {
+        props: props(json!({"id": 1, "admin": true})),
+        roles: vec!["admin".into()],
+    };
+    let options = Describe::new().current_user(&admin).options();
+    let job = kinds.kind("CronJob").expect("CronJob").mint(props(json!({
+        "schedule": "* * * * *",
+        "handler": "Test",
+    })));
+    let mut text = Vec::new();
+    job.describe_to(&options, &mut text)
+        .await
+        .expect("describe_to");
+    let value = job.describe(&options).await.expect("describe");
+    assert_eq!(
+        String::from_utf8_lossy(&text),
+        serde_json::to_string(&value).expect("json")
+    );
+    let handlers = value["options"]["handler"].clone();
+    drop(job);
+    (kinds, handlers)
+}
+
+/// The options part of a describe is made once for each set of props seen and kept: an
+/// option list registered again afterwards is what the next describes show, whether the
+/// kinds were shared (a new catalog) or not (the one catalog, its texts forgotten).
+#[tokio::test]
+async fn options_registered_again_are_the_ones_described() {
+    let Some((test, schemas)) = fresh(Backend::Sqlite).await else {
+        return;
+    };
+    let db: &'static ving::db::Db = Box::leak(Box::new(test.db().clone()));
+    let (kinds, first) = described(self::kinds(&schemas, db)).await;
+    assert_eq!(
+        first[1],
+        json!({"value": "DeleteUnusedS3File", "label": "DeleteUnusedS3File"})
+    );
+    let again = || vec![json!({"value": "Other", "label": "Other"})];
+    // Shared: the kinds registered again are a catalog of their own.
+    let shared = kinds.clone();
+    let (_, other) = described(shared.with_options("handlerOptions", again())).await;
+    assert_eq!(other, json!([{"value": "Other", "label": "Other"}]));
+    let (kinds, first_again) = described(kinds).await;
+    assert_eq!(first_again, first, "the first kinds keep their lists");
+    // Alone: the same catalog, its texts forgotten.
+    let (_, other) = described(kinds.with_options("handlerOptions", again())).await;
+    assert_eq!(other, json!([{"value": "Other", "label": "Other"}]));
+    test.cleanup().await;
+}

@@ -52,21 +52,20 @@ impl Described<'_, '_, '_> {
             write_links(out, links);
         }
         if self.params.options {
-            out.extend_from_slice(br#","options":{"#);
-            for (i, (name, list)) in option_lists(record, self.seen()).enumerate() {
-                if i > 0 {
-                    out.push(b',');
+            out.extend_from_slice(br#","options":"#);
+            // The props seen, a bit each (when there are at most 64).
+            let seen = (self.shown.len() <= 64).then(|| {
+                (self.seen().enumerate())
+                    .fold(0u64, |bits, (i, seen)| bits | (u64::from(seen) << i))
+            });
+            let make = |out: &mut Vec<u8>| self.write_options(out);
+            match seen {
+                Some(seen) => {
+                    let catalog = &record.kind.kinds.catalog;
+                    (catalog.option_texts).write(out, (record.kind.index, seen), make)?;
                 }
-                string(out, name);
-                out.push(b':');
-                match list {
-                    OptionList::Enum(_, Some(text)) => out.extend_from_slice(text.get().as_bytes()),
-                    OptionList::Enum(list, None) => write_json(out, list)?,
-                    OptionList::Registered(list) => write_json(out, list)?,
-                    OptionList::Extensions(list) => write_json(out, list)?,
-                }
+                None => make(out)?,
             }
-            out.push(b'}');
         }
         if let Some(meta) = &self.meta {
             out.extend_from_slice(br#","meta":"#);
@@ -82,6 +81,28 @@ impl Described<'_, '_, '_> {
         if !record.warnings().is_empty() {
             out.extend_from_slice(br#","warnings":"#);
             write_json(out, record.warnings())?;
+        }
+        out.push(b'}');
+        Ok(())
+    }
+}
+
+impl Described<'_, '_, '_> {
+    /// The options of the props seen, as a JSON object.
+    fn write_options(&self, out: &mut Vec<u8>) -> Result<(), Ouch> {
+        out.push(b'{');
+        for (i, (name, list)) in option_lists(self.record, self.seen()).enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            string(out, name);
+            out.push(b':');
+            match list {
+                OptionList::Enum(_, Some(text)) => out.extend_from_slice(text.get().as_bytes()),
+                OptionList::Enum(list, None) => write_json(out, list)?,
+                OptionList::Registered(list) => write_json(out, list)?,
+                OptionList::Extensions(list) => write_json(out, list)?,
+            }
         }
         out.push(b'}');
         Ok(())

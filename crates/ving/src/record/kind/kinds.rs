@@ -139,6 +139,7 @@ impl<'e> Kinds<'e> {
                 options: HashMap::new(),
                 hooks: vec![None; schemas.schemas().len()],
                 rest_version: rest_version.into(),
+                option_texts: Default::default(),
             }),
             executor: executor.into(),
         }
@@ -159,9 +160,9 @@ impl<'e> Kinds<'e> {
     /// Registers the option list behind `options = name`: values, or `{value, label}`
     /// objects as ving's `enum2options` makes them.
     pub fn with_options(mut self, name: &str, options: Vec<Value>) -> Self {
-        Arc::make_mut(&mut self.catalog)
-            .options
-            .insert(name.to_owned(), options);
+        let catalog = Arc::make_mut(&mut self.catalog);
+        catalog.options.insert(name.to_owned(), options);
+        catalog.option_texts.clear();
         self
     }
 
