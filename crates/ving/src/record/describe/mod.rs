@@ -106,12 +106,13 @@ impl<'e> Record<'e> {
             })
         };
         let info = self.kind.info();
-        // An id prop read from its cell when it holds an integer (most do), else from its
-        // value.
+        // An id prop read from its cell when it holds an integer (most do) or nothing,
+        // else from its value.
         let id_of = |kind: &str, at: Option<usize>, name: &str| -> Result<Value, Ouch> {
             let slot = at.and_then(|at| info.slots.get(at).copied().flatten());
             match self.props.held_at(&info.names, slot, name) {
                 Some(Held::Cell(Cell::Int(id))) => Ok(Value::from(codec.stringify(kind, *id)?)),
+                None | Some(Held::Cell(Cell::Null)) => Ok(Value::Null),
                 _ => stringify(kind, self.props.value(name)),
             }
         };
