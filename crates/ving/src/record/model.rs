@@ -174,7 +174,7 @@ pub(crate) struct Catalog {
 pub(crate) struct OptionTexts(std::sync::RwLock<Vec<OptionText>>);
 
 /// A kind (its index), the props seen (a bit each), and the text of their options.
-type OptionText = (usize, u64, Arc<[u8]>);
+type OptionText = (usize, u64, Box<[u8]>);
 
 impl OptionTexts {
     /// The most texts kept.
@@ -188,24 +188,22 @@ impl OptionTexts {
         (kind, seen): (usize, u64),
         make: impl FnOnce(&mut Vec<u8>) -> Result<(), super::Ouch>,
     ) -> Result<(), super::Ouch> {
-        let kept = |texts: &[OptionText]| {
-            (texts.iter())
-                .find(|(k, s, _)| *k == kind && *s == seen)
-                .map(|(_, _, text)| Arc::clone(text))
-        };
-        // A poisoned lock only means a writer panicked: the texts kept are whole.
-        let read = self.0.read().unwrap_or_else(|e| e.into_inner());
-        if let Some(text) = kept(&read) {
-            out.extend_from_slice(&text);
-            return Ok(());
+        let kept =
+            |texts: &[OptionText]| (texts.iter()).position(|(k, s, _)| *k == kind && *s == seen);
+        {
+            // A poisoned lock only means a writer panicked: the texts kept are whole.
+            let texts = self.0.read().unwrap_or_else(|e| e.into_inner());
+            if let Some(at) = kept(&texts) {
+                out.extend_from_slice(&texts[at].2);
+                return Ok(());
+            }
         }
-        drop(read);
         let mut text = Vec::new();
         make(&mut text)?;
         out.extend_from_slice(&text);
         let mut texts = self.0.write().unwrap_or_else(|e| e.into_inner());
         if texts.len() < Self::MOST && kept(&texts).is_none() {
-            texts.push((kind, seen, text.into()));
+            texts.push((kind, seen, text.into_boxed_slice()));
         }
         Ok(())
     }

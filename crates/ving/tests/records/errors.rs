@@ -435,20 +435,7 @@ kind = "User"
 /// another kind's id string is a 400), as the prop itself would be set.
 #[tokio::test]
 async fn a_unique_prop_qualified_by_a_posted_parent_id() {
-    let dir =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/sample-app/ving/schema/schemas");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .expect("schemas")
-        .flatten()
-        .map(|entry| entry.path())
-        .filter(|path| path.extension().is_some_and(|e| e == "toml"))
-        .map(|path| {
-            let text = std::fs::read_to_string(&path).expect("schema");
-            ving::schema::SourceFile::new(path.clone(), text)
-        })
-        .collect();
-    files.push(ving::schema::SourceFile::new("Badge.toml", BADGE));
-    let schemas = SchemaSet::from_files(&files, &SchemaOptions::default()).expect("schemas");
+    let schemas = schemas_with(&[("Badge.toml", BADGE)]);
     for backend in BACKENDS {
         let Some(test) = TestDb::fresh_or_skip(backend).await else {
             continue;

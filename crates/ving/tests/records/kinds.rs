@@ -257,17 +257,8 @@ async fn a_record_read_on_the_pool_updates_in_a_transaction() {
 async fn caret_parent_owners_work() {
     // A Comment on an API key is owned by whoever owns the key (ving's `^parent`, which
     // never works in ving).
-    let dir = tempfile::tempdir().expect("dir");
-    let sample =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/sample-app/ving/schema/schemas");
-    for entry in std::fs::read_dir(&sample).expect("schemas") {
-        let path = entry.expect("entry").path();
-        if path.extension().is_some_and(|e| e == "toml") {
-            std::fs::copy(&path, dir.path().join(path.file_name().expect("name"))).expect("copy");
-        }
-    }
-    std::fs::write(
-        dir.path().join("Comment.toml"),
+    let schemas = schemas_with(&[(
+        "Comment.toml",
         r#"kind = "Comment"
 tableName = "comments"
 owner = ["^key"]
@@ -292,9 +283,7 @@ type = "parent"
 name = "key"
 kind = "APIKey"
 "#,
-    )
-    .expect("write");
-    let schemas = SchemaSet::load(dir.path(), &SchemaOptions::default()).expect("schemas");
+    )]);
     let Some(test) = TestDb::fresh_or_skip(Backend::Sqlite).await else {
         return;
     };

@@ -19,10 +19,31 @@ use ving::sql::{Expr as SqlExpr, RawPart};
 use ving::table::TableModel;
 use ving::testing::{TestDb, BACKENDS};
 
+/// The folder of the sample app's schemas.
+fn sample_schemas_dir() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/sample-app/ving/schema/schemas")
+}
+
 fn schemas() -> SchemaSet {
-    let dir =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/sample-app/ving/schema/schemas");
-    SchemaSet::load(&dir, &SchemaOptions::default()).expect("sample schemas")
+    SchemaSet::load(&sample_schemas_dir(), &SchemaOptions::default()).expect("sample schemas")
+}
+
+/// The sample app's schemas and `extra` ones (file name, text).
+fn schemas_with(extra: &[(&str, &str)]) -> SchemaSet {
+    let mut files: Vec<_> = std::fs::read_dir(sample_schemas_dir())
+        .expect("schemas")
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|e| e == "toml"))
+        .map(|path| {
+            let text = std::fs::read_to_string(&path).expect("schema");
+            ving::schema::SourceFile::new(path, text)
+        })
+        .collect();
+    files.extend(
+        (extra.iter()).map(|(name, text)| ving::schema::SourceFile::new(*name, text.to_string())),
+    );
+    SchemaSet::from_files(&files, &SchemaOptions::default()).expect("schemas")
 }
 
 fn codec() -> IdCodec {

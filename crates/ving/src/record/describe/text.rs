@@ -85,9 +85,7 @@ impl Described<'_, '_, '_> {
         out.push(b'}');
         Ok(())
     }
-}
 
-impl Described<'_, '_, '_> {
     /// The options of the props seen, as a JSON object.
     fn write_options(&self, out: &mut Vec<u8>) -> Result<(), Ouch> {
         out.push(b'{');
