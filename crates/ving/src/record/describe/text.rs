@@ -309,8 +309,8 @@ pub(super) fn string(out: &mut Vec<u8>, text: &str) {
 /// character below 0x20), eight bytes at a time: each word is tested for all three at
 /// once (a byte below 0x20, or one that XOR with `"` or `\` makes zero, leaves its high
 /// bit set). There is no tail byte by byte: a string of eight bytes or more ends with a
-/// word that overlaps the one before, and a shorter one of four or more is read as two
-/// overlapping halves.
+/// word that overlaps the ones before (the whole words are read without a bounds check
+/// each), and a shorter one of four or more is read as two overlapping halves.
 fn needs_no_escape(bytes: &[u8]) -> bool {
     let len = bytes.len();
     if len >= 8 {
@@ -319,12 +319,9 @@ fn needs_no_escape(bytes: &[u8]) -> bool {
                 .first_chunk::<8>()
                 .map_or(0, |w| u64::from_le_bytes(*w))
         };
-        let mut found = 0;
-        let mut at = 0;
-        while at + 8 < len {
-            found |= to_escape(word(at));
-            at += 8;
-        }
+        let found = (bytes.chunks_exact(8)).fold(0, |found, w| {
+            found | to_escape(w.first_chunk::<8>().map_or(0, |w| u64::from_le_bytes(*w)))
+        });
         (found | to_escape(word(len - 8))) == 0
     } else if len >= 4 {
         let half = |at: usize| {
