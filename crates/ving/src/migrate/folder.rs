@@ -130,7 +130,7 @@ impl Folder {
     /// The tag the next migration named `name` gets (`0003_fix_data`).
     pub fn next_tag(&self, dialect: &dyn Dialect, name: &str) -> Result<String, MigrateError> {
         let journal = self.journal(dialect)?;
-        Ok(next_tag(&journal, name))
+        Ok(tag_of(next_idx(&journal), name))
     }
 
     /// Writes the next migration: its SQL, its snapshot and its journal entry. Returns
@@ -144,8 +144,8 @@ impl Folder {
         snapshot: &Snapshot,
     ) -> Result<String, MigrateError> {
         let mut journal = self.journal(dialect)?;
-        let tag = next_tag(&journal, name);
-        let idx = journal.entries.last().map_or(0, |e| e.idx + 1);
+        let idx = next_idx(&journal);
+        let tag = tag_of(idx, name);
         let meta = self.dir.join("meta");
         std::fs::create_dir_all(&meta).map_err(|e| file_error(&meta, e))?;
         let sql: Vec<String> = statements
@@ -236,8 +236,12 @@ impl Folder {
     }
 }
 
-/// The tag of the migration after the journal's last, named `name`.
-fn next_tag(journal: &Journal, name: &str) -> String {
-    let idx = journal.entries.last().map_or(0, |e| e.idx + 1);
+/// The index of the migration after the journal's last.
+fn next_idx(journal: &Journal) -> u32 {
+    journal.entries.last().map_or(0, |e| e.idx + 1)
+}
+
+/// The tag of migration `idx` named `name` (`0003_fix_data`).
+fn tag_of(idx: u32, name: &str) -> String {
     format!("{idx:04}_{name}")
 }
