@@ -504,7 +504,7 @@ async fn mariadb_resumes_after_a_kill_between_any_statement_and_its_record() {
 
 /// Waits until the clock is late in a second (past .6), then runs `act` on `db` and reads
 /// `column` of the one widget: the second it ran in, with what the database stamped. Done
-/// again if the second turned while it ran.
+/// again if the second turned while it ran (thirty tries at most).
 async fn stamped_late_in_a_second(
     db: &Db,
     act: &str,
@@ -512,7 +512,7 @@ async fn stamped_late_in_a_second(
 ) -> (chrono::NaiveDateTime, chrono::NaiveDateTime) {
     use chrono::Timelike;
     let read = format!("SELECT {} FROM widgets", db.dialect().quote(column));
-    loop {
+    for _ in 0..30 {
         let millis = chrono::Utc::now().timestamp_subsec_millis();
         if !(600..800).contains(&millis) {
             let wait = (1_650 - u64::from(millis)) % 1_000;
@@ -530,6 +530,7 @@ async fn stamped_late_in_a_second(
             return (second, stamped);
         }
     }
+    panic!("{act}: thirty tries, each ran into the next second");
 }
 
 /// The second a widget made and then changed late in a second are stamped with by the
