@@ -394,6 +394,44 @@ pub(super) async fn like_means_the_same_everywhere(test: &TestDb) {
     } else {
         shout.expect("RITA differs from rita");
     }
+    // Sorting text follows the collation too: byte order (capitals first) on SQLite, on
+    // MariaDB's binary collation and on PostgreSQL's C ones; general_ci, and a language's
+    // collation on PostgreSQL, ignore case first.
+    let names = ["Bob", "alice", "Zed"];
+    db.insert(UserTable)
+        .values(names.map(user))
+        .execute()
+        .await
+        .expect("names");
+    let sorted = db
+        .select_fields(UserTable.username)
+        .from(UserTable)
+        .where_(in_array(UserTable.username, names))
+        .order_by(UserTable.username)
+        .all()
+        .await
+        .expect("sorted");
+    let byte_order = match test.backend() {
+        Backend::Postgres => {
+            let collation = db
+                .fetch_all(
+                    "SELECT datcollate::text FROM pg_database WHERE datname = current_database()",
+                    Vec::new(),
+                    |row| row.get_string(0),
+                )
+                .await
+                .expect("collation");
+            collation
+                .first()
+                .is_some_and(|c| c == "C" || c == "POSIX" || c.starts_with("C."))
+        }
+        _ => !test.folds_case(),
+    };
+    if byte_order {
+        assert_eq!(sorted, ["Bob", "Zed", "alice"]);
+    } else {
+        assert_eq!(sorted, ["alice", "Bob", "Zed"]);
+    }
 }
 
 pub(super) async fn enum_props_are_rust_enums(db: &Db) {
