@@ -394,7 +394,7 @@ pub(super) async fn like_means_the_same_everywhere(test: &TestDb) {
     } else {
         shout.expect("RITA differs from rita");
     }
-    // Sorting text follows the collation too: byte order (capitals first) on SQLite, on
+    // Sorting text (and min and max) follows the collation too: byte order (capitals first) on SQLite, on
     // MariaDB's binary collation and on PostgreSQL's C ones; general_ci, and a language's
     // collation on PostgreSQL, ignore case first.
     let names = ["Bob", "alice", "Zed"];
@@ -427,10 +427,30 @@ pub(super) async fn like_means_the_same_everywhere(test: &TestDb) {
         }
         _ => !test.folds_case(),
     };
+    // And so do min and max.
+    let (lowest, highest) = db
+        .select_fields((
+            ving::drizzle::min(UserTable.username),
+            ving::drizzle::max(UserTable.username),
+        ))
+        .from(UserTable)
+        .where_(in_array(UserTable.username, names))
+        .first()
+        .await
+        .expect("min and max")
+        .expect("a row");
     if byte_order {
         assert_eq!(sorted, ["Bob", "Zed", "alice"]);
+        assert_eq!(
+            (lowest, highest),
+            (Some("Bob".into()), Some("alice".into()))
+        );
     } else {
         assert_eq!(sorted, ["alice", "Bob", "Zed"]);
+        assert_eq!(
+            (lowest, highest),
+            (Some("alice".into()), Some("Zed".into()))
+        );
     }
 }
 
