@@ -394,9 +394,9 @@ pub(super) async fn like_means_the_same_everywhere(test: &TestDb) {
     } else {
         shout.expect("RITA differs from rita");
     }
-    // Sorting text (and min and max) follows the collation too: byte order (capitals first) on SQLite, on
-    // MariaDB's binary collation and on PostgreSQL's C ones; general_ci, and a language's
-    // collation on PostgreSQL, ignore case first.
+    // Sorting text (and its min and max) follows the collation too: byte order (capitals
+    // first) on SQLite, on MariaDB's binary collation and on PostgreSQL's C ones;
+    // general_ci, and a language's collation on PostgreSQL, ignore case first.
     let names = ["Bob", "alice", "Zed"];
     db.insert(UserTable)
         .values(names.map(user))
