@@ -227,23 +227,13 @@ async fn users_cases(db: &Db, kinds: &Kinds<'_>, sizes: &Sizes) -> Result<(), Bo
         for _ in 0..sizes.rounds.min(3) {
             let start = Instant::now();
             for page in 1..=100 {
-                let list = ListParams {
-                    items_per_page: Some(100),
-                    page: Some(page),
-                    object_params: object_params.clone(),
-                    ..ListParams::default()
-                };
+                let list = page_of_100(page, object_params.clone());
                 std::hint::black_box(users.describe_list(&list, ()).await?);
             }
             values.push(start.elapsed());
             let start = Instant::now();
             for page in 1..=100 {
-                let list = ListParams {
-                    items_per_page: Some(100),
-                    page: Some(page),
-                    object_params: object_params.clone(),
-                    ..ListParams::default()
-                };
+                let list = page_of_100(page, object_params.clone());
                 out.clear();
                 users.describe_list_to(&list, (), &mut out).await?;
                 std::hint::black_box(&out);
@@ -418,10 +408,7 @@ async fn profile_describe_users(args: &[String]) -> Result<(), BoxError> {
     if list {
         // `list`: VING_PROFILE_ROUNDS rounds of describe_list_to over 100 pages of 100
         // Users to the admin, without includes (or, with `raw`, the SQL alone).
-        let rounds: u32 = std::env::var("VING_PROFILE_ROUNDS")
-            .ok()
-            .and_then(|r| r.parse().ok())
-            .unwrap_or(10);
+        let rounds = profile_rounds(10);
         let start = Instant::now();
         let mut out = Vec::new();
         for _ in 0..rounds {
@@ -430,12 +417,7 @@ async fn profile_describe_users(args: &[String]) -> Result<(), BoxError> {
                 continue;
             }
             for page in 1..=100 {
-                let list = ListParams {
-                    items_per_page: Some(100),
-                    page: Some(page),
-                    object_params: Describe::new().current_user(&admin),
-                    ..ListParams::default()
-                };
+                let list = page_of_100(page, Describe::new().current_user(&admin));
                 out.clear();
                 users.describe_list_to(&list, (), &mut out).await?;
                 std::hint::black_box(&out);
@@ -454,10 +436,7 @@ async fn profile_describe_users(args: &[String]) -> Result<(), BoxError> {
         .links()
         .options()
         .meta();
-    let rounds: u32 = std::env::var("VING_PROFILE_ROUNDS")
-        .ok()
-        .and_then(|r| r.parse().ok())
-        .unwrap_or(200);
+    let rounds = profile_rounds(200);
     let a_user =
         |time: Duration| time.as_secs_f64() * 1e6 / f64::from(rounds.max(1)) / page.len() as f64;
     // `bytes`: describe_to alone, for a profile of it.
@@ -495,6 +474,24 @@ async fn profile_describe_users(args: &[String]) -> Result<(), BoxError> {
     }
     test.cleanup().await;
     Ok(())
+}
+
+/// `VING_PROFILE_ROUNDS`, for the profiling modes: how many rounds (`default` unless set).
+fn profile_rounds(default: u32) -> u32 {
+    std::env::var("VING_PROFILE_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Page `page` of 100, each record described with `object_params`.
+fn page_of_100<'u>(page: i64, object_params: Describe<'u>) -> ListParams<'u> {
+    ListParams {
+        items_per_page: Some(100),
+        page: Some(page),
+        object_params,
+        ..ListParams::default()
+    }
 }
 
 /// The best of the rounds: the machines are shared, and interference only ever adds.
@@ -718,10 +715,7 @@ async fn main() -> Result<(), BoxError> {
             .meta();
         // `VING_PROFILE_ROUNDS` rounds (200 by default): under callgrind, the difference
         // between two counts is the rounds' own cost.
-        let rounds: u32 = std::env::var("VING_PROFILE_ROUNDS")
-            .ok()
-            .and_then(|r| r.parse().ok())
-            .unwrap_or(200);
+        let rounds = profile_rounds(200);
         let start = Instant::now();
         for _ in 0..rounds {
             if describe {

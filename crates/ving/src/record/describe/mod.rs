@@ -91,30 +91,24 @@ impl<'e> Record<'e> {
         let is_owner = self.is_owner(params.current_user).await?;
         let kind_name = self.kind.name();
         let codec = self.kind.kinds.catalog.codec;
-        // A null id is null (ving: the id string of 0); an id too big for an id string
-        // is an error (ving wraps it).
-        let stringify = |kind: &str, value: Option<Value>| -> Result<Value, Ouch> {
-            Ok(match value {
-                Some(Value::Number(n)) => {
-                    let id = n
-                        .as_i64()
-                        .ok_or_else(|| Ouch::new(500, format!("{n} is not an id of {kind}")))?;
-                    Value::from(codec.stringify(kind, id)?)
-                }
-                Some(Value::String(s)) => Value::from(s),
-                _ => Value::Null,
-            })
-        };
         let info = self.kind.info();
-        // An id prop read from its cell when it holds an integer (most do) or nothing,
-        // else from its value.
+        // An id prop as its id string, read from its cell when it holds an integer (most
+        // do) or nothing, else from its value. A null id is null (ving: the id string of
+        // 0); an id too big for an id string is an error (ving wraps it).
         let id_of = |kind: &str, at: Option<usize>, name: &str| -> Result<Value, Ouch> {
             let slot = at.and_then(|at| info.slots.get(at).copied().flatten());
-            match self.props.held_at(&info.names, slot, name) {
-                Some(Held::Cell(Cell::Int(id))) => Ok(Value::from(codec.stringify(kind, *id)?)),
-                None | Some(Held::Cell(Cell::Null)) => Ok(Value::Null),
-                _ => stringify(kind, self.props.value(name)),
-            }
+            let id = match self.props.held_at(&info.names, slot, name) {
+                Some(Held::Cell(Cell::Int(id))) => *id,
+                None | Some(Held::Cell(Cell::Null)) => return Ok(Value::Null),
+                _ => match self.props.value(name) {
+                    Some(Value::Number(n)) => n
+                        .as_i64()
+                        .ok_or_else(|| Ouch::new(500, format!("{n} is not an id of {kind}")))?,
+                    Some(Value::String(s)) => return Ok(Value::from(s)),
+                    _ => return Ok(Value::Null),
+                },
+            };
+            Ok(Value::from(codec.stringify(kind, id)?))
         };
         let id_at = info.schema.props.iter().position(|prop| prop.name == "id");
         let id = id_of(kind_name, id_at, "id")?;
