@@ -159,3 +159,45 @@ async fn a_hostile_mariadb_loses_nothing() {
         .await
         .expect("drop");
 }
+
+/// `ving drizzle --check` on a server whose default character set is latin1: the scratch
+/// database the migrations are applied to takes the live database's character set (a
+/// latin1 one would be refused as the live one would), and a database made by its
+/// migrations has no drift.
+#[tokio::test]
+async fn drift_is_checked_on_a_latin1_server() {
+    use ving::migrate::{self, Folder, PrepareOptions, Renames};
+    let Some(url) = hostile_url() else {
+        return;
+    };
+    let admin = connect(&url).await.expect("connect");
+    admin
+        .execute_script(
+            "DROP DATABASE IF EXISTS hostile_check; CREATE DATABASE hostile_check CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci",
+        )
+        .await
+        .expect("database");
+    let checked = url.replace("/test", "/hostile_check");
+    let db = connect(&checked).await.expect("connect");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let folder = Folder::new(dir.path());
+    let model = model();
+    migrate::prepare(
+        &folder,
+        &model,
+        &Renames::default(),
+        db.dialect(),
+        &PrepareOptions::default(),
+    )
+    .expect("prepare");
+    migrate::up(&db, &folder).await.expect("up");
+    let drift = migrate::check(&db, &DatabaseUrl::parse(&checked).expect("url"), &folder)
+        .await
+        .expect("check");
+    assert!(drift.is_empty(), "{drift:?}");
+    db.close().await;
+    admin
+        .execute_script("DROP DATABASE hostile_check")
+        .await
+        .expect("drop");
+}

@@ -88,8 +88,35 @@ pub async fn check(
         ),
         backend => {
             let quote = if backend == Backend::MySql { '`' } else { '"' };
-            db.execute_script(&format!("CREATE DATABASE {quote}{scratch_name}{quote}"))
-                .await?;
+            // On MySQL/MariaDB the scratch database takes the live one's character set
+            // and collation, not the server's default (a latin1 server's would be refused
+            // when the scratch database is opened, as the live one would be).
+            let like_live = match backend {
+                Backend::MySql => {
+                    let set = db
+                        .fetch_all(
+                            "SELECT @@character_set_database, @@collation_database",
+                            Vec::new(),
+                            |row| Ok((row.get_string(0)?, row.get_string(1)?)),
+                        )
+                        .await?;
+                    let name = |text: &str| {
+                        !text.is_empty()
+                            && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                    };
+                    set.first()
+                        .filter(|(charset, collation)| name(charset) && name(collation))
+                        .map(|(charset, collation)| {
+                            format!(" CHARACTER SET {charset} COLLATE {collation}")
+                        })
+                        .unwrap_or_default()
+                }
+                _ => String::new(),
+            };
+            db.execute_script(&format!(
+                "CREATE DATABASE {quote}{scratch_name}{quote}{like_live}"
+            ))
+            .await?;
             let mut parsed = url::Url::parse(url.driver_url())
                 .map_err(|e| crate::db::DbError::Invalid(e.to_string()))?;
             parsed.set_path(&format!("/{scratch_name}"));
