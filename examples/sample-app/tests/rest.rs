@@ -407,6 +407,61 @@ async fn records_over_http(test: &TestDb) {
         )
         .await;
     assert_ouch(&wrong, 454, "Secret does not match.");
+    assert_eq!(
+        wrong.body["data"],
+        Value::Null,
+        "ving names no prop: {}",
+        wrong.text
+    );
+    // ving's testRequired (an empty text is missing) and testSecret (a number is no
+    // secret); the key by its number, as ving's findOrDie takes it.
+    let key_number = server
+        .kinds
+        .kind("APIKey")
+        .expect("APIKey")
+        .parse_id(key_id.as_str())
+        .expect("id");
+    for (body, code, message) in [
+        (
+            json!({"apiKey": "", "privateKey": "pk"}),
+            441,
+            "apiKey is required.",
+        ),
+        (
+            json!({"apiKey": key_id, "privateKey": ""}),
+            441,
+            "privateKey is required.",
+        ),
+        (
+            json!({"apiKey": key_id, "privateKey": 123}),
+            454,
+            "Secret does not match.",
+        ),
+        (
+            json!({"apiKey": true, "privateKey": "pk"}),
+            400,
+            "Invalid id: true",
+        ),
+        (
+            json!({"apiKey": key_number, "privateKey": "pk_nope"}),
+            454,
+            "Secret does not match.",
+        ),
+    ] {
+        let answer = server
+            .call(Method::POST, "/sessions", None, Some(body))
+            .await;
+        assert_ouch(&answer, code, message);
+    }
+    let by_number = server
+        .call(
+            Method::POST,
+            "/sessions",
+            None,
+            Some(json!({"apiKey": key_number, "privateKey": private_key})),
+        )
+        .await;
+    assert_eq!(by_number.status, StatusCode::OK, "{}", by_number.text);
 
     // Delete: ving's meta.deleted, then the record is gone.
     let deleted = server
@@ -626,6 +681,32 @@ async fn logins_on(server: Server) {
         441,
         "privateKey is required.",
     );
+    // An empty text is missing (ving's isNil); a login that is not text is no one's; a
+    // password that is not text does not match.
+    for (body, code, message) in [
+        (
+            json!({"login": "", "password": "x", "sessionType": "native"}),
+            441,
+            "login is required.",
+        ),
+        (
+            json!({"login": "andy", "password": "", "sessionType": "native"}),
+            441,
+            "password is required.",
+        ),
+        (
+            json!({"login": 5, "password": "x", "sessionType": "native"}),
+            404,
+            "User not found.",
+        ),
+        (
+            json!({"login": "andy", "password": 5, "sessionType": "native"}),
+            454,
+            "Password does not match.",
+        ),
+    ] {
+        assert_ouch(&session(body).await, code, message);
+    }
 
     // An admin becomes andy (ving's `become`): the admin's session ends, andy's starts.
     let (admin, admin_cookie) = server.sign_up("warden").await;
@@ -725,6 +806,29 @@ async fn logins_on(server: Server) {
         empty,
         "kept for its ttl (milliseconds)"
     );
+    // A ttl below 0 has expired already (ving's cache); it also ends the alert before.
+    for (ttl, kept) in [(0, true), (-5_000, false)] {
+        server
+            .call(
+                Method::POST,
+                "/system-wide-alert",
+                Some(&admin),
+                Some(alert.clone()),
+            )
+            .await;
+        let odd = json!({"message": "odd ttl", "ttl": ttl, "severity": "info"});
+        let set = server
+            .call(
+                Method::POST,
+                "/system-wide-alert",
+                Some(&admin),
+                Some(odd.clone()),
+            )
+            .await;
+        assert_eq!(set.body, odd, "{}", set.text);
+        let now = server.get("/system-wide-alert", None).await.body;
+        assert_eq!(now, if kept { odd } else { empty.clone() }, "ttl {ttl}");
+    }
     let cleared = server
         .call(Method::DELETE, "/system-wide-alert", Some(&admin), None)
         .await;
@@ -1281,6 +1385,47 @@ async fn privilege_matrix(test: &TestDb) {
         3,
         "two made by the owner and the admin"
     );
+
+    // A file's users (whose avatar it is) are listed by ving's route, never deleted
+    // through it: the app's own DELETE refuses, as ving's `avatarusers.delete.mjs`.
+    let file = &cases[3].2;
+    let files = server.kinds.kind("S3File").expect("S3File");
+    let file_number = files.parse_id(file.as_str()).expect("id");
+    let users = server.kinds.kind("User").expect("User");
+    let mut andy = users.find_or_die(owner.as_str()).await.expect("andy");
+    andy.set("avatarId", json!(file_number)).expect("set");
+    andy.update().await.expect("update");
+    let before = server.count("User").await;
+    for (viewer, cookie) in viewers {
+        let deleted = server
+            .call(
+                Method::DELETE,
+                &format!("/s3files/{file}/avatarusers"),
+                cookie,
+                None,
+            )
+            .await;
+        assert_ouch(&deleted, 403, "Not allowed!");
+        assert_eq!(
+            server.count("User").await,
+            before,
+            "{viewer:?} deleted users"
+        );
+    }
+    let listed = server
+        .get(&format!("/s3files/{file}/avatarusers"), Some(&admin_cookie))
+        .await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.text);
+    assert_eq!(listed.body["items"][0]["props"]["id"], owner.as_str());
+    let other_method = server
+        .call(
+            Method::PATCH,
+            &format!("/s3files/{file}/avatarusers"),
+            Some(&admin_cookie),
+            None,
+        )
+        .await;
+    assert_eq!(other_method.status.as_u16(), 405, "{}", other_method.text);
 }
 
 /// The database fails under a logged-in client: its requests are server errors without

@@ -64,12 +64,12 @@ pub fn verify_password(password: &str, stored: &str) -> bool {
 /// not match.` when it is wrong.
 pub fn test_password(password: &str, stored: &str) -> Result<bool, Ouch> {
     if password.is_empty() {
-        return Err(Ouch::about(441, "password", "You must specify a password."));
+        return Err(Ouch::new(441, "You must specify a password."));
     }
     if verify_password(password, stored) {
         Ok(true)
     } else {
-        Err(Ouch::about(454, "password", "Password does not match."))
+        Err(Ouch::new(454, "Password does not match."))
     }
 }
 

@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 use super::kind::fetch_rows;
 use super::model::Record;
+use super::ouch::invalid_id;
 use super::record::shown;
 use super::value::is_nil;
 use super::{CurrentUser, Ouch};
@@ -67,8 +68,16 @@ impl<'e> Record<'e> {
             }
             let mut value = posted.clone();
             if prop.prop_type == PropType::Id {
-                if let Value::String(text) = &value {
-                    value = Value::from(self.kind.parse_prop_id(prop, text.as_str())?);
+                match &value {
+                    Value::String(text) => {
+                        value = Value::from(self.kind.parse_prop_id(prop, text.as_str())?);
+                    }
+                    Value::Null | Value::Number(_) => {}
+                    // Neither an id string nor an id: ving's 400, naming the prop.
+                    other => {
+                        let text = other.to_string();
+                        return Err(Ouch::about(400, name, invalid_id(&text).message));
+                    }
                 }
             }
             if prop.unique && !value.is_null() {

@@ -35,9 +35,19 @@ pub(crate) fn check(
             let max = prop
                 .length
                 .or_else(|| prop.db.and_then(|db| db.max_length()));
-            if let Some(max) = max {
-                if text.chars().count() > max as usize {
+            // zod counts a string's UTF-16 code units (an emoji is two); a text of no more
+            // bytes than that has no more units.
+            let units = |text: &str| text.encode_utf16().count();
+            if let Some(max) = max.filter(|max| text.len() > *max as usize) {
+                if units(text) > max as usize {
                     errors.push(format!("String must contain at most {max} character(s)"));
+                }
+            }
+            // MySQL's TEXT and MEDIUMTEXT hold bytes, not characters: more is refused here
+            // on every database rather than by MariaDB alone.
+            if let Some(most) = prop.db.and_then(|db| db.max_bytes()) {
+                if text.len() > most as usize {
+                    errors.push(format!("String must take at most {most} bytes as UTF-8"));
                 }
             }
             if prop.validate.email && !is_email(text) {

@@ -61,23 +61,27 @@ pub(super) async fn read_alert(ving: Ving) -> Reply {
 }
 
 /// `POST /api/v1/system-wide-alert` (admins): the body becomes the alert, for `ttl`
-/// milliseconds when it says; answered with itself.
+/// milliseconds when it says (as ving's cache takes it: none or 0 is for ever, less than
+/// 0 has expired already); answered with itself.
 pub(super) async fn set_alert(ving: Ving, headers: HeaderMap, body: Body) -> Reply {
     ving.admin().at(&ving.url)?;
     let Some(body) = ving.body(&headers, body).await? else {
         return Err(Ouch::new(400, "No params detected.")).at(&ving.url);
     };
-    let ttl = body
+    let ms = body
         .get("ttl")
         .and_then(Value::as_f64)
-        .filter(|ms| ms.is_finite() && *ms > 0.0)
-        .map(|ms| std::time::Duration::from_millis(ms.min(1e15) as u64));
+        .filter(|ms| *ms != 0.0);
     let alert = Value::Object(body);
-    ving.rest
-        .cache
-        .set(ALERT, &alert, ttl)
-        .await
-        .at(&ving.url)?;
+    let cache = &ving.rest.cache;
+    match ms {
+        Some(ms) if ms < 0.0 => cache.delete(ALERT).await,
+        _ => {
+            let ttl = ms.map(|ms| std::time::Duration::from_millis(ms.min(1e15) as u64));
+            cache.set(ALERT, &alert, ttl).await
+        }
+    }
+    .at(&ving.url)?;
     Ok(json_value(&alert))
 }
 

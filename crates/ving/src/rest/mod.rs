@@ -221,11 +221,13 @@ impl Rest {
 
     /// [`Rest::router`] with the app's own routes in `own`, whose handlers read the
     /// request with [`Ving`]. A path of ving's with a kind's name in it
-    /// (`/api/v1/users/{id}`) replaces ving's route for that kind.
+    /// (`/api/v1/users/{id}`) replaces ving's route for that kind, method by method (as
+    /// ving's handler files are one a method): the methods the app's route lacks are
+    /// still ving's.
     pub fn router_with(self, own: Router) -> Router {
         let base = format!("/api/{}", self.kinds.rest_version());
-        let rest = Arc::new(self);
-        Router::new()
+        let rest = axum::Extension(Arc::new(self));
+        let ving = Router::new()
             .route(
                 &format!("{base}/sessions"),
                 post(routes::log_in).delete(routes::log_out),
@@ -258,8 +260,22 @@ impl Rest {
             )
             .fallback(routes::no_route)
             .method_not_allowed_fallback(routes::wrong_method)
-            .merge(own)
-            .layer(axum::Extension(rest))
+            .layer(rest.clone());
+        let others = ving.clone();
+        let own = own
+            .method_not_allowed_fallback(move |request: axum::extract::Request| {
+                use tower::ServiceExt as _;
+                // Without what the app's route matched (its path's parameters).
+                let (parts, body) = request.into_parts();
+                let mut request = axum::extract::Request::new(body);
+                *request.method_mut() = parts.method;
+                *request.uri_mut() = parts.uri;
+                *request.version_mut() = parts.version;
+                *request.headers_mut() = parts.headers;
+                others.clone().oneshot(request)
+            })
+            .layer(rest);
+        ving.merge(own)
     }
 }
 
@@ -273,12 +289,12 @@ pub fn default_password_test(user: &Record<'_>, password: &str) -> Result<bool, 
 /// (441 when none is given, 454 `Secret does not match.` when it differs).
 pub fn default_secret_test(api_key: &Record<'_>, secret: &str) -> Result<bool, Ouch> {
     if secret.is_empty() {
-        return Err(Ouch::about(441, "secret", "You must specify a secret."));
+        return Err(Ouch::new(441, "You must specify a secret."));
     }
     let private = api_key.get_str("privateKey").unwrap_or_default();
     if crate::record::same_secret(private, secret) {
         Ok(true)
     } else {
-        Err(Ouch::about(454, "secret", "Secret does not match."))
+        Err(Ouch::new(454, "Secret does not match."))
     }
 }

@@ -130,8 +130,8 @@ pub(crate) async fn read_body(
     }
 }
 
-/// ving's `testRequired`: the body holds each field, not null (441 naming it); no body
-/// is a 400.
+/// ving's `testRequired`: the body holds each field, neither null nor empty text (441
+/// naming it); no body is a 400.
 pub(crate) fn require<'b>(
     body: &'b Option<Map<String, Value>>,
     fields: &[&str],
@@ -140,7 +140,10 @@ pub(crate) fn require<'b>(
         return Err(Ouch::new(400, "No params detected."));
     };
     for field in fields {
-        if body.get(*field).is_none_or(Value::is_null) {
+        if body
+            .get(*field)
+            .is_none_or(|v| v.is_null() || v.as_str() == Some(""))
+        {
             return Err(Ouch::about(441, *field, format!("{field} is required.")));
         }
     }

@@ -331,9 +331,12 @@ fn with_session_cookie(mut response: Response, session: &Session) -> Response {
     response
 }
 
-/// A body's text field (a missing or non-text one is empty).
-fn text<'b>(body: &'b Map<String, Value>, field: &str) -> &'b str {
-    body.get(field).and_then(Value::as_str).unwrap_or_default()
+/// The secret `field` of a login (present: [`require`] checked it): its text, or when
+/// it is not text, ving's 454 `mismatch` (no secret is a number or a list).
+fn secret<'b>(body: &'b Map<String, Value>, field: &str, mismatch: &str) -> Result<&'b str, Ouch> {
+    body.get(field)
+        .and_then(Value::as_str)
+        .ok_or_else(|| Ouch::new(454, mismatch))
 }
 
 /// `POST /api/v1/sessions`: ving's login. `sessionType: "native"` finds the user by
@@ -354,13 +357,17 @@ async fn start_session(rest: &Rest, body: &Option<Map<String, Value>>) -> Result
     if native {
         let body = require(body, &["login", "password"])?;
         let users = rest.kinds.kind("User")?;
-        let login = text(body, "login");
-        let mut user = users.find_one(users.prop_eq("email", login)?).await?;
-        if user.is_none() {
-            user = users.find_one(users.prop_eq("username", login)?).await?;
+        // A login that is not text is no user's email or username.
+        let mut user = None;
+        if let Some(login) = body.get("login").and_then(Value::as_str) {
+            user = users.find_one(users.prop_eq("email", login)?).await?;
+            if user.is_none() {
+                user = users.find_one(users.prop_eq("username", login)?).await?;
+            }
         }
         let user = user.ok_or_else(|| Ouch::new(404, "User not found."))?;
-        (rest.password_test)(&user, text(body, "password"))?;
+        let password = secret(body, "password", "Password does not match.")?;
+        (rest.password_test)(&user, password)?;
         return rest
             .sessions
             .start(Arc::new(user), SessionType::Native, None)
@@ -368,8 +375,14 @@ async fn start_session(rest: &Rest, body: &Option<Map<String, Value>>) -> Result
     }
     let body = require(body, &["apiKey", "privateKey"])?;
     let api_keys = rest.kinds.kind("APIKey")?;
-    let api_key = api_keys.find_or_die(text(body, "apiKey")).await?;
-    (rest.secret_test)(&api_key, text(body, "privateKey"))?;
+    // An API key's id string, or its id as a number (as ving's `findOrDie` takes it).
+    let api_key = match (&body["apiKey"], body["apiKey"].as_i64()) {
+        (_, Some(id)) => api_keys.find_or_die(id).await?,
+        (Value::String(id), None) => api_keys.find_or_die(id.as_str()).await?,
+        (other, None) => api_keys.find_or_die(other.to_string()).await?,
+    };
+    let private_key = secret(body, "privateKey", "Secret does not match.")?;
+    (rest.secret_test)(&api_key, private_key)?;
     let user = api_key.parent("user").await?;
     rest.sessions
         .start(user, SessionType::ApiKey, api_key.id())

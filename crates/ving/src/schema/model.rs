@@ -348,6 +348,16 @@ impl DbHelper {
         }
     }
 
+    /// The most bytes a value of this helper holds on MySQL/MariaDB, where a column of
+    /// text counts bytes rather than characters (`text`, `mediumtext`).
+    pub fn max_bytes(self) -> Option<u32> {
+        match self {
+            DbHelper::Text => Some(65_535),
+            DbHelper::MediumText => Some(16_777_215),
+            _ => None,
+        }
+    }
+
     /// Whether a prop of `prop_type` may use this helper.
     pub fn suits(self, prop_type: PropType) -> bool {
         use DbHelper as H;

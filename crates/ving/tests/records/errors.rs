@@ -25,6 +25,13 @@ async fn errors_carry_ving_s_codes(backend: Backend, kinds: &Kinds<'_>) {
         code(warden.set("username", json!("x".repeat(61)))).1,
         "username: String must contain at most 60 character(s)."
     );
+    // zod counts UTF-16 code units: an emoji is two.
+    let mut minted = users.mint(props(json!({})));
+    assert!(minted.set("username", json!("😀".repeat(30))).is_ok());
+    assert_eq!(
+        code(minted.set("username", json!("😀".repeat(31)))).1,
+        "username: String must contain at most 60 character(s)."
+    );
     assert_eq!(
         code(warden.set("username", json!(5))).1,
         "username: Expected string, received number."
@@ -42,6 +49,13 @@ async fn errors_carry_ving_s_codes(backend: Backend, kinds: &Kinds<'_>) {
         code(key.set("url", json!("example"))).1,
         "url: Invalid url."
     );
+    // A text column holds 65,535 bytes on MySQL: refused on every database beyond them.
+    assert!(key.set("reason", json!("é".repeat(32_767))).is_ok());
+    assert_eq!(
+        code(key.set("reason", json!("é".repeat(32_768)))).1,
+        "reason: String must take at most 65535 bytes as UTF-8."
+    );
+    key.set("reason", json!("")).expect("set back");
     key.set_all(&props(json!({"name": "n", "url": "https://x.io"})))
         .expect("set");
     key.insert().await.expect("insert");

@@ -30,7 +30,7 @@ pub fn private_key() -> Value {
 /// time).
 pub fn test_secret(api_key: &Record<'_>, secret: &str) -> Result<bool, Ouch> {
     if secret.is_empty() {
-        return Err(Ouch::about(441, "secret", "You must specify a secret."));
+        return Err(Ouch::new(441, "You must specify a secret."));
     }
     let private = api_key
         .get("privateKey")
@@ -39,7 +39,7 @@ pub fn test_secret(api_key: &Record<'_>, secret: &str) -> Result<bool, Ouch> {
     if ving::record::same_secret(private, secret) {
         Ok(true)
     } else {
-        Err(Ouch::about(454, "secret", "Secret does not match."))
+        Err(Ouch::new(454, "Secret does not match."))
     }
 }
 

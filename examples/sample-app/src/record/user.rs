@@ -118,7 +118,7 @@ pub fn test_password(user: &Record<'_>, password: &str) -> Result<bool, Ouch> {
         ));
     }
     if password.is_empty() {
-        return Err(Ouch::about(441, "password", "You must specify a password."));
+        return Err(Ouch::new(441, "You must specify a password."));
     }
     if text(user, "passwordType") != "bcrypt" {
         return Err(Ouch::about(
@@ -195,23 +195,37 @@ impl RecordHooks for UserHooks {
         'e: 'a,
     {
         Box::pin(async move {
-            let email = record.get("email").cloned();
             // A new record's (ving's sign-up, without a user) or its owner's.
             let may_set_password = !record.is_inserted()
                 || match user {
                     Some(user) => record.is_owner(Some(user)).await?,
                     None => false,
                 };
-            record.base_set_posted_props(params, user).await?;
+            // A new email is not verified, unless the same post says it is (an admin's):
+            // cleared before the posted props are set, as ving's; kept when the email is
+            // not set after all (not the user's to change, or refused).
+            let (email, verified) = (
+                record.get("email").cloned(),
+                record.get("verifiedEmail").cloned(),
+            );
+            let new_email =
+                (params.get("email")).is_some_and(|posted| Some(posted) != email.as_ref());
+            if new_email {
+                record.set("verifiedEmail", Value::from(false))?;
+            }
+            let set = record.base_set_posted_props(params, user).await;
+            let unset = record.get("email") == email.as_ref()
+                && record.get("verifiedEmail") == Some(&Value::from(false));
+            if let Some(verified) = verified.filter(|_| new_email && unset) {
+                record.set("verifiedEmail", verified)?;
+            }
+            set?;
             let password = params
                 .get("password")
                 .and_then(Value::as_str)
                 .filter(|p| !p.is_empty());
             if let Some(password) = password.filter(|_| may_set_password) {
                 set_password(record, password)?;
-            }
-            if params.contains_key("email") && record.get("email").cloned() != email {
-                record.set("verifiedEmail", Value::from(false))?;
             }
             Ok(())
         })

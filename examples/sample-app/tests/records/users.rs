@@ -215,6 +215,21 @@ async fn user_rules(backend: Backend, kinds: &Kinds<'_>) {
         .await
         .expect("new email");
     assert_eq!(captain.get("verifiedEmail"), Some(&json!(false)));
+    // An admin changes the email and says it is verified in one post (ving clears the
+    // flag before the posted props are set).
+    let admin = users
+        .create(props(
+            json!({"username": "norton", "email": "norton@shawshank.jail", "admin": true}),
+        ))
+        .await
+        .expect("admin");
+    let verified = json!({"email": "byron@shawshank.jail", "verifiedEmail": true});
+    captain
+        .set_posted_props(&props(verified), Some(&admin))
+        .await
+        .expect("an admin's post");
+    assert_eq!(captain.get("email"), Some(&json!("byron@shawshank.jail")));
+    assert_eq!(captain.get("verifiedEmail"), Some(&json!(true)));
     // Display names.
     assert_eq!(user::display_name(&captain), "captain");
     captain
