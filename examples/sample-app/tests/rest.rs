@@ -1051,6 +1051,64 @@ async fn bad_input(test: &TestDb) {
     assert_eq!(skipped.status, StatusCode::OK, "{}", skipped.text);
     assert_eq!(skipped.body["props"]["bio"], "Hope is a good thing");
     assert_eq!(skipped.body["props"]["admin"], false);
+    // A NUL character (which PostgreSQL's text and jsonb cannot hold) gets the same
+    // answer on every database, and nothing is written.
+    let nul = "a\u{0}b";
+    let refused = server
+        .call(
+            Method::PUT,
+            &format!("/users/{andy}"),
+            Some(&cookie),
+            Some(json!({"bio": nul})),
+        )
+        .await;
+    assert_ouch(
+        &refused,
+        442,
+        "bio: Text must not contain the NUL character",
+    );
+    let signed_up = server
+        .call(
+            Method::POST,
+            "/users",
+            None,
+            Some(json!({"username": nul, "email": "nul@shawshank.jail", "realName": "N", "password": "p"})),
+        )
+        .await;
+    assert_ouch(
+        &signed_up,
+        442,
+        "username: Text must not contain the NUL character",
+    );
+    let key = server
+        .call(
+            Method::POST,
+            "/apikeys",
+            Some(&cookie),
+            Some(json!({"name": "k", "url": "https://e.x", "userId": andy, "reason": nul})),
+        )
+        .await;
+    assert_ouch(&key, 442, "reason: Text must not contain the NUL character");
+    let login = json!({"login": nul, "password": "p", "sessionType": "native"});
+    let login = server
+        .call(Method::POST, "/sessions", None, Some(login))
+        .await;
+    assert_ouch(&login, 404, "User not found.");
+    let filtered = server.get("/s3files?extension=a%00b", Some(&cookie)).await;
+    assert_ouch(
+        &filtered,
+        400,
+        "extension: a filter cannot hold a NUL character",
+    );
+    assert_eq!(
+        server
+            .get(&format!("/users/{andy}"), Some(&cookie))
+            .await
+            .body["props"]["bio"],
+        "Hope is a good thing"
+    );
+    assert_eq!(server.count("User").await, 1);
+    assert_eq!(server.count("APIKey").await, 0);
     // No session: nothing may be changed or deleted.
     let anonymous = server
         .call(Method::DELETE, &format!("/users/{andy}"), None, None)

@@ -9,6 +9,20 @@ use super::date::{format_date, parse_date};
 use super::value::zod_type;
 use super::Ouch;
 
+/// Why text holding a NUL character is refused: PostgreSQL's text and jsonb cannot hold
+/// one (MariaDB and SQLite can), so no database is given one.
+const NUL: &str = "Text must not contain the NUL character (\\u0000)";
+
+/// Whether a JSON value holds a NUL character in a string or a key.
+fn holds_nul(value: &Value) -> bool {
+    match value {
+        Value::String(text) => text.contains('\0'),
+        Value::Array(items) => items.iter().any(holds_nul),
+        Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || holds_nul(v)),
+        _ => false,
+    }
+}
+
 /// The value `prop` holds for `value`, or ving's 442 naming it.
 pub(crate) fn check(
     prop: &Prop,
@@ -49,6 +63,9 @@ pub(crate) fn check(
                 if text.len() > most as usize {
                     errors.push(format!("String must take at most {most} bytes as UTF-8"));
                 }
+            }
+            if text.contains('\0') {
+                errors.push(NUL.into());
             }
             if prop.validate.email && !is_email(text) {
                 errors.push("Invalid email".into());
@@ -95,6 +112,7 @@ pub(crate) fn check(
             }
         }
         PropType::Json => match value {
+            Value::Object(_) if holds_nul(&value) => Err(fail(vec![NUL.into()])),
             Value::Object(_) => Ok(value),
             other => Err(fail(vec![expected("object", &other)])),
         },

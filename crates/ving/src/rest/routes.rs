@@ -357,9 +357,11 @@ async fn start_session(rest: &Rest, body: &Option<Map<String, Value>>) -> Result
     if native {
         let body = require(body, &["login", "password"])?;
         let users = rest.kinds.kind("User")?;
-        // A login that is not text is no user's email or username.
+        // A login that is not text, or holds a NUL (which no stored text does), is no
+        // user's email or username.
         let mut user = None;
-        if let Some(login) = body.get("login").and_then(Value::as_str) {
+        let login = body.get("login").and_then(Value::as_str);
+        if let Some(login) = login.filter(|login| !login.contains('\0')) {
             user = users.find_one(users.prop_eq("email", login)?).await?;
             if user.is_none() {
                 user = users.find_one(users.prop_eq("username", login)?).await?;

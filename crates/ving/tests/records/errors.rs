@@ -25,6 +25,20 @@ async fn errors_carry_ving_s_codes(backend: Backend, kinds: &Kinds<'_>) {
         code(warden.set("username", json!("x".repeat(61)))).1,
         "username: String must contain at most 60 character(s)."
     );
+    // No text holds a NUL character (PostgreSQL's cannot), nor does a JSON prop.
+    assert_eq!(
+        code(warden.set("realName", json!("a\u{0}b"))).1,
+        "realName: Text must not contain the NUL character (\\u0000)."
+    );
+    let mut job = kinds.kind("CronJob").expect("CronJob").mint(Map::new());
+    for nul in [
+        json!({"a": "x\u{0}y"}),
+        json!({"a\u{0}": 1}),
+        json!({"a": [{"b": "\u{0}"}]}),
+    ] {
+        assert_eq!(code(job.set("params", nul)).0, 442);
+    }
+    assert!(job.set("params", json!({"a": ["x", {"b": 1}]})).is_ok());
     // zod counts UTF-16 code units: an emoji is two.
     let mut minted = users.mint(props(json!({})));
     assert!(minted.set("username", json!("😀".repeat(30))).is_ok());

@@ -69,7 +69,7 @@ per_backend!(
         enum_props_are_rust_enums,
         long_in_lists,
     ],
-    test: [like_means_the_same_everywhere],
+    test: [like_means_the_same_everywhere, text_with_a_nul],
 );
 
 mod select;

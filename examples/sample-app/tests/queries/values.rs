@@ -559,3 +559,31 @@ pub(super) async fn long_in_lists(db: &Db) {
         ["joe"]
     );
 }
+
+/// Text holding a NUL character: SQLite and MariaDB store it and give it back; PostgreSQL's
+/// text cannot hold one, and the insert is an error that says so (records refuse it on
+/// every database, before any).
+pub(super) async fn text_with_a_nul(test: &TestDb) {
+    let db = test.db();
+    let row = UserInsert {
+        username: Some("a\u{0}b".into()),
+        email: Some("nul@example.com".into()),
+        ..UserInsert::new(String::new())
+    };
+    let inserted = db.insert(UserTable).values([row]).execute().await;
+    if test.backend() == Backend::Postgres {
+        let error = inserted
+            .expect_err("PostgreSQL refuses a NUL in text")
+            .to_string();
+        assert!(error.contains("0x00"), "{error}");
+        return;
+    }
+    inserted.expect("stored");
+    let names = db
+        .select_fields(UserTable.username)
+        .from(UserTable)
+        .all()
+        .await
+        .expect("select");
+    assert_eq!(names, ["a\u{0}b"]);
+}

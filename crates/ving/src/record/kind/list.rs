@@ -34,7 +34,8 @@ impl<'e> Kind<'e> {
     /// Unlike ving, a list is filtered only by what `viewer` may see: the search skips
     /// props hidden from the viewer (matching nothing when every searched prop is), and a
     /// range or qualifier on a hidden prop is a 400 naming it, as an unknown prop would be.
-    /// A search holding a NUL character is a 400 (SQLite would end the pattern there).
+    /// A search or filter holding a NUL character is a 400 (SQLite would end a search's
+    /// pattern there; PostgreSQL's text cannot hold one).
     pub fn describe_list_where(
         &self,
         query: &[(String, String)],
@@ -183,6 +184,11 @@ impl<'e> Kind<'e> {
                 Value::from(text.parse::<i64>().map_err(|_| {
                     Ouch::about(400, prop, format!("{prop}: {text} is not a number"))
                 })?)
+            }
+            // No stored text holds a NUL (PostgreSQL's cannot; records refuse one).
+            _ if text.contains('\0') => {
+                let why = format!("{prop}: a filter cannot hold a NUL character");
+                return Err(Ouch::about(400, prop, why));
             }
             _ => Value::from(text),
         };
