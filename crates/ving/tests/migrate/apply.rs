@@ -28,9 +28,9 @@ async fn migrating_a_then_b_equals_creating_b() {
                 "{backend}, {case}:\n  missing {missing:#?}\n  extra {extra:#?}"
             );
             assert_eq!(
-                count(stepwise.db(), "widgets").await,
-                1,
-                "{backend}, {case}: widget rows survive"
+                labels(stepwise.db()).await,
+                ["kept"],
+                "{backend}, {case}: widget rows survive, their values too"
             );
             let again = migrate::prepare(
                 &folder,
@@ -46,6 +46,11 @@ async fn migrating_a_then_b_equals_creating_b() {
                 .await
                 .unwrap_or_else(|e| panic!("{backend}, {case}: down: {e}"));
             assert_eq!(reverted.len(), 1);
+            assert_eq!(
+                labels(stepwise.db()).await,
+                ["kept"],
+                "{backend}, {case}, down"
+            );
             let back = structure(&stepwise).await;
             let missing: Vec<_> = a_structure.difference(&back).collect();
             let extra: Vec<_> = back.difference(&a_structure).collect();
@@ -659,4 +664,48 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
         }
     }
     files
+}
+
+/// Narrowing a column never cuts a value to fit: a label longer than the new length makes
+/// the migration fail on MariaDB and PostgreSQL (PostgreSQL's cast to varchar(n) would
+/// cut it), and the label is kept; SQLite ignores lengths and keeps it as it is.
+#[tokio::test]
+async fn narrowing_never_cuts_a_value() {
+    for backend in BACKENDS {
+        let Some(test) = TestDb::fresh_or_skip(backend).await else {
+            continue;
+        };
+        let dir = tempfile::tempdir().expect("temp dir");
+        let folder = Folder::new(dir.path());
+        migrate_to(test.db(), &folder, &schemas(&[widget("")])).await;
+        test.db()
+            .execute_script("INSERT INTO widgets (label) VALUES ('alpha')")
+            .await
+            .expect("seed");
+        let narrow = WIDGET.replace("length = 60", "length = 3");
+        let model = TableModel::from_schemas(&schemas(&[("Widget.toml", narrow)]));
+        migrate::prepare(
+            &folder,
+            &model,
+            &Renames::default(),
+            test.db().dialect(),
+            &options(),
+        )
+        .expect("prepare");
+        let applied = migrate::up(test.db(), &folder).await;
+        match backend {
+            Backend::Sqlite => {
+                applied.expect("SQLite ignores lengths");
+            }
+            _ => {
+                let error = applied.expect_err("a value does not fit").to_string();
+                assert!(
+                    error.to_lowercase().contains("too long") || error.contains("1265"),
+                    "{backend}: {error}"
+                );
+            }
+        }
+        assert_eq!(labels(test.db()).await, ["alpha"], "{backend}: never cut");
+        test.cleanup().await;
+    }
 }

@@ -236,16 +236,18 @@ pub(super) fn alter_table(
             table: table.clone(),
             name: temporary.clone(),
         });
+        // Each column kept is read by its new name: the renames ran before (SQLite reads
+        // a double-quoted name it cannot find as a string, so the old name would copy
+        // itself into every row).
         let mut columns: Vec<(String, Source)> = new_columns
             .iter()
-            .filter_map(|c| {
-                source.get(&c.name).map(|o| {
-                    let from = match fills.get(c.name.as_str()) {
-                        Some(literal) => Source::OrIfNull(o.clone(), literal.clone()),
-                        None => Source::Column(o.clone()),
-                    };
-                    (c.name.clone(), from)
-                })
+            .filter(|c| source.contains_key(&c.name))
+            .map(|c| {
+                let from = match fills.get(c.name.as_str()) {
+                    Some(literal) => Source::OrIfNull(c.name.clone(), literal.clone()),
+                    None => Source::Column(c.name.clone()),
+                };
+                (c.name.clone(), from)
             })
             .collect();
         for (column, literal) in &fills {

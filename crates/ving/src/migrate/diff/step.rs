@@ -275,8 +275,17 @@ impl Step {
                 sql_type,
             } => {
                 let c = q(column);
+                // A cast to varchar(n) or char(n) cuts what does not fit, silently; from
+                // text the value is assigned, and one that does not fit is an error (as
+                // MySQL refuses it), never a value cut.
+                let lower = sql_type.to_ascii_lowercase();
+                let via = if lower.starts_with("varchar") || lower.starts_with("char") {
+                    "text"
+                } else {
+                    sql_type.as_str()
+                };
                 one(format!(
-                    "ALTER TABLE {} ALTER COLUMN {c} TYPE {sql_type} USING {c}::{sql_type}",
+                    "ALTER TABLE {} ALTER COLUMN {c} TYPE {sql_type} USING {c}::{via}",
                     q(table)
                 ))
             }
