@@ -422,9 +422,30 @@ impl fmt::Debug for DatabaseUrl {
     }
 }
 
-/// The URL with its password (if any) replaced by `***`. Works on text, so that even a
-/// URL too broken to parse never shows its password in an error.
+/// The URL with its password (if any) replaced by `***`, in its user part or as a query
+/// parameter (`?password=…`, `sslpassword=…`). Works on text, so that even a URL too
+/// broken to parse never shows its password in an error.
 fn redact(url: &str) -> String {
+    let url = redact_authority(url);
+    let Some(query_start) = url.find('?') else {
+        return url;
+    };
+    let (head, query) = url.split_at(query_start + 1);
+    let (query, fragment) = query.split_at(query.find('#').unwrap_or(query.len()));
+    let pairs: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((key, _)) if key.to_ascii_lowercase().contains("password") => {
+                format!("{key}=***")
+            }
+            _ => pair.to_owned(),
+        })
+        .collect();
+    format!("{head}{}{fragment}", pairs.join("&"))
+}
+
+/// [`redact`] of the user part.
+fn redact_authority(url: &str) -> String {
     let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
         return url.to_owned();
     };

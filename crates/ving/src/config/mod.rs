@@ -631,6 +631,19 @@ mod tests {
         let url = DatabaseUrl::parse("postgres://joe:secret@db.example.com/app").unwrap();
         assert_eq!(url.to_string(), "postgres://joe:***@db.example.com/app");
         assert!(!format!("{url:?}").contains("secret"));
+        let url =
+            DatabaseUrl::parse("postgres://joe@db/app?sslmode=disable&password=secret#x").unwrap();
+        assert_eq!(
+            url.to_string(),
+            "postgres://joe@db/app?sslmode=disable&password=***#x"
+        );
+        let error = DatabaseUrl::parse("postgres://joe@db/app?password=secret&sslpassword=s2")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            !error.contains("secret") && !error.contains("s2"),
+            "{error}"
+        );
         for broken in [
             "postgres://joe:secret@/app?log=maybe",
             "mysql://joe:secret@[::1/db",

@@ -17,6 +17,18 @@ use crate::naming;
 /// schema works on all of them.
 pub const MAX_IDENTIFIER_LENGTH: usize = 63;
 
+/// The database that keeps a column of this name in every table (PostgreSQL's system
+/// columns, SQLite's row id: a prop of that name fails or shadows it), compared
+/// case-insensitively.
+fn system_column(name: &str) -> Option<&'static str> {
+    let lower = name.to_ascii_lowercase();
+    match lower.as_str() {
+        "tableoid" | "xmin" | "cmin" | "xmax" | "cmax" | "ctid" => Some("PostgreSQL"),
+        "rowid" => Some("SQLite"),
+        _ => None,
+    }
+}
+
 /// The MySQL reserved words ving refuses as table names (compared upper-cased).
 pub const RESERVED_TABLE_NAMES: &[&str] = &[
     "NULLS",
@@ -347,6 +359,16 @@ impl Checker<'_> {
             );
         } else if let Some(problem) = naming::rust_unusable(&prop.name) {
             self.error(origin, "name", path(), format!("name {problem}"));
+        } else if let Some(database) = system_column(&prop.name) {
+            self.error(
+                origin,
+                "name",
+                path(),
+                format!(
+                    "name {:?} is a column {database} keeps in every table itself; choose another",
+                    prop.name
+                ),
+            );
         }
         for attribute in ["view", "edit"] {
             let roles = if attribute == "view" {
