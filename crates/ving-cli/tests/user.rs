@@ -103,6 +103,23 @@ fn user_adds_lists_searches_and_modifies_users() {
         let (code, _, err) = run(&["-C", root, "user", "--add", "red", "--email", "nope"]);
         assert_eq!(code, ExitCode::FAILURE);
         assert!(err.contains("442"), "{err}");
+        // So are a name too long, no name and no email (ving's 441s), on every database.
+        let long = "x".repeat(70);
+        let (code, _, err) = run(&["-C", root, "user", "--add", &long, "--email", "l@x.io"]);
+        assert_eq!(code, ExitCode::FAILURE);
+        assert!(
+            err.contains("442") && err.contains("username"),
+            "{backend:?}: {err}"
+        );
+        let (code, _, err) = run(&["-C", root, "user", "--add", "", "--email", "e@x.io"]);
+        assert_eq!(code, ExitCode::FAILURE);
+        assert!(err.contains("441") && err.contains("username"), "{err}");
+        let (code, _, err) = run(&["-C", root, "user", "--add", "bob"]);
+        assert_eq!(code, ExitCode::FAILURE);
+        assert!(
+            err.contains("441") && err.contains("Email address required"),
+            "{err}"
+        );
         let (code, _, err) = run(&[
             "-C",
             root,

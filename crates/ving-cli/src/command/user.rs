@@ -35,8 +35,8 @@ pub(crate) fn set_password(
 }
 
 /// `ving user`, as ving's command, through the record layer. Unlike ving, `--add`
-/// without `--password` adds the user without one (ving throws after the insert), an
-/// email is validated (442) and a user `--modify` cannot find is a failure.
+/// without `--password` adds the user without one (ving throws after the insert), the
+/// name and email are validated (442) and a user `--modify` cannot find is a failure.
 pub(crate) fn user_command(
     project: &Path,
     database_url: Option<&str>,
@@ -86,22 +86,27 @@ pub(crate) async fn user_action(
             .find_many(users.prop_eq("admin", true)?, &by_name)
             .await?
     } else if let Some(keyword) = &args.search {
-        let query = vec![("search".to_owned(), keyword.clone())];
-        // The command runs as the operator of the database: every prop is searched.
-        let everything = ving::record::Describe::new().private();
-        let mut filter = users.describe_list_where(&query, &everything)?;
-        if filter.is_none() {
-            filter = Some(users.prop_eq("username", keyword.as_str())?);
-        }
+        // ving's: the username, real name and email (those the kind has), as the
+        // operator of the database sees them.
+        let props = users.schema().props.iter().map(|p| p.name.as_str());
+        let searched: Vec<&str> = props
+            .filter(|p| ["username", "realName", "email"].contains(p))
+            .collect();
+        let filter = users.prop_contains(&searched, keyword)?;
         users.find_many(filter, &by_name).await?
     } else if let Some(name) = &args.add {
-        let mut props = serde_json::Map::new();
-        props.insert("username".into(), name.as_str().into());
-        props.insert("realName".into(), name.as_str().into());
-        let mut user = users.mint(props);
-        if let Some(email) = &args.email {
-            user.set("email", email.as_str().into())?;
+        // ving's 441s: a user has a name and an email address.
+        if name.is_empty() {
+            return Err(ving::record::Ouch::about(441, "username", "username is required.").into());
         }
+        let Some(email) = &args.email else {
+            return Err(ving::record::Ouch::about(441, "email", "Email address required").into());
+        };
+        let mut user = users.mint(serde_json::Map::new());
+        // Set, so checked (a name too long is a 442 naming the prop).
+        user.set("username", name.as_str().into())?;
+        user.set("realName", name.as_str().into())?;
+        user.set("email", email.as_str().into())?;
         user.set("admin", args.admin.into())?;
         if let Some(password) = &args.password {
             set_password(&mut user, password)?;

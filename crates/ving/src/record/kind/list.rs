@@ -48,31 +48,16 @@ impl<'e> Kind<'e> {
             .find(|(k, v)| k == "search" && !v.is_empty())
             .map(|(_, v)| v);
         if let Some(search) = search {
-            if search.contains('\0') {
-                // SQLite's LIKE would end the pattern at the NUL (and match every row).
-                return Err(Ouch::about(
-                    400,
-                    "search",
-                    "search: a search cannot hold a NUL character",
-                ));
-            }
-            let pattern = format!("%{}%", crate::drizzle::escape_like(search));
             // Only props the viewer may see are searched: a search must not tell a visitor
-            // what a hidden prop holds. With none to search, nothing matches.
-            let any = filter
-                .queryable
-                .iter()
+            // what a hidden prop holds. With none to search, nothing matches. (SQLite's
+            // LIKE would end the pattern at a NUL and match every row: a 400.)
+            let seen: Vec<&str> = (filter.queryable.iter())
                 .filter(|prop| self.listable(prop, viewer))
-                .map(|prop| {
-                    Ok(Expr::binary(
-                        self.column_expr(prop)?,
-                        BinaryOp::ILike,
-                        Expr::Param(Param::String(Some(pattern.clone()))),
-                    ))
-                })
-                .collect::<Result<Vec<_>, Ouch>>()?;
+                .map(String::as_str)
+                .collect();
+            let any = self.prop_contains(&seen, search)?;
             if !filter.queryable.is_empty() {
-                terms.push(Expr::Or(any));
+                terms.push(any.0);
             }
         }
         let mut seen: Vec<&str> = Vec::new();
