@@ -272,7 +272,7 @@ pub(crate) async fn discard_newest(
         let status = status?;
         if status.partial.iter().any(|p| &p.tag == tag) {
             return Err(Failure::Other(format!(
-                "migration {tag} is partly applied to the database: finish it with --up (or revert it), then discard it; nothing removed"
+                "migration {tag} is partly applied to the database: finish it with --up, then revert it with --down and discard it; nothing removed"
             )));
         }
         if !status.pending.contains(tag) {

@@ -67,6 +67,15 @@ pub enum MigrateError {
         /// Statements applied.
         applied: usize,
     },
+    /// `down` was asked while a migration is partly applied (MySQL): reverting the ones
+    /// before it would leave its statements on a schema they were not written for.
+    #[error("migration {tag} stopped part-way ({applied} statements applied): finish it with --up before reverting anything; nothing reverted")]
+    StoppedPartWay {
+        /// The migration.
+        tag: String,
+        /// Statements applied.
+        applied: usize,
+    },
     /// The pool could not be used.
     #[error(transparent)]
     Db(#[from] crate::db::DbError),

@@ -179,6 +179,25 @@ pub(super) async fn down_locked(
     options: &mut RunOptions<'_>,
 ) -> Result<Vec<Applied>, MigrateError> {
     let applied = conn.applied(table).await?;
+    // A migration stopped part-way (MySQL's progress rows) is finished before anything
+    // under it is reverted.
+    for migration in migrations
+        .iter()
+        .filter(|m| !applied.contains_key(&m.entry.when))
+    {
+        match conn.progress(migration.entry.when).await {
+            Ok(Some((done, _, _))) if done > 0 => {
+                return Err(MigrateError::StoppedPartWay {
+                    tag: migration.entry.tag.clone(),
+                    applied: done,
+                });
+            }
+            Ok(_) => {}
+            // No progress table: no run ever stopped part-way here.
+            Err(sqlx::Error::Database(_)) => break,
+            Err(e) => return Err(e.into()),
+        }
+    }
     let reverts = reverts(folder, migrations, &applied, count)?;
     // Every step of the request is checked before the first one runs.
     if !force {

@@ -165,6 +165,17 @@ async fn a_failing_statement_rolls_back_or_resumes_after_the_fix() {
                 }]
             );
             assert!(status.needs_attention());
+            // Nothing under it is reverted while it stands part-way.
+            let refused = migrate::down(db, &folder, 1, true)
+                .await
+                .expect_err("stopped part-way");
+            assert!(
+                refused
+                    .to_string()
+                    .contains(&format!("migration {tag} stopped part-way")),
+                "{refused}"
+            );
+            assert!(db.execute_script("SELECT label FROM widgets").await.is_ok());
         } else {
             assert!(status.partial.is_empty() && !status.needs_attention());
         }
