@@ -720,3 +720,36 @@ async fn narrowing_never_cuts_a_value() {
         test.cleanup().await;
     }
 }
+
+/// A down file brings back a NOT NULL column the migration dropped on a table with rows
+/// (its values went with the migration: the rows get the type's empty value), on every
+/// database; it failed on SQLite and PostgreSQL.
+#[tokio::test]
+async fn a_dropped_column_comes_back_down_on_a_table_with_rows() {
+    let memo = "\n[[props]]\ntype = \"string\"\nname = \"memo\"\nrequired = true\nlength = 500\ndb = \"text\"\ndefault = \"\"\n";
+    for backend in BACKENDS {
+        let Some(test) = TestDb::fresh_or_skip(backend).await else {
+            continue;
+        };
+        let db = test.db();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let folder = Folder::new(dir.path());
+        migrate_to(db, &folder, &schemas(&[widget(memo)])).await;
+        db.execute_script("INSERT INTO widgets (label, memo) VALUES ('kept', 'm')")
+            .await
+            .expect("seed");
+        migrate_to(db, &folder, &schemas(&[widget("")])).await;
+        migrate::down(db, &folder, 1, true)
+            .await
+            .unwrap_or_else(|e| panic!("{backend}: down: {e}"));
+        let memos = db
+            .fetch_all("SELECT memo FROM widgets", Vec::new(), |row| {
+                row.get_string(0)
+            })
+            .await
+            .expect("memo is back");
+        assert_eq!(memos, [""], "{backend}");
+        assert_eq!(labels(db).await, ["kept"], "{backend}");
+        test.cleanup().await;
+    }
+}

@@ -116,7 +116,15 @@ pub(super) fn alter_table(
                     fill_literal(dialect, &table.name, model, value)?,
                 );
             }
-            None if renames.allow_unfilled => {}
+            None if renames.allow_unfilled => {
+                // A down file: the column comes back as it was, the rows there holding
+                // its type's empty value (its values went with the migration), so that
+                // it can be made NOT NULL on a table with rows. Ids and dates have none.
+                if let Some(empty) = empty_value(&model.column_type) {
+                    let literal = fill_literal(dialect, &table.name, model, &empty)?;
+                    fills.insert(&column.name, literal);
+                }
+            }
             None => {
                 use crate::table::ColumnType;
                 let (t, c) = (&table.name, &column.name);
@@ -451,4 +459,22 @@ pub(super) fn alter_table(
         }
     }
     Ok(())
+}
+
+/// The value a column of `column_type` gets back in a down file's rows: empty text, 0,
+/// false, `{}`, an enum's first value; none for ids (a parent's), uuids (unique) and
+/// dates.
+fn empty_value(column_type: &crate::table::ColumnType) -> Option<String> {
+    use crate::table::ColumnType;
+    match column_type {
+        ColumnType::Varchar(_) | ColumnType::Text | ColumnType::MediumText => Some(String::new()),
+        ColumnType::Int => Some("0".into()),
+        ColumnType::Boolean => Some("false".into()),
+        ColumnType::Json => Some("{}".into()),
+        ColumnType::Enum(values) => values.first().cloned(),
+        ColumnType::BigIntUnsigned
+        | ColumnType::Char(_)
+        | ColumnType::Timestamp
+        | ColumnType::DateTime => None,
+    }
 }
