@@ -711,6 +711,46 @@ async fn logins_on(server: Server) {
     // An admin becomes andy (ving's `become`): the admin's session ends, andy's starts.
     let (admin, admin_cookie) = server.sign_up("warden").await;
     server.grant(&admin, "admin").await;
+    // An admin reads and ends another's session: that one is described, not the admin's.
+    let by_email = by_email.cookie.expect("a session cookie");
+    let theirs = server
+        .get(&format!("/sessions/{by_email}"), Some(&admin_cookie))
+        .await;
+    assert_eq!(
+        theirs.body["props"]["id"],
+        by_email.as_str(),
+        "{}",
+        theirs.text
+    );
+    assert_eq!(theirs.body["props"]["userId"], andy.as_str());
+    let ended = server
+        .call(
+            Method::DELETE,
+            &format!("/sessions/{by_email}"),
+            Some(&admin_cookie),
+            None,
+        )
+        .await;
+    assert_eq!(
+        ended.body["props"]["id"],
+        by_email.as_str(),
+        "{}",
+        ended.text
+    );
+    assert_ouch(
+        &server
+            .get(&format!("/sessions/{by_email}"), Some(&by_email))
+            .await,
+        401,
+        "Session expired.",
+    );
+    assert_ouch(
+        &server
+            .get(&format!("/sessions/{by_email}"), Some(&admin_cookie))
+            .await,
+        404,
+        "Session not found.",
+    );
     let become_path = format!("/users/{andy}/become");
     let refused = server
         .call(Method::POST, &become_path, Some(&cookie), None)

@@ -412,19 +412,33 @@ fn own_session<'s>(session: &'s Option<Session>, id: &str) -> Result<&'s Session
     }
 }
 
-/// `GET /api/v1/sessions/{id}`: the session, described.
+/// The session the path names: the request's own, or for an admin any (404 when there
+/// is none); else ving's 403.
+async fn named_session(ving: &Ving, id: &str) -> Result<Session, Ouch> {
+    let own = own_session(&ving.session, id)?;
+    if own.id == id {
+        return Ok(own.clone());
+    }
+    match ving.rest.sessions.fetch(&ving.rest.kinds, id).await {
+        Err(ouch) if ouch.code == 401 => Err(Ouch::new(404, "Session not found.")),
+        other => other,
+    }
+}
+
+/// `GET /api/v1/sessions/{id}`: the session, described (an admin's of another: that
+/// one; ving describes the admin's own whichever it names).
 pub(super) async fn read_session(Path(id): Path<String>, ving: Ving) -> Reply {
-    let session = own_session(&ving.session, &id).at(&ving.url)?;
-    ving.session_described(session).await
+    let session = named_session(&ving, &id).await.at(&ving.url)?;
+    ving.session_described(&session).await
 }
 
 /// `DELETE /api/v1/sessions/{id}`: ends the session the path names (the request's own,
 /// or any for an admin; ving ends the request's own whichever it names), described as
 /// it was.
 pub(super) async fn end_session(Path(id): Path<String>, ving: Ving) -> Reply {
-    let session = own_session(&ving.session, &id).at(&ving.url)?;
+    let session = named_session(&ving, &id).await.at(&ving.url)?;
     ving.rest.sessions.end(&id).await.at(&ving.url)?;
-    ving.session_described(session).await
+    ving.session_described(&session).await
 }
 
 /// `DELETE /api/v1/sessions`: ends the request's session (log out).

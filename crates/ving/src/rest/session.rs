@@ -22,7 +22,7 @@ use crate::record::{CurrentUser, Describe, Kinds, Ouch, Record};
 pub const LIFETIME_SECONDS: i64 = 60 * 60 * 24 * 7;
 
 /// A user's session, with the user as the database has them now.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Session {
     /// The session's id (a UUID; the `vingSessionId` cookie).
     pub id: String,
