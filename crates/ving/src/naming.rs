@@ -93,6 +93,18 @@ pub(crate) fn rust_unusable(name: &str) -> Option<String> {
     ))
 }
 
+/// The database that keeps a column of this name in every table (PostgreSQL's system
+/// columns, SQLite's row id: a prop of that name fails or shadows it), compared
+/// case-insensitively.
+pub(crate) fn system_column(name: &str) -> Option<&'static str> {
+    let lower = name.to_ascii_lowercase();
+    match lower.as_str() {
+        "tableoid" | "xmin" | "cmin" | "xmax" | "cmax" | "ctid" => Some("PostgreSQL"),
+        "rowid" => Some("SQLite"),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,18 +17,6 @@ use crate::naming;
 /// schema works on all of them.
 pub const MAX_IDENTIFIER_LENGTH: usize = 63;
 
-/// The database that keeps a column of this name in every table (PostgreSQL's system
-/// columns, SQLite's row id: a prop of that name fails or shadows it), compared
-/// case-insensitively.
-fn system_column(name: &str) -> Option<&'static str> {
-    let lower = name.to_ascii_lowercase();
-    match lower.as_str() {
-        "tableoid" | "xmin" | "cmin" | "xmax" | "cmax" | "ctid" => Some("PostgreSQL"),
-        "rowid" => Some("SQLite"),
-        _ => None,
-    }
-}
-
 /// The MySQL reserved words ving refuses as table names (compared upper-cased).
 pub const RESERVED_TABLE_NAMES: &[&str] = &[
     "NULLS",
@@ -359,7 +347,7 @@ impl Checker<'_> {
             );
         } else if let Some(problem) = naming::rust_unusable(&prop.name) {
             self.error(origin, "name", path(), format!("name {problem}"));
-        } else if let Some(database) = system_column(&prop.name) {
+        } else if let Some(database) = naming::system_column(&prop.name) {
             self.error(
                 origin,
                 "name",

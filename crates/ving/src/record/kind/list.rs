@@ -118,6 +118,30 @@ impl<'e> Kind<'e> {
         })
     }
 
+    /// Records whose `props` hold `text` (taken literally, case ignored, on every
+    /// database): ving's search. A text holding a NUL is a 400 (no stored text holds one).
+    pub fn prop_contains(&self, props: &[&str], text: &str) -> Result<Where, Ouch> {
+        if text.contains('\0') {
+            return Err(Ouch::about(
+                400,
+                "search",
+                "search: a search cannot hold a NUL character",
+            ));
+        }
+        let pattern = format!("%{}%", crate::drizzle::escape_like(text));
+        let any = props
+            .iter()
+            .map(|prop| {
+                Ok(Expr::binary(
+                    self.column_expr(prop)?,
+                    BinaryOp::ILike,
+                    Expr::Param(Param::String(Some(pattern.clone()))),
+                ))
+            })
+            .collect::<Result<Vec<_>, Ouch>>()?;
+        Ok(Where(Expr::Or(any)))
+    }
+
     /// Whether `viewer` may see `prop` on every record of this kind — a public prop, a
     /// prop of one of the viewer's roles, an owner's prop when the viewer owns every
     /// record through one of the kind's owner roles (ving's `admin`), or any prop with

@@ -112,30 +112,6 @@ impl<'e> Kind<'e> {
         Ok(Where(Expr::binary(left, BinaryOp::Eq, Expr::Param(param))))
     }
 
-    /// Records whose `props` hold `text` (taken literally, case ignored, on every
-    /// database): ving's search. A text holding a NUL is a 400 (no stored text holds one).
-    pub fn prop_contains(&self, props: &[&str], text: &str) -> Result<Where, Ouch> {
-        if text.contains('\0') {
-            return Err(Ouch::about(
-                400,
-                "search",
-                "search: a search cannot hold a NUL character",
-            ));
-        }
-        let pattern = format!("%{}%", crate::drizzle::escape_like(text));
-        let any = props
-            .iter()
-            .map(|prop| {
-                Ok(Expr::binary(
-                    self.column_expr(prop)?,
-                    BinaryOp::ILike,
-                    Expr::Param(Param::String(Some(pattern.clone()))),
-                ))
-            })
-            .collect::<Result<Vec<_>, Ouch>>()?;
-        Ok(Where(Expr::Or(any)))
-    }
-
     /// ving's `calcWhere`: `where` and the prop defaults, or either, or nothing.
     pub fn calc_where(&self, where_: impl IntoWhere) -> Result<Option<Where>, Ouch> {
         let mut terms = Vec::new();
