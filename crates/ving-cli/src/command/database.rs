@@ -71,7 +71,23 @@ pub(crate) async fn database_action(
             let text = dry_run(config, &url, &folder, args).await?;
             return write_out(out, &text);
         }
-        let db = ving::db::Db::connect(&url, config.root()).await?;
+        // A SQLite file that is not there is made by --up alone: the other commands read
+        // an empty database in memory instead (nothing applied, nothing to revert).
+        let missing = url.sqlite_file(config.root()).filter(|f| !f.exists());
+        let db = match &missing {
+            Some(file) if args.check => {
+                return Err(Failure::Other(format!(
+                    "no database at {}: nothing is applied, so there is no drift to check; `ving drizzle --up` creates it",
+                    file.display()
+                )));
+            }
+            Some(_) if !args.up => {
+                let memory = ving::config::DatabaseUrl::parse("sqlite::memory:")
+                    .map_err(|e| Failure::Other(e.to_string()))?;
+                ving::db::Db::connect(&memory, config.root()).await?
+            }
+            _ => ving::db::Db::connect(&url, config.root()).await?,
+        };
         let text = if args.check {
             let pending = ving::migrate::status(&db, &folder).await?.pending.len();
             let drift = ving::migrate::check(&db, &url, &folder).await?;

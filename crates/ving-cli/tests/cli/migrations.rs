@@ -9,6 +9,16 @@ fn prepare_up_and_status_on_the_embedded_database() {
     let (code, out, err) = run(&["-C", root, "drizzle", "--status"]);
     assert_eq!(code, ExitCode::SUCCESS, "{err}");
     assert!(out.starts_with("database not initialized"), "{out}");
+    // Only --up makes the SQLite file: --status, --down and --check do not.
+    let (code, _, err) = run(&["-C", root, "drizzle", "--check"]);
+    assert_eq!(code, ExitCode::FAILURE);
+    assert!(
+        err.contains("no database at") && err.contains("--up"),
+        "{err}"
+    );
+    let (code, _, err) = run(&["-C", root, "drizzle", "--down"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert!(!project.path().join("ving.db").exists(), "no file made");
     let (code, out, err) = run(&["-C", root, "drizzle", "--prepare", "--name", "init"]);
     assert_eq!(code, ExitCode::SUCCESS, "{err}");
     assert!(out.contains("0000_init.sql"), "{out}");
