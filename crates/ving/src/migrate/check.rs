@@ -79,8 +79,15 @@ pub async fn check(
 ) -> Result<Vec<String>, MigrateError> {
     // A standby takes no scratch database: refused before anything is written.
     refuse_read_only(db).await?;
-    // Unique per run, not only per process: checks may run side by side.
-    let scratch_name = format!("ving_check_{}", uuid::Uuid::new_v4().simple());
+    // Unique per run, not only per process: checks may run side by side. The time it is
+    // made is in its name, so that one left by a killed run is dropped by a later one.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let scratch_name = format!("ving_check_{now}_{}", uuid::Uuid::new_v4().simple());
+    if db.backend() != Backend::Sqlite {
+        drop_stale_scratch(db, now).await;
+    }
     let (scratch, drop) = match db.backend() {
         Backend::Sqlite => (
             DatabaseUrl::parse("sqlite::memory:").map_err(crate::db::DbError::from)?,
@@ -166,6 +173,43 @@ pub async fn check(
         let _ = db.execute_script(&drop).await;
     }
     result
+}
+
+/// How old a scratch database of `--check` must be to be taken for one a killed run left
+/// (no check takes this long).
+const STALE_SCRATCH_SECONDS: u64 = 60 * 60;
+
+/// Drops the scratch databases of checks made over an hour before `now` (a run killed
+/// before its own drop); what cannot be listed or dropped is left.
+async fn drop_stale_scratch(db: &Db, now: u64) {
+    let (list, quote) = match db.backend() {
+        Backend::MySql => (
+            "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'ving\\_check\\_%'",
+            '`',
+        ),
+        _ => (
+            "SELECT datname::text FROM pg_database WHERE datname LIKE 'ving\\_check\\_%'",
+            '"',
+        ),
+    };
+    let Ok(names) = db
+        .fetch_all(list, Vec::new(), |row| row.get_string(0))
+        .await
+    else {
+        return;
+    };
+    for name in names {
+        let made = (name.strip_prefix("ving_check_"))
+            .and_then(|rest| rest.split_once('_'))
+            .and_then(|(secs, _)| secs.parse::<u64>().ok());
+        let safe = name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        if made.is_some_and(|made| made + STALE_SCRATCH_SECONDS < now) && safe {
+            let drop = format!("DROP DATABASE IF EXISTS {quote}{name}{quote}");
+            if let Err(error) = db.execute_script(&drop).await {
+                tracing::warn!(%error, database = %name, "a stale scratch database of --check was not dropped");
+            }
+        }
+    }
 }
 
 /// The named constraints of a SQLite `CREATE TABLE` text: name → what follows it up to

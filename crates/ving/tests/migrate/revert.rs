@@ -207,10 +207,50 @@ async fn check_reports_drift_in_plain_words() {
         let folder = Folder::new(dir.path());
         migrate_to(test.db(), &folder, &schemas(&[widget(""), gadget("")])).await;
         let url = ving::config::DatabaseUrl::parse(test.url()).expect("url");
+        // A scratch database a killed check left over an hour ago is dropped by the next
+        // check; one of a check running now is not.
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .expect("time")
+            .as_secs();
+        let (stale, recent) = (
+            format!("ving_check_1000_{}", test.name()),
+            format!("ving_check_{now}_{}", test.name()),
+        );
+        let quote = if backend == Backend::MySql { '`' } else { '"' };
+        let db = test.db();
+        let exists = |name: &str| {
+            let sql = match backend {
+                Backend::MySql => format!("SELECT CAST(COUNT(*) AS SIGNED) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '{name}'"),
+                _ => format!("SELECT COUNT(*) FROM pg_database WHERE datname = '{name}'"),
+            };
+            async move {
+                db.fetch_all(&sql, Vec::new(), |row| row.get_i64(0))
+                    .await
+                    .expect("count")[0]
+                    == 1
+            }
+        };
+        if backend != Backend::Sqlite {
+            for name in [&stale, &recent] {
+                test.db()
+                    .execute_script(&format!("CREATE DATABASE {quote}{name}{quote}"))
+                    .await
+                    .expect("a scratch database");
+            }
+        }
         let drift = migrate::check(test.db(), &url, &folder)
             .await
             .unwrap_or_else(|e| panic!("{backend}: {e}"));
         assert!(drift.is_empty(), "{backend}: {drift:#?}");
+        if backend != Backend::Sqlite {
+            assert!(!exists(&stale).await, "{backend}: the stale one dropped");
+            assert!(exists(&recent).await, "{backend}: the recent one kept");
+            test.db()
+                .execute_script(&format!("DROP DATABASE {quote}{recent}{quote}"))
+                .await
+                .expect("drop");
+        }
         // A prepared migration not yet applied is pending, not drift: the database is
         // compared with what it has applied.
         let count = "\n[[props]]\ntype = \"int\"\nname = \"count\"\nrequired = true\ndefault = 0\n";
