@@ -74,6 +74,11 @@ pub(crate) fn new_schema(config: &Config, kind: &str, out: &mut dyn Write) -> Re
         .then_some("../ving-schema.json");
     let has_user = schemas.iter().any(|s| s.kind == "User");
     let text = schema::skeleton(kind, json_schema, has_user);
+    // The skeleton is checked beside the schemas there before it is written: a kind whose
+    // names the databases cannot hold (too long) gets no file.
+    let mut files = existing.clone();
+    files.push(schema::SourceFile::new(&path, text.as_str()));
+    schema::check_kind(&files, &config.schema_options(), kind, &dir)?;
     std::fs::create_dir_all(&dir)
         .and_then(|()| {
             std::fs::OpenOptions::new()
@@ -83,8 +88,5 @@ pub(crate) fn new_schema(config: &Config, kind: &str, out: &mut dyn Write) -> Re
         })
         .and_then(|mut file| file.write_all(text.as_bytes()))
         .map_err(|e| Failure::Other(format!("{}: cannot write: {e}", path.display())))?;
-    write_out(out, &format!("wrote {}\n", path.display()))?;
-    let files = schema::read_dir(&dir)?;
-    schema::check_kind(&files, &config.schema_options(), kind, &dir)?;
-    Ok(())
+    write_out(out, &format!("wrote {}\n", path.display()))
 }

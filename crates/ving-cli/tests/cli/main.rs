@@ -99,6 +99,15 @@ fn new_writes_a_skeleton_that_validates_and_refuses_to_overwrite() {
     let (code, _, err) = run(&["-C", root, "schema", "--new", "Table"]);
     assert_eq!(code, ExitCode::FAILURE);
     assert!(err.contains("MySQL reserved word"), "{err}");
+    // A kind whose names the databases cannot hold gets no file.
+    let long = format!("Long{}", "x".repeat(60));
+    let (code, _, err) = run(&["-C", root, "schema", "--new", &long]);
+    assert_eq!(code, ExitCode::FAILURE);
+    assert!(err.contains("442") && err.contains("at most 63"), "{err}");
+    let file = project
+        .path()
+        .join(format!("ving/schema/schemas/{long}.toml"));
+    assert!(!file.exists(), "nothing written");
 }
 
 /// In a new folder (no User kind), the skeleton validates on its own; once the app has a

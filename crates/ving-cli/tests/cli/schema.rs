@@ -260,6 +260,12 @@ fn the_project_is_found_from_a_folder_inside_it() {
     assert_eq!(out, "4 schemas valid: APIKey, CronJob, S3File, User\n");
     let (code, _, err) = run(&["-C", inside, "drizzle", "--status"]);
     assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert!(
+        !project.path().join("ving.db").exists(),
+        "--status makes no file"
+    );
+    let (code, _, err) = run(&["-C", inside, "drizzle", "--up"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
     assert_eq!(
         std::fs::read_dir(&src).expect("src").count(),
         0,
