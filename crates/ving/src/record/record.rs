@@ -531,7 +531,16 @@ impl<'e> Record<'e> {
                     }
                 }
                 Owner::Parent(relation) => {
-                    let parent = self.parent(relation).await?;
+                    // A parent not set, or gone, owns nothing.
+                    let (prop, _) = self.relation(relation, RelationType::Parent)?;
+                    if self.get_i64(&prop.name).is_none() {
+                        continue;
+                    }
+                    let parent = match self.parent(relation).await {
+                        Ok(parent) => parent,
+                        Err(ouch) if ouch.code == 404 => continue,
+                        Err(ouch) => return Err(ouch),
+                    };
                     if Box::pin(parent.is_owner(Some(user))).await? {
                         return Ok(true);
                     }
@@ -583,17 +592,19 @@ impl<'e> Record<'e> {
     /// the user's API keys); 404 for an unknown child.
     pub fn children(&self, name: &str) -> Result<Kind<'e>, Ouch> {
         let schema = self.kind.schema();
-        let (_, relation) = self.relation(name, RelationType::Child)?;
+        let (prop, relation) = self.relation(name, RelationType::Child)?;
         let child = self.kind.kinds.kind(&relation.kind)?;
-        // The child's prop pointing back here: the parent relation to this kind.
+        // The child's prop pointing back here is the one the virtual prop names (as ving
+        // scopes children: a kind may have two parent relations to this one).
         let back = child
             .schema()
             .props
             .iter()
             .find(|p| {
-                p.relation.as_ref().is_some_and(|r| {
-                    r.relation_type == RelationType::Parent && r.kind == schema.kind
-                })
+                p.name == prop.name
+                    && p.relation.as_ref().is_some_and(|r| {
+                        r.relation_type == RelationType::Parent && r.kind == schema.kind
+                    })
             })
             .map(|p| p.name.clone())
             .ok_or_else(|| {

@@ -324,6 +324,134 @@ kind = "APIKey"
             .expect("skipped");
         comment.refresh().await.expect("refresh");
         assert_eq!(comment.get("body"), Some(&json!("edited")));
+        // Created through the owner of its key; a comment without a key is no one's.
+        let comments = kinds.kind("Comment").expect("Comment");
+        let key_id = key.id_string().expect("id string");
+        comments
+            .create_and_verify(
+                &props(json!({"body": "new", "keyId": key_id})),
+                Some(&owner),
+            )
+            .await
+            .expect("the key's owner creates a comment");
+        let minted = comments.mint(Map::new());
+        assert!(!minted
+            .is_owner(Some(&owner))
+            .await
+            .expect("no key, no owner"));
+    }
+    test.cleanup().await;
+}
+
+#[tokio::test]
+async fn children_are_found_by_their_virtual_prop() {
+    // A note has two parent folders; each child relation of a folder names its own.
+    let folder = r#"kind = "Folder"
+tableName = "folders"
+owner = ["admin"]
+
+[[props]]
+type = "string"
+name = "name"
+length = 60
+required = false
+default = ""
+view = ["public"]
+edit = ["owner"]
+
+[[props]]
+type = "virtual"
+name = "homeId"
+required = false
+view = ["public"]
+edit = []
+[props.relation]
+type = "child"
+name = "homeNotes"
+kind = "Note"
+
+[[props]]
+type = "virtual"
+name = "awayId"
+required = false
+view = ["public"]
+edit = []
+[props.relation]
+type = "child"
+name = "awayNotes"
+kind = "Note"
+"#;
+    let note = r#"kind = "Note"
+tableName = "notes"
+owner = ["admin"]
+
+[[props]]
+type = "id"
+name = "homeId"
+required = true
+view = ["public"]
+edit = ["owner"]
+[props.relation]
+type = "parent"
+name = "home"
+kind = "Folder"
+
+[[props]]
+type = "id"
+name = "awayId"
+required = false
+view = ["public"]
+edit = ["owner"]
+[props.relation]
+type = "parent"
+name = "away"
+kind = "Folder"
+"#;
+    let schemas = schemas_with(&[("Folder.toml", folder), ("Note.toml", note)]);
+    let Some(test) = TestDb::fresh_or_skip(Backend::Sqlite).await else {
+        return;
+    };
+    test.db()
+        .create_tables(&TableModel::from_schemas(&schemas))
+        .await
+        .expect("tables");
+    {
+        let kinds = kinds(&schemas, test.db());
+        let folders = kinds.kind("Folder").expect("Folder");
+        let notes = kinds.kind("Note").expect("Note");
+        let a = folders.create(Map::new()).await.expect("a");
+        let b = folders.create(Map::new()).await.expect("b");
+        for away in [b.id(), None] {
+            notes
+                .create(props(json!({"homeId": a.id(), "awayId": away})))
+                .await
+                .expect("note");
+        }
+        for (folder, relation, expected) in [
+            (&a, "homeNotes", 2),
+            (&a, "awayNotes", 0),
+            (&b, "awayNotes", 1),
+            (&b, "homeNotes", 0),
+        ] {
+            let children = folder.children(relation).expect("children");
+            assert_eq!(
+                children.count(()).await.expect("count"),
+                expected,
+                "{relation}"
+            );
+        }
+        // A folder not yet inserted has no notes (not those whose awayId is null), and
+        // deleting its children deletes nothing.
+        let unsaved = folders.mint(Map::new());
+        let none = unsaved.children("awayNotes").expect("children");
+        assert_eq!(none.count(()).await.expect("count"), 0);
+        unsaved
+            .children("awayNotes")
+            .expect("children")
+            .delete_many(())
+            .await
+            .expect("delete none");
+        assert_eq!(notes.count(()).await.expect("count"), 2);
     }
     test.cleanup().await;
 }

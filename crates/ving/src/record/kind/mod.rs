@@ -119,9 +119,18 @@ impl<'e> Kind<'e> {
             terms.push(w.0);
         }
         for (prop, value) in self.prop_defaults.iter() {
-            terms.push(self.prop_eq(prop, value.clone())?.0);
+            terms.push(self.default_term(prop, value)?);
         }
         Ok(all_of(terms).map(Where))
+    }
+
+    /// The condition of one prop default: `prop = value`, and for a null value (the
+    /// children of a record not yet inserted) no row, as ving's `eq(column, null)`.
+    fn default_term(&self, prop: &str, value: &Value) -> Result<Expr, Ouch> {
+        match value {
+            Value::Null => Ok(Expr::Bool(false)),
+            value => Ok(self.prop_eq(prop, value.clone())?.0),
+        }
     }
 
     /// The condition of the prop defaults alone (`None` for an unscoped kind), for the
@@ -132,10 +141,7 @@ impl<'e> Kind<'e> {
         let terms: Vec<Expr> = self
             .prop_defaults
             .iter()
-            .map(|(prop, value)| {
-                self.prop_eq(prop, value.clone())
-                    .map_or(Expr::Bool(false), |w| w.0)
-            })
+            .map(|(prop, value)| self.default_term(prop, value).unwrap_or(Expr::Bool(false)))
             .collect();
         all_of(terms)
     }
