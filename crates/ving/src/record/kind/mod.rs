@@ -595,7 +595,12 @@ impl<'e> Kind<'e> {
                         Ok(bit) => bit,
                         Err(_) => i64::from(row.get_i32(0)?),
                     };
-                    Ok(Value::from(bit))
+                    // The least and greatest are values of the prop: booleans, as ving's
+                    // (drizzle maps them back through the column).
+                    match function {
+                        Aggregate::Min | Aggregate::Max => Ok(Value::Bool(bit == 1)),
+                        _ => Ok(Value::from(bit)),
+                    }
                 }
                 Aggregate::Min | Aggregate::Max | Aggregate::Every | Aggregate::Any => {
                     read_json(&row, 0, &column_type)
