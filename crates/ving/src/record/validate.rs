@@ -132,19 +132,20 @@ pub(crate) fn check(
                     EnumValue::Bool(_) => None,
                 })
                 .collect();
-            match value.as_str() {
-                Some(text) if allowed.contains(&text) => Ok(value),
-                _ => Err(fail(vec![format!(
-                    "Invalid enum value. Expected {}, received {}",
-                    allowed
-                        .iter()
-                        .map(|a| format!("'{a}'"))
-                        .collect::<Vec<_>>()
-                        .join(" | "),
-                    match &value {
-                        Value::String(s) => format!("'{s}'"),
-                        other => other.to_string(),
-                    }
+            let expected = (allowed.iter())
+                .map(|a| format!("'{a}'"))
+                .collect::<Vec<_>>()
+                .join(" | ");
+            // zod's two messages: a string not among them, or a value of another type
+            // (named by its type).
+            match &value {
+                Value::String(text) if allowed.contains(&text.as_str()) => Ok(value),
+                Value::String(text) => Err(fail(vec![format!(
+                    "Invalid enum value. Expected {expected}, received '{text}'"
+                )])),
+                other => Err(fail(vec![format!(
+                    "Expected {expected}, received {}",
+                    zod_type(other)
                 )])),
             }
         }

@@ -54,6 +54,13 @@ async fn errors_carry_ving_s_codes(backend: Backend, kinds: &Kinds<'_>) {
         code(warden.set("useAsDisplayName", json!("foo"))).1,
         "useAsDisplayName: Invalid enum value. Expected 'username' | 'email' | 'realName', received 'foo'."
     );
+    // Another type: zod names it.
+    for (value, received) in [(json!(5), "number"), (json!(null), "null")] {
+        assert_eq!(
+            code(warden.set("useAsDisplayName", value)).1,
+            format!("useAsDisplayName: Expected 'username' | 'email' | 'realName', received {received}.")
+        );
+    }
     assert_eq!(
         code(warden.set("admin", json!("yes"))).1,
         "admin: Expected boolean, received string."
