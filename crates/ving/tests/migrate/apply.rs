@@ -753,3 +753,64 @@ async fn a_dropped_column_comes_back_down_on_a_table_with_rows() {
         test.cleanup().await;
     }
 }
+
+/// A column added NOT NULL and filled (`--fill`) leaves every row's `updatedAt` as it was
+/// on every database: the rows' records did not change (MariaDB's ON UPDATE and
+/// PostgreSQL's trigger stamped them all).
+#[tokio::test]
+async fn a_fill_leaves_the_update_stamps_alone() {
+    let memo = "\n[[props]]\ntype = \"string\"\nname = \"memo\"\nrequired = true\nlength = 500\ndb = \"text\"\ndefault = \"\"\n";
+    for backend in BACKENDS {
+        let Some(test) = TestDb::fresh_or_skip(backend).await else {
+            continue;
+        };
+        let db = test.db();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let folder = Folder::new(dir.path());
+        migrate_to(db, &folder, &schemas(&[widget("")])).await;
+        let stamp = if backend == Backend::MySql {
+            "`updatedAt`"
+        } else {
+            "\"updatedAt\""
+        };
+        db.execute_script(&format!(
+            "INSERT INTO widgets (label, {stamp}) VALUES ('kept', '2001-02-03 04:05:06')"
+        ))
+        .await
+        .expect("seed");
+        let next = schemas(&[widget(memo)]);
+        let mut renames = Renames::from_schemas(&next);
+        renames
+            .fills
+            .insert(("widgets".into(), "memo".into()), "x".into());
+        migrate::prepare(
+            &folder,
+            &TableModel::from_schemas(&next),
+            &renames,
+            db.dialect(),
+            &options(),
+        )
+        .unwrap_or_else(|e| panic!("{backend}: prepare: {e}"));
+        migrate::up(db, &folder)
+            .await
+            .unwrap_or_else(|e| panic!("{backend}: up: {e}"));
+        let cast = if backend == Backend::Postgres {
+            "VARCHAR(19)"
+        } else {
+            "CHAR(19)"
+        };
+        let read = format!("SELECT CAST({stamp} AS {cast}), memo FROM widgets");
+        let rows = db
+            .fetch_all(&read, Vec::new(), |row| {
+                Ok((row.get_string(0)?, row.get_string(1)?))
+            })
+            .await
+            .expect("read");
+        assert_eq!(
+            rows,
+            [("2001-02-03 04:05:06".to_owned(), "x".to_owned())],
+            "{backend}"
+        );
+        test.cleanup().await;
+    }
+}

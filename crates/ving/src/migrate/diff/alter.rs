@@ -292,6 +292,17 @@ pub(super) fn alter_table(
         }
     }
 
+    // The column stamped at each update (already so before: its trigger is there), which
+    // a fill of another column leaves alone.
+    let stamped = |filled: &str| {
+        (table.columns.iter())
+            .find(|c| {
+                c.on_update_now
+                    && c.name != filled
+                    && (old_columns.get(&c.name)).is_some_and(|o| o.on_update == Some(true))
+            })
+            .map(|c| c.name.clone())
+    };
     // Columns.
     for column in &added {
         let Some(model) = table.column(&column.name) else {
@@ -316,6 +327,7 @@ pub(super) fn alter_table(
             column: column.name.clone(),
             literal: literal.clone(),
             only_null: false,
+            stamped: stamped(&column.name),
         });
         phases.alter_columns.push(if caps.restate_column {
             Step::RestateColumn {
@@ -341,6 +353,7 @@ pub(super) fn alter_table(
                 column: n.name.clone(),
                 literal: literal.clone(),
                 only_null: true,
+                stamped: stamped(&n.name),
             });
         }
         if caps.restate_column {

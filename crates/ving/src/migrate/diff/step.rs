@@ -125,6 +125,9 @@ pub(super) enum Step {
         literal: String,
         /// Only the rows holding NULL (a column made NOT NULL).
         only_null: bool,
+        /// The table's column stamped at each update (`updatedAt`), which a migration's
+        /// fill leaves as it is: the rows' records did not change.
+        stamped: Option<String>,
     },
     RestateColumn {
         table: String,
@@ -254,16 +257,39 @@ impl Step {
                 column,
                 literal,
                 only_null,
-            } => one(format!(
-                "UPDATE {} SET {} = {literal}{}",
-                q(table),
-                q(column),
-                if *only_null {
+                stamped,
+            } => {
+                let only = if *only_null {
                     format!(" WHERE {} IS NULL", q(column))
                 } else {
                     String::new()
+                };
+                let fill = |also: &str| {
+                    format!(
+                        "UPDATE {} SET {} = {literal}{also}{only}",
+                        q(table),
+                        q(column)
+                    )
+                };
+                match stamped {
+                    None => one(fill("")),
+                    // PostgreSQL's trigger stamps a row whose stamp is set to itself too:
+                    // it is off while the rows are filled (in the migration's transaction).
+                    Some(stamped) if dialect.backend() == crate::config::Backend::Postgres => {
+                        let trigger = q(&format!("{table}_{stamped}_on_update"));
+                        vec![
+                            format!("ALTER TABLE {} DISABLE TRIGGER {trigger}", q(table)),
+                            fill(""),
+                            format!("ALTER TABLE {} ENABLE TRIGGER {trigger}", q(table)),
+                        ]
+                    }
+                    // MySQL's ON UPDATE leaves a column the statement sets alone.
+                    Some(stamped) => {
+                        let stamped = q(stamped);
+                        one(fill(&format!(", {stamped} = {stamped}")))
+                    }
                 }
-            )),
+            }
             Step::RestateColumn { table, column } => one(format!(
                 "ALTER TABLE {} MODIFY COLUMN {}",
                 q(table),
