@@ -107,12 +107,8 @@ pub async fn check(
                             |row| Ok((row.get_string(0)?, row.get_string(1)?)),
                         )
                         .await?;
-                    let name = |text: &str| {
-                        !text.is_empty()
-                            && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
-                    };
                     set.first()
-                        .filter(|(charset, collation)| name(charset) && name(collation))
+                        .filter(|(charset, collation)| plain(charset) && plain(collation))
                         .map(|(charset, collation)| {
                             format!(" CHARACTER SET {charset} COLLATE {collation}")
                         })
@@ -175,6 +171,12 @@ pub async fn check(
     result
 }
 
+/// Whether `text` is a name that may be written into SQL unquoted or between quotes
+/// (letters, digits and `_`; a name the server gave).
+fn plain(text: &str) -> bool {
+    !text.is_empty() && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
 /// How old a scratch database of `--check` must be to be taken for one a killed run left
 /// (no check takes this long).
 const STALE_SCRATCH_SECONDS: u64 = 60 * 60;
@@ -202,8 +204,7 @@ async fn drop_stale_scratch(db: &Db, now: u64) {
         let made = (name.strip_prefix("ving_check_"))
             .and_then(|rest| rest.split_once('_'))
             .and_then(|(secs, _)| secs.parse::<u64>().ok());
-        let safe = name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
-        if made.is_some_and(|made| made + STALE_SCRATCH_SECONDS < now) && safe {
+        if made.is_some_and(|made| made + STALE_SCRATCH_SECONDS < now) && plain(&name) {
             let drop = format!("DROP DATABASE IF EXISTS {quote}{name}{quote}");
             if let Err(error) = db.execute_script(&drop).await {
                 tracing::warn!(%error, database = %name, "a stale scratch database of --check was not dropped");

@@ -51,9 +51,8 @@ pub(crate) fn check(
                 .or_else(|| prop.db.and_then(|db| db.max_length()));
             // zod counts a string's UTF-16 code units (an emoji is two); a text of no more
             // bytes than that has no more units.
-            let units = |text: &str| text.encode_utf16().count();
             if let Some(max) = max.filter(|max| text.len() > *max as usize) {
-                if units(text) > max as usize {
+                if text.encode_utf16().count() > max as usize {
                     errors.push(format!("String must contain at most {max} character(s)"));
                 }
             }

@@ -726,7 +726,6 @@ async fn narrowing_never_cuts_a_value() {
 /// database; it failed on SQLite and PostgreSQL.
 #[tokio::test]
 async fn a_dropped_column_comes_back_down_on_a_table_with_rows() {
-    let memo = "\n[[props]]\ntype = \"string\"\nname = \"memo\"\nrequired = true\nlength = 500\ndb = \"text\"\ndefault = \"\"\n";
     for backend in BACKENDS {
         let Some(test) = TestDb::fresh_or_skip(backend).await else {
             continue;
@@ -734,7 +733,7 @@ async fn a_dropped_column_comes_back_down_on_a_table_with_rows() {
         let db = test.db();
         let dir = tempfile::tempdir().expect("temp dir");
         let folder = Folder::new(dir.path());
-        migrate_to(db, &folder, &schemas(&[widget(memo)])).await;
+        migrate_to(db, &folder, &schemas(&[widget(MEMO)])).await;
         db.execute_script("INSERT INTO widgets (label, memo) VALUES ('kept', 'm')")
             .await
             .expect("seed");
@@ -759,7 +758,6 @@ async fn a_dropped_column_comes_back_down_on_a_table_with_rows() {
 /// PostgreSQL's trigger stamped them all).
 #[tokio::test]
 async fn a_fill_leaves_the_update_stamps_alone() {
-    let memo = "\n[[props]]\ntype = \"string\"\nname = \"memo\"\nrequired = true\nlength = 500\ndb = \"text\"\ndefault = \"\"\n";
     for backend in BACKENDS {
         let Some(test) = TestDb::fresh_or_skip(backend).await else {
             continue;
@@ -778,7 +776,7 @@ async fn a_fill_leaves_the_update_stamps_alone() {
         ))
         .await
         .expect("seed");
-        let next = schemas(&[widget(memo)]);
+        let next = schemas(&[widget(MEMO)]);
         let mut renames = Renames::from_schemas(&next);
         renames
             .fills
@@ -814,3 +812,6 @@ async fn a_fill_leaves_the_update_stamps_alone() {
         test.cleanup().await;
     }
 }
+
+/// A required text prop: its column is NOT NULL without a default (MySQL's text has none).
+const MEMO: &str = "\n[[props]]\ntype = \"string\"\nname = \"memo\"\nrequired = true\nlength = 500\ndb = \"text\"\ndefault = \"\"\n";

@@ -276,7 +276,7 @@ impl Step {
                     // PostgreSQL's trigger stamps a row whose stamp is set to itself too:
                     // it is off while the rows are filled (in the migration's transaction).
                     Some(stamped) if dialect.backend() == crate::config::Backend::Postgres => {
-                        let trigger = q(&format!("{table}_{stamped}_on_update"));
+                        let trigger = q(&crate::naming::on_update_trigger_name(table, stamped));
                         vec![
                             format!("ALTER TABLE {} DISABLE TRIGGER {trigger}", q(table)),
                             fill(""),

@@ -104,7 +104,7 @@ impl Dialect for PostgresDialect {
             ));
         }
         for column in table.columns.iter().filter(|c| c.on_update_now) {
-            let old_trigger = self.quote(&format!("{old}_{}_on_update", column.name));
+            let old_trigger = self.quote(&crate::naming::on_update_trigger_name(old, &column.name));
             statements.push(format!(
                 "DROP TRIGGER IF EXISTS {old_trigger} ON {}",
                 self.quote(new)
@@ -129,14 +129,17 @@ impl Dialect for PostgresDialect {
     fn drop_on_update_function(&self, table: &str, column: &str) -> Option<String> {
         Some(format!(
             "DROP FUNCTION IF EXISTS {}()",
-            self.quote(&format!("{table}_{column}_on_update"))
+            self.quote(&crate::naming::on_update_trigger_name(table, column))
         ))
     }
 
     fn on_update_triggers(&self, table: &Table) -> Vec<String> {
         let mut statements = Vec::new();
         for column in table.columns.iter().filter(|c| c.on_update_now) {
-            let name = self.quote(&format!("{}_{}_on_update", table.name, column.name));
+            let name = self.quote(&crate::naming::on_update_trigger_name(
+                &table.name,
+                &column.name,
+            ));
             let col = self.quote(&column.name);
             statements.push(format!(
                 "CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.{col} IS NOT DISTINCT FROM OLD.{col} THEN NEW.{col} := {NOW_WHOLE_SECONDS}; END IF; RETURN NEW; END $$"

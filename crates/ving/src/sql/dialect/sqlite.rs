@@ -93,7 +93,7 @@ impl Dialect for SqliteDialect {
                 let t = self.quote(&table.name);
                 format!(
                     "CREATE TRIGGER {} AFTER UPDATE ON {t} FOR EACH ROW WHEN NEW.{col} IS OLD.{col} BEGIN UPDATE {t} SET {col} = CURRENT_TIMESTAMP WHERE rowid = NEW.rowid; END",
-                    self.quote(&format!("{}_{}_on_update", table.name, column.name))
+                    self.quote(&crate::naming::on_update_trigger_name(&table.name, &column.name))
                 )
             })
             .collect()
