@@ -146,7 +146,7 @@ pub(crate) fn make_optional(prop: &schema::Prop) -> Result<(), Failure> {
         })?;
     let mut text = file.text().to_owned();
     text.replace_range(span, "false");
-    std::fs::write(path, text)
+    ving::files::write_whole(path, text)
         .map_err(|e| Failure::Other(format!("{}: cannot write: {e}", path.display())))
 }
 

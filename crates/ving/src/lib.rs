@@ -31,6 +31,7 @@ pub mod config;
 pub mod db;
 pub mod drizzle;
 pub mod embed;
+pub mod files;
 pub mod id;
 pub mod migrate;
 mod naming;

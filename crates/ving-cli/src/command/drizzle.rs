@@ -355,7 +355,7 @@ pub(crate) fn refresh_embedded(config: &Config, schemas: &SchemaSet) -> Result<S
     if std::fs::read_to_string(&path).is_ok_and(|text| text == file.contents) {
         return Ok(String::new());
     }
-    std::fs::write(&path, &file.contents)
+    ving::files::write_whole(&path, &file.contents)
         .map_err(|e| Failure::Other(format!("{}: cannot write: {e}", path.display())))?;
     Ok(format!("wrote {}\n", path.display()))
 }

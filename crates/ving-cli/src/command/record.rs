@@ -127,7 +127,7 @@ fn write_records(
     match action {
         RecordsModule::Unchanged => {}
         RecordsModule::Write(contents) => {
-            std::fs::write(&path, contents)
+            ving::files::write_whole(&path, contents)
                 .map_err(|e| Failure::Other(format!("{}: cannot write: {e}", path.display())))?;
             text.push_str(&format!("wrote {}\n", path.display()));
         }
@@ -275,7 +275,8 @@ fn rest_record(
     match module {
         None => text.push_str(&unmarked),
         Some(contents) if module_changes => {
-            std::fs::write(&module_path, contents).map_err(|e| cannot(&module_path, e))?;
+            ving::files::write_whole(&module_path, contents)
+                .map_err(|e| cannot(&module_path, e))?;
             text.push_str(&format!("wrote {}\n", module_path.display()));
             if existing.is_none() {
                 text.push_str(

@@ -760,7 +760,7 @@ pub fn write_files(dir: &Path, files: &[GeneratedFile]) -> Result<WriteReport, C
     }
     for file in files.iter().filter(|f| report.written.contains(&f.name)) {
         let path = dir.join(&file.name);
-        std::fs::write(&path, &file.contents).map_err(|e| fail(&path, e))?;
+        crate::files::write_whole(&path, &file.contents).map_err(|e| fail(&path, e))?;
     }
     Ok(report)
 }

@@ -154,13 +154,15 @@ impl Folder {
             .collect();
         let sql_path = self.dir.join(format!("{tag}.sql"));
         let text = sql.join(&format!("\n{BREAKPOINT}\n"));
-        std::fs::write(&sql_path, text).map_err(|e| file_error(&sql_path, e))?;
+        crate::files::write_whole(&sql_path, text).map_err(|e| file_error(&sql_path, e))?;
         let down_path = self.dir.join(format!("{tag}.down.sql"));
-        std::fs::write(&down_path, down_text(down)).map_err(|e| file_error(&down_path, e))?;
+        crate::files::write_whole(&down_path, down_text(down))
+            .map_err(|e| file_error(&down_path, e))?;
         let snapshot_path = self.snapshot_path(idx);
         let json =
             serde_json::to_string_pretty(snapshot).map_err(|e| file_error(&snapshot_path, e))?;
-        std::fs::write(&snapshot_path, json).map_err(|e| file_error(&snapshot_path, e))?;
+        crate::files::write_whole(&snapshot_path, json)
+            .map_err(|e| file_error(&snapshot_path, e))?;
         let when = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
@@ -178,7 +180,7 @@ impl Folder {
         let journal_path = self.journal_path();
         let json =
             serde_json::to_string_pretty(&journal).map_err(|e| file_error(&journal_path, e))?;
-        std::fs::write(&journal_path, json).map_err(|e| file_error(&journal_path, e))?;
+        crate::files::write_whole(&journal_path, json).map_err(|e| file_error(&journal_path, e))?;
         Ok(tag)
     }
 }
@@ -224,7 +226,8 @@ impl Folder {
             let journal_path = self.journal_path();
             let json =
                 serde_json::to_string_pretty(&journal).map_err(|e| file_error(&journal_path, e))?;
-            std::fs::write(&journal_path, json).map_err(|e| file_error(&journal_path, e))?;
+            crate::files::write_whole(&journal_path, json)
+                .map_err(|e| file_error(&journal_path, e))?;
             for file in &files {
                 std::fs::remove_file(file).map_err(|e| file_error(file, e))?;
             }
