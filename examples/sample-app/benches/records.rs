@@ -431,11 +431,18 @@ async fn profile_describe_users(args: &[String]) -> Result<(), BoxError> {
         return Ok(());
     }
     let page = users.find_many((), &FindOptions::default()).await?;
-    let params = Describe::new()
-        .current_user(&admin)
-        .links()
-        .options()
-        .meta();
+    // `no-links`, `no-options`, `no-meta`: without that part, to see what it costs.
+    let without = |part: &str| args.iter().any(|a| a == part);
+    let mut params = Describe::new().current_user(&admin);
+    if !without("no-links") {
+        params = params.links();
+    }
+    if !without("no-options") {
+        params = params.options();
+    }
+    if !without("no-meta") {
+        params = params.meta();
+    }
     let rounds = profile_rounds(200);
     let a_user =
         |time: Duration| time.as_secs_f64() * 1e6 / f64::from(rounds.max(1)) / page.len() as f64;

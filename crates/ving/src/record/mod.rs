@@ -84,6 +84,7 @@ mod date;
 mod describe;
 mod kind;
 mod links;
+mod meta;
 mod model;
 mod ouch;
 mod password;
@@ -100,6 +101,7 @@ mod viewer;
 pub use date::{format_date, parse_date};
 pub use kind::{FindOptions, IntoWhere, ListFilter, ListParams, OrderBy, Paging, RecordId, Where};
 pub use links::{href, link, Link, Links};
+pub use meta::Meta;
 pub use model::{DefaultFn, HookFuture, Kind, Kinds, Record, RecordHooks};
 pub use ouch::{status_message, Ouch};
 pub use password::{

@@ -17,6 +17,7 @@ use crate::schema::Schema;
 use crate::table::ColumnType;
 
 use super::links::Links;
+use super::meta::Meta;
 use super::props::Props;
 use super::viewer::Describe;
 use super::{CurrentUser, Ouch};
@@ -46,8 +47,9 @@ pub trait RecordHooks: Send + Sync {
         Box::pin(async { Ok(()) })
     }
 
-    /// Adds to `meta` (User: `displayName`).
-    fn describe_meta(&self, record: &Record<'_>, meta: &mut Map<String, Value>) {
+    /// Adds to `meta` (User: `displayName`); `kind` and `isOwner` (and `deleted`,
+    /// `realId` where they apply) are there already.
+    fn describe_meta(&self, record: &Record<'_>, meta: &mut Meta) {
         let _ = (record, meta);
     }
 

@@ -11,8 +11,8 @@ use ving::config::Backend;
 use ving::drizzle::Tx;
 use ving::id::IdCodec;
 use ving::record::{
-    link, CurrentUser, Describe, FindOptions, HookFuture, Kind, Kinds, Links, ListParams, OrderBy,
-    Ouch, Record, RecordHooks,
+    link, CurrentUser, Describe, FindOptions, HookFuture, Kind, Kinds, Links, ListParams, Meta,
+    OrderBy, Ouch, Record, RecordHooks,
 };
 use ving::schema::{SchemaOptions, SchemaSet};
 use ving::sql::{Expr as SqlExpr, RawPart};
@@ -99,7 +99,7 @@ impl RecordHooks for UserHooks {
         Box::pin(async { Ok(()) })
     }
 
-    fn describe_meta(&self, record: &Record<'_>, meta: &mut Map<String, Value>) {
+    fn describe_meta(&self, record: &Record<'_>, meta: &mut Meta) {
         let field = record
             .get("useAsDisplayName")
             .and_then(Value::as_str)
@@ -109,7 +109,7 @@ impl RecordHooks for UserHooks {
             .and_then(Value::as_str)
             .filter(|s| !s.is_empty())
             .unwrap_or("-unknown-");
-        meta.insert("displayName".into(), name.into());
+        meta.insert("displayName", name);
     }
 }
 

@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 use ving::record::{
-    href, link, CurrentUser, Describe, HookFuture, Kinds, Links, Ouch, Record, RecordHooks,
+    href, link, CurrentUser, Describe, HookFuture, Kinds, Links, Meta, Ouch, Record, RecordHooks,
 };
 
 use super::RecordSettings;
@@ -181,8 +181,8 @@ impl RecordHooks for UserHooks {
         })
     }
 
-    fn describe_meta(&self, record: &Record<'_>, meta: &mut Map<String, Value>) {
-        meta.insert("displayName".into(), Value::from(display_name(record)));
+    fn describe_meta(&self, record: &Record<'_>, meta: &mut Meta) {
+        meta.insert("displayName", display_name(record));
     }
 
     fn set_posted_props<'a, 'e>(

@@ -11,6 +11,7 @@ mod list;
 mod text;
 
 use super::links::{href, link, Links};
+use super::meta::Meta;
 use super::model::Record;
 use super::props::{Cell, Held};
 use super::viewer::Describe;
@@ -121,11 +122,11 @@ impl<'e> Record<'e> {
         };
         let mut meta = params.meta.then(|| {
             // Room for what the kind's hook adds without growing.
-            let mut meta = Map::with_capacity(4);
-            meta.insert("kind".into(), Value::from(kind_name));
-            meta.insert("isOwner".into(), Value::from(is_owner));
+            let mut meta = Meta::with_capacity(4);
+            meta.insert("kind", kind_name);
+            meta.insert("isOwner", is_owner);
             if self.is_deleted() {
-                meta.insert("deleted".into(), Value::from(true));
+                meta.insert("deleted", true);
             }
             meta
         });
@@ -134,8 +135,10 @@ impl<'e> Record<'e> {
         let mut shown = Vec::with_capacity(schema.props.len());
         for (i, prop) in schema.props.iter().enumerate() {
             if let Some(meta) = meta.as_mut().filter(|_| prop.allow_real_public_id) {
-                let real = meta.entry("realId").or_insert_with(|| json!({}));
-                if let Some(real) = real.as_object_mut() {
+                if meta.get("realId").is_none() {
+                    meta.insert("realId", json!({}));
+                }
+                if let Some(real) = meta.get_mut("realId").and_then(Value::as_object_mut) {
                     real.insert(
                         prop.name.clone(),
                         self.props.value(&prop.name).unwrap_or(Value::Null),
@@ -237,7 +240,7 @@ struct Described<'r, 'e, 'u> {
     /// Per prop, how it shows.
     shown: Vec<Shown>,
     links: Option<Links>,
-    meta: Option<Map<String, Value>>,
+    meta: Option<Meta>,
     related: Option<Map<String, Value>>,
 }
 
@@ -280,7 +283,7 @@ impl Described<'_, '_, '_> {
             out.insert("options".into(), Value::Object(options));
         }
         if let Some(meta) = self.meta {
-            out.insert("meta".into(), Value::Object(meta));
+            out.insert("meta".into(), Value::Object(meta.into_map()));
         }
         if let Some(related) = self.related {
             out.insert("related".into(), Value::Object(related));

@@ -69,7 +69,7 @@ impl Described<'_, '_, '_> {
         }
         if let Some(meta) = &self.meta {
             out.extend_from_slice(br#","meta":"#);
-            write_object(out, meta)?;
+            write_entries(out, &mut meta.iter())?;
         }
         if let Some(related) = &self.related {
             out.extend_from_slice(br#","related":"#);
@@ -141,14 +141,14 @@ fn write_cell(out: &mut Vec<u8>, cell: &Cell) -> Result<(), Ouch> {
     Ok(())
 }
 
-/// A JSON object as serde_json writes it, its keys and string values by [`string`]
-/// (most are words that need no escaping).
-fn write_object(
+/// A JSON object of `entries` as serde_json writes it, its keys and string values by
+/// [`string`] (most are words that need no escaping).
+fn write_entries<'a>(
     out: &mut Vec<u8>,
-    object: &serde_json::Map<String, serde_json::Value>,
+    entries: &mut dyn Iterator<Item = (&'a str, &'a serde_json::Value)>,
 ) -> Result<(), Ouch> {
     out.push(b'{');
-    for (i, (key, value)) in object.iter().enumerate() {
+    for (i, (key, value)) in entries.enumerate() {
         if i > 0 {
             out.push(b',');
         }
@@ -158,7 +158,9 @@ fn write_object(
             serde_json::Value::String(text) => string(out, text),
             serde_json::Value::Bool(true) => out.extend_from_slice(b"true"),
             serde_json::Value::Bool(false) => out.extend_from_slice(b"false"),
-            serde_json::Value::Object(object) => write_object(out, object)?,
+            serde_json::Value::Object(object) => {
+                write_entries(out, &mut object.iter().map(|(k, v)| (k.as_str(), v)))?
+            }
             other => write_json(out, other)?,
         }
     }
@@ -197,37 +199,49 @@ thread_local! {
         const { std::cell::RefCell::new(Vec::new()) };
 }
 
-/// The JSON text of links of one shape (names, methods and usages, in order) but for
-/// their hrefs: piece `i` of `text` (up to `ends[i]`) goes before the `i`th href, the
-/// last piece after the last one.
+/// The JSON text of links of one shape (names, methods and usages, in order, and the
+/// hrefs that are fixed text: borrowed for the life of the program, as `/users/logout`)
+/// but for their other hrefs: piece `i` of `text` (up to `ends[i]`) goes before the `i`th
+/// href that is not fixed, the last piece after the last one.
 struct LinksText {
-    /// Each link's name, methods and usage.
-    shape: Vec<(
-        Cow<'static, str>,
-        &'static [&'static str],
-        Cow<'static, str>,
-    )>,
+    /// Each link's name, methods, usage, and its href when it is fixed text (written
+    /// into the pieces).
+    shape: Vec<Shape>,
     text: Vec<u8>,
     ends: Vec<usize>,
 }
+
+/// A link of a [`LinksText`]: its name, methods, usage and fixed href.
+type Shape = (
+    Cow<'static, str>,
+    &'static [&'static str],
+    Cow<'static, str>,
+    Option<&'static str>,
+);
 
 impl LinksText {
     /// The text of the shape of `links`.
     fn of(links: &Links) -> LinksText {
         let mut text = Vec::new();
         let mut ends = Vec::with_capacity(links.len() + 1);
-        for (i, (_, name, _)) in links.entries().iter().enumerate() {
+        let mut shape = Vec::with_capacity(links.len());
+        for (i, (_, name, link)) in links.entries().iter().enumerate() {
             if i > 0 {
                 link_tail(&mut text, &links.entries()[i - 1].2);
             }
             link_head(&mut text, i, name);
-            ends.push(text.len());
+            let fixed = match link.href {
+                Cow::Borrowed(href) => Some(href),
+                Cow::Owned(_) => None,
+            };
+            match fixed {
+                Some(href) => string(&mut text, href),
+                None => ends.push(text.len()),
+            }
+            shape.push((name.clone(), link.methods, link.usage.clone(), fixed));
         }
         links_tail(&mut text, links);
         ends.push(text.len());
-        let shape = (links.entries().iter())
-            .map(|(_, name, link)| (name.clone(), link.methods, link.usage.clone()))
-            .collect();
         LinksText { shape, text, ends }
     }
 
@@ -235,19 +249,25 @@ impl LinksText {
     fn fits(&self, links: &Links) -> bool {
         let entries = links.entries();
         self.shape.len() == entries.len()
-            && (self.shape.iter().zip(entries)).all(|((name, methods, usage), (_, n, link))| {
-                same_text(name, n)
-                    && (std::ptr::eq(*methods, link.methods) || *methods == link.methods)
-                    && same_text(usage, &link.usage)
-            })
+            && (self.shape.iter().zip(entries)).all(
+                |((name, methods, usage, fixed), (_, n, link))| {
+                    same_text(name, n)
+                        && (std::ptr::eq(*methods, link.methods) || *methods == link.methods)
+                        && same_text(usage, &link.usage)
+                        && fixed.is_none_or(|href| same_text(href, &link.href))
+                },
+            )
     }
 
     /// `links`, of this shape, as JSON.
     fn write(&self, out: &mut Vec<u8>, links: &Links) {
         let mut from = 0;
-        for ((_, _, link), &end) in links.entries().iter().zip(&self.ends) {
+        let hrefs = (links.entries().iter().zip(&self.shape))
+            .filter(|(_, (_, _, _, fixed))| fixed.is_none())
+            .map(|((_, _, link), _)| &link.href);
+        for (href, &end) in hrefs.zip(&self.ends) {
             out.extend_from_slice(&self.text[from..end]);
-            string(out, &link.href);
+            string(out, href);
             from = end;
         }
         out.extend_from_slice(&self.text[from..]);
@@ -392,7 +412,8 @@ mod tests {
         });
         let object = value.as_object().expect("an object");
         let mut out = Vec::new();
-        write_object(&mut out, object).expect("written");
+        let mut entries = object.iter().map(|(k, v)| (k.as_str(), v));
+        write_entries(&mut out, &mut entries).expect("written");
         assert_eq!(
             String::from_utf8(out).expect("utf-8"),
             serde_json::to_string(object).expect("json")
@@ -426,7 +447,13 @@ mod tests {
     fn some_links() -> impl Strategy<Value = Links> {
         use crate::record::links::link;
         const METHODS: [&[&str]; 3] = [&["GET"], &["GET", "POST"], &[]];
-        let one = (0..5usize, 0..3usize, 0..3usize, "[a/\"\\\n]{0,12}");
+        // Hrefs made for the link (owned) or fixed text (borrowed), some to escape.
+        const FIXED: [&str; 3] = ["/users/logout", "/users/settings", "/a\"b"];
+        let href = prop_oneof![
+            "[a/\"\\\n]{0,12}".prop_map(Cow::Owned),
+            (0..FIXED.len()).prop_map(|i| Cow::Borrowed(FIXED[i])),
+        ];
+        let one = (0..5usize, 0..3usize, 0..3usize, href);
         proptest::collection::vec(one, 0..6).prop_map(|parts| {
             let mut links = Links::with_capacity(parts.len());
             for (name, methods, usage, href) in parts {
