@@ -155,11 +155,9 @@ pub(crate) fn check(
         PropType::Id => match &value {
             Value::Null => Ok(value),
             Value::Number(n) if n.as_i64().is_some_and(|n| n >= 0) => Ok(value),
-            Value::String(text) => parse_id(text).map(Value::from).ok_or_else(|| {
-                Ouch::new(
-                    400,
-                    format!("Invalid id: {text} trying to parse encrypted string as number."),
-                )
+            Value::String(text) => parse_id(text).map(Value::from).ok_or_else(|| Ouch {
+                prop: Some(name.clone()),
+                ..super::ouch::invalid_id(text)
             }),
             other => Err(fail(vec![expected("number", other)])),
         },

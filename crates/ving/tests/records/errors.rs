@@ -77,6 +77,15 @@ async fn errors_carry_ving_s_codes(backend: Backend, kinds: &Kinds<'_>) {
         "reason: String must take at most 65535 bytes as UTF-8."
     );
     key.set("reason", json!("")).expect("set back");
+    // An id prop set to text that is not an id string: ving's 400, naming the prop.
+    assert_eq!(
+        code(key.set("userId", json!("garbage"))),
+        (
+            400,
+            "Invalid id: garbage trying to parse encrypted string as number.".into(),
+            some("userId")
+        )
+    );
     key.set_all(&props(json!({"name": "n", "url": "https://x.io"})))
         .expect("set");
     key.insert().await.expect("insert");
