@@ -380,3 +380,86 @@ async fn sqlite_test_databases_leave_no_files() {
     test.cleanup().await;
     assert_eq!(left(), Vec::<String>::new());
 }
+
+/// A PostgreSQL database set to read backslashes in string literals as escapes
+/// (`standard_conforming_strings = off`): every connection of a pool sets it back, so a
+/// literal default and `LIKE … ESCAPE '\'` mean what they say.
+#[tokio::test]
+async fn postgres_backslashes_are_themselves_whatever_the_database_says() {
+    let Some(test) = ving::testing::TestDb::fresh_or_skip(Backend::Postgres).await else {
+        return;
+    };
+    test.db()
+        .execute_script(&format!(
+            "ALTER DATABASE \"{}\" SET standard_conforming_strings = off",
+            test.name()
+        ))
+        .await
+        .expect("database setting");
+    // New connections take the database's setting; the pool's set it back.
+    let db = Db::connect(
+        &DatabaseUrl::parse(test.url()).expect("url"),
+        Path::new("."),
+    )
+    .await
+    .expect("connect");
+    let ving::db::Pool::Postgres(pool) = db.pool() else {
+        panic!("a PostgreSQL pool");
+    };
+    let (text, matched): (String, bool) =
+        sqlx::query_as(r"SELECT 'C:\temp\new', 'a_b' LIKE 'a\_b' ESCAPE '\'")
+            .fetch_one(pool)
+            .await
+            .expect("query");
+    assert_eq!(text, r"C:\temp\new");
+    assert!(matched);
+    db.close().await;
+    test.cleanup().await;
+}
+
+/// A PostgreSQL database not encoded in UTF8 cannot hold every character (LATIN1) or
+/// counts lengths in bytes (SQL_ASCII): refused when the pool opens, naming it.
+#[tokio::test]
+async fn a_postgres_database_not_in_utf8_is_refused() {
+    let Some(admin) = connect_or_skip(
+        &DatabaseUrl::parse(&server(Backend::Postgres)).expect("url"),
+        Path::new("."),
+    )
+    .await
+    else {
+        return;
+    };
+    let name = format!("ving_test_latin1_{}", std::process::id());
+    admin
+        .execute_script(&format!("DROP DATABASE IF EXISTS \"{name}\""))
+        .await
+        .expect("drop");
+    admin
+        .execute_script(&format!(
+            "CREATE DATABASE \"{name}\" ENCODING 'LATIN1' TEMPLATE template0 LC_COLLATE 'C' LC_CTYPE 'C'"
+        ))
+        .await
+        .expect("create");
+    let mut url = url::Url::parse(&server(Backend::Postgres)).expect("server url");
+    url.set_path(&format!("/{name}"));
+    let refused = Db::connect(
+        &DatabaseUrl::parse(url.as_str()).expect("url"),
+        Path::new("."),
+    )
+    .await;
+    admin
+        .execute_script(&format!("DROP DATABASE \"{name}\""))
+        .await
+        .expect("drop");
+    match refused {
+        Err(error @ DbError::Encoding { .. }) => {
+            let text = error.to_string();
+            assert!(
+                text.contains(&format!("database `{name}` has the encoding LATIN1"))
+                    && text.contains("ving needs UTF8"),
+                "{text}"
+            );
+        }
+        other => panic!("expected the encoding to be refused, got {other:?}"),
+    }
+}

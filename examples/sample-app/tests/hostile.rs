@@ -11,6 +11,7 @@ use std::path::Path;
 use ving::config::DatabaseUrl;
 use ving::drizzle::{count, eq, escape_like, ilike, like, Db, Param};
 use ving::schema::{SchemaOptions, SchemaSet};
+use ving::sqlx;
 use ving::table::TableModel;
 use ving::testing::in_ci;
 use ving_sample_app::drizzle::schema::{UserInsert, UserTable};
@@ -137,6 +138,30 @@ async fn a_hostile_mariadb_loses_nothing() {
         .execute()
         .await
         .expect("insert");
+    // Committed as it ended, though the server's autocommit is off: another pool sees
+    // the rows (they would otherwise stay uncommitted on the pooled connection, and be
+    // lost with it). Their dates are the instant they were written, though the server's
+    // time zone is +05:30.
+    let other = connect(&url).await.expect("connect again");
+    let seen = other
+        .select_fields(count())
+        .from(UserTable)
+        .first()
+        .await
+        .expect("count");
+    assert_eq!(seen, Some(names.len() as i64));
+    let created = other
+        .select_fields(UserTable.created_at)
+        .from(UserTable)
+        .all()
+        .await
+        .expect("dates");
+    let now = sqlx::types::chrono::Utc::now();
+    for date in created {
+        let off = (now - date.and_utc()).num_seconds().abs();
+        assert!(off < 600, "createdAt {date} is {off} s from now ({now})");
+    }
+    other.close().await;
     let crab = db
         .select_fields(UserTable.username)
         .from(UserTable)

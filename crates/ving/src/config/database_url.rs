@@ -258,6 +258,19 @@ impl DatabaseUrl {
                         }
                     ));
                 }
+                Some((name @ ("timezone" | "time-zone"), _)) if backend == Backend::MySql => {
+                    return Err(fail(format!(
+                        "{name}: ving keeps every date in UTC (each connection's time zone is +00:00); another one would shift every date read and written"
+                    )));
+                }
+                Some((name @ ("charset" | "collation"), value))
+                    if backend == Backend::MySql
+                        && !value.to_ascii_lowercase().starts_with("utf8mb4") =>
+                {
+                    return Err(fail(format!(
+                        "{name}={value}: ving needs utf8mb4 (another character set stores the characters it cannot hold as `?`)"
+                    )));
+                }
                 Some((name, value)) => {
                     if !pool.set(name, value).map_err(&fail)? {
                         kept.push(pair.to_owned());
@@ -444,22 +457,22 @@ fn redact(url: &str) -> String {
     format!("{head}{}{fragment}", pairs.join("&"))
 }
 
-/// [`redact`] of the user part.
+/// [`redact`] of the user part: everything between the user's `:` and the URL's last
+/// `@`, since a password not percent-encoded may hold `/`, `?`, `#` or `@` itself (a URL
+/// whose query holds an `@` loses more than its password from view, never less).
 fn redact_authority(url: &str) -> String {
     let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
         return url.to_owned();
     };
     let rest = &url[scheme_end..];
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let authority = &rest[..authority_end];
-    let Some(at) = authority.rfind('@') else {
+    let Some(at) = rest.rfind('@') else {
         return url.to_owned();
     };
-    match authority[..at].find(':') {
+    match rest[..at].find(':') {
         Some(colon) => format!(
             "{}{}:***{}",
             &url[..scheme_end],
-            &authority[..colon],
+            &rest[..colon],
             &rest[at..]
         ),
         None => url.to_owned(),

@@ -651,6 +651,22 @@ mod tests {
             let error = DatabaseUrl::parse(broken).unwrap_err();
             assert!(!error.to_string().contains("secret"), "{error}");
         }
+        // A password not percent-encoded, holding what ends a URL's parts: hidden whole,
+        // whether the URL parses or not.
+        for (url, secret) in [
+            ("mysql://odd:Secret/Part2@127.0.0.1:3391/k1", "Part2"),
+            ("mysql://odd:Secret#Frag@127.0.0.1/k1", "Frag"),
+            ("mysql://odd:Secret?x=1@127.0.0.1/k1", "x=1"),
+            ("postgres://ving:Sec/ret99@127.0.0.1/app", "ret99"),
+            ("mysql://odd:p@ss:w/rd%!#x@127.0.0.1/k1", "rd%!"),
+        ] {
+            let shown = match DatabaseUrl::parse(url) {
+                Ok(url) => format!("{url} {url:?}"),
+                Err(error) => error.to_string(),
+            };
+            assert!(!shown.contains(secret), "{shown}");
+            assert!(shown.contains(":***@127.0.0.1"), "{shown}");
+        }
         for plain in ["sqlite://data/app.db", "mysql://root@host/db"] {
             assert_eq!(DatabaseUrl::parse(plain).unwrap().to_string(), plain);
         }
@@ -673,6 +689,22 @@ mod tests {
             (
                 "postgres://h/db?ssl_mode=require",
                 "unknown parameter \"ssl_mode\"",
+            ),
+            (
+                "mysql://h/db?timezone=%2B05:30",
+                "timezone: ving keeps every date in UTC",
+            ),
+            (
+                "mysql://h/db?time-zone=UTC",
+                "time-zone: ving keeps every date in UTC",
+            ),
+            (
+                "mysql://h/db?charset=latin1",
+                "charset=latin1: ving needs utf8mb4",
+            ),
+            (
+                "mysql://h/db?collation=utf8mb3_general_ci",
+                "collation=utf8mb3_general_ci: ving needs utf8mb4",
             ),
             (
                 "sqlite://x.db?journal=wal",

@@ -44,6 +44,24 @@ const MYSQL_SQL_MODE: &str = "sql_mode = TRIM(BOTH ',' FROM REPLACE(REPLACE(REPL
     ',NO_BACKSLASH_ESCAPES,', ','), ',PAD_CHAR_TO_FULL_LENGTH,', ','), \
     ',EMPTY_STRING_IS_NULL,', ','))";
 
+/// What every PostgreSQL connection sets first: backslashes in string literals are
+/// themselves (a database or role set to `standard_conforming_strings = off` would read
+/// `'C:\temp'` as a tab and `LIKE … ESCAPE '\'` as an unterminated string).
+#[cfg(feature = "postgres")]
+const POSTGRES_SESSION: &str = "SET standard_conforming_strings = on";
+
+/// The database and its encoding when it is not UTF8.
+#[cfg(feature = "postgres")]
+async fn postgres_encoding(
+    connection: &mut sqlx::PgConnection,
+) -> Result<Option<(String, String)>, sqlx::Error> {
+    let (database, encoding): (String, String) =
+        sqlx::query_as("SELECT current_database(), pg_encoding_to_char(encoding) FROM pg_database WHERE datname = current_database()")
+            .fetch_one(connection)
+            .await?;
+    Ok((encoding != "UTF8").then_some((database, encoding)))
+}
+
 /// The database and its character set when text in it would not keep every character
 /// (anything but utf8mb4); `None` when it would, or when no database is selected.
 #[cfg(feature = "mysql")]
@@ -142,9 +160,12 @@ impl Db {
                 let options = MySqlConnectOptions::from_url(&driver_url(url)?)
                     .map_err(connect_error)?
                     .disable_statement_logging();
+                // Every statement outside a transaction is committed as it ends, whatever the
+                // server's `autocommit` (off, a write would stay uncommitted on its pooled
+                // connection, holding its locks, and be lost when that connection closes).
                 let session: Arc<str> = match opening.session {
-                    Some(extra) => format!("SET SESSION {MYSQL_SQL_MODE}, {extra}"),
-                    None => format!("SET SESSION {MYSQL_SQL_MODE}"),
+                    Some(extra) => format!("SET SESSION {MYSQL_SQL_MODE}, autocommit = 1, {extra}"),
+                    None => format!("SET SESSION {MYSQL_SQL_MODE}, autocommit = 1"),
                 }
                 .into();
                 let pool_options = pool_options!(MySqlPoolOptions, url.pool(), opening)
@@ -174,12 +195,24 @@ impl Db {
                 let options = PgConnectOptions::from_url(&driver_url(url)?)
                     .map_err(connect_error)?
                     .disable_statement_logging();
-                let pool_options = pool_options!(PgPoolOptions, url.pool(), opening);
+                let pool_options =
+                    pool_options!(PgPoolOptions, url.pool(), opening).after_connect(|conn, _| {
+                        Box::pin(async move {
+                            sqlx::Executor::execute(conn, POSTGRES_SESSION)
+                                .await
+                                .map(drop)
+                        })
+                    });
                 if !opening.lazy {
-                    let probe = <sqlx::PgConnection as sqlx::Connection>::connect_with(&options)
-                        .await
-                        .map_err(connect_error)?;
+                    let mut probe =
+                        <sqlx::PgConnection as sqlx::Connection>::connect_with(&options)
+                            .await
+                            .map_err(connect_error)?;
+                    let encoding = postgres_encoding(&mut probe).await.map_err(connect_error);
                     let _ = sqlx::Connection::close(probe).await;
+                    if let Some((database, encoding)) = encoding? {
+                        return Err(DbError::Encoding { database, encoding });
+                    }
                 }
                 Pool::Postgres(open_pool!(pool_options, options, opening, connect_error))
             }

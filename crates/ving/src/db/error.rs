@@ -77,6 +77,16 @@ pub enum DbError {
         /// Its character set.
         charset: String,
     },
+    /// A PostgreSQL database whose encoding is not UTF8 (LATIN1 refuses an emoji;
+    /// SQL_ASCII counts lengths in bytes and folds no case beyond ASCII): refused when the
+    /// pool opens.
+    #[error("database `{database}` has the encoding {encoding}, which cannot hold or compare every character as ving does: ving needs UTF8 (CREATE DATABASE … ENCODING 'UTF8' TEMPLATE template0, then copy the data over)")]
+    Encoding {
+        /// The database.
+        database: String,
+        /// Its encoding.
+        encoding: String,
+    },
     /// The database cannot do what the statement asks.
     #[error("{backend} does not support {feature}")]
     Unsupported {
