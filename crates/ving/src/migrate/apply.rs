@@ -338,15 +338,7 @@ pub(super) async fn up_locked(
                     run_with_progress(conn, cluster, statement, &progress)
                         .await
                         .map_err(|e| match e {
-                            RowsFailed::Statement(e) => fail(
-                                i + 1,
-                                if i == 0 {
-                                    "; nothing of it was applied".to_owned()
-                                } else {
-                                    format!("; statements 1 to {i} were applied (MySQL commits DDL as it goes): fix the failing statement and run again to continue from it")
-                                },
-                                e,
-                            ),
+                            RowsFailed::Statement(e) => fail(i + 1, applied_note(i, &e), e),
                             RowsFailed::Other(e) => e,
                         })?;
                     fault_point(&migration.entry.tag, i + 1);
@@ -367,11 +359,7 @@ pub(super) async fn up_locked(
                     Ok(()) => Ok(()),
                 };
                 if let Err((e, conflict)) = result {
-                    let applied = if i == 0 {
-                        "; nothing of it was applied".to_owned()
-                    } else {
-                        format!("; statements 1 to {i} were applied (MySQL commits DDL as it goes): fix the failing statement and run again to continue from it")
-                    };
+                    let applied = applied_note(i, &e);
                     return Err(fail(
                         i + 1,
                         format!("{}{applied}", conflict_note(conflict)),
@@ -533,5 +521,47 @@ pub(super) async fn set_progress(
                 .await
         }
         _ => Ok(conn.set_progress(when, done, prefix, started).await?),
+    }
+}
+
+/// What a migration that failed at statement `i + 1` (on MySQL, which commits DDL as it
+/// goes) had applied, and what to do: fix the statement, or, when the connection was lost
+/// rather than the statement refused, only run again.
+fn applied_note(i: usize, error: &sqlx::Error) -> String {
+    let lost = matches!(
+        error,
+        sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed
+    );
+    match i {
+        0 => "; nothing of it was applied".to_owned(),
+        _ if lost => format!("; statements 1 to {i} were applied (MySQL commits DDL as it goes) before the connection was lost: run again to continue from statement {}", i + 1),
+        _ => format!("; statements 1 to {i} were applied (MySQL commits DDL as it goes): fix the failing statement and run again to continue from it"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lost_connection_asks_only_for_another_run() {
+        let lost = sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionReset));
+        let refused = sqlx::Error::Protocol("Table 'users' already exists".into());
+        assert_eq!(applied_note(0, &lost), "; nothing of it was applied");
+        let note = applied_note(2, &lost);
+        assert!(
+            note.contains("statements 1 to 2 were applied")
+                && note.contains(
+                    "before the connection was lost: run again to continue from statement 3"
+                )
+                && !note.contains("fix"),
+            "{note}"
+        );
+        let note = applied_note(2, &refused);
+        assert!(note.contains("fix the failing statement"), "{note}");
     }
 }

@@ -51,8 +51,9 @@ impl std::fmt::Display for DateText {
     }
 }
 
-/// Reads a date written as ving writes it, as RFC 3339 with any offset, or as SQL's
-/// `YYYY-MM-DD hh:mm:ss[.fff]` (UTC).
+/// Reads a date written as ving writes it, as RFC 3339 with any offset, as SQL's
+/// `YYYY-MM-DD hh:mm:ss[.fff]` (UTC), or as a day alone, `YYYY-MM-DD`: its midnight in UTC
+/// (as JavaScript's `new Date("2026-12-04")` reads it).
 pub fn parse_date(text: &str) -> Option<NaiveDateTime> {
     if let Ok(date) = chrono::DateTime::parse_from_rfc3339(text) {
         return Some(date.naive_utc());
@@ -60,6 +61,11 @@ pub fn parse_date(text: &str) -> Option<NaiveDateTime> {
     ["%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S%.f"]
         .iter()
         .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
+        .or_else(|| {
+            let day = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").ok()?;
+            // Only the ten characters of the day (chrono would take `2026-1-4` too).
+            (text.len() == 10).then(|| day.and_time(chrono::NaiveTime::MIN))
+        })
 }
 
 /// Now, at the second (what the database keeps), as ving's ISO string.
@@ -80,6 +86,13 @@ mod tests {
             Some("2025-04-09T22:31:46.000Z".into())
         );
         assert!(parse_date("yesterday").is_none());
+        assert_eq!(
+            parse_date("2026-12-04").map(format_date),
+            Some("2026-12-04T00:00:00.000Z".into())
+        );
+        for not_a_day in ["2026-1-4", "2026-13-01", "2026-12-04x", "20261204"] {
+            assert!(parse_date(not_a_day).is_none(), "{not_a_day}");
+        }
         assert!(now_string().ends_with(".000Z"));
     }
 }
