@@ -394,6 +394,24 @@ pub(super) async fn like_means_the_same_everywhere(test: &TestDb) {
     } else {
         shout.expect("RITA differs from rita");
     }
+    // Accents: general_ci ignores them as it ignores case; the others never do.
+    db.insert(UserTable)
+        .values([user("ändy")])
+        .execute()
+        .await
+        .expect("ändy");
+    let andy = db
+        .select_fields(UserTable.username)
+        .from(UserTable)
+        .where_(ilike(UserTable.username, "ANDY"))
+        .all()
+        .await
+        .expect("ilike");
+    if test.folds_case() {
+        assert_eq!(andy, ["ändy"], "general_ci ignores accents");
+    } else {
+        assert!(andy.is_empty(), "accents count here: {andy:?}");
+    }
     // Sorting text (and its min and max) follows the collation too: byte order (capitals
     // first) on SQLite, on MariaDB's binary collation and on PostgreSQL's C ones;
     // general_ci, and a language's collation on PostgreSQL, ignore case first.
