@@ -162,6 +162,7 @@ impl Links {
     }
 
     /// Adds the link `name` (or replaces it, in its place).
+    #[inline]
     pub fn insert(&mut self, name: impl Into<Cow<'static, str>>, link: Link) {
         let name = name.into();
         let key = name_key(&name);
@@ -175,6 +176,7 @@ impl Links {
     }
 
     /// Where the link `name`, of [`name_key`] `key`, is.
+    #[inline]
     fn position(&self, key: u64, name: &str) -> Option<usize> {
         if self.names & name_bit(key) == 0 {
             return None;

@@ -84,6 +84,11 @@ impl Meta {
         self.entries.is_empty()
     }
 
+    /// Removes every entry, keeping the room.
+    pub(crate) fn clear(&mut self) {
+        self.entries.clear();
+    }
+
     /// The meta as a JSON object, in its order.
     pub fn into_map(self) -> Map<String, Value> {
         (self.entries.into_iter())

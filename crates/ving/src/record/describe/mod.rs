@@ -73,7 +73,10 @@ impl<'e> Record<'e> {
         if let Some(described) = hooks.and_then(|hooks| hooks.describe(self, params)) {
             return write_json(out, &described.await?);
         }
-        self.described(params).await?.write_text(out)
+        let described = self.described(params).await?;
+        let written = described.write_text(out);
+        described.recycle();
+        written
     }
 
     /// ving's base `describe` (§2.13 of the record spec), with ving-rs's differences: a
@@ -122,7 +125,7 @@ impl<'e> Record<'e> {
         };
         let mut meta = params.meta.then(|| {
             // Room for what the kind's hook adds without growing.
-            let mut meta = Meta::with_capacity(4);
+            let mut meta = (SPARE.with(|spare| spare.meta.take())).unwrap_or_default();
             meta.insert("kind", kind_name);
             meta.insert("isOwner", is_owner);
             if self.is_deleted() {
@@ -132,7 +135,8 @@ impl<'e> Record<'e> {
         });
         let mut related = (!params.related.is_empty()).then(Map::new);
         let schema = &info.schema;
-        let mut shown = Vec::with_capacity(schema.props.len());
+        let mut shown = SPARE.with(|spare| spare.shown.take());
+        shown.reserve(schema.props.len());
         for (i, prop) in schema.props.iter().enumerate() {
             if let Some(meta) = meta.as_mut().filter(|_| prop.allow_real_public_id) {
                 if meta.get("realId").is_none() {
@@ -244,7 +248,46 @@ struct Described<'r, 'e, 'u> {
     related: Option<Map<String, Value>>,
 }
 
+/// The most room a spare list of [`Shown`] may have, and the most entries a spare meta
+/// may have had, to be kept ([`SPARE`]).
+const SPARE_MOST: usize = 128;
+
+/// The room a describe written as text left for the next one on its thread: its list of
+/// how each prop shows and its meta, emptied (describes come one after the other, and
+/// each would allocate and free both).
+struct Spare {
+    shown: std::cell::Cell<Vec<Shown>>,
+    meta: std::cell::Cell<Option<Meta>>,
+}
+
+thread_local! {
+    static SPARE: Spare = const {
+        Spare {
+            shown: std::cell::Cell::new(Vec::new()),
+            meta: std::cell::Cell::new(None),
+        }
+    };
+}
+
 impl Described<'_, '_, '_> {
+    /// Leaves the room of the list of how props show and of meta to the next describe
+    /// on this thread ([`SPARE`]).
+    fn recycle(self) {
+        let Described {
+            mut shown, meta, ..
+        } = self;
+        shown.clear();
+        SPARE.with(|spare| {
+            if shown.capacity() <= SPARE_MOST {
+                spare.shown.set(shown);
+            }
+            if let Some(mut meta) = meta.filter(|meta| meta.len() <= SPARE_MOST) {
+                meta.clear();
+                spare.meta.set(Some(meta));
+            }
+        });
+    }
+
     /// Per prop, whether the viewer sees it.
     fn seen(&self) -> impl Iterator<Item = bool> + '_ {
         self.shown
