@@ -707,6 +707,24 @@ async fn logins_on(server: Server) {
     ] {
         assert_ouch(&session(body).await, code, message);
     }
+    // A session id in capitals names no session, on every database (ving's store keys it
+    // as it was given out; MariaDB's collation would find it).
+    let shouted = cookie.to_uppercase();
+    assert_ne!(shouted, cookie);
+    assert_ouch(
+        &server
+            .get(&format!("/sessions/{shouted}"), Some(&shouted))
+            .await,
+        401,
+        "Session expired.",
+    );
+    // An API key's id as a number with a point is that number (JSON.parse reads 1.0 as 1):
+    // looked for as key 1 (there is none yet), not refused as an id string.
+    assert_ouch(
+        &session(json!({"apiKey": 1.0, "privateKey": "not it"})).await,
+        404,
+        "APIKey not found.",
+    );
 
     // An admin becomes andy (ving's `become`): the admin's session ends, andy's starts.
     let (admin, admin_cookie) = server.sign_up("warden").await;

@@ -96,6 +96,7 @@ mod role;
 mod typed;
 mod validate;
 mod value;
+pub(crate) use value::whole_number;
 mod viewer;
 
 pub use date::{format_date, parse_date};

@@ -72,7 +72,13 @@ impl<'e> Record<'e> {
                     Value::String(text) => {
                         value = Value::from(self.kind.parse_prop_id(prop, text.as_str())?);
                     }
-                    Value::Null | Value::Number(_) => {}
+                    Value::Null => {}
+                    // 4.0 is 4, as JSON.parse reads it; a fraction is no record's id.
+                    Value::Number(_) => {
+                        if let Some(id) = super::value::whole_number(&value) {
+                            value = Value::from(id);
+                        }
+                    }
                     // Neither an id string nor an id: ving's 400, naming the prop.
                     other => {
                         let text = other.to_string();

@@ -105,7 +105,8 @@ pub(crate) fn check(
                 errors.push("Number must be greater than or equal to 0".into());
             }
             if errors.is_empty() {
-                Ok(value)
+                // A whole number as an integer (4.0 is 4, as JavaScript has it).
+                Ok(super::value::whole_number(&value).map_or(value, Value::from))
             } else {
                 Err(fail(errors))
             }

@@ -24,6 +24,30 @@ impl ZeroNanos for NaiveDateTime {
     }
 }
 
+/// A JSON number as the whole number JavaScript sees in it: `4`, and `4.0` or `4e0` too
+/// (JSON.parse makes one number of them, which ving's code then uses as 4); `None` for a
+/// fraction, a number too big for an `i64`, or anything not a number.
+pub(crate) fn whole_number(value: &Value) -> Option<i64> {
+    value.as_i64().or_else(|| {
+        let float = value.as_f64().filter(|f| f.fract() == 0.0)?;
+        // i64::MAX as f64 rounds up to 2^63, which is out of range.
+        (float >= i64::MIN as f64 && float < i64::MAX as f64).then_some(float as i64)
+    })
+}
+
+/// A filter's text as JavaScript's `Number` reads it (ving's filters do), when that is a
+/// whole number: ` 10`, `1e1` and `10.0` are 10, and the empty text is 0.
+pub(crate) fn whole_number_text(text: &str) -> Option<i64> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Some(0);
+    }
+    text.parse::<i64>().ok().or_else(|| {
+        let float = text.parse::<f64>().ok().filter(|f| f.is_finite())?;
+        whole_number(&Value::from(float))
+    })
+}
+
 /// Reads the value at `index` of `row` as ving holds a prop of `column_type`.
 pub(crate) fn read_json(
     row: &DbRow<'_>,

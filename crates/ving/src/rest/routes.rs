@@ -378,7 +378,10 @@ async fn start_session(rest: &Rest, body: &Option<Map<String, Value>>) -> Result
     let body = require(body, &["apiKey", "privateKey"])?;
     let api_keys = rest.kinds.kind("APIKey")?;
     // An API key's id string, or its id as a number (as ving's `findOrDie` takes it).
-    let api_key = match (&body["apiKey"], body["apiKey"].as_i64()) {
+    let api_key = match (
+        &body["apiKey"],
+        crate::record::whole_number(&body["apiKey"]),
+    ) {
         (_, Some(id)) => api_keys.find_or_die(id).await?,
         (Value::String(id), None) => api_keys.find_or_die(id.as_str()).await?,
         (other, None) => api_keys.find_or_die(other.to_string()).await?,

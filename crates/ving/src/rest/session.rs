@@ -158,7 +158,10 @@ impl Sessions {
     /// when they fail, the session kept.
     pub async fn fetch(&self, kinds: &Kinds<'static>, id: &str) -> Result<Session, Ouch> {
         let expired = || Ouch::new(401, "Session expired.");
-        if uuid::Uuid::parse_str(id).is_err() {
+        // Only the id as it was given out (lower-case, hyphenated), as ving's store keys
+        // it: an id in capitals or braces names no session, on every database (a
+        // case-insensitive collation would otherwise find the session by it).
+        if uuid::Uuid::parse_str(id).map_or(true, |uuid| uuid.hyphenated().to_string() != id) {
             return Err(expired());
         }
         let Some(stored) = self.store.get(id).await? else {

@@ -256,6 +256,16 @@ async fn id_strings_of_another_kind_are_refused(backend: Backend, kinds: &Kinds<
     .await
     .expect("userId as a User id string");
     assert_eq!(key.get("userId"), Some(&json!(id)));
+    // Or the id as a number, with a point too (JSON.parse reads 4.0 as 4).
+    let mut by_number = apikeys.mint(Map::new());
+    by_number
+        .set_posted_props(
+            &props(json!({"name": "k", "url": "https://x.io", "userId": id as f64})),
+            Some(&owner),
+        )
+        .await
+        .expect("userId as a number with a point");
+    assert_eq!(by_number.get("userId"), Some(&json!(id)));
     let mut other = apikeys.mint(Map::new());
     let error = other
         .set_posted_props(

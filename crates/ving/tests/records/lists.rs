@@ -208,6 +208,53 @@ async fn list_filters_copies_and_big_ids(backend: Backend, kinds: &Kinds<'_>) {
         )
         .expect("where");
     assert_eq!(files.count(by_owner).await.expect("count"), 0);
+    // An int filter is read as JavaScript's Number reads it (ving's): ` 100`, `1e2` and
+    // `100.0` are 100, the empty text 0; a fraction is a 400.
+    for size in [50, 100, 150] {
+        files
+            .create(props(json!({
+                "filename": format!("f{size}.txt"),
+                "extension": "txt",
+                "contentType": "text/plain",
+                "s3folder": "x",
+                "sizeInBytes": size,
+                "userId": admin.id(),
+            })))
+            .await
+            .expect("a file");
+    }
+    let sized = |pairs: &[(&str, &str)]| {
+        let where_ = files
+            .describe_list_where(&query(pairs), &Describe::new())
+            .expect("where");
+        let files = files.clone();
+        async move { files.count(where_).await.expect("count") }
+    };
+    for (filter, expected) in [
+        ("100", 1),
+        (" 100", 1),
+        ("1e2", 1),
+        ("100.0", 1),
+        (">= 1e2", 2),
+        ("<100.0", 1),
+        ("<>1e2", 2),
+    ] {
+        assert_eq!(
+            sized(&[("sizeInBytes", filter)]).await,
+            expected,
+            "{filter:?}"
+        );
+    }
+    assert_eq!(
+        sized(&[("_start_sizeInBytes", "")]).await,
+        3,
+        "the empty text is 0"
+    );
+    assert_eq!(sized(&[("_end_sizeInBytes", "1e2")]).await, 2);
+    let fraction = files
+        .describe_list_where(&query(&[("sizeInBytes", "1.5")]), &Describe::new())
+        .expect_err("a fraction");
+    assert_eq!(fraction.code, 400, "{fraction}");
     let bad = files
         .describe_list_where(&query(&[("userId", "nope")]), &Describe::new())
         .expect_err("400");

@@ -190,8 +190,8 @@ impl<'e> Kind<'e> {
                 _ => Value::from(self.parse_prop_id(p, text)?),
             },
             Some(p) if p.prop_type == PropType::Int => {
-                Value::from(text.parse::<i64>().map_err(|_| {
-                    Ouch::about(400, prop, format!("{prop}: {text} is not a number"))
+                Value::from(super::super::value::whole_number_text(text).ok_or_else(|| {
+                    Ouch::about(400, prop, format!("{prop}: {text} is not a whole number"))
                 })?)
             }
             // No stored text holds a NUL (PostgreSQL's cannot; records refuse one).
