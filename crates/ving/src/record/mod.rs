@@ -96,6 +96,7 @@ mod role;
 mod typed;
 mod validate;
 mod value;
+#[cfg(feature = "rest")]
 pub(crate) use value::whole_number;
 mod viewer;
 

@@ -84,6 +84,8 @@ fn cases() -> Vec<(&'static str, SchemaSet, SchemaSet)> {
     let unique_note = "\n[[props]]\ntype = \"string\"\nname = \"note\"\nrequired = false\nlength = 200\ndefault = \"\"\nunique = true\n";
     let qualified_note = "\n[[props]]\ntype = \"string\"\nname = \"note\"\nrequired = false\nlength = 200\ndefault = \"\"\nunique = true\nuniqueQualifiers = [\"label\"]\n";
     let size = "\n[[props]]\ntype = \"enum\"\nname = \"size\"\nrequired = true\ndefault = \"small\"\nenums = [\"small\", \"large\"]\nenumLabels = [\"Small\", \"Large\"]\n";
+    let flag = "\n[[props]]\ntype = \"boolean\"\nname = \"flag\"\nrequired = true\ndefault = false\nenums = [false, true]\nenumLabels = [\"No\", \"Yes\"]\n";
+    let flag_count = "\n[[props]]\ntype = \"int\"\nname = \"flag\"\nrequired = true\ndefault = 0\n";
     let more_colors = WIDGET
         .replace(
             r#"enums = ["red", "blue"]"#,
@@ -140,6 +142,12 @@ fn cases() -> Vec<(&'static str, SchemaSet, SchemaSet)> {
             "widen a column and change its default",
             schemas(&[widget(note), gadget("")]),
             schemas(&[widget(wider_note), gadget("")]),
+        ),
+        (
+            // PostgreSQL cannot cast the default `false` to an int by itself.
+            "a boolean with a default becomes an int",
+            schemas(&[widget(flag), gadget("")]),
+            schemas(&[widget(flag_count), gadget("")]),
         ),
         (
             "add an enum column",

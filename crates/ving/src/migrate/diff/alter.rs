@@ -363,6 +363,17 @@ pub(super) fn alter_table(
             });
             continue;
         }
+        // A new type with a default: the default goes first and comes back after
+        // (PostgreSQL casts the old default to the new type first, and refuses one that
+        // has no automatic cast, as '' to an int, even on an empty table).
+        let retyped_default = o.sql_type != n.sql_type && o.default.is_some();
+        if retyped_default {
+            phases.alter_columns.push(Step::SetDefault {
+                table: t(),
+                column: n.name.clone(),
+                default: None,
+            });
+        }
         if o.sql_type != n.sql_type {
             phases.alter_columns.push(Step::AlterType {
                 table: t(),
@@ -370,7 +381,7 @@ pub(super) fn alter_table(
                 sql_type: n.sql_type.clone(),
             });
         }
-        if o.default != n.default {
+        if o.default != n.default || (retyped_default && n.default.is_some()) {
             phases.alter_columns.push(Step::SetDefault {
                 table: t(),
                 column: n.name.clone(),
