@@ -335,12 +335,17 @@ pub(super) async fn up_locked(
                         i + 1,
                         cluster.map(|c| c.run.as_str()),
                     );
-                    run_with_progress(conn, cluster, statement, &progress)
-                        .await
-                        .map_err(|e| match e {
-                            RowsFailed::Statement(e) => fail(i + 1, applied_note(i, &e), e),
+                    if let Err(e) = run_with_progress(conn, cluster, statement, &progress).await {
+                        return Err(match e {
+                            RowsFailed::Statement(e) => {
+                                if i == 0 && !lost(&e) {
+                                    forget_progress(conn, cluster, when).await?;
+                                }
+                                fail(i + 1, applied_note(i, &e), e)
+                            }
                             RowsFailed::Other(e) => e,
-                        })?;
+                        });
+                    }
                     fault_point(&migration.entry.tag, i + 1);
                     continue;
                 }
@@ -359,6 +364,11 @@ pub(super) async fn up_locked(
                     Ok(()) => Ok(()),
                 };
                 if let Err((e, conflict)) = result {
+                    // A first statement the database refused applied nothing: the
+                    // migration is pending, not stopped part-way (`--drop` may take it).
+                    if i == 0 && !conflict && !lost(&e) {
+                        forget_progress(conn, cluster, when).await?;
+                    }
                     let applied = applied_note(i, &e);
                     return Err(fail(
                         i + 1,
@@ -528,18 +538,37 @@ pub(super) async fn set_progress(
 /// goes) had applied, and what to do: fix the statement, or, when the connection was lost
 /// rather than the statement refused, only run again.
 fn applied_note(i: usize, error: &sqlx::Error) -> String {
-    let lost = matches!(
+    match i {
+        0 => "; nothing of it was applied".to_owned(),
+        _ if lost(error) => format!("; statements 1 to {i} were applied (MySQL commits DDL as it goes) before the connection was lost: run again to continue from statement {}", i + 1),
+        _ => format!("; statements 1 to {i} were applied (MySQL commits DDL as it goes): fix the failing statement and run again to continue from it"),
+    }
+}
+
+/// Whether `error` is the connection lost rather than the statement refused (the
+/// statement may then have been applied or not).
+fn lost(error: &sqlx::Error) -> bool {
+    matches!(
         error,
         sqlx::Error::Io(_)
             | sqlx::Error::Tls(_)
             | sqlx::Error::PoolTimedOut
             | sqlx::Error::PoolClosed
             | sqlx::Error::WorkerCrashed
-    );
-    match i {
-        0 => "; nothing of it was applied".to_owned(),
-        _ if lost => format!("; statements 1 to {i} were applied (MySQL commits DDL as it goes) before the connection was lost: run again to continue from statement {}", i + 1),
-        _ => format!("; statements 1 to {i} were applied (MySQL commits DDL as it goes): fix the failing statement and run again to continue from it"),
+    )
+}
+
+/// Removes the progress row of the migration made at `when` (MySQL): its first statement
+/// was refused, so nothing of it is applied.
+async fn forget_progress(
+    conn: &mut Conn,
+    cluster: Option<&galera::ClusterLock>,
+    when: i64,
+) -> Result<(), MigrateError> {
+    let clear = format!("DELETE FROM {PROGRESS_TABLE} WHERE created_at = {when}");
+    match (cluster, conn.mysql()) {
+        (Some(cluster), Some(c)) => cluster.write(c, &[clear]).await,
+        _ => conn.run(&clear).await.map_err(MigrateError::from),
     }
 }
 

@@ -101,6 +101,64 @@ async fn up_is_idempotent_and_refuses_changed_files() {
     }
 }
 
+/// A migration whose first statement the database refuses applied nothing, on every
+/// database: it is pending, not stopped part-way (on MariaDB too), so it can be fixed or
+/// dropped, and the one under it reverted.
+#[tokio::test]
+async fn a_refused_first_statement_leaves_the_migration_pending() {
+    for backend in BACKENDS {
+        let Some(test) = TestDb::fresh_or_skip(backend).await else {
+            continue;
+        };
+        let db = test.db();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let folder = Folder::new(dir.path());
+        migrate_to(db, &folder, &schemas(&[widget("")])).await;
+        let custom = PrepareOptions {
+            name: Some("refused".into()),
+            custom: true,
+            ..PrepareOptions::default()
+        };
+        let model = TableModel::from_schemas(&schemas(&[widget("")]));
+        let Prepared::Migration { tag, .. } =
+            migrate::prepare(&folder, &model, &Renames::default(), db.dialect(), &custom)
+                .expect("custom")
+        else {
+            panic!("no custom migration written");
+        };
+        let file = dir.path().join(format!("{tag}.sql"));
+        std::fs::write(
+            &file,
+            "THIS IS NOT SQL;\n--> statement-breakpoint\nALTER TABLE widgets ADD COLUMN extra int;",
+        )
+        .expect("write");
+        let error = migrate::up(db, &folder).await.expect_err("refused");
+        let said = if backend == Backend::MySql {
+            "nothing of it was applied"
+        } else {
+            "the migration was rolled back"
+        };
+        assert!(error.to_string().contains(said), "{backend}: {error}");
+        let status = migrate::status(db, &folder).await.expect("status");
+        assert_eq!(status.pending, std::slice::from_ref(&tag), "{backend}");
+        assert!(
+            status.partial.is_empty() && !status.needs_attention(),
+            "{backend}: {:?}",
+            status.partial
+        );
+        // Dropped from the folder, the migrations are back as they were.
+        folder
+            .discard_newest(db.dialect(), false)
+            .expect("discarded");
+        let status = migrate::status(db, &folder).await.expect("status");
+        assert!(
+            status.pending.is_empty() && !status.needs_attention(),
+            "{backend}"
+        );
+        test.cleanup().await;
+    }
+}
+
 /// A migration whose second statement fails: PostgreSQL and SQLite roll all of it back;
 /// MariaDB, where DDL commits as it goes, says what was applied, records nothing, and a
 /// rerun after the fix continues from the failed statement.
