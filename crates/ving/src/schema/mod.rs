@@ -45,6 +45,7 @@
 //! ```
 
 mod attributes;
+mod collisions;
 mod error;
 mod json_schema;
 mod load;
@@ -143,6 +144,7 @@ pub fn check(
         }
     }
     validate::validate(&schemas, &unreadable, options, &mut errors);
+    collisions::check(&schemas, &mut errors);
     errors.sort_by(|a, b| (&a.file, a.position).cmp(&(&b.file, b.position)));
     errors.dedup();
     (schemas, errors)
