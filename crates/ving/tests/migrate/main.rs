@@ -86,6 +86,8 @@ fn cases() -> Vec<(&'static str, SchemaSet, SchemaSet)> {
     let size = "\n[[props]]\ntype = \"enum\"\nname = \"size\"\nrequired = true\ndefault = \"small\"\nenums = [\"small\", \"large\"]\nenumLabels = [\"Small\", \"Large\"]\n";
     let flag = "\n[[props]]\ntype = \"boolean\"\nname = \"flag\"\nrequired = true\ndefault = false\nenums = [false, true]\nenumLabels = [\"No\", \"Yes\"]\n";
     let flag_count = "\n[[props]]\ntype = \"int\"\nname = \"flag\"\nrequired = true\ndefault = 0\n";
+    let seen = "\n[[props]]\ntype = \"date\"\nname = \"seen\"\nrequired = true\ndefault = \"now\"\nautoUpdate = true\n";
+    let last_seen = "\n[[props]]\ntype = \"date\"\nname = \"lastSeen\"\nrenamedFrom = \"seen\"\nrequired = true\ndefault = \"now\"\nautoUpdate = true\n";
     let more_colors = WIDGET
         .replace(
             r#"enums = ["red", "blue"]"#,
@@ -148,6 +150,12 @@ fn cases() -> Vec<(&'static str, SchemaSet, SchemaSet)> {
             "a boolean with a default becomes an int",
             schemas(&[widget(flag), gadget("")]),
             schemas(&[widget(flag_count), gadget("")]),
+        ),
+        (
+            // Its trigger (and PostgreSQL's trigger function) takes the new name.
+            "rename an autoUpdate column",
+            schemas(&[widget(seen), gadget("")]),
+            schemas(&[widget(last_seen), gadget("")]),
         ),
         (
             "add an enum column",

@@ -205,6 +205,17 @@ pub(super) fn alter_table(
         }
     }
 
+    // `autoUpdate` columns renamed: their triggers (and PostgreSQL's trigger functions,
+    // which name the column in their body) are made again under the new name.
+    let renamed_stamps: Vec<&String> = (source.iter())
+        .filter(|(new_name, old_name)| new_name != old_name)
+        .filter(|(_, old_name)| {
+            old_columns
+                .get(*old_name)
+                .is_some_and(|c| c.on_update == Some(true))
+        })
+        .map(|(_, old_name)| old_name)
+        .collect();
     let uniques_changed = old.unique_constraints != new.unique_constraints;
     let fks_changed = old.foreign_keys != new.foreign_keys;
     // A trigger sets its column to the column's default time: when that default is
@@ -212,7 +223,8 @@ pub(super) fn alter_table(
     let triggers_changed = changed.iter().any(|(o, n)| {
         o.on_update != n.on_update || (n.on_update == Some(true) && o.default != n.default)
     }) || added.iter().any(|c| c.on_update == Some(true))
-        || removed.iter().any(|c| c.on_update == Some(true));
+        || removed.iter().any(|c| c.on_update == Some(true))
+        || !renamed_stamps.is_empty();
 
     // Indexes: drop what changed or went, create what changed or came.
     for (name, index) in &old.indexes {
@@ -431,6 +443,14 @@ pub(super) fn alter_table(
         phases
             .create_indexes
             .push(Step::OnUpdateTriggers(table.clone()));
+    }
+    if !caps.column_on_update {
+        for old_name in &renamed_stamps {
+            phases.drop_tables.push(Step::DropOnUpdateFunction {
+                table: t(),
+                column: (*old_name).clone(),
+            });
+        }
     }
     for column in &removed {
         phases.drop_tables.push(Step::DropColumn {
