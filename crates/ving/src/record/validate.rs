@@ -13,6 +13,19 @@ use super::Ouch;
 /// one (MariaDB and SQLite can), so no database is given one.
 const NUL: &str = "Text must not contain the NUL character (\\u0000)";
 
+/// The deepest a JSON prop's value may nest: MariaDB's JSON check refuses 32 levels or
+/// more (PostgreSQL and SQLite would store them), so no database is given more.
+const MAX_JSON_DEPTH: usize = 31;
+
+/// How deep a JSON value nests: a scalar is 0, `{}` and `[]` 1, `{"a": []}` 2.
+fn depth(value: &Value) -> usize {
+    match value {
+        Value::Array(items) => 1 + items.iter().map(depth).max().unwrap_or(0),
+        Value::Object(map) => 1 + map.values().map(depth).max().unwrap_or(0),
+        _ => 0,
+    }
+}
+
 /// Whether a JSON value holds a NUL character in a string or a key.
 fn holds_nul(value: &Value) -> bool {
     match value {
@@ -113,6 +126,9 @@ pub(crate) fn check(
         }
         PropType::Json => match value {
             Value::Object(_) if holds_nul(&value) => Err(fail(vec![NUL.into()])),
+            Value::Object(_) if depth(&value) > MAX_JSON_DEPTH => Err(fail(vec![format!(
+                "JSON must not nest deeper than {MAX_JSON_DEPTH} levels"
+            )])),
             Value::Object(_) => Ok(value),
             other => Err(fail(vec![expected("object", &other)])),
         },

@@ -39,6 +39,22 @@ async fn errors_carry_ving_s_codes(backend: Backend, kinds: &Kinds<'_>) {
         assert_eq!(code(job.set("params", nul)).0, 442);
     }
     assert!(job.set("params", json!({"a": ["x", {"b": 1}]})).is_ok());
+    // A JSON prop nests at most 31 levels (MariaDB's JSON check refuses 32): refused as
+    // set on every database, and the deepest allowed is stored on every database.
+    let nested = |levels: usize| (1..levels).fold(json!({"a": 1}), |v, _| json!({"a": v}));
+    assert_eq!(
+        code(job.set("params", nested(32))).1,
+        "params: JSON must not nest deeper than 31 levels."
+    );
+    let deepest = kinds
+        .kind("CronJob")
+        .expect("CronJob")
+        .create(props(
+            json!({"schedule": "* * * * *", "handler": "Test", "params": nested(31)}),
+        ))
+        .await
+        .expect("31 levels are stored");
+    assert_eq!(deepest.get("params"), Some(&nested(31)));
     // zod counts UTF-16 code units: an emoji is two.
     let mut minted = users.mint(props(json!({})));
     assert!(minted.set("username", json!("😀".repeat(30))).is_ok());

@@ -66,14 +66,20 @@ impl<'e> Kind<'e> {
         where_: impl IntoWhere,
     ) -> Result<(PagingJson, Vec<Record<'e>>), Ouch> {
         let where_ = where_.into_where();
+        // A prop sorted by again sorts nothing more: each is kept once, in its first place
+        // (thousands of `sortBy`s would otherwise pass SQLite's limit on ORDER BY terms).
+        let mut sort_by: Vec<&str> = Vec::with_capacity(params.sort_by.len().min(64));
         for prop in &params.sort_by {
-            self.check_listable(prop, &params.object_params, "sort")?;
+            if !sort_by.contains(&prop.as_str()) {
+                self.check_listable(prop, &params.object_params, "sort")?;
+                sort_by.push(prop);
+            }
         }
         let paging = Paging::new(params.items_per_page, params.page, params.max_items);
-        let mut order_by: Vec<OrderBy> = if params.sort_by.is_empty() {
+        let mut order_by: Vec<OrderBy> = if sort_by.is_empty() {
             vec![OrderBy::asc("createdAt")]
         } else {
-            params.sort_by.iter().map(|p| OrderBy::asc(p)).collect()
+            sort_by.iter().map(|p| OrderBy::asc(p)).collect()
         };
         if !order_by.iter().any(|o| o.prop == "id") {
             order_by.push(OrderBy::asc("id"));
