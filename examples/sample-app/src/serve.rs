@@ -80,8 +80,8 @@ pub async fn serve(
     println!(
         "serving the sample app's records on http://{address}/api/ (database {url}, sessions in {sessions}); Ctrl-C stops"
     );
-    ving::rest::axum::serve(listener, router)
-        .with_graceful_shutdown(async {
+    ving::rest::Server::new(router)
+        .serve(listener, async {
             let _ = tokio::signal::ctrl_c().await;
         })
         .await

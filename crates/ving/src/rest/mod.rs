@@ -57,6 +57,7 @@ mod extras;
 mod params;
 mod reply;
 mod routes;
+mod serve;
 mod session;
 mod store;
 
@@ -69,9 +70,10 @@ use axum::Router;
 use crate::record::{Kinds, Ouch, Record};
 
 /// The HTTP framework the routes are made with, for an app that serves them
-/// (`ving::rest::axum::serve(listener, router)`).
+/// ([`Server`] serves one with time limits on slow clients; `axum::serve` has none).
 pub use axum;
 pub use extract::Ving;
+pub use serve::Server;
 pub use session::{Session, Sessions, LIFETIME_SECONDS};
 pub use store::SessionType;
 pub use store::TABLE as SESSIONS_TABLE;
