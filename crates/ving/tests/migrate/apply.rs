@@ -114,24 +114,12 @@ async fn a_refused_first_statement_leaves_the_migration_pending() {
         let dir = tempfile::tempdir().expect("temp dir");
         let folder = Folder::new(dir.path());
         migrate_to(db, &folder, &schemas(&[widget("")])).await;
-        let custom = PrepareOptions {
-            name: Some("refused".into()),
-            custom: true,
-            ..PrepareOptions::default()
-        };
-        let model = TableModel::from_schemas(&schemas(&[widget("")]));
-        let Prepared::Migration { tag, .. } =
-            migrate::prepare(&folder, &model, &Renames::default(), db.dialect(), &custom)
-                .expect("custom")
-        else {
-            panic!("no custom migration written");
-        };
-        let file = dir.path().join(format!("{tag}.sql"));
-        std::fs::write(
-            &file,
+        let tag = custom_migration(
+            db,
+            &folder,
+            "refused",
             "THIS IS NOT SQL;\n--> statement-breakpoint\nALTER TABLE widgets ADD COLUMN extra int;",
-        )
-        .expect("write");
+        );
         let error = migrate::up(db, &folder).await.expect_err("refused");
         let said = if backend == Backend::MySql {
             "nothing of it was applied"
@@ -172,21 +160,9 @@ async fn a_failing_statement_rolls_back_or_resumes_after_the_fix() {
         let dir = tempfile::tempdir().expect("temp dir");
         let folder = Folder::new(dir.path());
         migrate_to(db, &folder, &schemas(&[widget("")])).await;
-        let custom = PrepareOptions {
-            name: Some("by_hand".into()),
-            custom: true,
-            ..PrepareOptions::default()
-        };
-        let model = TableModel::from_schemas(&schemas(&[widget("")]));
-        let Prepared::Migration { tag, .. } =
-            migrate::prepare(&folder, &model, &Renames::default(), db.dialect(), &custom)
-                .expect("custom")
-        else {
-            panic!("no custom migration written");
-        };
-        let file = dir.path().join(format!("{tag}.sql"));
         let broken = "ALTER TABLE widgets ADD COLUMN extra1 int;\n--> statement-breakpoint\nTHIS IS NOT SQL;\n--> statement-breakpoint\nALTER TABLE widgets ADD COLUMN extra2 int;";
-        std::fs::write(&file, broken).expect("write");
+        let tag = custom_migration(db, &folder, "by_hand", broken);
+        let file = dir.path().join(format!("{tag}.sql"));
         let error = migrate::up(db, &folder)
             .await
             .expect_err("a broken statement");

@@ -207,6 +207,24 @@ fn options() -> PrepareOptions {
     }
 }
 
+/// A custom migration named `name` over the widgets-only folder, holding `sql`: its tag.
+fn custom_migration(db: &Db, folder: &Folder, name: &str, sql: &str) -> String {
+    let custom = PrepareOptions {
+        name: Some(name.into()),
+        custom: true,
+        ..PrepareOptions::default()
+    };
+    let model = TableModel::from_schemas(&schemas(&[widget("")]));
+    let Prepared::Migration { tag, .. } =
+        migrate::prepare(folder, &model, &Renames::default(), db.dialect(), &custom)
+            .expect("custom")
+    else {
+        panic!("no custom migration written");
+    };
+    std::fs::write(folder.dir().join(format!("{tag}.sql")), sql).expect("write");
+    tag
+}
+
 async fn migrate_to(db: &Db, folder: &Folder, schemas: &SchemaSet) {
     let model = TableModel::from_schemas(schemas);
     migrate::prepare(folder, &model, &renames(schemas), db.dialect(), &options())
