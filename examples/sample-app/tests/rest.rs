@@ -474,6 +474,14 @@ async fn records_over_http(test: &TestDb) {
         .await;
     assert_eq!(deleted.status, StatusCode::OK, "{}", deleted.text);
     assert_eq!(deleted.body["meta"]["deleted"], true);
+    // The sessions the key started end with it.
+    assert_ouch(
+        &server
+            .get(&format!("/sessions/{robot_cookie}"), Some(&robot_cookie))
+            .await,
+        401,
+        "Session expired.",
+    );
     assert_ouch(
         &server.get(&format!("/apikeys/{key_id}"), None).await,
         404,

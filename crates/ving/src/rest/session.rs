@@ -188,6 +188,21 @@ impl Sessions {
             self.end(id).await?;
             return Err(expired());
         }
+        // A session an API key started ends with the key (ving's goes on until its week is
+        // out, the key deleted or not).
+        if let Some(key) = stored
+            .api_key_id
+            .filter(|_| stored.session_type == SessionType::ApiKey)
+        {
+            match kinds.kind("APIKey")?.find_or_die(key).await {
+                Ok(_) => {}
+                Err(ouch) if ouch.code == 404 => {
+                    self.end(id).await?;
+                    return Err(expired());
+                }
+                Err(ouch) => return Err(ouch),
+            }
+        }
         Ok(Session {
             id: id.to_owned(),
             session_type: stored.session_type,
