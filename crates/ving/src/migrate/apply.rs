@@ -393,7 +393,7 @@ pub(super) async fn up_locked(
                 "INSERT INTO {table} (hash, created_at) VALUES ('{}', {when})",
                 migration.hash
             );
-            let clear = format!("DELETE FROM {PROGRESS_TABLE} WHERE created_at = {when}");
+            let clear = clear_progress(when);
             match (cluster, conn.mysql()) {
                 (Some(cluster), Some(c)) => cluster.write(c, &[record, clear]).await?,
                 _ => {
@@ -558,6 +558,11 @@ fn lost(error: &sqlx::Error) -> bool {
     )
 }
 
+/// The statement removing the progress row of the migration made at `when`.
+pub(super) fn clear_progress(when: i64) -> String {
+    format!("DELETE FROM {PROGRESS_TABLE} WHERE created_at = {when}")
+}
+
 /// Removes the progress row of the migration made at `when` (MySQL): its first statement
 /// was refused, so nothing of it is applied.
 async fn forget_progress(
@@ -565,7 +570,7 @@ async fn forget_progress(
     cluster: Option<&galera::ClusterLock>,
     when: i64,
 ) -> Result<(), MigrateError> {
-    let clear = format!("DELETE FROM {PROGRESS_TABLE} WHERE created_at = {when}");
+    let clear = clear_progress(when);
     match (cluster, conn.mysql()) {
         (Some(cluster), Some(c)) => cluster.write(c, &[clear]).await,
         _ => conn.run(&clear).await.map_err(MigrateError::from),

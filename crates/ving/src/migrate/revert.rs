@@ -256,10 +256,7 @@ pub(super) async fn down_locked(
         let forget = format!("DELETE FROM {table} WHERE created_at = {}", revert.when);
         // A progress row left by a killed run would make the next --up skip the
         // statements of the migration reverted here.
-        let clear = format!(
-            "DELETE FROM {PROGRESS_TABLE} WHERE created_at = {}",
-            revert.when
-        );
+        let clear = super::apply::clear_progress(revert.when);
         match (cluster, conn.mysql()) {
             (Some(cluster), Some(c)) => cluster.write(c, &[forget, clear]).await?,
             _ => {

@@ -107,11 +107,13 @@ impl Server {
 
 /// `next` within `limit`, else ving's 408.
 async fn timed(limit: Duration, request: Request, next: Next) -> Response {
-    let url = url_of(request.uri());
+    // A clone shares the URI's bytes: it is written out only for a request that times out.
+    let uri = request.uri().clone();
     match tokio::time::timeout(limit, next.run(request)).await {
         Ok(response) => response,
         Err(_) => {
             let ouch = Ouch::new(408, "The request took too long.");
+            let url = url_of(&uri);
             let mut response = Failure { ouch, url }.into_response();
             // The body may be unread: the connection is not used again.
             response.headers_mut().insert(

@@ -11,7 +11,7 @@
 use std::collections::{HashMap, HashSet};
 
 use super::validate::MAX_IDENTIFIER_LENGTH;
-use super::{Origin, PropType, RelationType, Schema, SchemaCode, SchemaError};
+use super::{DbHelper, Origin, Prop, PropType, RelationType, Schema, SchemaCode, SchemaError};
 use crate::naming;
 
 /// Pushes an error for each collision in `schemas` onto `errors`. What the validator
@@ -63,34 +63,64 @@ pub(super) fn check(schemas: &[Schema], errors: &mut Vec<SchemaError>) {
                     continue;
                 }
             }
-            for (attribute, what, name) in derived(schema, prop) {
-                let what = format!("the {what} of {path}");
+            for derived in derived_names(table, prop) {
+                let Some(name) = derived.namespaced else {
+                    continue;
+                };
+                let what = format!("the {} of {path}", derived.what);
                 claim(&mut names, &name, what, errors, || {
-                    (prop.origin.clone(), attribute, path.clone())
+                    (prop.origin.clone(), derived.attribute, path.clone())
                 });
             }
         }
     }
 }
 
-/// The names ving derives from `prop` of `schema` that live in a database's namespace,
-/// each with the attribute that makes it.
-fn derived(schema: &Schema, prop: &super::Prop) -> Vec<(&'static str, &'static str, String)> {
-    let table = &schema.table_name;
+/// A name ving derives from a prop for what its table holds besides the column.
+pub(super) struct Derived {
+    /// The attribute that makes it.
+    pub(super) attribute: &'static str,
+    /// What it names (`foreign key`).
+    pub(super) what: &'static str,
+    /// The name.
+    pub(super) name: String,
+    /// Whether only PostgreSQL and SQLite make it.
+    pub(super) postgres_sqlite: bool,
+    /// The name as it stands in a database's namespace (PostgreSQL and SQLite prefix a
+    /// unique index or constraint with the table), or `None` for one a table keeps to
+    /// itself (a CHECK constraint).
+    pub(super) namespaced: Option<String>,
+}
+
+/// The names ving derives from `prop` of table `table`: its unique index or constraint,
+/// foreign key, enum CHECK constraint and on-update trigger.
+pub(super) fn derived_names(table: &str, prop: &Prop) -> Vec<Derived> {
     let mut names = Vec::new();
-    if prop.unique && prop.unique_qualifiers.is_empty() {
-        let index = naming::unique_index_name(&prop.name);
-        names.push(("unique", "unique index", format!("{table}_{index}")));
-    } else if prop.unique {
-        let columns: Vec<String> = std::iter::once(prop.name.clone())
-            .chain(prop.unique_qualifiers.iter().cloned())
-            .collect();
-        let constraint = naming::unique_constraint_name(&columns);
-        names.push((
-            "uniqueQualifiers",
-            "unique constraint",
-            format!("{table}_{constraint}"),
-        ));
+    let mut push = |attribute, what, name: String, postgres_sqlite, namespaced| {
+        names.push(Derived {
+            attribute,
+            what,
+            name,
+            postgres_sqlite,
+            namespaced,
+        });
+    };
+    if prop.unique {
+        let (attribute, what, name) = if prop.unique_qualifiers.is_empty() {
+            (
+                "unique",
+                "unique index",
+                naming::unique_index_name(&prop.name),
+            )
+        } else {
+            let columns: Vec<String> = std::iter::once(prop.name.clone())
+                .chain(prop.unique_qualifiers.iter().cloned())
+                .collect();
+            let name = naming::unique_constraint_name(&columns);
+            ("uniqueQualifiers", "unique constraint", name)
+        };
+        let namespaced = format!("{table}_{name}");
+        push(attribute, what, name, false, Some(namespaced));
     }
     if let Some(relation) = prop
         .relation
@@ -98,11 +128,21 @@ fn derived(schema: &Schema, prop: &super::Prop) -> Vec<(&'static str, &'static s
         .filter(|r| r.relation_type == RelationType::Parent)
     {
         let key = naming::foreign_key_name(table, &relation.name);
-        names.push(("relation.name", "foreign key", key));
+        push(
+            "relation.name",
+            "foreign key",
+            key.clone(),
+            false,
+            Some(key),
+        );
     }
-    if prop.auto_update && prop.prop_type == PropType::Date {
+    if prop.db == Some(DbHelper::Enum) {
+        let check = naming::check_constraint_name(table, &prop.name);
+        push("name", "CHECK constraint", check, true, None);
+    }
+    if prop.auto_update {
         let trigger = naming::on_update_trigger_name(table, &prop.name);
-        names.push(("autoUpdate", "on-update trigger", trigger));
+        push("name", "trigger", trigger.clone(), true, Some(trigger));
     }
     names
 }
@@ -137,7 +177,7 @@ fn claim(
 }
 
 /// Enum values MySQL's collation takes for one (case and trailing spaces ignored).
-fn enum_values(prop: &super::Prop, path: &str, errors: &mut Vec<SchemaError>) {
+fn enum_values(prop: &Prop, path: &str, errors: &mut Vec<SchemaError>) {
     if prop.prop_type != PropType::Enum {
         return;
     }

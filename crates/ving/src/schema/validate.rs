@@ -519,52 +519,22 @@ impl Checker<'_> {
     /// derives from it — must fit [`MAX_IDENTIFIER_LENGTH`]. (Foreign key and composite
     /// unique names keep 48 characters of their base and a hash, so they always fit.)
     fn identifiers(&mut self, schema: &Schema, prop: &Prop, path: &str) {
-        let Some(db) = prop.db else {
+        if prop.db.is_none() {
             return; // virtual: no column
-        };
+        }
         let table_name = &schema.table_name;
         if table_name.len() > MAX_IDENTIFIER_LENGTH {
             return; // reported on tableName; the names made from it follow
         }
-        let mut names = vec![("name", "column name", prop.name.clone())];
-        if prop.unique && prop.unique_qualifiers.is_empty() {
-            names.push((
-                "unique",
-                "unique index name",
-                naming::unique_index_name(&prop.name),
-            ));
-        } else if prop.unique {
-            let columns: Vec<String> = std::iter::once(prop.name.clone())
-                .chain(prop.unique_qualifiers.iter().cloned())
-                .collect();
-            names.push((
-                "uniqueQualifiers",
-                "unique constraint name",
-                naming::unique_constraint_name(&columns),
-            ));
-        }
-        if let Some(relation) = &prop.relation {
-            if relation.relation_type == RelationType::Parent {
-                names.push((
-                    "relation.name",
-                    "foreign key name",
-                    naming::foreign_key_name(table_name, &relation.name),
-                ));
-            }
-        }
-        if db == DbHelper::Enum {
-            names.push((
-                "name",
-                "CHECK constraint name (PostgreSQL, SQLite)",
-                naming::check_constraint_name(table_name, &prop.name),
-            ));
-        }
-        if prop.auto_update {
-            names.push((
-                "name",
-                "trigger name (PostgreSQL, SQLite)",
-                naming::on_update_trigger_name(table_name, &prop.name),
-            ));
+        let mut names = vec![("name", "column name".to_owned(), prop.name.clone())];
+        for derived in super::collisions::derived_names(table_name, prop) {
+            let only = if derived.postgres_sqlite {
+                " (PostgreSQL, SQLite)"
+            } else {
+                ""
+            };
+            let what = format!("{} name{only}", derived.what);
+            names.push((derived.attribute, what, derived.name));
         }
         // A column name that is too long makes every derived name too long: one error.
         if let Some((attribute, what, name)) = names

@@ -124,7 +124,7 @@ impl<'e> Record<'e> {
             false => None,
         };
         let mut meta = params.meta.then(|| {
-            // Room for what the kind's hook adds without growing.
+            // The room of the last describe's meta on this thread, when there is one.
             let mut meta = (SPARE.with(|spare| spare.meta.take())).unwrap_or_default();
             meta.insert("kind", kind_name);
             meta.insert("isOwner", is_owner);
