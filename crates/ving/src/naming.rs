@@ -10,6 +10,11 @@ pub const SESSIONS_TABLE: &str = "ving_sessions";
 /// no schema may take it either.
 pub const SESSIONS_KIND: &str = "VingSession";
 
+/// The longest identifier ving writes: PostgreSQL's limit (63 bytes), the strictest of
+/// the three databases (MySQL allows 64 characters, SQLite has no limit), so that a
+/// schema works on all of them.
+pub(crate) const MAX_IDENTIFIER_LENGTH: usize = 63;
+
 /// ving's miniHash: a Java-style string hash over UTF-16 code units, wrapped to a signed
 /// 32-bit integer, written as lower-case hex of its absolute value.
 pub fn mini_hash(text: &str) -> String {

@@ -10,9 +10,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::validate::MAX_IDENTIFIER_LENGTH;
 use super::{DbHelper, Origin, Prop, PropType, RelationType, Schema, SchemaCode, SchemaError};
-use crate::naming;
+use crate::naming::{self, MAX_IDENTIFIER_LENGTH};
 
 /// Pushes an error for each collision in `schemas` onto `errors`. What the validator
 /// reports already (a name declared twice, a table name too long or used twice, a Rust

@@ -12,10 +12,7 @@ use super::model::{
 use super::SchemaOptions;
 use crate::naming;
 
-/// The longest identifier ving writes: PostgreSQL's limit (63 bytes), the strictest of
-/// the three databases (MySQL allows 64 characters, SQLite has no limit), so that a
-/// schema works on all of them.
-pub const MAX_IDENTIFIER_LENGTH: usize = 63;
+use naming::MAX_IDENTIFIER_LENGTH;
 
 /// The MySQL reserved words ving refuses as table names (compared upper-cased).
 pub const RESERVED_TABLE_NAMES: &[&str] = &[
