@@ -183,7 +183,11 @@ impl Props {
     }
 
     /// Sets `name`.
+    ///
+    /// Numbers are held as ving holds them, in JavaScript: a whole number written as a
+    /// fraction or with an exponent (`4.0`, `1e2`, `-0.0`) is that integer.
     pub(crate) fn insert(&mut self, name: &str, value: Value) {
+        let value = super::value::as_javascript_numbers(value);
         match self.slot(name) {
             Some(i) => {
                 if let Some(json) = self.json.get_mut() {

@@ -59,6 +59,22 @@ name = "widget"
 kind = "Widget"
 "#;
 
+/// A kind with no enum and no relation, whose table SQLite renames in place (the others'
+/// are made again: their CHECKs and foreign keys carry the table's name).
+const THING: &str = r#"
+kind = "Thing"
+tableName = "things"
+owner = ["admin"]
+
+[[props]]
+type = "string"
+name = "name"
+required = true
+length = 40
+default = ""
+unique = true
+"#;
+
 fn schemas(files: &[(&str, String)]) -> SchemaSet {
     let files: Vec<_> = files
         .iter()
@@ -104,6 +120,14 @@ fn cases() -> Vec<(&'static str, SchemaSet, SchemaSet)> {
     let renamed_gadgets = GADGET.replace(
         "tableName = \"gadgets\"",
         "tableName = \"gizmos\"\nrenamedFrom = \"gadgets\"",
+    );
+    let thing = ("Thing.toml", THING.to_owned());
+    let renamed_things = (
+        "Thing.toml",
+        THING.replace(
+            "tableName = \"things\"",
+            "tableName = \"stuffs\"\nrenamedFrom = \"things\"",
+        ),
     );
     let renamed_wider_label = WIDGET.replace(
         "name = \"label\"\nrequired = true\nlength = 60",
@@ -186,6 +210,12 @@ fn cases() -> Vec<(&'static str, SchemaSet, SchemaSet)> {
             "rename a table",
             schemas(&[widget(""), gadget("")]),
             schemas(&[widget(""), ("Gadget.toml", renamed_gadgets)]),
+        ),
+        (
+            // SQLite renames it in place: its updatedAt trigger takes the new name.
+            "rename a table without foreign keys",
+            schemas(&[widget(""), thing]),
+            schemas(&[widget(""), renamed_things]),
         ),
     ]
 }

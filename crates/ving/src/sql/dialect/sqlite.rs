@@ -99,6 +99,25 @@ impl Dialect for SqliteDialect {
             .collect()
     }
 
+    /// SQLite keeps a renamed table's triggers under their old names (their bodies follow
+    /// the table): ours are made again under the new one, so that a table given the old
+    /// name later can have its own.
+    fn rename_table(&self, old: &str, table: &Table) -> Vec<String> {
+        let mut statements = vec![format!(
+            "ALTER TABLE {} RENAME TO {}",
+            self.quote(old),
+            self.quote(&table.name)
+        )];
+        for column in table.columns.iter().filter(|c| c.on_update_now) {
+            statements.push(format!(
+                "DROP TRIGGER IF EXISTS {}",
+                self.quote(&crate::naming::on_update_trigger_name(old, &column.name))
+            ));
+        }
+        statements.extend(self.on_update_triggers(table));
+        statements
+    }
+
     fn double_type(&self) -> &'static str {
         "REAL"
     }
