@@ -15,7 +15,8 @@
 //! best round: the machines are shared, and interference only ever adds time. Run with
 //! `cargo bench -p ving-sample-app --bench records` (SQLite, MariaDB and PostgreSQL; a
 //! server that is down is skipped), `-- sqlite` / `-- mariadb` / `-- postgres` for one,
-//! `-- --quick` for fewer rows, `-- --find` for case 1 alone (40 rounds).
+//! `-- --quick` for fewer rows, `-- --find` for case 1 alone (40 rounds), `-- --users` for
+//! case 5 alone (15 rounds, as `scripts/bench-ving-node` runs ving's).
 
 use std::time::{Duration, Instant};
 
@@ -39,6 +40,8 @@ struct Sizes {
     rounds: usize,
     /// Only case 1 (`--find`).
     only_find: bool,
+    /// Only case 5 (`--users`), with node's 15 rounds.
+    only_users: bool,
 }
 
 fn schemas() -> Result<SchemaSet, BoxError> {
@@ -194,7 +197,7 @@ async fn users_cases(db: &Db, kinds: &Kinds<'_>, sizes: &Sizes) -> Result<(), Bo
     let (value, text) = (best(values), best(texts));
     let each = |d: Duration| d.as_secs_f64() * 1e6 / page.len() as f64;
     println!(
-        "| {backend} | describe of {} Users to an admin (links, options, meta): value, text | {:.1} µs a record | {:.1} µs a record | {:.2} |",
+        "| {backend} | describe of {} Users to an admin (links, options, meta): value, text | {:.2} µs a record | {:.2} µs a record | {:.2} |",
         page.len(),
         each(value),
         each(text),
@@ -523,6 +526,11 @@ async fn run_backend(backend: Backend, sizes: &Sizes) -> Result<(), BoxError> {
     let kinds: Kinds<'_> = record::kinds_with(&schemas, db, codec()?, RecordSettings::default());
     let keys = kinds.kind("APIKey")?;
     let owner = kinds.kind("User")?.find_or_die(1).await?;
+    if sizes.only_users {
+        users_cases(db, &kinds, sizes).await?;
+        test.cleanup().await;
+        return Ok(());
+    }
 
     // 1. find_many vs the query builder's select, alternately.
     let (mut records, mut rows) = (Vec::new(), Vec::new());
@@ -744,6 +752,7 @@ async fn main() -> Result<(), BoxError> {
     }
     let quick = args.iter().any(|a| a == "--quick");
     let only_find = args.iter().any(|a| a == "--find");
+    let only_users = args.iter().any(|a| a == "--users");
     let sizes = if quick {
         Sizes {
             find: 10_000,
@@ -751,6 +760,7 @@ async fn main() -> Result<(), BoxError> {
             stream: 50_000,
             rounds: 3,
             only_find,
+            only_users,
         }
     } else {
         Sizes {
@@ -759,6 +769,7 @@ async fn main() -> Result<(), BoxError> {
             stream: 1_000_000,
             rounds: if only_find { 40 } else { 15 },
             only_find,
+            only_users,
         }
     };
     let wanted: Vec<Backend> = [

@@ -86,7 +86,9 @@ async fn avatar_url_of(
             None => "/img/avatar.png".into(),
         }),
         "uploaded" if user.get_i64("avatarId").is_some() => {
-            let file = user.parent("avatar").await?;
+            // Boxed: reading the file is rare, and its future, held in place, would make
+            // every describe's links future too big for the allocator's fast bins.
+            let file = Box::pin(user.parent("avatar")).await?;
             Ok(super::s3_file::file_url(&file, settings))
         }
         _ => Ok("/img/avatar.png".into()),
