@@ -42,7 +42,62 @@ impl<'e> Record<'e> {
     /// checked (442); ids are accepted as id strings (400 when not one); a parent relation
     /// needs editing rights on the parent (403) unless `skipOwnerCheck`, checked before
     /// the prop is set. Props the user may not edit, and unknown names, are skipped.
+    ///
+    /// A User (the kind whose `password` is stored hashed) also does what ving's User
+    /// record adds: a posted password is set (hashed) on a new user or by its owner, and
+    /// a posted email that changes the user's clears `verifiedEmail` (unless the same post
+    /// sets it, as an admin's may; kept when the email is not set after all).
     pub async fn base_set_posted_props(
+        &mut self,
+        params: &Map<String, Value>,
+        user: Option<&dyn CurrentUser>,
+    ) -> Result<(), Ouch> {
+        let has = |name: &str| self.kind.schema().props.iter().any(|p| p.name == name);
+        if super::password::is_password(self.kind.name(), "password") && has("password") {
+            return self
+                .user_posted_props(params, user, has("verifiedEmail"))
+                .await;
+        }
+        self.posted_props(params, user).await
+    }
+
+    /// ving's User `setPostedProps` (see [`Record::base_set_posted_props`]).
+    async fn user_posted_props(
+        &mut self,
+        params: &Map<String, Value>,
+        user: Option<&dyn CurrentUser>,
+        verifies_email: bool,
+    ) -> Result<(), Ouch> {
+        // A new record's (a sign-up, without a user) or its owner's.
+        let may_set_password = !self.inserted || self.is_owner(user).await?;
+        let (email, verified) = (
+            self.props.get("email").cloned(),
+            self.props.get("verifiedEmail").cloned(),
+        );
+        let new_email = verifies_email
+            && (params.get("email")).is_some_and(|posted| Some(posted) != email.as_ref());
+        if new_email {
+            self.set("verifiedEmail", Value::from(false))?;
+        }
+        let set = self.posted_props(params, user).await;
+        let unset = self.props.get("email") == email.as_ref()
+            && self.props.get("verifiedEmail") == Some(&Value::from(false));
+        if let Some(verified) = verified.filter(|_| new_email && unset) {
+            self.set("verifiedEmail", verified)?;
+        }
+        set?;
+        let password = (params.get("password").and_then(Value::as_str)).filter(|p| !p.is_empty());
+        if let Some(password) = password.filter(|_| may_set_password) {
+            // Hashed whatever it looks like (`set` keeps a bcrypt hash as given).
+            let hash = super::password::hash_password(password)?;
+            self.set("password", Value::from(hash))?;
+        }
+        Ok(())
+    }
+
+    /// Sets the posted props `user` may edit (the base of
+    /// [`Record::base_set_posted_props`]).
+    async fn posted_props(
         &mut self,
         params: &Map<String, Value>,
         user: Option<&dyn CurrentUser>,

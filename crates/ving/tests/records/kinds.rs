@@ -678,6 +678,91 @@ on_every_backend!(
     passwords_are_stored_hashed
 );
 
+/// ving's User `setPostedProps` is the record layer's own for the User kind (these kinds
+/// have no `set_posted_props` hook): a sign-up's posted password is stored hashed and logs
+/// in, its owner may change it and nobody else, a hash posted as a password is hashed
+/// like any text, and a new email clears `verifiedEmail` unless the post sets it too.
+async fn users_take_posted_passwords(backend: Backend, kinds: &Kinds<'_>) {
+    let users = kinds.kind("User").expect("User");
+    let stored = |record: &Record<'_>| {
+        (record.get("password").and_then(Value::as_str))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let admin = user(&users, "admin", json!({"admin": true})).await;
+    // A sign-up: no user yet.
+    let mut andy = users.mint(Map::new());
+    andy.set_posted_props(
+        &props(json!({"username": "andy", "email": "andy@x.io", "realName": "Andy", "password": "Zihuatanejo"})),
+        None,
+    )
+    .await
+    .expect("sign-up");
+    andy.insert().await.expect("insert");
+    let andy_id = andy.id().expect("id");
+    let read = users.find(andy_id).await.expect("andy");
+    assert!(
+        ving::record::verify_password("Zihuatanejo", &stored(&read)),
+        "{backend}: {:?}",
+        stored(&read)
+    );
+    assert_eq!(
+        read.get("passwordType"),
+        Some(&json!("bcrypt")),
+        "{backend}"
+    );
+    // The owner changes it (an admin is one of User's owners); another user does not.
+    let mut mine = users.find(andy_id).await.expect("andy");
+    let me = users.find(andy_id).await.expect("andy");
+    mine.set_posted_props(&props(json!({"password": "Rita"})), Some(&me))
+        .await
+        .expect("owner");
+    assert!(
+        ving::record::verify_password("Rita", &stored(&mine)),
+        "{backend}"
+    );
+    let before = stored(&mine);
+    let other = user(&users, "other", json!({})).await;
+    mine.set_posted_props(&props(json!({"password": "Theirs"})), Some(&other))
+        .await
+        .expect("another user");
+    assert_eq!(
+        stored(&mine),
+        before,
+        "{backend}: only the owner sets a password"
+    );
+    // A bcrypt hash posted is a password like any other: hashed again.
+    mine.set_posted_props(&props(json!({"password": before.clone()})), Some(&me))
+        .await
+        .expect("a hash as a password");
+    assert!(
+        ving::record::verify_password(&before, &stored(&mine)),
+        "{backend}"
+    );
+    // A new email is not verified; the same email keeps it; an admin may say it is.
+    mine.set("verifiedEmail", json!(true)).expect("verified");
+    mine.set_posted_props(&props(json!({"email": "andy@x.io"})), Some(&me))
+        .await
+        .expect("same email");
+    assert_eq!(mine.get("verifiedEmail"), Some(&json!(true)), "{backend}");
+    mine.set_posted_props(&props(json!({"email": "dufresne@x.io"})), Some(&me))
+        .await
+        .expect("new email");
+    assert_eq!(mine.get("verifiedEmail"), Some(&json!(false)), "{backend}");
+    mine.set_posted_props(
+        &props(json!({"email": "andy@x.io", "verifiedEmail": true})),
+        Some(&admin),
+    )
+    .await
+    .expect("an admin's");
+    assert_eq!(mine.get("verifiedEmail"), Some(&json!(true)), "{backend}");
+}
+
+on_every_backend!(
+    posted_passwords_are_ving_s_user_s,
+    users_take_posted_passwords
+);
+
 /// Any JSON value a JSON prop may hold: nulls, booleans, integers, finite fractions,
 /// strings with quotes, backslashes, control characters and non-ASCII, nested.
 fn any_json() -> impl proptest::strategy::Strategy<Value = Value> {

@@ -1,21 +1,20 @@
 //! User: the display name, the avatar URL (robohash, an uploaded file, or the default
 //! image), passwords hashed with bcrypt at cost 10 (`$2b$`; ving's bcryptjs `$2a$`
 //! hashes verify here and ours verify there), and ving's overrides of `describe` (links
-//! and `meta.displayName`), `set_posted_props` and `delete`.
+//! and `meta.displayName`) and `delete`. ving's `setPostedProps` of a User (the password,
+//! `verifiedEmail`) is the record layer's own for the User kind
+//! (`Record::base_set_posted_props`), so every app's User has it.
 //!
-//! Where it differs from ving: a posted password is set only for a current user who owns
-//! the user or creates it (ving also sets it with no user at all); `verifiedEmail` is
-//! cleared only when the posted email was actually set (ving clears it whenever the
-//! posted email differs, even when the email may not be edited or fails validation); an
-//! unsaved user's robot avatar is the default image (ving draws the robot of id 0).
+//! Where it differs from ving: an unsaved user's robot avatar is the default image (ving
+//! draws the robot of id 0).
 
 pub use super::generated::user::{User, UserKind, UserProps, Users};
 
 use std::sync::Arc;
 
-use serde_json::{Map, Value};
+use serde_json::Value;
 use ving::record::{
-    href, link, CurrentUser, Describe, HookFuture, Kinds, Links, Meta, Ouch, Record, RecordHooks,
+    href, link, Describe, HookFuture, Kinds, Links, Meta, Ouch, Record, RecordHooks,
 };
 
 use super::RecordSettings;
@@ -132,8 +131,8 @@ pub fn test_password(user: &Record<'_>, password: &str) -> Result<bool, Ouch> {
     ving::record::test_password(password, stored)
 }
 
-/// User's overrides: links and `meta.displayName` in `describe`, the password and
-/// `verifiedEmail` in `set_posted_props`, API keys and files removed by `delete`.
+/// User's overrides: links and `meta.displayName` in `describe`, API keys and files
+/// removed by `delete`.
 #[derive(Debug, Clone)]
 pub struct UserHooks {
     settings: Arc<RecordSettings>,
@@ -185,52 +184,6 @@ impl RecordHooks for UserHooks {
 
     fn describe_meta(&self, record: &Record<'_>, meta: &mut Meta) {
         meta.insert("displayName", display_name(record));
-    }
-
-    fn set_posted_props<'a, 'e>(
-        &'a self,
-        record: &'a mut Record<'e>,
-        params: &'a Map<String, Value>,
-        user: Option<&'a dyn CurrentUser>,
-    ) -> HookFuture<'a, ()>
-    where
-        'e: 'a,
-    {
-        Box::pin(async move {
-            // A new record's (ving's sign-up, without a user) or its owner's.
-            let may_set_password = !record.is_inserted()
-                || match user {
-                    Some(user) => record.is_owner(Some(user)).await?,
-                    None => false,
-                };
-            // A new email is not verified, unless the same post says it is (an admin's):
-            // cleared before the posted props are set, as ving's; kept when the email is
-            // not set after all (not the user's to change, or refused).
-            let (email, verified) = (
-                record.get("email").cloned(),
-                record.get("verifiedEmail").cloned(),
-            );
-            let new_email =
-                (params.get("email")).is_some_and(|posted| Some(posted) != email.as_ref());
-            if new_email {
-                record.set("verifiedEmail", Value::from(false))?;
-            }
-            let set = record.base_set_posted_props(params, user).await;
-            let unset = record.get("email") == email.as_ref()
-                && record.get("verifiedEmail") == Some(&Value::from(false));
-            if let Some(verified) = verified.filter(|_| new_email && unset) {
-                record.set("verifiedEmail", verified)?;
-            }
-            set?;
-            let password = params
-                .get("password")
-                .and_then(Value::as_str)
-                .filter(|p| !p.is_empty());
-            if let Some(password) = password.filter(|_| may_set_password) {
-                set_password(record, password)?;
-            }
-            Ok(())
-        })
     }
 
     fn delete<'a, 'e>(&'a self, record: &'a mut Record<'e>) -> HookFuture<'a, ()>
