@@ -209,3 +209,23 @@ fn user_adds_lists_searches_and_modifies_users() {
         });
     }
 }
+
+/// `ving user` on a SQLite file that is not there says `--up` makes it, and makes no file
+/// (an empty one would be a database without tables).
+#[test]
+fn user_makes_no_sqlite_file() {
+    let dir = project_on("sqlite:ving.db");
+    let root = dir.path().to_str().expect("utf8");
+    for args in [vec!["--list"], vec!["--add", "alice", "--email", "a@x.io"]] {
+        let mut all = vec!["-C", root, "user"];
+        all.extend(args);
+        let (code, _, err) = run(&all);
+        assert_eq!(code, ExitCode::FAILURE);
+        assert!(err.contains("no database at"), "{err}");
+        assert!(err.contains("ving drizzle --up"), "{err}");
+        assert!(
+            !dir.path().join("ving.db").exists(),
+            "{all:?} made the file"
+        );
+    }
+}

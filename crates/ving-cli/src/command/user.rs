@@ -59,6 +59,13 @@ pub(crate) fn user_command(
         .map_err(|e| Failure::Other(format!("cannot start the runtime: {e}")))?;
     runtime.block_on(async {
         let url = config.database_url()?;
+        // A SQLite file is made by `ving drizzle --up` alone (with the tables users need).
+        if let Some(file) = url.sqlite_file(config.root()).filter(|f| !f.exists()) {
+            return Err(Failure::Other(format!(
+                "no database at {}: `ving drizzle --up` creates it with its tables",
+                file.display()
+            )));
+        }
         let db = ving::db::Db::connect(&url, config.root()).await?;
         let result = user_action(&schemas, &db, ving::id::IdCodec::new(key), args).await;
         db.close().await;
