@@ -307,6 +307,28 @@ pub(crate) async fn discard_newest(
             file.display()
         ));
     }
+    // `--prepare` wrote the migration in every dialect's folder: it goes from each where
+    // it is the newest (their databases are not this one, and not asked).
+    for (backend, dir) in config.migration_folders() {
+        let other = ving::migrate::Folder::new(dir);
+        let other_dialect = ving::sql::dialect(backend);
+        if backend == url.backend() || other.dir() == folder.dir() {
+            continue;
+        }
+        let newest = other
+            .migrations(other_dialect)?
+            .last()
+            .map(|m| m.entry.tag.clone());
+        if newest.as_ref() != Some(tag) {
+            continue;
+        }
+        for file in other.discard_newest(other_dialect, dry_run)?.files {
+            text.push_str(&format!(
+                "{verb} {} ({backend}'s folder: its databases are not checked)\n",
+                file.display()
+            ));
+        }
+    }
     let newest_left = migrations
         .len()
         .checked_sub(2)

@@ -203,6 +203,17 @@ pub(crate) fn drizzle_command(
                 )?);
             }
         }
+        // Every other dialect's folder is planned too before anything is written: one
+        // that cannot take the migration leaves every folder as it was.
+        if !args.dry_run {
+            for (backend, dir) in config.migration_folders() {
+                if backend != url.backend() {
+                    let other = ving::migrate::Folder::new(dir);
+                    let dialect = ving::sql::dialect(backend);
+                    ving::migrate::prepare(&other, &model, &renames, dialect, &planning)?;
+                }
+            }
+        }
         let prepared = if args.dry_run {
             planned
         } else {

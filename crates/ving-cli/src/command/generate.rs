@@ -34,6 +34,15 @@ pub(crate) fn generate_command(
             args.fill.clone()
         },
     };
+    // The code is made (not written) first, then the migration is prepared, then the
+    // code written: a schema the code or the migration cannot take (a Rust name clash, a
+    // rename without its hint) leaves every file as it was.
+    let config = load_project_with(project, database_url)?;
+    let schemas = load_schemas(&config)?;
+    let model = ving::table::TableModel::from_schemas(&schemas);
+    generated_tables(&config, &schemas, &model)?;
+    generated_records(&config, &schemas)?;
+    drizzle_command(project, database_url, &drizzle(false), out, console)?;
     drizzle_command(project, database_url, &drizzle(true), out, console)?;
     record_command(
         project,
@@ -43,8 +52,7 @@ pub(crate) fn generate_command(
             dry_run: false,
         },
         out,
-    )?;
-    drizzle_command(project, database_url, &drizzle(false), out, console)
+    )
 }
 
 /// What `ving generate` would change, as one failure naming each stale file and a due

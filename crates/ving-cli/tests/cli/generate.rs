@@ -364,3 +364,27 @@ fn record_rest_writes_a_kind_s_module_once_and_serves_it() {
     assert_eq!(code, ExitCode::FAILURE);
     assert!(err.contains("no kind Gadget"), "{err}");
 }
+
+/// A schema change `ving generate` cannot prepare a migration for (a prop renamed without
+/// `renamedFrom`, asked about only at a terminal) leaves every file as it was: no code
+/// for columns no migration makes.
+#[test]
+fn generate_writes_nothing_when_the_migration_cannot_be_prepared() {
+    let project = sample_copy();
+    let root = project.path().to_str().expect("utf8");
+    let (code, _, err) = run(&["-C", root, "generate", "--name", "init"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    let cron = project.path().join("ving/schema/schemas/CronJob.toml");
+    let text = std::fs::read_to_string(&cron).expect("CronJob.toml");
+    assert!(text.contains("name = \"note\"\n"), "{text}");
+    std::fs::write(
+        &cron,
+        text.replace("name = \"note\"\n", "name = \"remark\"\n"),
+    )
+    .expect("write");
+    let before = tree(project.path());
+    let (code, _, err) = run(&["-C", root, "generate"]);
+    assert_eq!(code, ExitCode::FAILURE);
+    assert!(err.contains("renamedFrom"), "{err}");
+    assert_eq!(tree(project.path()), before, "nothing written");
+}

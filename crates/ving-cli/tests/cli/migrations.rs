@@ -521,3 +521,75 @@ fn drop_discards_the_newest_unapplied_migration_only() {
     assert_eq!(code, ExitCode::SUCCESS, "{err}");
     assert!(out.contains("0001_add_runs.sql"), "{out}");
 }
+
+/// With a folder per dialect, `--drop` discards the newest migration from every folder
+/// `--prepare` wrote it in (the folders keep the same numbers and names), and a
+/// `--prepare` that one folder cannot take writes in none.
+#[test]
+fn every_dialect_s_folder_moves_together() {
+    let project = sample_copy();
+    let root = project.path().to_str().expect("utf8").to_owned();
+    let ving = |args: &[&str]| {
+        let mut all = vec!["-C", root.as_str(), "drizzle"];
+        all.extend_from_slice(args);
+        run(&all)
+    };
+    let config = project.path().join("ving.toml");
+    let base = std::fs::read_to_string(&config).expect("ving.toml");
+    // A project started without [migrations]: its SQLite history is in the default folder.
+    let (code, _, err) = ving(&["--prepare", "--name", "init"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    let before = tree(project.path());
+    // That folder named for MySQL: refused before anything is written anywhere.
+    std::fs::write(
+        &config,
+        format!("{base}\n[migrations]\nmysql = \"ving/drizzle/migrations\"\nsqlite = \"ving/drizzle/sqlite\"\npostgres = \"ving/drizzle/postgres\"\n"),
+    )
+    .expect("ving.toml");
+    let (code, _, err) = ving(&["--prepare", "--name", "init"]);
+    assert_eq!(code, ExitCode::FAILURE);
+    assert!(err.contains("these migrations are for sqlite"), "{err}");
+    let mut now = tree(project.path());
+    now.retain(|path, _| !path.ends_with("ving.toml"));
+    let mut then = before;
+    then.retain(|path, _| !path.ends_with("ving.toml"));
+    assert_eq!(now, then, "nothing written");
+    // A folder for each: --drop takes the newest migration out of all three.
+    std::fs::remove_dir_all(project.path().join("ving/drizzle/migrations")).expect("rm");
+    let (code, _, err) = ving(&["--prepare", "--name", "init"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    let after_init = tree(project.path());
+    let cron = project.path().join("ving/schema/schemas/CronJob.toml");
+    let text = std::fs::read_to_string(&cron).expect("CronJob.toml");
+    std::fs::write(
+        &cron,
+        format!("{text}\n[[props]]\ntype = \"int\"\nname = \"runs\"\nrequired = true\ndefault = 0\nview = []\nedit = []\n"),
+    )
+    .expect("write");
+    let (code, _, err) = ving(&["--prepare", "--name", "add_runs"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    for folder in ["migrations", "sqlite", "postgres"] {
+        let sql = format!("ving/drizzle/{folder}/0001_add_runs.sql");
+        assert!(project.path().join(&sql).is_file(), "{sql}");
+    }
+    let (code, out, err) = ving(&["--drop", "--dry-run"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert!(
+        out.contains("postgres/0001_add_runs.sql (PostgreSQL's folder"),
+        "{out}"
+    );
+    let (code, out, err) = ving(&["--drop"]);
+    assert_eq!(code, ExitCode::SUCCESS, "{err}");
+    assert!(
+        out.ends_with("discarded 0001_add_runs: the journal now ends at 0000_init\n"),
+        "{out}"
+    );
+    let mut now = tree(project.path());
+    let mut before = after_init;
+    for files in [&mut now, &mut before] {
+        files.retain(|path, _| {
+            !path.ends_with("CronJob.toml") && !path.to_string_lossy().contains("ving.db")
+        });
+    }
+    assert_eq!(now, before, "every folder is as before --prepare");
+}

@@ -60,7 +60,7 @@ pub(super) fn check_dialect(
         return Err(file_error(
                 path,
                 format!(
-                    "these migrations are for {} but the database is {wanted}; one migrations folder serves one dialect: give each dialect its own in ving.toml ([migrations] mysql = \"…\", postgres = \"…\", sqlite = \"…\")",
+                    "these migrations are for {} but are asked for as {wanted}'s; one migrations folder serves one dialect: give each dialect its own in ving.toml ([migrations] mysql = \"…\", postgres = \"…\", sqlite = \"…\")",
                     journal.dialect
                 ),
             ));
