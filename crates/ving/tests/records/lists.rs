@@ -382,6 +382,53 @@ on_every_backend!(
     hidden_props_are_not_sort_keys_or_search_targets
 );
 
+/// A JSON prop is no sort key (MariaDB and SQLite order its text, PostgreSQL its jsonb):
+/// a list or a `find_many` sorted by one is a 400 naming it, on every database.
+async fn json_props_are_not_sort_keys(backend: Backend, kinds: &Kinds<'_>) {
+    let users = kinds.kind("User").expect("User");
+    let admin = user(&users, "admin", json!({"admin": true})).await;
+    let jobs = kinds.kind("CronJob").expect("CronJob");
+    for params in [json!({"z": 1}), json!({"a": 2, "bb": 1}), json!({})] {
+        jobs.create(props(
+            json!({"schedule": "* * * * *", "handler": "Test", "params": params}),
+        ))
+        .await
+        .expect("job");
+    }
+    let params = ListParams {
+        sort_by: vec!["params".to_owned()],
+        object_params: Describe::new().current_user(&admin),
+        ..ListParams::default()
+    };
+    let error = jobs
+        .describe_list(&params, ())
+        .await
+        .expect_err("sorted by JSON");
+    assert_eq!(
+        (error.code, error.prop.as_deref(), error.message.as_str()),
+        (
+            400,
+            Some("params"),
+            "cannot sort by params: a JSON prop has no order"
+        ),
+        "{backend:?}"
+    );
+    let options = FindOptions {
+        order_by: vec![OrderBy::asc("params")],
+        ..FindOptions::default()
+    };
+    let error = jobs.find_many((), &options).await.expect_err("find_many");
+    assert_eq!((error.code, error.prop.as_deref()), (400, Some("params")));
+    // Not a `filterQualifier` prop: its name in a query is no filter (as in ving).
+    let filter = jobs.describe_list_where(
+        &query(&[("params", "{}")]),
+        &Describe::new().current_user(&admin),
+    );
+    assert!(matches!(filter, Ok(None)), "{backend:?}");
+}
+
+on_every_backend!(json_props_sort_nothing, json_props_are_not_sort_keys);
+
 /// Issue 15 (18): extreme paging is clamped as ving documents it (page 1..1,000,000,
 /// itemsPerPage 1..100, maxItems 1..100,000,000,000), never a panic or a wrap.
 async fn extreme_paging_is_clamped(backend: Backend, kinds: &Kinds<'_>) {

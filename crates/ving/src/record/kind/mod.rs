@@ -156,6 +156,13 @@ impl<'e> Kind<'e> {
             .iter()
             .map(|o| {
                 let column = self.column(&o.prop)?;
+                // Each database orders JSON its own way (MariaDB and SQLite by its text,
+                // PostgreSQL's jsonb by type, size, then keys): one answer is none.
+                if column.column_type == ColumnType::Json {
+                    let prop = &o.prop;
+                    let why = format!("cannot sort by {prop}: a JSON prop has no order");
+                    return Err(Ouch::about(400, prop, why));
+                }
                 let nullable = !column.not_null;
                 let mut expr = self.column_expr(&o.prop)?;
                 // Enums sort by declaration order on every database, as ving's MariaDB.
