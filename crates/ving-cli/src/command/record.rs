@@ -162,13 +162,31 @@ fn unmarked_note(path: &Path) -> String {
 
 /// `Ok` when `kind` has a schema, else an error saying how to make one.
 fn known_kind(config: &Config, schemas: &SchemaSet, kind: &str) -> Result<(), Failure> {
-    match schemas.get(kind) {
-        Some(_) => Ok(()),
-        None => Err(Failure::Other(format!(
-            "no kind {kind} in {}; run `ving schema --new {kind}` first",
-            config.schemas_dir().display()
-        ))),
+    if schemas.get(kind).is_some() {
+        return Ok(());
     }
+    let dir = config.schemas_dir();
+    // A kind named in other case (`note` for `Note`).
+    let same = (schemas.schemas().iter()).find(|s| s.kind.eq_ignore_ascii_case(kind));
+    Err(Failure::Other(match same {
+        Some(schema) => format!(
+            "no kind {kind} in {}: did you mean {}?",
+            dir.display(),
+            schema.kind
+        ),
+        None => {
+            // Kinds are PascalCase: the name `ving schema --new` would take.
+            let mut chars = kind.chars();
+            let pascal: String = (chars.next().map(|c| c.to_ascii_uppercase()))
+                .into_iter()
+                .chain(chars)
+                .collect();
+            format!(
+                "no kind {kind} in {}; run `ving schema --new {pascal}` first",
+                dir.display()
+            )
+        }
+    }))
 }
 
 /// `ving record --new Kind`: the kind's hand-written record file, from a template, then

@@ -224,6 +224,14 @@ fn generated_records_are_byte_stable_and_hand_written_files_are_never_overwritte
     let (code, _, err) = run(&["-C", root, "record", "--new", "Gadget"]);
     assert_eq!(code, ExitCode::FAILURE);
     assert!(err.contains("no kind Gadget"), "{err}");
+    assert!(err.contains("`ving schema --new Gadget`"), "{err}");
+    // A kind in other case: its name; a lower-case new kind: the PascalCase name to make.
+    let (code, _, err) = run(&["-C", root, "record", "--new", "cronjob"]);
+    assert_eq!(code, ExitCode::FAILURE);
+    assert!(err.ends_with("did you mean CronJob?\n"), "{err}");
+    let (code, _, err) = run(&["-C", root, "record", "--new", "note"]);
+    assert_eq!(code, ExitCode::FAILURE);
+    assert!(err.contains("run `ving schema --new Note` first"), "{err}");
     // Without the hand-written file, the setter is generated; --new writes the skeleton.
     std::fs::remove_file(records.join("user.rs")).expect("remove");
     let (code, out, err) = run(&["-C", root, "record", "--new", "User"]);
