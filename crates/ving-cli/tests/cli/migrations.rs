@@ -279,7 +279,7 @@ async fn one_schema_history_serves_every_dialect() {
     assert!(!ok);
     assert_eq!(
         err,
-        "error: ving.toml [migrations] has no folder for PostgreSQL (it has: sqlite): add postgres = \"ving/drizzle/migrations-postgres\" there, then `ving drizzle --prepare` writes its migrations\n"
+        "error: ving.toml [migrations] has no folder for PostgreSQL (it has: sqlite): add postgres = \"ving/drizzle/postgres\" there, then `ving drizzle --prepare` writes its migrations\n"
     );
 }
 

@@ -74,7 +74,7 @@ pub enum ConfigError {
         message: String,
     },
     /// `[migrations]` names folders for other dialects but not this database's.
-    #[error("ving.toml [migrations] has no folder for {backend} (it has: {configured}): add {key} = \"ving/drizzle/migrations-{key}\" there, then `ving drizzle --prepare` writes its migrations")]
+    #[error("ving.toml [migrations] has no folder for {backend} (it has: {configured}): add {key} = \"ving/drizzle/{key}\" there, then `ving drizzle --prepare` writes its migrations")]
     NoMigrationsFolder {
         /// The database's backend.
         backend: Backend,
@@ -131,7 +131,7 @@ pub struct ConfigFile {
 
 /// `[migrations]` of `ving.toml`: a migrations folder per dialect, relative to the
 /// project (for example `mysql = "ving/drizzle/migrations"`, drizzle-kit's folder, and
-/// `sqlite = "ving/drizzle/migrations-sqlite"`). `--prepare` writes the next migration in
+/// `sqlite = "ving/drizzle/sqlite"`). `--prepare` writes the next migration in
 /// each, from the same diff; the commands that talk to a database use its dialect's. With
 /// none set, `[paths] migrations` serves whichever dialect it was started for.
 #[derive(Debug, Clone, Default, Deserialize)]
