@@ -374,3 +374,24 @@ fn id_strings_both_ways() {
         "--kind goes with -s only"
     );
 }
+
+/// `ving user --add` of a taken username is ving's 409 in one line: the database's own
+/// message and the statement are a trace, not printed (a failure of the database itself
+/// still is).
+#[test]
+fn a_taken_username_is_one_line() {
+    let project = sample_copy();
+    let root = project.path().to_str().expect("utf8");
+    let (ok, _, err) = ving_bin(root, &["drizzle", "--prepare", "--name", "init"]);
+    assert!(ok, "{err}");
+    let (ok, _, err) = ving_bin(root, &["drizzle", "--up"]);
+    assert!(ok, "{err}");
+    let add = ["user", "--add", "alice", "--email", "alice@x.io"];
+    let (ok, _, err) = ving_bin(root, &add);
+    assert!(ok, "{err}");
+    let (ok, _, err) = ving_bin(root, &add);
+    assert!(!ok);
+    assert!(err.contains("409"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(!err.contains("INSERT"), "{err}");
+}

@@ -120,7 +120,13 @@ impl From<crate::db::DbError> for Ouch {
             }
             None => Ouch::new(500, "database error"),
         };
-        tracing::warn!(target: "ving::db", code = ouch.code, error = %error, "database error");
+        // A violation is the client's to fix (its 409 or 441 says what): a trace for
+        // whoever looks; a failure of the database itself is a warning.
+        if ouch.code >= 500 {
+            tracing::warn!(target: "ving::db", code = ouch.code, error = %error, "database error");
+        } else {
+            tracing::debug!(target: "ving::db", code = ouch.code, error = %error, "database error");
+        }
         ouch
     }
 }
