@@ -30,6 +30,31 @@ pub(crate) enum Cell {
     Json(Box<Value>),
 }
 
+/// The largest whole number a JavaScript number holds exactly (2^53).
+const JS_SAFE_WHOLE: f64 = 9_007_199_254_740_992.0;
+
+/// `value` with its numbers as ving keeps them (`JSON.parse` then `JSON.stringify`): a
+/// whole number written as a fraction or with an exponent (`4.0`, `1e2`, `-0.0`) is
+/// that integer (`4`, `100`, `0`), on every database alike.
+pub(crate) fn as_javascript_numbers(mut value: Value) -> Value {
+    fn mend(value: &mut Value) {
+        match value {
+            Value::Number(number) => {
+                if let Some(float) = number.as_f64().filter(|_| number.is_f64()) {
+                    if float.fract() == 0.0 && float.abs() <= JS_SAFE_WHOLE {
+                        *value = Value::from(float as i64);
+                    }
+                }
+            }
+            Value::Array(items) => items.iter_mut().for_each(mend),
+            Value::Object(map) => map.values_mut().for_each(mend),
+            _ => {}
+        }
+    }
+    mend(&mut value);
+    value
+}
+
 impl Cell {
     /// The cell of a JSON value.
     pub(crate) fn from_value(value: Value) -> Cell {
@@ -187,7 +212,7 @@ impl Props {
     /// Numbers are held as ving holds them, in JavaScript: a whole number written as a
     /// fraction or with an exponent (`4.0`, `1e2`, `-0.0`) is that integer.
     pub(crate) fn insert(&mut self, name: &str, value: Value) {
-        let value = super::value::as_javascript_numbers(value);
+        let value = as_javascript_numbers(value);
         match self.slot(name) {
             Some(i) => {
                 if let Some(json) = self.json.get_mut() {

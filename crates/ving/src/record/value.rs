@@ -35,31 +35,6 @@ pub(crate) fn whole_number(value: &Value) -> Option<i64> {
     })
 }
 
-/// The largest whole number a JavaScript number holds exactly (2^53).
-const JS_SAFE_WHOLE: f64 = 9_007_199_254_740_992.0;
-
-/// `value` with its numbers as ving keeps them (`JSON.parse` then `JSON.stringify`): a
-/// whole number written as a fraction or with an exponent (`4.0`, `1e2`, `-0.0`) is
-/// that integer (`4`, `100`, `0`), on every database alike.
-pub(crate) fn as_javascript_numbers(mut value: Value) -> Value {
-    fn mend(value: &mut Value) {
-        match value {
-            Value::Number(number) => {
-                if let Some(float) = number.as_f64().filter(|_| number.is_f64()) {
-                    if float.fract() == 0.0 && float.abs() <= JS_SAFE_WHOLE {
-                        *value = Value::from(float as i64);
-                    }
-                }
-            }
-            Value::Array(items) => items.iter_mut().for_each(mend),
-            Value::Object(map) => map.values_mut().for_each(mend),
-            _ => {}
-        }
-    }
-    mend(&mut value);
-    value
-}
-
 /// A filter's text as JavaScript's `Number` reads it (ving's filters do), when that is a
 /// whole number: ` 10`, `1e1` and `10.0` are 10, and the empty text is 0.
 pub(crate) fn whole_number_text(text: &str) -> Option<i64> {
@@ -145,7 +120,7 @@ fn read_value<R: BackendRow + ?Sized>(
         // As ving reads it (JSON.parse): `4.0` written by another client is 4.
         ColumnType::Json => match row.get_json(index)? {
             Value::Null => Cell::Null,
-            value => Cell::Json(Box::new(as_javascript_numbers(value))),
+            value => Cell::Json(Box::new(super::props::as_javascript_numbers(value))),
         },
     })
 }
