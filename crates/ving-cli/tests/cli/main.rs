@@ -266,6 +266,28 @@ fn ving_bin(root: &str, args: &[&str]) -> (bool, String, String) {
     )
 }
 
+/// Gives the copied sample's CronJob an int prop `runs`: the schema change the migration
+/// tests prepare (`--prepare --name add_runs`, one statement).
+fn add_runs_prop(project: &Path) {
+    let cron = project.join("ving/schema/schemas/CronJob.toml");
+    let text = std::fs::read_to_string(&cron).expect("CronJob.toml");
+    std::fs::write(
+        &cron,
+        format!("{text}\n[[props]]\ntype = \"int\"\nname = \"runs\"\nrequired = true\ndefault = 0\nview = []\nedit = []\n"),
+    )
+    .expect("write");
+}
+
+/// [`tree`] without the schema file [`add_runs_prop`] edits and the SQLite database: what a
+/// discarded migration must leave as it was.
+fn tree_but_edits(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+    let mut files = tree(dir);
+    files.retain(|path, _| {
+        !path.ends_with("CronJob.toml") && !path.to_string_lossy().contains("ving.db")
+    });
+    files
+}
+
 mod faults;
 mod generate;
 mod migrations;

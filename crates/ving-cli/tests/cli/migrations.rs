@@ -481,14 +481,8 @@ fn drop_discards_the_newest_unapplied_migration_only() {
         err,
         "error: migration 0000_init is applied to the database: revert it first with --down, then --drop; nothing removed\n"
     );
-    let after_init = tree(project.path());
-    let cron = project.path().join("ving/schema/schemas/CronJob.toml");
-    let text = std::fs::read_to_string(&cron).expect("CronJob.toml");
-    std::fs::write(
-        &cron,
-        format!("{text}\n[[props]]\ntype = \"int\"\nname = \"runs\"\nrequired = true\ndefault = 0\nview = []\nedit = []\n"),
-    )
-    .expect("write");
+    let after_init = tree_but_edits(project.path());
+    add_runs_prop(project.path());
     let (code, _, err) = ving(&["--prepare", "--name", "add_runs"]);
     assert_eq!(code, ExitCode::SUCCESS, "{err}");
     let (code, out, err) = ving(&["--drop", "--dry-run"]);
@@ -509,13 +503,7 @@ fn drop_discards_the_newest_unapplied_migration_only() {
             && out.ends_with("discarded 0001_add_runs: the journal now ends at 0000_init\n"),
         "{out}"
     );
-    let mut now = tree(project.path());
-    let mut before = after_init;
-    for files in [&mut now, &mut before] {
-        files.retain(|path, _| {
-            !path.ends_with("CronJob.toml") && !path.to_string_lossy().contains("ving.db")
-        });
-    }
+    let (now, before) = (tree_but_edits(project.path()), after_init);
     assert_eq!(now, before, "the folder is as before --prepare");
     let (code, out, err) = ving(&["--prepare", "--name", "add_runs"]);
     assert_eq!(code, ExitCode::SUCCESS, "{err}");
@@ -558,14 +546,8 @@ fn every_dialect_s_folder_moves_together() {
     std::fs::remove_dir_all(project.path().join("ving/drizzle/migrations")).expect("rm");
     let (code, _, err) = ving(&["--prepare", "--name", "init"]);
     assert_eq!(code, ExitCode::SUCCESS, "{err}");
-    let after_init = tree(project.path());
-    let cron = project.path().join("ving/schema/schemas/CronJob.toml");
-    let text = std::fs::read_to_string(&cron).expect("CronJob.toml");
-    std::fs::write(
-        &cron,
-        format!("{text}\n[[props]]\ntype = \"int\"\nname = \"runs\"\nrequired = true\ndefault = 0\nview = []\nedit = []\n"),
-    )
-    .expect("write");
+    let after_init = tree_but_edits(project.path());
+    add_runs_prop(project.path());
     let (code, _, err) = ving(&["--prepare", "--name", "add_runs"]);
     assert_eq!(code, ExitCode::SUCCESS, "{err}");
     for folder in ["migrations", "sqlite", "postgres"] {
@@ -584,12 +566,6 @@ fn every_dialect_s_folder_moves_together() {
         out.ends_with("discarded 0001_add_runs: the journal now ends at 0000_init\n"),
         "{out}"
     );
-    let mut now = tree(project.path());
-    let mut before = after_init;
-    for files in [&mut now, &mut before] {
-        files.retain(|path, _| {
-            !path.ends_with("CronJob.toml") && !path.to_string_lossy().contains("ving.db")
-        });
-    }
+    let (now, before) = (tree_but_edits(project.path()), after_init);
     assert_eq!(now, before, "every folder is as before --prepare");
 }

@@ -299,13 +299,7 @@ fn messages_say_what_happened() {
     }
     let (code, _, err) = ving(&["--prepare", "--name", "init"]);
     assert_eq!(code, ExitCode::SUCCESS, "{err}");
-    let cron = project.path().join("ving/schema/schemas/CronJob.toml");
-    let text = std::fs::read_to_string(&cron).expect("CronJob.toml");
-    std::fs::write(
-        &cron,
-        format!("{text}\n[[props]]\ntype = \"int\"\nname = \"runs\"\nrequired = true\ndefault = 0\nview = []\nedit = []\n"),
-    )
-    .expect("write");
+    add_runs_prop(project.path());
     let (code, out, err) = ving(&["--prepare", "--name", "add_runs"]);
     assert_eq!(code, ExitCode::SUCCESS, "{err}");
     assert!(out.ends_with("0001_add_runs.sql (1 statement)\n"), "{out}");
