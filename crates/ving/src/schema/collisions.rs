@@ -19,8 +19,43 @@ use crate::naming::{self, MAX_IDENTIFIER_LENGTH};
 pub(super) fn check(schemas: &[Schema], errors: &mut Vec<SchemaError>) {
     let mut names: HashMap<String, String> = HashMap::new();
     let mut tables: HashMap<&str, &str> = HashMap::new();
+    // The generated code's module a kind and field a prop (`ApiKey` and `APIKey` are both
+    // `api_key`; `realName` and `real_name` both `real_name`).
+    let mut modules: HashMap<String, &str> = HashMap::new();
     for schema in schemas {
         let kind = &schema.kind;
+        match modules.get(&naming::snake_case(kind)) {
+            // A kind declared twice is the validator's to report.
+            Some(first) if first != kind => {
+                let module = naming::snake_case(kind);
+                let message = format!(
+                    "kind {kind} and kind {first} both become the Rust module `{module}` in the generated code; rename one"
+                );
+                errors.push(error(&schema.origin, "kind", kind.clone(), message));
+            }
+            Some(_) => {}
+            None => {
+                modules.insert(naming::snake_case(kind), kind);
+            }
+        }
+        let mut fields: HashMap<String, &str> = HashMap::new();
+        for prop in schema.props.iter().filter(|p| p.db.is_some()) {
+            let field = naming::snake_case(&prop.name);
+            match fields.get(&field) {
+                // The same name twice, or in other case: reported as such.
+                Some(first) if first.eq_ignore_ascii_case(&prop.name) => {}
+                Some(first) => {
+                    let path = prop.path(kind);
+                    let message = format!(
+                        "prop {path} and prop {first} both become the Rust field `{field}` in the generated code; rename one"
+                    );
+                    errors.push(error(&prop.origin, "name", path, message));
+                }
+                None => {
+                    fields.insert(field, &prop.name);
+                }
+            }
+        }
         let table = schema.table_name.as_str();
         if table.is_empty()
             || table.len() > MAX_IDENTIFIER_LENGTH
