@@ -151,6 +151,21 @@ impl<'e> Record<'e> {
         self.props.to_map()
     }
 
+    /// ving's User `displayName()`: the prop `useAsDisplayName` names (`realName`,
+    /// `email`, else `username`), or `-unknown-` when it is empty. A User's describe shows
+    /// it as `meta.displayName`.
+    pub fn display_name(&self) -> String {
+        let field = match self.get_str("useAsDisplayName") {
+            Some("realName") => "realName",
+            Some("email") => "email",
+            _ => "username",
+        };
+        match self.get_str(field) {
+            None | Some("") => "-unknown-".into(),
+            Some(name) => name.into(),
+        }
+    }
+
     /// Whether the record is in the database.
     pub fn is_inserted(&self) -> bool {
         self.inserted

@@ -11,8 +11,8 @@ use ving::config::Backend;
 use ving::drizzle::Tx;
 use ving::id::IdCodec;
 use ving::record::{
-    link, CurrentUser, Describe, FindOptions, HookFuture, Kind, Kinds, Links, ListParams, Meta,
-    OrderBy, Ouch, Record, RecordHooks,
+    link, CurrentUser, Describe, FindOptions, HookFuture, Kind, Kinds, Links, ListParams, OrderBy,
+    Ouch, Record, RecordHooks,
 };
 use ving::schema::{SchemaOptions, SchemaSet};
 use ving::sql::{Expr as SqlExpr, RawPart};
@@ -50,7 +50,8 @@ fn codec() -> IdCodec {
     IdCodec::new("11,22,33,44,55,66,77,88,99,111".parse().expect("key"))
 }
 
-/// What the sample app's User record adds (ving's User.describeLinks and describe).
+/// What the sample app's User record adds (ving's User.describeLinks; its `meta.displayName`
+/// is the record layer's own).
 struct UserHooks;
 
 impl RecordHooks for UserHooks {
@@ -97,19 +98,6 @@ impl RecordHooks for UserHooks {
             link(format!("{me}/import-avatar"), &["PUT"], "rest"),
         );
         Box::pin(async { Ok(()) })
-    }
-
-    fn describe_meta(&self, record: &Record<'_>, meta: &mut Meta) {
-        let field = record
-            .get("useAsDisplayName")
-            .and_then(Value::as_str)
-            .unwrap_or("username");
-        let name = record
-            .get(field)
-            .and_then(Value::as_str)
-            .filter(|s| !s.is_empty())
-            .unwrap_or("-unknown-");
-        meta.insert("displayName", name);
     }
 }
 

@@ -1,9 +1,9 @@
 //! User: the display name, the avatar URL (robohash, an uploaded file, or the default
 //! image), passwords hashed with bcrypt at cost 10 (`$2b$`; ving's bcryptjs `$2a$`
-//! hashes verify here and ours verify there), and ving's overrides of `describe` (links
-//! and `meta.displayName`) and `delete`. ving's `setPostedProps` of a User (the password,
-//! `verifiedEmail`) is the record layer's own for the User kind
-//! (`Record::base_set_posted_props`), so every app's User has it.
+//! hashes verify here and ours verify there), and ving's overrides of `describeLinks` and
+//! `delete`. ving's `setPostedProps` of a User (the password, `verifiedEmail`) and its
+//! `meta.displayName` are the record layer's own for the User kind
+//! (`Record::base_set_posted_props`, `Record::display_name`), so every app's User has them.
 //!
 //! Where it differs from ving: an unsaved user's robot avatar is the default image (ving
 //! draws the robot of id 0).
@@ -13,9 +13,7 @@ pub use super::generated::user::{User, UserKind, UserProps, Users};
 use std::sync::Arc;
 
 use serde_json::Value;
-use ving::record::{
-    href, link, Describe, HookFuture, Kinds, Links, Meta, Ouch, Record, RecordHooks,
-};
+use ving::record::{href, link, Describe, HookFuture, Kinds, Links, Ouch, Record, RecordHooks};
 
 use super::RecordSettings;
 
@@ -27,17 +25,10 @@ fn text<'r>(record: &'r Record<'_>, prop: &str) -> &'r str {
 }
 
 /// The name to show: the prop `useAsDisplayName` names (`username`, `email` or
-/// `realName`; `username` for anything else), or `-unknown-` when it is empty.
+/// `realName`; `username` for anything else), or `-unknown-` when it is empty (ving's
+/// `displayName`, which the record layer shows as a User's `meta.displayName`).
 pub fn display_name(user: &Record<'_>) -> String {
-    let field = match text(user, "useAsDisplayName") {
-        "realName" => "realName",
-        "email" => "email",
-        _ => "username",
-    };
-    match text(user, field) {
-        "" => "-unknown-".into(),
-        name => name.into(),
-    }
+    user.display_name()
 }
 
 /// The robohash URL of an id string: its kind prefix dropped (`vDKaLb1`), then a robot set
@@ -131,8 +122,7 @@ pub fn test_password(user: &Record<'_>, password: &str) -> Result<bool, Ouch> {
     ving::record::test_password(password, stored)
 }
 
-/// User's overrides: links and `meta.displayName` in `describe`, API keys and files
-/// removed by `delete`.
+/// User's overrides: links in `describe`, API keys and files removed by `delete`.
 #[derive(Debug, Clone)]
 pub struct UserHooks {
     settings: Arc<RecordSettings>,
@@ -180,10 +170,6 @@ impl RecordHooks for UserHooks {
             links.insert("importAvatar", link(import_avatar, &["PUT"], "rest"));
             Ok(())
         })
-    }
-
-    fn describe_meta(&self, record: &Record<'_>, meta: &mut Meta) {
-        meta.insert("displayName", display_name(record));
     }
 
     fn delete<'a, 'e>(&'a self, record: &'a mut Record<'e>) -> HookFuture<'a, ()>

@@ -199,6 +199,10 @@ impl<'e> Record<'e> {
             }
         }
         if let Some(meta) = meta.as_mut() {
+            // ving's User adds its display name (an app's hook may change it).
+            if info.display_name {
+                meta.insert("displayName", self.display_name());
+            }
             if let Some(hooks) = self.registered_hooks() {
                 hooks.describe_meta(self, meta);
             }
