@@ -81,8 +81,22 @@ macro_rules! with_target {
 
 /// Why `params` cannot be bound, if they cannot: a [`Param::Refused`] says.
 pub(crate) fn refused(params: &[Param]) -> Option<sqlx::Error> {
+    use chrono::Datelike;
+    // Years every database holds and compares as dates: MariaDB stores a year past 9999 as
+    // the zero date (a row no select reads again) and SQLite compares such a year as text.
+    let outside = |date: &chrono::NaiveDateTime| !(1..=9999).contains(&date.year());
+    let refused_date = |date: &chrono::NaiveDateTime| {
+        let reason =
+            format!("the date {date} is outside the years 1 to 9999 that every database holds");
+        Some(sqlx::Error::Encode(reason.into()))
+    };
     params.iter().find_map(|param| match param {
         Param::Refused(reason) => Some(sqlx::Error::Encode(reason.clone().into())),
+        Param::DateTime(Some(date)) if outside(date) => refused_date(date),
+        Param::Array(crate::sql::ParamList::DateTime(dates)) => dates
+            .iter()
+            .find(|date| outside(date))
+            .and_then(refused_date),
         _ => None,
     })
 }

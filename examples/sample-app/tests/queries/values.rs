@@ -47,6 +47,34 @@ pub(super) async fn json_and_dates_round_trip(db: &Db) {
         .await
         .expect("date");
     assert_eq!(kept, Some(past), "an explicit updatedAt is kept");
+    // A year past 9999 (MariaDB stored it as the zero date, SQLite compared it as text) is
+    // refused before the database on every backend, in a write and in a condition.
+    let far =
+        NaiveDateTime::parse_from_str("+10000-01-01 00:00:00", "%Y-%m-%d %H:%M:%S").expect("date");
+    let error = db
+        .update(UserTable)
+        .set(UserTable.updated_at, far)
+        .execute()
+        .await
+        .expect_err("year 10000");
+    assert!(
+        error.to_string().contains("outside the years 1 to 9999"),
+        "{error}"
+    );
+    assert!(db
+        .select_fields(UserTable.id)
+        .from(UserTable)
+        .where_(gt(UserTable.updated_at, far))
+        .all()
+        .await
+        .is_err());
+    let kept = db
+        .select_fields(UserTable.updated_at)
+        .from(UserTable)
+        .first()
+        .await
+        .expect("date");
+    assert_eq!(kept, Some(past), "nothing written");
     db.update(UserTable)
         .set(UserTable.admin, true)
         .execute()
