@@ -266,6 +266,13 @@ fn ving_bin(root: &str, args: &[&str]) -> (bool, String, String) {
     )
 }
 
+/// `ving -C <root> drizzle <args>`, run in this process.
+fn drizzle(root: &str, args: &[&str]) -> (ExitCode, String, String) {
+    let mut all = vec!["-C", root, "drizzle"];
+    all.extend_from_slice(args);
+    run(&all)
+}
+
 /// Gives the copied sample's CronJob an int prop `runs`: the schema change the migration
 /// tests prepare (`--prepare --name add_runs`, one statement).
 fn add_runs_prop(project: &Path) {

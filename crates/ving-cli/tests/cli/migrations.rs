@@ -396,11 +396,7 @@ fn prepare_stops_at_a_required_column_without_a_default_until_filled() {
 fn prepare_stops_when_rows_hold_a_removed_enum_value() {
     let project = sample_copy();
     let root = project.path().to_str().expect("utf8").to_owned();
-    let ving = |args: &[&str]| {
-        let mut all = vec!["-C", root.as_str(), "drizzle"];
-        all.extend_from_slice(args);
-        run(&all)
-    };
+    let ving = |args: &[&str]| drizzle(&root, args);
     let (code, _, err) = ving(&["--prepare", "--name", "init"]);
     assert_eq!(code, ExitCode::SUCCESS, "{err}");
     let (code, _, err) = ving(&["--up"]);
@@ -460,11 +456,7 @@ fn prepare_stops_when_rows_hold_a_removed_enum_value() {
 fn drop_discards_the_newest_unapplied_migration_only() {
     let project = sample_copy();
     let root = project.path().to_str().expect("utf8").to_owned();
-    let ving = |args: &[&str]| {
-        let mut all = vec!["-C", root.as_str(), "drizzle"];
-        all.extend_from_slice(args);
-        run(&all)
-    };
+    let ving = |args: &[&str]| drizzle(&root, args);
     let (code, _, err) = ving(&["--drop"]);
     assert_eq!(code, ExitCode::FAILURE);
     assert!(
@@ -517,11 +509,7 @@ fn drop_discards_the_newest_unapplied_migration_only() {
 fn every_dialect_s_folder_moves_together() {
     let project = sample_copy();
     let root = project.path().to_str().expect("utf8").to_owned();
-    let ving = |args: &[&str]| {
-        let mut all = vec!["-C", root.as_str(), "drizzle"];
-        all.extend_from_slice(args);
-        run(&all)
-    };
+    let ving = |args: &[&str]| drizzle(&root, args);
     let config = project.path().join("ving.toml");
     let base = std::fs::read_to_string(&config).expect("ving.toml");
     // A project started without [migrations]: its SQLite history is in the default folder.

@@ -284,11 +284,7 @@ fn the_project_is_found_from_a_folder_inside_it() {
 fn messages_say_what_happened() {
     let project = sample_copy();
     let root = project.path().to_str().expect("utf8").to_owned();
-    let ving = |args: &[&str]| {
-        let mut all = vec!["-C", root.as_str(), "drizzle"];
-        all.extend_from_slice(args);
-        run(&all)
-    };
+    let ving = |args: &[&str]| drizzle(&root, args);
     for flag in ["--custom", "--name"] {
         let (code, _, err) = ving(&["--prepare", flag, ""]);
         assert_eq!(code, ExitCode::FAILURE);

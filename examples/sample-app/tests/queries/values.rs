@@ -33,6 +33,13 @@ pub(super) async fn json_and_dates_round_trip(db: &Db) {
         default.is_some_and(|d| d.and_utc().timestamp() > 1_700_000_000),
         "{default:?}"
     );
+    let updated_at = || async {
+        db.select_fields(UserTable.updated_at)
+            .from(UserTable)
+            .first()
+            .await
+            .expect("date")
+    };
     let past =
         NaiveDateTime::parse_from_str("2001-02-03 04:05:06", "%Y-%m-%d %H:%M:%S").expect("date");
     db.update(UserTable)
@@ -40,12 +47,7 @@ pub(super) async fn json_and_dates_round_trip(db: &Db) {
         .execute()
         .await
         .expect("set");
-    let kept = db
-        .select_fields(UserTable.updated_at)
-        .from(UserTable)
-        .first()
-        .await
-        .expect("date");
+    let kept = updated_at().await;
     assert_eq!(kept, Some(past), "an explicit updatedAt is kept");
     // A year past 9999 (MariaDB stored it as the zero date, SQLite compared it as text) is
     // refused before the database on every backend, in a write and in a condition.
@@ -68,24 +70,14 @@ pub(super) async fn json_and_dates_round_trip(db: &Db) {
         .all()
         .await
         .is_err());
-    let kept = db
-        .select_fields(UserTable.updated_at)
-        .from(UserTable)
-        .first()
-        .await
-        .expect("date");
+    let kept = updated_at().await;
     assert_eq!(kept, Some(past), "nothing written");
     db.update(UserTable)
         .set(UserTable.admin, true)
         .execute()
         .await
         .expect("touch");
-    let touched = db
-        .select_fields(UserTable.updated_at)
-        .from(UserTable)
-        .first()
-        .await
-        .expect("date");
+    let touched = updated_at().await;
     assert!(
         touched.is_some_and(|t| t > past),
         "autoUpdate refreshes updatedAt: {touched:?}"
