@@ -297,31 +297,27 @@ pub(crate) async fn discard_newest(
             )));
         }
     }
-    let discarded = folder.discard_newest(dialect, dry_run)?;
-    let verb = if dry_run { "would remove" } else { "removed" };
-    let mut text = String::new();
-    for file in &discarded.files {
-        text.push_str(&format!(
-            "{verb} {}
-",
-            file.display()
-        ));
-    }
     // `--prepare` wrote the migration in every dialect's folder: it goes from each where
-    // it is the newest (their databases are not this one, and not asked).
+    // it is the newest (their databases are not this one, and not asked). Every folder is
+    // read before any file goes, so one that cannot be read leaves them all as they were.
+    let mut others = Vec::new();
     for (backend, dir) in config.migration_folders() {
         let other = ving::migrate::Folder::new(dir);
         let other_dialect = ving::sql::dialect(backend);
         if backend == url.backend() || other.dir() == folder.dir() {
             continue;
         }
-        let newest = other
-            .migrations(other_dialect)?
-            .last()
-            .map(|m| m.entry.tag.clone());
-        if newest.as_ref() != Some(tag) {
-            continue;
+        let newest = (other.migrations(other_dialect)?.last()).map(|m| m.entry.tag.clone());
+        if newest.as_ref() == Some(tag) {
+            others.push((backend, other, other_dialect));
         }
+    }
+    let verb = if dry_run { "would remove" } else { "removed" };
+    let mut text = String::new();
+    for file in folder.discard_newest(dialect, dry_run)?.files {
+        text.push_str(&format!("{verb} {}\n", file.display()));
+    }
+    for (backend, other, other_dialect) in others {
         for file in other.discard_newest(other_dialect, dry_run)?.files {
             text.push_str(&format!(
                 "{verb} {} ({backend}'s folder: its databases are not checked)\n",

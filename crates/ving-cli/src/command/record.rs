@@ -175,11 +175,17 @@ fn known_kind(config: &Config, schemas: &SchemaSet, kind: &str) -> Result<(), Fa
             schema.kind
         ),
         None => {
-            // Kinds are PascalCase: the name `ving schema --new` would take.
-            let mut chars = kind.chars();
-            let pascal: String = (chars.next().map(|c| c.to_ascii_uppercase()))
-                .into_iter()
-                .chain(chars)
+            // Kinds are PascalCase: the name `ving schema --new` would take (`cron_job`:
+            // `CronJob`).
+            let pascal: String = (kind.split('_'))
+                .flat_map(|part| {
+                    let mut chars = part.chars();
+                    chars
+                        .next()
+                        .map(|c| c.to_ascii_uppercase())
+                        .into_iter()
+                        .chain(chars)
+                })
                 .collect();
             format!(
                 "no kind {kind} in {}; run `ving schema --new {pascal}` first",

@@ -232,6 +232,12 @@ fn generated_records_are_byte_stable_and_hand_written_files_are_never_overwritte
     let (code, _, err) = run(&["-C", root, "record", "--new", "note"]);
     assert_eq!(code, ExitCode::FAILURE);
     assert!(err.contains("run `ving schema --new Note` first"), "{err}");
+    let (code, _, err) = run(&["-C", root, "record", "--new", "note_book"]);
+    assert_eq!(code, ExitCode::FAILURE);
+    assert!(
+        err.contains("run `ving schema --new NoteBook` first"),
+        "{err}"
+    );
     // Without the hand-written file, the setter is generated; --new writes the skeleton.
     std::fs::remove_file(records.join("user.rs")).expect("remove");
     let (code, out, err) = run(&["-C", root, "record", "--new", "User"]);

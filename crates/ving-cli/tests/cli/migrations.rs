@@ -542,6 +542,19 @@ fn every_dialect_s_folder_moves_together() {
         let sql = format!("ving/drizzle/{folder}/0001_add_runs.sql");
         assert!(project.path().join(&sql).is_file(), "{sql}");
     }
+    // A folder that cannot be read: --drop refuses before any folder loses a file.
+    let journal = project
+        .path()
+        .join("ving/drizzle/postgres/meta/_journal.json");
+    let kept = std::fs::read(&journal).expect("journal");
+    std::fs::write(&journal, "not JSON").expect("break the journal");
+    let (code, _, err) = ving(&["--drop"]);
+    assert_eq!(code, ExitCode::FAILURE, "{err}");
+    for folder in ["migrations", "sqlite"] {
+        let sql = format!("ving/drizzle/{folder}/0001_add_runs.sql");
+        assert!(project.path().join(&sql).is_file(), "{sql} kept");
+    }
+    std::fs::write(&journal, kept).expect("restore the journal");
     let (code, out, err) = ving(&["--drop", "--dry-run"]);
     assert_eq!(code, ExitCode::SUCCESS, "{err}");
     assert!(

@@ -53,8 +53,16 @@ impl std::fmt::Display for DateText {
 
 /// Reads a date written as ving writes it, as RFC 3339 with any offset, as SQL's
 /// `YYYY-MM-DD hh:mm:ss[.fff]` (UTC), or as a day alone, `YYYY-MM-DD`: its midnight in UTC
-/// (as JavaScript's `new Date("2026-12-04")` reads it).
+/// (as JavaScript's `new Date("2026-12-04")` reads it). A year outside 1 to 9999, which
+/// not every database holds, is no date (a prop set to one is ving's 442 `Invalid date`).
 pub fn parse_date(text: &str) -> Option<NaiveDateTime> {
+    use chrono::Datelike;
+    // Years every database holds (the query layer refuses others before the database).
+    parse_any_date(text).filter(|date| (1..=9999).contains(&date.year()))
+}
+
+/// [`parse_date`] without the range of years.
+fn parse_any_date(text: &str) -> Option<NaiveDateTime> {
     if let Ok(date) = chrono::DateTime::parse_from_rfc3339(text) {
         return Some(date.naive_utc());
     }

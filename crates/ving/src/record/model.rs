@@ -141,8 +141,7 @@ pub(crate) struct KindInfo {
     /// The most links a describe of the kind has had: what the next one makes room for
     /// (a User's hooks add a dozen to `base`, `self` and its relations).
     pub(crate) links_seen: std::sync::atomic::AtomicUsize,
-    /// Whether a describe's meta has `displayName` (ving's User: a kind `User` with
-    /// `useAsDisplayName`).
+    /// Whether a describe's meta has `displayName` (ving's User: the kind `User`).
     pub(crate) display_name: bool,
 }
 

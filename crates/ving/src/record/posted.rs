@@ -68,6 +68,15 @@ impl<'e> Record<'e> {
         user: Option<&dyn CurrentUser>,
         verifies_email: bool,
     ) -> Result<(), Ouch> {
+        // A password that is there (ving's truthy) must be text (ving's bcrypt throws on
+        // anything else): refused before any prop is set.
+        if let Some(posted) = params.get("password") {
+            if super::value::truthy(Some(posted)) && !posted.is_string() {
+                let received = super::value::zod_type(posted);
+                let message = format!("password: Expected string, received {received}.");
+                return Err(Ouch::about(442, "password", message));
+            }
+        }
         // A new record's (a sign-up, without a user) or its owner's.
         let may_set_password = !self.inserted || self.is_owner(user).await?;
         let (email, verified) = (

@@ -30,20 +30,26 @@ pub(crate) enum Cell {
     Json(Box<Value>),
 }
 
-/// The largest whole number a JavaScript number holds exactly (2^53).
-const JS_SAFE_WHOLE: f64 = 9_007_199_254_740_992.0;
-
 /// `value` with its numbers as ving keeps them (`JSON.parse` then `JSON.stringify`): a
-/// whole number written as a fraction or with an exponent (`4.0`, `1e2`, `-0.0`) is
-/// that integer (`4`, `100`, `0`), on every database alike.
+/// whole number written as a fraction or with an exponent (`4.0`, `1e2`, `1e17`, `-0.0`)
+/// is that integer (`4`, `100`, `100000000000000000`, `0`), exactly, wherever a 64-bit
+/// integer holds it, so that every database stores and gives back the same text (jsonb
+/// would turn `1e17` into digits, the others keep it). Fractions and whole numbers past
+/// 64 bits stay as written.
 pub(crate) fn as_javascript_numbers(mut value: Value) -> Value {
     fn mend(value: &mut Value) {
         match value {
             Value::Number(number) => {
-                if let Some(float) = number.as_f64().filter(|_| number.is_f64()) {
-                    if float.fract() == 0.0 && float.abs() <= JS_SAFE_WHOLE {
-                        *value = Value::from(float as i64);
+                let whole = number
+                    .as_f64()
+                    .filter(|f| number.is_f64() && f.fract() == 0.0);
+                // i64::MAX and u64::MAX as f64 round up, out of range: hence `<`.
+                match whole {
+                    Some(f) if f >= i64::MIN as f64 && f < i64::MAX as f64 => {
+                        *value = Value::from(f as i64);
                     }
+                    Some(f) if f > 0.0 && f < u64::MAX as f64 => *value = Value::from(f as u64),
+                    _ => {}
                 }
             }
             Value::Array(items) => items.iter_mut().for_each(mend),

@@ -57,9 +57,9 @@ async fn errors_carry_ving_s_codes(backend: Backend, kinds: &Kinds<'_>) {
     assert_eq!(deepest.get("params"), Some(&nested(31)));
     // Numbers as ving keeps them (JSON.parse, then JSON.stringify): a whole number written
     // as a fraction or with an exponent is that integer, stored and read back so on every
-    // database; fractions and numbers beyond 2^53 stay as written.
+    // database; fractions and numbers past 64 bits stay as written.
     let numbers: Value = serde_json::from_str(
-        r#"{"a": 4.0, "b": [1e2, -0.0, {"c": -7.0}], "d": 0.5, "e": 12, "f": 1e300}"#,
+        r#"{"a": 4.0, "b": [1e2, -0.0, {"c": -7.0}], "d": 0.5, "e": 12, "f": 1e300, "g": 1e17, "h": 1e19}"#,
     )
     .expect("JSON");
     let job = kinds
@@ -79,8 +79,15 @@ async fn errors_carry_ving_s_codes(backend: Backend, kinds: &Kinds<'_>) {
     for record in [&job, &again] {
         assert_eq!(
             serde_json::to_string(&record.get("params")).expect("text"),
-            r#"{"a":4,"b":[100,0,{"c":-7}],"d":0.5,"e":12,"f":1e+300}"#,
+            r#"{"a":4,"b":[100,0,{"c":-7}],"d":0.5,"e":12,"f":1e+300,"g":100000000000000000,"h":10000000000000000000}"#,
             "{backend:?}"
+        );
+    }
+    // A year outside 1 to 9999, which not every database holds, is no date.
+    for far in ["+10000-01-01T00:00:00Z", "0000-06-01T00:00:00Z"] {
+        assert_eq!(
+            code(warden.set("createdAt", json!(far))),
+            (442, "createdAt: Invalid date.".into(), some("createdAt"))
         );
     }
     // zod counts UTF-16 code units: an emoji is two.

@@ -700,6 +700,24 @@ async fn users_take_posted_passwords(backend: Backend, kinds: &Kinds<'_>) {
     .expect("sign-up");
     andy.insert().await.expect("insert");
     let andy_id = andy.id().expect("id");
+    // A password that is not text is refused (ving's bcrypt throws), nothing set.
+    let mut other_signup = users.mint(Map::new());
+    for bad in [json!(12345), json!(true), json!(["x"])] {
+        let error = other_signup
+            .set_posted_props(&props(json!({"username": "bob", "password": bad})), None)
+            .await
+            .expect_err("not text");
+        assert_eq!(
+            (error.code, error.prop.as_deref()),
+            (442, Some("password")),
+            "{backend}"
+        );
+    }
+    assert_ne!(
+        other_signup.get("username"),
+        Some(&json!("bob")),
+        "{backend}"
+    );
     let read = users.find(andy_id).await.expect("andy");
     assert!(
         ving::record::verify_password("Zihuatanejo", &stored(&read)),

@@ -200,6 +200,20 @@ async fn list_filters_copies_and_big_ids(backend: Backend, kinds: &Kinds<'_>) {
         0
     );
     assert_eq!(count(&[("page", "2"), ("unknown", "x")]).await, 3);
+    // A year no database holds is a client's error (not the database's 500).
+    for far in ["+10000-01-01T00:00:00Z", "0000-06-01"] {
+        let error = users
+            .describe_list_where(
+                &query(&[("_start_createdAt", far)]),
+                &Describe::new().current_user(&admin),
+            )
+            .expect_err(far);
+        assert_eq!(
+            (error.code, error.prop.as_deref()),
+            (400, Some("createdAt")),
+            "{far}"
+        );
+    }
     let files = kinds.kind("S3File").expect("S3File");
     let by_owner = files
         .describe_list_where(

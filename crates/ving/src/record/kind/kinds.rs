@@ -126,8 +126,7 @@ impl<'e> Kinds<'e> {
                     enum_options_text,
                     slots,
                     links_seen: std::sync::atomic::AtomicUsize::new(0),
-                    display_name: schema.kind == "User"
-                        && schema.props.iter().any(|p| p.name == "useAsDisplayName"),
+                    display_name: schema.kind == "User",
                 }
             })
             .collect();
