@@ -247,6 +247,18 @@ fn served(
             "the owner sees it"
         );
         assert!(own["props"].get("password").is_none(), "{backend}: {own}");
+        // ving's User record's links, with no record code of the app's.
+        let linked = format!("{path}?includeLinks=true");
+        let (status, own) = request(&address, "GET", &linked, cookie, "");
+        assert_eq!(status, 200, "{backend}: {own}");
+        let own: serde_json::Value = serde_json::from_str(&own).expect("json");
+        let profile = format!("/users/{warden}/profile");
+        assert_eq!(own["links"]["profile"]["href"], profile, "{backend}: {own}");
+        let avatar = own["links"]["avatarImage"]["href"].as_str().unwrap_or("");
+        assert!(
+            avatar.starts_with("https://robohash.org/"),
+            "{backend}: {own}"
+        );
         let (status, _) = request(&address, "GET", &path, "", "");
         assert_eq!(status, 200, "{backend}: a visitor sees the public props");
     };

@@ -46,7 +46,7 @@ use crate::db::Db;
 use crate::drizzle::Executor;
 use crate::id::{IdCodec, IdError, SkipjackKey};
 use crate::migrate::{Applied, Journal, MigrateError, Migration, RunOptions};
-use crate::record::Kinds;
+use crate::record::{Kinds, VingSettings};
 use crate::schema::{SchemaErrors, SchemaOptions, SchemaSet, SourceFile};
 use crate::sql::Dialect;
 
@@ -183,28 +183,33 @@ impl Embedded {
     /// The app's record kinds on `executor`, from the compiled-in schemas, with id strings
     /// keyed by `VING_SKIPJACK_KEY` (the process environment, then the `.env` of the
     /// project the current folder is in, if any; ving's unset key without either) and
-    /// links of the REST version compiled in. The app's own default functions, option
-    /// lists and hooks are added to what this returns (`ving record` generates a
-    /// `kinds` that does so from each kind's module).
+    /// links of the REST version compiled in; ving's own kinds read their
+    /// [`VingSettings`] (`VING_AWS_UPLOADS_BUCKET` …) from the same places. The app's own
+    /// default functions, option lists and hooks are added to what this returns (`ving
+    /// record` generates a `kinds` that does so from each kind's module).
     pub fn kinds<'e>(&self, executor: impl Into<Executor<'e>>) -> Result<Kinds<'e>, EmbedError> {
         let schemas = self.schema_set()?;
+        let root = std::env::current_dir()
+            .ok()
+            .and_then(|cwd| Config::find_root(&cwd));
         let key = match std::env::var(crate::id::KEY_VARIABLE) {
             Ok(text) if !text.trim().is_empty() => text.parse()?,
-            _ => project_key()?,
+            _ => match &root {
+                Some(root) => Config::load_with_env(root, |_| None)?.skipjack_key()?,
+                None => SkipjackKey::UNSET,
+            },
         };
+        let dotenv = match &root {
+            Some(root) => crate::config::read_dotenv(&root.join(".env"))?,
+            None => Default::default(),
+        };
+        let settings = VingSettings::from_env(|name| {
+            (std::env::var(name).ok())
+                .filter(|value| !value.is_empty())
+                .or_else(|| dotenv.get(name).cloned())
+        });
         Ok(Kinds::new(&schemas, executor, IdCodec::new(key))
-            .with_rest_version(&format!("v{}", self.rest_version)))
+            .with_rest_version(&format!("v{}", self.rest_version))
+            .with_ving_settings(settings))
     }
-}
-
-/// `VING_SKIPJACK_KEY` from the `.env` of the project around the current folder, or ving's
-/// unset key outside any project.
-fn project_key() -> Result<SkipjackKey, EmbedError> {
-    let Some(root) = std::env::current_dir()
-        .ok()
-        .and_then(|cwd| Config::find_root(&cwd))
-    else {
-        return Ok(SkipjackKey::UNSET);
-    };
-    Ok(Config::load_with_env(&root, |_| None)?.skipjack_key()?)
 }

@@ -512,7 +512,7 @@ fn read_config_file(file: &Path) -> Result<ConfigFile, ConfigError> {
     })
 }
 
-fn read_dotenv(file: &Path) -> Result<HashMap<String, String>, ConfigError> {
+pub(crate) fn read_dotenv(file: &Path) -> Result<HashMap<String, String>, ConfigError> {
     if read_optional(file)?.is_none() {
         return Ok(HashMap::new());
     }

@@ -11,8 +11,11 @@
 //!   `test_creation_props`.
 //! - [`RecordHooks`]: what an app's record code overrides per kind (`describe`,
 //!   `describe_links`, `describe_meta`, `set_posted_props`, `insert`, `update`,
-//!   `delete`), calling `base_…` where ving calls `super` — the sample app's User, CronJob
-//!   and S3File records use them.
+//!   `delete`), calling `base_…` where ving calls `super`.
+//! - ving's own kinds (`User`, `APIKey`, `CronJob`, `S3File`): what ving's record code
+//!   for them does (a User's links and its API keys and files deleted with it, S3File's
+//!   and CronJob's links, `privateKey`, `handlerOptions`) is the record layer's own for
+//!   kinds of those names, read with a [`VingSettings`]; an app's hooks run after it.
 //! - [`KindValue`], [`KindOf`], [`KindDef`], [`IntoProps`]: what `ving record` generates
 //!   builds on — the kind value (`Users`: its table's columns, the raw builders on its
 //!   table, typed `create`/`find…`), on the kinds an app [`install`]s or on any
@@ -99,6 +102,8 @@ mod value;
 #[cfg(feature = "rest")]
 pub(crate) use value::whole_number;
 mod viewer;
+mod ving_kinds;
+mod ving_settings;
 
 pub use date::{format_date, parse_date};
 pub use kind::{FindOptions, IntoWhere, ListFilter, ListParams, OrderBy, Paging, RecordId, Where};
@@ -112,6 +117,11 @@ pub use password::{
 pub use role::{CurrentUser, SessionUser};
 pub use typed::{install, installed, IntoProps, KindDef, KindOf, KindValue};
 pub use viewer::Describe;
+pub use ving_kinds::{
+    avatar_url, file_url, private_key, robohash_url, s3_folder_name, test_secret,
+    test_user_password, thumbnail_url,
+};
+pub use ving_settings::{handler_options, VingSettings, JOB_HANDLERS};
 
 /// A record's props by name, as ving holds them.
 pub type PropMap = serde_json::Map<String, serde_json::Value>;

@@ -141,8 +141,9 @@ pub(crate) struct KindInfo {
     /// The most links a describe of the kind has had: what the next one makes room for
     /// (a User's hooks add a dozen to `base`, `self` and its relations).
     pub(crate) links_seen: std::sync::atomic::AtomicUsize,
-    /// Whether a describe's meta has `displayName` (ving's User: the kind `User`).
-    pub(crate) display_name: bool,
+    /// Which of ving's own kinds it is (`User`'s describes have `meta.displayName` and
+    /// ving's User links …), by its name.
+    pub(crate) ving: super::ving_settings::VingKind,
 }
 
 impl KindInfo {
@@ -168,6 +169,8 @@ pub(crate) struct Catalog {
     /// The options parts of describes as JSON text, made once for each kind and set of
     /// props seen.
     pub(crate) option_texts: OptionTexts,
+    /// What ving's own kinds read of the app's configuration (S3File's buckets).
+    pub(crate) settings: super::ving_settings::VingSettings,
 }
 
 /// The options part of a kind's describes (`{"prop":[…],…}`) as JSON text, made once for

@@ -15,6 +15,7 @@ use super::ouch::invalid_id;
 use super::props::{Cell, Props};
 use super::validate::check;
 use super::value::to_param;
+use super::ving_kinds::delete_dependants;
 use super::{CurrentUser, Ouch};
 
 impl<'e> Record<'e> {
@@ -501,9 +502,11 @@ impl<'e> Record<'e> {
         }
     }
 
-    /// ving's base `delete`: deletes the record's row; the props stay in memory
-    /// (`meta.deleted` then says so).
+    /// ving's base `delete`: deletes the record's row (a User's API keys and files first,
+    /// as ving's User record does); the props stay in memory (`meta.deleted` then says
+    /// so).
     pub async fn base_delete(&mut self) -> Result<(), Ouch> {
+        delete_dependants(self.kind.info().ving, self).await?;
         let statement = Delete {
             table: self.kind.table_name(),
             where_: Some(self.kind.id_is(self.id().unwrap_or(-1))?),

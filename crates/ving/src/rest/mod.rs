@@ -281,22 +281,16 @@ impl Rest {
     }
 }
 
-/// A user's password as ving's base user tests it: the bcrypt hash in `password`
-/// (441 when none is given, 454 `Password does not match.` when it is wrong).
+/// A user's password as ving's User record tests it ([`crate::record::test_user_password`]:
+/// 400 without a password, 441 when none is given, 404 for another password type, 454
+/// `Password does not match.` when it is wrong).
 pub fn default_password_test(user: &Record<'_>, password: &str) -> Result<bool, Ouch> {
-    crate::record::test_password(password, user.get_str("password").unwrap_or_default())
+    crate::record::test_user_password(user, password)
 }
 
-/// An API key's private key as ving tests it: `privateKey` compared in constant time
-/// (441 when none is given, 454 `Secret does not match.` when it differs).
+/// An API key's private key as ving tests it ([`crate::record::test_secret`]: 441 when
+/// none is given, 454 `Secret does not match.` when it differs, compared in constant
+/// time).
 pub fn default_secret_test(api_key: &Record<'_>, secret: &str) -> Result<bool, Ouch> {
-    if secret.is_empty() {
-        return Err(Ouch::new(441, "You must specify a secret."));
-    }
-    let private = api_key.get_str("privateKey").unwrap_or_default();
-    if crate::record::same_secret(private, secret) {
-        Ok(true)
-    } else {
-        Err(Ouch::new(454, "Secret does not match."))
-    }
+    crate::record::test_secret(api_key, secret)
 }

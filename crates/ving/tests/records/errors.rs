@@ -2,11 +2,6 @@
 
 use super::*;
 
-fn code(result: Result<impl std::fmt::Debug, Ouch>) -> (u16, String, Option<String>) {
-    let error = result.expect_err("an error");
-    (error.code, error.message, error.prop)
-}
-
 async fn errors_carry_ving_s_codes(backend: Backend, kinds: &Kinds<'_>) {
     let users = kinds.kind("User").expect("User");
     let apikeys = kinds.kind("APIKey").expect("APIKey");

@@ -938,3 +938,145 @@ async fn options_registered_again_are_the_ones_described() {
     assert_eq!(other, json!([{"value": "Other", "label": "Other"}]));
     test.cleanup().await;
 }
+
+/// An app's hook on a User: drops `logout` and adds a link of its own.
+struct AppUserHooks;
+
+impl RecordHooks for AppUserHooks {
+    fn describe_links<'a>(
+        &'a self,
+        _record: &'a Record<'_>,
+        id_string: &'a str,
+        _params: &'a Describe<'_>,
+        links: &'a mut ving::record::Links,
+    ) -> HookFuture<'a, ()> {
+        links.remove("logout");
+        let href = format!("/users/{id_string}/cards");
+        links.insert("cards", ving::record::link(href, &["GET"], "page"));
+        Box::pin(async { Ok(()) })
+    }
+}
+
+/// ving's own kinds behave as ving's records with no record code of the app's (a User's
+/// links and its keys and files deleted with it, S3File's and CronJob's links from the
+/// settings, `privateKey`, `handlerOptions`), and an app's hooks come after them.
+async fn ving_s_kinds_without_hooks(backend: Backend, schemas: &SchemaSet, db: &ving::db::Db) {
+    let settings = ving::record::VingSettings {
+        uploads_bucket: Some("uploads.example".into()),
+        ..Default::default()
+    };
+    let kinds = Kinds::new(schemas, db, codec()).with_ving_settings(settings);
+    let users = kinds.kind("User").expect("User");
+    let andy = user(&users, "andy", json!({"avatarType": "robot"})).await;
+    let id = andy.id_string().expect("id");
+    let params = Describe::new().current_user(&andy).links().options();
+    let described = andy.describe(&params).await.expect("describe");
+    let names: Vec<&str> = (described["links"].as_object().expect("links").keys())
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "base",
+            "self",
+            "profile",
+            "logout",
+            "list",
+            "edit",
+            "settings",
+            "preferences",
+            "listApikeys",
+            "account",
+            "messagebus",
+            "avatarImage",
+            "describeAvatar",
+            "importAvatar",
+            "avatar",
+            "apikeys",
+            "s3files"
+        ],
+        "{backend:?}"
+    );
+    let links = &described["links"];
+    assert_eq!(links["profile"]["href"], format!("/users/{id}/profile"));
+    assert_eq!(links["edit"]["href"], format!("/users/admin/{id}"));
+    let me = format!("/api/v1/users/{id}");
+    assert_eq!(links["messagebus"]["href"], "/api/v1/users/messagebus");
+    assert_eq!(links["importAvatar"]["href"], format!("{me}/import-avatar"));
+    assert_eq!(links["importAvatar"]["methods"], json!(["PUT"]));
+    let robot = ving::record::robohash_url("User", &id);
+    assert_eq!(links["avatarImage"]["href"], robot.as_str());
+    // The same text written straight (describe_to) as through the value.
+    let mut text = Vec::new();
+    andy.describe_to(&params, &mut text).await.expect("text");
+    assert_eq!(serde_json::from_slice::<Value>(&text).ok(), Some(described));
+    // APIKey: a private key minted; its secret tested as ving's.
+    let keys = kinds.kind("APIKey").expect("APIKey");
+    let key = (keys
+        .create(props(json!({"name": "k", "userId": andy.id()})))
+        .await)
+        .expect("key");
+    let private = key.get_str("privateKey").expect("private key").to_owned();
+    assert!(
+        private.starts_with("pk_") && private.len() == 39,
+        "{private}"
+    );
+    assert_eq!(ving::record::test_secret(&key, &private), Ok(true));
+    assert_eq!(code(ving::record::test_secret(&key, "pk_no")).0, 454);
+    assert_eq!(code(ving::record::test_secret(&key, "")).0, 441);
+    // CronJob: its handlers and links.
+    let jobs = kinds.kind("CronJob").expect("CronJob");
+    let job = (jobs.create(props(json!({"handler": "Test"})))).await;
+    let job = job.expect("job");
+    let admin = user(&users, "admin", json!({"admin": true})).await;
+    let job_described = (job.describe(&Describe::new().current_user(&admin).links().options()))
+        .await
+        .expect("describe");
+    let job_id = job.id_string().expect("id");
+    let edit = format!("/cronjobs/{job_id}/edit");
+    assert_eq!(job_described["links"]["edit"]["href"], edit);
+    assert_eq!(
+        job_described["options"]["handler"].as_array().map(Vec::len),
+        Some(3)
+    );
+    // S3File: the file link for its owner, from the uploads bucket.
+    let files = kinds.kind("S3File").expect("S3File");
+    let file = files
+        .create(props(json!({"filename": "andy.png", "extension": "png", "s3folder": "ab/cd", "userId": andy.id(), "icon": "self"})))
+        .await
+        .expect("file");
+    let file_links = (file.describe(&Describe::new().current_user(&andy).links()))
+        .await
+        .expect("describe");
+    let url = "https://s3.amazonaws.com/uploads.example/ab/cd/andy.png";
+    assert_eq!(file_links["links"]["file"]["href"], url, "{backend:?}");
+    // An app's hooks run after ving's links.
+    let hooked = kinds.clone().with_hooks("User", AppUserHooks);
+    let hooked_users = hooked.kind("User").expect("User");
+    let andy_again = hooked_users.find_or_die(andy.id().expect("id")).await;
+    let andy_again = andy_again.expect("andy");
+    let hooked_links = andy_again.describe(&params).await.expect("describe");
+    let links = hooked_links["links"].as_object().expect("links");
+    assert!(!links.contains_key("logout"));
+    assert_eq!(links["cards"]["href"], format!("/users/{id}/cards"));
+    assert_eq!(links["profile"]["href"], format!("/users/{id}/profile"));
+    // A password never set is ving's default, which no password matches (as ving's).
+    assert_eq!(code(ving::record::test_user_password(&andy, "x")).0, 454);
+    assert_eq!(code(ving::record::test_user_password(&andy, "")).0, 441);
+    // Deleting the User deletes its keys and files first.
+    let mut andy = andy;
+    andy.delete().await.expect("delete");
+    let left = keys.count(()).await.expect("count") + files.count(()).await.expect("count");
+    assert_eq!(left, 0, "{backend:?}");
+}
+
+#[tokio::test]
+async fn ving_s_kinds_need_no_hooks_of_the_app() {
+    for backend in BACKENDS {
+        let Some((test, schemas)) = fresh(backend).await else {
+            continue;
+        };
+        ving_s_kinds_without_hooks(backend, &schemas, test.db()).await;
+        test.cleanup().await;
+    }
+}

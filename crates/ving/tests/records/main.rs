@@ -11,8 +11,8 @@ use ving::config::Backend;
 use ving::drizzle::Tx;
 use ving::id::IdCodec;
 use ving::record::{
-    link, CurrentUser, Describe, FindOptions, HookFuture, Kind, Kinds, Links, ListParams, OrderBy,
-    Ouch, Record, RecordHooks,
+    CurrentUser, Describe, FindOptions, HookFuture, Kind, Kinds, ListParams, OrderBy, Ouch, Record,
+    RecordHooks,
 };
 use ving::schema::{SchemaOptions, SchemaSet};
 use ving::sql::{Expr as SqlExpr, RawPart};
@@ -50,72 +50,18 @@ fn codec() -> IdCodec {
     IdCodec::new("11,22,33,44,55,66,77,88,99,111".parse().expect("key"))
 }
 
-/// What the sample app's User record adds (ving's User.describeLinks; its `meta.displayName`
-/// is the record layer's own).
-struct UserHooks;
-
-impl RecordHooks for UserHooks {
-    fn describe_links<'a>(
-        &'a self,
-        record: &'a Record<'_>,
-        id: &'a str,
-        _params: &'a Describe<'_>,
-        links: &'a mut Links,
-    ) -> HookFuture<'a, ()> {
-        let base = links.href("base").to_owned();
-        let me = links.href("self").to_owned();
-        fn page(href: impl Into<std::borrow::Cow<'static, str>>) -> ving::record::Link {
-            link(href, &["GET"], "page")
-        }
-        links.insert("profile", page(format!("/users/{id}/profile")));
-        links.insert("logout", page("/users/logout"));
-        links.insert("list", page("/users/admin"));
-        links.insert("edit", page(format!("/users/admin/{id}")));
-        links.insert("settings", page("/users/settings"));
-        links.insert("preferences", page("/users/settings/preferences"));
-        links.insert("listApikeys", page("/users/settings/apikeys"));
-        links.insert("account", page("/users/settings/account"));
-        links.insert(
-            "messagebus",
-            link(format!("{base}/messagebus"), &["GET"], "rest"),
-        );
-        // The robot avatar: robohash of the id string without its kind prefix.
-        let bare = id.trim_start_matches(record.kind().name());
-        links.insert(
-            "avatarImage",
-            link(
-                format!("https://robohash.org/{bare}/size_300x300"),
-                &["GET"],
-                "image",
-            ),
-        );
-        links.insert(
-            "describeAvatar",
-            link(format!("{me}/avatar"), &["GET"], "rest"),
-        );
-        links.insert(
-            "importAvatar",
-            link(format!("{me}/import-avatar"), &["PUT"], "rest"),
-        );
-        Box::pin(async { Ok(()) })
-    }
-}
-
 fn kinds<'e>(schemas: &SchemaSet, executor: impl Into<ving::drizzle::Executor<'e>>) -> Kinds<'e> {
     let n = std::sync::atomic::AtomicU64::new(0);
-    Kinds::new(schemas, executor, codec())
-        .with_default_fn("privateKey", move || {
-            let n = n.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            Value::from(format!("pk_{:036x}", 0xfeed_0000u64 + n))
-        })
-        .with_options(
-            "handlerOptions",
-            ["Test", "DeleteUnusedS3File", "EmailRole"]
-                .iter()
-                .map(|h| json!({"value": h, "label": h}))
-                .collect(),
-        )
-        .with_hooks("User", UserHooks)
+    Kinds::new(schemas, executor, codec()).with_default_fn("privateKey", move || {
+        let n = n.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Value::from(format!("pk_{:036x}", 0xfeed_0000u64 + n))
+    })
+}
+
+/// The code, message and prop of an error that must be one.
+fn code(result: Result<impl std::fmt::Debug, Ouch>) -> (u16, String, Option<String>) {
+    let error = result.expect_err("an error");
+    (error.code, error.message, error.prop)
 }
 
 fn props(value: Value) -> Map<String, Value> {

@@ -130,17 +130,23 @@ async fn kind_rules(backend: Backend, kinds: &Kinds<'_>) {
     );
     // The User's avatar: the robot of its id string, or the uploaded file.
     let settings = settings();
-    let robot = user::avatar_url(&owner, &settings).await.expect("avatar");
+    let robot = ving::record::avatar_url(&owner, &settings)
+        .await
+        .expect("avatar");
     let id = owner.id_string().expect("id");
-    assert_eq!(robot, user::robohash_url("User", &id));
+    assert_eq!(robot, ving::record::robohash_url("User", &id));
     owner.set("avatarType", json!("uploaded")).expect("type");
     assert_eq!(
-        user::avatar_url(&owner, &settings).await.expect("avatar"),
+        ving::record::avatar_url(&owner, &settings)
+            .await
+            .expect("avatar"),
         "/img/avatar.png"
     );
     owner.set("avatarId", json!(file.id())).expect("avatar");
     assert_eq!(
-        user::avatar_url(&owner, &settings).await.expect("avatar"),
+        ving::record::avatar_url(&owner, &settings)
+            .await
+            .expect("avatar"),
         "https://s3.amazonaws.com/uploads.example/ab/cd/andy.png"
     );
     let _ = backend;
@@ -152,27 +158,27 @@ on_every_backend_and_in_a_transaction!(api_key_cron_job_and_s3_file_rules, kind_
 fn robohash_urls_follow_ving_s_rule() {
     let base = "https://robohash.org";
     assert_eq!(
-        user::robohash_url("User", "UservDKaLb1"),
+        ving::record::robohash_url("User", "UservDKaLb1"),
         format!("{base}/vDKaLb1/size_300x300")
     );
     assert_eq!(
-        user::robohash_url("User", "UservDKaLbC"),
+        ving::record::robohash_url("User", "UservDKaLbC"),
         format!("{base}/vDKaLbC/size_300x300/set_set2/bgset_bg1")
     );
     assert_eq!(
-        user::robohash_url("User", "UservDKaLbc"),
+        ving::record::robohash_url("User", "UservDKaLbc"),
         format!("{base}/vDKaLbc/size_300x300/set_set3/bgset_bg2")
     );
     assert_eq!(
-        user::robohash_url("User", "UservDKaLbQ"),
+        ving::record::robohash_url("User", "UservDKaLbQ"),
         format!("{base}/vDKaLbQ/size_300x300/set_set4/bgset_bg1")
     );
     assert_eq!(
-        user::robohash_url("User", "UservDKaLbq"),
+        ving::record::robohash_url("User", "UservDKaLbq"),
         format!("{base}/vDKaLbq/size_300x300/bgset_bg2")
     );
     assert_eq!(
-        user::robohash_url("User", "UservDKaLb_"),
+        ving::record::robohash_url("User", "UservDKaLb_"),
         format!("{base}/vDKaLb_/size_300x300")
     );
     assert_eq!(

@@ -15,11 +15,12 @@ use super::meta::Meta;
 use super::model::Record;
 use super::props::{Cell, Held};
 use super::viewer::Describe;
+use super::ving_kinds::{add_links, VingKind};
 use super::Ouch;
 
 impl<'e> Record<'e> {
-    /// ving's base links, `base` and `self`, then the kind's own (its `describe_links`
-    /// hook).
+    /// ving's base links, `base` and `self`, then those of ving's own kinds (a User's
+    /// `profile` …), then the kind's own (its `describe_links` hook).
     pub async fn describe_links(
         &self,
         id_string: &str,
@@ -34,6 +35,10 @@ impl<'e> Record<'e> {
         let self_href = href(&[base, "/", id_string]);
         links.insert("base", link(base, &["GET", "POST"], "rest"));
         links.insert("self", link(self_href, &["GET", "PUT", "DELETE"], "rest"));
+        let ving = self.kind.info().ving;
+        if ving != VingKind::Other {
+            add_links(ving, self, id_string, params, &mut links).await?;
+        }
         if let Some(hooks) = self.registered_hooks() {
             hooks
                 .describe_links(self, id_string, params, &mut links)
@@ -200,7 +205,7 @@ impl<'e> Record<'e> {
         }
         if let Some(meta) = meta.as_mut() {
             // ving's User adds its display name (an app's hook may change it).
-            if info.display_name {
+            if info.ving == VingKind::User {
                 meta.insert("displayName", self.display_name());
             }
             if let Some(hooks) = self.registered_hooks() {

@@ -2,7 +2,10 @@
 //! options, and the hooks a kind's own record code installs ([`RecordHooks`]).
 
 use super::*;
+use crate::record::model::DefaultFn;
 use crate::record::viewer::Viewers;
+use crate::record::ving_kinds::private_key;
+use crate::record::ving_settings::{handler_options, VingKind, VingSettings};
 
 /// A name that lives as long as the program (the statement tree holds `&'static str`
 /// names); each distinct name is kept once.
@@ -126,21 +129,31 @@ impl<'e> Kinds<'e> {
                     enum_options_text,
                     slots,
                     links_seen: std::sync::atomic::AtomicUsize::new(0),
-                    display_name: schema.kind == "User",
+                    ving: VingKind::of(&schema.kind),
                 }
             })
             .collect();
         let rest_version = "v1";
+        let settings = VingSettings::default();
+        // ving's APIKey's `privateKey` and CronJob's `handlerOptions` (an app may register
+        // its own under the same names).
+        let defaults: HashMap<String, DefaultFn> =
+            HashMap::from([("privateKey".to_owned(), Arc::new(private_key) as DefaultFn)]);
+        let options = HashMap::from([(
+            "handlerOptions".to_owned(),
+            handler_options(&settings.job_handlers),
+        )]);
         Kinds {
             catalog: Arc::new(Catalog {
                 base_hrefs: base_hrefs(&kinds, rest_version),
                 kinds: Arc::new(kinds),
                 codec,
-                defaults: HashMap::new(),
-                options: HashMap::new(),
+                defaults,
+                options,
                 hooks: vec![None; schemas.schemas().len()],
                 rest_version: rest_version.into(),
                 option_texts: Default::default(),
+                settings,
             }),
             executor: executor.into(),
         }
@@ -175,6 +188,20 @@ impl<'e> Kinds<'e> {
         if let Some(slot) = index.and_then(|index| catalog.hooks.get_mut(index)) {
             *slot = Some(Arc::new(hooks));
         }
+        self
+    }
+
+    /// What ving's own kinds read of the app's configuration ([`VingSettings`]: S3File's
+    /// buckets; CronJob's `handlerOptions` from its job handlers, unless the app registers
+    /// that list itself afterwards).
+    pub fn with_ving_settings(mut self, settings: VingSettings) -> Self {
+        let catalog = Arc::make_mut(&mut self.catalog);
+        let handlers = handler_options(&settings.job_handlers);
+        catalog
+            .options
+            .insert("handlerOptions".to_owned(), handlers);
+        catalog.option_texts.clear();
+        catalog.settings = settings;
         self
     }
 

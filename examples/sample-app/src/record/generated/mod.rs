@@ -39,9 +39,5 @@ pub fn kinds<'e>(
     executor: impl Into<ving::drizzle::Executor<'e>>,
 ) -> Result<ving::record::Kinds<'e>, ving::embed::EmbedError> {
     let kinds = crate::drizzle::schema::EMBEDDED.kinds(executor)?;
-    let kinds = super::api_key::configure(kinds);
-    let kinds = super::cron_job::configure(kinds);
-    let kinds = super::s3_file::configure(kinds);
-    let kinds = super::user::configure(kinds);
     Ok(kinds)
 }

@@ -1,0 +1,340 @@
+//! ving's own kinds — `User`, `APIKey`, `CronJob` and `S3File`, which every ving app has,
+//! with their record code in ving's `ving/record/records/` — and what their records do
+//! beyond the base record, as the record layer's own for kinds of those names: an app's
+//! kinds made from ving's schemas (`ving schema --new User`) behave as ving's without
+//! hand-written hooks, and an app's hooks run after these (a `describe_links` hook adds
+//! to these links, and may remove one).
+//!
+//! - `User`: the links ving's `UserRecord.describeLinks` adds (`profile`, `logout`, `list`,
+//!   `edit`, `settings`, `preferences`, `listApikeys`, `account`, `messagebus`,
+//!   `avatarImage`, `describeAvatar`, `importAvatar`), and its API keys and files deleted
+//!   with it (its `delete`); its posted password and `meta.displayName` are the record
+//!   layer's too.
+//! - `S3File`: the links `file` (to its owner) and `thumbnail`, by the URL rules of
+//!   [`file_url`] and [`thumbnail_url`] (no network).
+//! - `CronJob`: the links `edit` and `list`, and the `handlerOptions` list of the job
+//!   handlers ([`handler_options`]; ving queues a job on a save, ving-rs has no queue).
+//! - `APIKey`: the `privateKey` default function ([`private_key`]).
+//!
+//! What they read of the app's configuration is a [`VingSettings`]
+//! ([`Kinds::with_ving_settings`](super::Kinds::with_ving_settings)); an app's
+//! `kinds()` reads it from the environment.
+
+use serde_json::Value;
+
+use super::links::{href, link, Links};
+use super::model::Record;
+use super::password::{same_secret, test_password};
+use super::viewer::Describe;
+pub(crate) use super::ving_settings::{VingKind, VingSettings};
+use super::Ouch;
+
+/// A new private key: `pk_` and 18 random bytes in lowercase hex (39 characters), as
+/// ving's `privateKey` default (registered as that default function).
+///
+/// ```
+/// let key = ving::record::private_key();
+/// let key = key.as_str().unwrap();
+/// assert!(key.starts_with("pk_") && key.len() == 39);
+/// assert_ne!(ving::record::private_key(), ving::record::private_key());
+/// ```
+pub fn private_key() -> Value {
+    let mut bytes = [0u8; 18];
+    // The OS random source; should it ever fail, the time and a counter still give a
+    // key that is unique on this machine (never a fixed one).
+    if getrandom::getrandom(&mut bytes).is_err() {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let seed = nanos ^ u128::from(COUNTER.fetch_add(1, Ordering::Relaxed));
+        bytes[..16].copy_from_slice(&seed.to_le_bytes());
+    }
+    let mut key = String::with_capacity(39);
+    key.push_str("pk_");
+    for byte in bytes {
+        key.push_str(&format!("{byte:02x}"));
+    }
+    Value::from(key)
+}
+
+fn text<'r>(record: &'r Record<'_>, prop: &str) -> &'r str {
+    record.get_str(prop).unwrap_or_default()
+}
+
+/// Whether `secret` is an API key's private key, as ving's `APIKeyRecord.testSecret`: 441
+/// `You must specify a secret.` when it is empty, 454 `Secret does not match.` when it
+/// differs (compared in constant time).
+pub fn test_secret(api_key: &Record<'_>, secret: &str) -> Result<bool, Ouch> {
+    if secret.is_empty() {
+        return Err(Ouch::new(441, "You must specify a secret."));
+    }
+    if same_secret(text(api_key, "privateKey"), secret) {
+        Ok(true)
+    } else {
+        Err(Ouch::new(454, "Secret does not match."))
+    }
+}
+
+/// Whether `password` is a user's, as ving's `UserRecord.testPassword`: 400 when the user
+/// has no password, 441 when none is given, 404 for a password type other than bcrypt,
+/// 454 `Password does not match.` when it is wrong (a stored value that is not a bcrypt
+/// hash never matches).
+pub fn test_user_password(user: &Record<'_>, password: &str) -> Result<bool, Ouch> {
+    let stored = text(user, "password");
+    if stored.is_empty() {
+        return Err(Ouch::about(
+            400,
+            "password",
+            "User has no password, you must log in via another provider.",
+        ));
+    }
+    if password.is_empty() {
+        return Err(Ouch::new(441, "You must specify a password."));
+    }
+    if text(user, "passwordType") != "bcrypt" {
+        return Err(Ouch::about(
+            404,
+            "password",
+            "validating other password types not implemented",
+        ));
+    }
+    test_password(password, stored)
+}
+
+/// The robohash URL of an id string: its kind prefix dropped (`vDKaLb1`), then a robot set
+/// by the last character (`A–M` set2, `a–m` set3, `N–Z` set4) and a background (`A–Z`
+/// bg1, `a–z` bg2); a last digit or `_` adds neither.
+///
+/// ```
+/// assert_eq!(
+///     ving::record::robohash_url("User", "UservDKaLb1"),
+///     "https://robohash.org/vDKaLb1/size_300x300"
+/// );
+/// ```
+pub fn robohash_url(kind: &str, id_string: &str) -> String {
+    let bare = id_string.strip_prefix(kind).unwrap_or(id_string);
+    let last = bare.chars().last().unwrap_or('0');
+    let set = match last {
+        'A'..='M' => "/set_set2",
+        'a'..='m' => "/set_set3",
+        'N'..='Z' => "/set_set4",
+        _ => "",
+    };
+    let background = match last {
+        'A'..='Z' => "/bgset_bg1",
+        'a'..='z' => "/bgset_bg2",
+        _ => "",
+    };
+    // One string, from the room of hrefs dropped before when there is some.
+    href(&[
+        "https://robohash.org/",
+        bare,
+        "/size_300x300",
+        set,
+        background,
+    ])
+}
+
+/// A user's avatar URL by `avatarType`: `robot` the robohash of its id string, `uploaded`
+/// (with an avatar) the file's URL (404 when the file is gone), else `/img/avatar.png`.
+pub async fn avatar_url(user: &Record<'_>, settings: &VingSettings) -> Result<String, Ouch> {
+    avatar_url_of(user, user.id_string().as_deref(), settings).await
+}
+
+/// [`avatar_url`] of a user whose id string is known already (`None`: it has no id).
+async fn avatar_url_of(
+    user: &Record<'_>,
+    id_string: Option<&str>,
+    settings: &VingSettings,
+) -> Result<String, Ouch> {
+    match text(user, "avatarType") {
+        "robot" => Ok(match id_string {
+            Some(id) => robohash_url(user.kind().name(), id),
+            // ving draws the robot of id 0 for an unsaved user.
+            None => "/img/avatar.png".into(),
+        }),
+        "uploaded" if user.get_i64("avatarId").is_some() => {
+            // Boxed: reading the file is rare, and its future, held in place, would make
+            // every describe's links future too big for the allocator's fast bins.
+            let file = Box::pin(user.parent("avatar")).await?;
+            Ok(file_url(&file, settings))
+        }
+        _ => Ok("/img/avatar.png".into()),
+    }
+}
+
+/// A file's URL: `https://s3.amazonaws.com/<uploads bucket>/<s3folder>/<filename>` (an
+/// unset bucket reads `undefined`, as in ving).
+pub fn file_url(file: &Record<'_>, settings: &VingSettings) -> String {
+    let bucket = settings.uploads_bucket.as_deref().unwrap_or("undefined");
+    let (folder, name) = (text(file, "s3folder"), text(file, "filename"));
+    ["https://s3.amazonaws.com/", bucket, "/", folder, "/", name].concat()
+}
+
+/// ving's `formatS3FolderName` of an id string: its kind prefix dropped, a `/` after
+/// every two characters.
+///
+/// ```
+/// assert_eq!(ving::record::s3_folder_name("S3File", "S3FilevDKaLb1"), "vD/Ka/Lb/1");
+/// ```
+pub fn s3_folder_name(kind: &str, id_string: &str) -> String {
+    let bare: Vec<char> = (id_string.strip_prefix(kind).unwrap_or(id_string))
+        .chars()
+        .collect();
+    (bare.chunks(2))
+        .map(|pair| pair.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// ving's file types by extension (`gif` is a video, as the last of ving's two entries
+/// wins).
+const EXTENSION_MAP: &[(&str, &str)] = &[
+    ("mp3", "audio"),
+    ("wav", "audio"),
+    ("js", "code"),
+    ("ts", "code"),
+    ("pl", "code"),
+    ("mjs", "code"),
+    ("cjs", "code"),
+    ("yaml", "config"),
+    ("json", "config"),
+    ("ini", "config"),
+    ("config", "config"),
+    ("css", "config"),
+    ("rtf", "document"),
+    ("pdf", "document"),
+    ("doc", "document"),
+    ("docx", "document"),
+    ("pages", "document"),
+    ("odt", "document"),
+    ("ttf", "font"),
+    ("otf", "font"),
+    ("tif", "image"),
+    ("jpg", "image"),
+    ("jpeg", "image"),
+    ("tiff", "image"),
+    ("png", "image"),
+    ("psd", "image"),
+    ("bmp", "image"),
+    ("xml", "markup"),
+    ("html", "markup"),
+    ("php", "markup"),
+    ("njk", "markup"),
+    ("ppt", "presentation"),
+    ("odp", "presentation"),
+    ("keynote", "presentation"),
+    ("xls", "spreadsheet"),
+    ("csv", "spreadsheet"),
+    ("xlsx", "spreadsheet"),
+    ("ods", "spreadsheet"),
+    ("md", "text"),
+    ("txt", "text"),
+    ("svg", "vector"),
+    ("ai", "vector"),
+    ("ps", "vector"),
+    ("mp4", "video"),
+    ("mov", "video"),
+    ("avi", "video"),
+    ("gif", "video"),
+    ("zip", "archive"),
+    ("rar", "archive"),
+    ("gz", "archive"),
+    ("tar", "archive"),
+    ("exe", "disc"),
+    ("dmg", "disc"),
+    ("msi", "disc"),
+];
+
+/// A file's thumbnail URL by `icon`: `self` the file, `thumbnail` the thumbnails bucket,
+/// `extension` the file type's icon, anything else the pending image.
+pub fn thumbnail_url(file: &Record<'_>, settings: &VingSettings) -> String {
+    match text(file, "icon") {
+        "self" => file_url(file, settings),
+        "thumbnail" => {
+            let id_string = file.id_string().unwrap_or_else(|| "null".into());
+            let bucket = settings.thumbnails_bucket.as_deref().unwrap_or("undefined");
+            let folder = s3_folder_name(file.kind().name(), &id_string);
+            ["https://s3.amazonaws.com/", bucket, "/", &folder, ".png"].concat()
+        }
+        "extension" => {
+            let extension = text(file, "extension");
+            let image = (EXTENSION_MAP.iter())
+                .find(|(e, _)| *e == extension)
+                .map_or("unknown", |(_, image)| image);
+            ["/img/filetype/", image, ".png"].concat()
+        }
+        _ => "/img/pending.webp".into(),
+    }
+}
+
+/// A link to a page.
+fn page(href: impl Into<std::borrow::Cow<'static, str>>) -> super::links::Link {
+    link(href, &["GET"], "page")
+}
+
+/// Adds the links of ving's kind `ving` to a describe's `links` (`base` and `self` are
+/// there already), for `params`.
+pub(crate) async fn add_links(
+    ving: VingKind,
+    record: &Record<'_>,
+    id: &str,
+    params: &Describe<'_>,
+    links: &mut Links,
+) -> Result<(), Ouch> {
+    let settings = &record.kind.kinds.catalog.settings;
+    match ving {
+        VingKind::User => {
+            // The hrefs made from `base` and `self` before the links are changed.
+            let (base, me) = (links.href("base"), links.href("self"));
+            let messagebus = href(&[base, "/messagebus"]);
+            let describe_avatar = href(&[me, "/avatar"]);
+            let import_avatar = href(&[me, "/import-avatar"]);
+            links.insert("profile", page(href(&["/users/", id, "/profile"])));
+            links.insert("logout", page("/users/logout"));
+            links.insert("list", page("/users/admin"));
+            links.insert("edit", page(href(&["/users/admin/", id])));
+            links.insert("settings", page("/users/settings"));
+            links.insert("preferences", page("/users/settings/preferences"));
+            links.insert("listApikeys", page("/users/settings/apikeys"));
+            links.insert("account", page("/users/settings/account"));
+            links.insert("messagebus", link(messagebus, &["GET"], "rest"));
+            // The id string of a user without an id is `null`, as ving's.
+            let id_string = Some(id).filter(|id| *id != "null");
+            let avatar = avatar_url_of(record, id_string, settings).await?;
+            links.insert("avatarImage", link(avatar, &["GET"], "image"));
+            links.insert("describeAvatar", link(describe_avatar, &["GET"], "rest"));
+            links.insert("importAvatar", link(import_avatar, &["PUT"], "rest"));
+        }
+        VingKind::S3File => {
+            if record.is_owner(params.current_user).await? {
+                links.insert("file", link(file_url(record, settings), &["GET"], "file"));
+            }
+            let thumbnail = thumbnail_url(record, settings);
+            links.insert("thumbnail", link(thumbnail, &["GET"], "image"));
+        }
+        VingKind::CronJob => {
+            links.insert("edit", page(href(&["/cronjobs/", id, "/edit"])));
+            links.insert("list", page("/cronjobs"));
+        }
+        VingKind::ApiKey | VingKind::Other => {}
+    }
+    Ok(())
+}
+
+/// What ving's kind `ving` deletes before a record of it (a User's API keys and files,
+/// by their relations `apikeys` and `s3files` where the kind has them).
+pub(crate) async fn delete_dependants(ving: VingKind, record: &Record<'_>) -> Result<(), Ouch> {
+    if ving != VingKind::User || record.id().is_none() {
+        return Ok(());
+    }
+    for relation in ["apikeys", "s3files"] {
+        // A User without the relation (an app that dropped the kind) has nothing there.
+        if let Ok(children) = record.children(relation) {
+            children.delete_many(()).await?;
+        }
+    }
+    Ok(())
+}
