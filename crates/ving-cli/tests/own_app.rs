@@ -261,6 +261,16 @@ fn served(
         );
         let (status, _) = request(&address, "GET", &path, "", "");
         assert_eq!(status, 200, "{backend}: a visitor sees the public props");
+        let (status, me) = request(&address, "GET", "/api/v1/users/whoami", cookie, "");
+        assert_eq!(status, 200, "{backend}: {me}");
+        let me: serde_json::Value = serde_json::from_str(&me).expect("json");
+        assert_eq!(me["props"]["id"], warden.as_str(), "{backend}: whoami");
+        let (status, nobody) = request(&address, "GET", "/api/v1/users/whoami", "", "");
+        assert_eq!(
+            (status, nobody.as_str()),
+            (200, "{}"),
+            "{backend}: no session"
+        );
     };
     let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(check));
     let _ = server.kill();

@@ -120,7 +120,7 @@ async fn serve_with(test: &TestDb, redis: Option<&Redis>) -> Server {
     .with_password_test(user::test_password)
     .with_secret_test(api_key::test_secret)
     .with_body_limit(64 * 1024);
-    // The app's router, with its generated rules and its own routes (`whoami`).
+    // The app's router, with its generated rules and its own routes.
     let router = ving_sample_app::rest::router(rest);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -488,7 +488,7 @@ async fn records_over_http(test: &TestDb) {
         "APIKey not found.",
     );
 
-    // The app's own route beside ving's (and ving's routes of users still there).
+    // ving's whoami, beside the routes of users.
     let me = server
         .get("/users/whoami?includeMeta=true", Some(&andy_cookie))
         .await;

@@ -1,5 +1,6 @@
 //! ving's routes beside the kinds' that its front end calls: `/api/v1/test` (the echo its
-//! route middleware fetches on every page) and the system-wide alert an admin sets.
+//! route middleware fetches on every page), the system-wide alert an admin sets, and
+//! `/api/v1/users/whoami`.
 
 use axum::body::Body;
 use axum::http::{HeaderMap, Method};
@@ -52,6 +53,15 @@ pub(super) async fn test(method: Method, ving: Ving, headers: HeaderMap, body: B
         }
     }
     Ok(json_value(&Value::Object(out)))
+}
+
+/// `GET /api/v1/users/whoami`: the session's user, described to them with the includes
+/// asked for, or `{}` without a session (ving's `users/whoami.get.mjs`).
+pub(super) async fn whoami(ving: Ving) -> axum::response::Response {
+    match &ving.session {
+        Some(session) => ving.describe(&session.user).await,
+        None => json_value(&Value::Object(Map::new())),
+    }
 }
 
 /// `GET /api/v1/system-wide-alert`: the alert, or ving's empty one.

@@ -13,6 +13,7 @@
 //! | `DELETE /api/v1/<kind>s/{id}/<child>` | deletes the children the user owns, then lists the rest |
 //! | `GET /api/v1/<kind>s/{id}/<parent>` | the parent, described |
 //! | `POST /api/v1/users/{id}/become` | an admin becomes the user (a `become` session, its cookie) |
+//! | `GET /api/v1/users/whoami` | the session's user, described to them (`{}` without a session) |
 //! | `/api/v1/test`, `GET`/`POST`/`DELETE /api/v1/system-wide-alert` | ving's echo; the alert an admin sets |
 //! | `POST /api/v1/sessions` | log in (`login` + `password`, with `sessionType: "native"`; or `apiKey` + `privateKey`) |
 //! | `GET`/`DELETE /api/v1/sessions/{id}`, `DELETE /api/v1/sessions` | the session, or its end |
@@ -228,8 +229,13 @@ impl Rest {
     /// still ving's.
     pub fn router_with(self, own: Router) -> Router {
         let base = format!("/api/{}", self.kinds.rest_version());
+        let users = self.kinds.kind("User").is_ok();
         let rest = axum::Extension(Arc::new(self));
-        let ving = Router::new()
+        let mut ving = Router::new();
+        if users {
+            ving = ving.route(&format!("{base}/users/whoami"), get(extras::whoami));
+        }
+        let ving = ving
             .route(
                 &format!("{base}/sessions"),
                 post(routes::log_in).delete(routes::log_out),
