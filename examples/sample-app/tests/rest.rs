@@ -1511,7 +1511,7 @@ async fn privilege_matrix(test: &TestDb) {
     );
 
     // A file's users (whose avatar it is) are listed by ving's route, never deleted
-    // through it: the app's own DELETE refuses, as ving's `avatarusers.delete.mjs`.
+    // through it: ving's route refuses, as ving's `avatarusers.delete.mjs`.
     let file = &cases[3].2;
     let files = server.kinds.kind("S3File").expect("S3File");
     let file_number = files.parse_id(file.as_str()).expect("id");

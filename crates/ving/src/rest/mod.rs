@@ -10,7 +10,7 @@
 //! | `PUT /api/v1/<kind>s/{id}` | `canEdit`, then `updateAndVerify` |
 //! | `DELETE /api/v1/<kind>s/{id}` | `canEdit`, then `delete` (the body says `meta.deleted` when asked for meta) |
 //! | `GET /api/v1/<kind>s/{id}/<child>` | a page of the record's children |
-//! | `DELETE /api/v1/<kind>s/{id}/<child>` | deletes the children the user owns, then lists the rest |
+//! | `DELETE /api/v1/<kind>s/{id}/<child>` | deletes the children the user owns, then lists the rest (a file's `avatarusers`: ving's 403) |
 //! | `GET /api/v1/<kind>s/{id}/<parent>` | the parent, described |
 //! | `POST /api/v1/users/{id}/become` | an admin becomes the user (a `become` session, its cookie) |
 //! | `GET /api/v1/users/whoami` | the session's user, described to them (`{}` without a session) |

@@ -305,6 +305,11 @@ pub(super) async fn delete_children(
         Some((RelationType::Child, name)) => name,
         _ => return Err(not_found(&ving.url)).at(&ving.url),
     };
+    if kind.name() == "S3File" && name == "avatarUsers" {
+        // ving's S3File refuses it (`s3files/[id]/avatarusers.delete.mjs`): deleting a
+        // file's users would delete accounts. Listing them stays.
+        return Err(Ouch::new(403, "Not allowed!")).at(&ving.url);
+    }
     let record = kind.find_or_die(id).await.at(&ving.url)?;
     let children = record.children(&name).at(&ving.url)?;
     let all = children

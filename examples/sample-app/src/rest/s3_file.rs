@@ -1,12 +1,10 @@
 //! S3File over HTTP (`/api/v1/s3files`): `ving record --rest S3File` made this file and never
-//! writes it again. The routes are ving's (see `ving::rest`); here are the rules they
+//! writes it again. The routes are ving's (see `ving::rest`: `DELETE
+//! /api/v1/s3files/{id}/avatarusers` is ving's 403 among them); here are the rules they
 //! follow for S3Files and the routes the app adds or replaces.
 
-use ving::record::Ouch;
-use ving::rest::axum::response::Response;
-use ving::rest::axum::routing::delete;
 use ving::rest::axum::Router;
-use ving::rest::{KindRules, Ving};
+use ving::rest::KindRules;
 
 /// Who may list, create and change S3Files over HTTP, beyond each record's own
 /// privileges (ving's generated handlers: anyone lists, a user with a verified email creates).
@@ -23,12 +21,5 @@ pub fn rules() -> KindRules {
 /// route (`own.route("/api/v1/s3files/{id}", get(my_handler))`). A handler reads the request
 /// with `ving::rest::Ving` (the session, the includes asked for).
 pub fn routes(own: Router) -> Router {
-    own.route("/api/v1/s3files/{id}/avatarusers", delete(not_allowed))
-}
-
-/// `DELETE /api/v1/s3files/{id}/avatarusers`: refused, as ving's
-/// `s3files/[id]/avatarusers.delete.mjs` (deleting a file's users would delete accounts);
-/// the list of them (`GET`) is ving's route.
-async fn not_allowed(ving: Ving) -> Response {
-    ving.error(Ouch::new(403, "Not allowed!"))
+    own
 }
