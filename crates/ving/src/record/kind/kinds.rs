@@ -66,7 +66,9 @@ fn enum_options(prop: &crate::schema::Prop) -> Option<Value> {
 }
 
 impl<'e> Kinds<'e> {
-    /// The kinds of `schemas`, running on `executor`, with ids stringified by `codec`.
+    /// The kinds of `schemas`, running on `executor`, with ids stringified by `codec`, and
+    /// what ving's own kinds bring (the `privateKey` default function, the
+    /// `handlerOptions` list, their links) read with the default [`VingSettings`].
     pub fn new(
         schemas: &SchemaSet,
         executor: impl Into<Executor<'e>>,
