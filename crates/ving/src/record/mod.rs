@@ -118,10 +118,10 @@ pub use role::{CurrentUser, SessionUser};
 pub use typed::{install, installed, IntoProps, KindDef, KindOf, KindValue};
 pub use viewer::Describe;
 pub use ving_kinds::{
-    avatar_url, file_url, private_key, robohash_url, s3_folder_name, test_secret,
-    test_user_password, thumbnail_url,
+    avatar_url, file_url, robohash_url, s3_folder_name, test_secret, test_user_password,
+    thumbnail_url,
 };
-pub use ving_settings::{handler_options, VingSettings, JOB_HANDLERS};
+pub use ving_settings::{handler_options, private_key, VingSettings, JOB_HANDLERS};
 
 /// A record's props by name, as ving holds them.
 pub type PropMap = serde_json::Map<String, serde_json::Value>;

@@ -201,6 +201,11 @@ impl<K: KindDef> KindValue<K> {
         self.kind()?.find_many(where_, options).await
     }
 
+    /// [`Kind::find_with_role`] on the installed kinds (`Users.find_with_role("admin")`).
+    pub async fn find_with_role(self, role: &str) -> Result<Vec<K::Record<'static>>, Ouch> {
+        self.kind()?.find_with_role(role).await
+    }
+
     /// [`Kind::count`] on the installed kinds.
     pub async fn count(self, where_: impl IntoWhere) -> Result<i64, Ouch> {
         self.kind()?.count(where_).await
@@ -326,6 +331,12 @@ impl<'e, K: KindDef> KindOf<'e, K> {
             .into_iter()
             .map(Into::into)
             .collect())
+    }
+
+    /// [`Kind::find_with_role`], typed.
+    pub async fn find_with_role(&self, role: &str) -> Result<Vec<K::Record<'e>>, Ouch> {
+        let found = self.kind.find_with_role(role).await?;
+        Ok(found.into_iter().map(Into::into).collect())
     }
 
     /// [`Kind::find_all`], typed: a stream in constant memory.

@@ -20,44 +20,14 @@
 //! ([`Kinds::with_ving_settings`](super::Kinds::with_ving_settings)); an app's
 //! `kinds()` reads it from the environment.
 
-use serde_json::Value;
-
+use super::kind::FindOptions;
 use super::links::{href, link, Links};
-use super::model::Record;
+use super::model::{Kind, Record};
 use super::password::{same_secret, test_password};
 use super::viewer::Describe;
 pub(crate) use super::ving_settings::{VingKind, VingSettings};
 use super::Ouch;
-
-/// A new private key: `pk_` and 18 random bytes in lowercase hex (39 characters), as
-/// ving's `privateKey` default (registered as that default function).
-///
-/// ```
-/// let key = ving::record::private_key();
-/// let key = key.as_str().unwrap();
-/// assert!(key.starts_with("pk_") && key.len() == 39);
-/// assert_ne!(ving::record::private_key(), ving::record::private_key());
-/// ```
-pub fn private_key() -> Value {
-    let mut bytes = [0u8; 18];
-    // The OS random source; should it ever fail, the time and a counter still give a
-    // key that is unique on this machine (never a fixed one).
-    if getrandom::getrandom(&mut bytes).is_err() {
-        use std::sync::atomic::{AtomicU64, Ordering};
-        static COUNTER: AtomicU64 = AtomicU64::new(0);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos());
-        let seed = nanos ^ u128::from(COUNTER.fetch_add(1, Ordering::Relaxed));
-        bytes[..16].copy_from_slice(&seed.to_le_bytes());
-    }
-    let mut key = String::with_capacity(39);
-    key.push_str("pk_");
-    for byte in bytes {
-        key.push_str(&format!("{byte:02x}"));
-    }
-    Value::from(key)
-}
+use crate::schema::PropType;
 
 fn text<'r>(record: &'r Record<'_>, prop: &str) -> &'r str {
     record.get_str(prop).unwrap_or_default()
@@ -267,6 +237,22 @@ pub fn thumbnail_url(file: &Record<'_>, settings: &VingSettings) -> String {
             ["/img/filetype/", image, ".png"].concat()
         }
         _ => "/img/pending.webp".into(),
+    }
+}
+
+impl<'e> Kind<'e> {
+    /// ving's `UserKind.findWithRole`: the records whose role prop `role` (a boolean prop of
+    /// the kind, as `admin`) is true; anything else is a 400 naming it.
+    pub async fn find_with_role(&self, role: &str) -> Result<Vec<Record<'e>>, Ouch> {
+        let schema = self.schema();
+        let prop = schema.column_prop(role);
+        if prop.is_none_or(|prop| prop.prop_type != PropType::Boolean) {
+            let kind = &schema.kind;
+            let message = ["`", role, "` is not a role of ", kind].concat();
+            return Err(Ouch::about(400, role, message));
+        }
+        let options = FindOptions::default();
+        self.find_many(self.prop_eq(role, true)?, &options).await
     }
 }
 

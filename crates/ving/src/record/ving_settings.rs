@@ -1,5 +1,7 @@
 //! What the record code of ving's own kinds (`ving_kinds`) reads: which of them a kind is,
-//! and the app's configuration of them ([`VingSettings`]), below the kinds that hold them.
+//! and the app's configuration of them ([`VingSettings`]); and what the kinds register for
+//! them (the `handlerOptions` list, the `privateKey` default), below the kinds that hold
+//! them.
 
 use serde_json::{json, Value};
 
@@ -89,4 +91,34 @@ pub fn handler_options(handlers: &[String]) -> Vec<Value> {
         .filter(|h| *h != "CronJob")
         .map(|h| json!({"value": h, "label": h}))
         .collect()
+}
+
+/// A new private key: `pk_` and 18 random bytes in lowercase hex (39 characters), as
+/// ving's `privateKey` default (registered as that default function).
+///
+/// ```
+/// let key = ving::record::private_key();
+/// let key = key.as_str().unwrap();
+/// assert!(key.starts_with("pk_") && key.len() == 39);
+/// assert_ne!(ving::record::private_key(), ving::record::private_key());
+/// ```
+pub fn private_key() -> Value {
+    let mut bytes = [0u8; 18];
+    // The OS random source; should it ever fail, the time and a counter still give a
+    // key that is unique on this machine (never a fixed one).
+    if getrandom::getrandom(&mut bytes).is_err() {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        static COUNTER: AtomicU64 = AtomicU64::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let seed = nanos ^ u128::from(COUNTER.fetch_add(1, Ordering::Relaxed));
+        bytes[..16].copy_from_slice(&seed.to_le_bytes());
+    }
+    let mut key = String::with_capacity(39);
+    key.push_str("pk_");
+    for byte in bytes {
+        key.push_str(&format!("{byte:02x}"));
+    }
+    Value::from(key)
 }

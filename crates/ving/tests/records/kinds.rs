@@ -1029,6 +1029,12 @@ async fn ving_s_kinds_without_hooks(backend: Backend, schemas: &SchemaSet, db: &
     let job = (jobs.create(props(json!({"handler": "Test"})))).await;
     let job = job.expect("job");
     let admin = user(&users, "admin", json!({"admin": true})).await;
+    // ving's UserKind.findWithRole: role props only.
+    let admins = users.find_with_role("admin").await.expect("admins");
+    let ids: Vec<_> = admins.iter().map(Record::id).collect();
+    assert_eq!(ids, [admin.id()], "{backend:?}");
+    assert_eq!(code(users.find_with_role("email").await).0, 400);
+    assert_eq!(code(users.find_with_role("nobody").await).0, 400);
     let job_described = (job.describe(&Describe::new().current_user(&admin).links().options()))
         .await
         .expect("describe");

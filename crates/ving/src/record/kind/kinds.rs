@@ -4,8 +4,7 @@
 use super::*;
 use crate::record::model::DefaultFn;
 use crate::record::viewer::Viewers;
-use crate::record::ving_kinds::private_key;
-use crate::record::ving_settings::{handler_options, VingKind, VingSettings};
+use crate::record::ving_settings::{handler_options, private_key, VingKind, VingSettings};
 
 /// A name that lives as long as the program (the statement tree holds `&'static str`
 /// names); each distinct name is kept once.
