@@ -44,7 +44,8 @@ impl<'e> Record<'e> {
     /// the prop is set. Props the user may not edit, and unknown names, are skipped.
     ///
     /// A User (the kind whose `password` is stored hashed) also does what ving's User
-    /// record adds: a posted password is set (hashed) on a new user or by its owner, and
+    /// record adds: a posted password is set (hashed) first, when there is no `user` or by
+    /// the user's owner (the user itself, or an admin), and
     /// a posted email that changes the user's clears `verifiedEmail` (unless the same post
     /// sets it, as an admin's may; kept when the email is not set after all).
     pub async fn base_set_posted_props(
@@ -77,8 +78,15 @@ impl<'e> Record<'e> {
                 return Err(Ouch::about(442, "password", message));
             }
         }
-        // A new record's (a sign-up, without a user) or its owner's.
-        let may_set_password = !self.inserted || self.is_owner(user).await?;
+        // Set first, as ving does, when there is no user (a sign-up, a script) or by the
+        // user's owner (the user, or an admin).
+        let may_set_password = user.is_none() || self.is_owner(user).await?;
+        let password = (params.get("password").and_then(Value::as_str)).filter(|p| !p.is_empty());
+        if let Some(password) = password.filter(|_| may_set_password) {
+            // Hashed whatever it looks like (`set` keeps a bcrypt hash as given).
+            let hash = super::password::hash_password(password)?;
+            self.set("password", Value::from(hash))?;
+        }
         let (email, verified) = (
             self.props.get("email").cloned(),
             self.props.get("verifiedEmail").cloned(),
@@ -94,14 +102,7 @@ impl<'e> Record<'e> {
         if let Some(verified) = verified.filter(|_| new_email && unset) {
             self.set("verifiedEmail", verified)?;
         }
-        set?;
-        let password = (params.get("password").and_then(Value::as_str)).filter(|p| !p.is_empty());
-        if let Some(password) = password.filter(|_| may_set_password) {
-            // Hashed whatever it looks like (`set` keeps a bcrypt hash as given).
-            let hash = super::password::hash_password(password)?;
-            self.set("password", Value::from(hash))?;
-        }
-        Ok(())
+        set
     }
 
     /// Sets the posted props `user` may edit (the base of

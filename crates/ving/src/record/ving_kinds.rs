@@ -202,6 +202,7 @@ const EXTENSION_MAP: &[(&str, &str)] = &[
     ("ods", "spreadsheet"),
     ("md", "text"),
     ("txt", "text"),
+    ("dxf", "vector"),
     ("svg", "vector"),
     ("ai", "vector"),
     ("ps", "vector"),
@@ -218,6 +219,14 @@ const EXTENSION_MAP: &[(&str, &str)] = &[
     ("msi", "disc"),
 ];
 
+/// The type of file an extension names, as ving's `extensionMap` (`unknown` for one it
+/// does not list; a key listed twice there keeps its last type, as a JavaScript object's).
+fn file_type(extension: &str) -> &'static str {
+    (EXTENSION_MAP.iter())
+        .find(|(e, _)| *e == extension)
+        .map_or("unknown", |(_, image)| image)
+}
+
 /// A file's thumbnail URL by `icon`: `self` the file, `thumbnail` the thumbnails bucket,
 /// `extension` the file type's icon, anything else the pending image.
 pub fn thumbnail_url(file: &Record<'_>, settings: &VingSettings) -> String {
@@ -229,13 +238,7 @@ pub fn thumbnail_url(file: &Record<'_>, settings: &VingSettings) -> String {
             let folder = s3_folder_name(file.kind().name(), &id_string);
             ["https://s3.amazonaws.com/", bucket, "/", &folder, ".png"].concat()
         }
-        "extension" => {
-            let extension = text(file, "extension");
-            let image = (EXTENSION_MAP.iter())
-                .find(|(e, _)| *e == extension)
-                .map_or("unknown", |(_, image)| image);
-            ["/img/filetype/", image, ".png"].concat()
-        }
+        "extension" => ["/img/filetype/", file_type(text(file, "extension")), ".png"].concat(),
         _ => "/img/pending.webp".into(),
     }
 }
@@ -323,4 +326,25 @@ pub(crate) async fn delete_dependants(ving: VingKind, record: &Record<'_>) -> Re
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::file_type;
+
+    #[test]
+    fn file_types_are_ving_s_extension_map() {
+        let cases = [
+            ("dxf", "vector"),
+            ("svg", "vector"),
+            ("gif", "video"),
+            ("png", "image"),
+            ("msi", "disc"),
+            ("PNG", "unknown"),
+            ("", "unknown"),
+        ];
+        for (extension, expected) in cases {
+            assert_eq!(file_type(extension), expected, "{extension}");
+        }
+    }
 }

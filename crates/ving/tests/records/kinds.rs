@@ -749,6 +749,50 @@ async fn users_take_posted_passwords(backend: Backend, kinds: &Kinds<'_>) {
         before,
         "{backend}: only the owner sets a password"
     );
+    // Without a user (a script's), as in ving, the password is set on an existing user too.
+    mine.set_posted_props(&props(json!({"password": "Brooks"})), None)
+        .await
+        .expect("a script's");
+    assert!(
+        ving::record::verify_password("Brooks", &stored(&mine)),
+        "{backend}"
+    );
+    // A user who is not its owner making a new user does not give it a password (ving's
+    // `isOwner` of a record without an id); an admin does.
+    let mut made = users.mint(Map::new());
+    made.set_posted_props(&props(json!({"password": "Heywood"})), Some(&other))
+        .await
+        .expect("another user's new user");
+    assert!(
+        !ving::record::verify_password("Heywood", &stored(&made)),
+        "{backend}: {:?}",
+        stored(&made)
+    );
+    made.set_posted_props(&props(json!({"password": "Heywood"})), Some(&admin))
+        .await
+        .expect("an admin's new user");
+    assert!(
+        ving::record::verify_password("Heywood", &stored(&made)),
+        "{backend}"
+    );
+    // The password is set before the other props, as in ving: a refused prop after it
+    // leaves it set (in memory; nothing is written).
+    let refused = mine
+        .set_posted_props(
+            &props(json!({"password": "Norton", "useAsDisplayName": "nickname"})),
+            Some(&me),
+        )
+        .await
+        .expect_err("not an enum value");
+    assert_eq!(refused.code, 442, "{backend}");
+    assert!(
+        ving::record::verify_password("Norton", &stored(&mine)),
+        "{backend}"
+    );
+    mine.set_posted_props(&props(json!({"password": "Rita"})), Some(&me))
+        .await
+        .expect("owner");
+    let before = stored(&mine);
     // A bcrypt hash posted is a password like any other: hashed again.
     mine.set_posted_props(&props(json!({"password": before.clone()})), Some(&me))
         .await
