@@ -234,6 +234,22 @@ impl Links {
     }
 }
 
+/// Leaves the room of an href no longer needed to the next [`href`] on this thread (up
+/// to [`SPARE_TEXTS_MOST`]).
+pub(crate) fn spare_href(mut text: String) {
+    let (most, room) = SPARE_TEXTS_MOST;
+    if text.capacity() == 0 || text.capacity() > room {
+        return;
+    }
+    SPARE_TEXTS.with(|spare| {
+        let mut spare = spare.borrow_mut();
+        if spare.len() < most {
+            text.clear();
+            spare.push(text);
+        }
+    });
+}
+
 /// A dropped list leaves its room (not its links) to the next one made on its thread,
 /// and its hrefs' to [`href`].
 impl Drop for Links {

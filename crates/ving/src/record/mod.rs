@@ -85,7 +85,9 @@
 
 mod date;
 mod describe;
+mod json_text;
 mod kind;
+mod link_plan;
 mod links;
 mod meta;
 mod model;

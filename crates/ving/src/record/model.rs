@@ -171,6 +171,9 @@ pub(crate) struct Catalog {
     pub(crate) option_texts: OptionTexts,
     /// What ving's own kinds read of the app's configuration (S3File's buckets).
     pub(crate) settings: super::ving_settings::VingSettings,
+    /// Per kind (in schema order), the plan its describes' links are written from, for
+    /// kinds without hooks.
+    pub(crate) link_plans: Vec<Option<Arc<super::link_plan::LinksPlan>>>,
 }
 
 /// The options part of a kind's describes (`{"prop":[…],…}`) as JSON text, made once for

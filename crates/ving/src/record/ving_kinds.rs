@@ -20,7 +20,10 @@
 //! ([`Kinds::with_ving_settings`](super::Kinds::with_ving_settings)); an app's
 //! `kinds()` reads it from the environment.
 
+use std::borrow::Cow;
+
 use super::kind::FindOptions;
+use super::link_plan::{ving_links, Href, Made};
 use super::links::{href, link, Links};
 use super::model::{Kind, Record};
 use super::password::{same_secret, test_password};
@@ -260,57 +263,65 @@ impl<'e> Kind<'e> {
 }
 
 /// A link to a page.
-fn page(href: impl Into<std::borrow::Cow<'static, str>>) -> super::links::Link {
-    link(href, &["GET"], "page")
-}
-
-/// Adds the links of ving's kind `ving` to a describe's `links` (`base` and `self` are
-/// there already), for `params`.
+/// Adds the links of ving's kind `ving` ([`ving_links`]) to a describe's `links` (`base`
+/// and `self` are there already), for `params`; `base` is the kind's `base` href.
 pub(crate) async fn add_links(
     ving: VingKind,
     record: &Record<'_>,
-    id: &str,
+    (base, id): (&'static str, &str),
     params: &Describe<'_>,
     links: &mut Links,
 ) -> Result<(), Ouch> {
-    let settings = &record.kind.kinds.catalog.settings;
-    match ving {
-        VingKind::User => {
-            // The hrefs made from `base` and `self` before the links are changed.
-            let (base, me) = (links.href("base"), links.href("self"));
-            let messagebus = href(&[base, "/messagebus"]);
-            let describe_avatar = href(&[me, "/avatar"]);
-            let import_avatar = href(&[me, "/import-avatar"]);
-            links.insert("profile", page(href(&["/users/", id, "/profile"])));
-            links.insert("logout", page("/users/logout"));
-            links.insert("list", page("/users/admin"));
-            links.insert("edit", page(href(&["/users/admin/", id])));
-            links.insert("settings", page("/users/settings"));
-            links.insert("preferences", page("/users/settings/preferences"));
-            links.insert("listApikeys", page("/users/settings/apikeys"));
-            links.insert("account", page("/users/settings/account"));
-            links.insert("messagebus", link(messagebus, &["GET"], "rest"));
-            // The id string of a user without an id is `null`, as ving's.
-            let id_string = Some(id).filter(|id| *id != "null");
-            let avatar = avatar_url_of(record, id_string, settings).await?;
-            links.insert("avatarImage", link(avatar, &["GET"], "image"));
-            links.insert("describeAvatar", link(describe_avatar, &["GET"], "rest"));
-            links.insert("importAvatar", link(import_avatar, &["PUT"], "rest"));
-        }
-        VingKind::S3File => {
-            if record.is_owner(params.current_user).await? {
-                links.insert("file", link(file_url(record, settings), &["GET"], "file"));
-            }
-            let thumbnail = thumbnail_url(record, settings);
-            links.insert("thumbnail", link(thumbnail, &["GET"], "image"));
-        }
-        VingKind::CronJob => {
-            links.insert("edit", page(href(&["/cronjobs/", id, "/edit"])));
-            links.insert("list", page("/cronjobs"));
-        }
-        VingKind::ApiKey | VingKind::Other => {}
+    let specs = ving_links(ving);
+    let owner = match specs.iter().any(|spec| spec.owners_only) {
+        true => record.is_owner(params.current_user).await?,
+        false => false,
+    };
+    for spec in specs.iter().filter(|spec| owner || !spec.owners_only) {
+        let to: Cow<'static, str> = match spec.href {
+            Href::Fixed(text) => text.into(),
+            Href::Base(tail) => href(&[base, tail]).into(),
+            Href::Me(tail) => href(&[base, "/", id, tail]).into(),
+            Href::Id(before, after) => href(&[before, id, after]).into(),
+            Href::Made(made) => made_href(made, record, id).await?.into(),
+        };
+        links.insert(spec.name, link(to, spec.methods, spec.usage));
     }
     Ok(())
+}
+
+/// The hrefs ving's kind `ving` makes from a record of id string `id` (a User's avatar;
+/// an S3File's file, for its owners, and thumbnail), by [`Made::slot`]: what a describe
+/// written from a [`LinksPlan`](super::link_plan::LinksPlan) fills its holes with.
+pub(crate) async fn made_hrefs(
+    ving: VingKind,
+    record: &Record<'_>,
+    id: &str,
+    owner: bool,
+) -> Result<[String; 2], Ouch> {
+    let mut made = [String::new(), String::new()];
+    for spec in ving_links(ving) {
+        if let Href::Made(what) = spec.href {
+            if owner || !spec.owners_only {
+                made[what.slot()] = made_href(what, record, id).await?;
+            }
+        }
+    }
+    Ok(made)
+}
+
+/// The href `made` of a record of id string `id` (`null` for none).
+async fn made_href(made: Made, record: &Record<'_>, id: &str) -> Result<String, Ouch> {
+    let settings = &record.kind.kinds.catalog.settings;
+    match made {
+        Made::Avatar => {
+            // The id string of a user without an id is `null`, as ving's.
+            let id_string = Some(id).filter(|id| *id != "null");
+            avatar_url_of(record, id_string, settings).await
+        }
+        Made::File => Ok(file_url(record, settings)),
+        Made::Thumbnail => Ok(thumbnail_url(record, settings)),
+    }
 }
 
 /// What ving's kind `ving` deletes before a record of it (a User's API keys and files,

@@ -307,8 +307,9 @@ async fn privilege_matrix(backend: Backend, kinds: &Kinds<'_>) {
         ("useAsDisplayName", json!("email"), "owner"),
         ("admin", json!(true), "admin"),
         ("verifiedEmail", json!(true), "admin"),
-        // Not in its edit list, but ving's User sets a posted password for its owners.
-        ("password", json!("x"), "owner"),
+        // Not in its edit list, but ving's User sets a posted password for its owners,
+        // and when no user is given at all (a script's call; ving's `isUndefined`).
+        ("password", json!("x"), "owner or none"),
         ("passwordType", json!("bcrypt"), "nobody"),
     ];
     for viewer in viewers {
@@ -324,6 +325,7 @@ async fn privilege_matrix(backend: Backend, kinds: &Kinds<'_>) {
             assert!(result.is_ok(), "{viewer:?} {prop}: {result:?}");
             let may = match *edit {
                 "owner" => matches!(viewer, Viewer::Owner | Viewer::Admin),
+                "owner or none" => viewer != Viewer::Stranger,
                 "admin" => viewer == Viewer::Admin,
                 _ => false,
             };

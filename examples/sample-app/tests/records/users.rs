@@ -146,6 +146,12 @@ async fn user_rules(backend: Backend, kinds: &Kinds<'_>) {
         ))
         .await
         .expect("stranger");
+    let warden = users
+        .create(props(
+            json!({"username": "warden", "email": "warden@shawshank.jail", "admin": true}),
+        ))
+        .await
+        .expect("warden");
     // The default password is no hash: it never matches (454); no password is 441.
     assert_eq!(
         code(user::test_password(&captain, "anything")),
@@ -169,19 +175,35 @@ async fn user_rules(backend: Backend, kinds: &Kinds<'_>) {
         (454, "Password does not match.".into())
     );
     let hash = captain.get("password").cloned();
-    for who in [Some(&stranger as &dyn CurrentUser), None] {
-        captain
-            .set_posted_props(&props(json!({"password": "theirs"})), who)
-            .await
-            .expect("not set");
-        assert_eq!(captain.get("password").cloned(), hash, "{backend:?}");
-    }
-    // On creation by whoever creates the user.
-    let made = users
-        .create_and_verify(
-            &props(json!({"username": "new", "email": "new@shawshank.jail", "realName": "New", "password": "fresh"})),
-            Some(&stranger),
+    captain
+        .set_posted_props(&props(json!({"password": "theirs"})), Some(&stranger))
+        .await
+        .expect("not set");
+    assert_eq!(captain.get("password").cloned(), hash, "{backend:?}");
+    // With no user at all (a script's call), as in ving, it is set.
+    captain
+        .set_posted_props(&props(json!({"password": "mine"})), None)
+        .await
+        .expect("a script's");
+    assert_ne!(captain.get("password").cloned(), hash, "{backend:?}");
+    assert_eq!(user::test_password(&captain, "mine"), Ok(true));
+    // On creation: by an owner of the new user (an admin) or with no user, not by
+    // another user (ving's `isOwner` of a user without an id).
+    let new_user = |name: &str| {
+        props(
+            json!({"username": name, "email": format!("{name}@shawshank.jail"), "realName": "New", "password": "fresh"}),
         )
+    };
+    let theirs = users
+        .create_and_verify(&new_user("theirs"), Some(&stranger))
+        .await
+        .expect("create_and_verify");
+    assert!(
+        !ving::record::verify_password("fresh", theirs.get_str("password").unwrap_or_default()),
+        "{backend:?}"
+    );
+    let made = users
+        .create_and_verify(&new_user("new"), Some(&warden))
         .await
         .expect("create_and_verify");
     assert_eq!(user::test_password(&made, "fresh"), Ok(true));

@@ -10,12 +10,13 @@ use crate::schema::{PropType, RelationType};
 mod list;
 mod text;
 
-use super::links::{href, link, Links};
+use super::link_plan::LinksPlan;
+use super::links::{href, link, spare_href, Links};
 use super::meta::Meta;
 use super::model::Record;
 use super::props::{Cell, Held};
 use super::viewer::Describe;
-use super::ving_kinds::{add_links, VingKind};
+use super::ving_kinds::{add_links, made_hrefs, VingKind};
 use super::Ouch;
 
 impl<'e> Record<'e> {
@@ -37,7 +38,7 @@ impl<'e> Record<'e> {
         links.insert("self", link(self_href, &["GET", "PUT", "DELETE"], "rest"));
         let ving = self.kind.info().ving;
         if ving != VingKind::Other {
-            add_links(ving, self, id_string, params, &mut links).await?;
+            add_links(ving, self, (base, id_string), params, &mut links).await?;
         }
         if let Some(hooks) = self.registered_hooks() {
             hooks
@@ -78,7 +79,7 @@ impl<'e> Record<'e> {
         if let Some(described) = hooks.and_then(|hooks| hooks.describe(self, params)) {
             return write_json(out, &described.await?);
         }
-        let described = self.described(params).await?;
+        let described = self.described(params, true).await?;
         let written = described.write_text(out);
         described.recycle();
         written
@@ -87,15 +88,18 @@ impl<'e> Record<'e> {
     /// ving's base `describe` (§2.13 of the record spec), with ving-rs's differences: a
     /// null id is `null`, and a related parent that is not set is `null`.
     pub async fn base_describe(&self, params: &Describe<'_>) -> Result<Value, Ouch> {
-        Ok(self.described(params).await?.into_value())
+        Ok(self.described(params, false).await?.into_value())
     }
 
     /// Reads what a describe needs that takes a database or a hook (whether the viewer
     /// owns the record, the ids as id strings, links, meta, related parents); the rest
-    /// is written from the record's cells as it is serialized.
+    /// is written from the record's cells as it is serialized. For a describe written as
+    /// `text`, the links of a kind with a [`LinksPlan`] are written from it (only the
+    /// hrefs made from the record are made here).
     async fn described<'r, 'u>(
         &'r self,
         params: &'r Describe<'u>,
+        text: bool,
     ) -> Result<Described<'r, 'e, 'u>, Ouch> {
         let is_owner = self.is_owner(params.current_user).await?;
         let kind_name = self.kind.name();
@@ -121,12 +125,17 @@ impl<'e> Record<'e> {
         };
         let id_at = info.schema.props.iter().position(|prop| prop.name == "id");
         let id = id_of(kind_name, id_at, "id")?;
-        let mut links = match params.links {
-            true => Some(
-                self.describe_links(id.as_str().unwrap_or("null"), params)
-                    .await?,
-            ),
+        let id_string = id.as_str().unwrap_or("null");
+        let plan = (params.links && text)
+            .then(|| self.kind.kinds.catalog.link_plans[self.kind.index].as_deref())
+            .flatten();
+        let mut links = match params.links && plan.is_none() {
+            true => Some(self.describe_links(id_string, params).await?),
             false => None,
+        };
+        let made = match plan {
+            Some(_) => made_hrefs(info.ving, self, id_string, is_owner).await?,
+            None => Default::default(),
         };
         let mut meta = params.meta.then(|| {
             // The room of the last describe's meta on this thread, when there is one.
@@ -223,9 +232,12 @@ impl<'e> Record<'e> {
         Ok(Described {
             record: self,
             params,
+            is_owner,
             id,
             shown,
             links,
+            plan,
+            made,
             meta,
             related,
         })
@@ -249,10 +261,16 @@ enum Shown {
 struct Described<'r, 'e, 'u> {
     record: &'r Record<'e>,
     params: &'r Describe<'u>,
+    /// Whether the viewer owns the record.
+    is_owner: bool,
     id: Value,
     /// Per prop, how it shows.
     shown: Vec<Shown>,
     links: Option<Links>,
+    /// The plan of the links, when they are written from it rather than from `links`.
+    plan: Option<&'r LinksPlan>,
+    /// The hrefs made from the record that the plan's holes take ([`made_hrefs`]).
+    made: [String; 2],
     meta: Option<Meta>,
     related: Option<Map<String, Value>>,
 }
@@ -283,8 +301,12 @@ impl Described<'_, '_, '_> {
     /// on this thread ([`SPARE`]).
     fn recycle(self) {
         let Described {
-            mut shown, meta, ..
+            mut shown,
+            meta,
+            made,
+            ..
         } = self;
+        made.into_iter().for_each(spare_href);
         shown.clear();
         SPARE.with(|spare| {
             if shown.capacity() <= SPARE_MOST {

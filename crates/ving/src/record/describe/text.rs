@@ -10,6 +10,7 @@ use std::io::Write as _;
 
 use super::{option_lists, write_json, Described, OptionList, Shown};
 use crate::record::date::DateText;
+use crate::record::json_text::string;
 use crate::record::links::{Link, Links};
 use crate::record::props::{Cell, Held};
 use crate::record::Ouch;
@@ -50,6 +51,12 @@ impl Described<'_, '_, '_> {
         if let Some(links) = &self.links {
             out.extend_from_slice(br#","links":"#);
             write_links(out, links);
+        } else if let Some(plan) = self.plan {
+            out.extend_from_slice(br#","links":"#);
+            let id = self.id.as_str().unwrap_or("null");
+            let shown =
+                |prop: usize| matches!(self.shown.get(prop), Some(Shown::Id(_) | Shown::Held));
+            plan.write(out, id, shown, self.is_owner, &self.made);
         }
         if self.params.options {
             out.extend_from_slice(br#","options":"#);
@@ -310,61 +317,6 @@ fn links_tail(out: &mut Vec<u8>, links: &Links) {
         None => out.push(b'{'),
     }
     out.push(b'}');
-}
-
-/// `text` as a JSON string, quoted and escaped as serde_json escapes it.
-pub(super) fn string(out: &mut Vec<u8>, text: &str) {
-    if needs_no_escape(text.as_bytes()) {
-        out.reserve(text.len() + 2);
-        out.push(b'"');
-        out.extend_from_slice(text.as_bytes());
-        out.push(b'"');
-    } else {
-        // A string's serialization into a vector cannot fail.
-        let _ = serde_json::to_writer(&mut *out, text);
-    }
-}
-
-/// Whether no byte of `bytes` is one serde_json escapes (`"`, `\` or a control
-/// character below 0x20), eight bytes at a time: each word is tested for all three at
-/// once (a byte below 0x20, or one that XOR with `"` or `\` makes zero, leaves its high
-/// bit set). There is no tail byte by byte: a string of eight bytes or more ends with a
-/// word that overlaps the ones before (the whole words are read without a bounds check
-/// each), and a shorter one of four or more is read as two overlapping halves.
-fn needs_no_escape(bytes: &[u8]) -> bool {
-    let len = bytes.len();
-    if len >= 8 {
-        let word = |at: usize| {
-            bytes[at..]
-                .first_chunk::<8>()
-                .map_or(0, |w| u64::from_le_bytes(*w))
-        };
-        let found = (bytes.chunks_exact(8)).fold(0, |found, w| {
-            found | to_escape(w.first_chunk::<8>().map_or(0, |w| u64::from_le_bytes(*w)))
-        });
-        (found | to_escape(word(len - 8))) == 0
-    } else if len >= 4 {
-        let half = |at: usize| {
-            bytes[at..]
-                .first_chunk::<4>()
-                .map_or(0, |w| u32::from_le_bytes(*w))
-        };
-        to_escape(u64::from(half(0)) | (u64::from(half(len - 4)) << 32)) == 0
-    } else {
-        bytes.iter().all(|&b| b >= 0x20 && b != b'"' && b != b'\\')
-    }
-}
-
-/// The high bit of each byte of `word` that is one to escape (any others besides may be
-/// set by a borrow, so only "none" is exact, which is all [`needs_no_escape`] asks).
-#[inline(always)]
-fn to_escape(word: u64) -> u64 {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    let below = |word: u64, n: u8| word.wrapping_sub(ONES * u64::from(n)) & !word & HIGHS;
-    below(word, 0x20)
-        | below(word ^ (ONES * u64::from(b'"')), 1)
-        | below(word ^ (ONES * u64::from(b'\\')), 1)
 }
 
 #[cfg(test)]

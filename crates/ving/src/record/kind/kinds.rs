@@ -2,6 +2,7 @@
 //! options, and the hooks a kind's own record code installs ([`RecordHooks`]).
 
 use super::*;
+use crate::record::link_plan::{LinksPlan, RelationLink};
 use crate::record::model::DefaultFn;
 use crate::record::viewer::Viewers;
 use crate::record::ving_settings::{handler_options, private_key, VingKind, VingSettings};
@@ -31,6 +32,31 @@ fn base_hrefs(kinds: &[KindInfo], version: &str) -> Vec<&'static str> {
         .map(|info| {
             let kind = info.schema.kind.to_lowercase();
             intern(&["/api/", version, "/", &kind, "s"].concat())
+        })
+        .collect()
+}
+
+/// Per kind, the plan of its describes' links ([`LinksPlan`]): for kinds the app has no
+/// hooks for (a `describe_links` hook may change them), made again when the hooks or the
+/// `base` hrefs change.
+fn link_plans(catalog: &Catalog) -> Vec<Option<Arc<LinksPlan>>> {
+    use crate::schema::RelationType;
+    (catalog.kinds.iter().enumerate())
+        .map(|(index, info)| {
+            if catalog.hooks.get(index).is_some_and(Option::is_some) {
+                return None;
+            }
+            // A relation's link, for each prop with a relation (the `id` prop gets none).
+            let relations: Vec<RelationLink> = (info.schema.props.iter().enumerate())
+                .filter(|(_, prop)| prop.name != "id")
+                .filter_map(|(at, prop)| {
+                    let relation = prop.relation.as_ref()?;
+                    let name = info.relation_links.get(at).copied().flatten()?;
+                    Some((at, name, relation.relation_type == RelationType::Child))
+                })
+                .collect();
+            let base = catalog.base_hrefs.get(index)?;
+            LinksPlan::of(base, info.ving, &relations).map(Arc::new)
         })
         .collect()
 }
@@ -144,18 +170,21 @@ impl<'e> Kinds<'e> {
             "handlerOptions".to_owned(),
             handler_options(&settings.job_handlers),
         )]);
+        let mut catalog = Catalog {
+            base_hrefs: base_hrefs(&kinds, rest_version),
+            kinds: Arc::new(kinds),
+            codec,
+            defaults,
+            options,
+            hooks: vec![None; schemas.schemas().len()],
+            rest_version: rest_version.into(),
+            option_texts: Default::default(),
+            settings,
+            link_plans: Vec::new(),
+        };
+        catalog.link_plans = link_plans(&catalog);
         Kinds {
-            catalog: Arc::new(Catalog {
-                base_hrefs: base_hrefs(&kinds, rest_version),
-                kinds: Arc::new(kinds),
-                codec,
-                defaults,
-                options,
-                hooks: vec![None; schemas.schemas().len()],
-                rest_version: rest_version.into(),
-                option_texts: Default::default(),
-                settings,
-            }),
+            catalog: Arc::new(catalog),
             executor: executor.into(),
         }
     }
@@ -189,6 +218,7 @@ impl<'e> Kinds<'e> {
         if let Some(slot) = index.and_then(|index| catalog.hooks.get_mut(index)) {
             *slot = Some(Arc::new(hooks));
         }
+        catalog.link_plans = link_plans(catalog);
         self
     }
 
@@ -210,6 +240,7 @@ impl<'e> Kinds<'e> {
     pub fn with_rest_version(mut self, version: &str) -> Self {
         let catalog = Arc::make_mut(&mut self.catalog);
         catalog.base_hrefs = base_hrefs(&catalog.kinds, version);
+        catalog.link_plans = link_plans(catalog);
         catalog.rest_version = version.to_owned();
         self
     }
