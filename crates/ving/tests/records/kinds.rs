@@ -1100,12 +1100,38 @@ async fn ving_s_kinds_without_hooks(backend: Backend, schemas: &SchemaSet, db: &
         .expect("describe");
     let url = "https://s3.amazonaws.com/uploads.example/ab/cd/andy.png";
     assert_eq!(file_links["links"]["file"]["href"], url, "{backend:?}");
+    // Written as text (from the kind's plan of links), the same: for its owner, for
+    // another user (no file link) and for nobody.
+    let stranger = user(&users, "stranger", json!({})).await;
+    for (viewer, owner) in [
+        (Some(&andy as &dyn CurrentUser), true),
+        (Some(&stranger), false),
+        (None, false),
+    ] {
+        let mut seen = Describe::new().links().meta();
+        seen.current_user = viewer;
+        let file_links = same_in_text(&file, &seen).await;
+        let has_file = file_links["links"].get("file").is_some();
+        assert_eq!(has_file, owner, "{backend:?}");
+        same_in_text(&job, &seen).await;
+        same_in_text(&andy, &seen).await;
+    }
+    // Another REST version: the plans are made again.
+    let v2 = kinds.clone().with_rest_version("v2");
+    let andy_v2 = v2
+        .kind("User")
+        .expect("User")
+        .find_or_die(andy.id().expect("id"))
+        .await;
+    let andy_v2 = same_in_text(&andy_v2.expect("andy"), &params).await;
+    let self_v2 = format!("/api/v2/users/{id}/apikeys");
+    assert_eq!(andy_v2["links"]["apikeys"]["href"], self_v2, "{backend:?}");
     // An app's hooks run after ving's links.
     let hooked = kinds.clone().with_hooks("User", AppUserHooks);
     let hooked_users = hooked.kind("User").expect("User");
     let andy_again = hooked_users.find_or_die(andy.id().expect("id")).await;
     let andy_again = andy_again.expect("andy");
-    let hooked_links = andy_again.describe(&params).await.expect("describe");
+    let hooked_links = same_in_text(&andy_again, &params).await;
     let links = hooked_links["links"].as_object().expect("links");
     assert!(!links.contains_key("logout"));
     assert_eq!(links["cards"]["href"], format!("/users/{id}/cards"));
@@ -1118,6 +1144,19 @@ async fn ving_s_kinds_without_hooks(backend: Backend, schemas: &SchemaSet, db: &
     andy.delete().await.expect("delete");
     let left = keys.count(()).await.expect("count") + files.count(()).await.expect("count");
     assert_eq!(left, 0, "{backend:?}");
+}
+
+/// `record` described to `params`, after checking that [`Record::describe_to`] writes
+/// the same JSON text.
+async fn same_in_text(record: &Record<'_>, params: &Describe<'_>) -> Value {
+    let value = record.describe(params).await.expect("describe");
+    let mut text = Vec::new();
+    record.describe_to(params, &mut text).await.expect("text");
+    assert_eq!(
+        String::from_utf8_lossy(&text),
+        serde_json::to_string(&value).expect("json")
+    );
+    value
 }
 
 #[tokio::test]
