@@ -431,6 +431,36 @@ impl<'p> Tx<'p> {
         result.map_err(|e| self.failed(&mut connection, sql, e))
     }
 
+    /// A query in the transaction, with `SELECT FOUND_ROWS()` after it on MySQL/MariaDB
+    /// (the connection held between them), as [`Db`]'s for a `SELECT SQL_CALC_FOUND_ROWS
+    /// …`: the rows, and how many matched without the `LIMIT` (`None` elsewhere).
+    pub(crate) async fn fetch_all_found<T>(
+        &self,
+        sql: &str,
+        params: Vec<Param>,
+        decode: impl Fn(DbRow<'_>) -> Result<T, sqlx::Error> + Send,
+    ) -> Result<(Vec<T>, Option<i64>), DbError>
+    where
+        T: Send,
+    {
+        if self.db.backend() != crate::config::Backend::MySql {
+            return Ok((self.fetch_all(sql, params, decode).await?, None));
+        }
+        self.db.log_statement(sql, &params);
+        let mut connection = self.lock().await?;
+        let rows = run_fetch_all(connection.target()?, sql, params, decode).await;
+        let rows = rows.map_err(|e| self.failed(&mut connection, sql, e))?;
+        let found = crate::db::FOUND_ROWS;
+        self.db.log_statement(found, &[]);
+        let count = run_fetch_all(connection.target()?, found, Vec::new(), |row| {
+            row.get_i64(0)
+        });
+        let count = count
+            .await
+            .map_err(|e| self.failed(&mut connection, found, e))?;
+        Ok((rows, count.first().copied()))
+    }
+
     /// Runs a query in the transaction and decodes every row with `D`.
     pub async fn fetch_decoded<D: Decode>(
         &self,

@@ -58,6 +58,7 @@ mod stream;
 pub use connect::use_db;
 pub use error::*;
 pub(crate) use held::{finished, Connection, Held};
+pub(crate) use pool::FOUND_ROWS;
 pub use pool::{Db, DbRow, ExecResult, Pool, CONNECT_TIMEOUT};
 pub use row::*;
 pub(crate) use run::*;

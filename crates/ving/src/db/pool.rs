@@ -3,6 +3,9 @@
 
 use super::*;
 
+/// How many rows MySQL's last `SELECT SQL_CALC_FOUND_ROWS` on the connection matched.
+pub(crate) const FOUND_ROWS: &str = "SELECT FOUND_ROWS()";
+
 /// How long to wait for a server before saying it cannot be reached (the default
 /// `acquire_timeout`).
 pub const CONNECT_TIMEOUT: Duration = crate::config::PoolSettings::DEFAULT_ACQUIRE_TIMEOUT;
@@ -354,6 +357,44 @@ impl Db {
             Ok(done) => Ok(done),
             Err(e) => Err(self.failed(sql, e).await),
         }
+    }
+
+    /// Runs a query and decodes every row with `decode`; on MySQL/MariaDB, where the query
+    /// is a `SELECT SQL_CALC_FOUND_ROWS …`, `SELECT FOUND_ROWS()` then runs on the same
+    /// connection and says how many rows it would have given without its `LIMIT` (`None`
+    /// on the other databases, which have no such count: only the query runs).
+    pub(crate) async fn fetch_all_found<T>(
+        &self,
+        sql: &str,
+        params: Vec<Param>,
+        decode: impl Fn(DbRow<'_>) -> Result<T, sqlx::Error> + Send,
+    ) -> Result<(Vec<T>, Option<i64>), DbError>
+    where
+        T: Send,
+    {
+        // The only pool there is when MySQL is the only backend built.
+        #[cfg(feature = "mysql")]
+        #[allow(irrefutable_let_patterns)]
+        if let Pool::MySql(pool) = &self.pool {
+            self.log(sql, &params);
+            let mut conn = match pool.acquire().await {
+                Ok(conn) => conn,
+                Err(e) => return Err(self.failed(sql, e).await),
+            };
+            let rows = run_fetch_all(Target::MySqlConn(&mut conn), sql, params, decode).await;
+            let rows = match rows {
+                Ok(rows) => rows,
+                Err(e) => return Err(self.failed(sql, e).await),
+            };
+            self.log(FOUND_ROWS, &[]);
+            let target = Target::MySqlConn(&mut conn);
+            let found = run_fetch_all(target, FOUND_ROWS, Vec::new(), |row| row.get_i64(0)).await;
+            return match found {
+                Ok(found) => Ok((rows, found.first().copied())),
+                Err(e) => Err(self.failed(FOUND_ROWS, e).await),
+            };
+        }
+        Ok((self.fetch_all(sql, params, decode).await?, None))
     }
 
     /// Runs a query and decodes every row with `D` (compiled for each backend's row).

@@ -606,6 +606,20 @@ async fn deep_pages_are_the_same_pages() {
                     .await
                     .unwrap_or_else(|e| panic!("{backend:?}: page {page}: {e}"));
                 let shown = out["items"].as_array().map_or(0, Vec::len) as i64;
+                // The same records, in the same order, as `find_many`'s page (read apart
+                // from the count, by its own statement).
+                let options = FindOptions {
+                    order_by: vec![OrderBy::asc("createdAt"), OrderBy::asc("id")],
+                    limit: Some(100),
+                    offset: Some((page as u64 - 1) * 100),
+                };
+                let same = users.find_many(scope(), &options).await.expect("page");
+                let same: Vec<Value> = (same.iter())
+                    .map(|r| json!(r.id_string().expect("id string")))
+                    .collect();
+                let items = out["items"].as_array().cloned().unwrap_or_default();
+                let listed: Vec<Value> = items.iter().map(|i| i["props"]["id"].clone()).collect();
+                assert_eq!(listed, same, "{backend:?}: where {where_:?}, page {page}");
                 let expected = (total - (page - 1) * 100).clamp(0, 100);
                 assert_eq!(
                     shown, expected,

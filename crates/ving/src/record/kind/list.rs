@@ -5,6 +5,64 @@ use super::*;
 use crate::schema::Owner;
 
 impl<'e> Kind<'e> {
+    /// A page of [`Kind::find_many`] and, on MySQL/MariaDB
+    /// ([`crate::sql::Capabilities::count_in_page`]), how many records match `where` on
+    /// every page, read with the page: its select (a deep page's, the select of its keys)
+    /// is a `SELECT SQL_CALC_FOUND_ROWS`, and `FOUND_ROWS()` follows it on the same
+    /// connection, so counting scans nothing of its own (the sort has read every matching
+    /// row already). A deep page's rows are then read by their ids. `None` elsewhere:
+    /// count them apart.
+    pub(crate) async fn find_counted_page(
+        &self,
+        where_: impl IntoWhere,
+        options: &FindOptions,
+    ) -> Result<(Vec<Record<'e>>, Option<i64>), Ouch> {
+        self.read_page(where_, options, true).await
+    }
+
+    /// The records of `find_many` (a deep, sorted page read by its keys first), and when
+    /// `counted` the count of [`Kind::find_counted_page`].
+    pub(crate) async fn read_page(
+        &self,
+        where_: impl IntoWhere,
+        options: &FindOptions,
+        counted: bool,
+    ) -> Result<(Vec<Record<'e>>, Option<i64>), Ouch> {
+        let mut select = self.select();
+        select.where_ = self.calc_where(where_)?.map(|w| w.0);
+        select.order_by = self.order_terms(&options.order_by)?;
+        select.limit = options.limit;
+        select.offset = options.offset;
+        let deep = options.offset.is_some_and(|o| o >= crate::sql::DEEP_PAGE)
+            && !select.order_by.is_empty();
+        let (table, id) = (self.table_name(), self.column("id")?.name);
+        let executor = self.executor();
+        let found = counted && executor.dialect().capabilities().count_in_page;
+        if !deep {
+            return self.fetch_counted_records(select, found).await;
+        }
+        if !found {
+            return self
+                .fetch_counted_records(keys_first(select, table, id), false)
+                .await;
+        }
+        let keys = keys_of(&mut select, table, id);
+        let (sql, params) = executor.dialect().render(Statement::Select(keys));
+        let (ids, total) = fetch_found(executor, &sql, params, |row| row.get_i64(0)).await?;
+        if ids.is_empty() {
+            return Ok((Vec::new(), total));
+        }
+        // The rows of those ids, in the page's order (a row deleted since is left out).
+        let ids = ids.into_iter().map(|id| Expr::Param(Param::I64(Some(id))));
+        select.where_ = Some(Expr::InList {
+            expr: Box::new(Expr::column(table, id)),
+            list: ids.collect(),
+            negated: false,
+        });
+        let (records, _) = self.fetch_counted_records(select, false).await?;
+        Ok((records, total))
+    }
+
     /// Which props a list can be filtered on.
     pub fn describe_list_filter(&self) -> ListFilter {
         let mut filter = ListFilter::default();

@@ -2,7 +2,6 @@
 //! create, find, count, aggregate, delete and ving's paged `describe_list`.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use futures_util::Stream;
@@ -183,13 +182,13 @@ impl<'e> Kind<'e> {
         Ok(self.fetch_counted_records(select, false).await?.0)
     }
 
-    /// Runs a select of this kind's columns, with a count after them when `counted`, and
-    /// makes records of the rows; the count is the last row's (`None` when not counted or
-    /// no row came).
-    async fn fetch_counted_records(
+    /// Runs a select of this kind's columns and makes records of the rows; when
+    /// `found`, on MySQL/MariaDB, as `SELECT SQL_CALC_FOUND_ROWS`, with how many rows it
+    /// matched without its `LIMIT` (`None` elsewhere, or when not `found`).
+    pub(crate) async fn fetch_counted_records(
         &self,
         select: Select,
-        counted: bool,
+        found: bool,
     ) -> Result<(Vec<Record<'e>>, Option<i64>), Ouch> {
         let executor = self.executor();
         let (sql, params) = executor.dialect().render(Statement::Select(select));
@@ -201,22 +200,16 @@ impl<'e> Kind<'e> {
             .collect();
         let names = self.info().names.clone();
         let kind = Arc::new(self.clone());
-        let total = AtomicI64::new(-1);
-        let total_at = types.len();
         // Each row becomes its record as it is decoded: no second vector of rows.
-        let records = fetch_rows(executor, &sql, params, |row| {
+        let decode = |row: DbRow<'_>| {
             let cells = read_cells(&row, &types)?;
-            if counted {
-                total.store(row.get_i64(total_at)?, Ordering::Relaxed);
-            }
-            Ok(Record::from_row(
-                kind.clone(),
-                Props::from_cells(names.clone(), cells),
-            ))
-        })
-        .await?;
-        let total = total.into_inner();
-        Ok((records, (total >= 0).then_some(total)))
+            let props = Props::from_cells(names.clone(), cells);
+            Ok(Record::from_row(kind.clone(), props))
+        };
+        if found {
+            return Ok(fetch_found(executor, &sql, params, decode).await?);
+        }
+        Ok((fetch_rows(executor, &sql, params, decode).await?, None))
     }
 
     /// A record in memory with the kind's defaults, the prop defaults and `props` (taken
@@ -384,56 +377,11 @@ impl<'e> Kind<'e> {
         where_: impl IntoWhere,
         options: &FindOptions,
     ) -> Result<Vec<Record<'e>>, Ouch> {
-        let where_ = self.calc_where(where_)?.map(|w| w.0);
-        let select = self.page_select(where_, options, None)?;
-        self.fetch_records(select).await
-    }
-
-    /// A page of [`Kind::find_many`] and, where the database reads them faster together
-    /// ([`crate::sql::Capabilities::count_in_page`]), how many records match `where` on
-    /// every page, from the same statement; `None` when it was not read with the page (or
-    /// the page is empty): count them apart.
-    pub(crate) async fn find_counted_page(
-        &self,
-        where_: impl IntoWhere,
-        options: &FindOptions,
-    ) -> Result<(Vec<Record<'e>>, Option<i64>), Ouch> {
-        let where_ = self.calc_where(where_)?.map(|w| w.0);
-        if !self.executor().dialect().capabilities().count_in_page {
-            let select = self.page_select(where_, options, None)?;
-            return Ok((self.fetch_records(select).await?, None));
-        }
-        let count = self.aggregate_select(Aggregate::Count, None, where_.clone());
-        let select = self.page_select(where_, options, Some(count))?;
-        self.fetch_counted_records(select, true).await
-    }
-
-    /// The select of `find_many` (a deep, sorted page read by its keys first), with
-    /// `count` as a last field when given.
-    fn page_select(
-        &self,
-        where_: Option<Expr>,
-        options: &FindOptions,
-        count: Option<Select>,
-    ) -> Result<Select, Ouch> {
-        let mut select = self.select();
-        select.where_ = where_;
-        select.order_by = self.order_terms(&options.order_by)?;
-        select.limit = options.limit;
-        select.offset = options.offset;
-        if let Some(count) = count {
-            select.fields.push(Expr::Subquery(Box::new(count)));
-        }
-        let deep = options.offset.is_some_and(|o| o >= crate::sql::DEEP_PAGE);
-        let sorted = !select.order_by.is_empty();
-        if deep && sorted {
-            select = keys_first(select, self.table_name(), self.column("id")?.name);
-        }
-        Ok(select)
+        Ok(self.read_page(where_, options, false).await?.0)
     }
 
     /// `SELECT <function>(<arg>) FROM <table> WHERE <where_>` (`count(*)` without an arg).
-    fn aggregate_select(
+    pub(crate) fn aggregate_select(
         &self,
         function: Aggregate,
         arg: Option<Box<Expr>>,
@@ -700,21 +648,49 @@ pub(crate) async fn fetch_rows<T: Send>(
     }
 }
 
-/// `page`, a sorted page of `table`'s rows, read by its keys first (see
-/// [`crate::sql::DEEP_PAGE`]): the ids of the rows it selects, sorted,
-/// skipped and limited as it says, are a derived table that the rows are joined to, and
-/// the rows come in the same order. The same rows as `page` itself.
-fn keys_first(mut page: Select, table: &'static str, id: &'static str) -> Select {
-    // Not a table name: a kind's table name ends in "s".
-    const KEYS: &str = "ving_page";
-    let keys = Select {
+/// The select of the ids of the rows of `page` (its where, order, limit and offset, which
+/// `page` no longer has).
+pub(crate) fn keys_of(page: &mut Select, table: &'static str, id: &'static str) -> Select {
+    Select {
         fields: vec![Expr::column(table, id)],
         where_: page.where_.take(),
         order_by: page.order_by.clone(),
         limit: page.limit.take(),
         offset: page.offset.take(),
         ..Select::all_of(table, &[])
+    }
+}
+
+/// A select run as `SELECT SQL_CALC_FOUND_ROWS` on MySQL/MariaDB (the database of
+/// [`crate::sql::Capabilities::count_in_page`]), with how many rows it matched without its
+/// `LIMIT`, read on the same connection; elsewhere the select as it is, and `None`.
+pub(crate) async fn fetch_found<T: Send>(
+    executor: Executor<'_>,
+    sql: &str,
+    params: Vec<Param>,
+    decode: impl Fn(DbRow<'_>) -> Result<T, sqlx::Error> + Send,
+) -> Result<(Vec<T>, Option<i64>), DbError> {
+    let calc = (executor.dialect().capabilities().count_in_page)
+        .then(|| sql.strip_prefix("SELECT "))
+        .flatten()
+        .map(|rest| ["SELECT SQL_CALC_FOUND_ROWS ", rest].concat());
+    let Some(sql) = calc else {
+        return Ok((fetch_rows(executor, sql, params, decode).await?, None));
     };
+    match executor {
+        Executor::Pool(db) => db.fetch_all_found(&sql, params, decode).await,
+        Executor::Transaction(tx) => tx.fetch_all_found(&sql, params, decode).await,
+    }
+}
+
+/// `page`, a sorted page of `table`'s rows, read by its keys first (see
+/// [`crate::sql::DEEP_PAGE`]): the ids of the rows it selects, sorted,
+/// skipped and limited as it says, are a derived table that the rows are joined to, and
+/// the rows come in the same order. The same rows as `page` itself.
+pub(crate) fn keys_first(mut page: Select, table: &'static str, id: &'static str) -> Select {
+    // Not a table name: a kind's table name ends in "s".
+    const KEYS: &str = "ving_page";
+    let keys = keys_of(&mut page, table, id);
     page.joins.push(Join {
         kind: JoinKind::Inner,
         table: JoinTable::Select(Box::new(keys)),
