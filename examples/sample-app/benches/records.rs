@@ -203,9 +203,9 @@ async fn users_cases(db: &Db, kinds: &Kinds<'_>, sizes: &Sizes) -> Result<(), Bo
         each(text),
         value.as_secs_f64() / text.as_secs_f64()
     );
-    // The form describe_list sends: the count in the page's statement on MariaDB.
+    // The form describe_list sends: the count by FOUND_ROWS() on MariaDB.
     let sent = if db.dialect().capabilities().count_in_page {
-        ListSql::Subquery
+        ListSql::FoundRows
     } else {
         ListSql::KeysFirst
     };
@@ -265,6 +265,40 @@ enum ListSql {
     Windowed,
     /// Keys first, the count a scalar subquery of the page's query: one statement.
     Subquery,
+    /// MySQL/MariaDB: the page (a deep page's keys) as `SELECT SQL_CALC_FOUND_ROWS`, then
+    /// `FOUND_ROWS()` on the same connection (and a deep page's rows by their ids).
+    FoundRows,
+}
+
+/// A page of 100 Users at `offset` as [`ListSql::FoundRows`] reads it, on one connection:
+/// how many rows it has.
+async fn found_rows_page(
+    conn: &mut ving::sqlx::MySqlConnection,
+    offset: u64,
+) -> Result<usize, BoxError> {
+    use ving::sqlx::Row;
+    let order = "ORDER BY `createdAt`, `id` LIMIT 100 OFFSET";
+    if offset < ving::sql::DEEP_PAGE {
+        let sql = format!("SELECT SQL_CALC_FOUND_ROWS * FROM users {order} {offset}");
+        let rows = ving::sqlx::query(&sql).fetch_all(&mut *conn).await?;
+        ving::sqlx::query("SELECT FOUND_ROWS()")
+            .fetch_one(&mut *conn)
+            .await?;
+        return Ok(rows.len());
+    }
+    let sql = format!("SELECT SQL_CALC_FOUND_ROWS `id` FROM users {order} {offset}");
+    let keys = ving::sqlx::query(&sql).fetch_all(&mut *conn).await?;
+    ving::sqlx::query("SELECT FOUND_ROWS()")
+        .fetch_one(&mut *conn)
+        .await?;
+    let ids: Vec<String> = (keys.iter())
+        .map(|row| row.try_get::<u64, _>(0).map(|id| id.to_string()))
+        .collect::<Result<_, _>>()?;
+    let sql = format!(
+        "SELECT * FROM users WHERE `id` IN ({}) ORDER BY `createdAt`, `id`",
+        ids.join(", ")
+    );
+    Ok(ving::sqlx::query(&sql).fetch_all(&mut *conn).await?.len())
 }
 
 /// What the SQL of case 5's lists costs alone: per page, the count and the page query
@@ -315,6 +349,10 @@ async fn raw_list_time(db: &Db, rounds: usize, form: ListSql) -> Result<Duration
                 ),
             };
             let rows = match db.pool() {
+                Pool::MySql(pool) if form == ListSql::FoundRows => {
+                    found_rows_page(&mut *pool.acquire().await?, offset).await?
+                }
+                _ if form == ListSql::FoundRows => return Err("FOUND_ROWS() is MySQL's".into()),
                 Pool::MySql(pool) => {
                     if !windowed {
                         ving::sqlx::query(count).fetch_one(pool).await?;
@@ -359,12 +397,15 @@ async fn list_sql_forms(backend: Backend) -> Result<(), BoxError> {
             .collect();
         db.insert(UserTable).values(batch).execute().await?;
     }
-    let forms = [
+    let mut forms = vec![
         ("a count, then keys first", ListSql::KeysFirst),
         ("a count, then plain selects", ListSql::Plain),
         ("keys first, the count windowed", ListSql::Windowed),
         ("keys first, the count a scalar subquery", ListSql::Subquery),
     ];
+    if backend == Backend::MySql {
+        forms.push(("the page (or keys) with FOUND_ROWS()", ListSql::FoundRows));
+    }
     let mut times = vec![Vec::new(); forms.len()];
     for _ in 0..5 {
         for (i, (_, form)) in forms.iter().enumerate() {
