@@ -52,14 +52,18 @@ impl<'e> Kind<'e> {
         if ids.is_empty() {
             return Ok((Vec::new(), total));
         }
-        // The rows of those ids, in the page's order (a row deleted since is left out).
-        let ids = ids.into_iter().map(|id| Expr::Param(Param::I64(Some(id))));
+        // The rows of those ids (a row deleted since is left out), put in the keys' order
+        // here rather than sorted again by the server.
+        let list = ids.iter().map(|id| Expr::Param(Param::I64(Some(*id))));
         select.where_ = Some(Expr::InList {
             expr: Box::new(Expr::column(table, id)),
-            list: ids.collect(),
+            list: list.collect(),
             negated: false,
         });
-        let (records, _) = self.fetch_counted_records(select, false).await?;
+        select.order_by.clear();
+        let (mut records, _) = self.fetch_counted_records(select, false).await?;
+        let place: HashMap<i64, usize> = ids.iter().enumerate().map(|(at, id)| (*id, at)).collect();
+        records.sort_by_key(|record| record.id().and_then(|id| place.get(&id).copied()));
         Ok((records, total))
     }
 
