@@ -118,6 +118,7 @@ pub use password::{
 };
 pub use role::{CurrentUser, SessionUser};
 pub use typed::{install, installed, IntoProps, KindDef, KindOf, KindValue};
+pub(crate) use value::js_prefixed_number;
 pub use viewer::Describe;
 pub use ving_kinds::{
     avatar_url, file_url, robohash_url, s3_folder_name, test_secret, test_user_password,

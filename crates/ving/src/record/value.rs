@@ -35,12 +35,32 @@ pub(crate) fn whole_number(value: &Value) -> Option<i64> {
     })
 }
 
+/// A whole number written as JavaScript's `Number` reads one with a base (`0x1f`, `0o17`,
+/// `0b101`, either case, no sign), else `None`.
+pub(crate) fn js_prefixed_number(text: &str) -> Option<i64> {
+    let radix = match text.get(..2)? {
+        "0x" | "0X" => 16,
+        "0o" | "0O" => 8,
+        "0b" | "0B" => 2,
+        _ => return None,
+    };
+    let digits = &text[2..];
+    // `from_str_radix` would take a sign, which `Number` does not.
+    if digits.starts_with(['+', '-']) {
+        return None;
+    }
+    i64::from_str_radix(digits, radix).ok()
+}
+
 /// A filter's text as JavaScript's `Number` reads it (ving's filters do), when that is a
-/// whole number: ` 10`, `1e1` and `10.0` are 10, and the empty text is 0.
+/// whole number: ` 10`, `1e1`, `10.0` and `0xa` are 10, and the empty text is 0.
 pub(crate) fn whole_number_text(text: &str) -> Option<i64> {
     let text = text.trim();
     if text.is_empty() {
         return Some(0);
+    }
+    if let Some(number) = js_prefixed_number(text) {
+        return Some(number);
     }
     text.parse::<i64>().ok().or_else(|| {
         let float = text.parse::<f64>().ok().filter(|f| f.is_finite())?;
@@ -214,5 +234,27 @@ mod tests {
         assert!(truthy(Some(&Value::from("x"))));
         assert!(is_nil(Some(&Value::from(""))));
         assert!(!is_nil(Some(&Value::from(0))));
+    }
+
+    #[test]
+    fn filter_numbers_are_javascript_s() {
+        let cases = [
+            (" 10 ", Some(10)),
+            ("1e1", Some(10)),
+            ("10.0", Some(10)),
+            ("0xa", Some(10)),
+            ("0XA", Some(10)),
+            ("0o12", Some(10)),
+            ("0b1010", Some(10)),
+            ("", Some(0)),
+            ("0x", None),
+            ("0x-1", None),
+            ("-0xa", None),
+            ("10.5", None),
+            ("ten", None),
+        ];
+        for (text, number) in cases {
+            assert_eq!(whole_number_text(text), number, "{text:?}");
+        }
     }
 }

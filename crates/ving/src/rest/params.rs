@@ -57,10 +57,13 @@ pub(crate) fn describe_params<'u>(
     }
 }
 
-/// A number as JavaScript's `Number` reads a query value, when it is a whole one (else
-/// the list's default).
+/// A number as JavaScript's `Number` reads a query value (`0x10` is 16), its whole part
+/// (else the list's default).
 fn number(text: &str) -> Option<i64> {
     let text = text.trim();
+    if let Some(number) = crate::record::js_prefixed_number(text) {
+        return Some(number);
+    }
     text.parse::<i64>().ok().or_else(|| {
         text.parse::<f64>()
             .ok()
@@ -132,5 +135,10 @@ mod tests {
         let params = list_params(&pairs(Some("page=abc&sortOrder=down")), None);
         assert_eq!(params.page, None);
         assert!(!params.descending);
+        // Bases as JavaScript's `Number` reads them; a sign before them is not a number.
+        let params = list_params(&pairs(Some("itemsPerPage=0x10&page=0b11")), None);
+        assert_eq!((params.items_per_page, params.page), (Some(16), Some(3)));
+        let params = list_params(&pairs(Some("itemsPerPage=-0x10&page=0o")), None);
+        assert_eq!((params.items_per_page, params.page), (None, None));
     }
 }
