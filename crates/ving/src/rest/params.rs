@@ -31,16 +31,20 @@ fn single<'q>(query: &'q [(String, String)], key: &'q str) -> Option<&'q str> {
 
 /// The non-empty values of `key`: the names an include asks for.
 fn named(query: &[(String, String)], key: &str) -> Vec<String> {
-    values(query, key)
-        .filter(|v| !v.is_empty())
-        .map(str::to_owned)
-        .collect()
+    let names: Vec<String> = values(query, key).map(str::to_owned).collect();
+    match names.as_slice() {
+        // One empty value is ving's `isNil`: nothing asked for. Given more than once the
+        // values are a list, taken whole (names that are no relation add nothing, but the
+        // describe has its `related` or `extra`).
+        [one] if one.is_empty() => Vec::new(),
+        _ => names,
+    }
 }
 
 /// ving's `includeParams`: `includeOptions=true` (any case) for options, `includeLinks`
 /// and `includeMeta` with any value but an empty one (ving's `isNil('')`: a bare
-/// `?includeMeta` is off), `includeRelated` and `includeExtra` once or more (an empty
-/// name asks for nothing). There is no `includePrivate`: private props are never shown
+/// `?includeMeta` is off), `includeRelated` and `includeExtra` once or more (one empty
+/// name asks for nothing; a list is taken whole, as ving takes it). There is no `includePrivate`: private props are never shown
 /// to a client.
 pub(crate) fn describe_params<'u>(
     query: &[(String, String)],
@@ -107,7 +111,14 @@ mod tests {
             !params.meta,
             "a repeated includeMeta is a list, which ving ignores"
         );
-        assert_eq!(params.related, ["user", "apikeys"]);
+        assert_eq!(params.related, ["user", "", "apikeys"]);
+        let params = describe_params(&pairs(Some("includeRelated=&includeExtra=")), None);
+        assert!(params.related.is_empty() && params.extra.is_empty());
+        let twice = pairs(Some(
+            "includeRelated=&includeRelated=&includeExtra=&includeExtra=",
+        ));
+        let params = describe_params(&twice, None);
+        assert_eq!((params.related.len(), params.extra.len()), (2, 2));
         let params = describe_params(&pairs(Some("includeOptions=yes")), None);
         assert!(!params.options && !params.links);
         let params = describe_params(
