@@ -111,7 +111,7 @@ pub fn robohash_url(kind: &str, id_string: &str) -> String {
 }
 
 /// A user's avatar URL by `avatarType`: `robot` the robohash of its id string, `uploaded`
-/// (with an avatar) the file's URL (404 when the file is gone), else `/img/avatar.png`.
+/// (with an avatar) the file's URL, else (or when the file is gone) `/img/avatar.png`.
 pub async fn avatar_url(user: &Record<'_>, settings: &VingSettings) -> Result<String, Ouch> {
     avatar_url_of(user, user.id_string().as_deref(), settings).await
 }
@@ -131,8 +131,14 @@ async fn avatar_url_of(
         "uploaded" if user.get_i64("avatarId").is_some() => {
             // Boxed: reading the file is rare, and its future, held in place, would make
             // every describe's links future too big for the allocator's fast bins.
-            let file = Box::pin(user.parent("avatar")).await?;
-            Ok(file_url(&file, settings))
+            match Box::pin(user.parent("avatar")).await {
+                Ok(file) => Ok(file_url(&file, settings)),
+                // A file gone since the user was read (deleted with it, as a deleted
+                // user's own files are): the default image, not a 404 for the describe
+                // (ving's DELETE of such a user answers a 404 once it is deleted).
+                Err(gone) if gone.code == 404 => Ok("/img/avatar.png".into()),
+                Err(other) => Err(other),
+            }
         }
         _ => Ok("/img/avatar.png".into()),
     }

@@ -1139,11 +1139,25 @@ async fn ving_s_kinds_without_hooks(backend: Backend, schemas: &SchemaSet, db: &
     // A password never set is ving's default, which no password matches (as ving's).
     assert_eq!(code(ving::record::test_user_password(&andy, "x")).0, 454);
     assert_eq!(code(ving::record::test_user_password(&andy, "")).0, 441);
-    // Deleting the User deletes its keys and files first.
-    let mut andy = andy;
+    // Deleting the User deletes its keys and files first; its avatar, one of those
+    // files, is then the default image in its describe (not a 404).
+    let by_admin = Describe::new().current_user(&admin).links();
+    let mut andy = (users.find_or_die(andy.id().expect("id")).await).expect("andy");
+    andy.set("avatarType", json!("uploaded")).expect("uploaded");
+    andy.set("avatarId", json!(file.id())).expect("avatar");
+    andy.update().await.expect("update");
+    let avatar = same_in_text(&andy, &by_admin).await;
+    assert_eq!(avatar["links"]["avatarImage"]["href"], url, "{backend:?}");
+    // Read again: no parent read yet (one read before would be kept, as in ving).
+    let mut andy = (users.find_or_die(andy.id().expect("id")).await).expect("andy");
     andy.delete().await.expect("delete");
     let left = keys.count(()).await.expect("count") + files.count(()).await.expect("count");
     assert_eq!(left, 0, "{backend:?}");
+    let gone = same_in_text(&andy, &by_admin).await;
+    assert_eq!(
+        gone["links"]["avatarImage"]["href"], "/img/avatar.png",
+        "{backend:?}"
+    );
 }
 
 /// `record` described to `params`, after checking that [`Record::describe_to`] writes
