@@ -118,6 +118,7 @@ pub use password::{
 };
 pub use role::{CurrentUser, SessionUser};
 pub use typed::{install, installed, IntoProps, KindDef, KindOf, KindValue};
+#[cfg(feature = "rest")]
 pub(crate) use value::js_prefixed_number;
 pub use viewer::Describe;
 pub use ving_kinds::{
