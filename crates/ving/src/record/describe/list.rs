@@ -95,7 +95,7 @@ impl<'e> Kind<'e> {
                 offset: Some((paging.items_per_page * (paging.page - 1)) as u64),
                 order_by,
             };
-            (records, counted) = self.find_counted_page(where_.clone(), &options).await?;
+            (records, counted) = self.read_page(where_.clone(), &options, true).await?;
             records.truncate(take as usize);
         }
         let total_items = match counted {

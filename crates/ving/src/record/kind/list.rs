@@ -5,23 +5,13 @@ use super::*;
 use crate::schema::Owner;
 
 impl<'e> Kind<'e> {
-    /// A page of [`Kind::find_many`] and, on MySQL/MariaDB
-    /// ([`crate::sql::Capabilities::count_in_page`]), how many records match `where` on
-    /// every page, read with the page: its select (a deep page's, the select of its keys)
-    /// is a `SELECT SQL_CALC_FOUND_ROWS`, and `FOUND_ROWS()` follows it on the same
-    /// connection, so counting scans nothing of its own (the sort has read every matching
-    /// row already). A deep page's rows are then read by their ids. `None` elsewhere:
-    /// count them apart.
-    pub(crate) async fn find_counted_page(
-        &self,
-        where_: impl IntoWhere,
-        options: &FindOptions,
-    ) -> Result<(Vec<Record<'e>>, Option<i64>), Ouch> {
-        self.read_page(where_, options, true).await
-    }
-
-    /// The records of `find_many` (a deep, sorted page read by its keys first), and when
-    /// `counted` the count of [`Kind::find_counted_page`].
+    /// The records of `find_many` (a deep, sorted page read by its keys first) and, when
+    /// `counted`, on MySQL/MariaDB ([`crate::sql::Capabilities::count_in_page`]), how many
+    /// records match `where` on every page, read with the page: its select (a deep page's,
+    /// the select of its keys) is a `SELECT SQL_CALC_FOUND_ROWS`, and `FOUND_ROWS()`
+    /// follows it on the same connection, so counting scans nothing of its own (the sort
+    /// has read every matching row already). A deep page's rows are then read by their
+    /// ids. `None` elsewhere: count them apart.
     pub(crate) async fn read_page(
         &self,
         where_: impl IntoWhere,
